@@ -1,0 +1,63 @@
+/* cmd_check.c: `vigil check [--config F]`: load vigil.yaml and summarise it. */
+#include "app/cli.h"
+#include "app/commands.h"
+#include "app/config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void help(void)
+{
+	printf("usage: vigil check [--config FILE]\n\n"
+	       "Load a config file, report the first error (file:line:col: key: reason)\n"
+	       "or print what it configures. Exit 0 when valid, 1 when not, 2 on usage errors.\n\n"
+	       "  -c, --config FILE   config file (default: vigil.yaml)\n"
+	       "  -h, --help          this help\n");
+}
+
+int cmd_check_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = "vigil.yaml";
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': help(); return CLI_EXIT_OK;
+		default: return cli_bad_option("check", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	char *cause = NULL;
+	if (!cfg) {
+		fprintf(stderr, "vigil check: out of memory\n");
+		return CLI_EXIT_FAIL;
+	}
+	config_defaults(cfg);
+	if (config_load(cfg, path, &cause) != 0) {
+		fprintf(stderr, "vigil check: %s\n", cause ? cause : "invalid config");
+		free(cause);
+		free(cfg);
+		return CLI_EXIT_FAIL;
+	}
+	printf("%s: ok\nstore: %s\nproviders: %zu\n", path, cfg->store.path, cfg->n_providers);
+	for (size_t i = 0; i < cfg->n_providers; i++) {
+		const struct cfg_provider *p = &cfg->providers[i];
+		printf("  %-12s %-9s %-8s %s (key from $%s, alias %s), %zu model(s)\n", p->name,
+		       model_provider_kind_name((enum provider_kind)p->kind),
+		       p->role == ROLE_PRIMARY ? "primary" : "fallback", p->base_url,
+		       p->api_key_env[0] ? p->api_key_env : "-", p->key_alias, p->n_models);
+	}
+	free(cfg);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,13 @@
+/*
+ * commands.c: the subcommand table. A new subcommand adds its entry point to
+ * app/commands.h, a row here, and its own app/cmd_<name>.c.
+ */
+#include "app/cli.h"
+#include "app/commands.h"
+
+#include <stddef.h>
+
+const struct cli_command cli_commands[] = {
+	{ "check", "validate a config file and print what it configures", cmd_check_main },
+	{ NULL, NULL, NULL },
+};

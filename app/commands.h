@@ -1,0 +1,7 @@
+/* commands.h: entry points of the subcommands listed in app/commands.c. */
+#ifndef VIGIL_APP_COMMANDS_H
+#define VIGIL_APP_COMMANDS_H
+
+int cmd_check_main(int argc, char **argv);
+
+#endif

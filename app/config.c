@@ -1,0 +1,492 @@
+/*
+ * config.c: the vigil.yaml loader (libfyaml) and the tables of its sections.
+ *
+ * config_load() parses the document, then walks it against the root table;
+ * every node it visits is checked against the field it lands in. The first
+ * error stops the walk and comes back as "file:line:col: key.path: reason".
+ */
+#include "app/config.h"
+
+#include "core/timeparse.h"
+#include "core/vgerr.h"
+
+#include <errno.h>
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- section tables ------------------------------------------------------ */
+
+static const char *const kind_names[] = { "openai", "anthropic", "google", "other", NULL };
+static const char *const role_names[] = { "primary", "fallback", NULL };
+
+static const struct cfg_field model_fields[] = {
+	CFG_STR(struct cfg_model, name, true),
+	CFG_STR(struct cfg_model, tier, false),
+	CFG_DBL(struct cfg_model, price_in_per_1k, 0, 1000),
+	CFG_DBL(struct cfg_model, price_out_per_1k, 0, 1000),
+	CFG_END,
+};
+
+static const struct cfg_field provider_fields[] = {
+	CFG_STR(struct cfg_provider, name, true),
+	CFG_ENUM(struct cfg_provider, kind, kind_names, true),
+	CFG_STR(struct cfg_provider, base_url, true),
+	CFG_STR(struct cfg_provider, api_key_env, false),
+	CFG_STR(struct cfg_provider, key_alias, false),
+	CFG_STR(struct cfg_provider, region, false),
+	CFG_ENUM(struct cfg_provider, role, role_names, false),
+	CFG_LIST("models", struct cfg_provider, models, n_models, model_fields, false),
+	CFG_END,
+};
+
+static const struct cfg_field store_fields[] = {
+	CFG_STR(struct cfg_store, path, false),
+	CFG_END,
+};
+
+static const struct cfg_field breaker_fields[] = {
+	CFG_INT(struct breaker_settings, consecutive_failures, 1, 1e6),
+	CFG_DBL(struct breaker_settings, failure_rate, 0.01, 1.0001),
+	CFG_DUR("window", struct breaker_settings, window_ms, 1000, 864e5),
+	CFG_INT(struct breaker_settings, min_requests, 1, 1e6),
+	CFG_DUR("cooldown", struct breaker_settings, cooldown_ms, 100, 864e5),
+	CFG_INT(struct breaker_settings, halfopen_successes, 1, 1e6),
+	CFG_INT(struct breaker_settings, oscillation_opens, 2, 1e6),
+	CFG_DUR("oscillation_window", struct breaker_settings, oscillation_window_ms, 1000, 864e6),
+	CFG_END,
+};
+
+static const struct cfg_field threshold_fields[] = {
+	CFG_DBL(struct core_settings, latency_ms, 1, 3.6e6),
+	CFG_INT(struct core_settings, latency_percentile, 50, 100),
+	CFG_DUR("soft_window", struct core_settings, soft_window_ms, 1000, 864e5),
+	CFG_INT(struct core_settings, soft_min_samples, 1, 1e6),
+	CFG_DBL(struct core_settings, soft_rate, 0.0001, 1.0001),
+	CFG_DBL(struct core_settings, token_inflation_pct, 0.1, 10000),
+	CFG_INT(struct core_settings, retry_storm_count, 1, 1000),
+	CFG_DBL(struct core_settings, context_stuffing_ratio, 1, 100),
+	CFG_DBL(struct core_settings, stale_context_s, 1, 1e10),
+	CFG_DUR("escalation_after", struct core_settings, escalation_ms, 1000, 864e6),
+	CFG_DUR("health_half_life", struct core_settings, health_half_life_ms, 1000, 864e6),
+	CFG_MAP("breaker", struct core_settings, breaker, breaker_fields),
+	CFG_END,
+};
+
+static const struct cfg_field root_fields[] = {
+	CFG_MAP("store", struct vigil_config, store, store_fields),
+	CFG_LIST("providers", struct vigil_config, providers, n_providers, provider_fields, false),
+	CFG_MAP("thresholds", struct vigil_config, thresholds, threshold_fields),
+	CFG_END,
+};
+
+/* ---- the walker ---------------------------------------------------------- */
+
+struct walk {
+	const char *file;
+	char *cause; /* set on the first error */
+};
+
+static int node_line(struct fy_node *n, int *col)
+{
+	struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
+	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+	if (!m) {
+		*col = 0;
+		return 0;
+	}
+	*col = m->column + 1;
+	return m->line + 1;
+}
+
+/* Records an error at `at` (a scalar node, usually the key) for key path `path`. */
+__attribute__((format(printf, 4, 5))) static int err(struct walk *w, struct fy_node *at,
+                                                     const char *path, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	int col;
+	int line = node_line(at, &col);
+	size_t n = strlen(w->file) + strlen(path) + strlen(msg) + 64;
+	free(w->cause);
+	w->cause = malloc(n);
+	if (!w->cause)
+		return VG_ENOMEM;
+	if (line > 0)
+		snprintf(w->cause, n, "%s:%d:%d: %s: %s", w->file, line, col, path, msg);
+	else
+		snprintf(w->cause, n, "%s: %s: %s", w->file, path, msg);
+	return VG_ECONFIG;
+}
+
+static const char *type_name(struct fy_node *n)
+{
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR: return "a scalar";
+	case FYNT_SEQUENCE: return "a list";
+	case FYNT_MAPPING: return "a mapping";
+	}
+	return "unknown";
+}
+
+static int walk_map(struct walk *w, struct fy_node *map, struct fy_node *key_node,
+                    const struct cfg_field *fields, void *base, const char *path);
+
+static bool parse_i64(const char *s, size_t len, int64_t *out)
+{
+	char buf[32];
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	char *end;
+	errno = 0;
+	long long v = strtoll(buf, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_f64(const char *s, size_t len, double *out)
+{
+	char buf[64];
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	char *end;
+	errno = 0;
+	double v = strtod(buf, &end);
+	if (errno || *end || v != v)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int in_range(struct walk *w, struct fy_node *at, const char *path, const struct cfg_field *f,
+                    double v)
+{
+	if (f->lo < f->hi && (v < f->lo || v > f->hi))
+		return err(w, at, path, "value %g out of range [%g, %g]", v, f->lo, f->hi);
+	return 0;
+}
+
+static int walk_scalar(struct walk *w, struct fy_node *val, const struct cfg_field *f, void *base,
+                       const char *path)
+{
+	char *dst = (char *)base + f->offset;
+	size_t len;
+	const char *s;
+	if (fy_node_get_type(val) != FYNT_SCALAR)
+		return err(w, val, path, "expected a scalar, got %s", type_name(val));
+	s = fy_node_get_scalar(val, &len);
+	if (!s)
+		return err(w, val, path, "empty value");
+	switch (f->type) {
+	case CFG_T_STRING:
+		if (len >= f->size)
+			return err(w, val, path, "too long (%zu bytes, at most %zu)", len,
+			           f->size - 1);
+		memcpy(dst, s, len);
+		dst[len] = '\0';
+		return 0;
+	case CFG_T_INT: {
+		int64_t v;
+		if (!parse_i64(s, len, &v))
+			return err(w, val, path, "expected an integer, got '%.*s'", (int)len, s);
+		int rc = in_range(w, val, path, f, (double)v);
+		if (rc)
+			return rc;
+		if (f->size == sizeof(int32_t)) {
+			int32_t v32 = (int32_t)v;
+			memcpy(dst, &v32, sizeof(v32));
+		} else {
+			memcpy(dst, &v, sizeof(v));
+		}
+		return 0;
+	}
+	case CFG_T_DOUBLE: {
+		double v;
+		if (!parse_f64(s, len, &v))
+			return err(w, val, path, "expected a number, got '%.*s'", (int)len, s);
+		int rc = in_range(w, val, path, f, v);
+		if (rc)
+			return rc;
+		memcpy(dst, &v, sizeof(v));
+		return 0;
+	}
+	case CFG_T_BOOL: {
+		bool v;
+		if ((len == 4 && memcmp(s, "true", 4) == 0) ||
+		    (len == 3 && memcmp(s, "yes", 3) == 0))
+			v = true;
+		else if ((len == 5 && memcmp(s, "false", 5) == 0) ||
+		         (len == 2 && memcmp(s, "no", 2) == 0))
+			v = false;
+		else
+			return err(w, val, path, "expected true or false, got '%.*s'", (int)len, s);
+		memcpy(dst, &v, sizeof(v));
+		return 0;
+	}
+	case CFG_T_DURATION: {
+		int64_t ms;
+		if (timeparse_go_duration(s, len, &ms) != 0)
+			return err(w, val, path,
+			           "expected a duration like 500ms, 30s, 5m or 1h, got '%.*s'",
+			           (int)len, s);
+		int rc = in_range(w, val, path, f, (double)ms);
+		if (rc)
+			return rc;
+		memcpy(dst, &ms, sizeof(ms));
+		return 0;
+	}
+	case CFG_T_ENUM: {
+		for (int i = 0; f->names[i]; i++) {
+			if (strlen(f->names[i]) == len && memcmp(f->names[i], s, len) == 0) {
+				memcpy(dst, &i, sizeof(i));
+				return 0;
+			}
+		}
+		char expected[256] = "";
+		size_t o = 0;
+		for (int i = 0; f->names[i] && o < sizeof(expected) - 1; i++)
+			o += (size_t)snprintf(expected + o, sizeof(expected) - o, "%s%s",
+			                      i ? ", " : "", f->names[i]);
+		return err(w, val, path, "unknown value '%.*s' (expected one of %s)", (int)len, s,
+		           expected);
+	}
+	default: return err(w, val, path, "internal: not a scalar field");
+	}
+}
+
+static int walk_list(struct walk *w, struct fy_node *seq, struct fy_node *key_node,
+                     const struct cfg_field *f, void *base, const char *path)
+{
+	if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+		return err(w, key_node, path, "expected a list, got %s", type_name(seq));
+	size_t *count = (size_t *)((char *)base + f->count_offset);
+	char *items = (char *)base + f->offset;
+	void *iter = NULL;
+	struct fy_node *item;
+	*count = 0;
+	while ((item = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+		char sub[256];
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, *count);
+		if (*count >= f->max)
+			return err(w, key_node, path, "too many entries (at most %zu)", f->max);
+		char *elem = items + *count * f->size;
+		memset(elem, 0, f->size);
+		int rc = walk_map(w, item, key_node, f->fields, elem, sub);
+		if (rc)
+			return rc;
+		(*count)++;
+	}
+	return 0;
+}
+
+static int walk_map(struct walk *w, struct fy_node *map, struct fy_node *key_node,
+                    const struct cfg_field *fields, void *base, const char *path)
+{
+	if (!map || fy_node_get_type(map) != FYNT_MAPPING)
+		return err(w, key_node, path[0] ? path : "(top level)",
+		           "expected a mapping, got %s", map ? type_name(map) : "nothing");
+	bool seen[64] = { false };
+	size_t nfields = 0;
+	while (fields[nfields].key)
+		nfields++;
+	void *iter = NULL;
+	struct fy_node_pair *pair;
+	struct fy_node *first_key = NULL;
+	while ((pair = fy_node_mapping_iterate(map, &iter)) != NULL) {
+		struct fy_node *k = fy_node_pair_key(pair);
+		if (!first_key)
+			first_key = k;
+		struct fy_node *v = fy_node_pair_value(pair);
+		size_t klen = 0;
+		const char *ks = k && fy_node_get_type(k) == FYNT_SCALAR
+		                         ? fy_node_get_scalar(k, &klen)
+		                         : NULL;
+		if (!ks)
+			return err(w, k, path[0] ? path : "(top level)",
+			           "keys must be plain scalars");
+		char sub[256];
+		snprintf(sub, sizeof(sub), "%s%s%.*s", path, path[0] ? "." : "", (int)klen, ks);
+		size_t i;
+		for (i = 0; i < nfields; i++) {
+			if (strlen(fields[i].key) == klen && memcmp(fields[i].key, ks, klen) == 0)
+				break;
+		}
+		if (i == nfields)
+			return err(w, k, sub, "unknown key");
+		seen[i] = true;
+		const struct cfg_field *f = &fields[i];
+		int rc;
+		if (!v)
+			return err(w, k, sub, "missing value");
+		if (f->type == CFG_T_MAP)
+			rc = walk_map(w, v, k, f->fields, (char *)base + f->offset, sub);
+		else if (f->type == CFG_T_LIST)
+			rc = walk_list(w, v, k, f, base, sub);
+		else
+			rc = walk_scalar(w, v, f, base, sub);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < nfields; i++) {
+		if (fields[i].required && !seen[i]) {
+			char sub[256];
+			snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "",
+			         fields[i].key);
+			return err(w, first_key ? first_key : key_node, sub,
+			           "missing required key");
+		}
+	}
+	return 0;
+}
+
+/* ---- checks across fields -------------------------------------------- */
+
+static int check(struct walk *w, struct vigil_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_providers; i++) {
+		struct cfg_provider *p = &cfg->providers[i];
+		char path[64];
+		snprintf(path, sizeof(path), "providers[%zu]", i);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(cfg->providers[j].name, p->name) == 0)
+				return err(w, NULL, path, "duplicate provider name '%s'", p->name);
+		}
+		if (strncmp(p->base_url, "http://", 7) != 0 &&
+		    strncmp(p->base_url, "https://", 8) != 0)
+			return err(w, NULL, path,
+			           "base_url '%s' must start with http:// or https://",
+			           p->base_url);
+		for (const char *c = p->api_key_env; *c; c++) {
+			if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+				return err(w, NULL, path,
+				           "api_key_env '%s' must name an environment variable "
+				           "(A-Z, 0-9, _), not hold a key",
+				           p->api_key_env);
+		}
+		if (!p->key_alias[0])
+			model_copy_str(p->key_alias, sizeof(p->key_alias), p->name, (size_t)-1);
+	}
+	return 0;
+}
+
+/* ---- entry points ------------------------------------------------------- */
+
+void config_defaults(struct vigil_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	model_copy_str(cfg->store.path, sizeof(cfg->store.path), "vigil.db", (size_t)-1);
+	settings_defaults(&cfg->thresholds);
+}
+
+static int load(struct vigil_config *cfg, const char *file, const char *yaml, size_t len,
+                char **cause)
+{
+	struct walk w = { .file = file, .cause = NULL };
+	struct fy_diag_cfg dcfg;
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	struct fy_diag *diag = fy_diag_create(&dcfg);
+	int rc = 0;
+	if (!diag)
+		return VG_ENOMEM;
+	fy_diag_set_collect_errors(diag, true);
+	struct fy_parse_cfg pcfg = { .flags = FYPCF_QUIET, .diag = diag };
+	struct fy_document *doc = yaml ? fy_document_build_from_string(&pcfg, yaml, len)
+	                               : fy_document_build_from_file(&pcfg, file);
+	if (!doc) {
+		void *it = NULL;
+		struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
+		FILE *probe = yaml ? NULL : fopen(file, "r");
+		if ((yaml || probe) && !de) {
+			/* A stream with no document (empty, or only comments) is an empty config. */
+			if (probe)
+				fclose(probe);
+			model_copy_str(cfg->file, sizeof(cfg->file), file, (size_t)-1);
+			goto out;
+		}
+		if (!yaml && !probe) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s: cannot open: %s", file, strerror(errno));
+			w.cause = strdup(msg);
+			rc = VG_EIO;
+		} else {
+			char msg[512];
+			if (de)
+				/* libfyaml's diagnostics are 1-based already. */
+				snprintf(msg, sizeof(msg), "%s:%d:%d: invalid YAML: %s", file,
+				         de->line, de->column, de->msg);
+			else
+				snprintf(msg, sizeof(msg), "%s: invalid YAML", file);
+			w.cause = strdup(msg);
+			rc = VG_ECONFIG;
+		}
+		if (probe)
+			fclose(probe);
+		goto out;
+	}
+	struct fy_node *root = fy_document_root(doc);
+	if (root) /* an empty file is an empty config */
+		rc = walk_map(&w, root, NULL, root_fields, cfg, "");
+	if (!rc)
+		rc = check(&w, cfg);
+	if (!rc)
+		model_copy_str(cfg->file, sizeof(cfg->file), file, (size_t)-1);
+	fy_document_destroy(doc);
+out:
+	fy_diag_destroy(diag);
+	if (rc && cause)
+		*cause = w.cause ? w.cause : strdup(vg_strerror(rc));
+	else
+		free(w.cause);
+	return rc;
+}
+
+int config_load(struct vigil_config *cfg, const char *path, char **cause)
+{
+	return load(cfg, path, NULL, 0, cause);
+}
+
+int config_load_string(struct vigil_config *cfg, const char *yaml, size_t len, const char *name,
+                       char **cause)
+{
+	return load(cfg, name, yaml, len, cause);
+}
+
+const struct cfg_provider *config_provider(const struct vigil_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_providers; i++) {
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			return &cfg->providers[i];
+	}
+	return NULL;
+}
+
+void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
+                  double *in_per_1k, double *out_per_1k)
+{
+	*in_per_1k = *out_per_1k = -1;
+	const struct cfg_provider *p = config_provider(cfg, provider);
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_models; i++) {
+		/* A configured "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" too. */
+		size_t n = strlen(p->models[i].name);
+		if (strncmp(p->models[i].name, model, n) == 0 &&
+		    (model[n] == '\0' || model[n] == '-')) {
+			*in_per_1k = p->models[i].price_in_per_1k;
+			*out_per_1k = p->models[i].price_out_per_1k;
+			return;
+		}
+	}
+}

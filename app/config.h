@@ -1,0 +1,156 @@
+/*
+ * config.h: vigil.yaml, loaded once into one struct vigil_config.
+ *
+ * The loader is table-driven: each section is a table of struct cfg_field
+ * (key, type, where it goes, whether it is required). A later section adds a
+ * member to struct vigil_config and a row to the root table in config.c,
+ * never a second parser. Unknown keys, wrong types, out-of-range values and
+ * missing required keys are errors that name the file, line and key path
+ * ("vigil.yaml:12:5: providers[1].kind: unknown value 'azure' ...").
+ *
+ * API keys are never in the config: a provider names the environment
+ * variable that holds its key (api_key_env) and an alias for it (key_alias).
+ */
+#ifndef VIGIL_APP_CONFIG_H
+#define VIGIL_APP_CONFIG_H
+
+#include "core/model.h"
+#include "core/settings.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_PROVIDERS 16
+#define CFG_MAX_MODELS    16
+#define CFG_PATH_MAX      512
+#define CFG_URL_MAX       256
+
+enum cfg_role { ROLE_PRIMARY, ROLE_FALLBACK };
+
+struct cfg_model {
+	char name[VG_MODEL_MAX];
+	char tier[16];           /* "flagship", "mid", "fast" (free text) */
+	double price_in_per_1k;  /* USD per 1k input tokens */
+	double price_out_per_1k; /* USD per 1k output tokens */
+};
+
+struct cfg_provider {
+	char name[VG_NAME_MAX]; /* unique; the name events use ("openai") */
+	int kind;               /* enum provider_kind */
+	char base_url[CFG_URL_MAX];
+	char api_key_env[64]; /* name of the environment variable with the key */
+	char key_alias[VG_NAME_MAX];
+	char region[VG_NAME_MAX];
+	int role; /* enum cfg_role */
+	struct cfg_model models[CFG_MAX_MODELS];
+	size_t n_models;
+};
+
+struct cfg_store {
+	char path[CFG_PATH_MAX]; /* SQLite file */
+};
+
+struct vigil_config {
+	char file[CFG_PATH_MAX]; /* where it was loaded from ("" for defaults) */
+	struct cfg_store store;
+	struct cfg_provider providers[CFG_MAX_PROVIDERS];
+	size_t n_providers;
+	struct core_settings thresholds;
+};
+
+/* ---- the table-driven loader (for sections added by other modules) ---- */
+
+enum cfg_type {
+	CFG_T_STRING,   /* char[size] */
+	CFG_T_INT,      /* int32_t or int64_t (by size) */
+	CFG_T_DOUBLE,   /* double */
+	CFG_T_BOOL,     /* bool */
+	CFG_T_DURATION, /* int64_t ms, written "500ms", "30s", "5m", "1h" */
+	CFG_T_ENUM,     /* int, one of names[] */
+	CFG_T_MAP,      /* a nested mapping described by fields[] */
+	CFG_T_LIST,     /* a sequence of mappings described by fields[] */
+};
+
+struct cfg_field {
+	const char *key;
+	enum cfg_type type;
+	size_t offset;
+	size_t size; /* STRING: buffer size; INT: 4 or 8; LIST: element size */
+	bool required;
+	const char *const *names;       /* ENUM: NULL-terminated */
+	const struct cfg_field *fields; /* MAP, LIST: NULL-key-terminated */
+	size_t count_offset;            /* LIST: offset of the size_t count */
+	size_t max;                     /* LIST: capacity */
+	double lo, hi;                  /* INT, DOUBLE, DURATION: range when lo < hi */
+};
+
+#define CFG_MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
+#define CFG_STR(T, m, req)                                                                         \
+	{                                                                                          \
+		.key = #m, .type = CFG_T_STRING, .offset = offsetof(T, m),                         \
+		.size = CFG_MEMBER_SIZE(T, m), .required = req                                     \
+	}
+#define CFG_INT(T, m, l, h)                                                                        \
+	{                                                                                          \
+		.key = #m, .type = CFG_T_INT, .offset = offsetof(T, m),                            \
+		.size = CFG_MEMBER_SIZE(T, m), .lo = l, .hi = h                                    \
+	}
+#define CFG_DBL(T, m, l, h)                                                                        \
+	{                                                                                          \
+		.key = #m, .type = CFG_T_DOUBLE, .offset = offsetof(T, m), .size = sizeof(double), \
+		.lo = l, .hi = h                                                                   \
+	}
+#define CFG_BOOL(T, m)                                                                             \
+	{                                                                                          \
+		.key = #m, .type = CFG_T_BOOL, .offset = offsetof(T, m), .size = sizeof(bool)      \
+	}
+#define CFG_DUR(k, T, m, l, h)                                                                     \
+	{                                                                                          \
+		.key = k, .type = CFG_T_DURATION, .offset = offsetof(T, m),                        \
+		.size = sizeof(int64_t), .lo = l, .hi = h                                          \
+	}
+#define CFG_ENUM(T, m, n, req)                                                                     \
+	{                                                                                          \
+		.key = #m, .type = CFG_T_ENUM, .offset = offsetof(T, m), .size = sizeof(int),      \
+		.names = n, .required = req                                                        \
+	}
+#define CFG_MAP(k, T, m, f)                                                                        \
+	{                                                                                          \
+		.key = k, .type = CFG_T_MAP, .offset = offsetof(T, m), .fields = f                 \
+	}
+#define CFG_LIST(k, T, m, count, f, req)                                                           \
+	{                                                                                          \
+		.key = k, .type = CFG_T_LIST, .offset = offsetof(T, m),                            \
+		.size = sizeof(((T *)0)->m[0]), .required = req, .fields = f,                      \
+		.count_offset = offsetof(T, count),                                                \
+		.max = sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])                                \
+	}
+#define CFG_END                                                                                    \
+	{                                                                                          \
+		.key = NULL                                                                        \
+	}
+
+/* Fill *cfg with every default (no providers, store "vigil.db", settings_defaults()). */
+void config_defaults(struct vigil_config *cfg);
+
+/*
+ * Load a YAML file over the defaults. Returns 0, or VG_ECONFIG / VG_EIO with
+ * a malloc'd message in *cause naming file, line and key (caller frees).
+ * On error *cfg holds the defaults plus whatever was read before the error.
+ */
+int config_load(struct vigil_config *cfg, const char *path, char **cause);
+
+/* The same, from a string; `name` stands for the file name in messages. */
+int config_load_string(struct vigil_config *cfg, const char *yaml, size_t len, const char *name,
+                       char **cause);
+
+/* The provider named `name`, or NULL. */
+const struct cfg_provider *config_provider(const struct vigil_config *cfg, const char *name);
+
+/* The configured price of a model (per 1k tokens, input and output), or -1
+ * in both when the provider or model is not configured. */
+void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
+                  double *in_per_1k, double *out_per_1k);
+
+#endif

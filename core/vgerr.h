@@ -1,0 +1,32 @@
+/*
+ * vgerr.h: the project's one error enum.
+ *
+ * Functions that can fail return int: 0, or a negative enum vg_err. Codes from
+ * libuv, libcurl and SQLite are translated once, at the boundary, and the
+ * original is kept in the caller's detail text.
+ */
+#ifndef VIGIL_CORE_VGERR_H
+#define VIGIL_CORE_VGERR_H
+
+enum vg_err {
+	VG_OK = 0,
+	VG_ENOMEM = -1,    /* allocation failed */
+	VG_EINVAL = -2,    /* invalid argument or value */
+	VG_EPARSE = -3,    /* input could not be parsed */
+	VG_ERANGE = -4,    /* value out of range */
+	VG_EVERSION = -5,  /* schema version newer than this build knows */
+	VG_ENOTFOUND = -6, /* no such item */
+	VG_EIO = -7,       /* file or socket error */
+	VG_EFULL = -8,     /* a bounded queue or buffer is full */
+	VG_ETOOBIG = -9,   /* input over its size cap */
+	VG_EDB = -10,      /* database error */
+	VG_ENET = -11,     /* network error */
+	VG_ECONFIG = -12,  /* configuration error */
+	VG_EUSAGE = -13,   /* command-line usage error */
+	VG_ESTATE = -14,   /* operation not valid in the current state */
+};
+
+/* A static, human-readable description of an enum vg_err (or "unknown error"). */
+const char *vg_strerror(int err);
+
+#endif

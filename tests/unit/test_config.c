@@ -1,0 +1,114 @@
+/*
+ * test_config.c: the vigil.yaml loader. Every YAML file in tests/data/config starts
+ * with "# expect: ok" or "# expect: <text the error message must contain>".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "app/config.h"
+#include "core/vgerr.h"
+#include "tests/support/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_data_files(void **state)
+{
+	(void)state;
+	const char *dir = VIGIL_TEST_DATA_DIR "/config";
+	size_t n;
+	char **files = tu_list_dir(dir, ".yaml", &n);
+	int bad = 0;
+	assert_true(n >= 10);
+	for (size_t i = 0; i < n; i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s", tu_path(dir, files[i]));
+		char *text = tu_read_file(path, NULL);
+		assert_non_null(text);
+		assert_true(strncmp(text, "# expect: ", 10) == 0);
+		char *want = text + 10;
+		want[strcspn(want, "\n")] = '\0';
+		struct vigil_config *cfg = malloc(sizeof(*cfg));
+		config_defaults(cfg);
+		char *cause = NULL;
+		/* Messages name the file as given: load relative to the data folder's name. */
+		int rc = config_load(cfg, path, &cause);
+		if (strcmp(want, "ok") == 0) {
+			if (rc != 0) {
+				fprintf(stderr, "FAIL %s: expected ok, got: %s\n", files[i], cause);
+				bad++;
+			}
+		} else if (rc == 0 || !cause || !strstr(cause, want)) {
+			fprintf(stderr, "FAIL %s: expected an error containing '%s', got: %s\n",
+			        files[i], want, rc == 0 ? "success" : cause);
+			bad++;
+		}
+		free(cause);
+		free(cfg);
+		free(text);
+	}
+	tu_free_list(files, n);
+	assert_int_equal(bad, 0);
+}
+
+static void test_values(void **state)
+{
+	(void)state;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	char *cause = NULL;
+	config_defaults(cfg);
+	assert_int_equal(cfg->thresholds.breaker.cooldown_ms, 30000);
+	assert_int_equal(config_load(cfg, VIGIL_TEST_DATA_DIR "/config/good_full.yaml", &cause), 0);
+	assert_string_equal(cfg->store.path, "/tmp/x.db");
+	assert_int_equal(cfg->n_providers, 1);
+	assert_string_equal(cfg->providers[0].name, "sim-openai");
+	assert_int_equal(cfg->providers[0].kind, PK_OPENAI);
+	assert_int_equal(cfg->providers[0].role, ROLE_PRIMARY);
+	/* key_alias defaults to the provider name */
+	assert_string_equal(cfg->providers[0].key_alias, "sim-openai");
+	assert_int_equal(cfg->providers[0].n_models, 1);
+	assert_true(cfg->thresholds.latency_ms == 2500);
+	assert_int_equal(cfg->thresholds.soft_window_ms, 90000);
+	assert_int_equal(cfg->thresholds.breaker.cooldown_ms, 1500);
+	assert_int_equal(cfg->thresholds.breaker.consecutive_failures, 3);
+	/* untouched keys keep their defaults */
+	assert_int_equal(cfg->thresholds.breaker.halfopen_successes, 3);
+	double in, out;
+	config_price(cfg, "sim-openai", "gpt-4o-mini-2024-07-18", &in, &out);
+	assert_true(in == 0.00015 && out == 0.0006);
+	config_price(cfg, "sim-openai", "gpt-4o", &in, &out);
+	assert_true(in < 0);
+	free(cfg);
+}
+
+static void test_missing_file_and_example(void **state)
+{
+	(void)state;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	char *cause = NULL;
+	config_defaults(cfg);
+	assert_int_equal(config_load(cfg, "/nonexistent/vigil.yaml", &cause), VG_EIO);
+	assert_non_null(strstr(cause, "/nonexistent/vigil.yaml: cannot open"));
+	free(cause);
+	cause = NULL;
+	config_defaults(cfg);
+	int rc = config_load(cfg, VIGIL_SOURCE_DIR "/examples/vigil.yaml", &cause);
+	if (rc)
+		fail_msg("example config: %s", cause);
+	assert_int_equal(cfg->n_providers, 3);
+	free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_data_files),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_missing_file_and_example),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
