@@ -97,6 +97,9 @@ static const char *const finish_reason_names[] = {
 };
 _Static_assert(COUNT(finish_reason_names) == FR__COUNT, "finish reasons");
 
+static const char *const breaker_state_names[] = { "closed", "open", "half_open" };
+_Static_assert(COUNT(breaker_state_names) == BRK__COUNT, "breaker states");
+
 static const char *name_at(const char *const *names, size_t n, int i)
 {
 	if (i < 0 || (size_t)i >= n)
@@ -272,4 +275,14 @@ bool model_copy_str(char *dst, size_t dstsize, const char *src, size_t len)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	return fits;
+}
+
+const char *model_breaker_state_name(enum breaker_state s)
+{
+	return name_at(breaker_state_names, COUNT(breaker_state_names), (int)s);
+}
+
+int model_breaker_state_parse(const char *s, size_t len)
+{
+	return find_name(breaker_state_names, COUNT(breaker_state_names), s, len);
 }

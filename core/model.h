@@ -157,6 +157,22 @@ struct provider_id {
  * dst of size dstsize, always NUL-terminating. Returns true when it all fit. */
 bool model_copy_str(char *dst, size_t dstsize, const char *src, size_t len);
 
+/* Circuit breaker states, and one transition between them (an event of its own). */
+enum breaker_state { BRK_CLOSED, BRK_OPEN, BRK_HALF_OPEN, BRK__COUNT };
+
+struct breaker_transition {
+	int64_t time_ms;
+	char provider[VG_NAME_MAX];
+	char model[VG_MODEL_MAX]; /* "" for a provider-wide breaker */
+	enum breaker_state from, to;
+	char reason[96];         /* "5 consecutive hard failures (503)", "cooldown elapsed", ... */
+	int32_t opens_in_window; /* opens within the oscillation window, this one included */
+	bool oscillating;        /* opens_in_window reached the oscillation threshold */
+};
+
+const char *model_breaker_state_name(enum breaker_state s);
+int model_breaker_state_parse(const char *s, size_t len);
+
 /* Static lower-case names ("provider", "rate_limit", "critical", ...). */
 const char *model_category_name(enum category c);
 const char *model_subtype_name(enum subtype s);
