@@ -2,6 +2,8 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/schemas.h"
+#include "core/vgerr.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -58,6 +60,23 @@ int cmd_check_main(int argc, char **argv)
 		       p->role == ROLE_PRIMARY ? "primary" : "fallback", p->base_url,
 		       p->api_key_env[0] ? p->api_key_env : "-", p->key_alias, p->n_models);
 	}
+	int rc = CLI_EXIT_OK;
+	if (cfg->semantic.schemas_dir[0]) {
+		/* Schemas compile at start-up: an invalid one is a config error. */
+		char dir[CFG_PATH_MAX * 2];
+		struct jschema_set *set = NULL;
+		if (schemas_resolve_dir(path, cfg->semantic.schemas_dir, dir, sizeof(dir)) != 0) {
+			fprintf(stderr, "vigil check: semantic.schemas_dir: path too long\n");
+			rc = CLI_EXIT_FAIL;
+		} else if (schemas_load_dir(dir, &set, &cause) != 0) {
+			fprintf(stderr, "vigil check: %s\n", cause ? cause : "cannot load schemas");
+			free(cause);
+			rc = CLI_EXIT_FAIL;
+		} else {
+			printf("schemas: %zu from %s\n", jschema_set_count(set), dir);
+		}
+		jschema_set_free(set);
+	}
 	free(cfg);
-	return CLI_EXIT_OK;
+	return rc;
 }

@@ -75,10 +75,94 @@ static const struct cfg_field threshold_fields[] = {
 	CFG_END,
 };
 
+static const struct cfg_field sem_budget_fields[] = {
+	CFG_INT(struct semantic_budget, inline_max_bytes, 0, 1 << 30),
+	CFG_INT(struct semantic_budget, inline_context_max_bytes, 0, 1 << 30),
+	CFG_END,
+};
+
+static const struct cfg_field sem_tokens_fields[] = {
+	CFG_DUR("stuffing_window", struct semantic_tokens, stuffing_window_ms, 1000, 864e6),
+	CFG_INT(struct semantic_tokens, stuffing_min_samples, 1, 1e6),
+	CFG_DBL(struct semantic_tokens, stuffing_share, 0.01, 1.0001),
+	CFG_END,
+};
+
+static const struct cfg_field sem_similarity_fields[] = {
+	CFG_INT(struct semantic_similarity, dims, 8, SEMANTIC_MAX_DIMS),
+	CFG_INT(struct semantic_similarity, warmup, 1, 1e6),
+	CFG_DBL(struct semantic_similarity, centroid_alpha, 0.0001, 1),
+	CFG_DBL(struct semantic_similarity, fast_alpha, 0.0001, 1),
+	CFG_DBL(struct semantic_similarity, baseline_alpha, 0.0001, 1),
+	CFG_DBL(struct semantic_similarity, step_drop, 0.001, 2),
+	CFG_DBL(struct semantic_similarity, min_similarity, -1, 1),
+	CFG_DUR("change_window", struct semantic_similarity, change_window_ms, 1000, 864e6),
+	CFG_INT(struct semantic_similarity, change_min_samples, 1, 1e6),
+	CFG_END,
+};
+
+static const struct cfg_field sem_coherence_fields[] = {
+	CFG_DBL(struct semantic_coherence, repeat_ratio, 0.01, 1),
+	CFG_INT(struct semantic_coherence, min_trigrams, 1, 1e6),
+	CFG_INT(struct semantic_coherence, contradictions, 1, 1000),
+	CFG_END,
+};
+
+static const struct cfg_field sem_hallucination_fields[] = {
+	CFG_INT(struct semantic_hallucination, max_unsupported, 0, 1000),
+	CFG_END,
+};
+
+static const struct cfg_field sem_pii_fields[] = {
+	CFG_BOOL(struct semantic_pii, enabled),
+	CFG_END,
+};
+
+static const struct cfg_field sem_jailbreak_fields[] = {
+	CFG_DBL(struct semantic_jailbreak, rate, 0.0001, 1),
+	CFG_DUR("window", struct semantic_jailbreak, window_ms, 1000, 864e6),
+	CFG_INT(struct semantic_jailbreak, min_samples, 1, 1e6),
+	CFG_END,
+};
+
+static const struct cfg_field sem_drift_fields[] = {
+	CFG_INT(struct semantic_drift, warmup, 1, 1e6),
+	CFG_DBL(struct semantic_drift, fast_alpha, 0.0001, 1),
+	CFG_DBL(struct semantic_drift, baseline_alpha, 0.0001, 1),
+	CFG_DBL(struct semantic_drift, drop, 0.001, 2),
+	CFG_END,
+};
+
+static const struct cfg_field semantic_fields[] = {
+	CFG_STR(struct cfg_semantic, schemas_dir, false),
+	CFG_INT(struct cfg_semantic, sidecar_queue, 1, 1e6),
+	{ .key = "enabled",
+	  .type = CFG_T_BOOL,
+	  .offset = offsetof(struct cfg_semantic, checks.enabled),
+	  .size = sizeof(bool) },
+	{ .key = "max_keys",
+	  .type = CFG_T_INT,
+	  .offset = offsetof(struct cfg_semantic, checks.max_keys),
+	  .size = sizeof(int32_t),
+	  .lo = 1,
+	  .hi = 1e7 },
+	CFG_MAP("budget", struct cfg_semantic, checks.budget, sem_budget_fields),
+	CFG_MAP("tokens", struct cfg_semantic, checks.tokens, sem_tokens_fields),
+	CFG_MAP("similarity", struct cfg_semantic, checks.similarity, sem_similarity_fields),
+	CFG_MAP("coherence", struct cfg_semantic, checks.coherence, sem_coherence_fields),
+	CFG_MAP("hallucination", struct cfg_semantic, checks.hallucination,
+	        sem_hallucination_fields),
+	CFG_MAP("pii", struct cfg_semantic, checks.pii, sem_pii_fields),
+	CFG_MAP("jailbreak", struct cfg_semantic, checks.jailbreak, sem_jailbreak_fields),
+	CFG_MAP("drift", struct cfg_semantic, checks.drift, sem_drift_fields),
+	CFG_END,
+};
+
 static const struct cfg_field root_fields[] = {
 	CFG_MAP("store", struct vigil_config, store, store_fields),
 	CFG_LIST("providers", struct vigil_config, providers, n_providers, provider_fields, false),
 	CFG_MAP("thresholds", struct vigil_config, thresholds, threshold_fields),
+	CFG_MAP("semantic", struct vigil_config, semantic, semantic_fields),
 	CFG_END,
 };
 
@@ -387,6 +471,8 @@ void config_defaults(struct vigil_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	model_copy_str(cfg->store.path, sizeof(cfg->store.path), "vigil.db", (size_t)-1);
 	settings_defaults(&cfg->thresholds);
+	cfg->semantic.sidecar_queue = 256;
+	semantic_defaults(&cfg->semantic.checks);
 }
 
 static int load(struct vigil_config *cfg, const char *file, const char *yaml, size_t len,

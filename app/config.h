@@ -15,6 +15,7 @@
 #define VIGIL_APP_CONFIG_H
 
 #include "core/model.h"
+#include "core/semantic.h"
 #include "core/settings.h"
 
 #include <stdbool.h>
@@ -51,12 +52,22 @@ struct cfg_store {
 	char path[CFG_PATH_MAX]; /* SQLite file */
 };
 
+/* The `semantic:` section: the checks' settings, where the JSON Schemas
+ * live and how much the sidecar may queue. */
+struct cfg_semantic {
+	char schemas_dir[CFG_PATH_MAX]; /* *.json, id = file name without .json; relative
+	                                 * to the config file's folder; "" = none */
+	int32_t sidecar_queue;          /* analyses the sidecar may hold (256) */
+	struct semantic_settings checks;
+};
+
 struct vigil_config {
 	char file[CFG_PATH_MAX]; /* where it was loaded from ("" for defaults) */
 	struct cfg_store store;
 	struct cfg_provider providers[CFG_MAX_PROVIDERS];
 	size_t n_providers;
 	struct core_settings thresholds;
+	struct cfg_semantic semantic;
 };
 
 /* ---- the table-driven loader (for sections added by other modules) ---- */

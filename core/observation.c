@@ -24,7 +24,7 @@ void norm_signals_init(struct norm_signals *n)
 	n->cached_tokens = VG_NONE;
 }
 
-static void verdicts_init(struct semantic_verdicts *v)
+void semantic_verdicts_init(struct semantic_verdicts *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->schema_valid = VG_TRI_UNSET;
@@ -41,6 +41,12 @@ static void verdicts_init(struct semantic_verdicts *v)
 	v->extraction = VG_TRI_UNSET;
 	v->stale_context = VG_TRI_UNSET;
 	v->embedding_drift = VG_TRI_UNSET;
+	v->similarity_baseline = VG_NONE_D;
+	v->repeat_ratio = VG_NONE_D;
+	v->contradictions = -1;
+	v->stuffing_ratio = VG_NONE_D;
+	v->jailbreak_rate = VG_NONE_D;
+	v->drift_baseline = VG_NONE_D;
 }
 
 void observation_init(struct observation *obs)
@@ -65,7 +71,7 @@ void observation_init(struct observation *obs)
 	obs->retry_count = -1;
 	obs->doc_age_s = VG_NONE_D;
 	obs->top_similarity = VG_NONE_D;
-	verdicts_init(&obs->verdicts);
+	semantic_verdicts_init(&obs->verdicts);
 }
 
 int64_t observation_input_tokens(const struct observation *obs)

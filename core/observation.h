@@ -81,6 +81,16 @@ struct semantic_verdicts {
 	int8_t stale_context;
 	int8_t embedding_drift;
 	bool deferred; /* heavy checks were sent to the sidecar */
+	/* Measurements behind the verdicts above (core/semantic; NaN / -1 / ""
+	 * when not measured), for causal signals and the console. */
+	char schema_keyword[24];    /* the failing keyword: "required", "type", "json", ... */
+	double similarity_baseline; /* the key's usual similarity (slow average) */
+	bool model_changed;         /* within the window after a model-version change */
+	double repeat_ratio;        /* repeated word-trigram share of the response */
+	int32_t contradictions;     /* self-corrections and negated statements */
+	double stuffing_ratio;      /* the template's mean actual/predicted input over the window */
+	double jailbreak_rate;      /* blocks and refusals / requests over the window */
+	double drift_baseline;      /* the template's usual top_similarity */
 };
 
 struct observation {
@@ -128,6 +138,9 @@ struct observation {
 
 /* Set every field to "not measured". */
 void observation_init(struct observation *obs);
+
+/* Set every semantic verdict to "not measured". */
+void semantic_verdicts_init(struct semantic_verdicts *v);
 
 /* Set every field of normalised signals to "not measured". */
 void norm_signals_init(struct norm_signals *n);

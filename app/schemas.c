@@ -1,0 +1,152 @@
+/* schemas.c: reading a folder of JSON Schema files into a compiled set. */
+#include "app/schemas.h"
+
+#include "core/vgerr.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((format(printf, 1, 2))) static char *msg(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return strdup(buf);
+}
+
+int schemas_resolve_dir(const char *config_file, const char *dir, char *out, size_t cap)
+{
+	const char *slash = config_file ? strrchr(config_file, '/') : NULL;
+	int n;
+	if (dir[0] == '/' || !slash)
+		n = snprintf(out, cap, "%s", dir);
+	else
+		n = snprintf(out, cap, "%.*s/%s", (int)(slash - config_file), config_file, dir);
+	return n < 0 || (size_t)n >= cap ? VG_ETOOBIG : 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_all(const char *path, char **buf, size_t *len, char **cause)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*cause = msg("%s: cannot open: %s", path, strerror(errno));
+		return VG_EIO;
+	}
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap);
+	int rc = 0;
+	while (b) {
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+		if (n == cap) {
+			if (cap >= SCHEMAS_MAX_FILE) {
+				*cause = msg("%s: larger than %s bytes", path, "4 MiB");
+				rc = VG_ETOOBIG;
+				break;
+			}
+			char *nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+	}
+	if (!rc && !b) {
+		*cause = msg("%s: %s", path, "out of memory");
+		rc = VG_ENOMEM;
+	} else if (!rc && ferror(f)) {
+		*cause = msg("%s: read error: %s", path, strerror(errno));
+		rc = VG_EIO;
+	}
+	fclose(f);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int schemas_load_dir(const char *dir, struct jschema_set **out, char **cause)
+{
+	*out = NULL;
+	*cause = NULL;
+	DIR *d = opendir(dir);
+	if (!d) {
+		*cause = msg("%s: cannot open schema folder: %s", dir, strerror(errno));
+		return VG_EIO;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		if (l <= 5 || strcmp(e->d_name + l - 5, ".json") != 0 || e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **nn = realloc(names, nc * sizeof(*nn));
+			if (!nn) {
+				rc = VG_ENOMEM;
+				break;
+			}
+			names = nn;
+			cap = nc;
+		}
+		if (!(names[n] = strdup(e->d_name))) {
+			rc = VG_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	struct jschema_set *set = rc ? NULL : jschema_set_new();
+	if (!rc && !set)
+		rc = VG_ENOMEM;
+	if (rc == VG_ENOMEM)
+		*cause = msg("%s: %s", dir, "out of memory");
+	if (!rc)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char path[4096];
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
+			*cause = msg("%s/%s: path too long", dir, names[i]);
+			rc = VG_ETOOBIG;
+			break;
+		}
+		char *text;
+		size_t len;
+		if ((rc = read_all(path, &text, &len, cause)) != 0)
+			break;
+		names[i][strlen(names[i]) - 5] = '\0'; /* the id */
+		rc = jschema_set_add(set, names[i], text, len, path, cause);
+		free(text);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (rc) {
+		jschema_set_free(set);
+		return rc;
+	}
+	*out = set;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * entities.h: the hallucination screen. It finds the checkable things an
+ * answer asserts and looks for each in the retrieved context:
+ *   - capitalised multi-word names ("Acme Robotics", "Bank of America"),
+ *     not counting the capital that starts a sentence;
+ *   - numbers with a unit or currency ("42 mg", "17%", "$3.2 million");
+ *   - dates ("2024-03-15", "March 3, 2024", "3 March 2024", "June 2023");
+ *   - URLs;
+ *   - citation markers ("[3]", "Section 12.4", "Table 2", "§ 4").
+ * An entity is supported when its normalised tokens occur in the context in
+ * the same order (every adjacent pair does; a single token occurs at all),
+ * case-insensitively. Pure, no state between calls but the scratch memory.
+ */
+#ifndef VIGIL_CORE_ENTITIES_H
+#define VIGIL_CORE_ENTITIES_H
+
+#include "core/textscan.h"
+
+#include <stddef.h>
+
+#define ENTITIES_MAX 64 /* distinct entities considered per answer */
+
+struct entities_scratch {
+	struct ts_set ctx; /* unigram and bigram hashes of the context */
+	uint64_t seen[ENTITIES_MAX];
+};
+
+void entities_scratch_init(struct entities_scratch *s);
+void entities_scratch_done(struct entities_scratch *s);
+
+struct entities_result {
+	int found;       /* distinct entities in the answer */
+	int unsupported; /* of those, not in the context */
+	char sample[96]; /* the first few unsupported ones, "; "-separated */
+};
+
+/*
+ * Screen answer[0..alen) against context[0..clen). Returns 0, or VG_ENOMEM
+ * (then *r is zeroed).
+ */
+int entities_screen(const char *answer, size_t alen, const char *context, size_t clen,
+                    struct entities_scratch *s, struct entities_result *r);
+
+/* Only extract: calls fn(start, end, data) for each entity span, in order.
+ * For tests and tools; returns the number of spans. */
+int entities_extract(const char *answer, size_t alen,
+                     void (*fn)(size_t start, size_t end, void *data), void *data);
+
+#endif

@@ -1,0 +1,682 @@
+/*
+ * semantic.c: the semantic stage (see semantic.h): the pure text work, the
+ * per-key state behind similarity, context stuffing, jailbreak and drift,
+ * and the monitor event of a blind spot.
+ *
+ * State per kind, in bounded string maps:
+ *   sim    "provider\x1fmodel\x1ftemplate" -> centroid + similarity averages
+ *   model  "provider\x1ftemplate"          -> the model seen last (to notice a
+ *                                             version change and hand the old
+ *                                             centroid to the new model)
+ *   stuff  template                        -> window of actual/predicted ratios
+ *   jail   "a" alias / "t" template        -> window of blocks and refusals
+ *   drift  template                        -> top_similarity averages
+ */
+#include "core/semantic.h"
+
+#include "core/embed.h"
+#include "core/entities.h"
+#include "core/pii.h"
+#include "core/strmap.h"
+#include "core/vgerr.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void semantic_defaults(struct semantic_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->enabled = true;
+	s->budget.inline_max_bytes = 4096;
+	s->budget.inline_context_max_bytes = 16384;
+	s->tokens.stuffing_window_ms = 15 * 60 * 1000;
+	s->tokens.stuffing_min_samples = 20;
+	s->tokens.stuffing_share = 0.9;
+	s->similarity.dims = 256;
+	s->similarity.warmup = 20;
+	s->similarity.centroid_alpha = 0.05;
+	s->similarity.fast_alpha = 0.3;
+	s->similarity.baseline_alpha = 0.02;
+	s->similarity.step_drop = 0.15;
+	s->similarity.min_similarity = 0;
+	s->similarity.change_window_ms = 60 * 60 * 1000;
+	s->similarity.change_min_samples = 3;
+	s->coherence.repeat_ratio = 0.3;
+	s->coherence.min_trigrams = 10;
+	s->coherence.contradictions = 1;
+	s->hallucination.max_unsupported = 1;
+	s->pii.enabled = true;
+	s->jailbreak.rate = 0.2;
+	s->jailbreak.window_ms = 10 * 60 * 1000;
+	s->jailbreak.min_samples = 10;
+	s->drift.warmup = 30;
+	s->drift.fast_alpha = 0.2;
+	s->drift.baseline_alpha = 0.01;
+	s->drift.drop = 0.1;
+	s->max_keys = 4096;
+}
+
+/* ---- the text work ---------------------------------------------------------- */
+
+struct semantic_worker {
+	struct jschema_scratch js;
+	struct coherence_scratch coh;
+	struct entities_scratch ent;
+	struct pii_scratch pii;
+};
+
+struct semantic_worker *semantic_worker_new(void)
+{
+	struct semantic_worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	jschema_scratch_init(&w->js);
+	coherence_scratch_init(&w->coh);
+	entities_scratch_init(&w->ent);
+	pii_scratch_init(&w->pii);
+	return w;
+}
+
+void semantic_worker_free(struct semantic_worker *w)
+{
+	if (!w)
+		return;
+	jschema_scratch_done(&w->js);
+	coherence_scratch_done(&w->coh);
+	entities_scratch_done(&w->ent);
+	pii_scratch_done(&w->pii);
+	free(w);
+}
+
+static int8_t tri(bool b)
+{
+	return b ? VG_TRI_TRUE : VG_TRI_FALSE;
+}
+
+int semantic_text_run(const struct semantic_text_cfg *cfg, struct semantic_worker *w,
+                      const struct observation *obs, struct semantic_text *out)
+{
+	const struct semantic_settings *ss = &cfg->settings;
+	struct semantic_verdicts *v = &out->v;
+	semantic_verdicts_init(v);
+	out->dims = 0;
+	if (!obs->text)
+		return 0;
+	const char *text = obs->text, *ctx = obs->context_text;
+	size_t len = obs->text_len, clen = ctx ? obs->context_len : 0;
+	int rc;
+
+	/* 1. schema */
+	const struct jschema *schema =
+	        obs->schema_id[0] ? jschema_set_get(cfg->schemas, obs->schema_id) : NULL;
+	if (schema) {
+		struct jschema_result res;
+		if ((rc = jschema_validate(schema, text, len, &w->js, &res)) != 0)
+			return rc;
+		v->schema_valid = tri(res.valid);
+		if (!res.valid) {
+			model_copy_str(v->schema_pointer, sizeof(v->schema_pointer), res.pointer,
+			               (size_t)-1);
+			model_copy_str(v->schema_keyword, sizeof(v->schema_keyword), res.keyword,
+			               (size_t)-1);
+		}
+	}
+
+	/* 3. coherence */
+	struct coherence_result cr;
+	if ((rc = coherence_scan(&cfg->coherence, text, len, (size_t)ss->coherence.min_trigrams,
+	                         &w->coh, &cr)) != 0)
+		return rc;
+	v->repeat_ratio = cr.repeat_ratio;
+	v->contradictions = cr.contradictions;
+	v->coherence =
+	        tri((vg_has_d(cr.repeat_ratio) && cr.repeat_ratio > ss->coherence.repeat_ratio) ||
+	            cr.contradictions >= ss->coherence.contradictions);
+
+	/* 4. hallucination: only against a context */
+	if (ctx && clen) {
+		struct entities_result er;
+		if ((rc = entities_screen(text, len, ctx, clen, &w->ent, &er)) != 0)
+			return rc;
+		v->unsupported_entities = er.unsupported;
+		v->hallucination = tri(er.unsupported > ss->hallucination.max_unsupported);
+		model_copy_str(v->hallucination_sample, sizeof(v->hallucination_sample), er.sample,
+		               (size_t)-1);
+	}
+
+	/* 5. PII and secrets */
+	if (ss->pii.enabled) {
+		struct pii_result pr;
+		if ((rc = pii_scan(text, len, ctx, clen, &w->pii, &pr)) != 0)
+			return rc;
+		v->pii_leak = tri(pr.leaks > 0);
+		model_copy_str(v->pii_kind, sizeof(v->pii_kind), pr.kind, (size_t)-1);
+		model_copy_str(v->pii_sample, sizeof(v->pii_sample), pr.sample, (size_t)-1);
+	}
+
+	/* 3. the local embedding, when the gateway sent none */
+	if (!obs->embedding || obs->embedding_len == 0) {
+		size_t dims = (size_t)ss->similarity.dims;
+		if (dims > SEMANTIC_MAX_DIMS)
+			dims = SEMANTIC_MAX_DIMS;
+		if (dims < 8)
+			dims = 8;
+		if (embed_text(text, len, out->embedding, dims))
+			out->dims = (uint32_t)dims;
+	}
+	return 0;
+}
+
+/* ---- state -------------------------------------------------------------------- */
+
+/* Two exponentially weighted averages of one signal: recent and baseline. */
+struct step {
+	uint32_t n;
+	double fast, slow;
+};
+
+static void step_add(struct step *d, double x, double fast_alpha, double slow_alpha)
+{
+	if (!d->n) {
+		d->fast = d->slow = x;
+	} else {
+		d->fast += fast_alpha * (x - d->fast);
+		d->slow += slow_alpha * (x - d->slow);
+	}
+	d->n++;
+}
+
+struct sim_state {
+	uint32_t dims;
+	bool local;         /* a local embedding (else the gateway's) */
+	uint32_t n;         /* responses folded into the centroid */
+	struct step sim;    /* similarity averages (counted from the warm-up on) */
+	int64_t changed_at; /* when the model changed and this centroid was inherited */
+	uint32_t since_change;
+	float *c;
+};
+
+static void sim_state_free(void *p)
+{
+	struct sim_state *s = p;
+	if (s)
+		free(s->c);
+	free(s);
+}
+
+struct model_rec {
+	char model[VG_MODEL_MAX];
+};
+
+#define WIN_BUCKETS 12
+struct window {
+	int64_t bucket_ms;
+	int64_t start[WIN_BUCKETS];
+	uint32_t n[WIN_BUCKETS], hits[WIN_BUCKETS];
+	double sum[WIN_BUCKETS];
+};
+
+static void window_init(struct window *w, int64_t window_ms)
+{
+	memset(w, 0, sizeof(*w));
+	w->bucket_ms = window_ms / (WIN_BUCKETS - 2);
+	if (w->bucket_ms < 1)
+		w->bucket_ms = 1;
+	for (int i = 0; i < WIN_BUCKETS; i++)
+		w->start[i] = INT64_MIN;
+}
+
+static void window_add(struct window *w, int64_t now, bool hit, double x)
+{
+	int64_t b = now / w->bucket_ms;
+	int i = (int)(((b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	if (w->start[i] != b) {
+		w->start[i] = b;
+		w->n[i] = w->hits[i] = 0;
+		w->sum[i] = 0;
+	}
+	w->n[i]++;
+	w->hits[i] += hit;
+	w->sum[i] += x;
+}
+
+/* Totals over the buckets within window_ms of now. */
+static void window_total(const struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
+                         uint32_t *hits, double *sum)
+{
+	int64_t b = now / w->bucket_ms, oldest = (now - window_ms) / w->bucket_ms;
+	*n = *hits = 0;
+	*sum = 0;
+	for (int i = 0; i < WIN_BUCKETS; i++) {
+		if (w->start[i] == INT64_MIN || w->start[i] > b || w->start[i] <= oldest)
+			continue;
+		*n += w->n[i];
+		*hits += w->hits[i];
+		*sum += w->sum[i];
+	}
+}
+
+struct semantic {
+	struct semantic_text_cfg cfg;
+	struct core_settings cs;
+	bool defer;
+	struct semantic_worker *worker;
+	struct semantic_text *text;
+	struct strmap *sim, *model, *stuff, *jail, *drift;
+	uint64_t deferred, untracked;
+};
+
+struct semantic *semantic_new(const struct semantic_settings *ss, const struct core_settings *cs,
+                              const struct jschema_set *schemas)
+{
+	struct semantic *sem = calloc(1, sizeof(*sem));
+	if (!sem)
+		return NULL;
+	sem->cfg.settings = *ss;
+	sem->cfg.schemas = schemas;
+	coherence_cfg_init(&sem->cfg.coherence);
+	sem->cs = *cs;
+	size_t max = ss->max_keys > 0 ? (size_t)ss->max_keys : 1;
+	sem->worker = semantic_worker_new();
+	sem->text = malloc(sizeof(*sem->text));
+	sem->sim = strmap_new(max, sim_state_free);
+	sem->model = strmap_new(max, NULL);
+	sem->stuff = strmap_new(max, NULL);
+	sem->jail = strmap_new(max * 2, NULL);
+	sem->drift = strmap_new(max, NULL);
+	if (!sem->worker || !sem->text || !sem->sim || !sem->model || !sem->stuff || !sem->jail ||
+	    !sem->drift) {
+		semantic_free(sem);
+		return NULL;
+	}
+	return sem;
+}
+
+void semantic_free(struct semantic *sem)
+{
+	if (!sem)
+		return;
+	semantic_worker_free(sem->worker);
+	free(sem->text);
+	strmap_free(sem->sim);
+	strmap_free(sem->model);
+	strmap_free(sem->stuff);
+	strmap_free(sem->jail);
+	strmap_free(sem->drift);
+	free(sem);
+}
+
+const struct semantic_text_cfg *semantic_text_cfg(const struct semantic *sem)
+{
+	return &sem->cfg;
+}
+
+void semantic_allow_defer(struct semantic *sem, bool on)
+{
+	sem->defer = on;
+}
+
+void semantic_stats(const struct semantic *sem, struct semantic_stats *st)
+{
+	st->centroids = strmap_count(sem->sim);
+	st->stuffing = strmap_count(sem->stuff);
+	st->jailbreak = strmap_count(sem->jail);
+	st->drift = strmap_count(sem->drift);
+	st->deferred = sem->deferred;
+	st->untracked = sem->untracked;
+}
+
+/* Join parts with \x1f into buf; returns the length. */
+static size_t make_key(char *buf, size_t cap, const char *a, const char *b, const char *c)
+{
+	int n = snprintf(buf, cap, "%s\x1f%s%s%s", a, b, c ? "\x1f" : "", c ? c : "");
+	return n < 0 ? 0 : ((size_t)n >= cap ? cap - 1 : (size_t)n);
+}
+
+/* The value under key, created zeroed (size bytes) when missing. NULL when
+ * the map is full (counted) or memory ran out (*err). */
+static void *get_or_add(struct semantic *sem, struct strmap *m, const char *key, size_t len,
+                        size_t size, int *err)
+{
+	void *v = strmap_get(m, key, len);
+	if (v)
+		return v;
+	v = calloc(1, size);
+	if (!v) {
+		*err = VG_ENOMEM;
+		return NULL;
+	}
+	int rc = strmap_put(m, key, len, v);
+	if (rc) {
+		free(v);
+		if (rc == VG_EFULL)
+			sem->untracked++;
+		else
+			*err = rc;
+		return NULL;
+	}
+	return v;
+}
+
+/* 2. tokens */
+static int check_tokens(struct semantic *sem, const struct observation *obs, int64_t now,
+                        struct semantic_verdicts *v)
+{
+	int64_t in = observation_input_tokens(obs), pred = obs->predicted_input_tokens;
+	if (!vg_has(in) || !vg_has(pred) || pred <= 0 || in < 0)
+		return 0; /* a missing prediction is "not measured", never zero */
+	double delta = ((double)in - (double)pred) / (double)pred * 100.0;
+	if (!vg_has_d(v->token_delta_pct))
+		v->token_delta_pct = delta;
+	if (v->token_inflation == VG_TRI_UNSET)
+		v->token_inflation = tri(delta > sem->cs.token_inflation_pct);
+	if (!obs->template_id[0])
+		return 0;
+	const struct semantic_tokens *ts = &sem->cfg.settings.tokens;
+	int err = 0;
+	struct window *w = strmap_get(sem->stuff, obs->template_id, strlen(obs->template_id));
+	if (!w) {
+		w = get_or_add(sem, sem->stuff, obs->template_id, strlen(obs->template_id),
+		               sizeof(*w), &err);
+		if (!w)
+			return err;
+		window_init(w, ts->stuffing_window_ms);
+	}
+	double ratio = (double)in / (double)pred;
+	window_add(w, now, ratio > sem->cs.context_stuffing_ratio, ratio);
+	uint32_t n, hits;
+	double sum;
+	window_total(w, now, ts->stuffing_window_ms, &n, &hits, &sum);
+	if (n >= (uint32_t)ts->stuffing_min_samples && n > 0) {
+		v->stuffing_ratio = sum / n;
+		if (v->context_stuffing == VG_TRI_UNSET)
+			v->context_stuffing = tri((double)hits / n >= ts->stuffing_share);
+	}
+	return 0;
+}
+
+static bool is_block(const struct observation *obs)
+{
+	const struct norm_signals *n = &obs->norm;
+	return n->safety_block || n->error_class == EC_CONTENT_FILTER ||
+	       n->finish == FR_CONTENT_FILTER || n->finish == FR_REFUSAL || n->block_reason[0];
+}
+
+/* 6. jailbreak */
+static int check_jailbreak(struct semantic *sem, const struct observation *obs, int64_t now,
+                           struct semantic_verdicts *v)
+{
+	if (obs->http_status <= 0)
+		return 0; /* no answer: nothing was blocked or refused */
+	const struct semantic_jailbreak *js = &sem->cfg.settings.jailbreak;
+	bool block = is_block(obs);
+	double rate = VG_NONE_D;
+	const char *parts[2] = { obs->pid.key_alias[0] ? obs->pid.key_alias : obs->pid.provider,
+		                 obs->template_id };
+	for (int i = 0; i < 2; i++) {
+		if (!parts[i][0])
+			continue;
+		char key[VG_TEMPLATE_MAX + VG_NAME_MAX + 4];
+		int kn = snprintf(key, sizeof(key), "%c%s", i ? 't' : 'a', parts[i]);
+		size_t klen = (size_t)kn < sizeof(key) ? (size_t)kn : sizeof(key) - 1;
+		int err = 0;
+		struct window *w = strmap_get(sem->jail, key, klen);
+		if (!w) {
+			w = get_or_add(sem, sem->jail, key, klen, sizeof(*w), &err);
+			if (!w) {
+				if (err)
+					return err;
+				continue;
+			}
+			window_init(w, js->window_ms);
+		}
+		window_add(w, now, block, 0);
+		uint32_t n, hits;
+		double sum;
+		window_total(w, now, js->window_ms, &n, &hits, &sum);
+		if (n >= (uint32_t)js->min_samples && n > 0) {
+			double r = (double)hits / n;
+			if (!vg_has_d(rate) || r > rate)
+				rate = r;
+		}
+	}
+	if (vg_has_d(rate)) {
+		v->jailbreak_rate = rate;
+		if (v->jailbreak == VG_TRI_UNSET)
+			v->jailbreak = tri(block && rate > js->rate);
+	}
+	return 0;
+}
+
+/* 7. data */
+static int check_data(struct semantic *sem, const struct observation *obs,
+                      struct semantic_verdicts *v)
+{
+	if (vg_has_d(obs->doc_age_s) && v->stale_context == VG_TRI_UNSET)
+		v->stale_context = tri(obs->doc_age_s > sem->cs.stale_context_s);
+	if (!vg_has_d(obs->top_similarity))
+		return 0;
+	const struct semantic_drift *ds = &sem->cfg.settings.drift;
+	int err = 0;
+	struct step *d = get_or_add(sem, sem->drift, obs->template_id, strlen(obs->template_id),
+	                            sizeof(*d), &err);
+	if (!d)
+		return err;
+	step_add(d, obs->top_similarity, ds->fast_alpha, ds->baseline_alpha);
+	if (d->n >= (uint32_t)ds->warmup) {
+		v->drift_baseline = d->slow;
+		if (v->embedding_drift == VG_TRI_UNSET)
+			v->embedding_drift = tri(d->slow - d->fast > ds->drop);
+	}
+	return 0;
+}
+
+/* A centroid for a new model: the previous model's, when it was warm. */
+static struct sim_state *inherit(struct semantic *sem, const struct observation *obs,
+                                 const char *prev_model, uint32_t dims, bool local, int64_t now)
+{
+	char key[VG_NAME_MAX + VG_MODEL_MAX + VG_TEMPLATE_MAX + 4];
+	size_t klen = make_key(key, sizeof(key), obs->pid.provider, prev_model, obs->template_id);
+	const struct sim_state *old = strmap_get(sem->sim, key, klen);
+	if (!old || old->n < (uint32_t)sem->cfg.settings.similarity.warmup || old->dims != dims ||
+	    old->local != local)
+		return NULL;
+	struct sim_state *s = malloc(sizeof(*s));
+	float *c = malloc(dims * sizeof(*c));
+	if (!s || !c) {
+		free(s);
+		free(c);
+		return NULL;
+	}
+	*s = *old;
+	memcpy(c, old->c, dims * sizeof(*c));
+	s->c = c;
+	s->sim.fast = s->sim.slow; /* the new model starts from the old baseline */
+	s->sim.n = s->sim.n ? s->sim.n : 1;
+	s->changed_at = now;
+	s->since_change = 0;
+	return s;
+}
+
+static int track_similarity(struct semantic *sem, const struct observation *obs,
+                            const struct semantic_text *t, int64_t now, struct semantic_verdicts *v)
+{
+	const struct semantic_similarity *ss = &sem->cfg.settings.similarity;
+	const float *e;
+	uint32_t dims;
+	bool local;
+	if (obs->embedding && obs->embedding_len >= 8 && obs->embedding_len <= 65536) {
+		e = obs->embedding;
+		dims = (uint32_t)obs->embedding_len;
+		local = false;
+	} else if (t && t->dims) {
+		e = t->embedding;
+		dims = t->dims;
+		local = true;
+	} else {
+		return 0;
+	}
+	double enorm = sqrt(embed_dot(e, e, dims));
+	if (!(enorm > 0) || !isfinite(enorm))
+		return 0;
+
+	int err = 0;
+	char mkey[VG_NAME_MAX + VG_TEMPLATE_MAX + 4];
+	size_t mlen = make_key(mkey, sizeof(mkey), obs->pid.provider, obs->template_id, NULL);
+	struct model_rec *rec = get_or_add(sem, sem->model, mkey, mlen, sizeof(*rec), &err);
+	if (err)
+		return err;
+
+	char key[VG_NAME_MAX + VG_MODEL_MAX + VG_TEMPLATE_MAX + 4];
+	size_t klen =
+	        make_key(key, sizeof(key), obs->pid.provider, obs->pid.model, obs->template_id);
+	struct sim_state *st = strmap_get(sem->sim, key, klen);
+	if (!st) {
+		if (rec && rec->model[0] && strcmp(rec->model, obs->pid.model) != 0)
+			st = inherit(sem, obs, rec->model, dims, local, now);
+		if (!st) {
+			st = calloc(1, sizeof(*st));
+			if (st) {
+				st->changed_at = VG_NONE;
+				st->dims = dims;
+				st->local = local;
+				st->c = calloc(dims, sizeof(float));
+			}
+			if (!st || !st->c) {
+				sim_state_free(st);
+				return VG_ENOMEM;
+			}
+		}
+		int rc = strmap_put(sem->sim, key, klen, st);
+		if (rc) {
+			sim_state_free(st);
+			if (rc == VG_EFULL) {
+				sem->untracked++;
+				return 0;
+			}
+			return rc;
+		}
+	}
+	if (rec)
+		model_copy_str(rec->model, sizeof(rec->model), obs->pid.model, (size_t)-1);
+	if (st->dims != dims || st->local != local) {
+		/* The source changed (another embedding model): start over. */
+		float *c = realloc(st->c, dims * sizeof(float));
+		if (!c)
+			return VG_ENOMEM;
+		memset(c, 0, dims * sizeof(float));
+		st->c = c;
+		st->dims = dims;
+		st->local = local;
+		st->n = 0;
+		memset(&st->sim, 0, sizeof(st->sim));
+		st->changed_at = VG_NONE;
+	}
+
+	if (st->n >= (uint32_t)ss->warmup) {
+		double cn = sqrt(embed_dot(st->c, st->c, dims));
+		double sim = cn > 0 ? embed_dot(e, st->c, dims) / (enorm * cn) : 0;
+		step_add(&st->sim, sim, ss->fast_alpha, ss->baseline_alpha);
+		bool in_change =
+		        st->changed_at != VG_NONE && now - st->changed_at <= ss->change_window_ms;
+		if (st->changed_at != VG_NONE)
+			st->since_change++;
+		if (!vg_has_d(v->similarity))
+			v->similarity = sim;
+		v->similarity_baseline = st->sim.slow;
+		v->model_changed = in_change;
+		bool ready = st->sim.n >= (uint32_t)ss->warmup ||
+		             (in_change && st->since_change >= (uint32_t)ss->change_min_samples);
+		if (ready && v->regression == VG_TRI_UNSET)
+			v->regression =
+			        tri(st->sim.slow - st->sim.fast > ss->step_drop ||
+			            (ss->min_similarity > 0 && st->sim.fast < ss->min_similarity));
+	}
+	/* Fold the response in: a plain mean while warming up, then an EWMA. */
+	double a = st->n < (uint32_t)ss->warmup ? 1.0 / (st->n + 1) : ss->centroid_alpha;
+	float keep = (float)(1.0 - a), scale = (float)(a / enorm);
+	for (uint32_t i = 0; i < dims; i++)
+		st->c[i] = keep * st->c[i] + scale * e[i];
+	st->n++;
+	return 0;
+}
+
+static void merge_text(struct semantic_verdicts *v, const struct semantic_verdicts *t)
+{
+	if (v->schema_valid == VG_TRI_UNSET && t->schema_valid != VG_TRI_UNSET) {
+		v->schema_valid = t->schema_valid;
+		memcpy(v->schema_pointer, t->schema_pointer, sizeof(v->schema_pointer));
+		memcpy(v->schema_keyword, t->schema_keyword, sizeof(v->schema_keyword));
+	}
+	if (v->hallucination == VG_TRI_UNSET && t->hallucination != VG_TRI_UNSET) {
+		v->hallucination = t->hallucination;
+		v->unsupported_entities = t->unsupported_entities;
+		memcpy(v->hallucination_sample, t->hallucination_sample,
+		       sizeof(v->hallucination_sample));
+	}
+	if (v->coherence == VG_TRI_UNSET && t->coherence != VG_TRI_UNSET)
+		v->coherence = t->coherence;
+	if (!vg_has_d(v->repeat_ratio))
+		v->repeat_ratio = t->repeat_ratio;
+	if (v->contradictions < 0)
+		v->contradictions = t->contradictions;
+	if (v->pii_leak == VG_TRI_UNSET && t->pii_leak != VG_TRI_UNSET) {
+		v->pii_leak = t->pii_leak;
+		memcpy(v->pii_kind, t->pii_kind, sizeof(v->pii_kind));
+		memcpy(v->pii_sample, t->pii_sample, sizeof(v->pii_sample));
+	}
+}
+
+int semantic_complete(struct semantic *sem, const struct observation *obs,
+                      const struct semantic_text *t, int64_t now, struct semantic_verdicts *v)
+{
+	if (t)
+		merge_text(v, &t->v);
+	return track_similarity(sem, obs, t, now, v);
+}
+
+int semantic_inline(struct semantic *sem, const struct observation *obs, int64_t now,
+                    struct semantic_verdicts *v)
+{
+	const struct semantic_settings *ss = &sem->cfg.settings;
+	if (!ss->enabled)
+		return 0;
+	int rc;
+	if ((rc = check_tokens(sem, obs, now, v)) != 0 ||
+	    (rc = check_jailbreak(sem, obs, now, v)) != 0 || (rc = check_data(sem, obs, v)) != 0)
+		return rc;
+	size_t clen = obs->context_text ? obs->context_len : 0;
+	if (obs->text && sem->defer &&
+	    ((int64_t)obs->text_len > ss->budget.inline_max_bytes ||
+	     (int64_t)clen > ss->budget.inline_context_max_bytes)) {
+		v->deferred = true;
+		sem->deferred++;
+		return 0;
+	}
+	struct semantic_text *t = sem->text;
+	if ((rc = semantic_text_run(&sem->cfg, sem->worker, obs, t)) != 0)
+		return rc;
+	return semantic_complete(sem, obs, t, now, v);
+}
+
+int semantic_blind_spot_event(struct failure_event *ev, uint64_t id, int64_t now, size_t depth,
+                              size_t capacity, uint64_t skipped)
+{
+	struct provider_id pid;
+	memset(&pid, 0, sizeof(pid));
+	model_copy_str(pid.provider, sizeof(pid.provider), "vigil", (size_t)-1);
+	model_copy_str(pid.model, sizeof(pid.model), "sidecar", (size_t)-1);
+	int rc = event_init(ev, id, now, CAT_MONITOR, SUB_SIDECAR_BLIND_SPOT, SEV_HIGH, &pid);
+	if (rc)
+		return rc;
+	ev->causal.value = (double)depth;
+	ev->causal.threshold = (double)capacity;
+	ev->causal.window_count = (int64_t)skipped;
+	snprintf(ev->causal.detail, sizeof(ev->causal.detail),
+	         "semantic monitoring blind spot: sidecar queue full (%zu/%zu), %llu analyses "
+	         "skipped",
+	         depth, capacity, (unsigned long long)skipped);
+	return 0;
+}

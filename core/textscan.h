@@ -1,0 +1,86 @@
+/*
+ * textscan.h: the pieces the semantic scanners share: 64-bit hashing, a
+ * reusable open-addressing set of hashes, the normalising tokenizer that
+ * the hallucination screen applies to responses and contexts alike, and a
+ * byte search.
+ *
+ * Normalised tokens: a word is a run of letters, digits and UTF-8 bytes that
+ * starts with a letter, lower-cased (ASCII); a number starts with a digit and
+ * keeps internal '.' and ',' before a digit, with ',' dropped ("1,000" and
+ * "1000" are the same token, "15mg" is "15" then "mg"); a URL (http://,
+ * https://, www.) is one token without trailing punctuation; "[12]" is a
+ * citation token distinct from the number 12. Everything else separates.
+ */
+#ifndef VIGIL_CORE_TEXTSCAN_H
+#define VIGIL_CORE_TEXTSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TS_SEED 0xcbf29ce484222325ull
+
+/* FNV-1a over n bytes, continuing from h (start with TS_SEED). Never 0. */
+uint64_t ts_hash(uint64_t h, const void *p, size_t n);
+
+/* Combine two hashes into one (order matters). Never 0. */
+static inline uint64_t ts_mix(uint64_t a, uint64_t b)
+{
+	uint64_t h =
+	        (a ^ (b + 0x9e3779b97f4a7c15ull + (a << 6) + (a >> 2))) * 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+static inline char ts_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static inline bool ts_is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (unsigned char)c >= 0x80;
+}
+
+static inline bool ts_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A set of non-zero 64-bit hashes. Zero-initialise, or ts_set_init(). */
+struct ts_set {
+	uint64_t *slots;
+	size_t cap; /* a power of two */
+	size_t n;
+};
+
+void ts_set_init(struct ts_set *s);
+void ts_set_done(struct ts_set *s);
+
+/* Empty the set and size it for about `expected` members. 0 or VG_ENOMEM. */
+int ts_set_reset(struct ts_set *s, size_t expected);
+
+/* Add h; true when it was not there yet. The set never fills: past its
+ * load limit further adds are dropped (and report false). */
+bool ts_set_add(struct ts_set *s, uint64_t h);
+
+bool ts_set_has(const struct ts_set *s, uint64_t h);
+
+/* One normalised token. */
+enum ts_kind { TS_WORD, TS_NUMBER, TS_URL, TS_CITE };
+struct ts_token {
+	enum ts_kind kind;
+	size_t start, end; /* the raw span in the text */
+	uint64_t hash;     /* of the normalised form */
+};
+
+/* The next token at or after *pos; false at the end. Advances *pos. */
+bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok);
+
+/* Where needle occurs in hay, or (size_t)-1. */
+size_t ts_find(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
+/* Case-insensitive (ASCII) version of ts_find. */
+size_t ts_find_ci(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
+#endif
