@@ -39,6 +39,11 @@ size_t embed_text(const char *text, size_t len, float *out, size_t dims)
 	size_t i = 0;
 	while (i < len) {
 		char c = text[i];
+		size_t sym = (unsigned char)c >= 0x80 ? ts_symbol_len(text, len, i) : 0;
+		if (sym) {
+			i += sym;
+			continue;
+		}
 		if (!(ts_is_alpha(c) || ts_is_digit(c))) {
 			/* Punctuation between words does not break a pair; a sentence
 			 * end does. */
@@ -50,7 +55,8 @@ size_t embed_text(const char *text, size_t len, float *out, size_t dims)
 		uint64_t h = TS_SEED;
 		uint32_t win = ' ';
 		size_t n = 0;
-		while (i < len && (ts_is_alpha(text[i]) || ts_is_digit(text[i]))) {
+		while (i < len && (ts_is_alpha(text[i]) || ts_is_digit(text[i])) &&
+		       !((unsigned char)text[i] >= 0x80 && ts_symbol_len(text, len, i))) {
 			unsigned char l = (unsigned char)ts_lower(text[i]);
 			h ^= l;
 			h *= 0x100000001b3ull;

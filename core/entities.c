@@ -60,10 +60,10 @@ static const char *const months[] = { "january",  "february", "march",  "april",
 	                              "apr",      "jun",      "jul",    "aug",       "sep",
 	                              "sept",     "oct",      "nov",    "dec",       NULL };
 
-static const char *const citers[] = { "section",  "sec",  "chapter",  "article", "table",
-	                              "figure",   "fig",  "appendix", "clause",  "paragraph",
-	                              "para",     "page", "p",        "pp",      "rule",
-	                              "\xc2\xa7", NULL };
+static const char *const citers[] = { "section", "sec",       "chapter", "article",
+	                              "table",   "figure",    "fig",     "appendix",
+	                              "clause",  "paragraph", "para",    "page",
+	                              "p",       "pp",        "rule",    NULL };
 
 static const char *const connectors[] = { "of",  "de", "la", "van", "von", "der", "du",
 	                                  "del", "da", "di", "le",  "al",  NULL };
@@ -177,6 +177,15 @@ int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void 
 					e = c->end;
 					used = 3;
 				}
+			} else if (a->start >= 2 && (unsigned char)t[a->start - 2] == 0xC2 &&
+			           (unsigned char)t[a->start - 1] == 0xA7) {
+				e = a->end; /* §4 */
+				s = a->start - 2;
+			} else if (a->start >= 3 && t[a->start - 1] == ' ' &&
+			           (unsigned char)t[a->start - 3] == 0xC2 &&
+			           (unsigned char)t[a->start - 2] == 0xA7) {
+				e = a->end; /* § 4 */
+				s = a->start - 3;
 			} else if (a->end < len && t[a->end] == '%') {
 				e = a->end + 1;
 			} else if (a->start > 0 &&
@@ -196,8 +205,7 @@ int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void 
 			}
 		} else if (a->kind == TS_WORD) {
 			if (b && word_is(t, a, citers) && b->kind == TS_NUMBER &&
-			    b->start - a->end <= 2 &&
-			    (capitalised(t, a) || (unsigned char)t[a->start] >= 0x80)) {
+			    b->start - a->end <= 2 && capitalised(t, a)) {
 				e = b->end;
 				used = 2;
 			} else if (b && capitalised(t, a) && word_is(t, a, months) &&

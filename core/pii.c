@@ -218,6 +218,18 @@ static bool in_context_digits(struct scan *sc, const char *digits, size_t nd)
 	return ts_find(sc->s->digits, sc->s->len, digits, nd) != (size_t)-1;
 }
 
+static bool iso_date_at(const char *t, size_t len, size_t i)
+{
+	static const char shape[] = "dddd-dd-dd";
+	if (len - i < 10)
+		return false;
+	for (size_t k = 0; k < 10; k++) {
+		if (shape[k] == 'd' ? !ts_is_digit(t[i + k]) : t[i + k] != '-')
+			return false;
+	}
+	return true;
+}
+
 static void scan_numbers(struct scan *sc, const char *t, size_t len)
 {
 	for (size_t i = 0; i < len;) {
@@ -230,8 +242,11 @@ static void scan_numbers(struct scan *sc, const char *t, size_t len)
 		}
 		struct run r;
 		size_t e = read_run(t, len, i, &r);
-		/* a run glued to letters or more digits is an identifier */
-		bool glued = e < len && (is_alnum(t[e]) || t[e] == '_');
+		/* a run glued to letters or more digits is an identifier; one that
+		 * runs into a time ("2024-03-15 10:30") or starts with a date is a
+		 * timestamp */
+		bool glued = e < len && (is_alnum(t[e]) || t[e] == '_' || t[e] == ':');
+		glued = glued || iso_date_at(t, len, i);
 		if (!glued && r.nd < sizeof(r.digits)) {
 			char masked[32];
 			if (is_card(&r)) {

@@ -367,7 +367,7 @@ static int check_tokens(struct semantic *sem, const struct observation *obs, int
 	int64_t in = observation_input_tokens(obs), pred = obs->predicted_input_tokens;
 	if (!vg_has(in) || !vg_has(pred) || pred <= 0 || in < 0)
 		return 0; /* a missing prediction is "not measured", never zero */
-	double delta = ((double)in - (double)pred) / (double)pred * 100.0;
+	double delta = ((double)in - (double)pred) * 100.0 / (double)pred;
 	if (!vg_has_d(v->token_delta_pct))
 		v->token_delta_pct = delta;
 	if (v->token_inflation == VG_TRI_UNSET)
@@ -494,7 +494,7 @@ static struct sim_state *inherit(struct semantic *sem, const struct observation 
 	memcpy(c, old->c, dims * sizeof(*c));
 	s->c = c;
 	s->sim.fast = s->sim.slow; /* the new model starts from the old baseline */
-	s->sim.n = s->sim.n ? s->sim.n : 1;
+	s->sim.n = 1;              /* judged after change_min_samples, not at once */
 	s->changed_at = now;
 	s->since_change = 0;
 	return s;

@@ -160,10 +160,15 @@ bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
 			*pos = e;
 			return true;
 		}
+		if ((unsigned char)c >= 0x80 && ts_symbol_len(t, len, i)) {
+			i += ts_symbol_len(t, len, i);
+			continue;
+		}
 		if (ts_is_alpha(c)) {
 			uint64_t h = TS_SEED;
 			size_t e = i;
-			while (e < len && (ts_is_alpha(t[e]) || ts_is_digit(t[e]))) {
+			while (e < len && (ts_is_alpha(t[e]) || ts_is_digit(t[e])) &&
+			       !((unsigned char)t[e] >= 0x80 && ts_symbol_len(t, len, e))) {
 				char l = ts_lower(t[e]);
 				h ^= (unsigned char)l;
 				h *= 0x100000001b3ull;

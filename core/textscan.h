@@ -47,6 +47,26 @@ static inline bool ts_is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/*
+ * The length of a UTF-8 punctuation or symbol sequence at t[i] (Latin-1
+ * symbols such as the non-breaking space, section and pound signs; general
+ * punctuation such as dashes, curly quotes and ellipses; currency signs), or
+ * 0. These separate words like ASCII punctuation does.
+ */
+static inline size_t ts_symbol_len(const char *t, size_t len, size_t i)
+{
+	unsigned char c = (unsigned char)t[i];
+	if (c == 0xC2 && i + 1 < len) {
+		unsigned char d = (unsigned char)t[i + 1];
+		return d >= 0xA0 && d <= 0xBF && d != 0xAA && d != 0xB5 && d != 0xBA ? 2 : 0;
+	}
+	if (c == 0xE2 && i + 2 < len) {
+		unsigned char d = (unsigned char)t[i + 1];
+		return d == 0x80 || d == 0x81 || d == 0x82 ? 3 : 0;
+	}
+	return 0;
+}
+
 /* A set of non-zero 64-bit hashes. Zero-initialise, or ts_set_init(). */
 struct ts_set {
 	uint64_t *slots;
