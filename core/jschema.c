@@ -336,6 +336,98 @@ static int add_value(struct cctx *c, json_t *v, uint32_t *idx)
 }
 
 /* ECMA-262 pattern -> POSIX ERE. Returns NULL on success, or why not. */
+/*
+ * glibc's regcomp copies a sub-expression once per count of a bounded
+ * repetition, so "(a{1,1000}){1,1000}" or "a++++..." would take gigabytes at
+ * load time. Refuse what ECMA-262 refuses anyway (a quantifier on a
+ * quantifier) and keep the product of nested repetition bounds small.
+ */
+#define PATTERN_MAX_LEN   1024
+#define PATTERN_MAX_BOUND 1000
+#define PATTERN_MAX_DEPTH 32
+
+static const char *pattern_limits(const char *src)
+{
+	if (strlen(src) > PATTERN_MAX_LEN)
+		return "pattern longer than 1024 characters";
+	unsigned long prod[PATTERN_MAX_DEPTH + 1]; /* the largest nested bound per level */
+	int depth = 0;
+	unsigned long last_group = 1; /* bound product inside the group just closed */
+	bool have_atom = false, after_quant = false, atom_is_group = false;
+	prod[0] = 1;
+	for (const char *p = src; *p; p++) {
+		char ch = *p;
+		if (ch == '\\') {
+			if (!*++p)
+				break;
+			have_atom = true;
+			atom_is_group = after_quant = false;
+			continue;
+		}
+		if (ch == '[') {
+			for (p++; *p && *p != ']'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+			}
+			if (!*p)
+				break;
+			have_atom = true;
+			atom_is_group = after_quant = false;
+			continue;
+		}
+		if (ch == '(') {
+			if (depth >= PATTERN_MAX_DEPTH)
+				return "groups nested too deeply";
+			prod[++depth] = 1;
+			have_atom = atom_is_group = after_quant = false;
+			if (p[1] == '?' && p[2])
+				p += 2; /* (?: and friends: not a quantifier */
+			continue;
+		}
+		if (ch == ')') {
+			if (depth == 0)
+				return "unbalanced parenthesis";
+			last_group = prod[depth--];
+			if (last_group > prod[depth])
+				prod[depth] = last_group;
+			have_atom = atom_is_group = true;
+			after_quant = false;
+			continue;
+		}
+		if (ch == '*' || ch == '+' || ch == '?' || ch == '{') {
+			if (ch == '?' && after_quant) {
+				after_quant = false; /* lazy */
+				continue;
+			}
+			if (after_quant || !have_atom)
+				return "nothing to repeat (a quantifier must follow an atom)";
+			unsigned long bound = 1;
+			if (ch == '{') {
+				char *end;
+				unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
+				if (*end == ',')
+					hi = end[1] == '}' ? lo : strtoul(end + 1, &end, 10);
+				if (lo > PATTERN_MAX_BOUND || hi > PATTERN_MAX_BOUND)
+					return "repetition bound over 1000";
+				bound = hi > 1 ? hi : 1;
+				const char *close = strchr(p, '}');
+				if (close)
+					p = close;
+			}
+			unsigned long w = bound * (atom_is_group ? last_group : 1);
+			if (w > PATTERN_MAX_BOUND)
+				return "nested repetition bounds multiply to over 1000";
+			if (w > prod[depth])
+				prod[depth] = w;
+			after_quant = true;
+			continue;
+		}
+		have_atom = ch != '|' && ch != '^';
+		atom_is_group = after_quant = false;
+	}
+	return NULL;
+}
+
 static const char *translate_pattern(const char *src, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -471,7 +563,9 @@ static int compile_pattern(struct cctx *c, json_t *v, int32_t *idx)
 	char *ere = malloc(cap);
 	if (!ere)
 		return cerr(c, VG_ENOMEM, "out of memory");
-	const char *why = translate_pattern(src, ere, cap);
+	const char *why = pattern_limits(src);
+	if (!why)
+		why = translate_pattern(src, ere, cap);
 	if (why) {
 		free(ere);
 		return cerr(c, VG_EINVAL, "%s: '%s'", why, src);
@@ -625,7 +719,8 @@ static int compile_props(struct cctx *c, json_t *props, json_t *req, struct js_n
 		pop_ptr(c, o1);
 		s->props[base + j].node = ni;
 	}
-	qsort(s->props + base, k, sizeof(*s->props), prop_cmp);
+	if (k > 1)
+		qsort(s->props + base, k, sizeof(*s->props), prop_cmp);
 	return 0;
 }
 
@@ -1432,7 +1527,7 @@ int jschema_set_add(struct jschema_set *set, const char *id, const char *text, s
 
 const struct jschema *jschema_set_get(const struct jschema_set *set, const char *id)
 {
-	if (!set || !id)
+	if (!set || !id || !set->n)
 		return NULL;
 	struct set_entry key = { .id = (char *)id };
 	const struct set_entry *e = bsearch(&key, set->e, set->n, sizeof(*set->e), entry_cmp);
