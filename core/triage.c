@@ -228,29 +228,47 @@ static const struct node tree[N__COUNT] = {
 };
 
 static const struct {
+	const char *key;
 	const char *label;
 	bool ratio; /* shown as "1.7x" rather than a percentage */
 } metrics[TM__COUNT] = {
-	[TM_NON2XX_RATE] = { "non-2xx", false },
-	[TM_HARD_FAIL_RATE] = { "hard failures", false },
-	[TM_FALLBACK_SERVING] = { "failed-over requests served by the fallback", false },
-	[TM_RATE_LIMIT_RATE] = { "429 rate limited", false },
-	[TM_QUOTA_RATE] = { "quota or spend-cap errors", false },
-	[TM_P99_RATIO] = { "p99 latency vs threshold", true },
-	[TM_TRUNCATION_RATE] = { "truncated responses", false },
-	[TM_SCHEMA_INVALID_RATE] = { "schema-invalid 2xx answers", false },
-	[TM_HALLUCINATION_RATE] = { "hallucination screen failures", false },
-	[TM_REGRESSION_RATE] = { "similarity drops", false },
-	[TM_TOKEN_INFLATION_RATE] = { "requests >15% over their token prediction", false },
-	[TM_RETRY_STORM_RATE] = { "requests in a retry storm", false },
-	[TM_CONTEXT_STUFFING_RATE] = { "context-stuffing signals", false },
-	[TM_INJECTION_RATE] = { "prompt-injection suspicions", false },
-	[TM_PII_RATE] = { "responses with PII or secrets", false },
-	[TM_JAILBREAK_RATE] = { "safety blocks and refusals", false },
-	[TM_DATA_RATE] = { "stale or drifting context", false },
-	[TM_STALE_RATE] = { "stale context", false },
-	[TM_DRIFT_RATE] = { "retrieval similarity drops", false },
+	[TM_NON2XX_RATE] = { "non2xx_rate", "non-2xx", false },
+	[TM_HARD_FAIL_RATE] = { "hard_fail_rate", "hard failures", false },
+	[TM_FALLBACK_SERVING] = { "fallback_serving", "failed-over requests served by the fallback",
+	                          false },
+	[TM_RATE_LIMIT_RATE] = { "rate_limit_rate", "429 rate limited", false },
+	[TM_QUOTA_RATE] = { "quota_rate", "quota or spend-cap errors", false },
+	[TM_P99_RATIO] = { "p99_ratio", "p99 latency vs threshold", true },
+	[TM_TRUNCATION_RATE] = { "truncation_rate", "truncated responses", false },
+	[TM_SCHEMA_INVALID_RATE] = { "schema_invalid_rate", "schema-invalid 2xx answers", false },
+	[TM_HALLUCINATION_RATE] = { "hallucination_rate", "hallucination screen failures", false },
+	[TM_REGRESSION_RATE] = { "regression_rate", "similarity drops", false },
+	[TM_TOKEN_INFLATION_RATE] = { "token_inflation_rate",
+	                              "requests >15% over their token prediction", false },
+	[TM_RETRY_STORM_RATE] = { "retry_storm_rate", "requests in a retry storm", false },
+	[TM_CONTEXT_STUFFING_RATE] = { "context_stuffing_rate", "context-stuffing signals", false },
+	[TM_INJECTION_RATE] = { "injection_rate", "prompt-injection suspicions", false },
+	[TM_PII_RATE] = { "pii_rate", "responses with PII or secrets", false },
+	[TM_JAILBREAK_RATE] = { "jailbreak_rate", "safety blocks and refusals", false },
+	[TM_DATA_RATE] = { "data_rate", "stale or drifting context", false },
+	[TM_STALE_RATE] = { "stale_rate", "stale context", false },
+	[TM_DRIFT_RATE] = { "drift_rate", "retrieval similarity drops", false },
 };
+
+const char *triage_metric_key(enum triage_metric m)
+{
+	if ((int)m < 0 || m >= TM__COUNT)
+		return "";
+	return metrics[m].key;
+}
+
+enum triage_metric triage_metric_parse(const char *key)
+{
+	for (int i = 0; key && i < TM__COUNT; i++)
+		if (strcmp(metrics[i].key, key) == 0)
+			return (enum triage_metric)i;
+	return TM_NONE;
+}
 
 void triage_evidence_init(struct triage_evidence *ev)
 {

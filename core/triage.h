@@ -66,6 +66,13 @@ void triage_evidence_init(struct triage_evidence *ev);
 /* The metric's label as the wizard shows it ("non-2xx"). Static. */
 const char *triage_metric_label(enum triage_metric m);
 
+/* The metric's key in JSON and the snapshot files ("non2xx_rate"). Static;
+ * "" when out of range. */
+const char *triage_metric_key(enum triage_metric m);
+
+/* The metric named by a key, or TM_NONE. */
+enum triage_metric triage_metric_parse(const char *key);
+
 /* Format a metric's value for a human: "38%", "0.4%", "1.7x", or "no data"
  * for NaN. Returns the length written (as snprintf). */
 int triage_metric_format(enum triage_metric m, double v, char *buf, size_t size);
