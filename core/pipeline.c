@@ -22,11 +22,13 @@
 #include "core/pipeline.h"
 
 #include "core/breaker.h"
+#include "core/health.h"
 #include "core/severity.h"
 #include "core/swin.h"
 #include "core/taxonomy.h"
 #include "core/vgerr.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +74,10 @@ struct entity {
 	const struct pipeline_model *cfg_model; /* configured model it matches, or NULL */
 	bool has_breaker;
 	struct breaker breaker;
-	struct swin win;        /* provider entities only */
-	int64_t failover_ok_ms; /* a successful fallback request after this one failed */
+	struct swin win;            /* provider entities only */
+	int64_t failover_ok_ms;     /* a successful fallback request after this one failed */
+	int64_t headroom_warned_ms; /* last rate-limit early warning, VG_NONE */
+	struct health health;
 	struct escalation esc[CAT_TAXONOMY_COUNT];
 	int64_t first_seen_ms, last_seen_ms;
 };
@@ -215,6 +219,8 @@ static struct entity *entity_get(struct pipeline *p, const char *provider, const
 		breaker_init(&e->breaker, &p->settings.breaker, now);
 	swin_init(&e->win, p->settings.soft_window_ms, SL__COUNT);
 	e->failover_ok_ms = VG_NONE;
+	e->headroom_warned_ms = VG_NONE;
+	health_init(&e->health, p->settings.health_half_life_ms);
 	for (size_t c = 0; c < COUNT(e->esc); c++)
 		e->esc[c].since_ms = e->esc[c].last_ms = VG_NONE;
 	e->first_seen_ms = e->last_seen_ms = now;
@@ -584,6 +590,106 @@ static bool emit_oscillation(struct pipeline *p, const struct entity *e,
 	return true;
 }
 
+static enum health_err health_err_of(enum subtype sub)
+{
+	switch (sub) {
+	case SUB_RATE_LIMIT: return HE_RATE_LIMIT;
+	case SUB_SERVER_ERROR:
+	case SUB_OVERLOADED: return HE_SERVER_ERROR;
+	case SUB_TIMEOUT: return HE_TIMEOUT;
+	case SUB_CONTENT_FILTER: return HE_CONTENT_FILTER;
+	case SUB_DNS:
+	case SUB_CONNECT:
+	case SUB_TLS:
+	case SUB_RESET: return HE_TRANSPORT;
+	case SUB_AUTH:
+	case SUB_QUOTA_EXHAUSTED:
+	case SUB_SPEND_CAP: return HE_ACCOUNT;
+	case SUB_INVALID_REQUEST: return HE_CLIENT;
+	default: return HE_OTHER;
+	}
+}
+
+/* min(remaining / limit) over request and token limits; NaN when none. */
+static double headroom_of(const struct norm_signals *n)
+{
+	double h = VG_NONE_D;
+	const struct ratelimit *rl[2] = { &n->rl_requests, &n->rl_tokens };
+	for (size_t i = 0; i < 2; i++) {
+		if (vg_has(rl[i]->limit) && vg_has(rl[i]->remaining) && rl[i]->limit > 0 &&
+		    rl[i]->remaining >= 0) {
+			double v = (double)rl[i]->remaining / (double)rl[i]->limit;
+			if (isnan(h) || v < h)
+				h = v;
+		}
+	}
+	return h;
+}
+
+static double expected_cost(const struct entity *mod, const struct observation *obs)
+{
+	const struct pipeline_model *m = mod ? mod->cfg_model : NULL;
+	int64_t in = observation_input_tokens(obs), out = observation_output_tokens(obs);
+	if (!m || m->price_in_per_1k <= 0 || !vg_has(in) || in < 0)
+		return VG_NONE_D;
+	double c = (double)in / 1000.0 * m->price_in_per_1k;
+	if (vg_has(out) && out > 0 && m->price_out_per_1k > 0)
+		c += (double)out / 1000.0 * m->price_out_per_1k;
+	return c;
+}
+
+/* Stage 4d: health windows of the provider and the model. */
+static void stage_health(struct entity *prov, struct entity *mod, const struct observation *obs,
+                         const struct semantic_verdicts *v, const struct tax_signal *sg, size_t n,
+                         int64_t now)
+{
+	if (!prov)
+		return;
+	struct health_sample hs;
+	memset(&hs, 0, sizeof(hs));
+	hs.err = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (sg[i].category == CAT_PROVIDER && sg[i].subtype != SUB_LATENCY &&
+		    sg[i].subtype != SUB_TRUNCATION) {
+			hs.error = true;
+			hs.err = (int)health_err_of(sg[i].subtype);
+			break;
+		}
+	}
+	int st = obs->http_status;
+	if (obs->transport_error != TE_NONE)
+		hs.status = HS_NONE;
+	else if (st >= 200 && st < 300)
+		hs.status = HS_2XX;
+	else if (st == 429)
+		hs.status = HS_429;
+	else if (st >= 400 && st < 500)
+		hs.status = HS_4XX;
+	else if (st >= 500)
+		hs.status = HS_5XX;
+	else
+		hs.status = hs.error ? HS_NONE : HS_2XX;
+	hs.latency_ms = obs->transport_error == TE_NONE ? obs->total_ms : VG_NONE_D;
+	hs.ttfb_ms = obs->ttfb_ms;
+	hs.input_tokens = observation_input_tokens(obs);
+	hs.output_tokens = observation_output_tokens(obs);
+	hs.schema_valid = v->schema_valid;
+	hs.hallucination = v->hallucination;
+	if (v->regression == VG_TRI_TRUE || v->coherence == VG_TRI_TRUE)
+		hs.unstable = VG_TRI_TRUE;
+	else if (v->regression == VG_TRI_FALSE || v->coherence == VG_TRI_FALSE ||
+	         vg_has_d(v->similarity))
+		hs.unstable = VG_TRI_FALSE;
+	else
+		hs.unstable = VG_TRI_UNSET;
+	hs.cost_usd = obs->cost_usd;
+	hs.expected_cost_usd = expected_cost(mod, obs);
+	hs.headroom = headroom_of(&obs->norm);
+	health_record(&prov->health, &hs, now);
+	if (mod)
+		health_record(&mod->health, &hs, now);
+}
+
 /* The sliding-window test of a soft signal: enough samples, rate over the bar.
  * Latency compares the configured percentile with the threshold: pX > T
  * exactly when more than (100 - X)% of the requests are slower than T. */
@@ -635,6 +741,47 @@ static void stage_events(struct pipeline *p, const struct observation *obs, stru
 	}
 }
 
+/* Stage 5b: rate-limit headroom under headroom_warn and, at its trend, reaching
+ * zero within the soft window, before the first 429 (none in the window): an
+ * early warning (LOW), at most once per window per provider. */
+static void stage_headroom(struct pipeline *p, const struct observation *obs, struct entity *prov,
+                           struct entity *mod, int64_t now)
+{
+	double h = headroom_of(&obs->norm);
+	if (!prov || isnan(h) || h >= p->settings.headroom_warn)
+		return;
+	if (vg_has(prov->headroom_warned_ms) &&
+	    now - prov->headroom_warned_ms < p->settings.soft_window_ms)
+		return;
+	if (swin_peek(&prov->win, now, SL_RATE_LIMIT) > 0)
+		return; /* 429s are here already: the soft-window test speaks for them */
+	struct health_numbers hn;
+	health_read(&prov->health, now, &hn);
+	/* Falling fast enough to reach zero within the soft window (a flat
+	 * trend's rounding noise gives an eta far beyond it). */
+	if (!(hn.headroom_eta_ms <= (double)p->settings.soft_window_ms))
+		return;
+	struct failure_event *ev = push_event(p, SUB_RATE_LIMIT, &obs->pid, now);
+	if (!ev)
+		return;
+	prov->headroom_warned_ms = now;
+	ev->traffic_class = obs->traffic_class;
+	ev->retryable = VG_TRI_TRUE;
+	model_copy_str(ev->request_id, sizeof(ev->request_id), obs->request_id, (size_t)-1);
+	model_copy_str(ev->template_id, sizeof(ev->template_id), obs->template_id, (size_t)-1);
+	const struct norm_signals *n = &obs->norm;
+	const struct ratelimit *rl = vg_has(n->rl_requests.limit) ? &n->rl_requests : &n->rl_tokens;
+	ev->causal.ratelimit_remaining = rl->remaining;
+	ev->causal.ratelimit_limit = rl->limit;
+	ev->causal.value = h;
+	ev->causal.threshold = p->settings.headroom_warn;
+	snprintf(ev->causal.detail, sizeof(ev->causal.detail),
+	         "early warning: rate-limit headroom %.1f%%, falling %.1f%%/min, "
+	         "zero in ~%.0f s",
+	         h * 100.0, -hn.headroom_slope * 100.0, hn.headroom_eta_ms / 1000.0);
+	judge(p, ev, prov, mod, true, now);
+}
+
 /* ---- entry points ---------------------------------------------------------- */
 
 int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now,
@@ -665,7 +812,9 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	count_window(p, prov, sg, n, now);
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);
+	stage_health(prov, mod, obs, &v, sg, n, now);
 	stage_events(p, obs, prov, mod, sg, n, now);
+	stage_headroom(p, obs, prov, mod, now);
 	/* Stage 6: incidents (issue 8) take p->events[0..n_events) here. */
 	finish(p, out);
 	return 0;
@@ -687,5 +836,55 @@ int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 	}
 	/* Stage 6: incidents (issue 8) escalate and auto-resolve here. */
 	finish(p, out);
+	return 0;
+}
+
+/* ---- read API ---------------------------------------------------------------- */
+
+size_t pipeline_health_count(const struct pipeline *p)
+{
+	return p->n_ents;
+}
+
+int pipeline_health_find(const struct pipeline *p, const char *provider, const char *model)
+{
+	if (!provider)
+		return VG_EINVAL;
+	if (!model)
+		model = "";
+	const struct entity *e = find(p, provider, model, entity_hash(provider, model));
+	return e ? e->index : VG_ENOTFOUND;
+}
+
+int pipeline_health_view(const struct pipeline *p, size_t index, int64_t now,
+                         struct health_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (index >= p->n_ents)
+		return VG_ENOTFOUND;
+	const struct entity *e = p->ents[index];
+	if (vg_has(p->now) && now < p->now)
+		now = p->now;
+	model_copy_str(out->provider, sizeof(out->provider), e->provider, (size_t)-1);
+	model_copy_str(out->model, sizeof(out->model), e->model, (size_t)-1);
+	out->configured = e->configured;
+	out->fallback = e->fallback;
+	out->parent = e->parent;
+	health_read(&e->health, now, &out->health);
+	const struct entity *prov = e->parent >= 0 ? p->ents[e->parent] : e;
+	out->window_requests = swin_peek(&prov->win, now, SL_TOTAL);
+	out->has_breaker = e->has_breaker;
+	out->breaker = BRK_CLOSED;
+	out->breaker_since_ms = VG_NONE;
+	out->breaker_in_state_ms = VG_NONE;
+	if (e->has_breaker) {
+		out->breaker = e->breaker.state;
+		out->breaker_since_ms = e->breaker.since_ms;
+		out->breaker_in_state_ms = now - e->breaker.since_ms;
+		out->breaker_opens_in_window = breaker_opens_in_window(&e->breaker, now);
+		out->breaker_opens_total = e->breaker.total_opens;
+	}
+	out->first_seen_ms = e->first_seen_ms;
+	out->last_seen_ms = e->last_seen_ms;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,6 +502,123 @@ static void test_deterministic(void **state)
 	assert_true(a != c);
 }
 
+/* The read API: rows per provider and model, health numbers, breaker state. */
+static void test_health_view(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline_provider pp;
+	memset(&pp, 0, sizeof(pp));
+	model_copy_str(pp.name, sizeof(pp.name), "openai", (size_t)-1);
+	model_copy_str(pp.models[0].name, sizeof(pp.models[0].name), "m", (size_t)-1);
+	pp.models[0].price_in_per_1k = 0.001;
+	pp.models[0].price_out_per_1k = 0.002;
+	pp.n_models = 1;
+	struct pipeline *p = pipeline_new(&s, &pp, 1);
+	struct effects fx;
+	struct health_view hv;
+	assert_int_equal(pipeline_health_count(p), 0);
+	assert_int_equal(pipeline_health_view(p, 0, T0, &hv), VG_ENOTFOUND);
+	int64_t t = T0;
+	for (int i = 0; i < 90; i++) {
+		struct observation o = obs_ok("openai", t += 100);
+		model_copy_str(o.pid.model, sizeof(o.pid.model), "m-1", (size_t)-1);
+		o.total_ms = 1000 + i;
+		o.ttfb_ms = o.total_ms - 500; /* 500 ms generating */
+		o.input_tokens = 1000;
+		o.output_tokens = 100;
+		o.cost_usd = 0.0012 * 1.25; /* listed 0.0012; paying 25% more */
+		o.verdicts.schema_valid = i % 10 ? VG_TRI_TRUE : VG_TRI_FALSE;
+		pipeline_feed(p, &o, t, &fx);
+	}
+	for (int i = 0; i < 10; i++) {
+		struct observation o = obs_status("openai", t += 100, 429, EC_RATE_LIMIT);
+		model_copy_str(o.pid.model, sizeof(o.pid.model), "m-1", (size_t)-1);
+		pipeline_feed(p, &o, t, &fx);
+	}
+	struct observation o = obs_ok("google", t += 100);
+	pipeline_feed(p, &o, t, &fx);
+
+	assert_int_equal(pipeline_health_count(p), 4); /* openai, openai/m-1, google, google/m-1 */
+	int ip = pipeline_health_find(p, "openai", NULL);
+	int im = pipeline_health_find(p, "openai", "m-1");
+	assert_true(ip >= 0 && im >= 0 && ip != im);
+	assert_int_equal(pipeline_health_find(p, "azure", ""), VG_ENOTFOUND);
+
+	assert_int_equal(pipeline_health_view(p, (size_t)ip, t, &hv), 0);
+	assert_string_equal(hv.provider, "openai");
+	assert_string_equal(hv.model, "");
+	assert_int_equal(hv.parent, -1);
+	assert_true(hv.configured);
+	assert_false(hv.fallback);
+	assert_true(hv.has_breaker);
+	assert_int_equal(hv.breaker, BRK_CLOSED);
+	assert_int_equal(hv.breaker_since_ms, T0 + 100);
+	assert_int_equal(hv.breaker_in_state_ms, t - (T0 + 100));
+	assert_int_equal(hv.window_requests, 100);
+	/* Decay weighs recent requests more: availability under 90%, over 85%. */
+	assert_true(hv.health.availability < 0.9 && hv.health.availability > 0.85);
+	assert_true(hv.health.err_rate[HE_RATE_LIMIT] > 0.1);
+	assert_true(hv.health.p50_ms > 1030 && hv.health.p50_ms < 1070);
+	assert_true(fabs(hv.health.output_tps - 200) < 1e-6); /* 100 tokens in 0.5 s */
+	assert_true(fabs(hv.health.quality_score - 0.9) < 0.02);
+
+	assert_int_equal(pipeline_health_view(p, (size_t)im, t, &hv), 0);
+	assert_string_equal(hv.model, "m-1");
+	assert_int_equal(hv.parent, ip);
+	assert_false(hv.has_breaker);
+	assert_true(fabs(hv.health.cost_efficiency - 1.25) < 1e-9);
+	assert_int_equal(hv.window_requests, 100); /* the provider's window */
+
+	int ig = pipeline_health_find(p, "google", "");
+	assert_int_equal(pipeline_health_view(p, (size_t)ig, t, &hv), 0);
+	assert_false(hv.configured);
+	assert_true(hv.health.availability == 1.0);
+	assert_true(isnan(hv.health.cost_efficiency));
+	pipeline_free(p);
+}
+
+/* Headroom falling toward zero before the first 429: one LOW early warning. */
+static void test_headroom_warning(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s); /* warn under 10% */
+	struct pipeline *p = make(&s);
+	struct effects fx;
+	int64_t t = T0;
+	size_t warnings = 0;
+	for (int i = 0; i < 60; i++) {
+		struct observation o = obs_ok("openai", t += 1000);
+		o.norm.rl_requests.limit = 1000;
+		o.norm.rl_requests.remaining = 300 - 5 * i; /* 30% -> 0.5% */
+		pipeline_feed(p, &o, t, &fx);
+		for (size_t k = 0; k < fx.n_events; k++) {
+			assert_int_equal(fx.events[k].subtype, SUB_RATE_LIMIT);
+			assert_int_equal(fx.events[k].severity, SEV_LOW);
+			assert_true(fx.events[k].causal.value < 0.1);
+			assert_non_null(strstr(fx.events[k].causal.detail, "early warning"));
+			assert_int_equal(fx.events[k].causal.ratelimit_limit, 1000);
+			warnings++;
+		}
+	}
+	assert_int_equal(warnings, 1); /* once per soft window */
+	/* Low but steady headroom is not a warning. */
+	pipeline_free(p);
+	p = make(&s);
+	warnings = 0;
+	for (int i = 0; i < 60; i++) {
+		struct observation o = obs_ok("openai", t += 1000);
+		o.norm.rl_requests.limit = 1000;
+		o.norm.rl_requests.remaining = 50;
+		pipeline_feed(p, &o, t, &fx);
+		warnings += fx.n_events;
+	}
+	assert_int_equal(warnings, 0);
+	pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +632,8 @@ int main(void)
 		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_time_and_errors),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_health_view),
+		cmocka_unit_test(test_headroom_warning),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
