@@ -16,12 +16,10 @@
 void payload_options_defaults(struct payload_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->source = "vigil";
-	o->runbook_base = "";
-	o->console_url = "";
+	model_copy_str(o->source, sizeof(o->source), "vigil", (size_t)-1);
 	o->silence_ms = 4 * 3600 * 1000;
-	o->jira_project = "OPS";
-	o->jira_issue_type = "Task";
+	model_copy_str(o->jira_project, sizeof(o->jira_project), "OPS", (size_t)-1);
+	model_copy_str(o->jira_issue_type, sizeof(o->jira_issue_type), "Task", (size_t)-1);
 }
 
 static const char *str_or(const char *s, const char *dflt)
@@ -130,7 +128,7 @@ size_t payload_summary(const struct incident *inc, char *buf, size_t size)
 void payload_runbook_url(const struct incident *inc, const struct payload_options *o, char *buf,
                          size_t size)
 {
-	snprintf(buf, size, "%s%s#%s", o && o->runbook_base ? o->runbook_base : "",
+	snprintf(buf, size, "%s%s#%s", o ? o->runbook_base : "",
 	         event_runbook(inc->category, inc->subtype), model_subtype_name(inc->subtype));
 }
 
@@ -284,7 +282,7 @@ char *payload_pagerduty(const struct incident *inc, enum pd_action action, int64
 		bad |= json_object_set(e, "payload", p);
 		bad |= json_object_set(e, "links", links);
 		bad |= set_new(e, "client", json_string("vigil"));
-		if (o->console_url && o->console_url[0])
+		if (o->console_url[0])
 			bad |= set_new(e, "client_url", json_string(o->console_url));
 		json_decref(p);
 		json_decref(links);
@@ -359,7 +357,7 @@ char *payload_alertmanager(const struct incident *inc, enum severity sev, bool r
 	bad |= set_new(a, "startsAt", rfc3339(inc->first_ms));
 	if (resolved)
 		bad |= set_new(a, "endsAt", rfc3339(time_ms));
-	if (o->console_url && o->console_url[0])
+	if (o->console_url[0])
 		bad |= set_new(a, "generatorURL", json_string(o->console_url));
 	bad |= json_array_append(arr, a);
 	json_decref(a);

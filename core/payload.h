@@ -22,15 +22,16 @@
 
 #include "core/incident.h"
 
-/* Options of the encoders, from the config's `incidents:` and `sinks:`. */
+/* Options of the encoders, from the config's `incidents:` and `sinks:`. A
+ * value type: copy it freely. */
 struct payload_options {
-	const char *source;       /* PagerDuty payload.source, the alerts' "instance" ("vigil") */
-	const char *runbook_base; /* prefix of runbook paths (a URL ending in '/'); "" keeps
-	                           * the repository path */
-	const char *console_url;  /* Alertmanager generatorURL, PagerDuty client_url; "" omits */
+	char source[VG_NAME_MAX]; /* PagerDuty payload.source, the alerts' "instance" ("vigil") */
+	char runbook_base[256];   /* prefix of runbook paths (a URL ending in '/'); "" keeps
+	                              * the repository path */
+	char console_url[256];    /* Alertmanager generatorURL, PagerDuty client_url; "" omits */
 	int64_t silence_ms;       /* Alertmanager silence length for an acknowledgement (4 h) */
-	const char *jira_project; /* Jira project key ("OPS") */
-	const char *jira_issue_type; /* Jira issue type name ("Task") */
+	char jira_project[32];    /* Jira project key ("OPS") */
+	char jira_issue_type[32]; /* Jira issue type name ("Task") */
 };
 
 /* Fill *o with the defaults ("vigil", "", "", 4 h, "OPS", "Task"). */

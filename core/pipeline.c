@@ -104,6 +104,14 @@ struct pipeline {
 	size_t n_events;
 	struct breaker_transition *transitions;
 	size_t n_transitions, cap_transitions;
+
+	/* Stage 6: incidents and their routing. */
+	struct incidents *incidents;
+	struct route_sink sinks[PIPELINE_MAX_SINKS];
+	size_t n_sinks;
+	struct payload_options popts;
+	struct route_buf routes;
+	int stage6_err; /* VG_ENOMEM from stage 6 in the current call */
 };
 
 /* ---- entities ------------------------------------------------------------ */
@@ -261,6 +269,13 @@ struct pipeline *pipeline_new(const struct core_settings *settings,
 	}
 	if (reserve_transitions(p, 16) != 0)
 		goto fail;
+	struct incident_settings is;
+	incident_settings_defaults(&is);
+	p->incidents = incidents_new(&is, 1);
+	if (!p->incidents)
+		goto fail;
+	payload_options_defaults(&p->popts);
+	route_buf_init(&p->routes);
 	return p;
 fail:
 	pipeline_free(p);
@@ -276,6 +291,8 @@ void pipeline_free(struct pipeline *p)
 	free(p->ents);
 	free(p->providers);
 	free(p->transitions);
+	incidents_free(p->incidents);
+	route_buf_done(&p->routes);
 	free(p);
 }
 
@@ -300,15 +317,38 @@ static void begin(struct pipeline *p, struct effects *out)
 {
 	p->n_events = 0;
 	p->n_transitions = 0;
+	p->stage6_err = 0;
+	incidents_begin(p->incidents);
+	route_buf_clear(&p->routes);
 	memset(out, 0, sizeof(*out));
+}
+
+/* Stage 6 (after the events of this call exist): incident changes, then the
+ * notifications they cause. */
+static void stage_incidents(struct pipeline *p, int64_t now)
+{
+	for (size_t i = 0; i < p->n_events; i++)
+		if (incidents_add(p->incidents, &p->events[i], now) == VG_ENOMEM)
+			p->stage6_err = VG_ENOMEM;
+	if (incidents_tick(p->incidents, now))
+		p->stage6_err = VG_ENOMEM;
 }
 
 static void finish(struct pipeline *p, struct effects *out)
 {
+	size_t n;
+	const struct incident_change *ch = incidents_changes(p->incidents, &n);
+	for (size_t i = 0; i < n; i++)
+		if (route_change(p->sinks, p->n_sinks, &ch[i], &p->popts, &p->routes))
+			p->stage6_err = VG_ENOMEM;
 	out->events = p->events;
 	out->n_events = p->n_events;
 	out->transitions = p->transitions;
 	out->n_transitions = p->n_transitions;
+	out->incident_changes = ch;
+	out->n_incident_changes = n;
+	out->notifications = p->routes.v;
+	out->n_notifications = p->routes.n;
 }
 
 /* Stage 1: the time high-water mark. */
@@ -815,9 +855,9 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	stage_health(prov, mod, obs, &v, sg, n, now);
 	stage_events(p, obs, prov, mod, sg, n, now);
 	stage_headroom(p, obs, prov, mod, now);
-	/* Stage 6: incidents (issue 8) take p->events[0..n_events) here. */
+	stage_incidents(p, now);
 	finish(p, out);
-	return 0;
+	return p->stage6_err;
 }
 
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
@@ -834,9 +874,118 @@ int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 		if (breaker_poll(&e->breaker, now, &t))
 			add_transitions(p, e, &t, 1);
 	}
-	/* Stage 6: incidents (issue 8) escalate and auto-resolve here. */
+	/* Escalation of a sustained MEDIUM arrives with the next event (the
+	 * severity module judges it); here incidents get tickets and resolve. */
+	stage_incidents(p, now);
 	finish(p, out);
+	return p->stage6_err;
+}
+
+/* ---- incidents: configuration, operator actions, vigil's own health ---------- */
+
+int pipeline_set_incidents(struct pipeline *p, const struct incident_settings *s, int64_t first_id)
+{
+	size_t n;
+	incidents_list(p->incidents, &n);
+	if (n)
+		return VG_ESTATE;
+	struct incidents *t = incidents_new(s, first_id);
+	if (!t)
+		return first_id < 1 ? VG_EINVAL : VG_ENOMEM;
+	incidents_free(p->incidents);
+	p->incidents = t;
 	return 0;
+}
+
+int pipeline_set_routes(struct pipeline *p, const struct route_sink *sinks, size_t n_sinks,
+                        const struct payload_options *o)
+{
+	if (n_sinks > PIPELINE_MAX_SINKS)
+		return VG_ERANGE;
+	if (n_sinks)
+		memcpy(p->sinks, sinks, n_sinks * sizeof(*sinks));
+	p->n_sinks = n_sinks;
+	if (o)
+		p->popts = *o;
+	return 0;
+}
+
+int pipeline_restore_incident(struct pipeline *p, json_t *obj, char **cause)
+{
+	return incidents_restore(p->incidents, obj, cause);
+}
+
+const struct incidents *pipeline_incidents(const struct pipeline *p)
+{
+	return p->incidents;
+}
+
+enum operator_op { OP_ACK, OP_RESOLVE, OP_NOTE };
+
+static int operator_action(struct pipeline *p, enum operator_op op, int64_t id, int64_t now,
+                           const char *actor, const char *note, struct effects *out)
+{
+	begin(p, out);
+	if (!vg_has(now)) {
+		finish(p, out);
+		return VG_EINVAL;
+	}
+	now = advance(p, now);
+	int rc;
+	switch (op) {
+	case OP_ACK: rc = incidents_acknowledge(p->incidents, id, now, actor, note); break;
+	case OP_RESOLVE: rc = incidents_resolve(p->incidents, id, now, actor, note); break;
+	default: rc = incidents_note(p->incidents, id, now, actor, note); break;
+	}
+	finish(p, out);
+	return rc ? rc : p->stage6_err;
+}
+
+int pipeline_acknowledge(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                         const char *note, struct effects *out)
+{
+	return operator_action(p, OP_ACK, incident_id, now, actor, note, out);
+}
+
+int pipeline_resolve(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                     const char *note, struct effects *out)
+{
+	return operator_action(p, OP_RESOLVE, incident_id, now, actor, note, out);
+}
+
+int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                  const char *note, struct effects *out)
+{
+	return operator_action(p, OP_NOTE, incident_id, now, actor, note, out);
+}
+
+int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *component,
+                     const char *detail, int64_t now, struct effects *out)
+{
+	begin(p, out);
+	if ((int)sub < 0 || sub >= SUB__COUNT || model_subtype_category(sub) != CAT_MONITOR ||
+	    !vg_has(now)) {
+		finish(p, out);
+		return VG_EINVAL;
+	}
+	now = advance(p, now);
+	struct provider_id pid;
+	memset(&pid, 0, sizeof(pid));
+	model_copy_str(pid.provider, sizeof(pid.provider), "vigil", (size_t)-1);
+	if (component)
+		model_copy_str(pid.model, sizeof(pid.model), component, (size_t)-1);
+	struct failure_event *ev = push_event(p, sub, &pid, now);
+	if (ev) {
+		/* vigil's own health is routed like a HIGH incident (DESIGN.md). */
+		ev->severity = SEV_HIGH;
+		if (detail)
+			model_copy_str(ev->causal.detail, sizeof(ev->causal.detail), detail,
+			               (size_t)-1);
+		p->tax_counts[ev->category][ev->severity]++;
+	}
+	stage_incidents(p, now);
+	finish(p, out);
+	return p->stage6_err;
 }
 
 /* ---- read API ---------------------------------------------------------------- */

@@ -19,7 +19,9 @@
 
 #include "core/event.h"
 #include "core/health.h"
+#include "core/incident.h"
 #include "core/observation.h"
+#include "core/route.h"
 #include "core/settings.h"
 
 struct pipeline;
@@ -32,13 +34,22 @@ struct pipeline;
  * beyond it are still classified, but their windows are not kept. */
 #define PIPELINE_MAX_ENTITIES 512
 
-/* What the pipeline decided for one call. Later modules add arrays here
- * (incident changes, outbox payloads); consumers ignore what they do not use. */
+/* What the pipeline decided for one call. Later modules add arrays here;
+ * consumers ignore what they do not use. */
 struct effects {
 	const struct failure_event *events; /* new failure events, in order */
 	size_t n_events;
 	const struct breaker_transition *transitions; /* breaker state changes, in order */
 	size_t n_transitions;
+	/* Incident changes (opened, updated, escalated, acknowledged, resolved,
+	 * auto_resolved, ticketed, note, related), in order; each points to its
+	 * incident (persist it with incident_to_json()). */
+	const struct incident_change *incident_changes;
+	size_t n_incident_changes;
+	/* What to write to the outbox (data/outbox), in order: payloads built by
+	 * core/payload for the sinks set with pipeline_set_routes(). */
+	const struct notification *notifications;
+	size_t n_notifications;
 };
 
 /* A configured model of a provider (from vigil.yaml). */
@@ -81,6 +92,56 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
  * in live use, and between observations in replay. Fills *out as above.
  */
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out);
+
+/*
+ * Incidents (core/incident) and their routing (core/route). By default the
+ * pipeline groups incidents with incident_settings_defaults(), numbers them
+ * from 1 and routes to no sink. Call these before the first feed:
+ * pipeline_set_incidents() replaces the tracker (VG_ESTATE once an incident
+ * exists; VG_ENOMEM), pipeline_set_routes() copies the sinks (at most
+ * PIPELINE_MAX_SINKS; VG_ERANGE beyond) and the payload options.
+ */
+#define PIPELINE_MAX_SINKS 16
+int pipeline_set_incidents(struct pipeline *p, const struct incident_settings *s, int64_t first_id);
+int pipeline_set_routes(struct pipeline *p, const struct route_sink *sinks, size_t n_sinks,
+                        const struct payload_options *o);
+
+/*
+ * Put an incident read back from the store (incident_to_json() text, parsed)
+ * into the tracker after a restart; see incidents_restore(). No effects.
+ */
+int pipeline_restore_incident(struct pipeline *p, json_t *obj, char **cause);
+
+/*
+ * Operator actions (from the console's operator_actions table) at `now`:
+ * acknowledge (with a note), resolve, note. Fill *out with the incident
+ * change and the notifications (PagerDuty acknowledge, Alertmanager silence,
+ * ...). Return 0, VG_ENOTFOUND (no such incident in memory), VG_ESTATE (the
+ * action does not apply in its state), VG_EINVAL (now not given) or
+ * VG_ENOMEM; *out is filled (possibly empty) in every case.
+ */
+int pipeline_acknowledge(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                         const char *note, struct effects *out);
+int pipeline_resolve(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                     const char *note, struct effects *out);
+int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                  const char *note, struct effects *out);
+
+/*
+ * vigil's own health: report a monitor failure (SUB_SIDECAR_BLIND_SPOT,
+ * SUB_STORE_QUEUE_FULL, SUB_SINK_UNREACHABLE, SUB_TAIL_FILE_GONE) about
+ * `component` (a sink name, a file, "sidecar"; may be empty) at `now`. It
+ * becomes a HIGH failure event of category monitor, provider "vigil",
+ * grouped into a monitor incident like any other. `detail` (may be NULL) goes
+ * into the causal detail. Fills *out. Returns 0, VG_EINVAL for a subtype
+ * outside the monitor category, or VG_ENOMEM.
+ */
+int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *component,
+                     const char *detail, int64_t now, struct effects *out);
+
+/* The incident tracker, read-only (the console's incident list, /metrics).
+ * Borrowed; valid until the next pipeline_* call that changes state. */
+const struct incidents *pipeline_incidents(const struct pipeline *p);
 
 /* Whether a configured model name names an observed model: exactly, or with
  * a version suffix ("gpt-4o" names "gpt-4o-2024-08-06" but not "gpt-4o-mini").

@@ -70,9 +70,10 @@ static const char *sget(json_t *o, const char *path)
 static void opts(struct payload_options *o)
 {
 	payload_options_defaults(o);
-	o->source = "vigil-eu1";
-	o->runbook_base = "https://git.example.com/vigil/blob/main/";
-	o->console_url = "http://vigil.example.com/";
+	snprintf(o->source, sizeof(o->source), "vigil-eu1");
+	snprintf(o->runbook_base, sizeof(o->runbook_base),
+	         "https://git.example.com/vigil/blob/main/");
+	snprintf(o->console_url, sizeof(o->console_url), "http://vigil.example.com/");
 }
 
 static void test_pagerduty(void **state)
@@ -257,7 +258,7 @@ static void test_webhook_and_jira(void **state)
 	json_decref(j);
 	free(text);
 
-	o.jira_project = "LLMOPS";
+	snprintf(o.jira_project, sizeof(o.jira_project), "LLMOPS");
 	text = payload_jira(ch[0].incident, &o);
 	j = load(text);
 	assert_string_equal(sget(j, "fields.project.key"), "LLMOPS");
