@@ -95,20 +95,72 @@ static void rebase(struct health *h, int64_t to)
 	h->landmark_ms = to;
 }
 
-void health_record(struct health *h, const struct health_sample *s, int64_t now)
+/* The forward-decay weight of a sample at *now (clamped to the landmark). */
+static double weight(struct health *h, int64_t *now)
 {
 	if (h->landmark_ms == INT64_MIN)
-		h->landmark_ms = now;
-	if (now < h->landmark_ms)
-		now = h->landmark_ms;
-	double age = (double)(now - h->landmark_ms) / h->half_life_ms;
+		h->landmark_ms = *now;
+	if (*now < h->landmark_ms)
+		*now = h->landmark_ms;
+	double age = (double)(*now - h->landmark_ms) / h->half_life_ms;
 	if (age > RESCALE_AT) {
-		rebase(h, now);
+		rebase(h, *now);
 		age = 0;
 	}
-	double w = exp2(age);
-	if (now > h->last_ms)
-		h->last_ms = now;
+	if (*now > h->last_ms)
+		h->last_ms = *now;
+	return exp2(age);
+}
+
+static void quality(struct health *h, double w, int8_t schema_valid, int8_t hallucination,
+                    int8_t unstable)
+{
+	if (schema_valid != VG_TRI_UNSET) {
+		h->schema_n += w;
+		if (schema_valid == VG_TRI_TRUE)
+			h->schema_ok += w;
+	}
+	if (hallucination != VG_TRI_UNSET) {
+		h->hal_n += w;
+		if (hallucination == VG_TRI_FALSE)
+			h->hal_ok += w;
+	}
+	if (unstable != VG_TRI_UNSET) {
+		h->stab_n += w;
+		if (unstable == VG_TRI_FALSE)
+			h->stab_ok += w;
+	}
+}
+
+void health_record_quality(struct health *h, int8_t schema_valid, int8_t hallucination,
+                           int8_t unstable, int64_t now)
+{
+	double w = weight(h, &now);
+	quality(h, w, schema_valid, hallucination, unstable);
+}
+
+/* A measured, finite, non-negative value (anything else is "not measured"). */
+static bool ok_val(double x)
+{
+	return isfinite(x) && x >= 0;
+}
+
+void health_record(struct health *h, const struct health_sample *in, int64_t now)
+{
+	/* Non-finite measurements would poison the sums for good: drop them. */
+	struct health_sample clean = *in;
+	const struct health_sample *s = &clean;
+	if (!ok_val(clean.latency_ms))
+		clean.latency_ms = NAN;
+	if (!ok_val(clean.ttfb_ms))
+		clean.ttfb_ms = NAN;
+	if (!ok_val(clean.cost_usd))
+		clean.cost_usd = NAN;
+	if (!ok_val(clean.expected_cost_usd))
+		clean.expected_cost_usd = NAN;
+	if (!ok_val(clean.headroom))
+		clean.headroom = NAN;
+	double w = weight(h, &now);
 
 	h->n += w;
 	if (s->error)
@@ -132,28 +184,17 @@ void health_record(struct health *h, const struct health_sample *s, int64_t now)
 		h->ttfb_s += w * s->ttfb_ms / 1000.0;
 	}
 
-	if (s->schema_valid != VG_TRI_UNSET) {
-		h->schema_n += w;
-		if (s->schema_valid == VG_TRI_TRUE)
-			h->schema_ok += w;
-	}
-	if (s->hallucination != VG_TRI_UNSET) {
-		h->hal_n += w;
-		if (s->hallucination == VG_TRI_FALSE)
-			h->hal_ok += w;
-	}
-	if (s->unstable != VG_TRI_UNSET) {
-		h->stab_n += w;
-		if (s->unstable == VG_TRI_FALSE)
-			h->stab_ok += w;
-	}
+	quality(h, w, s->schema_valid, s->hallucination, s->unstable);
 
 	if (s->cost_usd >= 0) {
-		int64_t tokens = (vg_has(s->input_tokens) ? s->input_tokens : 0) +
-		                 (vg_has(s->output_tokens) ? s->output_tokens : 0);
+		double tokens = 0;
+		if (vg_has(s->input_tokens) && s->input_tokens > 0)
+			tokens += (double)s->input_tokens;
+		if (vg_has(s->output_tokens) && s->output_tokens > 0)
+			tokens += (double)s->output_tokens;
 		if (tokens > 0) {
 			h->cost_all += w * s->cost_usd;
-			h->cost_tokens += w * (double)tokens;
+			h->cost_tokens += w * tokens;
 		}
 		if (s->expected_cost_usd > 0) {
 			h->cost_n += w;

@@ -90,6 +90,12 @@ void health_init(struct health *h, int64_t half_life_ms);
  * occasional rescale of the histogram. */
 void health_record(struct health *h, const struct health_sample *s, int64_t now);
 
+/* Add semantic verdicts that arrived after the request was recorded (the
+ * sidecar's): only the quality measures change, not the request count.
+ * Each argument is an enum vg_tri; unset ones are ignored. */
+void health_record_quality(struct health *h, int8_t schema_valid, int8_t hallucination,
+                           int8_t unstable, int64_t now);
+
 /* Add every weight of src into dst (same half-life; src's landmark is
  * aligned to dst's). */
 void health_merge(struct health *dst, const struct health *src);

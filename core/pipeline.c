@@ -678,6 +678,19 @@ static double expected_cost(const struct entity *mod, const struct observation *
 	return c;
 }
 
+/* Similarity stability of one response (enum vg_tri): unstable when the
+ * regression or coherence check flagged it, stable when one of them or a
+ * similarity was measured without a flag. */
+static int8_t unstable_of(const struct semantic_verdicts *v)
+{
+	if (v->regression == VG_TRI_TRUE || v->coherence == VG_TRI_TRUE)
+		return VG_TRI_TRUE;
+	if (v->regression == VG_TRI_FALSE || v->coherence == VG_TRI_FALSE ||
+	    vg_has_d(v->similarity))
+		return VG_TRI_FALSE;
+	return VG_TRI_UNSET;
+}
+
 /* Stage 4d: health windows of the provider and the model. */
 static void stage_health(struct entity *prov, struct entity *mod, const struct observation *obs,
                          const struct semantic_verdicts *v, const struct tax_signal *sg, size_t n,
@@ -715,13 +728,7 @@ static void stage_health(struct entity *prov, struct entity *mod, const struct o
 	hs.output_tokens = observation_output_tokens(obs);
 	hs.schema_valid = v->schema_valid;
 	hs.hallucination = v->hallucination;
-	if (v->regression == VG_TRI_TRUE || v->coherence == VG_TRI_TRUE)
-		hs.unstable = VG_TRI_TRUE;
-	else if (v->regression == VG_TRI_FALSE || v->coherence == VG_TRI_FALSE ||
-	         vg_has_d(v->similarity))
-		hs.unstable = VG_TRI_FALSE;
-	else
-		hs.unstable = VG_TRI_UNSET;
+	hs.unstable = unstable_of(v);
 	hs.cost_usd = obs->cost_usd;
 	hs.expected_cost_usd = expected_cost(mod, obs);
 	hs.headroom = headroom_of(&obs->norm);
@@ -858,6 +865,79 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	stage_incidents(p, now);
 	finish(p, out);
 	return p->stage6_err;
+}
+
+int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, int64_t now,
+                           struct effects *out)
+{
+	begin(p, out);
+	if (!obs || !obs->pid.provider[0] || !vg_has(now))
+		return VG_EINVAL;
+	now = advance(p, now);
+	/* Only the identity and the verdicts count: a bare successful request
+	 * with nothing measured, so the tree's provider branch stays silent and
+	 * the cost/data branches fire only on verdicts. */
+	struct observation late;
+	observation_init(&late);
+	late.source = obs->source;
+	late.ts_ms = obs->ts_ms;
+	late.pid = obs->pid;
+	late.kind = obs->kind;
+	late.traffic_class = obs->traffic_class;
+	late.selection_reason = obs->selection_reason;
+	late.http_status = 200;
+	memcpy(late.request_id, obs->request_id, sizeof(late.request_id));
+	memcpy(late.template_id, obs->template_id, sizeof(late.template_id));
+	late.top_similarity = obs->top_similarity;
+	late.verdicts = obs->verdicts;
+
+	struct tax_signal sg[TAXONOMY_MAX_SIGNALS];
+	size_t n = taxonomy_classify(&late, &late.verdicts, &p->settings, sg, COUNT(sg));
+	struct entity *prov = entity_get(p, late.pid.provider, "", -1, now);
+	struct entity *mod = NULL;
+	if (prov && late.pid.model[0])
+		mod = entity_get(p, late.pid.provider, late.pid.model, prov->index, now);
+	if (prov) {
+		/* The request is in the window already: count its categories only. */
+		bool seen[CAT_TAXONOMY_COUNT] = { false };
+		for (size_t i = 0; i < n; i++) {
+			if ((int)sg[i].category < CAT_TAXONOMY_COUNT && !seen[sg[i].category]) {
+				seen[sg[i].category] = true;
+				swin_add(&prov->win, now, category_slot[sg[i].category], 1);
+			}
+		}
+		int8_t unstable = unstable_of(&late.verdicts);
+		health_record_quality(&prov->health, late.verdicts.schema_valid,
+		                      late.verdicts.hallucination, unstable, now);
+		if (mod)
+			health_record_quality(&mod->health, late.verdicts.schema_valid,
+			                      late.verdicts.hallucination, unstable, now);
+	}
+	stage_events(p, &late, prov, mod, sg, n, now);
+	finish(p, out);
+	return 0;
+}
+
+int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, const char *detail,
+                     double value, int64_t now, struct effects *out)
+{
+	begin(p, out);
+	if (model_subtype_category(sub) != CAT_MONITOR || !vg_has(now))
+		return VG_EINVAL;
+	now = advance(p, now);
+	struct provider_id pid;
+	memset(&pid, 0, sizeof(pid));
+	model_copy_str(pid.provider, sizeof(pid.provider), "vigil", (size_t)-1);
+	model_copy_str(pid.model, sizeof(pid.model), source ? source : "", (size_t)-1);
+	struct failure_event *ev = push_event(p, sub, &pid, now);
+	if (!ev)
+		return VG_EFULL;
+	ev->causal.value = value;
+	model_copy_str(ev->causal.detail, sizeof(ev->causal.detail), detail ? detail : "",
+	               (size_t)-1);
+	judge(p, ev, NULL, NULL, false, now);
+	finish(p, out);
+	return 0;
 }
 
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)

@@ -1,10 +1,18 @@
 /*
  * pipeline.h: the one decision pipeline every shell feeds (ingest, probes,
  * replay, demo), on the loop thread only. For each observation:
- *   normalise -> semantic verdicts -> taxonomy -> breakers / health windows
- *   -> severity -> incidents
+ *   normalise (done by the producer: obs->norm) -> inline semantic checks ->
+ *   taxonomy -> sliding windows / failover evidence / breakers / health
+ *   windows -> failure events with severity -> incidents
  * and it returns what should happen as data (struct effects). Deterministic:
  * the same observations with the same `now` values give the same effects.
+ *
+ * Hard provider failures become events at once; soft ones (429, latency,
+ * truncation, content filter, invalid request) only while their share of
+ * the provider's requests in thresholds.soft_window is at least soft_rate
+ * (latency: while the configured percentile is over latency_ms) and the
+ * window holds soft_min_samples requests. Failure event ids are assigned in
+ * order (from 1, or pipeline_set_next_event_id()).
  *
  * Time: `now` is ms since the epoch, given by the caller (an event's own time
  * in ingest and replay, the wall clock for probes). The pipeline keeps a
@@ -85,6 +93,30 @@ void pipeline_free(struct pipeline *p);
  */
 int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now,
                   struct effects *out);
+
+/*
+ * Feed semantic verdicts that arrived after their request was fed (the
+ * sidecar's, joined by request id). Only obs->pid, request_id, template_id,
+ * traffic_class, ts_ms, top_similarity and verdicts are read: the request is
+ * not counted again, its quality measures are added to the health windows,
+ * and verdicts that fire (quality, cost, security, data) become failure
+ * events as in pipeline_feed(). Pass only verdicts decided late; ones already
+ * fed inline would fire twice. Returns 0 or VG_EINVAL (no provider).
+ */
+int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, int64_t now,
+                           struct effects *out);
+
+/*
+ * Report a failure of vigil's own health (category MONITOR: sidecar blind
+ * spot, store queue full, sink unreachable, tailed file gone) so it gets an
+ * id in sequence, a severity (HIGH) and goes through incidents like the rest.
+ * The event's provider is "vigil" and its model is `source` (what failed:
+ * "sidecar", "sink:pagerduty", a file path; may be NULL); detail and value
+ * land in the causal signals. Returns 0, or VG_EINVAL for a subtype outside
+ * MONITOR.
+ */
+int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, const char *detail,
+                     double value, int64_t now, struct effects *out);
 
 /*
  * Let time pass without an observation: breakers move from open to half-open,

@@ -619,6 +619,83 @@ static void test_headroom_warning(void **state)
 	pipeline_free(p);
 }
 
+/* Late (sidecar) verdicts: events and quality, without counting the request twice. */
+static void test_late_verdicts(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline *p = make(&s);
+	struct effects fx;
+	int64_t t = T0;
+	for (int i = 0; i < 10; i++) {
+		struct observation o = obs_ok("openai", t += 100);
+		o.verdicts.deferred = true;
+		o.input_tokens = 5000; /* inflated, but judged inline already */
+		o.predicted_input_tokens = 1000;
+		o.verdicts.token_inflation = VG_TRI_FALSE;
+		pipeline_feed(p, &o, t, &fx);
+		assert_int_equal(fx.n_events, 0);
+	}
+	struct health_view hv;
+	int ip = pipeline_health_find(p, "openai", "");
+	pipeline_health_view(p, (size_t)ip, t, &hv);
+	assert_int_equal(hv.window_requests, 10);
+	assert_true(isnan(hv.health.quality_score));
+
+	struct observation late = obs_ok("openai", T0 + 100);
+	late.verdicts.hallucination = VG_TRI_TRUE;
+	late.verdicts.pii_leak = VG_TRI_TRUE;
+	late.input_tokens = 5000; /* ignored: only the verdicts count */
+	late.predicted_input_tokens = 1000;
+	late.http_status = 500; /* ignored */
+	assert_int_equal(pipeline_feed_verdicts(p, &late, t + 50, &fx), 0);
+	assert_int_equal(fx.n_events, 2);
+	assert_int_equal(fx.events[0].subtype, SUB_HALLUCINATION);
+	assert_int_equal(fx.events[1].subtype, SUB_PII_LEAK);
+	assert_string_equal(fx.events[0].request_id, late.request_id);
+	assert_int_equal(fx.events[0].id, 1);
+	assert_int_equal(fx.n_transitions, 0);
+	pipeline_health_view(p, (size_t)ip, t + 50, &hv);
+	assert_int_equal(hv.window_requests, 10); /* not counted again */
+	assert_true(hv.health.hallucination_pass_rate == 0);
+	assert_true(hv.health.availability == 1.0);
+	/* 1 of 10 requests hallucinated: affected rate 10%, not isolated. */
+	assert_true(fx.events[0].causal.error_rate == 0.1);
+	late.pid.provider[0] = '\0';
+	assert_int_equal(pipeline_feed_verdicts(p, &late, t + 60, &fx), VG_EINVAL);
+	pipeline_free(p);
+}
+
+/* vigil's own health: monitor events in the same id sequence, HIGH. */
+static void test_monitor(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline *p = make(&s);
+	struct effects fx;
+	struct observation o = obs_status("openai", T0, 500, EC_SERVER_ERROR);
+	pipeline_feed(p, &o, T0, &fx);
+	assert_int_equal(pipeline_monitor(p, SUB_SIDECAR_BLIND_SPOT, "sidecar",
+	                                  "queue full: 1024 of 1024", 1024, T0 + 10, &fx),
+	                 0);
+	assert_int_equal(fx.n_events, 1);
+	assert_int_equal(fx.events[0].id, 2);
+	assert_int_equal(fx.events[0].category, CAT_MONITOR);
+	assert_int_equal(fx.events[0].severity, SEV_HIGH);
+	assert_string_equal(fx.events[0].pid.provider, "vigil");
+	assert_string_equal(fx.events[0].pid.model, "sidecar");
+	assert_string_equal(fx.events[0].causal.detail, "queue full: 1024 of 1024");
+	assert_true(fx.events[0].causal.value == 1024);
+	assert_int_equal(pipeline_monitor(p, SUB_SERVER_ERROR, "x", NULL, 0, T0, &fx), VG_EINVAL);
+	assert_int_equal(fx.n_events, 0);
+	uint64_t counts[CAT__COUNT][SEV__COUNT];
+	pipeline_taxonomy_counts(p, counts);
+	assert_int_equal(counts[CAT_MONITOR][SEV_HIGH], 1);
+	pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +711,8 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_health_view),
 		cmocka_unit_test(test_headroom_warning),
+		cmocka_unit_test(test_late_verdicts),
+		cmocka_unit_test(test_monitor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
