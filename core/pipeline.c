@@ -914,8 +914,9 @@ int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, in
 			                      late.verdicts.hallucination, unstable, now);
 	}
 	stage_events(p, &late, prov, mod, sg, n, now);
+	stage_incidents(p, now);
 	finish(p, out);
-	return 0;
+	return p->stage6_err;
 }
 
 int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, const char *detail,
@@ -936,8 +937,9 @@ int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, c
 	model_copy_str(ev->causal.detail, sizeof(ev->causal.detail), detail ? detail : "",
 	               (size_t)-1);
 	judge(p, ev, NULL, NULL, false, now);
+	stage_incidents(p, now);
 	finish(p, out);
-	return 0;
+	return p->stage6_err;
 }
 
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
@@ -1037,35 +1039,6 @@ int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const ch
                   const char *note, struct effects *out)
 {
 	return operator_action(p, OP_NOTE, incident_id, now, actor, note, out);
-}
-
-int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *component,
-                     const char *detail, int64_t now, struct effects *out)
-{
-	begin(p, out);
-	if ((int)sub < 0 || sub >= SUB__COUNT || model_subtype_category(sub) != CAT_MONITOR ||
-	    !vg_has(now)) {
-		finish(p, out);
-		return VG_EINVAL;
-	}
-	now = advance(p, now);
-	struct provider_id pid;
-	memset(&pid, 0, sizeof(pid));
-	model_copy_str(pid.provider, sizeof(pid.provider), "vigil", (size_t)-1);
-	if (component)
-		model_copy_str(pid.model, sizeof(pid.model), component, (size_t)-1);
-	struct failure_event *ev = push_event(p, sub, &pid, now);
-	if (ev) {
-		/* vigil's own health is routed like a HIGH incident (DESIGN.md). */
-		ev->severity = SEV_HIGH;
-		if (detail)
-			model_copy_str(ev->causal.detail, sizeof(ev->causal.detail), detail,
-			               (size_t)-1);
-		p->tax_counts[ev->category][ev->severity]++;
-	}
-	stage_incidents(p, now);
-	finish(p, out);
-	return p->stage6_err;
 }
 
 /* ---- read API ---------------------------------------------------------------- */

@@ -159,18 +159,6 @@ int pipeline_resolve(struct pipeline *p, int64_t incident_id, int64_t now, const
 int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
                   const char *note, struct effects *out);
 
-/*
- * vigil's own health: report a monitor failure (SUB_SIDECAR_BLIND_SPOT,
- * SUB_STORE_QUEUE_FULL, SUB_SINK_UNREACHABLE, SUB_TAIL_FILE_GONE) about
- * `component` (a sink name, a file, "sidecar"; may be empty) at `now`. It
- * becomes a HIGH failure event of category monitor, provider "vigil",
- * grouped into a monitor incident like any other. `detail` (may be NULL) goes
- * into the causal detail. Fills *out. Returns 0, VG_EINVAL for a subtype
- * outside the monitor category, or VG_ENOMEM.
- */
-int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *component,
-                     const char *detail, int64_t now, struct effects *out);
-
 /* The incident tracker, read-only (the console's incident list, /metrics).
  * Borrowed; valid until the next pipeline_* call that changes state. */
 const struct incidents *pipeline_incidents(const struct pipeline *p);

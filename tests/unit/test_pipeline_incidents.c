@@ -191,14 +191,14 @@ static void test_monitor(void **state)
 	struct pipeline *p = make();
 	struct effects fx;
 	assert_int_equal(
-	        pipeline_monitor(p, SUB_SINK_UNREACHABLE, "pd", "connect refused", T0, &fx), 0);
+	        pipeline_monitor(p, SUB_SINK_UNREACHABLE, "pd", "connect refused", 3, T0, &fx), 0);
 	assert_int_equal(fx.n_events, 1);
 	assert_int_equal(fx.events[0].category, CAT_MONITOR);
 	assert_int_equal(fx.events[0].severity, SEV_HIGH);
 	assert_string_equal(fx.events[0].pid.provider, "vigil");
 	assert_string_equal(fx.events[0].causal.detail, "connect refused");
 	assert_int_equal(count_ops(&fx, "pd", NOTIFY_TRIGGER), 1);
-	assert_int_equal(pipeline_monitor(p, SUB_SERVER_ERROR, "", NULL, T0, &fx), VG_EINVAL);
+	assert_int_equal(pipeline_monitor(p, SUB_SERVER_ERROR, "", NULL, 0, T0, &fx), VG_EINVAL);
 	assert_int_equal(fx.n_events, 0);
 	assert_int_equal(pipeline_tick(p, T0 + 11 * MIN, &fx), 0);
 	assert_int_equal(count_ops(&fx, "pd", NOTIFY_RESOLVE), 1);
