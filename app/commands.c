@@ -9,5 +9,6 @@
 
 const struct cli_command cli_commands[] = {
 	{ "check", "validate a config file and print what it configures", cmd_check_main },
+	{ "console", "the operations console (attaches to a daemon's database)", cmd_console_main },
 	{ NULL, NULL, NULL },
 };
