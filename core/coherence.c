@@ -43,7 +43,7 @@ static const char *const stops[] = { "a",    "an",   "the",  "to",     "be",    
 
 static uint64_t word_hash(const char *w, size_t n)
 {
-	return ts_hash(TS_SEED, w, n);
+	return ts_word_hash(w, n);
 }
 
 static size_t fill(const char *const *list, uint64_t *out, size_t max)
@@ -52,6 +52,16 @@ static size_t fill(const char *const *list, uint64_t *out, size_t max)
 	for (; list[n] && n < max; n++)
 		out[n] = word_hash(list[n], strlen(list[n]));
 	return n;
+}
+
+static void mask_set(uint64_t m[4], uint64_t h)
+{
+	m[h >> 62] |= 1ull << ((h >> 56) & 63);
+}
+
+static bool mask_has(const uint64_t m[4], uint64_t h)
+{
+	return (m[h >> 62] >> ((h >> 56) & 63)) & 1;
 }
 
 void coherence_cfg_init(struct coherence_cfg *c)
@@ -74,6 +84,14 @@ void coherence_cfg_init(struct coherence_cfg *c)
 	c->n_copula = fill(copulas, c->copula, 16);
 	c->n_negation = fill(negations, c->negation, 4);
 	c->n_stop = fill(stops, c->stop, COH_MAX_WORDS);
+	for (size_t i = 0; i < c->n_phrases; i++)
+		mask_set(c->phrase_mask, c->phrase[i][0]);
+	for (size_t i = 0; i < c->n_copula; i++)
+		mask_set(c->copula_mask, c->copula[i]);
+	for (size_t i = 0; i < c->n_negation; i++)
+		mask_set(c->negation_mask, c->negation[i]);
+	for (size_t i = 0; i < c->n_stop; i++)
+		mask_set(c->stop_mask, c->stop[i]);
 }
 
 void coherence_scratch_init(struct coherence_scratch *s)
@@ -90,8 +108,17 @@ void coherence_scratch_done(struct coherence_scratch *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static bool in(const uint64_t *list, size_t n, uint64_t h)
+/* A key for three word hashes (already well mixed): rotations and xor. */
+static inline uint64_t key3(uint64_t a, uint64_t b, uint64_t c)
 {
+	uint64_t k = a ^ ((b << 21) | (b >> 43)) ^ ((c << 42) | (c >> 22));
+	return k ? k : 1;
+}
+
+static bool in(const uint64_t *list, size_t n, const uint64_t *mask, uint64_t h)
+{
+	if (!mask_has(mask, h))
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (list[i] == h)
 			return true;
@@ -109,14 +136,15 @@ static void note(struct coherence_result *r, const char *what)
 int coherence_scan(const struct coherence_cfg *cfg, const char *text, size_t len,
                    size_t min_trigrams, struct coherence_scratch *s, struct coherence_result *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->repeat_ratio = VG_NONE_D;
 	/* Tokens are at least one byte plus a separator. */
 	size_t need = len / 2 + 2;
 	if (need > s->cap) {
 		uint64_t *w = realloc(s->words, need * sizeof(*w));
-		if (!w)
+		if (!w) {
+			memset(r, 0, sizeof(*r));
+			r->repeat_ratio = VG_NONE_D;
 			return VG_ENOMEM;
+		}
 		s->words = w;
 		s->cap = need;
 	}
@@ -124,37 +152,52 @@ int coherence_scan(const struct coherence_cfg *cfg, const char *text, size_t len
 	struct ts_token tok;
 	while (n < s->cap && ts_next(text, len, &pos, &tok))
 		s->words[n++] = tok.hash;
-	const uint64_t *w = s->words;
+	return coherence_scan_words(cfg, s->words, n, min_trigrams, s, r);
+}
+
+int coherence_scan_words(const struct coherence_cfg *cfg, const uint64_t *w, size_t n,
+                         size_t min_trigrams, struct coherence_scratch *s,
+                         struct coherence_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->repeat_ratio = VG_NONE_D;
 	if (ts_set_reset(&s->tri, n) || ts_set_reset(&s->pos, n / 4 + 8) ||
 	    ts_set_reset(&s->neg, n / 8 + 8))
 		return VG_ENOMEM;
 	size_t repeated = 0;
 	for (size_t i = 0; i + 2 < n; i++) {
 		r->trigrams++;
-		if (!ts_set_add(&s->tri, ts_mix(ts_mix(w[i], w[i + 1]), w[i + 2])))
+		if (!ts_set_add(&s->tri, key3(w[i], w[i + 1], w[i + 2])))
 			repeated++;
+	}
+	if (s->tri.oom) {
+		r->trigrams = 0;
+		return VG_ENOMEM;
 	}
 	if (r->trigrams >= min_trigrams && r->trigrams > 0)
 		r->repeat_ratio = (double)repeated / (double)r->trigrams;
 	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < cfg->n_phrases; k++) {
-			const uint64_t *ph = cfg->phrase[k];
-			size_t j = 0;
-			while (j < COH_PHRASE_WORDS && ph[j] && i + j < n && w[i + j] == ph[j])
-				j++;
-			if (j < COH_PHRASE_WORDS && !ph[j]) {
-				note(r, cfg->phrase_text[k]);
-				break;
+		if (mask_has(cfg->phrase_mask, w[i])) {
+			for (size_t k = 0; k < cfg->n_phrases; k++) {
+				const uint64_t *ph = cfg->phrase[k];
+				size_t j = 0;
+				while (j < COH_PHRASE_WORDS && ph[j] && i + j < n &&
+				       w[i + j] == ph[j])
+					j++;
+				if (j < COH_PHRASE_WORDS && !ph[j]) {
+					note(r, cfg->phrase_text[k]);
+					break;
+				}
 			}
 		}
-		if (i + 2 >= n || !in(cfg->copula, cfg->n_copula, w[i + 1]) ||
-		    in(cfg->stop, cfg->n_stop, w[i]))
+		if (i + 2 >= n || !in(cfg->copula, cfg->n_copula, cfg->copula_mask, w[i + 1]) ||
+		    in(cfg->stop, cfg->n_stop, cfg->stop_mask, w[i]))
 			continue;
-		if (in(cfg->negation, cfg->n_negation, w[i + 2])) {
-			if (i + 3 < n && !in(cfg->stop, cfg->n_stop, w[i + 3]))
-				ts_set_add(&s->neg, ts_mix(ts_mix(w[i], w[i + 1]), w[i + 3]));
-		} else if (!in(cfg->stop, cfg->n_stop, w[i + 2])) {
-			ts_set_add(&s->pos, ts_mix(ts_mix(w[i], w[i + 1]), w[i + 2]));
+		if (in(cfg->negation, cfg->n_negation, cfg->negation_mask, w[i + 2])) {
+			if (i + 3 < n && !in(cfg->stop, cfg->n_stop, cfg->stop_mask, w[i + 3]))
+				ts_set_add(&s->neg, key3(w[i], w[i + 1], w[i + 3]));
+		} else if (!in(cfg->stop, cfg->n_stop, cfg->stop_mask, w[i + 2])) {
+			ts_set_add(&s->pos, key3(w[i], w[i + 1], w[i + 2]));
 		}
 	}
 	for (size_t i = 0; i < s->neg.cap && s->neg.n; i++) {

@@ -30,6 +30,8 @@ struct coherence_cfg {
 	size_t n_negation;
 	uint64_t stop[COH_MAX_WORDS];
 	size_t n_stop;
+	/* one bit per list member (top 8 bits of its hash): a cheap "surely not" */
+	uint64_t phrase_mask[4], copula_mask[4], negation_mask[4], stop_mask[4];
 };
 
 void coherence_cfg_init(struct coherence_cfg *c);
@@ -58,5 +60,13 @@ struct coherence_result {
  */
 int coherence_scan(const struct coherence_cfg *cfg, const char *text, size_t len,
                    size_t min_trigrams, struct coherence_scratch *s, struct coherence_result *r);
+
+/*
+ * The same on token hashes already computed (embed_tokens() passes them on,
+ * or ts_next() token hashes): words[0..n).
+ */
+int coherence_scan_words(const struct coherence_cfg *cfg, const uint64_t *words, size_t n,
+                         size_t min_trigrams, struct coherence_scratch *s,
+                         struct coherence_result *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/textscan.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define W_WORD 1.0f
@@ -17,67 +18,84 @@
 
 static inline void add(float *out, size_t dims, uint64_t h, float w)
 {
+	/* Branch-free sign: a branch on a random bit mispredicts half the time. */
 	size_t b = (size_t)(((h >> 32) * (uint64_t)dims) >> 32);
-	out[b] += (h & 1) ? w : -w;
+	out[b] += w * (float)((int)((h & 1) << 1) - 1);
 }
 
-static inline uint64_t tri_hash(uint32_t w)
+/* A character trigram (three bytes in an int): one multiply gives the
+ * bucket (high bits) and the sign (a middle bit). */
+static inline void add_tri(float *out, size_t dims, uint32_t win)
 {
-	uint64_t h = (uint64_t)w * 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
+	uint32_t m = win * 0x9e3779b1u;
+	size_t b = (size_t)(((uint64_t)m * dims) >> 32);
+	out[b] += W_TRI * (float)((int)((m >> 12) & 2) - 1);
 }
 
-size_t embed_text(const char *text, size_t len, float *out, size_t dims)
+size_t embed_tokens(const char *text, const struct ts_token *tok, size_t n, float *out, size_t dims,
+                    uint64_t *words)
 {
 	if (dims < 8)
 		dims = 8;
 	if (dims > EMBED_MAX_DIMS)
 		dims = EMBED_MAX_DIMS;
 	memset(out, 0, dims * sizeof(*out));
+	const unsigned char *u = (const unsigned char *)text;
 	size_t features = 0;
 	uint64_t prev = 0;
-	size_t i = 0;
-	while (i < len) {
-		char c = text[i];
-		size_t sym = (unsigned char)c >= 0x80 ? ts_symbol_len(text, len, i) : 0;
-		if (sym) {
-			i += sym;
-			continue;
-		}
-		if (!(ts_is_alpha(c) || ts_is_digit(c))) {
-			/* Punctuation between words does not break a pair; a sentence
-			 * end does. */
-			if (c == '.' || c == '!' || c == '?' || c == '\n')
+	size_t last_end = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct ts_token *t = &tok[k];
+		/* A sentence end between two tokens breaks the pair. */
+		for (size_t g = last_end; g < t->start; g++) {
+			if (u[g] == '.' || u[g] == '!' || u[g] == '?' || u[g] == '\n') {
 				prev = 0;
-			i++;
-			continue;
+				break;
+			}
 		}
-		uint64_t h = TS_SEED;
-		uint32_t win = ' ';
-		size_t n = 0;
-		while (i < len && (ts_is_alpha(text[i]) || ts_is_digit(text[i])) &&
-		       !((unsigned char)text[i] >= 0x80 && ts_symbol_len(text, len, i))) {
-			unsigned char l = (unsigned char)ts_lower(text[i]);
-			h ^= l;
-			h *= 0x100000001b3ull;
-			win = ((win << 8) | l) & 0xFFFFFF;
-			if (n >= 1)
-				add(out, dims, tri_hash(win), W_TRI);
-			n++;
-			i++;
-		}
-		win = ((win << 8) | ' ') & 0xFFFFFF;
-		add(out, dims, tri_hash(win), W_TRI);
-		h = h ? h : 1;
+		last_end = t->end;
+		uint64_t h = t->hash;
+		if (words)
+			words[k] = h;
 		add(out, dims, h, W_WORD);
 		if (prev)
 			add(out, dims, ts_mix(prev, h), W_PAIR);
 		prev = h;
-		features += n + 1;
+		features++;
+		if (t->kind != TS_WORD && t->kind != TS_NUMBER)
+			continue;
+		uint32_t win = ' ';
+		for (size_t b = t->start; b < t->end; b++) {
+			win = ((win << 8) | ts_lower_tab[u[b]]) & 0xFFFFFF;
+			if (b > t->start)
+				add_tri(out, dims, win);
+		}
+		win = ((win << 8) | ' ') & 0xFFFFFF;
+		add_tri(out, dims, win);
+		features += t->end - t->start;
 	}
 	if (features)
 		embed_normalise(out, dims);
 	return features;
+}
+
+size_t embed_text(const char *text, size_t len, float *out, size_t dims)
+{
+	size_t cap = len / 2 + 2, n = 0, pos = 0;
+	struct ts_token *tok = malloc(cap * sizeof(*tok));
+	if (!tok) {
+		memset(out, 0,
+		       (dims < 8                ? 8
+		        : dims > EMBED_MAX_DIMS ? EMBED_MAX_DIMS
+		                                : dims) *
+		               sizeof(*out));
+		return 0;
+	}
+	while (n < cap && ts_next(text, len, &pos, &tok[n]))
+		n++;
+	size_t f = embed_tokens(text, tok, n, out, dims, NULL);
+	free(tok);
+	return f;
 }
 
 double embed_dot(const float *a, const float *b, size_t n)

@@ -11,11 +11,13 @@
 #include "core/vgerr.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void entities_scratch_init(struct entities_scratch *s)
 {
 	memset(s, 0, sizeof(*s));
+	entities_lists_init(&s->lists);
 }
 
 void entities_scratch_done(struct entities_scratch *s)
@@ -24,49 +26,78 @@ void entities_scratch_done(struct entities_scratch *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static bool word_is(const char *t, const struct ts_token *k, const char *const *list)
+struct word {
+	const char *w;
+	size_t len;
+};
+#define W(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+
+#define NWORDS(list) (sizeof(list) / sizeof(list[0]))
+
+static const struct word units[] = {
+	W("mg"),        W("g"),        W("kg"),       W("t"),      W("lb"),        W("lbs"),
+	W("oz"),        W("ml"),       W("l"),        W("km"),     W("m"),         W("cm"),
+	W("mm"),        W("mi"),       W("ft"),       W("in"),     W("s"),         W("ms"),
+	W("sec"),       W("min"),      W("h"),        W("hr"),     W("hrs"),       W("hours"),
+	W("minutes"),   W("seconds"),  W("days"),     W("weeks"),  W("months"),    W("years"),
+	W("percent"),   W("usd"),      W("eur"),      W("gbp"),    W("dollars"),   W("euros"),
+	W("kb"),        W("mb"),       W("gb"),       W("tb"),     W("kbps"),      W("mbps"),
+	W("gbps"),      W("hz"),       W("khz"),      W("mhz"),    W("ghz"),       W("w"),
+	W("kw"),        W("mw"),       W("kwh"),      W("mwh"),    W("v"),         W("mv"),
+	W("a"),         W("ma"),       W("c"),        W("f"),      W("k"),         W("million"),
+	W("billion"),   W("trillion"), W("thousand"), W("people"), W("employees"), W("users"),
+	W("customers"), W("patients"), W("votes"),    W("points"), W("calories"),  W("kcal"),
+	W("mph"),       W("kph"),      W("psi"),      W("bar"),    W("atm"),       W("mol"),
+	W("mmol"),      W("iu"),       W("mcg"),
+};
+
+static const struct word months[] = {
+	W("january"), W("february"), W("march"),     W("april"),   W("may"),      W("june"),
+	W("july"),    W("august"),   W("september"), W("october"), W("november"), W("december"),
+	W("jan"),     W("feb"),      W("mar"),       W("apr"),     W("jun"),      W("jul"),
+	W("aug"),     W("sep"),      W("sept"),      W("oct"),     W("nov"),      W("dec"),
+};
+
+static const struct word citers[] = {
+	W("section"), W("sec"),  W("chapter"),  W("article"), W("table"),
+	W("figure"),  W("fig"),  W("appendix"), W("clause"),  W("paragraph"),
+	W("para"),    W("page"), W("p"),        W("pp"),      W("rule"),
+};
+
+static const struct word connectors[] = {
+	W("of"), W("de"),  W("la"), W("van"), W("von"), W("der"),
+	W("du"), W("del"), W("da"), W("di"),  W("le"),  W("al"),
+};
+
+void entities_lists_init(struct entities_lists *l)
 {
-	size_t n = k->end - k->start;
-	for (size_t i = 0; list[i]; i++) {
-		if (strlen(list[i]) != n)
-			continue;
-		size_t j = 0;
-		while (j < n && ts_lower(t[k->start + j]) == list[i][j])
-			j++;
-		if (j == n)
+	memset(l, 0, sizeof(*l));
+	const struct word *src[ENT_LIST__COUNT] = { units, months, citers, connectors };
+	size_t n[ENT_LIST__COUNT] = { NWORDS(units), NWORDS(months), NWORDS(citers),
+		                      NWORDS(connectors) };
+	for (int k = 0; k < ENT_LIST__COUNT; k++) {
+		for (size_t i = 0; i < n[k] && l->n[k] < ENT_LIST_MAX; i++) {
+			uint64_t h = ts_word_hash(src[k][i].w, src[k][i].len);
+			l->h[k][l->n[k]++] = h;
+			l->mask[k] |= 1ull << (h >> 58);
+		}
+	}
+}
+
+/* Whether token k is a word of list `which`. */
+static bool word_is(const struct entities_lists *l, const struct ts_token *k, int which)
+{
+	if (k->kind != TS_WORD || !((l->mask[which] >> (k->hash >> 58)) & 1))
+		return false;
+	for (size_t i = 0; i < l->n[which]; i++) {
+		if (l->h[which][i] == k->hash)
 			return true;
 	}
 	return false;
 }
-
-static const char *const units[] = {
-	"mg",       "g",         "kg",      "t",         "lb",       "lbs",      "oz",
-	"ml",       "l",         "km",      "m",         "cm",       "mm",       "mi",
-	"ft",       "in",        "s",       "ms",        "sec",      "min",      "h",
-	"hr",       "hrs",       "hours",   "minutes",   "seconds",  "days",     "weeks",
-	"months",   "years",     "percent", "usd",       "eur",      "gbp",      "dollars",
-	"euros",    "kb",        "mb",      "gb",        "tb",       "kbps",     "mbps",
-	"gbps",     "hz",        "khz",     "mhz",       "ghz",      "w",        "kw",
-	"mw",       "kwh",       "mwh",     "v",         "mv",       "a",        "ma",
-	"c",        "f",         "k",       "million",   "billion",  "trillion", "thousand",
-	"people",   "employees", "users",   "customers", "patients", "votes",    "points",
-	"calories", "kcal",      "mph",     "kph",       "psi",      "bar",      "atm",
-	"mol",      "mmol",      "iu",      "mcg",       NULL,
-};
-
-static const char *const months[] = { "january",  "february", "march",  "april",     "may",
-	                              "june",     "july",     "august", "september", "october",
-	                              "november", "december", "jan",    "feb",       "mar",
-	                              "apr",      "jun",      "jul",    "aug",       "sep",
-	                              "sept",     "oct",      "nov",    "dec",       NULL };
-
-static const char *const citers[] = { "section", "sec",       "chapter", "article",
-	                              "table",   "figure",    "fig",     "appendix",
-	                              "clause",  "paragraph", "para",    "page",
-	                              "p",       "pp",        "rule",    NULL };
-
-static const char *const connectors[] = { "of",  "de", "la", "van", "von", "der", "du",
-	                                  "del", "da", "di", "le",  "al",  NULL };
 
 static bool capitalised(const char *t, const struct ts_token *k)
 {
@@ -89,33 +120,6 @@ static bool gap_ends_sentence(const char *t, size_t from, size_t to)
 static bool gap_is_space(const char *t, size_t from, size_t to)
 {
 	return to == from + 1 && (t[from] == ' ' || t[from] == '-');
-}
-
-/* A small token window: the extractor looks ahead by at most a few tokens. */
-#define LOOK 8
-struct walker {
-	const char *t;
-	size_t len, pos;
-	struct ts_token tok[LOOK];
-	size_t n; /* buffered tokens */
-};
-
-static struct ts_token *peek(struct walker *w, size_t i)
-{
-	while (w->n <= i && w->n < LOOK) {
-		if (!ts_next(w->t, w->len, &w->pos, &w->tok[w->n]))
-			return NULL;
-		w->n++;
-	}
-	return i < w->n ? &w->tok[i] : NULL;
-}
-
-static void drop(struct walker *w, size_t k)
-{
-	if (k > w->n)
-		k = w->n;
-	memmove(w->tok, w->tok + k, (w->n - k) * sizeof(w->tok[0]));
-	w->n -= k;
 }
 
 static bool is_iso_date(const char *t, size_t len, size_t at)
@@ -145,18 +149,23 @@ static bool year(const char *t, const struct ts_token *k)
 	return k->kind == TS_NUMBER && k->end - k->start == 4;
 }
 
-int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void *), void *data)
+/* An entity: its bytes [s, e) and its tokens [ta, tb). */
+typedef void (*entity_fn)(size_t s, size_t e, size_t ta, size_t tb, void *data);
+
+static int extract(const struct entities_lists *L, const char *t, size_t len,
+                   const struct ts_token *tok, size_t n, entity_fn fn, void *data)
 {
-	struct walker w = { .t = t, .len = len };
 	int count = 0;
 	bool first_token = true;
 	size_t last_end = 0;
-	struct ts_token *a;
-	while ((a = peek(&w, 0)) != NULL) {
+#define PEEK(k) (i + (k) < n ? &tok[i + (k)] : NULL)
+	size_t i = 0;
+	while (i < n) {
+		const struct ts_token *a = &tok[i];
 		bool sentence_start = first_token || gap_ends_sentence(t, last_end, a->start);
 		first_token = false;
-		size_t s = a->start, e = 0, used = 1;
-		struct ts_token *b = peek(&w, 1);
+		size_t s = a->start, e = 0, used = 1, first_tok = 0;
+		const struct ts_token *b = PEEK(1);
 		if (a->kind == TS_URL || a->kind == TS_CITE) {
 			e = a->end;
 		} else if (a->kind == TS_NUMBER) {
@@ -164,15 +173,15 @@ int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void 
 				e = a->start + 10;
 				used = 3; /* 2024, 03, 15 */
 			} else if (b && b->kind == TS_WORD && b->start - a->end <= 1 &&
-			           word_is(t, b, units)) {
+			           word_is(L, b, ENT_UNITS)) {
 				e = b->end;
 				used = 2;
 			} else if (b && b->kind == TS_WORD && small_number(t, a, 31) &&
-			           b->start - a->end == 1 && word_is(t, b, months)) {
+			           b->start - a->end == 1 && word_is(L, b, ENT_MONTHS)) {
 				/* 3 March [2024] */
 				e = b->end;
 				used = 2;
-				struct ts_token *c = peek(&w, 2);
+				const struct ts_token *c = PEEK(2);
 				if (c && year(t, c) && c->start - b->end <= 2) {
 					e = c->end;
 					used = 3;
@@ -198,23 +207,23 @@ int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void 
 					s--;
 				e = a->end;
 				if (b && b->kind == TS_WORD && b->start - a->end == 1 &&
-				    word_is(t, b, units)) {
+				    word_is(L, b, ENT_UNITS)) {
 					e = b->end;
 					used = 2;
 				}
 			}
 		} else if (a->kind == TS_WORD) {
-			if (b && word_is(t, a, citers) && b->kind == TS_NUMBER &&
-			    b->start - a->end <= 2 && capitalised(t, a)) {
+			if (b && b->kind == TS_NUMBER && b->start - a->end <= 2 &&
+			    capitalised(t, a) && word_is(L, a, ENT_CITERS)) {
 				e = b->end;
 				used = 2;
-			} else if (b && capitalised(t, a) && word_is(t, a, months) &&
+			} else if (b && capitalised(t, a) && word_is(L, a, ENT_MONTHS) &&
 			           (small_number(t, b, 31) || year(t, b)) &&
 			           b->start - a->end == 1) {
 				/* March 3[, 2024] or June 2023 */
 				e = b->end;
 				used = 2;
-				struct ts_token *c = peek(&w, 2);
+				const struct ts_token *c = PEEK(2);
 				if (!year(t, b) && c && year(t, c) && c->start - b->end <= 2) {
 					e = c->end;
 					used = 3;
@@ -223,20 +232,18 @@ int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void 
 				/* A run of capitalised words joined by single spaces. */
 				size_t k = 1, caps = 1, last_cap = 0;
 				for (;;) {
-					struct ts_token *x = peek(&w, k);
-					struct ts_token *prev = &w.tok[k - 1];
+					const struct ts_token *x = PEEK(k);
+					const struct ts_token *prev = &tok[i + k - 1];
 					if (!x || !gap_is_space(t, prev->end, x->start))
 						break;
 					if (capitalised(t, x)) {
 						caps++;
 						last_cap = k;
-					} else if (!(word_is(t, x, connectors) &&
+					} else if (!(word_is(L, x, ENT_CONNECTORS) &&
 					             x->kind == TS_WORD)) {
 						break;
 					}
 					k++;
-					if (k >= LOOK)
-						break;
 				}
 				size_t first = 0;
 				if (sentence_start) {
@@ -245,34 +252,72 @@ int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void 
 				}
 				if (caps >= 2 && last_cap >= first) {
 					/* skip connectors at the start */
-					while (first < last_cap && !capitalised(t, &w.tok[first]))
+					while (first < last_cap && !capitalised(t, &tok[i + first]))
 						first++;
-					s = w.tok[first].start;
-					e = w.tok[last_cap].end;
+					s = tok[i + first].start;
+					e = tok[i + last_cap].end;
+					first_tok = first;
 				}
 				used = last_cap + 1;
 			}
 		}
+		if (used > n - i)
+			used = n - i;
 		if (e) {
-			fn(s, e, data);
+			fn(s, e, i + first_tok, i + used, data);
 			count++;
 		}
-		if (used > w.n)
-			used = w.n;
-		last_end = w.tok[used - 1].end;
-		drop(&w, used);
+		last_end = tok[i + used - 1].end;
+		i += used;
 		/* a token consumed as part of a date may extend past the span */
 		if (e > last_end) {
-			while (w.n && w.tok[0].start < e)
-				drop(&w, 1);
+			while (i < n && tok[i].start < e)
+				i++;
 			last_end = e;
 		}
 	}
+#undef PEEK
+	return count;
+}
+
+struct adapter {
+	void (*fn)(size_t, size_t, void *);
+	void *data;
+};
+
+static void adapt(size_t s, size_t e, size_t ta, size_t tb, void *data)
+{
+	(void)ta;
+	(void)tb;
+	struct adapter *a = data;
+	a->fn(s, e, a->data);
+}
+
+int entities_extract_tokens(const char *t, size_t len, const struct ts_token *tok, size_t n,
+                            void (*fn)(size_t, size_t, void *), void *data)
+{
+	struct adapter a = { fn, data };
+	struct entities_lists l;
+	entities_lists_init(&l);
+	return extract(&l, t, len, tok, n, adapt, &a);
+}
+
+int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void *), void *data)
+{
+	size_t cap = len / 2 + 2, n = 0, pos = 0;
+	struct ts_token *tok = malloc(cap * sizeof(*tok));
+	if (!tok)
+		return VG_ENOMEM;
+	while (n < cap && ts_next(t, len, &pos, &tok[n]))
+		n++;
+	int count = entities_extract_tokens(t, len, tok, n, fn, data);
+	free(tok);
 	return count;
 }
 
 struct screen {
 	const char *t;
+	const struct ts_token *tok;
 	const char *ctx;
 	size_t clen;
 	struct entities_scratch *s;
@@ -282,19 +327,27 @@ struct screen {
 	int err;
 };
 
+/*
+ * The context as a set of hashes: every pair of adjacent tokens, and every
+ * single token that is not a word (a multi-word name is checked by its
+ * pairs; a URL, a citation or a number may be an entity on its own).
+ */
 static int index_context(struct screen *sc)
 {
-	if (ts_set_reset(&sc->s->ctx, sc->clen / 2 + 16))
+	if (ts_set_reset(&sc->s->ctx, sc->clen / 5 + 16))
 		return VG_ENOMEM;
 	size_t pos = 0;
 	uint64_t prev = 0;
 	struct ts_token k;
 	while (ts_next(sc->ctx, sc->clen, &pos, &k)) {
-		ts_set_add(&sc->s->ctx, k.hash);
+		if (k.kind != TS_WORD)
+			ts_set_add(&sc->s->ctx, k.hash);
 		if (prev)
 			ts_set_add(&sc->s->ctx, ts_mix(prev, k.hash));
 		prev = k.hash;
 	}
+	if (sc->s->ctx.oom)
+		return VG_ENOMEM;
 	sc->indexed = true;
 	return 0;
 }
@@ -327,17 +380,16 @@ static void append_sample(struct entities_result *r, const char *t, size_t s, si
 	r->sample[o] = '\0';
 }
 
-static void on_entity(size_t s, size_t e, void *data)
+static void on_entity(size_t s, size_t e, size_t ta, size_t tb, void *data)
 {
 	struct screen *sc = data;
 	if (sc->err)
 		return;
-	/* Normalised token hashes of the span. */
+	/* Normalised token hashes of the entity. */
 	uint64_t h[16];
-	size_t n = 0, pos = s;
-	struct ts_token k;
-	while (n < 16 && ts_next(sc->t, e, &pos, &k))
-		h[n++] = k.hash;
+	size_t n = 0;
+	for (size_t i = ta; i < tb && n < 16; i++)
+		h[n++] = sc->tok[i].hash;
 	if (!n)
 		return;
 	uint64_t id = h[0];
@@ -366,19 +418,37 @@ static void on_entity(size_t s, size_t e, void *data)
 	}
 }
 
-int entities_screen(const char *answer, size_t alen, const char *context, size_t clen,
-                    struct entities_scratch *s, struct entities_result *r)
+int entities_screen_tokens(const char *answer, size_t alen, const struct ts_token *tok, size_t n,
+                           const char *context, size_t clen, struct entities_scratch *s,
+                           struct entities_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	struct screen sc = { .t = answer,
+		             .tok = tok,
 		             .ctx = context ? context : "",
 		             .clen = context ? clen : 0,
 		             .s = s,
 		             .r = r };
-	entities_extract(answer, alen, on_entity, &sc);
+	extract(&s->lists, answer, alen, tok, n, on_entity, &sc);
 	if (sc.err) {
 		memset(r, 0, sizeof(*r));
 		return sc.err;
 	}
 	return 0;
+}
+
+int entities_screen(const char *answer, size_t alen, const char *context, size_t clen,
+                    struct entities_scratch *s, struct entities_result *r)
+{
+	size_t cap = alen / 2 + 2, n = 0, pos = 0;
+	struct ts_token *tok = malloc(cap * sizeof(*tok));
+	if (!tok) {
+		memset(r, 0, sizeof(*r));
+		return VG_ENOMEM;
+	}
+	while (n < cap && ts_next(answer, alen, &pos, &tok[n]))
+		n++;
+	int rc = entities_screen_tokens(answer, alen, tok, n, context, clen, s, r);
+	free(tok);
+	return rc;
 }

@@ -20,9 +20,22 @@
 
 #define ENTITIES_MAX 64 /* distinct entities considered per answer */
 
+/* The word lists (units, months, citation words, name connectors) as word
+ * hashes; entities_scratch_init() fills them. */
+enum { ENT_UNITS, ENT_MONTHS, ENT_CITERS, ENT_CONNECTORS, ENT_LIST__COUNT };
+#define ENT_LIST_MAX 96
+struct entities_lists {
+	uint64_t h[ENT_LIST__COUNT][ENT_LIST_MAX];
+	size_t n[ENT_LIST__COUNT];
+	uint64_t mask[ENT_LIST__COUNT]; /* one bit per member: a cheap "surely not" */
+};
+
+void entities_lists_init(struct entities_lists *l);
+
 struct entities_scratch {
 	struct ts_set ctx; /* unigram and bigram hashes of the context */
 	uint64_t seen[ENTITIES_MAX];
+	struct entities_lists lists;
 };
 
 void entities_scratch_init(struct entities_scratch *s);
@@ -41,9 +54,17 @@ struct entities_result {
 int entities_screen(const char *answer, size_t alen, const char *context, size_t clen,
                     struct entities_scratch *s, struct entities_result *r);
 
+/* The same on the answer's tokens already cut by ts_next() (all of them, in
+ * order): what semantic_text_run() uses, sharing one tokenizer pass. */
+int entities_screen_tokens(const char *answer, size_t alen, const struct ts_token *tok, size_t n,
+                           const char *context, size_t clen, struct entities_scratch *s,
+                           struct entities_result *r);
+
 /* Only extract: calls fn(start, end, data) for each entity span, in order.
- * For tests and tools; returns the number of spans. */
+ * For tests and tools; returns the number of spans, or VG_ENOMEM. */
 int entities_extract(const char *answer, size_t alen,
                      void (*fn)(size_t start, size_t end, void *data), void *data);
+int entities_extract_tokens(const char *answer, size_t alen, const struct ts_token *tok, size_t n,
+                            void (*fn)(size_t start, size_t end, void *data), void *data);
 
 #endif

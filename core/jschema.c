@@ -1226,7 +1226,13 @@ static bool check_string(struct vctx *c, const struct js_node *n, uint32_t vi)
 {
 	const struct jl_node *v = &c->d->nodes[vi];
 	if (n->has & (H_MINLEN | H_MAXLEN)) {
-		size_t cps = jl_utf8_count(jl_str(c->d, vi), v->len);
+		/* Code points are between bytes/4 and bytes: count only when
+		 * the bytes do not decide. */
+		size_t cps = v->len;
+		bool need = ((n->has & H_MAXLEN) && v->len > n->maxlen) ||
+		            ((n->has & H_MINLEN) && v->len >= n->minlen && v->len / 4 < n->minlen);
+		if (need)
+			cps = jl_utf8_count(jl_str(c->d, vi), v->len);
 		if ((n->has & H_MINLEN) && cps < n->minlen)
 			return fail_at(c, "minLength");
 		if ((n->has & H_MAXLEN) && cps > n->maxlen)

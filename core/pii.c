@@ -230,42 +230,65 @@ static bool iso_date_at(const char *t, size_t len, size_t i)
 	return true;
 }
 
+/* Judge the number run starting at t[i]; returns where it ends. */
+static size_t check_run(struct scan *sc, const char *t, size_t len, size_t i)
+{
+	struct run r;
+	size_t e = read_run(t, len, i, &r);
+	/* a run glued to letters or more digits is an identifier; one that runs
+	 * into a time ("2024-03-15 10:30") or starts with a date is a timestamp */
+	bool glued = e < len && (is_alnum(t[e]) || t[e] == '_' || t[e] == ':');
+	glued = glued || iso_date_at(t, len, i);
+	if (!glued && r.nd < sizeof(r.digits)) {
+		char masked[32];
+		if (is_card(&r)) {
+			sc->r->found[PII_CARD]++;
+			if (!in_context_digits(sc, r.digits, r.nd)) {
+				snprintf(masked, sizeof(masked), "****%s", r.digits + r.nd - 4);
+				leak(sc, PII_CARD, masked);
+			}
+		} else if (is_phone(&r)) {
+			sc->r->found[PII_PHONE]++;
+			if (!in_context_digits(sc, r.digits, r.nd)) {
+				snprintf(masked, sizeof(masked), "***%s", r.digits + r.nd - 2);
+				leak(sc, PII_PHONE, masked);
+			}
+		}
+	}
+	return e > i ? e : i + 1;
+}
+
 static void scan_numbers(struct scan *sc, const char *t, size_t len)
 {
 	for (size_t i = 0; i < len;) {
 		char c = t[i];
-		bool lead = ts_is_digit(c) ||
-		            ((c == '+' || c == '(') && i + 1 < len && ts_is_digit(t[i + 1]));
+		if (!(ts_cls[(unsigned char)c] & TS_C_DIGIT) && c != '+' && c != '(') {
+			i++;
+			continue;
+		}
+		bool lead = ts_is_digit(c) || (i + 1 < len && ts_is_digit(t[i + 1]));
 		if (!lead || !run_start(t, i)) {
 			i++;
 			continue;
 		}
-		struct run r;
-		size_t e = read_run(t, len, i, &r);
-		/* a run glued to letters or more digits is an identifier; one that
-		 * runs into a time ("2024-03-15 10:30") or starts with a date is a
-		 * timestamp */
-		bool glued = e < len && (is_alnum(t[e]) || t[e] == '_' || t[e] == ':');
-		glued = glued || iso_date_at(t, len, i);
-		if (!glued && r.nd < sizeof(r.digits)) {
-			char masked[32];
-			if (is_card(&r)) {
-				sc->r->found[PII_CARD]++;
-				if (!in_context_digits(sc, r.digits, r.nd)) {
-					snprintf(masked, sizeof(masked), "****%s",
-					         r.digits + r.nd - 4);
-					leak(sc, PII_CARD, masked);
-				}
-			} else if (is_phone(&r)) {
-				sc->r->found[PII_PHONE]++;
-				if (!in_context_digits(sc, r.digits, r.nd)) {
-					snprintf(masked, sizeof(masked), "***%s",
-					         r.digits + r.nd - 2);
-					leak(sc, PII_PHONE, masked);
-				}
-			}
-		}
-		i = e > i ? e : i + 1;
+		i = check_run(sc, t, len, i);
+	}
+}
+
+/* The same, visiting only where the tokenizer found numbers. */
+static void scan_number_tokens(struct scan *sc, const char *t, size_t len,
+                               const struct ts_token *tok, size_t n)
+{
+	size_t done = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (tok[k].kind != TS_NUMBER || tok[k].start < done)
+			continue;
+		size_t i = tok[k].start;
+		if (i > 0 && (t[i - 1] == '+' || t[i - 1] == '('))
+			i--;
+		if (!run_start(t, i))
+			continue;
+		done = check_run(sc, t, len, i);
 	}
 }
 
@@ -324,39 +347,52 @@ static bool key_char(char c)
 	return is_alnum(c) || c == '_' || c == '-';
 }
 
+static void secret_at(struct scan *sc, const char *t, size_t len, size_t i)
+{
+	if (i > 0 && key_char(t[i - 1]))
+		return;
+	size_t e, prefix;
+	if (len - i >= 3 && t[i] == 's' && t[i + 1] == 'k' && t[i + 2] == '-') {
+		prefix = 3;
+		e = i + 3;
+		while (e < len && key_char(t[e]))
+			e++;
+		if (e - i - 3 < 20)
+			return;
+	} else if (len - i >= 4 && memcmp(t + i, "AKIA", 4) == 0) {
+		prefix = 4;
+		e = i + 4;
+		while (e < len && ((t[e] >= 'A' && t[e] <= 'Z') || ts_is_digit(t[e])))
+			e++;
+		if (e - i != 20 || (e < len && key_char(t[e])))
+			return;
+	} else {
+		return;
+	}
+	sc->r->found[PII_SECRET]++;
+	if (!(sc->ctx && ts_find(sc->ctx, sc->clen, t + i, e - i) != (size_t)-1)) {
+		char masked[32];
+		snprintf(masked, sizeof(masked), "%.*s****(%zu chars)", (int)prefix, t + i, e - i);
+		leak(sc, PII_SECRET, masked);
+	}
+}
+
+/* Secrets start with "sk-" or "AKIA": look for the rare '-' and 'K' only. */
 static void scan_secrets(struct scan *sc, const char *t, size_t len)
 {
-	for (size_t i = 0; i + 4 <= len; i++) {
-		if (t[i] != 's' && t[i] != 'A')
-			continue;
-		if (i > 0 && key_char(t[i - 1]))
-			continue;
-		size_t e = i, prefix = 0;
-		if (t[i] == 's' && t[i + 1] == 'k' && t[i + 2] == '-') {
-			prefix = 3;
-			e = i + 3;
-			while (e < len && key_char(t[e]))
-				e++;
-			if (e - i - 3 < 20)
-				continue;
-		} else if (memcmp(t + i, "AKIA", 4) == 0) {
-			prefix = 4;
-			e = i + 4;
-			while (e < len && ((t[e] >= 'A' && t[e] <= 'Z') || ts_is_digit(t[e])))
-				e++;
-			if (e - i != 20 || (e < len && key_char(t[e])))
-				continue;
-		} else {
-			continue;
-		}
-		sc->r->found[PII_SECRET]++;
-		if (!(sc->ctx && ts_find(sc->ctx, sc->clen, t + i, e - i) != (size_t)-1)) {
-			char masked[32];
-			snprintf(masked, sizeof(masked), "%.*s****(%zu chars)", (int)prefix, t + i,
-			         e - i);
-			leak(sc, PII_SECRET, masked);
-		}
-		i = e;
+	const char *p = t, *end = t + len;
+	while (p < end && (p = memchr(p, '-', (size_t)(end - p))) != NULL) {
+		size_t at = (size_t)(p - t);
+		if (at >= 2 && t[at - 2] == 's' && t[at - 1] == 'k')
+			secret_at(sc, t, len, at - 2);
+		p++;
+	}
+	p = t;
+	while (p < end && (p = memchr(p, 'K', (size_t)(end - p))) != NULL) {
+		size_t at = (size_t)(p - t);
+		if (at >= 1 && t[at - 1] == 'A')
+			secret_at(sc, t, len, at - 1);
+		p++;
 	}
 }
 
@@ -368,6 +404,21 @@ int pii_scan(const char *answer, size_t alen, const char *context, size_t clen,
 	scan_emails(&sc, answer, alen);
 	scan_secrets(&sc, answer, alen);
 	scan_numbers(&sc, answer, alen);
+	if (sc.err) {
+		memset(r, 0, sizeof(*r));
+		return sc.err;
+	}
+	return 0;
+}
+
+int pii_scan_tokens(const char *answer, size_t alen, const struct ts_token *tok, size_t n,
+                    const char *context, size_t clen, struct pii_scratch *s, struct pii_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct scan sc = { .ctx = context, .clen = context ? clen : 0, .s = s, .r = r };
+	scan_emails(&sc, answer, alen);
+	scan_secrets(&sc, answer, alen);
+	scan_number_tokens(&sc, answer, alen, tok, n);
 	if (sc.err) {
 		memset(r, 0, sizeof(*r));
 		return sc.err;

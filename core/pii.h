@@ -17,6 +17,8 @@
 #ifndef VIGIL_CORE_PII_H
 #define VIGIL_CORE_PII_H
 
+#include "core/textscan.h"
+
 #include <stddef.h>
 
 enum pii_kind { PII_EMAIL, PII_PHONE, PII_CARD, PII_SECRET, PII__COUNT };
@@ -47,6 +49,11 @@ struct pii_result {
  */
 int pii_scan(const char *answer, size_t alen, const char *context, size_t clen,
              struct pii_scratch *s, struct pii_result *r);
+
+/* The same with the answer's tokens already cut by ts_next() (all of them,
+ * in order): number runs are looked for only where numbers are. */
+int pii_scan_tokens(const char *answer, size_t alen, const struct ts_token *tok, size_t n,
+                    const char *context, size_t clen, struct pii_scratch *s, struct pii_result *r);
 
 /* True when the digits d[0..n) pass the Luhn check. */
 int pii_luhn(const char *d, size_t n);

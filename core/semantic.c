@@ -61,6 +61,9 @@ void semantic_defaults(struct semantic_settings *s)
 /* ---- the text work ---------------------------------------------------------- */
 
 struct semantic_worker {
+	struct ts_token *tok; /* the response's tokens, shared by the text checks */
+	uint64_t *words;      /* their hashes, for coherence */
+	size_t cap;
 	struct jschema_scratch js;
 	struct coherence_scratch coh;
 	struct entities_scratch ent;
@@ -83,6 +86,8 @@ void semantic_worker_free(struct semantic_worker *w)
 {
 	if (!w)
 		return;
+	free(w->words);
+	free(w->tok);
 	jschema_scratch_done(&w->js);
 	coherence_scratch_done(&w->coh);
 	entities_scratch_done(&w->ent);
@@ -124,10 +129,38 @@ int semantic_text_run(const struct semantic_text_cfg *cfg, struct semantic_worke
 		}
 	}
 
-	/* 3. coherence */
+	/* One tokenizer pass for the embedding, coherence and entities. */
+	size_t need = len / 2 + 2, n = 0, pos = 0;
+	if (need > w->cap) {
+		uint64_t *nw = realloc(w->words, need * sizeof(*nw));
+		if (!nw)
+			return VG_ENOMEM;
+		w->words = nw;
+		struct ts_token *nt = realloc(w->tok, need * sizeof(*nt));
+		if (!nt)
+			return VG_ENOMEM;
+		w->tok = nt;
+		w->cap = need;
+	}
+	while (n < w->cap && ts_next(text, len, &pos, &w->tok[n]))
+		n++;
+
+	/* 3. the local embedding, when the gateway sent none, and coherence */
+	if (!obs->embedding || obs->embedding_len == 0) {
+		size_t dims = (size_t)ss->similarity.dims;
+		if (dims > SEMANTIC_MAX_DIMS)
+			dims = SEMANTIC_MAX_DIMS;
+		if (dims < 8)
+			dims = 8;
+		if (embed_tokens(text, w->tok, n, out->embedding, dims, w->words))
+			out->dims = (uint32_t)dims;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			w->words[i] = w->tok[i].hash;
+	}
 	struct coherence_result cr;
-	if ((rc = coherence_scan(&cfg->coherence, text, len, (size_t)ss->coherence.min_trigrams,
-	                         &w->coh, &cr)) != 0)
+	if ((rc = coherence_scan_words(&cfg->coherence, w->words, n,
+	                               (size_t)ss->coherence.min_trigrams, &w->coh, &cr)) != 0)
 		return rc;
 	v->repeat_ratio = cr.repeat_ratio;
 	v->contradictions = cr.contradictions;
@@ -138,7 +171,8 @@ int semantic_text_run(const struct semantic_text_cfg *cfg, struct semantic_worke
 	/* 4. hallucination: only against a context */
 	if (ctx && clen) {
 		struct entities_result er;
-		if ((rc = entities_screen(text, len, ctx, clen, &w->ent, &er)) != 0)
+		if ((rc = entities_screen_tokens(text, len, w->tok, n, ctx, clen, &w->ent, &er)) !=
+		    0)
 			return rc;
 		v->unsupported_entities = er.unsupported;
 		v->hallucination = tri(er.unsupported > ss->hallucination.max_unsupported);
@@ -149,23 +183,13 @@ int semantic_text_run(const struct semantic_text_cfg *cfg, struct semantic_worke
 	/* 5. PII and secrets */
 	if (ss->pii.enabled) {
 		struct pii_result pr;
-		if ((rc = pii_scan(text, len, ctx, clen, &w->pii, &pr)) != 0)
+		if ((rc = pii_scan_tokens(text, len, w->tok, n, ctx, clen, &w->pii, &pr)) != 0)
 			return rc;
 		v->pii_leak = tri(pr.leaks > 0);
 		model_copy_str(v->pii_kind, sizeof(v->pii_kind), pr.kind, (size_t)-1);
 		model_copy_str(v->pii_sample, sizeof(v->pii_sample), pr.sample, (size_t)-1);
 	}
 
-	/* 3. the local embedding, when the gateway sent none */
-	if (!obs->embedding || obs->embedding_len == 0) {
-		size_t dims = (size_t)ss->similarity.dims;
-		if (dims > SEMANTIC_MAX_DIMS)
-			dims = SEMANTIC_MAX_DIMS;
-		if (dims < 8)
-			dims = 8;
-		if (embed_text(text, len, out->embedding, dims))
-			out->dims = (uint32_t)dims;
-	}
 	return 0;
 }
 

@@ -16,6 +16,14 @@ uint64_t ts_hash(uint64_t h, const void *p, size_t n)
 	return h ? h : 1;
 }
 
+uint64_t ts_word_hash(const char *w, size_t n)
+{
+	uint64_t h = TS_WORD_SEED;
+	for (size_t i = 0; i < n; i++)
+		h = ts_word_step(h, (unsigned char)ts_lower(w[i]));
+	return ts_word_final(h);
+}
+
 void ts_set_init(struct ts_set *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -44,13 +52,41 @@ int ts_set_reset(struct ts_set *s, size_t expected)
 	}
 	memset(s->slots, 0, cap * sizeof(*s->slots));
 	s->n = 0;
+	s->oom = false;
 	return 0;
+}
+
+static void set_put(uint64_t *slots, size_t mask, uint64_t h)
+{
+	size_t i = (size_t)(h ^ (h >> 29)) & mask;
+	while (slots[i])
+		i = (i + 1) & mask;
+	slots[i] = h;
+}
+
+/* Double the table; false when out of memory (the set stays as it was). */
+static bool set_grow(struct ts_set *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 64;
+	uint64_t *sl = calloc(cap, sizeof(*sl));
+	if (!sl)
+		return false;
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->slots[i])
+			set_put(sl, cap - 1, s->slots[i]);
+	}
+	free(s->slots);
+	s->slots = sl;
+	s->cap = cap;
+	return true;
 }
 
 bool ts_set_add(struct ts_set *s, uint64_t h)
 {
-	if (!s->cap || s->n * 4 >= s->cap * 3)
+	if ((!s->cap || s->n * 4 >= s->cap * 3) && !set_grow(s)) {
+		s->oom = true;
 		return false;
+	}
 	size_t mask = s->cap - 1;
 	for (size_t i = (size_t)(h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
 		if (s->slots[i] == h)
@@ -76,16 +112,49 @@ bool ts_set_has(const struct ts_set *s, uint64_t h)
 	}
 }
 
-static bool starts_ci(const char *t, size_t len, size_t pos, const char *w)
+/* Byte classes: what may start or continue a token. */
+const uint8_t ts_cls[256] = {
+	['0' ... '9'] = TS_C_DIGIT, ['A' ... 'Z'] = TS_C_ALPHA | TS_C_UPPER,
+	['a' ... 'z'] = TS_C_ALPHA, [0x80 ... 0xFF] = TS_C_ALPHA | TS_C_HIGH,
+	['['] = TS_C_OPEN,
+};
+
+/* ASCII lower case, byte for byte. */
+const unsigned char ts_lower_tab[256] = {
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e,
+	0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+	0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c,
+	0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b,
+	0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a,
+	0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79,
+	0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68,
+	0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+	0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86,
+	0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95,
+	0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4,
+	0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0, 0xb1, 0xb2, 0xb3,
+	0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1, 0xc2,
+	0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1,
+	0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0,
+	0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
+	0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe,
+	0xff,
+};
+
+/* "http://", "https://" or "www." at t[i], case-insensitively. */
+static bool url_at(const char *t, size_t len, size_t i)
 {
-	size_t n = strlen(w);
-	if (len - pos < n)
+	size_t n = len - i;
+	const char *p = t + i;
+	if (n >= 4 && (p[0] | 0x20) == 'w' && (p[1] | 0x20) == 'w' && (p[2] | 0x20) == 'w' &&
+	    p[3] == '.')
+		return true;
+	if (n < 7 || (p[0] | 0x20) != 'h' || (p[1] | 0x20) != 't' || (p[2] | 0x20) != 't' ||
+	    (p[3] | 0x20) != 'p')
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (ts_lower(t[pos + i]) != w[i])
-			return false;
-	}
-	return true;
+	if (p[4] == ':')
+		return p[5] == '/' && p[6] == '/';
+	return n >= 8 && (p[4] | 0x20) == 's' && p[5] == ':' && p[6] == '/' && p[7] == '/';
 }
 
 static bool url_char(char c)
@@ -96,58 +165,41 @@ static bool url_char(char c)
 
 bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
 {
+	const unsigned char *u = (const unsigned char *)t;
 	size_t i = *pos;
-	while (i < len) {
+	for (;;) {
+		while (i < len && !ts_cls[u[i]])
+			i++;
+		if (i >= len)
+			break;
+		uint8_t cl = ts_cls[u[i]];
 		char c = t[i];
-		if (c == 'h' || c == 'H' || c == 'w' || c == 'W') {
-			bool url =
-			        (i == 0 || !ts_is_alpha(t[i - 1])) &&
-			        (starts_ci(t, len, i, "http://") ||
-			         starts_ci(t, len, i, "https://") || starts_ci(t, len, i, "www."));
-			if (url) {
-				size_t e = i;
-				while (e < len && url_char(t[e]))
-					e++;
-				while (e > i && strchr(".,;:!?", t[e - 1]))
-					e--;
-				uint64_t h = TS_SEED ^ 0x55;
-				for (size_t k = i; k < e; k++) {
-					char l = ts_lower(t[k]);
-					h = ts_hash(h, &l, 1);
-				}
-				tok->kind = TS_URL;
-				tok->start = i;
-				tok->end = e;
-				tok->hash = h;
-				*pos = e;
-				return true;
-			}
-		}
-		if (c == '[' && i + 2 < len && ts_is_digit(t[i + 1])) {
+		if (cl & TS_C_OPEN) {
 			size_t e = i + 1;
 			while (e < len && ts_is_digit(t[e]) && e - i < 6)
 				e++;
-			if (e < len && t[e] == ']') {
-				uint64_t h = ts_hash(TS_SEED ^ 0x5b, t + i + 1, e - i - 1);
+			if (e > i + 1 && e < len && t[e] == ']') {
 				tok->kind = TS_CITE;
 				tok->start = i;
 				tok->end = e + 1;
-				tok->hash = h;
+				tok->hash = ts_hash(TS_SEED ^ 0x5b, t + i + 1, e - i - 1);
 				*pos = e + 1;
 				return true;
 			}
+			i++;
+			continue;
 		}
-		if (ts_is_digit(c)) {
+		if (cl & TS_C_DIGIT) {
 			uint64_t h = TS_SEED ^ 0x23;
 			size_t e = i;
 			while (e < len) {
-				char d = t[e];
-				if (ts_is_digit(d)) {
-					h = ts_hash(h, &d, 1);
+				unsigned char d = u[e];
+				if (ts_cls[d] & TS_C_DIGIT) {
+					h = (h ^ d) * 0x100000001b3ull;
 				} else if ((d == '.' || d == ',') && e + 1 < len &&
-				           ts_is_digit(t[e + 1])) {
+				           (ts_cls[u[e + 1]] & TS_C_DIGIT)) {
 					if (d == '.')
-						h = ts_hash(h, &d, 1);
+						h = (h ^ d) * 0x100000001b3ull;
 				} else {
 					break;
 				}
@@ -156,32 +208,50 @@ bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
 			tok->kind = TS_NUMBER;
 			tok->start = i;
 			tok->end = e;
-			tok->hash = h;
+			tok->hash = h ? h : 1;
 			*pos = e;
 			return true;
 		}
-		if ((unsigned char)c >= 0x80 && ts_symbol_len(t, len, i)) {
+		if ((cl & TS_C_HIGH) && ts_symbol_len(t, len, i)) {
 			i += ts_symbol_len(t, len, i);
 			continue;
 		}
-		if (ts_is_alpha(c)) {
-			uint64_t h = TS_SEED;
+		if (((c | 0x20) == 'h' || (c | 0x20) == 'w') && url_at(t, len, i)) {
 			size_t e = i;
-			while (e < len && (ts_is_alpha(t[e]) || ts_is_digit(t[e])) &&
-			       !((unsigned char)t[e] >= 0x80 && ts_symbol_len(t, len, e))) {
-				char l = ts_lower(t[e]);
-				h ^= (unsigned char)l;
-				h *= 0x100000001b3ull;
+			while (e < len && url_char(t[e]))
 				e++;
-			}
-			tok->kind = TS_WORD;
+			while (e > i && strchr(".,;:!?", t[e - 1]))
+				e--;
+			uint64_t h = TS_SEED ^ 0x55;
+			for (size_t k = i; k < e; k++)
+				h = (h ^ (unsigned char)ts_lower(t[k])) * 0x100000001b3ull;
+			tok->kind = TS_URL;
 			tok->start = i;
 			tok->end = e;
 			tok->hash = h ? h : 1;
 			*pos = e;
 			return true;
 		}
-		i++;
+		uint64_t h = TS_WORD_SEED;
+		size_t e = i;
+		for (;;) {
+			/* The common case, ASCII letters and digits, in a tight loop. */
+			while (e < len && (ts_cls[u[e]] & (TS_C_ALPHA | TS_C_DIGIT | TS_C_HIGH)) &&
+			       !(ts_cls[u[e]] & TS_C_HIGH)) {
+				h = ts_word_step(h, ts_lower_tab[u[e]]);
+				e++;
+			}
+			if (e >= len || !(ts_cls[u[e]] & TS_C_HIGH) || ts_symbol_len(t, len, e))
+				break;
+			h = ts_word_step(h, u[e]); /* part of a UTF-8 letter */
+			e++;
+		}
+		tok->kind = TS_WORD;
+		tok->start = i;
+		tok->end = e;
+		tok->hash = ts_word_final(h);
+		*pos = e;
+		return true;
 	}
 	*pos = len;
 	return false;

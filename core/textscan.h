@@ -23,6 +23,29 @@
 /* FNV-1a over n bytes, continuing from h (start with TS_SEED). Never 0. */
 uint64_t ts_hash(uint64_t h, const void *p, size_t n);
 
+/*
+ * Word hashes, built a byte at a time while scanning: a cheap step (a shift
+ * and an add, no multiply in the chain) and one finishing mix per word.
+ * Every word hash in vigil (tokens, embedding words, the coherence lists)
+ * is ts_word_final() over ts_word_step() of its lower-cased bytes.
+ */
+#define TS_WORD_SEED 5381u
+static inline uint64_t ts_word_step(uint64_t h, unsigned char c)
+{
+	return (h << 5) + h + c;
+}
+
+static inline uint64_t ts_word_final(uint64_t h)
+{
+	h ^= h >> 31;
+	h *= 0x9e3779b97f4a7c15ull;
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
+/* The word hash of w[0..n) (lower-cased ASCII), as the tokenizer computes it. */
+uint64_t ts_word_hash(const char *w, size_t n);
+
 /* Combine two hashes into one (order matters). Never 0. */
 static inline uint64_t ts_mix(uint64_t a, uint64_t b)
 {
@@ -32,6 +55,17 @@ static inline uint64_t ts_mix(uint64_t a, uint64_t b)
 	return h ? h : 1;
 }
 
+/* Byte classes (a constant table; see textscan.c). */
+enum {
+	TS_C_ALPHA = 1, /* a letter, or any byte of a multi-byte UTF-8 sequence */
+	TS_C_DIGIT = 2,
+	TS_C_UPPER = 4, /* A-Z */
+	TS_C_HIGH = 8,  /* >= 0x80 */
+	TS_C_OPEN = 16, /* '[' (a citation marker may start) */
+};
+extern const uint8_t ts_cls[256];
+extern const unsigned char ts_lower_tab[256]; /* ASCII lower case */
+
 static inline char ts_lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -39,12 +73,12 @@ static inline char ts_lower(char c)
 
 static inline bool ts_is_alpha(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (unsigned char)c >= 0x80;
+	return ts_cls[(unsigned char)c] & TS_C_ALPHA;
 }
 
 static inline bool ts_is_digit(char c)
 {
-	return c >= '0' && c <= '9';
+	return ts_cls[(unsigned char)c] & TS_C_DIGIT;
 }
 
 /*
@@ -72,16 +106,19 @@ struct ts_set {
 	uint64_t *slots;
 	size_t cap; /* a power of two */
 	size_t n;
+	bool oom; /* an add failed for want of memory since the last reset */
 };
 
 void ts_set_init(struct ts_set *s);
 void ts_set_done(struct ts_set *s);
 
-/* Empty the set and size it for about `expected` members. 0 or VG_ENOMEM. */
+/* Empty the set and size it for about `expected` members (it grows past
+ * that as needed). 0 or VG_ENOMEM. */
 int ts_set_reset(struct ts_set *s, size_t expected);
 
-/* Add h; true when it was not there yet. The set never fills: past its
- * load limit further adds are dropped (and report false). */
+/* Add h; true when it was not there yet. The set doubles when three
+ * quarters full; when that fails for want of memory, h is dropped, false is
+ * returned and s->oom is set. */
 bool ts_set_add(struct ts_set *s, uint64_t h);
 
 bool ts_set_has(const struct ts_set *s, uint64_t h);
