@@ -9,5 +9,6 @@
 
 const struct cli_command cli_commands[] = {
 	{ "check", "validate a config file and print what it configures", cmd_check_main },
+	{ "sim", "simulated providers and gateway traffic (no keys, loopback only)", cmd_sim_main },
 	{ NULL, NULL, NULL },
 };
