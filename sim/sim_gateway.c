@@ -550,8 +550,9 @@ static int simulate(struct sim_gateway *g, double arrival)
 			int64_t end_t = (int64_t)llround(t + dur);
 			if (heap_push(g, end_t, g->line.p, g->line.len))
 				return VG_ENOMEM;
-			/* The gateway's breaker counts provider failures, not invalid JSON. */
-			bool provider_failed = !ok && !storm;
+			/* The gateway's breaker counts hard provider failures: not invalid
+			 * JSON, and not 429s (those fail over at once, request by request). */
+			bool provider_failed = !ok && !storm && a.outcome != SIM_F_RATE_LIMIT;
 			if (provider_failed) {
 				if (++gp->consecutive >= tr->breaker_failures) {
 					gp->cooldown_until = end_t + tr->cooldown_ms;

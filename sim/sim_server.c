@@ -62,7 +62,8 @@ struct conn {
 	int n_steps, step;
 	enum end_action end;
 	uint64_t t0;
-	bool busy, closing, sent_continue, keep_alive;
+	bool busy, closing, dead, sent_continue, keep_alive;
+	bool in_handle; /* process_input() is on the stack: it picks up the next request */
 	int open_handles;
 };
 
@@ -96,36 +97,63 @@ static void on_conn_closed(uv_handle_t *h)
 	server_release(s);
 }
 
+static void unlink_conn(struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (c->srv->conns == c)
+		c->srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
+/* Close both handles now (after a drain, on the client's EOF, at stop). */
+static void conn_hard_close(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	c->closing = true;
+	unlink_conn(c);
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
+	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+	conn_hard_close(t->data);
+}
+
 static void on_shutdown(uv_shutdown_t *req, int status)
 {
 	struct conn *c = req->data;
 	(void)status;
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+	/* Keep reading (and discarding) until the client closes, so that unread
+	 * bytes do not turn our FIN into a reset that loses the response. */
+	if (!c->dead)
+		uv_timer_start(&c->timer, on_drain_timeout, 2000, 0);
 }
 
+/* Graceful: send what is queued, FIN, drain. reset: an RST at once. */
 static void conn_close(struct conn *c, bool reset)
 {
 	if (c->closing)
 		return;
 	c->closing = true;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->srv->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
 	uv_timer_stop(&c->timer);
-	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
-	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (reset) {
-		if (uv_tcp_close_reset(&c->tcp, on_conn_closed) == 0)
-			return;
-	} else {
-		c->shut.data = c;
-		if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) == 0)
-			return;
+		c->dead = true;
+		unlink_conn(c);
+		uv_close((uv_handle_t *)&c->timer, on_conn_closed);
+		if (uv_tcp_close_reset(&c->tcp, on_conn_closed) != 0)
+			uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+		return;
 	}
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+	c->shut.data = c;
+	if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+		conn_hard_close(c);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -220,7 +248,8 @@ static void plan_run(struct conn *c)
 			conn_close(c, false);
 			return;
 		}
-		process_input(c);
+		if (!c->in_handle)
+			process_input(c);
 		return;
 	case END_CLOSE: conn_close(c, false); return;
 	case END_RESET: conn_close(c, true); return;
@@ -800,15 +829,18 @@ static void handle(struct conn *c, struct sim_http_req *req)
 		known = false;
 	}
 	k.provider = forced >= 0 ? forced : provider_of_kind(s->scn, k.kind);
-	if (forced >= 0 && s->scn->providers[forced].kind != k.kind)
-		known = false;
-	if (!known || k.provider < 0) {
+	bool mismatch = forced >= 0 && s->scn->providers[forced].kind != k.kind;
+	if (!known || mismatch || k.provider < 0) {
+		/* a known path with the wrong method is a 405, anything else a 404 */
 		bool path_known = strcmp(path, "/v1/chat/completions") == 0 ||
 		                  strcmp(path, "/v1/messages") == 0 ||
 		                  strcmp(path, "/v1/models") == 0 ||
 		                  strcmp(path, "/v1beta/models") == 0;
+		if (mismatch)
+			k.kind = s->scn->providers[forced].kind;
 		client_error(&k,
-		             path_known && k.provider >= 0 ? SIM_CERR_METHOD : SIM_CERR_NOT_FOUND,
+		             path_known && !mismatch && k.provider >= 0 ? SIM_CERR_METHOD
+		                                                        : SIM_CERR_NOT_FOUND,
 		             k.mp, 0, 0);
 		return;
 	}
@@ -878,7 +910,9 @@ static void process_input(struct conn *c)
 		}
 		c->sent_continue = false;
 		c->t0 = uv_now(c->srv->loop);
+		c->in_handle = true;
 		handle(c, &req);
+		c->in_handle = false;
 		sim_http_req_done(&req);
 		/* drop the request's bytes */
 		size_t used = (size_t)rc;
@@ -907,11 +941,11 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 	struct conn *c = st->data;
 	(void)buf;
 	if (n < 0) {
-		conn_close(c, false);
+		conn_hard_close(c);
 		return;
 	}
-	if (n == 0)
-		return;
+	if (n == 0 || c->closing)
+		return; /* draining: discard */
 	c->in.len += (size_t)n;
 	c->in.p[c->in.len] = '\0';
 	if (c->in.len > MAX_BODY + SIM_HTTP_MAX_HEAD + 65536) {
@@ -1031,6 +1065,6 @@ void sim_server_stop(struct sim_server *s)
 		return;
 	s->stopping = true;
 	while (s->conns)
-		conn_close(s->conns, false);
+		conn_hard_close(s->conns);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }
