@@ -27,6 +27,7 @@ static const struct cfg_field model_fields[] = {
 	CFG_STR(struct cfg_model, tier, false),
 	CFG_DBL(struct cfg_model, price_in_per_1k, 0, 1000),
 	CFG_DBL(struct cfg_model, price_out_per_1k, 0, 1000),
+	CFG_BOOL(struct cfg_model, breaker),
 	CFG_END,
 };
 
@@ -63,17 +64,49 @@ static const struct cfg_field breaker_fields[] = {
 	CFG_END,
 };
 
+/* Axis names of severity override rows; the last entry, "any", is the wildcard
+ * (SEV_ANY_* in core/settings.h). */
+static const char *const sev_category_names[] = { "provider", "quality", "cost", "security",
+	                                          "data",     "any",     NULL };
+static const char *const sev_traffic_names[] = { "revenue",      "compliance", "internal",
+	                                         "experimental", "any",        NULL };
+static const char *const sev_rec_names[] = { "isolated", "failover", "none", "any", NULL };
+static const char *const sev_severity_names[] = { "critical", "high", "medium", "low", NULL };
+static const char *const traffic_class_names[] = { "revenue", "compliance", "internal",
+	                                           "experimental", NULL };
+
+static const struct cfg_field severity_override_fields[] = {
+	CFG_ENUM(struct severity_override, category, sev_category_names, true),
+	CFG_ENUM(struct severity_override, traffic_class, sev_traffic_names, true),
+	CFG_ENUM(struct severity_override, recoverability, sev_rec_names, true),
+	CFG_ENUM(struct severity_override, severity, sev_severity_names, true),
+	CFG_END,
+};
+
+static const struct cfg_field severity_fields[] = {
+	CFG_DBL(struct severity_settings, isolated_rate, 0, 1),
+	CFG_DBL(struct severity_settings, blast_raise, 0, 1.0001),
+	CFG_ENUM(struct severity_settings, default_traffic_class, traffic_class_names, false),
+	CFG_DBL(struct severity_settings, healthy_availability, 0, 1),
+	CFG_DUR("escalation_gap", struct severity_settings, escalation_gap_ms, 1000, 864e6),
+	CFG_LIST("overrides", struct severity_settings, overrides, n_overrides,
+	         severity_override_fields, false),
+	CFG_END,
+};
+
 static const struct cfg_field threshold_fields[] = {
 	CFG_DBL(struct core_settings, latency_ms, 1, 3.6e6),
 	CFG_INT(struct core_settings, latency_percentile, 50, 100),
 	CFG_DUR("soft_window", struct core_settings, soft_window_ms, 1000, 864e5),
 	CFG_INT(struct core_settings, soft_min_samples, 1, 1e6),
 	CFG_DBL(struct core_settings, soft_rate, 0.0001, 1.0001),
+	CFG_DBL(struct core_settings, headroom_warn, 0, 1),
 	CFG_DBL(struct core_settings, token_inflation_pct, 0.1, 10000),
 	CFG_INT(struct core_settings, retry_storm_count, 1, 1000),
 	CFG_DBL(struct core_settings, context_stuffing_ratio, 1, 100),
 	CFG_DBL(struct core_settings, stale_context_s, 1, 1e10),
 	CFG_DUR("escalation_after", struct core_settings, escalation_ms, 1000, 864e6),
+	CFG_MAP("severity", struct core_settings, severity, severity_fields),
 	CFG_DUR("health_half_life", struct core_settings, health_half_life_ms, 1000, 864e6),
 	CFG_MAP("breaker", struct core_settings, breaker, breaker_fields),
 	CFG_END,
@@ -487,14 +520,37 @@ void config_price(const struct vigil_config *cfg, const char *provider, const ch
 	const struct cfg_provider *p = config_provider(cfg, provider);
 	if (!p)
 		return;
+	const struct cfg_model *best = NULL;
 	for (size_t i = 0; i < p->n_models; i++) {
-		/* A configured "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" too. */
-		size_t n = strlen(p->models[i].name);
-		if (strncmp(p->models[i].name, model, n) == 0 &&
-		    (model[n] == '\0' || model[n] == '-')) {
-			*in_per_1k = p->models[i].price_in_per_1k;
-			*out_per_1k = p->models[i].price_out_per_1k;
-			return;
+		/* A configured "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" too, and
+		 * "gpt-4o" does not price "gpt-4o-mini". */
+		if (pipeline_model_matches(p->models[i].name, model) &&
+		    (!best || strlen(p->models[i].name) > strlen(best->name)))
+			best = &p->models[i];
+	}
+	if (best) {
+		*in_per_1k = best->price_in_per_1k;
+		*out_per_1k = best->price_out_per_1k;
+	}
+}
+
+size_t config_pipeline_providers(const struct vigil_config *cfg, struct pipeline_provider *out,
+                                 size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_providers && n < max; i++, n++) {
+		const struct cfg_provider *cp = &cfg->providers[i];
+		struct pipeline_provider *pp = &out[n];
+		memset(pp, 0, sizeof(*pp));
+		model_copy_str(pp->name, sizeof(pp->name), cp->name, (size_t)-1);
+		pp->fallback = cp->role == ROLE_FALLBACK;
+		for (size_t j = 0; j < cp->n_models && pp->n_models < PIPELINE_MAX_MODELS; j++) {
+			struct pipeline_model *pm = &pp->models[pp->n_models++];
+			model_copy_str(pm->name, sizeof(pm->name), cp->models[j].name, (size_t)-1);
+			pm->price_in_per_1k = cp->models[j].price_in_per_1k;
+			pm->price_out_per_1k = cp->models[j].price_out_per_1k;
+			pm->breaker = cp->models[j].breaker;
 		}
 	}
+	return n;
 }

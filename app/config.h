@@ -15,6 +15,7 @@
 #define VIGIL_APP_CONFIG_H
 
 #include "core/model.h"
+#include "core/pipeline.h"
 #include "core/settings.h"
 
 #include <stdbool.h>
@@ -33,6 +34,7 @@ struct cfg_model {
 	char tier[16];           /* "flagship", "mid", "fast" (free text) */
 	double price_in_per_1k;  /* USD per 1k input tokens */
 	double price_out_per_1k; /* USD per 1k output tokens */
+	bool breaker;            /* a circuit breaker of its own (besides the provider's) */
 };
 
 struct cfg_provider {
@@ -156,5 +158,10 @@ const struct cfg_provider *config_provider(const struct vigil_config *cfg, const
  * in both when the provider or model is not configured. */
 void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
                   double *in_per_1k, double *out_per_1k);
+
+/* The configured providers as the pipeline takes them (name, role, models
+ * with prices and per-model breakers). Writes at most max; returns how many. */
+size_t config_pipeline_providers(const struct vigil_config *cfg, struct pipeline_provider *out,
+                                 size_t max);
 
 #endif

@@ -23,6 +23,14 @@
 
 struct pipeline;
 
+/* The most failure events one call can return (every taxonomy branch, plus
+ * breaker oscillation and early warnings). */
+#define PIPELINE_MAX_EVENTS 32
+
+/* The most entities (providers plus provider/model pairs) kept; observations
+ * beyond it are still classified, but their windows are not kept. */
+#define PIPELINE_MAX_ENTITIES 512
+
 /* What the pipeline decided for one call. Later modules add arrays here
  * (incident changes, outbox payloads); consumers ignore what they do not use. */
 struct effects {
@@ -32,10 +40,22 @@ struct effects {
 	size_t n_transitions;
 };
 
-/* A configured provider as the pipeline needs it (from vigil.yaml). */
+/* A configured model of a provider (from vigil.yaml). */
+#define PIPELINE_MAX_MODELS 16
+struct pipeline_model {
+	char name[VG_MODEL_MAX]; /* "gpt-4o-mini" also matches "gpt-4o-mini-2024-07-18" */
+	double price_in_per_1k;  /* USD per 1k input tokens; <= 0 when unknown */
+	double price_out_per_1k; /* USD per 1k output tokens; <= 0 when unknown */
+	bool breaker;            /* this model gets a circuit breaker of its own */
+};
+
+/* A configured provider as the pipeline needs it (from vigil.yaml). Zero-
+ * initialise it and set what you know; models may be left empty. */
 struct pipeline_provider {
 	char name[VG_NAME_MAX];
 	bool fallback; /* role: fallback (false = primary) */
+	struct pipeline_model models[PIPELINE_MAX_MODELS];
+	size_t n_models;
 };
 
 /* Create a pipeline with the given settings (copied) and configured providers
@@ -60,5 +80,20 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
  * in live use, and between observations in replay. Fills *out as above.
  */
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out);
+
+/* Whether a configured model name names an observed model: exactly, or with
+ * a version suffix ("gpt-4o" names "gpt-4o-2024-08-06" but not "gpt-4o-mini").
+ * The longest matching configured name wins. */
+bool pipeline_model_matches(const char *configured, const char *model);
+
+/* Start event ids at `id` (default 1), e.g. after the highest id in the store. */
+void pipeline_set_next_event_id(struct pipeline *p, uint64_t id);
+
+/* The time high-water mark (VG_NONE before the first call). */
+int64_t pipeline_now(const struct pipeline *p);
+
+/* Failure events emitted so far, by category and severity (cumulative since
+ * pipeline_new(); the console's taxonomy pane and /metrics counters). */
+void pipeline_taxonomy_counts(const struct pipeline *p, uint64_t counts[CAT__COUNT][SEV__COUNT]);
 
 #endif

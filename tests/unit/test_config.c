@@ -85,6 +85,49 @@ static void test_values(void **state)
 	free(cfg);
 }
 
+static void test_severity_and_pipeline_providers(void **state)
+{
+	(void)state;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	char *cause = NULL;
+	config_defaults(cfg);
+	assert_int_equal(cfg->thresholds.severity.n_overrides, 0);
+	assert_true(cfg->thresholds.severity.isolated_rate == 0.05);
+	int rc = config_load(cfg, VIGIL_TEST_DATA_DIR "/config/good_severity.yaml", &cause);
+	if (rc)
+		fail_msg("%s", cause);
+	const struct severity_settings *sv = &cfg->thresholds.severity;
+	assert_true(cfg->thresholds.headroom_warn == 0.2);
+	assert_int_equal(cfg->thresholds.escalation_ms, 600000);
+	assert_true(sv->isolated_rate == 0.1);
+	assert_true(sv->blast_raise == 0.7);
+	assert_int_equal(sv->default_traffic_class, TC_INTERNAL);
+	assert_true(sv->healthy_availability == 0.95);
+	assert_int_equal(sv->escalation_gap_ms, 120000);
+	assert_int_equal(sv->n_overrides, 2);
+	assert_int_equal(sv->overrides[0].category, CAT_QUALITY);
+	assert_int_equal(sv->overrides[0].traffic_class, TC_EXPERIMENTAL);
+	assert_int_equal(sv->overrides[0].recoverability, SEV_ANY_REC);
+	assert_int_equal(sv->overrides[0].severity, SEV_LOW);
+	assert_int_equal(sv->overrides[1].category, SEV_ANY_CATEGORY);
+	assert_int_equal(sv->overrides[1].traffic_class, TC_COMPLIANCE);
+	assert_int_equal(sv->overrides[1].recoverability, REC_NONE);
+	assert_int_equal(sv->overrides[1].severity, SEV_CRITICAL);
+
+	struct pipeline_provider pp[4];
+	assert_int_equal(config_pipeline_providers(cfg, pp, 4), 2);
+	assert_string_equal(pp[0].name, "sim-openai");
+	assert_false(pp[0].fallback);
+	assert_int_equal(pp[0].n_models, 1);
+	assert_true(pp[0].models[0].breaker);
+	assert_true(pp[0].models[0].price_in_per_1k == 0.00015);
+	assert_string_equal(pp[1].name, "sim-anthropic");
+	assert_true(pp[1].fallback);
+	assert_int_equal(pp[1].n_models, 0);
+	assert_int_equal(config_pipeline_providers(cfg, pp, 1), 1);
+	free(cfg);
+}
+
 static void test_missing_file_and_example(void **state)
 {
 	(void)state;
@@ -108,6 +151,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_files),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_severity_and_pipeline_providers),
 		cmocka_unit_test(test_missing_file_and_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
