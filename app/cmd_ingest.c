@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
 #include "data/ingest.h"
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -28,7 +30,9 @@ struct run {
 	uv_loop_t *loop;
 	struct store *store;
 	struct ingest *ing;
-	uv_timer_t progress;
+	struct pipeline *pipeline;
+	struct store_batch *tick_batch; /* effects of a tick waiting for room */
+	uv_timer_t progress, tick;
 	uv_signal_t sigint, sigterm;
 	bool tty, done, progress_on;
 	uint64_t start_ns;
@@ -82,6 +86,55 @@ static void on_progress(uv_timer_t *h)
 	fflush(stderr);
 }
 
+/* Every new observation: through the pipeline at its own end time; the
+ * effects go into the same batch as the observation. */
+static int observe(void *data, const struct observation *obs, struct store_batch *b)
+{
+	struct run *r = data;
+	struct effects eff;
+	int rc = pipeline_feed(r->pipeline, obs, observation_end_ms(obs), &eff);
+	if (rc == VG_EINVAL)
+		return 0; /* the decoder guarantees provider and time; nothing to decide */
+	if (rc != 0)
+		return rc;
+	return store_batch_add_effects(b, &eff);
+}
+
+static void submit_tick_batch(struct run *r)
+{
+	if (!r->tick_batch || !r->store)
+		return;
+	int rc = store_submit(r->store, r->tick_batch);
+	if (rc == 0) {
+		r->tick_batch = NULL;
+	} else if (rc != VG_EFULL) {
+		store_batch_free(r->tick_batch);
+		r->tick_batch = NULL;
+	}
+}
+
+/* Following: let wall-clock time pass in the pipeline (breakers cool down,
+ * incidents resolve) while the files are quiet. */
+static void on_tick(uv_timer_t *h)
+{
+	struct run *r = h->data;
+	if (r->tick_batch || !r->store)
+		return;
+	struct effects eff;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (pipeline_tick(r->pipeline, now, &eff) != 0 ||
+	    (eff.n_events == 0 && eff.n_transitions == 0))
+		return;
+	r->tick_batch = store_batch_new(NULL, NULL);
+	if (r->tick_batch && store_batch_add_effects(r->tick_batch, &eff) != 0) {
+		store_batch_free(r->tick_batch);
+		r->tick_batch = NULL;
+	}
+	submit_tick_batch(r);
+}
+
 static void on_closed_handle(uv_handle_t *h)
 {
 	(void)h;
@@ -98,6 +151,9 @@ static void on_done(void *data, const struct ingest_stats *st)
 		fflush(stderr);
 	}
 	uv_close((uv_handle_t *)&r->progress, on_closed_handle);
+	uv_close((uv_handle_t *)&r->tick, on_closed_handle);
+	store_batch_free(r->tick_batch);
+	r->tick_batch = NULL;
 	uv_close((uv_handle_t *)&r->sigint, on_closed_handle);
 	uv_close((uv_handle_t *)&r->sigterm, on_closed_handle);
 	ingest_free(r->ing);
@@ -117,8 +173,23 @@ static void on_signal(uv_signal_t *h, int signum)
 static void on_space(void *data)
 {
 	struct run *r = data;
+	submit_tick_batch(r);
 	if (r->ing)
 		ingest_resume(r->ing);
+}
+
+static void on_max_ids(void *data, const struct store_answer *a)
+{
+	struct run *r = data;
+	if (a->err == 0)
+		pipeline_set_next_event_id(r->pipeline, (uint64_t)a->max_ids.event + 1);
+	if (ingest_start(r->ing, on_done, r) != 0) {
+		fprintf(stderr, "vigil ingest: the store refused to start\n");
+		struct ingest_stats st;
+		memset(&st, 0, sizeof(st));
+		st.err = VG_EDB;
+		on_done(r, &st);
+	}
 }
 
 int cmd_ingest_main(int argc, char **argv)
@@ -194,12 +265,16 @@ int cmd_ingest_main(int argc, char **argv)
 		.on_space = on_space,
 		.data = &r,
 	};
+	struct pipeline_provider pp[CFG_MAX_PROVIDERS];
+	size_t npp = config_pipeline_providers(cfg, pp, CFG_MAX_PROVIDERS);
+	r.pipeline = pipeline_new(&cfg->thresholds, pp, npp);
 	char *cause = NULL;
-	int rc = store_open(&r.store, &loop, &so, &cause);
+	int rc = r.pipeline ? store_open(&r.store, &loop, &so, &cause) : VG_ENOMEM;
 	free(cfg);
 	if (rc != 0) {
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);
+		pipeline_free(r.pipeline);
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
 	}
@@ -209,8 +284,10 @@ int cmd_ingest_main(int argc, char **argv)
 		store_close(r.store);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
+		pipeline_free(r.pipeline);
 		return CLI_EXIT_FAIL;
 	}
+	ingest_set_observer(r.ing, observe, &r);
 	for (int i = optind; i < argc; i++)
 		ingest_add(r.ing, argv[i]);
 
@@ -230,15 +307,19 @@ int cmd_ingest_main(int argc, char **argv)
 	uv_unref((uv_handle_t *)&r.sigint);
 	uv_unref((uv_handle_t *)&r.sigterm);
 
-	if (ingest_start(r.ing, on_done, &r) != 0) {
-		fprintf(stderr, "vigil ingest: the store refused to start\n");
-		struct ingest_stats st;
-		memset(&st, 0, sizeof(st));
-		st.err = VG_EDB;
-		on_done(&r, &st);
+	uv_timer_init(&loop, &r.tick);
+	r.tick.data = &r;
+	if (follow)
+		uv_timer_start(&r.tick, on_tick, 1000, 1000);
+	if (store_query(r.store, STORE_Q_MAX_IDS, on_max_ids, &r) != 0) {
+		struct store_answer a;
+		memset(&a, 0, sizeof(a));
+		a.err = VG_EDB;
+		on_max_ids(&r, &a);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
+	pipeline_free(r.pipeline);
 
 	const struct ingest_stats *st = &r.final;
 	double secs = elapsed_s(&r);

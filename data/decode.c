@@ -608,7 +608,7 @@ static int walk_object(struct v1 *v, int i, const struct field *tab, const char 
 			return fail(v, DR_NOT_JSON, "truncated object");
 		const jsmntok_t *key = &v->d->tok[j];
 		if (key->type != JSMN_STRING || key->size != 1 || j + 1 >= v->ntok)
-			return fail(v, DR_NOT_JSON, "malformed object");
+			return fail(v, DR_NOT_JSON, "malformed object at byte %d", key->start);
 		/* the gap before the key: '{' then nothing, or ',' */
 		if (k == 0 && !gap_ok(v->js, prev_end, key->start - 1, 0))
 			return fail(v, DR_NOT_JSON, "unexpected text at byte %d", prev_end);
@@ -862,7 +862,10 @@ static void v1_normalise(struct v1 *v)
 	in.body = v->body;
 	in.body_len = v->body_len;
 	in.now_ms = observation_end_ms(o);
-	normalise_response(&in, &o->norm);
+	/* With neither a status nor a transport error the outcome was not
+	 * reported: leave the signals unset rather than call it a failure. */
+	if (o->http_status >= 0 || o->transport_error != TE_NONE)
+		normalise_response(&in, &o->norm);
 	if (v->finish) {
 		model_copy_str(o->norm.finish_raw, sizeof(o->norm.finish_raw), v->finish,
 		               v->finish_len);
@@ -1132,7 +1135,8 @@ static int otlp_span(json_t *span, struct observation *o, struct decode_result *
 	in.status = o->http_status;
 	in.transport = o->transport_error;
 	in.now_ms = observation_end_ms(o);
-	normalise_response(&in, &o->norm);
+	if (o->http_status >= 0 || o->transport_error != TE_NONE)
+		normalise_response(&in, &o->norm);
 	if (a.error_type)
 		model_copy_str(o->norm.error_type, sizeof(o->norm.error_type), a.error_type,
 		               (size_t)-1);

@@ -242,6 +242,21 @@ int store_batch_add_event(struct store_batch *b, const struct failure_event *ev)
 	return 0;
 }
 
+int store_batch_add_effects(struct store_batch *b, const struct effects *e)
+{
+	for (size_t i = 0; i < e->n_events; i++) {
+		int rc = store_batch_add_event(b, &e->events[i]);
+		if (rc != 0)
+			return rc;
+	}
+	for (size_t i = 0; i < e->n_transitions; i++) {
+		int rc = store_batch_add_transition(b, &e->transitions[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int store_batch_add_transition(struct store_batch *b, const struct breaker_transition *t)
 {
 	PUSH(b, trans, struct breaker_transition, r);

@@ -37,6 +37,7 @@
 #include "core/event.h"
 #include "core/model.h"
 #include "core/observation.h"
+#include "core/pipeline.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -199,6 +200,9 @@ int store_batch_add_outbox_update(struct store_batch *b, const struct store_outb
 int store_batch_add_action(struct store_batch *b, const struct store_operator_action *a);
 int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id);
 int store_batch_add_quarantine(struct store_batch *b, const struct store_quarantine *q);
+/* Everything a pipeline call decided (failure events, breaker transitions),
+ * copied; 0 or VG_ENOMEM (then some rows may have been added). */
+int store_batch_add_effects(struct store_batch *b, const struct effects *e);
 /* The position after the batch's lines of that file (the last one per file wins). */
 int store_batch_set_tail(struct store_batch *b, const struct store_tail_pos *p);
 
