@@ -52,7 +52,8 @@ static void help(void)
 	       "      --format F       auto (per line, the default), vigil or otlp\n"
 	       "  -c, --config FILE    vigil.yaml to read providers, thresholds, store settings\n"
 	       "  -h, --help           this help\n\n"
-	       "Exit status: 0 done, 1 lines were quarantined (or ingesting failed), 2 usage error.\n");
+	       "Exit status: 0 done, 1 lines were quarantined (or ingesting failed), 2 usage "
+	       "error.\n");
 }
 
 static void human_bytes(int64_t b, char *buf, size_t size)
@@ -195,9 +196,12 @@ static void on_max_ids(void *data, const struct store_answer *a)
 int cmd_ingest_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, 'f' },   { "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'F' }, { "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },     { NULL, 0, NULL, 0 },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *config = NULL;
 	int format = DECODE_AUTO;
@@ -213,9 +217,9 @@ int cmd_ingest_main(int argc, char **argv)
 		case 'F':
 			format = decode_format_parse(optarg);
 			if (format < 0)
-				return cli_usage_error("ingest",
-				                       "--format must be auto, vigil or otlp, not '%s'",
-				                       optarg);
+				return cli_usage_error(
+				        "ingest", "--format must be auto, vigil or otlp, not '%s'",
+				        optarg);
 			break;
 		case 'h': help(); return CLI_EXIT_OK;
 		default: return cli_bad_option("ingest", c, argv);
@@ -340,8 +344,7 @@ int cmd_ingest_main(int argc, char **argv)
 	if (st->quarantined) {
 		fprintf(stderr,
 		        "vigil ingest: %lld line%s quarantined (see the quarantine table in %s)\n",
-		        (long long)st->quarantined, st->quarantined == 1 ? "" : "s",
-		        dbpath);
+		        (long long)st->quarantined, st->quarantined == 1 ? "" : "s", dbpath);
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;

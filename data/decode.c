@@ -41,8 +41,8 @@ struct decoder {
 };
 
 static const char *const reason_names[DR__COUNT] = {
-	"none",          "not_utf8",  "too_long",       "not_json",
-	"not_object",    "missing_field", "bad_field", "unknown_schema_version",
+	"none",       "not_utf8",      "too_long",  "not_json",
+	"not_object", "missing_field", "bad_field", "unknown_schema_version",
 };
 
 const char *decode_reason_name(enum decode_reason r)
@@ -403,8 +403,7 @@ static const struct field response_fields[] = {
 static const struct field usage_fields[] = {
 	FLD("input_tokens", F_INT64, O(input_tokens), 0, "usage.input_tokens"),
 	FLD("output_tokens", F_INT64, O(output_tokens), 0, "usage.output_tokens"),
-	FLD("cached_input_tokens", F_INT64, O(cached_input_tokens), 0,
-	    "usage.cached_input_tokens"),
+	FLD("cached_input_tokens", F_INT64, O(cached_input_tokens), 0, "usage.cached_input_tokens"),
 	FLD("predicted_input_tokens", F_INT64, O(predicted_input_tokens), 0,
 	    "usage.predicted_input_tokens"),
 	END,
@@ -576,7 +575,22 @@ static bool primitive_ok(const char *p, size_t n)
 static bool tok_is_null(const struct v1 *v, int i)
 {
 	const jsmntok_t *t = &v->d->tok[i];
-	return t->type == JSMN_PRIMITIVE && v->js[t->start] == 'n';
+	return t->type == JSMN_PRIMITIVE &&
+	       is_literal(v->js + t->start, (size_t)(t->end - t->start), "null");
+}
+
+/* Every primitive in tokens [from, to) must be a JSON literal or number: the
+ * tokenizer only checks their first character. Values vigil reads are
+ * checked as they are read; this covers the ones it skips. */
+static int subtree_ok(struct v1 *v, int from, int to)
+{
+	for (int k = from; k < to; k++) {
+		const jsmntok_t *t = &v->d->tok[k];
+		if (t->type == JSMN_PRIMITIVE &&
+		    !primitive_ok(v->js + t->start, (size_t)(t->end - t->start)))
+			return fail(v, DR_NOT_JSON, "invalid value at byte %d", t->start);
+	}
+	return 0;
 }
 
 static int bad_type(struct v1 *v, const struct field *f, const char *want)
@@ -623,7 +637,8 @@ static int walk_object(struct v1 *v, int i, const struct field *tab, const char 
 			/* a flat dotted key at the top: "selection.attempt" */
 			const char *dot = memchr(kn, '.', kl);
 			if (dot) {
-				const struct field *sec = find_field(top_fields, kn, (size_t)(dot - kn));
+				const struct field *sec =
+				        find_field(top_fields, kn, (size_t)(dot - kn));
 				if (sec && sec->type == F_SECTION)
 					f = find_field(sec->sub, dot + 1,
 					               kl - (size_t)(dot - kn) - 1);
@@ -633,6 +648,8 @@ static int walk_object(struct v1 *v, int i, const struct field *tab, const char 
 		int next;
 		if (!f) {
 			next = skip(v, vi);
+			if (subtree_ok(v, vi, next) < 0)
+				return -1;
 		} else if (f->type == F_SECTION) {
 			if (v->d->tok[vi].type != JSMN_OBJECT) {
 				if (tok_is_null(v, vi)) {
@@ -681,6 +698,8 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 			v->nheaders++;
 		}
 		j = skip(v, vi);
+		if (subtree_ok(v, vi, j) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -782,7 +801,9 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 		*(double *)(void *)(base + f->offset) = d;
 		return 0;
 	case F_TRI:
-		if (t->type != JSMN_PRIMITIVE || (v->js[t->start] != 't' && v->js[t->start] != 'f'))
+		if (t->type != JSMN_PRIMITIVE ||
+		    (!is_literal(v->js + t->start, (size_t)(t->end - t->start), "true") &&
+		     !is_literal(v->js + t->start, (size_t)(t->end - t->start), "false")))
 			return bad_type(v, f, "true or false");
 		*(int8_t *)(base + f->offset) = v->js[t->start] == 't' ? VG_TRI_TRUE : VG_TRI_FALSE;
 		return 0;
@@ -812,6 +833,8 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 			if (!tok_string(v, i, &v->body, &v->body_len))
 				return fail(v, DR_NOT_JSON, "bad string in http.body");
 		} else {
+			if (subtree_ok(v, i, skip(v, i)) < 0)
+				return -1;
 			v->body = v->js + t->start;
 			v->body_len = (size_t)(t->end - t->start);
 		}
@@ -914,15 +937,6 @@ static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok,
 	v.res = res;
 	observation_init(v.obs);
 	v.obs->source = OBS_GATEWAY;
-	/* every primitive must be a JSON literal or number, even in fields we skip */
-	for (int k = 0; k < ntok; k++) {
-		const jsmntok_t *t = &d->tok[k];
-		if (t->type == JSMN_PRIMITIVE &&
-		    !primitive_ok(js + t->start, (size_t)(t->end - t->start))) {
-			fail(&v, DR_NOT_JSON, "invalid value at byte %d", t->start);
-			return 0;
-		}
-	}
 	int r = walk_object(&v, 0, top_fields, NULL);
 	if (r == -2)
 		return VG_ENOMEM;
@@ -1031,8 +1045,7 @@ static void otlp_attrs(json_t *attrs, struct otlp_attr *a)
 {
 	size_t k;
 	json_t *kv;
-	json_array_foreach(attrs, k, kv)
-	{
+	json_array_foreach (attrs, k, kv) {
 		const char *key = json_string_value(json_object_get(kv, "key"));
 		json_t *val = json_object_get(kv, "value");
 		if (!key || !json_is_object(val))
@@ -1182,12 +1195,9 @@ static int decode_otlp(struct decoder *d, const char *js, size_t len, struct dec
 	}
 	size_t ri, si, pi;
 	json_t *r, *ss, *span;
-	json_array_foreach(rs, ri, r)
-	{
-		json_array_foreach(json_object_get(r, "scopeSpans"), si, ss)
-		{
-			json_array_foreach(json_object_get(ss, "spans"), pi, span)
-			{
+	json_array_foreach (rs, ri, r) {
+		json_array_foreach (json_object_get(r, "scopeSpans"), si, ss) {
+			json_array_foreach (json_object_get(ss, "spans"), pi, span) {
 				if ((rc = grow_obs(d, n + 1)) != 0)
 					goto out;
 				int got = otlp_span(span, &d->obs[n], res, &nbad, ri, si, pi);
@@ -1239,8 +1249,8 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 {
 	memset(out, 0, sizeof(*out));
 	/* trim whitespace around the value (a CRLF file leaves a '\r') */
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-	                   line[len - 1] == '\t' || line[len - 1] == '\n'))
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t' ||
+	                   line[len - 1] == '\n'))
 		len--;
 	while (len > 0 && (line[0] == ' ' || line[0] == '\t'))
 		line++, len--;
@@ -1248,8 +1258,8 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 		return 0;
 	if (len > DECODE_MAX_LINE) {
 		out->reason = DR_TOO_LONG;
-		snprintf(out->detail, sizeof(out->detail), "line of %zu bytes is over the %zu-byte limit",
-		         len, DECODE_MAX_LINE);
+		snprintf(out->detail, sizeof(out->detail),
+		         "line of %zu bytes is over the %zu-byte limit", len, DECODE_MAX_LINE);
 		return 0;
 	}
 	if (!decode_utf8_valid(line, len)) {

@@ -245,8 +245,8 @@ static void quarantine_item(struct tfile *t, struct item *it, const char *line, 
 }
 
 /* Decode one line into items. Returns 0 or VG_ENOMEM. */
-static int take_line(struct tfile *t, const char *line, size_t len, int64_t line_no,
-                     int64_t offset, bool last_try, bool *used)
+static int take_line(struct tfile *t, const char *line, size_t len, int64_t line_no, int64_t offset,
+                     bool last_try, bool *used)
 {
 	struct decode_result r;
 	int rc = decode_line(t->dec, t->ing->opt.format, line, len, &r);
@@ -373,8 +373,8 @@ static void work_cb(uv_work_t *w)
 			                t->disc_line, t->disc_off, &r);
 			t->discarding = false;
 		} else {
-			int rc = take_line(t, t->buf + p, ll, line_no, t->buf_off + (int64_t)p, false,
-			                   NULL);
+			int rc = take_line(t, t->buf + p, ll, line_no, t->buf_off + (int64_t)p,
+			                   false, NULL);
 			if (rc != 0) {
 				t->werr = rc;
 				return;
@@ -774,9 +774,8 @@ static void on_poll(uv_timer_t *h)
 			ssize_t hn = pread(t->fd, now_head, cmp, 0);
 			head_changed = hn < (ssize_t)cmp || memcmp(now_head, t->head, cmp) != 0;
 		}
-		if (!t->pending &&
-		    (t->size < t->buf_off + (int64_t)t->len || t->size < t->commit_off ||
-		     head_changed)) {
+		if (!t->pending && (t->size < t->buf_off + (int64_t)t->len ||
+		                    t->size < t->commit_off || head_changed)) {
 			/* copytruncate: the file was cut (and maybe written again) */
 			reset_file(t);
 			schedule(t);

@@ -39,8 +39,7 @@ struct ingest;
  * feeds the pipeline with the observation's own time and appends the effects
  * to `b`. Returns 0, or a negative vg_err to stop ingesting.
  */
-typedef int (*ingest_observe_cb)(void *data, const struct observation *obs,
-                                 struct store_batch *b);
+typedef int (*ingest_observe_cb)(void *data, const struct observation *obs, struct store_batch *b);
 
 struct ingest_stats {
 	int64_t files;         /* files opened so far */
@@ -62,8 +61,8 @@ typedef void (*ingest_done_cb)(void *data, const struct ingest_stats *st);
 struct ingest_options {
 	enum decode_format format;
 	bool follow;
-	int poll_ms;        /* follow: stat and glob every poll_ms (default 500) */
-	size_t chunk_bytes; /* read size (default 256 KiB) */
+	int poll_ms;          /* follow: stat and glob every poll_ms (default 500) */
+	size_t chunk_bytes;   /* read size (default 256 KiB) */
 	size_t dedupe_window; /* pairs remembered (default 65536) */
 };
 

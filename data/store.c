@@ -160,8 +160,8 @@ static void batch_free_rows(struct store_batch *b)
 		free((char *)ARR_AT(b->outbox, struct store_outbox, i)->payload_json);
 	for (size_t i = 0; i < b->acts.n; i++)
 		free((char *)ARR_AT(b->acts, struct store_operator_action, i)->note);
-	struct arr *all[] = { &b->obs,  &b->events,  &b->trans, &b->inc,  &b->hist, &b->outbox,
-		              &b->oupd, &b->acts,    &b->applied, &b->quar, &b->tails };
+	struct arr *all[] = { &b->obs,  &b->events, &b->trans,   &b->inc,  &b->hist, &b->outbox,
+		              &b->oupd, &b->acts,   &b->applied, &b->quar, &b->tails };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		free(all[i]->v);
 		memset(all[i], 0, sizeof(*all[i]));
@@ -414,9 +414,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	           "excluded.last_ms, detail = excluded.detail",
 	[ST_HIST] = "INSERT INTO incident_history (incident_id, time_ms, what, state, severity, "
 	            "count, note) VALUES (?,?,?,?,?,?,?)",
-	[ST_OUTBOX] = "INSERT INTO outbox (id, sink, dedup_key, sequence, payload, state, attempts, "
-	              "next_attempt_ms, created_ms, delivered_ms) VALUES (?,?,?,?,?,?,?,?,?,?) "
-	              "ON CONFLICT (id) DO NOTHING",
+	[ST_OUTBOX] =
+	        "INSERT INTO outbox (id, sink, dedup_key, sequence, payload, state, attempts, "
+	        "next_attempt_ms, created_ms, delivered_ms) VALUES (?,?,?,?,?,?,?,?,?,?) "
+	        "ON CONFLICT (id) DO NOTHING",
 	[ST_OUPD] = "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_ms = ?4, "
 	            "delivered_ms = ?5 WHERE id = ?1",
 	[ST_ACT] = "INSERT INTO operator_actions (id, incident_id, action, actor, note, time_ms, "
@@ -437,9 +438,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	               "excluded.total_ms_n, input_tokens = input_tokens + excluded.input_tokens, "
 	               "output_tokens = output_tokens + excluded.output_tokens, cost_usd = "
 	               "cost_usd + excluded.cost_usd",
-	[ST_EVT_MIN] = "INSERT INTO event_minute (minute_ms, provider, category, subtype, severity, "
-	               "events) VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET events = events + "
-	               "excluded.events",
+	[ST_EVT_MIN] =
+	        "INSERT INTO event_minute (minute_ms, provider, category, subtype, severity, "
+	        "events) VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET events = events + "
+	        "excluded.events",
 };
 
 /* Per-minute aggregates kept until the commit. */
@@ -695,7 +697,8 @@ static int apply_obs(struct store *s, struct store_batch *b)
 		          model_transport_error_name((enum transport_error)r->transport));
 		sqlite3_bind_text(st, 14, model_err_class_name((enum err_class)r->err_class), -1,
 		                  SQLITE_STATIC);
-		bind_name(st, 15, r->finish, model_finish_reason_name((enum finish_reason)r->finish));
+		bind_name(st, 15, r->finish,
+		          model_finish_reason_name((enum finish_reason)r->finish));
 		bind_dbl(st, 16, r->dns);
 		bind_dbl(st, 17, r->connect);
 		bind_dbl(st, 18, r->tls);
@@ -1258,7 +1261,7 @@ static void store_thread(void *arg)
 				do_prune = true;
 				break;
 			}
-			uint64_t deadline = s->txn_open ? s->txn_deadline_ns
+			uint64_t deadline = s->txn_open               ? s->txn_deadline_ns
 			                    : s->opt.retention_ms > 0 ? s->next_prune_ns
 			                                              : 0;
 			if (deadline)
@@ -1281,9 +1284,9 @@ static void store_thread(void *arg)
 		}
 		if (do_prune) {
 			bool more = prune_some(s);
-			s->next_prune_ns = uv_hrtime() + (more ? 50000000u
-			                                       : (uint64_t)s->opt.prune_interval_ms *
-			                                                 1000000u);
+			s->next_prune_ns =
+			        uv_hrtime() +
+			        (more ? 50000000u : (uint64_t)s->opt.prune_interval_ms * 1000000u);
 			continue;
 		}
 		switch (item->kind) {
@@ -1430,8 +1433,8 @@ static int migrate(struct store *s, char **cause)
 		    sqlite3_exec(s->db, store__migrations[v], NULL, NULL, &err) != SQLITE_OK ||
 		    exec(s, pragma) != SQLITE_OK || exec(s, "COMMIT") != SQLITE_OK) {
 			if (cause)
-				*cause = msg("%s: migration to schema %d failed: %s", s->path, v + 1,
-				             err ? err : sqlite3_errmsg(s->db));
+				*cause = msg("%s: migration to schema %d failed: %s", s->path,
+				             v + 1, err ? err : sqlite3_errmsg(s->db));
 			sqlite3_free(err);
 			exec(s, "ROLLBACK");
 			return VG_EDB;
@@ -1451,9 +1454,19 @@ static void close_db(struct store *s)
 	s->db = NULL;
 }
 
-int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt,
-               char **cause)
+/* Process-wide SQLite settings, before SQLite initialises: no global
+ * allocation statistics (a mutex on every malloc), and connections that are
+ * each used by one thread at a time (vigil never shares one). */
+static void sqlite_global_config(void)
 {
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+}
+
+int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt, char **cause)
+{
+	/* after SQLite has initialised this is refused (SQLITE_MISUSE): harmless */
+	sqlite_global_config();
 	*out = NULL;
 	if (cause)
 		*cause = NULL;

@@ -127,8 +127,8 @@ struct store_quarantine {
 	char file[512];
 	int64_t line_no; /* 1-based */
 	int64_t byte_offset;
-	char reason[32];  /* decode_reason_name() */
-	char detail[192]; /* the one-line explanation */
+	char reason[32];           /* decode_reason_name() */
+	char detail[192];          /* the one-line explanation */
 	const unsigned char *head; /* the first bytes of the line */
 	size_t head_len;           /* at most 256 are kept */
 	int64_t time_ms;           /* when it was quarantined (wall clock) */
@@ -151,13 +151,13 @@ typedef void (*store_commit_cb)(void *data, const struct store_commit *c);
 typedef void (*store_space_cb)(void *data);
 
 struct store_options {
-	const char *path;       /* SQLite file; created with mode 0600 */
-	int batch_rows;         /* commit after this many rows (default 20000) */
-	int batch_ms;           /* ... or this long after the first (default 200) */
-	int queue_batches;      /* batches waiting before store_submit() refuses (default 8) */
-	int64_t retention_ms;   /* prune rows older than this; 0 keeps everything */
-	int prune_chunk;        /* rows deleted per short transaction (default 1000) */
-	int prune_interval_ms;  /* how often pruning runs when idle (default 10000) */
+	const char *path;        /* SQLite file; created with mode 0600 */
+	int batch_rows;          /* commit after this many rows (default 20000) */
+	int batch_ms;            /* ... or this long after the first (default 200) */
+	int queue_batches;       /* batches waiting before store_submit() refuses (default 8) */
+	int64_t retention_ms;    /* prune rows older than this; 0 keeps everything */
+	int prune_chunk;         /* rows deleted per short transaction (default 1000) */
+	int prune_interval_ms;   /* how often pruning runs when idle (default 10000) */
 	store_space_cb on_space; /* queue has room again after a VG_EFULL; may be NULL */
 	void *data;
 };
@@ -168,8 +168,7 @@ struct store_options {
  * VG_EIO / VG_EVERSION (a database newer than this build) with a malloc'd
  * message in *cause (caller frees; may be NULL). Nothing is left open on error.
  */
-int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt,
-               char **cause);
+int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt, char **cause);
 
 /*
  * Commit everything submitted, stop the thread, deliver the last callbacks,
@@ -193,8 +192,7 @@ int store_batch_add_observation(struct store_batch *b, const struct observation 
 int store_batch_add_event(struct store_batch *b, const struct failure_event *ev);
 int store_batch_add_transition(struct store_batch *b, const struct breaker_transition *t);
 int store_batch_add_incident(struct store_batch *b, const struct store_incident *inc);
-int store_batch_add_incident_history(struct store_batch *b,
-                                     const struct store_incident_history *h);
+int store_batch_add_incident_history(struct store_batch *b, const struct store_incident_history *h);
 int store_batch_add_outbox(struct store_batch *b, const struct store_outbox *o);
 int store_batch_add_outbox_update(struct store_batch *b, const struct store_outbox_update *u);
 int store_batch_add_action(struct store_batch *b, const struct store_operator_action *a);
@@ -220,11 +218,11 @@ int store_flush(struct store *s, store_commit_cb cb, void *data);
 /* ---- reads over the same thread ---------------------------------------------- */
 
 enum store_query {
-	STORE_Q_TAIL_POSITIONS,   /* every tail position */
-	STORE_Q_OUTBOX_PENDING,   /* outbox rows in state pending, by id */
+	STORE_Q_TAIL_POSITIONS,    /* every tail position */
+	STORE_Q_OUTBOX_PENDING,    /* outbox rows in state pending, by id */
 	STORE_Q_ACTIONS_UNAPPLIED, /* operator actions not applied, by id */
-	STORE_Q_INCIDENTS_OPEN,   /* incidents not resolved, by id */
-	STORE_Q_MAX_IDS,          /* the highest ids in use */
+	STORE_Q_INCIDENTS_OPEN,    /* incidents not resolved, by id */
+	STORE_Q_MAX_IDS,           /* the highest ids in use */
 };
 
 struct store_max_ids {

@@ -121,7 +121,8 @@ static void check_field(const struct ctx *c, const struct observation *o, const 
 	} else if (strcmp(key, "template") == 0) {
 		check_str(c, key, want, o->template_id, strlen(o->template_id));
 	} else if (strcmp(key, "traffic_class") == 0) {
-		const char *s = o->traffic_class < 0 ? "-" : model_traffic_class_name(o->traffic_class);
+		const char *s =
+		        o->traffic_class < 0 ? "-" : model_traffic_class_name(o->traffic_class);
 		check_str(c, key, want, s, strlen(s));
 	} else if (strcmp(key, "selection") == 0) {
 		const char *s = o->selection_reason < 0

@@ -50,7 +50,8 @@ static void on_answer(void *data, const struct store_answer *a)
 	w->answers++;
 	w->copy = *a;
 	if (a->n_outbox)
-		snprintf(w->first_payload, sizeof(w->first_payload), "%s", a->outbox[0].payload_json);
+		snprintf(w->first_payload, sizeof(w->first_payload), "%s",
+		         a->outbox[0].payload_json);
 	if (a->n_actions)
 		snprintf(w->first_note, sizeof(w->first_note), "%s",
 		         a->actions[0].note ? a->actions[0].note : "(null)");
@@ -184,9 +185,9 @@ static void test_schema_and_mode(void **state)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(count(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	static const char *const tables[] = {
-		"observations",    "failure_events",   "breaker_transitions", "incidents",
-		"incident_history", "outbox",          "operator_actions",    "quarantine",
-		"tail_positions",  "obs_minute",       "event_minute",
+		"observations",     "failure_events", "breaker_transitions", "incidents",
+		"incident_history", "outbox",         "operator_actions",    "quarantine",
+		"tail_positions",   "obs_minute",     "event_minute",
 	};
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char sql[128];
@@ -218,9 +219,9 @@ static void test_every_row_kind(void **state)
 	struct provider_id pid;
 	memset(&pid, 0, sizeof(pid));
 	snprintf(pid.provider, sizeof(pid.provider), "openai");
-	assert_int_equal(event_init(&ev, 41, 1795773600500, CAT_PROVIDER, SUB_SERVER_ERROR,
-	                            SEV_HIGH, &pid),
-	                 0);
+	assert_int_equal(
+	        event_init(&ev, 41, 1795773600500, CAT_PROVIDER, SUB_SERVER_ERROR, SEV_HIGH, &pid),
+	        0);
 	ev.causal.http_status = 503;
 	struct breaker_transition tr;
 	memset(&tr, 0, sizeof(tr));
@@ -229,13 +230,20 @@ static void test_every_row_kind(void **state)
 	tr.from = BRK_CLOSED;
 	tr.to = BRK_OPEN;
 	snprintf(tr.reason, sizeof(tr.reason), "5 consecutive hard failures (503)");
-	struct effects eff = { .events = &ev, .n_events = 1, .transitions = &tr, .n_transitions = 1 };
+	struct effects eff = {
+		.events = &ev, .n_events = 1, .transitions = &tr, .n_transitions = 1
+	};
 	assert_int_equal(store_batch_add_effects(b, &eff), 0);
 
-	struct store_incident inc = { .id = 7, .category = CAT_PROVIDER,
-		                      .subtype = SUB_SERVER_ERROR, .severity = SEV_HIGH,
-		                      .state = INC_OPEN, .count = 3, .first_ms = 1,
-		                      .last_ms = 2, .detail_json = "{\"why\":\"503s\"}" };
+	struct store_incident inc = { .id = 7,
+		                      .category = CAT_PROVIDER,
+		                      .subtype = SUB_SERVER_ERROR,
+		                      .severity = SEV_HIGH,
+		                      .state = INC_OPEN,
+		                      .count = 3,
+		                      .first_ms = 1,
+		                      .last_ms = 2,
+		                      .detail_json = "{\"why\":\"503s\"}" };
 	snprintf(inc.key, sizeof(inc.key), "provider/openai/server_error");
 	snprintf(inc.provider, sizeof(inc.provider), "openai");
 	assert_int_equal(store_batch_add_incident(b, &inc), 0);
@@ -243,12 +251,20 @@ static void test_every_row_kind(void **state)
 	resolved.id = 8;
 	resolved.state = INC_RESOLVED;
 	assert_int_equal(store_batch_add_incident(b, &resolved), 0);
-	struct store_incident_history h = { .incident_id = 7, .time_ms = 3, .state = INC_OPEN,
-		                            .severity = SEV_HIGH, .count = 3, .note = NULL };
+	struct store_incident_history h = { .incident_id = 7,
+		                            .time_ms = 3,
+		                            .state = INC_OPEN,
+		                            .severity = SEV_HIGH,
+		                            .count = 3,
+		                            .note = NULL };
 	snprintf(h.what, sizeof(h.what), "opened");
 	assert_int_equal(store_batch_add_incident_history(b, &h), 0);
-	struct store_outbox ob = { .id = 100, .sequence = 1, .payload_json = "{\"p\":1}",
-		                   .state = OUTBOX_PENDING, .next_attempt_ms = 5, .created_ms = 4 };
+	struct store_outbox ob = { .id = 100,
+		                   .sequence = 1,
+		                   .payload_json = "{\"p\":1}",
+		                   .state = OUTBOX_PENDING,
+		                   .next_attempt_ms = 5,
+		                   .created_ms = 4 };
 	snprintf(ob.sink, sizeof(ob.sink), "pagerduty");
 	snprintf(ob.dedup_key, sizeof(ob.dedup_key), "inc-7");
 	assert_int_equal(store_batch_add_outbox(b, &ob), 0);
@@ -256,19 +272,23 @@ static void test_every_row_kind(void **state)
 	ob2.id = 101;
 	ob2.payload_json = "{\"p\":2}";
 	assert_int_equal(store_batch_add_outbox(b, &ob2), 0);
-	struct store_outbox_update up = { .id = 100, .state = OUTBOX_DELIVERED, .attempts = 1,
-		                          .delivered_ms = 9 };
+	struct store_outbox_update up = {
+		.id = 100, .state = OUTBOX_DELIVERED, .attempts = 1, .delivered_ms = 9
+	};
 	assert_int_equal(store_batch_add_outbox_update(b, &up), 0);
-	struct store_operator_action a1 = { .incident_id = 7, .action = ACT_ACK, .time_ms = 10,
-		                            .note = "looking" };
+	struct store_operator_action a1 = {
+		.incident_id = 7, .action = ACT_ACK, .time_ms = 10, .note = "looking"
+	};
 	snprintf(a1.actor, sizeof(a1.actor), "alice");
 	struct store_operator_action a2 = a1;
 	a2.action = ACT_NOTE;
 	a2.note = "second";
 	assert_int_equal(store_batch_add_action(b, &a1), 0);
 	assert_int_equal(store_batch_add_action(b, &a2), 0);
-	struct store_quarantine q = { .line_no = 3, .byte_offset = 120,
-		                      .head = (const unsigned char *)"not json", .head_len = 8,
+	struct store_quarantine q = { .line_no = 3,
+		                      .byte_offset = 120,
+		                      .head = (const unsigned char *)"not json",
+		                      .head_len = 8,
 		                      .time_ms = 11 };
 	snprintf(q.file, sizeof(q.file), "events.jsonl");
 	snprintf(q.reason, sizeof(q.reason), "not_json");
@@ -314,9 +334,10 @@ static void test_every_row_kind(void **state)
 	close_store(f);
 
 	/* what a console sees with its own read-only connection */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM observations WHERE request_id='req-1' "
-	                                "AND attempt=1 AND http_status=200 AND error_class='ok' "
-	                                "AND cost_usd IS NULL"),
+	assert_int_equal(count(f->path,
+	                       "SELECT count(*) FROM observations WHERE request_id='req-1' "
+	                       "AND attempt=1 AND http_status=200 AND error_class='ok' "
+	                       "AND cost_usd IS NULL"),
 	                 1);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM failure_events WHERE event_id=41 AND "
 	                                "category='provider' AND subtype='server_error' AND "
@@ -325,8 +346,8 @@ static void test_every_row_kind(void **state)
 	assert_int_equal(count(f->path, "SELECT count(*) FROM breaker_transitions WHERE "
 	                                "from_state='closed' AND to_state='open'"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM incident_history WHERE what='opened'"),
-	                 1);
+	assert_int_equal(
+	        count(f->path, "SELECT count(*) FROM incident_history WHERE what='opened'"), 1);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE id=100 AND "
 	                                "state='delivered' AND delivered_ms=9"),
 	                 1);
@@ -425,7 +446,8 @@ static void test_newer_schema_refused(void **state)
 static void test_retention(void **state)
 {
 	struct fixture *f = *state;
-	struct store_options o = { .retention_ms = 3600 * 1000, .prune_chunk = 100,
+	struct store_options o = { .retention_ms = 3600 * 1000,
+		                   .prune_chunk = 100,
 		                   .prune_interval_ms = 20 };
 	open_store(f, &o);
 	struct store_batch *b = store_batch_new(on_commit, &f->w);
