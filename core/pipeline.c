@@ -22,11 +22,13 @@
 #include "core/pipeline.h"
 
 #include "core/breaker.h"
+#include "core/health.h"
 #include "core/severity.h"
 #include "core/swin.h"
 #include "core/taxonomy.h"
 #include "core/vgerr.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +74,10 @@ struct entity {
 	const struct pipeline_model *cfg_model; /* configured model it matches, or NULL */
 	bool has_breaker;
 	struct breaker breaker;
-	struct swin win;        /* provider entities only */
-	int64_t failover_ok_ms; /* a successful fallback request after this one failed */
+	struct swin win;            /* provider entities only */
+	int64_t failover_ok_ms;     /* a successful fallback request after this one failed */
+	int64_t headroom_warned_ms; /* last rate-limit early warning, VG_NONE */
+	struct health health;
 	struct escalation esc[CAT_TAXONOMY_COUNT];
 	int64_t first_seen_ms, last_seen_ms;
 };
@@ -100,6 +104,14 @@ struct pipeline {
 	size_t n_events;
 	struct breaker_transition *transitions;
 	size_t n_transitions, cap_transitions;
+
+	/* Stage 6: incidents and their routing. */
+	struct incidents *incidents;
+	struct route_sink sinks[PIPELINE_MAX_SINKS];
+	size_t n_sinks;
+	struct payload_options popts;
+	struct route_buf routes;
+	int stage6_err; /* VG_ENOMEM from stage 6 in the current call */
 };
 
 /* ---- entities ------------------------------------------------------------ */
@@ -215,6 +227,8 @@ static struct entity *entity_get(struct pipeline *p, const char *provider, const
 		breaker_init(&e->breaker, &p->settings.breaker, now);
 	swin_init(&e->win, p->settings.soft_window_ms, SL__COUNT);
 	e->failover_ok_ms = VG_NONE;
+	e->headroom_warned_ms = VG_NONE;
+	health_init(&e->health, p->settings.health_half_life_ms);
 	for (size_t c = 0; c < COUNT(e->esc); c++)
 		e->esc[c].since_ms = e->esc[c].last_ms = VG_NONE;
 	e->first_seen_ms = e->last_seen_ms = now;
@@ -255,6 +269,13 @@ struct pipeline *pipeline_new(const struct core_settings *settings,
 	}
 	if (reserve_transitions(p, 16) != 0)
 		goto fail;
+	struct incident_settings is;
+	incident_settings_defaults(&is);
+	p->incidents = incidents_new(&is, 1);
+	if (!p->incidents)
+		goto fail;
+	payload_options_defaults(&p->popts);
+	route_buf_init(&p->routes);
 	return p;
 fail:
 	pipeline_free(p);
@@ -270,6 +291,8 @@ void pipeline_free(struct pipeline *p)
 	free(p->ents);
 	free(p->providers);
 	free(p->transitions);
+	incidents_free(p->incidents);
+	route_buf_done(&p->routes);
 	free(p);
 }
 
@@ -294,15 +317,38 @@ static void begin(struct pipeline *p, struct effects *out)
 {
 	p->n_events = 0;
 	p->n_transitions = 0;
+	p->stage6_err = 0;
+	incidents_begin(p->incidents);
+	route_buf_clear(&p->routes);
 	memset(out, 0, sizeof(*out));
+}
+
+/* Stage 6 (after the events of this call exist): incident changes, then the
+ * notifications they cause. */
+static void stage_incidents(struct pipeline *p, int64_t now)
+{
+	for (size_t i = 0; i < p->n_events; i++)
+		if (incidents_add(p->incidents, &p->events[i], now) == VG_ENOMEM)
+			p->stage6_err = VG_ENOMEM;
+	if (incidents_tick(p->incidents, now))
+		p->stage6_err = VG_ENOMEM;
 }
 
 static void finish(struct pipeline *p, struct effects *out)
 {
+	size_t n;
+	const struct incident_change *ch = incidents_changes(p->incidents, &n);
+	for (size_t i = 0; i < n; i++)
+		if (route_change(p->sinks, p->n_sinks, &ch[i], &p->popts, &p->routes))
+			p->stage6_err = VG_ENOMEM;
 	out->events = p->events;
 	out->n_events = p->n_events;
 	out->transitions = p->transitions;
 	out->n_transitions = p->n_transitions;
+	out->incident_changes = ch;
+	out->n_incident_changes = n;
+	out->notifications = p->routes.v;
+	out->n_notifications = p->routes.n;
 }
 
 /* Stage 1: the time high-water mark. */
@@ -584,6 +630,113 @@ static bool emit_oscillation(struct pipeline *p, const struct entity *e,
 	return true;
 }
 
+static enum health_err health_err_of(enum subtype sub)
+{
+	switch (sub) {
+	case SUB_RATE_LIMIT: return HE_RATE_LIMIT;
+	case SUB_SERVER_ERROR:
+	case SUB_OVERLOADED: return HE_SERVER_ERROR;
+	case SUB_TIMEOUT: return HE_TIMEOUT;
+	case SUB_CONTENT_FILTER: return HE_CONTENT_FILTER;
+	case SUB_DNS:
+	case SUB_CONNECT:
+	case SUB_TLS:
+	case SUB_RESET: return HE_TRANSPORT;
+	case SUB_AUTH:
+	case SUB_QUOTA_EXHAUSTED:
+	case SUB_SPEND_CAP: return HE_ACCOUNT;
+	case SUB_INVALID_REQUEST: return HE_CLIENT;
+	default: return HE_OTHER;
+	}
+}
+
+/* min(remaining / limit) over request and token limits; NaN when none. */
+static double headroom_of(const struct norm_signals *n)
+{
+	double h = VG_NONE_D;
+	const struct ratelimit *rl[2] = { &n->rl_requests, &n->rl_tokens };
+	for (size_t i = 0; i < 2; i++) {
+		if (vg_has(rl[i]->limit) && vg_has(rl[i]->remaining) && rl[i]->limit > 0 &&
+		    rl[i]->remaining >= 0) {
+			double v = (double)rl[i]->remaining / (double)rl[i]->limit;
+			if (isnan(h) || v < h)
+				h = v;
+		}
+	}
+	return h;
+}
+
+static double expected_cost(const struct entity *mod, const struct observation *obs)
+{
+	const struct pipeline_model *m = mod ? mod->cfg_model : NULL;
+	int64_t in = observation_input_tokens(obs), out = observation_output_tokens(obs);
+	if (!m || m->price_in_per_1k <= 0 || !vg_has(in) || in < 0)
+		return VG_NONE_D;
+	double c = (double)in / 1000.0 * m->price_in_per_1k;
+	if (vg_has(out) && out > 0 && m->price_out_per_1k > 0)
+		c += (double)out / 1000.0 * m->price_out_per_1k;
+	return c;
+}
+
+/* Similarity stability of one response (enum vg_tri): unstable when the
+ * regression or coherence check flagged it, stable when one of them or a
+ * similarity was measured without a flag. */
+static int8_t unstable_of(const struct semantic_verdicts *v)
+{
+	if (v->regression == VG_TRI_TRUE || v->coherence == VG_TRI_TRUE)
+		return VG_TRI_TRUE;
+	if (v->regression == VG_TRI_FALSE || v->coherence == VG_TRI_FALSE ||
+	    vg_has_d(v->similarity))
+		return VG_TRI_FALSE;
+	return VG_TRI_UNSET;
+}
+
+/* Stage 4d: health windows of the provider and the model. */
+static void stage_health(struct entity *prov, struct entity *mod, const struct observation *obs,
+                         const struct semantic_verdicts *v, const struct tax_signal *sg, size_t n,
+                         int64_t now)
+{
+	if (!prov)
+		return;
+	struct health_sample hs;
+	memset(&hs, 0, sizeof(hs));
+	hs.err = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (sg[i].category == CAT_PROVIDER && sg[i].subtype != SUB_LATENCY &&
+		    sg[i].subtype != SUB_TRUNCATION) {
+			hs.error = true;
+			hs.err = (int)health_err_of(sg[i].subtype);
+			break;
+		}
+	}
+	int st = obs->http_status;
+	if (obs->transport_error != TE_NONE)
+		hs.status = HS_NONE;
+	else if (st >= 200 && st < 300)
+		hs.status = HS_2XX;
+	else if (st == 429)
+		hs.status = HS_429;
+	else if (st >= 400 && st < 500)
+		hs.status = HS_4XX;
+	else if (st >= 500)
+		hs.status = HS_5XX;
+	else
+		hs.status = hs.error ? HS_NONE : HS_2XX;
+	hs.latency_ms = obs->transport_error == TE_NONE ? obs->total_ms : VG_NONE_D;
+	hs.ttfb_ms = obs->ttfb_ms;
+	hs.input_tokens = observation_input_tokens(obs);
+	hs.output_tokens = observation_output_tokens(obs);
+	hs.schema_valid = v->schema_valid;
+	hs.hallucination = v->hallucination;
+	hs.unstable = unstable_of(v);
+	hs.cost_usd = obs->cost_usd;
+	hs.expected_cost_usd = expected_cost(mod, obs);
+	hs.headroom = headroom_of(&obs->norm);
+	health_record(&prov->health, &hs, now);
+	if (mod)
+		health_record(&mod->health, &hs, now);
+}
+
 /* The sliding-window test of a soft signal: enough samples, rate over the bar.
  * Latency compares the configured percentile with the threshold: pX > T
  * exactly when more than (100 - X)% of the requests are slower than T. */
@@ -635,6 +788,47 @@ static void stage_events(struct pipeline *p, const struct observation *obs, stru
 	}
 }
 
+/* Stage 5b: rate-limit headroom under headroom_warn and, at its trend, reaching
+ * zero within the soft window, before the first 429 (none in the window): an
+ * early warning (LOW), at most once per window per provider. */
+static void stage_headroom(struct pipeline *p, const struct observation *obs, struct entity *prov,
+                           struct entity *mod, int64_t now)
+{
+	double h = headroom_of(&obs->norm);
+	if (!prov || isnan(h) || h >= p->settings.headroom_warn)
+		return;
+	if (vg_has(prov->headroom_warned_ms) &&
+	    now - prov->headroom_warned_ms < p->settings.soft_window_ms)
+		return;
+	if (swin_peek(&prov->win, now, SL_RATE_LIMIT) > 0)
+		return; /* 429s are here already: the soft-window test speaks for them */
+	struct health_numbers hn;
+	health_read(&prov->health, now, &hn);
+	/* Falling fast enough to reach zero within the soft window (a flat
+	 * trend's rounding noise gives an eta far beyond it). */
+	if (!(hn.headroom_eta_ms <= (double)p->settings.soft_window_ms))
+		return;
+	struct failure_event *ev = push_event(p, SUB_RATE_LIMIT, &obs->pid, now);
+	if (!ev)
+		return;
+	prov->headroom_warned_ms = now;
+	ev->traffic_class = obs->traffic_class;
+	ev->retryable = VG_TRI_TRUE;
+	model_copy_str(ev->request_id, sizeof(ev->request_id), obs->request_id, (size_t)-1);
+	model_copy_str(ev->template_id, sizeof(ev->template_id), obs->template_id, (size_t)-1);
+	const struct norm_signals *n = &obs->norm;
+	const struct ratelimit *rl = vg_has(n->rl_requests.limit) ? &n->rl_requests : &n->rl_tokens;
+	ev->causal.ratelimit_remaining = rl->remaining;
+	ev->causal.ratelimit_limit = rl->limit;
+	ev->causal.value = h;
+	ev->causal.threshold = p->settings.headroom_warn;
+	snprintf(ev->causal.detail, sizeof(ev->causal.detail),
+	         "early warning: rate-limit headroom %.1f%%, falling %.1f%%/min, "
+	         "zero in ~%.0f s",
+	         h * 100.0, -hn.headroom_slope * 100.0, hn.headroom_eta_ms / 1000.0);
+	judge(p, ev, prov, mod, true, now);
+}
+
 /* ---- entry points ---------------------------------------------------------- */
 
 int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now,
@@ -665,10 +859,87 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	count_window(p, prov, sg, n, now);
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);
+	stage_health(prov, mod, obs, &v, sg, n, now);
 	stage_events(p, obs, prov, mod, sg, n, now);
-	/* Stage 6: incidents (issue 8) take p->events[0..n_events) here. */
+	stage_headroom(p, obs, prov, mod, now);
+	stage_incidents(p, now);
 	finish(p, out);
-	return 0;
+	return p->stage6_err;
+}
+
+int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, int64_t now,
+                           struct effects *out)
+{
+	begin(p, out);
+	if (!obs || !obs->pid.provider[0] || !vg_has(now))
+		return VG_EINVAL;
+	now = advance(p, now);
+	/* Only the identity and the verdicts count: a bare successful request
+	 * with nothing measured, so the tree's provider branch stays silent and
+	 * the cost/data branches fire only on verdicts. */
+	struct observation late;
+	observation_init(&late);
+	late.source = obs->source;
+	late.ts_ms = obs->ts_ms;
+	late.pid = obs->pid;
+	late.kind = obs->kind;
+	late.traffic_class = obs->traffic_class;
+	late.selection_reason = obs->selection_reason;
+	late.http_status = 200;
+	memcpy(late.request_id, obs->request_id, sizeof(late.request_id));
+	memcpy(late.template_id, obs->template_id, sizeof(late.template_id));
+	late.top_similarity = obs->top_similarity;
+	late.verdicts = obs->verdicts;
+
+	struct tax_signal sg[TAXONOMY_MAX_SIGNALS];
+	size_t n = taxonomy_classify(&late, &late.verdicts, &p->settings, sg, COUNT(sg));
+	struct entity *prov = entity_get(p, late.pid.provider, "", -1, now);
+	struct entity *mod = NULL;
+	if (prov && late.pid.model[0])
+		mod = entity_get(p, late.pid.provider, late.pid.model, prov->index, now);
+	if (prov) {
+		/* The request is in the window already: count its categories only. */
+		bool seen[CAT_TAXONOMY_COUNT] = { false };
+		for (size_t i = 0; i < n; i++) {
+			if ((int)sg[i].category < CAT_TAXONOMY_COUNT && !seen[sg[i].category]) {
+				seen[sg[i].category] = true;
+				swin_add(&prov->win, now, category_slot[sg[i].category], 1);
+			}
+		}
+		int8_t unstable = unstable_of(&late.verdicts);
+		health_record_quality(&prov->health, late.verdicts.schema_valid,
+		                      late.verdicts.hallucination, unstable, now);
+		if (mod)
+			health_record_quality(&mod->health, late.verdicts.schema_valid,
+			                      late.verdicts.hallucination, unstable, now);
+	}
+	stage_events(p, &late, prov, mod, sg, n, now);
+	stage_incidents(p, now);
+	finish(p, out);
+	return p->stage6_err;
+}
+
+int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, const char *detail,
+                     double value, int64_t now, struct effects *out)
+{
+	begin(p, out);
+	if (model_subtype_category(sub) != CAT_MONITOR || !vg_has(now))
+		return VG_EINVAL;
+	now = advance(p, now);
+	struct provider_id pid;
+	memset(&pid, 0, sizeof(pid));
+	model_copy_str(pid.provider, sizeof(pid.provider), "vigil", (size_t)-1);
+	model_copy_str(pid.model, sizeof(pid.model), source ? source : "", (size_t)-1);
+	struct failure_event *ev = push_event(p, sub, &pid, now);
+	if (!ev)
+		return VG_EFULL;
+	ev->causal.value = value;
+	model_copy_str(ev->causal.detail, sizeof(ev->causal.detail), detail ? detail : "",
+	               (size_t)-1);
+	judge(p, ev, NULL, NULL, false, now);
+	stage_incidents(p, now);
+	finish(p, out);
+	return p->stage6_err;
 }
 
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
@@ -685,7 +956,137 @@ int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 		if (breaker_poll(&e->breaker, now, &t))
 			add_transitions(p, e, &t, 1);
 	}
-	/* Stage 6: incidents (issue 8) escalate and auto-resolve here. */
+	/* Escalation of a sustained MEDIUM arrives with the next event (the
+	 * severity module judges it); here incidents get tickets and resolve. */
+	stage_incidents(p, now);
 	finish(p, out);
+	return p->stage6_err;
+}
+
+/* ---- incidents: configuration, operator actions, vigil's own health ---------- */
+
+int pipeline_set_incidents(struct pipeline *p, const struct incident_settings *s, int64_t first_id)
+{
+	size_t n;
+	incidents_list(p->incidents, &n);
+	if (n)
+		return VG_ESTATE;
+	struct incidents *t = incidents_new(s, first_id);
+	if (!t)
+		return first_id < 1 ? VG_EINVAL : VG_ENOMEM;
+	incidents_free(p->incidents);
+	p->incidents = t;
+	return 0;
+}
+
+int pipeline_set_routes(struct pipeline *p, const struct route_sink *sinks, size_t n_sinks,
+                        const struct payload_options *o)
+{
+	if (n_sinks > PIPELINE_MAX_SINKS)
+		return VG_ERANGE;
+	if (n_sinks)
+		memcpy(p->sinks, sinks, n_sinks * sizeof(*sinks));
+	p->n_sinks = n_sinks;
+	if (o)
+		p->popts = *o;
+	return 0;
+}
+
+int pipeline_restore_incident(struct pipeline *p, json_t *obj, char **cause)
+{
+	return incidents_restore(p->incidents, obj, cause);
+}
+
+const struct incidents *pipeline_incidents(const struct pipeline *p)
+{
+	return p->incidents;
+}
+
+enum operator_op { OP_ACK, OP_RESOLVE, OP_NOTE };
+
+static int operator_action(struct pipeline *p, enum operator_op op, int64_t id, int64_t now,
+                           const char *actor, const char *note, struct effects *out)
+{
+	begin(p, out);
+	if (!vg_has(now)) {
+		finish(p, out);
+		return VG_EINVAL;
+	}
+	now = advance(p, now);
+	int rc;
+	switch (op) {
+	case OP_ACK: rc = incidents_acknowledge(p->incidents, id, now, actor, note); break;
+	case OP_RESOLVE: rc = incidents_resolve(p->incidents, id, now, actor, note); break;
+	default: rc = incidents_note(p->incidents, id, now, actor, note); break;
+	}
+	finish(p, out);
+	return rc ? rc : p->stage6_err;
+}
+
+int pipeline_acknowledge(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                         const char *note, struct effects *out)
+{
+	return operator_action(p, OP_ACK, incident_id, now, actor, note, out);
+}
+
+int pipeline_resolve(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                     const char *note, struct effects *out)
+{
+	return operator_action(p, OP_RESOLVE, incident_id, now, actor, note, out);
+}
+
+int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                  const char *note, struct effects *out)
+{
+	return operator_action(p, OP_NOTE, incident_id, now, actor, note, out);
+}
+
+/* ---- read API ---------------------------------------------------------------- */
+
+size_t pipeline_health_count(const struct pipeline *p)
+{
+	return p->n_ents;
+}
+
+int pipeline_health_find(const struct pipeline *p, const char *provider, const char *model)
+{
+	if (!provider)
+		return VG_EINVAL;
+	if (!model)
+		model = "";
+	const struct entity *e = find(p, provider, model, entity_hash(provider, model));
+	return e ? e->index : VG_ENOTFOUND;
+}
+
+int pipeline_health_view(const struct pipeline *p, size_t index, int64_t now,
+                         struct health_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (index >= p->n_ents)
+		return VG_ENOTFOUND;
+	const struct entity *e = p->ents[index];
+	if (vg_has(p->now) && now < p->now)
+		now = p->now;
+	model_copy_str(out->provider, sizeof(out->provider), e->provider, (size_t)-1);
+	model_copy_str(out->model, sizeof(out->model), e->model, (size_t)-1);
+	out->configured = e->configured;
+	out->fallback = e->fallback;
+	out->parent = e->parent;
+	health_read(&e->health, now, &out->health);
+	const struct entity *prov = e->parent >= 0 ? p->ents[e->parent] : e;
+	out->window_requests = swin_peek(&prov->win, now, SL_TOTAL);
+	out->has_breaker = e->has_breaker;
+	out->breaker = BRK_CLOSED;
+	out->breaker_since_ms = VG_NONE;
+	out->breaker_in_state_ms = VG_NONE;
+	if (e->has_breaker) {
+		out->breaker = e->breaker.state;
+		out->breaker_since_ms = e->breaker.since_ms;
+		out->breaker_in_state_ms = now - e->breaker.since_ms;
+		out->breaker_opens_in_window = breaker_opens_in_window(&e->breaker, now);
+		out->breaker_opens_total = e->breaker.total_opens;
+	}
+	out->first_seen_ms = e->first_seen_ms;
+	out->last_seen_ms = e->last_seen_ms;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,6 +502,200 @@ static void test_deterministic(void **state)
 	assert_true(a != c);
 }
 
+/* The read API: rows per provider and model, health numbers, breaker state. */
+static void test_health_view(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline_provider pp;
+	memset(&pp, 0, sizeof(pp));
+	model_copy_str(pp.name, sizeof(pp.name), "openai", (size_t)-1);
+	model_copy_str(pp.models[0].name, sizeof(pp.models[0].name), "m", (size_t)-1);
+	pp.models[0].price_in_per_1k = 0.001;
+	pp.models[0].price_out_per_1k = 0.002;
+	pp.n_models = 1;
+	struct pipeline *p = pipeline_new(&s, &pp, 1);
+	struct effects fx;
+	struct health_view hv;
+	assert_int_equal(pipeline_health_count(p), 0);
+	assert_int_equal(pipeline_health_view(p, 0, T0, &hv), VG_ENOTFOUND);
+	int64_t t = T0;
+	for (int i = 0; i < 90; i++) {
+		struct observation o = obs_ok("openai", t += 100);
+		model_copy_str(o.pid.model, sizeof(o.pid.model), "m-1", (size_t)-1);
+		o.total_ms = 1000 + i;
+		o.ttfb_ms = o.total_ms - 500; /* 500 ms generating */
+		o.input_tokens = 1000;
+		o.output_tokens = 100;
+		o.cost_usd = 0.0012 * 1.25; /* listed 0.0012; paying 25% more */
+		o.verdicts.schema_valid = i % 10 ? VG_TRI_TRUE : VG_TRI_FALSE;
+		pipeline_feed(p, &o, t, &fx);
+	}
+	for (int i = 0; i < 10; i++) {
+		struct observation o = obs_status("openai", t += 100, 429, EC_RATE_LIMIT);
+		model_copy_str(o.pid.model, sizeof(o.pid.model), "m-1", (size_t)-1);
+		pipeline_feed(p, &o, t, &fx);
+	}
+	struct observation o = obs_ok("google", t += 100);
+	pipeline_feed(p, &o, t, &fx);
+
+	assert_int_equal(pipeline_health_count(p), 4); /* openai, openai/m-1, google, google/m-1 */
+	int ip = pipeline_health_find(p, "openai", NULL);
+	int im = pipeline_health_find(p, "openai", "m-1");
+	assert_true(ip >= 0 && im >= 0 && ip != im);
+	assert_int_equal(pipeline_health_find(p, "azure", ""), VG_ENOTFOUND);
+
+	assert_int_equal(pipeline_health_view(p, (size_t)ip, t, &hv), 0);
+	assert_string_equal(hv.provider, "openai");
+	assert_string_equal(hv.model, "");
+	assert_int_equal(hv.parent, -1);
+	assert_true(hv.configured);
+	assert_false(hv.fallback);
+	assert_true(hv.has_breaker);
+	assert_int_equal(hv.breaker, BRK_CLOSED);
+	assert_int_equal(hv.breaker_since_ms, T0 + 100);
+	assert_int_equal(hv.breaker_in_state_ms, t - (T0 + 100));
+	assert_int_equal(hv.window_requests, 100);
+	/* Decay weighs recent requests more: availability under 90%, over 85%. */
+	assert_true(hv.health.availability < 0.9 && hv.health.availability > 0.85);
+	assert_true(hv.health.err_rate[HE_RATE_LIMIT] > 0.1);
+	assert_true(hv.health.p50_ms > 1030 && hv.health.p50_ms < 1070);
+	assert_true(fabs(hv.health.output_tps - 200) < 1e-6); /* 100 tokens in 0.5 s */
+	assert_true(fabs(hv.health.quality_score - 0.9) < 0.02);
+
+	assert_int_equal(pipeline_health_view(p, (size_t)im, t, &hv), 0);
+	assert_string_equal(hv.model, "m-1");
+	assert_int_equal(hv.parent, ip);
+	assert_false(hv.has_breaker);
+	assert_true(fabs(hv.health.cost_efficiency - 1.25) < 1e-9);
+	assert_int_equal(hv.window_requests, 100); /* the provider's window */
+
+	int ig = pipeline_health_find(p, "google", "");
+	assert_int_equal(pipeline_health_view(p, (size_t)ig, t, &hv), 0);
+	assert_false(hv.configured);
+	assert_true(hv.health.availability == 1.0);
+	assert_true(isnan(hv.health.cost_efficiency));
+	pipeline_free(p);
+}
+
+/* Headroom falling toward zero before the first 429: one LOW early warning. */
+static void test_headroom_warning(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s); /* warn under 10% */
+	struct pipeline *p = make(&s);
+	struct effects fx;
+	int64_t t = T0;
+	size_t warnings = 0;
+	for (int i = 0; i < 60; i++) {
+		struct observation o = obs_ok("openai", t += 1000);
+		o.norm.rl_requests.limit = 1000;
+		o.norm.rl_requests.remaining = 300 - 5 * i; /* 30% -> 0.5% */
+		pipeline_feed(p, &o, t, &fx);
+		for (size_t k = 0; k < fx.n_events; k++) {
+			assert_int_equal(fx.events[k].subtype, SUB_RATE_LIMIT);
+			assert_int_equal(fx.events[k].severity, SEV_LOW);
+			assert_true(fx.events[k].causal.value < 0.1);
+			assert_non_null(strstr(fx.events[k].causal.detail, "early warning"));
+			assert_int_equal(fx.events[k].causal.ratelimit_limit, 1000);
+			warnings++;
+		}
+	}
+	assert_int_equal(warnings, 1); /* once per soft window */
+	/* Low but steady headroom is not a warning. */
+	pipeline_free(p);
+	p = make(&s);
+	warnings = 0;
+	for (int i = 0; i < 60; i++) {
+		struct observation o = obs_ok("openai", t += 1000);
+		o.norm.rl_requests.limit = 1000;
+		o.norm.rl_requests.remaining = 50;
+		pipeline_feed(p, &o, t, &fx);
+		warnings += fx.n_events;
+	}
+	assert_int_equal(warnings, 0);
+	pipeline_free(p);
+}
+
+/* Late (sidecar) verdicts: events and quality, without counting the request twice. */
+static void test_late_verdicts(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline *p = make(&s);
+	struct effects fx;
+	int64_t t = T0;
+	for (int i = 0; i < 10; i++) {
+		struct observation o = obs_ok("openai", t += 100);
+		o.verdicts.deferred = true;
+		o.input_tokens = 5000; /* inflated, but judged inline already */
+		o.predicted_input_tokens = 1000;
+		o.verdicts.token_inflation = VG_TRI_FALSE;
+		pipeline_feed(p, &o, t, &fx);
+		assert_int_equal(fx.n_events, 0);
+	}
+	struct health_view hv;
+	int ip = pipeline_health_find(p, "openai", "");
+	pipeline_health_view(p, (size_t)ip, t, &hv);
+	assert_int_equal(hv.window_requests, 10);
+	assert_true(isnan(hv.health.quality_score));
+
+	struct observation late = obs_ok("openai", T0 + 100);
+	late.verdicts.hallucination = VG_TRI_TRUE;
+	late.verdicts.pii_leak = VG_TRI_TRUE;
+	late.input_tokens = 5000; /* ignored: only the verdicts count */
+	late.predicted_input_tokens = 1000;
+	late.http_status = 500; /* ignored */
+	assert_int_equal(pipeline_feed_verdicts(p, &late, t + 50, &fx), 0);
+	assert_int_equal(fx.n_events, 2);
+	assert_int_equal(fx.events[0].subtype, SUB_HALLUCINATION);
+	assert_int_equal(fx.events[1].subtype, SUB_PII_LEAK);
+	assert_string_equal(fx.events[0].request_id, late.request_id);
+	assert_int_equal(fx.events[0].id, 1);
+	assert_int_equal(fx.n_transitions, 0);
+	pipeline_health_view(p, (size_t)ip, t + 50, &hv);
+	assert_int_equal(hv.window_requests, 10); /* not counted again */
+	assert_true(hv.health.hallucination_pass_rate == 0);
+	assert_true(hv.health.availability == 1.0);
+	/* 1 of 10 requests hallucinated: affected rate 10%, not isolated. */
+	assert_true(fx.events[0].causal.error_rate == 0.1);
+	late.pid.provider[0] = '\0';
+	assert_int_equal(pipeline_feed_verdicts(p, &late, t + 60, &fx), VG_EINVAL);
+	pipeline_free(p);
+}
+
+/* vigil's own health: monitor events in the same id sequence, HIGH. */
+static void test_monitor(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline *p = make(&s);
+	struct effects fx;
+	struct observation o = obs_status("openai", T0, 500, EC_SERVER_ERROR);
+	pipeline_feed(p, &o, T0, &fx);
+	assert_int_equal(pipeline_monitor(p, SUB_SIDECAR_BLIND_SPOT, "sidecar",
+	                                  "queue full: 1024 of 1024", 1024, T0 + 10, &fx),
+	                 0);
+	assert_int_equal(fx.n_events, 1);
+	assert_int_equal(fx.events[0].id, 2);
+	assert_int_equal(fx.events[0].category, CAT_MONITOR);
+	assert_int_equal(fx.events[0].severity, SEV_HIGH);
+	assert_string_equal(fx.events[0].pid.provider, "vigil");
+	assert_string_equal(fx.events[0].pid.model, "sidecar");
+	assert_string_equal(fx.events[0].causal.detail, "queue full: 1024 of 1024");
+	assert_true(fx.events[0].causal.value == 1024);
+	assert_int_equal(pipeline_monitor(p, SUB_SERVER_ERROR, "x", NULL, 0, T0, &fx), VG_EINVAL);
+	assert_int_equal(fx.n_events, 0);
+	uint64_t counts[CAT__COUNT][SEV__COUNT];
+	pipeline_taxonomy_counts(p, counts);
+	assert_int_equal(counts[CAT_MONITOR][SEV_HIGH], 1);
+	pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +709,10 @@ int main(void)
 		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_time_and_errors),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_health_view),
+		cmocka_unit_test(test_headroom_warning),
+		cmocka_unit_test(test_late_verdicts),
+		cmocka_unit_test(test_monitor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
