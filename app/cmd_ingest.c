@@ -31,6 +31,8 @@ struct run {
 	struct store *store;
 	struct ingest *ing;
 	struct pipeline *pipeline;
+	struct vigil_config *cfg;
+	int64_t next_outbox_id;
 	struct store_batch *tick_batch; /* effects of a tick waiting for room */
 	uv_timer_t progress, tick;
 	uv_signal_t sigint, sigterm;
@@ -98,7 +100,13 @@ static int observe(void *data, const struct observation *obs, struct store_batch
 		return 0; /* the decoder guarantees provider and time; nothing to decide */
 	if (rc != 0)
 		return rc;
-	return store_batch_add_effects(b, &eff);
+	return store_batch_add_effects(b, &eff, &r->next_outbox_id);
+}
+
+static int seal(void *data, struct store_batch *b)
+{
+	struct run *r = data;
+	return store_batch_refresh_incidents(b, pipeline_incidents(r->pipeline));
 }
 
 static void submit_tick_batch(struct run *r)
@@ -129,7 +137,9 @@ static void on_tick(uv_timer_t *h)
 	    (eff.n_events == 0 && eff.n_transitions == 0))
 		return;
 	r->tick_batch = store_batch_new(NULL, NULL);
-	if (r->tick_batch && store_batch_add_effects(r->tick_batch, &eff) != 0) {
+	if (r->tick_batch &&
+	    (store_batch_add_effects(r->tick_batch, &eff, &r->next_outbox_id) != 0 ||
+	     seal(r, r->tick_batch) != 0)) {
 		store_batch_free(r->tick_batch);
 		r->tick_batch = NULL;
 	}
@@ -179,11 +189,10 @@ static void on_space(void *data)
 		ingest_resume(r->ing);
 }
 
-static void on_max_ids(void *data, const struct store_answer *a)
+static void start_reading(struct run *r)
 {
-	struct run *r = data;
-	if (a->err == 0)
-		pipeline_set_next_event_id(r->pipeline, (uint64_t)a->max_ids.event + 1);
+	free(r->cfg);
+	r->cfg = NULL;
 	if (ingest_start(r->ing, on_done, r) != 0) {
 		fprintf(stderr, "vigil ingest: the store refused to start\n");
 		struct ingest_stats st;
@@ -191,6 +200,41 @@ static void on_max_ids(void *data, const struct store_answer *a)
 		st.err = VG_EDB;
 		on_done(r, &st);
 	}
+}
+
+/* Incidents still open from an earlier run continue where they were. */
+static void on_open_incidents(void *data, const struct store_answer *a)
+{
+	struct run *r = data;
+	for (size_t i = 0; i < a->n_incidents; i++) {
+		json_t *j = a->incidents[i].detail_json
+		                    ? json_loads(a->incidents[i].detail_json, 0, NULL)
+		                    : NULL;
+		char *cause = NULL;
+		if (j && pipeline_restore_incident(r->pipeline, j, &cause) != 0)
+			fprintf(stderr, "vigil ingest: incident %lld not restored: %s\n",
+			        (long long)a->incidents[i].id, cause ? cause : "invalid");
+		free(cause);
+		json_decref(j);
+	}
+	start_reading(r);
+}
+
+/* Numbering continues after what the database holds; routes from the config. */
+static void on_max_ids(void *data, const struct store_answer *a)
+{
+	struct run *r = data;
+	struct incident_settings is;
+	config_incident_settings(r->cfg, &is);
+	struct route_sink sinks[CFG_MAX_SINKS];
+	struct payload_options po;
+	size_t n = config_routes(r->cfg, sinks, CFG_MAX_SINKS, &po);
+	pipeline_set_next_event_id(r->pipeline, (uint64_t)a->max_ids.event + 1);
+	pipeline_set_incidents(r->pipeline, &is, a->max_ids.incident + 1);
+	pipeline_set_routes(r->pipeline, sinks, n, &po);
+	r->next_outbox_id = a->max_ids.outbox + 1;
+	if (a->err != 0 || store_query(r->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, r) != 0)
+		start_reading(r);
 }
 
 int cmd_ingest_main(int argc, char **argv)
@@ -274,11 +318,12 @@ int cmd_ingest_main(int argc, char **argv)
 	r.pipeline = pipeline_new(&cfg->thresholds, pp, npp);
 	char *cause = NULL;
 	int rc = r.pipeline ? store_open(&r.store, &loop, &so, &cause) : VG_ENOMEM;
-	free(cfg);
+	r.cfg = cfg; /* until the pipeline is set up (on_max_ids) */
 	if (rc != 0) {
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);
 		pipeline_free(r.pipeline);
+		free(cfg);
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
 	}
@@ -289,9 +334,10 @@ int cmd_ingest_main(int argc, char **argv)
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
 		pipeline_free(r.pipeline);
+		free(cfg);
 		return CLI_EXIT_FAIL;
 	}
-	ingest_set_observer(r.ing, observe, &r);
+	ingest_set_observer(r.ing, observe, seal, &r);
 	for (int i = optind; i < argc; i++)
 		ingest_add(r.ing, argv[i]);
 
@@ -324,6 +370,7 @@ int cmd_ingest_main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	pipeline_free(r.pipeline);
+	free(r.cfg);
 
 	const struct ingest_stats *st = &r.final;
 	double secs = elapsed_s(&r);

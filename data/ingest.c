@@ -100,6 +100,7 @@ struct ingest {
 	struct store *store;
 	struct ingest_options opt;
 	ingest_observe_cb observe;
+	ingest_seal_cb seal;
 	void *observe_data;
 	ingest_done_cb done;
 	void *done_data;
@@ -558,9 +559,12 @@ static void after_work(uv_work_t *w, int status)
 		tp.line_no = t->commit_line;
 		tp.head_sig = head_sig(t);
 		tp.updated_ms = wall_ms();
-		if (store_batch_set_tail(b, &tp) != 0) {
+		rc = store_batch_set_tail(b, &tp);
+		if (rc == 0 && ing->seal)
+			rc = ing->seal(ing->observe_data, b);
+		if (rc != 0) {
 			store_batch_free(b);
-			set_err(ing, VG_ENOMEM, "ingest", t->path);
+			set_err(ing, rc, "ingest", t->path);
 			check_done(ing);
 			return;
 		}
@@ -863,9 +867,11 @@ int ingest_new(struct ingest **out, uv_loop_t *loop, struct store *store,
 	return 0;
 }
 
-void ingest_set_observer(struct ingest *ing, ingest_observe_cb cb, void *data)
+void ingest_set_observer(struct ingest *ing, ingest_observe_cb observe, ingest_seal_cb seal,
+                         void *data)
 {
-	ing->observe = cb;
+	ing->observe = observe;
+	ing->seal = seal;
 	ing->observe_data = data;
 }
 

@@ -41,6 +41,11 @@ struct ingest;
  */
 typedef int (*ingest_observe_cb)(void *data, const struct observation *obs, struct store_batch *b);
 
+/* Called on the loop thread just before a batch is submitted (after its
+ * last observation), e.g. to refresh deferred incident details. Returns 0,
+ * or a negative vg_err to stop ingesting. */
+typedef int (*ingest_seal_cb)(void *data, struct store_batch *b);
+
 struct ingest_stats {
 	int64_t files;         /* files opened so far */
 	int64_t lines;         /* lines consumed (blank ones included) */
@@ -71,8 +76,10 @@ struct ingest_options {
 int ingest_new(struct ingest **out, uv_loop_t *loop, struct store *store,
                const struct ingest_options *opt);
 
-/* The observer (may be NULL: observations are only stored). */
-void ingest_set_observer(struct ingest *ing, ingest_observe_cb cb, void *data);
+/* The observer and the sealer (either may be NULL: then observations are
+ * only stored). */
+void ingest_set_observer(struct ingest *ing, ingest_observe_cb observe, ingest_seal_cb seal,
+                         void *data);
 
 /* Add a path or a glob pattern (copied). Before or after ingest_start(). */
 int ingest_add(struct ingest *ing, const char *pattern);

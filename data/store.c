@@ -30,7 +30,6 @@
 
 /* ---- names ----------------------------------------------------------------------- */
 
-static const char *const inc_state_names[INC__COUNT] = { "open", "acknowledged", "resolved" };
 static const char *const outbox_state_names[OUTBOX__COUNT] = { "pending", "delivered", "dead" };
 static const char *const action_names[ACT__COUNT] = { "ack", "resolve", "note", "wizard" };
 
@@ -43,11 +42,6 @@ static int parse_name(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-const char *store_incident_state_name(enum incident_state s)
-{
-	return (unsigned)s < INC__COUNT ? inc_state_names[s] : "unknown";
-}
-
 const char *store_outbox_state_name(enum outbox_state s)
 {
 	return (unsigned)s < OUTBOX__COUNT ? outbox_state_names[s] : "unknown";
@@ -56,11 +50,6 @@ const char *store_outbox_state_name(enum outbox_state s)
 const char *store_action_name(enum operator_action_kind a)
 {
 	return (unsigned)a < ACT__COUNT ? action_names[a] : "unknown";
-}
-
-int store_incident_state_parse(const char *s)
-{
-	return parse_name(inc_state_names, INC__COUNT, s);
 }
 
 int store_outbox_state_parse(const char *s)
@@ -85,6 +74,11 @@ struct obs_row {
 	char request_id[VG_REQUEST_ID_MAX];
 	struct provider_id pid;
 	char template_id[VG_TEMPLATE_MAX];
+};
+
+struct inc_row {
+	struct store_incident r;
+	bool stale; /* detail_json is behind the columns */
 };
 
 struct qrow {
@@ -153,7 +147,7 @@ struct store_batch *store_batch_new(store_commit_cb cb, void *data)
 static void batch_free_rows(struct store_batch *b)
 {
 	for (size_t i = 0; i < b->inc.n; i++)
-		free((char *)ARR_AT(b->inc, struct store_incident, i)->detail_json);
+		free((char *)ARR_AT(b->inc, struct inc_row, i)->r.detail_json);
 	for (size_t i = 0; i < b->hist.n; i++)
 		free((char *)ARR_AT(b->hist, struct store_incident_history, i)->note);
 	for (size_t i = 0; i < b->outbox.n; i++)
@@ -242,17 +236,127 @@ int store_batch_add_event(struct store_batch *b, const struct failure_event *ev)
 	return 0;
 }
 
-int store_batch_add_effects(struct store_batch *b, const struct effects *e)
+static struct inc_row *find_incident(struct store_batch *b, int64_t id)
 {
-	for (size_t i = 0; i < e->n_events; i++) {
-		int rc = store_batch_add_event(b, &e->events[i]);
+	for (size_t i = b->inc.n; i-- > 0;) {
+		struct inc_row *r = ARR_AT(b->inc, struct inc_row, i);
+		if (r->r.id == id)
+			return r;
+	}
+	return NULL;
+}
+
+/* The columns of an incident row from the tracker's incident. */
+static void incident_columns(struct store_incident *r, const struct incident *inc)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = inc->id;
+	model_copy_str(r->key, sizeof(r->key), inc->key, (size_t)-1);
+	r->category = inc->category;
+	r->subtype = inc->subtype;
+	model_copy_str(r->provider, sizeof(r->provider), inc->provider, (size_t)-1);
+	model_copy_str(r->model, sizeof(r->model), inc->first.pid.model, (size_t)-1);
+	r->severity = inc->severity;
+	r->state = inc->state;
+	r->count = inc->count;
+	r->first_ms = inc->first_ms;
+	r->last_ms = inc->last_ms;
+}
+
+static char *incident_detail(const struct incident *inc)
+{
+	json_t *j = incident_to_json(inc);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return text;
+}
+
+static int add_incident_change(struct store_batch *b, const struct incident_change *c)
+{
+	const struct incident *inc = c->incident;
+	if (!inc)
+		return 0;
+	if (c->kind != INCC_UPDATED) {
+		struct store_incident_history h;
+		memset(&h, 0, sizeof(h));
+		h.incident_id = c->incident_id;
+		h.time_ms = c->time_ms;
+		model_copy_str(h.what, sizeof(h.what), incident_change_name(c->kind), (size_t)-1);
+		h.state = c->to;
+		h.severity = c->sev_to;
+		h.count = inc->count;
+		h.related_id = c->related_id;
+		if (c->actor)
+			model_copy_str(h.actor, sizeof(h.actor), c->actor, (size_t)-1);
+		h.note = c->note && c->note[0] ? c->note : NULL;
+		int rc = store_batch_add_incident_history(b, &h);
 		if (rc != 0)
 			return rc;
 	}
-	for (size_t i = 0; i < e->n_transitions; i++) {
-		int rc = store_batch_add_transition(b, &e->transitions[i]);
-		if (rc != 0)
-			return rc;
+	struct inc_row *r = find_incident(b, inc->id);
+	if (r && c->kind == INCC_UPDATED) {
+		/* the frequent case: refresh the columns, defer the JSON */
+		const char *detail = r->r.detail_json;
+		incident_columns(&r->r, inc);
+		r->r.detail_json = detail;
+		r->stale = true;
+		return 0;
+	}
+	struct store_incident row;
+	incident_columns(&row, inc);
+	char *detail = incident_detail(inc);
+	if (!detail)
+		return VG_ENOMEM;
+	row.detail_json = detail;
+	int rc = store_batch_add_incident(b, &row);
+	free(detail);
+	return rc;
+}
+
+int store_batch_add_effects(struct store_batch *b, const struct effects *e, int64_t *next_outbox_id)
+{
+	int rc = 0;
+	for (size_t i = 0; i < e->n_events && rc == 0; i++)
+		rc = store_batch_add_event(b, &e->events[i]);
+	for (size_t i = 0; i < e->n_transitions && rc == 0; i++)
+		rc = store_batch_add_transition(b, &e->transitions[i]);
+	for (size_t i = 0; i < e->n_incident_changes && rc == 0; i++)
+		rc = add_incident_change(b, &e->incident_changes[i]);
+	for (size_t i = 0; i < e->n_notifications && rc == 0; i++) {
+		const struct notification *nt = &e->notifications[i];
+		struct store_outbox o;
+		memset(&o, 0, sizeof(o));
+		o.id = next_outbox_id ? (*next_outbox_id)++ : 0;
+		model_copy_str(o.sink, sizeof(o.sink), nt->sink, (size_t)-1);
+		model_copy_str(o.dedup_key, sizeof(o.dedup_key), nt->dedup_key, (size_t)-1);
+		model_copy_str(o.op, sizeof(o.op), route_op_name(nt->op), (size_t)-1);
+		o.incident_id = nt->incident_id;
+		o.sequence = nt->time_ms;
+		o.payload_json = nt->payload ? nt->payload : "{}";
+		o.state = OUTBOX_PENDING;
+		o.next_attempt_ms = nt->time_ms;
+		o.created_ms = nt->time_ms;
+		rc = store_batch_add_outbox(b, &o);
+	}
+	return rc;
+}
+
+int store_batch_refresh_incidents(struct store_batch *b, const struct incidents *t)
+{
+	for (size_t i = 0; i < b->inc.n; i++) {
+		struct inc_row *r = ARR_AT(b->inc, struct inc_row, i);
+		if (!r->stale)
+			continue;
+		const struct incident *inc = incidents_get(t, r->r.id);
+		if (!inc)
+			continue;
+		char *detail = incident_detail(inc);
+		if (!detail)
+			return VG_ENOMEM;
+		free((char *)r->r.detail_json);
+		incident_columns(&r->r, inc);
+		r->r.detail_json = detail;
+		r->stale = false;
 	}
 	return 0;
 }
@@ -270,14 +374,20 @@ int store_batch_add_incident(struct store_batch *b, const struct store_incident 
 	char *detail = dup_or_null(inc->detail_json, &oom);
 	if (oom)
 		return VG_ENOMEM;
-	struct store_incident *r = arr_push(&b->inc, sizeof(*r));
-	if (!r) {
-		free(detail);
-		return VG_ENOMEM;
+	struct inc_row *r = find_incident(b, inc->id);
+	if (r) {
+		free((char *)r->r.detail_json);
+	} else {
+		r = arr_push(&b->inc, sizeof(*r));
+		if (!r) {
+			free(detail);
+			return VG_ENOMEM;
+		}
+		b->rows++;
 	}
-	*r = *inc;
-	r->detail_json = detail;
-	b->rows++;
+	r->r = *inc;
+	r->r.detail_json = detail;
+	r->stale = false;
 	return 0;
 }
 
@@ -413,11 +523,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	           "count = excluded.count, first_ms = excluded.first_ms, last_ms = "
 	           "excluded.last_ms, detail = excluded.detail",
 	[ST_HIST] = "INSERT INTO incident_history (incident_id, time_ms, what, state, severity, "
-	            "count, note) VALUES (?,?,?,?,?,?,?)",
+	            "count, related_id, actor, note) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_OUTBOX] =
-	        "INSERT INTO outbox (id, sink, dedup_key, sequence, payload, state, attempts, "
-	        "next_attempt_ms, created_ms, delivered_ms) VALUES (?,?,?,?,?,?,?,?,?,?) "
-	        "ON CONFLICT (id) DO NOTHING",
+	        "INSERT INTO outbox (id, sink, dedup_key, op, incident_id, sequence, payload, "
+	        "state, attempts, next_attempt_ms, created_ms, delivered_ms) VALUES "
+	        "(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
 	[ST_OUPD] = "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_ms = ?4, "
 	            "delivered_ms = ?5 WHERE id = ?1",
 	[ST_ACT] = "INSERT INTO operator_actions (id, incident_id, action, actor, note, time_ms, "
@@ -780,7 +890,7 @@ static int apply_others(struct store *s, struct store_batch *b)
 	}
 	st = s->st[ST_INC];
 	for (size_t i = 0; i < b->inc.n && rc == SQLITE_OK; i++) {
-		const struct store_incident *r = ARR_AT(b->inc, struct store_incident, i);
+		const struct store_incident *r = &ARR_AT(b->inc, struct inc_row, i)->r;
 		sqlite3_bind_int64(st, 1, r->id);
 		sqlite3_bind_text(st, 2, r->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, model_category_name(r->category), -1, SQLITE_STATIC);
@@ -788,7 +898,7 @@ static int apply_others(struct store *s, struct store_batch *b)
 		bind_text(st, 5, r->provider);
 		bind_text(st, 6, r->model);
 		sqlite3_bind_text(st, 7, model_severity_name(r->severity), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, store_incident_state_name(r->state), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, incident_state_name(r->state), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 9, r->count);
 		sqlite3_bind_int64(st, 10, r->first_ms);
 		sqlite3_bind_int64(st, 11, r->last_ms);
@@ -802,10 +912,15 @@ static int apply_others(struct store *s, struct store_batch *b)
 		sqlite3_bind_int64(st, 1, r->incident_id);
 		sqlite3_bind_int64(st, 2, r->time_ms);
 		sqlite3_bind_text(st, 3, r->what, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, store_incident_state_name(r->state), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, incident_state_name(r->state), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, model_severity_name(r->severity), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, r->count);
-		bind_text(st, 7, r->note);
+		if (r->related_id > 0)
+			sqlite3_bind_int64(st, 7, r->related_id);
+		else
+			sqlite3_bind_null(st, 7);
+		bind_text(st, 8, r->actor);
+		bind_text(st, 9, r->note);
 		rc = step(st);
 	}
 	st = s->st[ST_OUTBOX];
@@ -817,16 +932,21 @@ static int apply_others(struct store *s, struct store_batch *b)
 			sqlite3_bind_null(st, 1);
 		sqlite3_bind_text(st, 2, r->sink, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, r->dedup_key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, r->sequence);
-		sqlite3_bind_text(st, 5, r->payload_json, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, store_outbox_state_name(r->state), -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 7, r->attempts);
-		sqlite3_bind_int64(st, 8, r->next_attempt_ms);
-		sqlite3_bind_int64(st, 9, r->created_ms);
-		if (r->delivered_ms > 0)
-			sqlite3_bind_int64(st, 10, r->delivered_ms);
+		bind_text(st, 4, r->op);
+		if (r->incident_id > 0)
+			sqlite3_bind_int64(st, 5, r->incident_id);
 		else
-			sqlite3_bind_null(st, 10);
+			sqlite3_bind_null(st, 5);
+		sqlite3_bind_int64(st, 6, r->sequence);
+		sqlite3_bind_text(st, 7, r->payload_json, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, store_outbox_state_name(r->state), -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 9, r->attempts);
+		sqlite3_bind_int64(st, 10, r->next_attempt_ms);
+		sqlite3_bind_int64(st, 11, r->created_ms);
+		if (r->delivered_ms > 0)
+			sqlite3_bind_int64(st, 12, r->delivered_ms);
+		else
+			sqlite3_bind_null(st, 12);
 		rc = step(st);
 	}
 	st = s->st[ST_OUPD];
@@ -1076,6 +1196,8 @@ static void row_outbox(sqlite3_stmt *st, void *e)
 	o->next_attempt_ms = sqlite3_column_int64(st, 7);
 	o->created_ms = sqlite3_column_int64(st, 8);
 	o->delivered_ms = col_i64_or(st, 9, 0);
+	col_copy(st, 10, o->op, sizeof(o->op));
+	o->incident_id = col_i64_or(st, 11, 0);
 }
 
 static void row_action(sqlite3_stmt *st, void *e)
@@ -1104,7 +1226,7 @@ static void row_incident(sqlite3_stmt *st, void *e)
 	col_copy(st, 5, i->model, sizeof(i->model));
 	int sev = model_severity_parse((const char *)sqlite3_column_text(st, 6), (size_t)-1);
 	i->severity = sev < 0 ? SEV_LOW : (enum severity)sev;
-	int state = store_incident_state_parse((const char *)sqlite3_column_text(st, 7));
+	int state = incident_state_parse((const char *)sqlite3_column_text(st, 7), (size_t)-1);
 	i->state = state < 0 ? INC_OPEN : (enum incident_state)state;
 	i->count = sqlite3_column_int64(st, 8);
 	i->first_ms = sqlite3_column_int64(st, 9);
@@ -1140,8 +1262,8 @@ static void run_query(struct store *s, struct store_batch *b)
 	case STORE_Q_OUTBOX_PENDING:
 		rc = query_rows(s,
 		                "SELECT id, sink, dedup_key, sequence, payload, state, attempts, "
-		                "next_attempt_ms, created_ms, delivered_ms FROM outbox "
-		                "WHERE state = 'pending' ORDER BY id",
+		                "next_attempt_ms, created_ms, delivered_ms, op, incident_id "
+		                "FROM outbox WHERE state = 'pending' ORDER BY id",
 		                &v, &a->n_outbox, sizeof(*a->outbox), 0, row_outbox);
 		a->outbox = v;
 		break;

@@ -48,15 +48,15 @@
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
-enum incident_state { INC_OPEN, INC_ACKNOWLEDGED, INC_RESOLVED, INC__COUNT };
+/* enum incident_state (open, acknowledged, resolved) is core/incident's. */
 enum outbox_state { OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_DEAD, OUTBOX__COUNT };
 enum operator_action_kind { ACT_ACK, ACT_RESOLVE, ACT_NOTE, ACT_WIZARD, ACT__COUNT };
 
 /* An incident, inserted or replaced as a whole (by id). */
 struct store_incident {
-	int64_t id;             /* assigned by core/incidents, > 0 */
-	char key[128];          /* grouping key ("provider/openai/gpt-4o/server_error") */
-	enum category category; /* CAT_MONITOR for vigil's own health */
+	int64_t id;                 /* assigned by core/incidents, > 0 */
+	char key[INCIDENT_KEY_MAX]; /* grouping key ("provider/openai/outage") */
+	enum category category;     /* CAT_MONITOR for vigil's own health */
 	enum subtype subtype;
 	char provider[VG_NAME_MAX];
 	char model[VG_MODEL_MAX];
@@ -64,26 +64,30 @@ struct store_incident {
 	enum incident_state state;
 	int64_t count;
 	int64_t first_ms, last_ms;
-	const char *detail_json; /* JSON text, may be NULL */
+	const char *detail_json; /* JSON text (incident_to_json()), may be NULL */
 };
 
 /* One entry in an incident's history (opened, escalated, acknowledged, ...). */
 struct store_incident_history {
 	int64_t incident_id;
 	int64_t time_ms;
-	char what[32]; /* "opened", "escalated", "acknowledged", "resolved", "note", ... */
+	char what[32]; /* incident_change_name(): "opened", "escalated", "acknowledged", ... */
 	enum incident_state state;
 	enum severity severity;
 	int64_t count;
-	const char *note; /* may be NULL */
+	int64_t related_id; /* "related": the other incident; else 0 */
+	char actor[64];     /* "" unless an operator acted */
+	const char *note;   /* may be NULL */
 };
 
 /* An alert waiting for (or done with) delivery to a sink. */
 struct store_outbox {
 	int64_t id; /* > 0, assigned by the producer (see store_max_ids) */
 	char sink[VG_NAME_MAX];
-	char dedup_key[128];
-	int64_t sequence; /* order within (sink, dedup_key) */
+	char dedup_key[INCIDENT_KEY_MAX];
+	char op[16]; /* route_op_name(): "trigger", "acknowledge", "resolve", ... */
+	int64_t incident_id;
+	int64_t sequence; /* order within (sink, dedup_key); ties broken by id */
 	const char *payload_json;
 	enum outbox_state state;
 	int32_t attempts;
@@ -187,7 +191,8 @@ void store_batch_free(struct store_batch *b);
 size_t store_batch_rows(const struct store_batch *b);
 
 /* Append rows. Each copies its argument; returns 0 or VG_ENOMEM (the batch
- * is unchanged then). An observation without provider or time is VG_EINVAL. */
+ * is unchanged then). An observation without provider or time is VG_EINVAL.
+ * An incident replaces one with the same id already in the batch. */
 int store_batch_add_observation(struct store_batch *b, const struct observation *obs);
 int store_batch_add_event(struct store_batch *b, const struct failure_event *ev);
 int store_batch_add_transition(struct store_batch *b, const struct breaker_transition *t);
@@ -198,9 +203,24 @@ int store_batch_add_outbox_update(struct store_batch *b, const struct store_outb
 int store_batch_add_action(struct store_batch *b, const struct store_operator_action *a);
 int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id);
 int store_batch_add_quarantine(struct store_batch *b, const struct store_quarantine *q);
-/* Everything a pipeline call decided (failure events, breaker transitions),
- * copied; 0 or VG_ENOMEM (then some rows may have been added). */
-int store_batch_add_effects(struct store_batch *b, const struct effects *e);
+/*
+ * Everything a pipeline call decided, copied: failure events, breaker
+ * transitions, incident changes (each a history row, except "updated"; the
+ * incident's row is replaced with its latest state) and notifications (an
+ * outbox row each, state pending, sequence = its time). Outbox ids come from
+ * *next_outbox_id (incremented) when it is not NULL, else the database
+ * assigns them. An incident already in the batch that is only "updated" gets
+ * its columns refreshed at once but keeps its detail JSON until
+ * store_batch_refresh_incidents() (building the JSON for every failing
+ * request of an outage would cost more than the rest of ingest).
+ * Returns 0 or VG_ENOMEM (then some rows may have been added).
+ */
+int store_batch_add_effects(struct store_batch *b, const struct effects *e,
+                            int64_t *next_outbox_id);
+
+/* Rebuild the detail JSON of the incidents whose detail is behind their
+ * columns, from the tracker (call it just before store_submit()). 0 or VG_ENOMEM. */
+int store_batch_refresh_incidents(struct store_batch *b, const struct incidents *t);
 /* The position after the batch's lines of that file (the last one per file wins). */
 int store_batch_set_tail(struct store_batch *b, const struct store_tail_pos *p);
 
@@ -259,11 +279,9 @@ struct store_stats {
 };
 void store_stats(struct store *s, struct store_stats *out);
 
-/* Static names for the enums above ("open", "pending", "ack", ...). */
-const char *store_incident_state_name(enum incident_state s);
+/* Static names for the enums above ("pending", "ack", ...); -1 when unknown. */
 const char *store_outbox_state_name(enum outbox_state s);
 const char *store_action_name(enum operator_action_kind a);
-int store_incident_state_parse(const char *s);
 int store_outbox_state_parse(const char *s);
 int store_action_parse(const char *s);
 

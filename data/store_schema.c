@@ -72,14 +72,15 @@ static const char migration_1[] =
         " incident_id INTEGER NOT NULL,"
         " time_ms INTEGER NOT NULL,"
         " what TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL,"
-        " count INTEGER NOT NULL, note TEXT);"
+        " count INTEGER NOT NULL, related_id INTEGER, actor TEXT, note TEXT);"
         /* console: one incident's history */
         "CREATE INDEX incident_history_incident ON incident_history (incident_id, time_ms);"
 
         /* The sinks' outbox: a row stays until delivered (or dead). */
         "CREATE TABLE outbox ("
         " id INTEGER PRIMARY KEY,"
-        " sink TEXT NOT NULL, dedup_key TEXT NOT NULL, sequence INTEGER NOT NULL,"
+        " sink TEXT NOT NULL, dedup_key TEXT NOT NULL, op TEXT, incident_id INTEGER,"
+        " sequence INTEGER NOT NULL,"
         " payload TEXT NOT NULL, state TEXT NOT NULL,"
         " attempts INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL,"
         " created_ms INTEGER NOT NULL, delivered_ms INTEGER);"

@@ -233,7 +233,7 @@ static void test_every_row_kind(void **state)
 	struct effects eff = {
 		.events = &ev, .n_events = 1, .transitions = &tr, .n_transitions = 1
 	};
-	assert_int_equal(store_batch_add_effects(b, &eff), 0);
+	assert_int_equal(store_batch_add_effects(b, &eff, NULL), 0);
 
 	struct store_incident inc = { .id = 7,
 		                      .category = CAT_PROVIDER,
@@ -358,6 +358,72 @@ static void test_every_row_kind(void **state)
 	                 1);
 	assert_int_equal(count(f->path, "SELECT events FROM event_minute WHERE severity='high'"),
 	                 1);
+}
+
+/* A real pipeline's effects: an outage of 503s becomes one incident whose
+ * row (and deferred detail) matches the tracker, its history and the
+ * webhook notifications in the outbox with ids from the caller. */
+static void test_effects_from_pipeline(void **state)
+{
+	struct fixture *f = *state;
+	open_store(f, NULL);
+	struct core_settings cs;
+	settings_defaults(&cs);
+	struct pipeline_provider pp;
+	memset(&pp, 0, sizeof(pp));
+	snprintf(pp.name, sizeof(pp.name), "openai");
+	struct pipeline *p = pipeline_new(&cs, &pp, 1);
+	assert_non_null(p);
+	struct route_sink sink = { .kind = SINK_WEBHOOK, .min_severity = SEV_LOW };
+	snprintf(sink.name, sizeof(sink.name), "hook");
+	struct payload_options po;
+	payload_options_defaults(&po);
+	assert_int_equal(pipeline_set_routes(p, &sink, 1, &po), 0);
+	int64_t next_outbox = 500;
+	size_t notifications = 0, events = 0;
+	struct store_batch *b = store_batch_new(on_commit, &f->w);
+	for (int i = 0; i < 200; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "o-%d", i);
+		struct observation o = obs_at(id, 1, 1795773600000 + i * 100);
+		o.http_status = i < 150 ? 503 : 200;
+		o.norm.error_class = i < 150 ? EC_OVERLOADED : EC_OK;
+		struct effects eff;
+		assert_int_equal(pipeline_feed(p, &o, o.ts_ms + 100, &eff), 0);
+		notifications += eff.n_notifications;
+		events += eff.n_events;
+		assert_int_equal(store_batch_add_observation(b, &o), 0);
+		assert_int_equal(store_batch_add_effects(b, &eff, &next_outbox), 0);
+	}
+	assert_true(events > 0);
+	assert_true(notifications > 0);
+	assert_int_equal(store_batch_refresh_incidents(b, pipeline_incidents(p)), 0);
+	assert_int_equal(store_submit(f->s, b), 0);
+	flush(f);
+	assert_int_equal(f->w.errs, 0);
+	size_t n_inc;
+	const struct incident *const *list = incidents_list(pipeline_incidents(p), &n_inc);
+	assert_true(n_inc >= 1);
+	int64_t count0 = list[0]->count, id0 = list[0]->id;
+	ask(f, STORE_Q_MAX_IDS);
+	assert_int_equal(f->w.ids.outbox, 500 + (int64_t)notifications - 1);
+	close_store(f);
+	pipeline_free(p);
+
+	char sql[256];
+	assert_int_equal(count(f->path, "SELECT count(*) FROM incidents"), (int64_t)n_inc);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM incidents WHERE id = %lld AND count = %lld AND "
+	         "json_extract(detail, '$.count') = count",
+	         (long long)id0, (long long)count0);
+	assert_int_equal(count(f->path, sql), 1);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM incident_history WHERE what = "
+	                                "'opened'"),
+	                 (int64_t)n_inc);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE state = 'pending' AND "
+	                                "sink = 'hook' AND json_valid(payload)"),
+	                 (int64_t)notifications);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM failure_events"), (int64_t)events);
 }
 
 static void test_dedupe(void **state)
@@ -486,6 +552,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_and_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_row_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_effects_from_pipeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_pressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
