@@ -512,6 +512,10 @@ static bool tok_string(struct v1 *v, int i, const char **s, size_t *len)
 		*len = n;
 		return true;
 	}
+	/* each string is unescaped once and shrinks: the scratch (line length)
+	 * holds them all; refuse rather than overflow if that ever fails */
+	if (v->d->scratch_used + n > v->d->scratch_cap)
+		return false;
 	char *dst = v->d->scratch + v->d->scratch_used;
 	long m = unescape(p, n, dst);
 	if (m < 0)
@@ -685,11 +689,18 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 	const jsmntok_t *o = &v->d->tok[i];
 	if (o->type != JSMN_OBJECT)
 		return tok_is_null(v, i) ? 0 : bad_type(v, f, "an object");
+	int end = skip(v, i);
 	int j = i + 1;
+	int prev_end = o->start + 1;
 	for (int k = 0; k < o->size; k++) {
-		if (j + 1 >= v->ntok)
-			return fail(v, DR_NOT_JSON, "truncated headers");
+		if (j + 1 >= end)
+			return fail(v, DR_NOT_JSON, "truncated http.headers");
+		const jsmntok_t *key = &v->d->tok[j];
 		int vi = j + 1;
+		if (key->type != JSMN_STRING || key->size != 1 ||
+		    !gap_ok(v->js, prev_end, key->start - 1, k ? ',' : 0) ||
+		    !gap_ok(v->js, key->end + 1, tok_begin(&v->d->tok[vi]), ':'))
+			return fail(v, DR_NOT_JSON, "malformed http.headers at byte %d", key->start);
 		if (v->d->tok[vi].type == JSMN_STRING && v->nheaders < MAX_HEADERS) {
 			struct norm_header *h = &v->d->headers[v->nheaders];
 			if (!tok_string(v, j, &h->name, &h->name_len) ||
@@ -700,7 +711,10 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 		j = skip(v, vi);
 		if (subtree_ok(v, vi, j) < 0)
 			return -1;
+		prev_end = tok_finish(&v->d->tok[vi]);
 	}
+	if (j != end)
+		return fail(v, DR_NOT_JSON, "malformed http.headers");
 	return 0;
 }
 
