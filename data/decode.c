@@ -700,7 +700,8 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 		if (key->type != JSMN_STRING || key->size != 1 ||
 		    !gap_ok(v->js, prev_end, key->start - 1, k ? ',' : 0) ||
 		    !gap_ok(v->js, key->end + 1, tok_begin(&v->d->tok[vi]), ':'))
-			return fail(v, DR_NOT_JSON, "malformed http.headers at byte %d", key->start);
+			return fail(v, DR_NOT_JSON, "malformed http.headers at byte %d",
+			            key->start);
 		if (v->d->tok[vi].type == JSMN_STRING && v->nheaders < MAX_HEADERS) {
 			struct norm_header *h = &v->d->headers[v->nheaders];
 			if (!tok_string(v, j, &h->name, &h->name_len) ||

@@ -76,6 +76,13 @@ struct obs_row {
 	char template_id[VG_TEMPLATE_MAX];
 };
 
+/* A failure event with its JSON detail, built when it is added (on the
+ * producer's thread, which has more room than the store thread). */
+struct ev_row {
+	struct failure_event ev;
+	char *detail;
+};
+
 struct inc_row {
 	struct store_incident r;
 	bool stale; /* detail_json is behind the columns */
@@ -148,6 +155,8 @@ static void batch_free_rows(struct store_batch *b)
 {
 	for (size_t i = 0; i < b->inc.n; i++)
 		free((char *)ARR_AT(b->inc, struct inc_row, i)->r.detail_json);
+	for (size_t i = 0; i < b->events.n; i++)
+		free(ARR_AT(b->events, struct ev_row, i)->detail);
 	for (size_t i = 0; i < b->hist.n; i++)
 		free((char *)ARR_AT(b->hist, struct store_incident_history, i)->note);
 	for (size_t i = 0; i < b->outbox.n; i++)
@@ -231,8 +240,19 @@ int store_batch_add_observation(struct store_batch *b, const struct observation 
 
 int store_batch_add_event(struct store_batch *b, const struct failure_event *ev)
 {
-	PUSH(b, events, struct failure_event, r);
-	*r = *ev;
+	json_t *j = event_to_json(ev);
+	char *detail = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!detail)
+		return VG_ENOMEM;
+	struct ev_row *r = arr_push(&b->events, sizeof(*r));
+	if (!r) {
+		free(detail);
+		return VG_ENOMEM;
+	}
+	r->ev = *ev;
+	r->detail = detail;
+	b->rows++;
 	return 0;
 }
 
@@ -840,10 +860,8 @@ static int apply_events(struct store *s, struct store_batch *b)
 {
 	sqlite3_stmt *st = s->st[ST_EVENT];
 	for (size_t i = 0; i < b->events.n; i++) {
-		const struct failure_event *ev = ARR_AT(b->events, struct failure_event, i);
-		json_t *j = event_to_json(ev);
-		char *detail = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		json_decref(j);
+		const struct ev_row *er = ARR_AT(b->events, struct ev_row, i);
+		const struct failure_event *ev = &er->ev;
 		sqlite3_bind_int64(st, 1, (int64_t)ev->id);
 		sqlite3_bind_int64(st, 2, ev->time_ms);
 		sqlite3_bind_text(st, 3, model_category_name(ev->category), -1, SQLITE_STATIC);
@@ -860,9 +878,8 @@ static int apply_events(struct store *s, struct store_batch *b)
 			sqlite3_bind_null(st, 13);
 		else
 			sqlite3_bind_int(st, 13, ev->retryable);
-		bind_text(st, 14, detail);
+		bind_text(st, 14, er->detail);
 		int rc = step(st);
-		free(detail);
 		if (rc != SQLITE_OK)
 			return rc;
 		rc = agg_event(s, ev);
