@@ -58,6 +58,14 @@ int cmd_check_main(int argc, char **argv)
 		       p->role == ROLE_PRIMARY ? "primary" : "fallback", p->base_url,
 		       p->api_key_env[0] ? p->api_key_env : "-", p->key_alias, p->n_models);
 	}
+	printf("metrics: %s\nsinks: %zu\n", cfg->metrics.listen, cfg->n_sinks);
+	for (size_t i = 0; i < cfg->n_sinks; i++) {
+		const struct cfg_sink *s = &cfg->sinks[i];
+		printf("  %-12s %-12s %s (%s%s, from severity %s)\n", s->name,
+		       route_sink_kind_name((enum sink_kind)s->kind), s->url,
+		       s->secret_env[0] ? "secret from $" : "no secret", s->secret_env,
+		       model_severity_name((enum severity)s->min_severity_value));
+	}
 	free(cfg);
 	return CLI_EXIT_OK;
 }

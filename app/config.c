@@ -27,6 +27,7 @@ static const struct cfg_field model_fields[] = {
 	CFG_STR(struct cfg_model, tier, false),
 	CFG_DBL(struct cfg_model, price_in_per_1k, 0, 1000),
 	CFG_DBL(struct cfg_model, price_out_per_1k, 0, 1000),
+	CFG_BOOL(struct cfg_model, breaker),
 	CFG_END,
 };
 
@@ -44,6 +45,10 @@ static const struct cfg_field provider_fields[] = {
 
 static const struct cfg_field store_fields[] = {
 	CFG_STR(struct cfg_store, path, false),
+	CFG_INT(struct cfg_store, batch_rows, 1, 1e6),
+	CFG_DUR("batch_interval", struct cfg_store, batch_ms, 1, 60000),
+	CFG_INT(struct cfg_store, queue_batches, 1, 1024),
+	CFG_DUR("retention", struct cfg_store, retention_ms, 0, 3650 * 864e5),
 	CFG_END,
 };
 
@@ -59,19 +64,87 @@ static const struct cfg_field breaker_fields[] = {
 	CFG_END,
 };
 
+/* Axis names of severity override rows; the last entry, "any", is the wildcard
+ * (SEV_ANY_* in core/settings.h). */
+static const char *const sev_category_names[] = { "provider", "quality", "cost", "security",
+	                                          "data",     "any",     NULL };
+static const char *const sev_traffic_names[] = { "revenue",      "compliance", "internal",
+	                                         "experimental", "any",        NULL };
+static const char *const sev_rec_names[] = { "isolated", "failover", "none", "any", NULL };
+static const char *const sev_severity_names[] = { "critical", "high", "medium", "low", NULL };
+static const char *const traffic_class_names[] = { "revenue", "compliance", "internal",
+	                                           "experimental", NULL };
+
+static const struct cfg_field severity_override_fields[] = {
+	CFG_ENUM(struct severity_override, category, sev_category_names, true),
+	CFG_ENUM(struct severity_override, traffic_class, sev_traffic_names, true),
+	CFG_ENUM(struct severity_override, recoverability, sev_rec_names, true),
+	CFG_ENUM(struct severity_override, severity, sev_severity_names, true),
+	CFG_END,
+};
+
+static const struct cfg_field severity_fields[] = {
+	CFG_DBL(struct severity_settings, isolated_rate, 0, 1),
+	CFG_DBL(struct severity_settings, blast_raise, 0, 1.0001),
+	CFG_ENUM(struct severity_settings, default_traffic_class, traffic_class_names, false),
+	CFG_DBL(struct severity_settings, healthy_availability, 0, 1),
+	CFG_DUR("escalation_gap", struct severity_settings, escalation_gap_ms, 1000, 864e6),
+	CFG_LIST("overrides", struct severity_settings, overrides, n_overrides,
+	         severity_override_fields, false),
+	CFG_END,
+};
+
 static const struct cfg_field threshold_fields[] = {
 	CFG_DBL(struct core_settings, latency_ms, 1, 3.6e6),
 	CFG_INT(struct core_settings, latency_percentile, 50, 100),
 	CFG_DUR("soft_window", struct core_settings, soft_window_ms, 1000, 864e5),
 	CFG_INT(struct core_settings, soft_min_samples, 1, 1e6),
 	CFG_DBL(struct core_settings, soft_rate, 0.0001, 1.0001),
+	CFG_DBL(struct core_settings, headroom_warn, 0, 1),
 	CFG_DBL(struct core_settings, token_inflation_pct, 0.1, 10000),
 	CFG_INT(struct core_settings, retry_storm_count, 1, 1000),
 	CFG_DBL(struct core_settings, context_stuffing_ratio, 1, 100),
 	CFG_DBL(struct core_settings, stale_context_s, 1, 1e10),
 	CFG_DUR("escalation_after", struct core_settings, escalation_ms, 1000, 864e6),
+	CFG_MAP("severity", struct core_settings, severity, severity_fields),
 	CFG_DUR("health_half_life", struct core_settings, health_half_life_ms, 1000, 864e6),
 	CFG_MAP("breaker", struct core_settings, breaker, breaker_fields),
+	CFG_END,
+};
+
+static const struct cfg_field incidents_fields[] = {
+	CFG_DUR("group_gap", struct cfg_incidents, group_gap_ms, 1000, 864e5),
+	CFG_DUR("quiet_period", struct cfg_incidents, quiet_period_ms, 1000, 864e5),
+	CFG_DUR("ticket_after", struct cfg_incidents, ticket_after_ms, 1000, 864e6),
+	CFG_DUR("keep_resolved", struct cfg_incidents, keep_resolved_ms, 1000, 864e6),
+	CFG_STR(struct cfg_incidents, instance, false),
+	CFG_STR(struct cfg_incidents, runbook_base, false),
+	CFG_STR(struct cfg_incidents, console_url, false),
+	CFG_END,
+};
+
+static const struct cfg_field metrics_fields[] = {
+	CFG_STR(struct cfg_metrics, listen, false),
+	CFG_END,
+};
+
+static const char *const sink_kind_names[] = { "pagerduty", "alertmanager", "webhook", "jira",
+	                                       NULL };
+static const char *const sink_auth_names[] = { "bearer", "basic", NULL };
+
+static const struct cfg_field sink_fields[] = {
+	CFG_STR(struct cfg_sink, name, true),
+	CFG_ENUM(struct cfg_sink, kind, sink_kind_names, true),
+	CFG_STR(struct cfg_sink, url, true),
+	CFG_STR(struct cfg_sink, secret_env, false),
+	CFG_ENUM(struct cfg_sink, auth, sink_auth_names, false),
+	CFG_STR(struct cfg_sink, min_severity, false),
+	CFG_DUR("timeout", struct cfg_sink, timeout_ms, 100, 6e5),
+	CFG_DUR("resend_interval", struct cfg_sink, resend_interval_ms, 1000, 864e5),
+	CFG_DUR("resolve_timeout", struct cfg_sink, resolve_timeout_ms, 1000, 864e5),
+	CFG_DUR("silence", struct cfg_sink, silence_ms, 60000, 864e6),
+	CFG_STR(struct cfg_sink, project, false),
+	CFG_STR(struct cfg_sink, issue_type, false),
 	CFG_END,
 };
 
@@ -79,6 +152,9 @@ static const struct cfg_field root_fields[] = {
 	CFG_MAP("store", struct vigil_config, store, store_fields),
 	CFG_LIST("providers", struct vigil_config, providers, n_providers, provider_fields, false),
 	CFG_MAP("thresholds", struct vigil_config, thresholds, threshold_fields),
+	CFG_MAP("incidents", struct vigil_config, incidents, incidents_fields),
+	CFG_MAP("metrics", struct vigil_config, metrics, metrics_fields),
+	CFG_LIST("sinks", struct vigil_config, sinks, n_sinks, sink_fields, false),
 	CFG_END,
 };
 
@@ -352,8 +428,105 @@ static int walk_map(struct walk *w, struct fy_node *map, struct fy_node *key_nod
 
 /* ---- checks across fields -------------------------------------------- */
 
+static bool env_name_ok(const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	return true;
+}
+
+/* Host and port of a listen address ("127.0.0.1:9464", "[::1]:0", ":9464"). */
+int config_split_listen(const char *listen, char *host, size_t host_size, int *port)
+{
+	const char *colon = strrchr(listen, ':');
+	if (!colon || !colon[1])
+		return VG_EINVAL;
+	const char *h = listen;
+	size_t hlen = (size_t)(colon - listen);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (hlen == 0) {
+		h = "0.0.0.0";
+		hlen = 7;
+	}
+	if (hlen >= host_size)
+		return VG_EINVAL;
+	char *end;
+	errno = 0;
+	long v = strtol(colon + 1, &end, 10);
+	if (errno || *end || v < 0 || v > 65535)
+		return VG_EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = (int)v;
+	return 0;
+}
+
+static int check_sinks(struct walk *w, struct vigil_config *cfg)
+{
+	char host[64];
+	int port;
+	if (config_split_listen(cfg->metrics.listen, host, sizeof(host), &port))
+		return err(w, NULL, "metrics.listen",
+		           "'%s' is not host:port (e.g. 127.0.0.1:9464; port 0 picks one)",
+		           cfg->metrics.listen);
+	for (size_t i = 0; i < cfg->n_sinks; i++) {
+		struct cfg_sink *s = &cfg->sinks[i];
+		char path[64];
+		snprintf(path, sizeof(path), "sinks[%zu]", i);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->sinks[j].name, s->name) == 0)
+				return err(w, NULL, path, "duplicate sink name '%s'", s->name);
+		if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0)
+			return err(w, NULL, path, "url '%s' must start with http:// or https://",
+			           s->url);
+		if (!env_name_ok(s->secret_env))
+			return err(w, NULL, path,
+			           "secret_env '%s' must name an environment variable "
+			           "(A-Z, 0-9, _), not hold a secret",
+			           s->secret_env);
+		if (s->kind == SINK_PAGERDUTY && !s->secret_env[0])
+			return err(w, NULL, path,
+			           "a pagerduty sink needs secret_env (the variable with the "
+			           "routing key)");
+		if (s->min_severity[0]) {
+			int sev = model_severity_parse(s->min_severity, (size_t)-1);
+			if (sev < 0)
+				return err(
+				        w, NULL, path,
+				        "min_severity '%s' is not one of critical, high, medium, "
+				        "low",
+				        s->min_severity);
+			s->min_severity_value = sev;
+		} else {
+			s->min_severity_value =
+			        s->kind == SINK_PAGERDUTY || s->kind == SINK_ALERTMANAGER ? SEV_HIGH
+			                                                                  : SEV_LOW;
+		}
+		if (!s->timeout_ms)
+			s->timeout_ms = 10000;
+		if (!s->resend_interval_ms)
+			s->resend_interval_ms = 60000;
+		if (!s->resolve_timeout_ms)
+			s->resolve_timeout_ms = 5 * 60000;
+		if (!s->silence_ms)
+			s->silence_ms = 4 * 3600000;
+		if (!s->project[0])
+			model_copy_str(s->project, sizeof(s->project), "OPS", (size_t)-1);
+		if (!s->issue_type[0])
+			model_copy_str(s->issue_type, sizeof(s->issue_type), "Task", (size_t)-1);
+	}
+	return 0;
+}
+
 static int check(struct walk *w, struct vigil_config *cfg)
 {
+	int rc = check_sinks(w, cfg);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < cfg->n_providers; i++) {
 		struct cfg_provider *p = &cfg->providers[i];
 		char path[64];
@@ -386,7 +559,63 @@ void config_defaults(struct vigil_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	model_copy_str(cfg->store.path, sizeof(cfg->store.path), "vigil.db", (size_t)-1);
+	cfg->store.batch_rows = 20000;
+	cfg->store.batch_ms = 200;
+	cfg->store.queue_batches = 8;
+	cfg->store.retention_ms = 30 * 86400000LL;
 	settings_defaults(&cfg->thresholds);
+	struct incident_settings is;
+	incident_settings_defaults(&is);
+	cfg->incidents.group_gap_ms = is.group_gap_ms;
+	cfg->incidents.quiet_period_ms = is.quiet_period_ms;
+	cfg->incidents.ticket_after_ms = is.ticket_after_ms;
+	cfg->incidents.keep_resolved_ms = is.keep_resolved_ms;
+	model_copy_str(cfg->incidents.instance, sizeof(cfg->incidents.instance), is.instance,
+	               (size_t)-1);
+	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "127.0.0.1:9464",
+	               (size_t)-1);
+}
+
+void config_incident_settings(const struct vigil_config *cfg, struct incident_settings *s)
+{
+	incident_settings_defaults(s);
+	s->group_gap_ms = cfg->incidents.group_gap_ms;
+	s->quiet_period_ms = cfg->incidents.quiet_period_ms;
+	s->ticket_after_ms = cfg->incidents.ticket_after_ms;
+	s->keep_resolved_ms = cfg->incidents.keep_resolved_ms;
+	if (cfg->incidents.instance[0])
+		model_copy_str(s->instance, sizeof(s->instance), cfg->incidents.instance,
+		               (size_t)-1);
+}
+
+size_t config_routes(const struct vigil_config *cfg, struct route_sink *sinks, size_t max,
+                     struct payload_options *o)
+{
+	payload_options_defaults(o);
+	if (cfg->incidents.instance[0])
+		model_copy_str(o->source, sizeof(o->source), cfg->incidents.instance, (size_t)-1);
+	model_copy_str(o->runbook_base, sizeof(o->runbook_base), cfg->incidents.runbook_base,
+	               (size_t)-1);
+	model_copy_str(o->console_url, sizeof(o->console_url), cfg->incidents.console_url,
+	               (size_t)-1);
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_sinks && n < max; i++) {
+		const struct cfg_sink *c = &cfg->sinks[i];
+		struct route_sink *s = &sinks[n++];
+		memset(s, 0, sizeof(*s));
+		model_copy_str(s->name, sizeof(s->name), c->name, (size_t)-1);
+		s->kind = (enum sink_kind)c->kind;
+		s->min_severity = (enum severity)c->min_severity_value;
+		if (c->kind == SINK_ALERTMANAGER)
+			o->silence_ms = c->silence_ms;
+		if (c->kind == SINK_JIRA) {
+			model_copy_str(o->jira_project, sizeof(o->jira_project), c->project,
+			               (size_t)-1);
+			model_copy_str(o->jira_issue_type, sizeof(o->jira_issue_type),
+			               c->issue_type, (size_t)-1);
+		}
+	}
+	return n;
 }
 
 static int load(struct vigil_config *cfg, const char *file, const char *yaml, size_t len,
@@ -479,14 +708,37 @@ void config_price(const struct vigil_config *cfg, const char *provider, const ch
 	const struct cfg_provider *p = config_provider(cfg, provider);
 	if (!p)
 		return;
+	const struct cfg_model *best = NULL;
 	for (size_t i = 0; i < p->n_models; i++) {
-		/* A configured "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" too. */
-		size_t n = strlen(p->models[i].name);
-		if (strncmp(p->models[i].name, model, n) == 0 &&
-		    (model[n] == '\0' || model[n] == '-')) {
-			*in_per_1k = p->models[i].price_in_per_1k;
-			*out_per_1k = p->models[i].price_out_per_1k;
-			return;
+		/* A configured "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" too, and
+		 * "gpt-4o" does not price "gpt-4o-mini". */
+		if (pipeline_model_matches(p->models[i].name, model) &&
+		    (!best || strlen(p->models[i].name) > strlen(best->name)))
+			best = &p->models[i];
+	}
+	if (best) {
+		*in_per_1k = best->price_in_per_1k;
+		*out_per_1k = best->price_out_per_1k;
+	}
+}
+
+size_t config_pipeline_providers(const struct vigil_config *cfg, struct pipeline_provider *out,
+                                 size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_providers && n < max; i++, n++) {
+		const struct cfg_provider *cp = &cfg->providers[i];
+		struct pipeline_provider *pp = &out[n];
+		memset(pp, 0, sizeof(*pp));
+		model_copy_str(pp->name, sizeof(pp->name), cp->name, (size_t)-1);
+		pp->fallback = cp->role == ROLE_FALLBACK;
+		for (size_t j = 0; j < cp->n_models && pp->n_models < PIPELINE_MAX_MODELS; j++) {
+			struct pipeline_model *pm = &pp->models[pp->n_models++];
+			model_copy_str(pm->name, sizeof(pm->name), cp->models[j].name, (size_t)-1);
+			pm->price_in_per_1k = cp->models[j].price_in_per_1k;
+			pm->price_out_per_1k = cp->models[j].price_out_per_1k;
+			pm->breaker = cp->models[j].breaker;
 		}
 	}
+	return n;
 }

@@ -15,6 +15,7 @@
 #define VIGIL_APP_CONFIG_H
 
 #include "core/model.h"
+#include "core/pipeline.h"
 #include "core/settings.h"
 
 #include <stdbool.h>
@@ -33,6 +34,7 @@ struct cfg_model {
 	char tier[16];           /* "flagship", "mid", "fast" (free text) */
 	double price_in_per_1k;  /* USD per 1k input tokens */
 	double price_out_per_1k; /* USD per 1k output tokens */
+	bool breaker;            /* a circuit breaker of its own (besides the provider's) */
 };
 
 struct cfg_provider {
@@ -49,6 +51,51 @@ struct cfg_provider {
 
 struct cfg_store {
 	char path[CFG_PATH_MAX]; /* SQLite file */
+	int32_t batch_rows;      /* commit after this many rows ... */
+	int64_t batch_ms;        /* ... or this long (key: batch_interval) */
+	int32_t queue_batches;   /* batches the store thread may have waiting */
+	int64_t retention_ms;    /* prune rows older than this; 0 keeps all (key: retention) */
+};
+
+/* `incidents:` grouping and lifecycle (core/incident) and what the payloads
+ * say about this instance (core/payload). */
+struct cfg_incidents {
+	int64_t group_gap_ms;       /* group_gap: 5m */
+	int64_t quiet_period_ms;    /* quiet_period: 10m */
+	int64_t ticket_after_ms;    /* ticket_after: 30m */
+	int64_t keep_resolved_ms;   /* keep_resolved: 1h (in memory; the store keeps all) */
+	char instance[VG_NAME_MAX]; /* dedup key prefix and alert "instance" ("vigil") */
+	char runbook_base[256];     /* prefix of runbook links ("" = repository paths) */
+	char console_url[256];      /* generatorURL / client_url ("" = none) */
+};
+
+/* `metrics:` the /metrics endpoint. */
+struct cfg_metrics {
+	char listen[64]; /* "127.0.0.1:9464"; port 0 picks a free port (logged) */
+};
+
+/* `sinks:` where incidents go (data/sinks). Secrets (routing keys, tokens)
+ * are never in the file: secret_env names the environment variable. */
+#define CFG_MAX_SINKS 8
+enum cfg_sink_auth { SINK_AUTH_BEARER, SINK_AUTH_BASIC };
+struct cfg_sink {
+	char name[VG_NAME_MAX];     /* unique; the outbox's sink name */
+	int kind;                   /* enum sink_kind: pagerduty, alertmanager, webhook, jira */
+	char url[CFG_URL_MAX];      /* PagerDuty: the enqueue URL; Alertmanager: its base URL;
+	                          * webhook: the URL; Jira: the base URL (".../rest/api/2/issue"
+	                          * is appended) */
+	char secret_env[64];        /* PagerDuty routing key, webhook/Jira token; "" = none */
+	int auth;                   /* enum cfg_sink_auth (webhook, jira): bearer (default) or
+	                          * basic (the variable holds "user:token") */
+	char min_severity[16];      /* "critical".."low"; default high (pagerduty, alertmanager),
+	                          * low (webhook, jira) */
+	int min_severity_value;     /* enum severity, set by the loader from min_severity */
+	int64_t timeout_ms;         /* per delivery attempt (10s) */
+	int64_t resend_interval_ms; /* alertmanager: re-send firing alerts (1m) */
+	int64_t resolve_timeout_ms; /* alertmanager: keep sending resolved ones (5m) */
+	int64_t silence_ms;         /* alertmanager: silence length on acknowledge (4h) */
+	char project[32];           /* jira: project key (OPS) */
+	char issue_type[32];        /* jira: issue type (Task) */
 };
 
 struct vigil_config {
@@ -57,6 +104,10 @@ struct vigil_config {
 	struct cfg_provider providers[CFG_MAX_PROVIDERS];
 	size_t n_providers;
 	struct core_settings thresholds;
+	struct cfg_incidents incidents;
+	struct cfg_metrics metrics;
+	struct cfg_sink sinks[CFG_MAX_SINKS];
+	size_t n_sinks;
 };
 
 /* ---- the table-driven loader (for sections added by other modules) ---- */
@@ -145,6 +196,18 @@ int config_load(struct vigil_config *cfg, const char *path, char **cause);
 int config_load_string(struct vigil_config *cfg, const char *yaml, size_t len, const char *name,
                        char **cause);
 
+/* The incident settings of the `incidents:` section. */
+void config_incident_settings(const struct vigil_config *cfg, struct incident_settings *s);
+
+/* The routes of the `sinks:` section (at most max, in file order) and the
+ * payload options of `incidents:` and the sinks; returns the count. */
+size_t config_routes(const struct vigil_config *cfg, struct route_sink *sinks, size_t max,
+                     struct payload_options *o);
+
+/* Split a listen address ("127.0.0.1:9464", "[::1]:0", ":9464" = all
+ * interfaces) into host and port. Returns 0 or VG_EINVAL. */
+int config_split_listen(const char *listen, char *host, size_t host_size, int *port);
+
 /* The provider named `name`, or NULL. */
 const struct cfg_provider *config_provider(const struct vigil_config *cfg, const char *name);
 
@@ -152,5 +215,10 @@ const struct cfg_provider *config_provider(const struct vigil_config *cfg, const
  * in both when the provider or model is not configured. */
 void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
                   double *in_per_1k, double *out_per_1k);
+
+/* The configured providers as the pipeline takes them (name, role, models
+ * with prices and per-model breakers). Writes at most max; returns how many. */
+size_t config_pipeline_providers(const struct vigil_config *cfg, struct pipeline_provider *out,
+                                 size_t max);
 
 #endif

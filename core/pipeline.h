@@ -1,10 +1,18 @@
 /*
  * pipeline.h: the one decision pipeline every shell feeds (ingest, probes,
  * replay, demo), on the loop thread only. For each observation:
- *   normalise -> semantic verdicts -> taxonomy -> breakers / health windows
- *   -> severity -> incidents
+ *   normalise (done by the producer: obs->norm) -> inline semantic checks ->
+ *   taxonomy -> sliding windows / failover evidence / breakers / health
+ *   windows -> failure events with severity -> incidents
  * and it returns what should happen as data (struct effects). Deterministic:
  * the same observations with the same `now` values give the same effects.
+ *
+ * Hard provider failures become events at once; soft ones (429, latency,
+ * truncation, content filter, invalid request) only while their share of
+ * the provider's requests in thresholds.soft_window is at least soft_rate
+ * (latency: while the configured percentile is over latency_ms) and the
+ * window holds soft_min_samples requests. Failure event ids are assigned in
+ * order (from 1, or pipeline_set_next_event_id()).
  *
  * Time: `now` is ms since the epoch, given by the caller (an event's own time
  * in ingest and replay, the wall clock for probes). The pipeline keeps a
@@ -18,24 +26,56 @@
 #define VIGIL_CORE_PIPELINE_H
 
 #include "core/event.h"
+#include "core/health.h"
+#include "core/incident.h"
 #include "core/observation.h"
+#include "core/route.h"
 #include "core/settings.h"
 
 struct pipeline;
 
-/* What the pipeline decided for one call. Later modules add arrays here
- * (incident changes, outbox payloads); consumers ignore what they do not use. */
+/* The most failure events one call can return (every taxonomy branch, plus
+ * breaker oscillation and early warnings). */
+#define PIPELINE_MAX_EVENTS 32
+
+/* The most entities (providers plus provider/model pairs) kept; observations
+ * beyond it are still classified, but their windows are not kept. */
+#define PIPELINE_MAX_ENTITIES 512
+
+/* What the pipeline decided for one call. Later modules add arrays here;
+ * consumers ignore what they do not use. */
 struct effects {
 	const struct failure_event *events; /* new failure events, in order */
 	size_t n_events;
 	const struct breaker_transition *transitions; /* breaker state changes, in order */
 	size_t n_transitions;
+	/* Incident changes (opened, updated, escalated, acknowledged, resolved,
+	 * auto_resolved, ticketed, note, related), in order; each points to its
+	 * incident (persist it with incident_to_json()). */
+	const struct incident_change *incident_changes;
+	size_t n_incident_changes;
+	/* What to write to the outbox (data/outbox), in order: payloads built by
+	 * core/payload for the sinks set with pipeline_set_routes(). */
+	const struct notification *notifications;
+	size_t n_notifications;
 };
 
-/* A configured provider as the pipeline needs it (from vigil.yaml). */
+/* A configured model of a provider (from vigil.yaml). */
+#define PIPELINE_MAX_MODELS 16
+struct pipeline_model {
+	char name[VG_MODEL_MAX]; /* "gpt-4o-mini" also matches "gpt-4o-mini-2024-07-18" */
+	double price_in_per_1k;  /* USD per 1k input tokens; <= 0 when unknown */
+	double price_out_per_1k; /* USD per 1k output tokens; <= 0 when unknown */
+	bool breaker;            /* this model gets a circuit breaker of its own */
+};
+
+/* A configured provider as the pipeline needs it (from vigil.yaml). Zero-
+ * initialise it and set what you know; models may be left empty. */
 struct pipeline_provider {
 	char name[VG_NAME_MAX];
 	bool fallback; /* role: fallback (false = primary) */
+	struct pipeline_model models[PIPELINE_MAX_MODELS];
+	size_t n_models;
 };
 
 /* Create a pipeline with the given settings (copied) and configured providers
@@ -55,10 +95,127 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
                   struct effects *out);
 
 /*
+ * Feed semantic verdicts that arrived after their request was fed (the
+ * sidecar's, joined by request id). Only obs->pid, request_id, template_id,
+ * traffic_class, ts_ms, top_similarity and verdicts are read: the request is
+ * not counted again, its quality measures are added to the health windows,
+ * and verdicts that fire (quality, cost, security, data) become failure
+ * events as in pipeline_feed(). Pass only verdicts decided late; ones already
+ * fed inline would fire twice. Returns 0 or VG_EINVAL (no provider).
+ */
+int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, int64_t now,
+                           struct effects *out);
+
+/*
+ * Report a failure of vigil's own health (category MONITOR: sidecar blind
+ * spot, store queue full, sink unreachable, tailed file gone) so it gets an
+ * id in sequence, a severity (HIGH) and goes through incidents like the rest.
+ * The event's provider is "vigil" and its model is `source` (what failed:
+ * "sidecar", "sink:pagerduty", a file path; may be NULL); detail and value
+ * land in the causal signals. Returns 0, or VG_EINVAL for a subtype outside
+ * MONITOR.
+ */
+int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, const char *detail,
+                     double value, int64_t now, struct effects *out);
+
+/*
  * Let time pass without an observation: breakers move from open to half-open,
  * MEDIUM escalates, incidents auto-resolve. Call it at least once a second
  * in live use, and between observations in replay. Fills *out as above.
  */
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out);
+
+/*
+ * Incidents (core/incident) and their routing (core/route). By default the
+ * pipeline groups incidents with incident_settings_defaults(), numbers them
+ * from 1 and routes to no sink. Call these before the first feed:
+ * pipeline_set_incidents() replaces the tracker (VG_ESTATE once an incident
+ * exists; VG_ENOMEM), pipeline_set_routes() copies the sinks (at most
+ * PIPELINE_MAX_SINKS; VG_ERANGE beyond) and the payload options.
+ */
+#define PIPELINE_MAX_SINKS 16
+int pipeline_set_incidents(struct pipeline *p, const struct incident_settings *s, int64_t first_id);
+int pipeline_set_routes(struct pipeline *p, const struct route_sink *sinks, size_t n_sinks,
+                        const struct payload_options *o);
+
+/*
+ * Put an incident read back from the store (incident_to_json() text, parsed)
+ * into the tracker after a restart; see incidents_restore(). No effects.
+ */
+int pipeline_restore_incident(struct pipeline *p, json_t *obj, char **cause);
+
+/*
+ * Operator actions (from the console's operator_actions table) at `now`:
+ * acknowledge (with a note), resolve, note. Fill *out with the incident
+ * change and the notifications (PagerDuty acknowledge, Alertmanager silence,
+ * ...). Return 0, VG_ENOTFOUND (no such incident in memory), VG_ESTATE (the
+ * action does not apply in its state), VG_EINVAL (now not given) or
+ * VG_ENOMEM; *out is filled (possibly empty) in every case.
+ */
+int pipeline_acknowledge(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                         const char *note, struct effects *out);
+int pipeline_resolve(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                     const char *note, struct effects *out);
+int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
+                  const char *note, struct effects *out);
+
+/* The incident tracker, read-only (the console's incident list, /metrics).
+ * Borrowed; valid until the next pipeline_* call that changes state. */
+const struct incidents *pipeline_incidents(const struct pipeline *p);
+
+/* Whether a configured model name names an observed model: exactly, or with
+ * a version suffix ("gpt-4o" names "gpt-4o-2024-08-06" but not "gpt-4o-mini").
+ * The longest matching configured name wins. */
+bool pipeline_model_matches(const char *configured, const char *model);
+
+/* Start event ids at `id` (default 1), e.g. after the highest id in the store. */
+void pipeline_set_next_event_id(struct pipeline *p, uint64_t id);
+
+/* The time high-water mark (VG_NONE before the first call). */
+int64_t pipeline_now(const struct pipeline *p);
+
+/* Failure events emitted so far, by category and severity (cumulative since
+ * pipeline_new(); the console's taxonomy pane and /metrics counters). */
+void pipeline_taxonomy_counts(const struct pipeline *p, uint64_t counts[CAT__COUNT][SEV__COUNT]);
+
+/* ---- read API (the console, /metrics, baselines) -------------------------
+ *
+ * Health rows: one per provider (model "") and one per provider/model seen,
+ * in the order they were first seen (a row's index never changes while the
+ * pipeline lives; new rows are appended). Reads change nothing; call them on
+ * the loop thread, between feeds, like everything else here.
+ */
+struct health_view {
+	char provider[VG_NAME_MAX];
+	char model[VG_MODEL_MAX]; /* "" for the provider as a whole */
+	int32_t parent;           /* index of the provider's row, -1 for a provider row */
+	bool configured;          /* named in the config */
+	bool fallback;            /* configured as a fallback */
+	/* availability, p50/p95/p99, status shares, error rate by type (enum
+	 * health_err), tokens/s, quality score (and its three parts), cost per 1k
+	 * tokens and cost efficiency, rate-limit headroom and its trend; decayed
+	 * with thresholds.health_half_life; NaN = not measured */
+	struct health_numbers health;
+	int64_t window_requests; /* the provider's requests in the soft window */
+	bool has_breaker;        /* providers always; models where configured */
+	enum breaker_state breaker;
+	int64_t breaker_since_ms;    /* VG_NONE without a breaker */
+	int64_t breaker_in_state_ms; /* now - since */
+	int32_t breaker_opens_in_window;
+	uint64_t breaker_opens_total;
+	int64_t first_seen_ms, last_seen_ms;
+};
+
+/* How many health rows there are (providers plus provider/model pairs). */
+size_t pipeline_health_count(const struct pipeline *p);
+
+/* The row of (provider, model) ("" or NULL model = the provider's row):
+ * its index, or VG_ENOTFOUND, or VG_EINVAL for a NULL provider. */
+int pipeline_health_find(const struct pipeline *p, const char *provider, const char *model);
+
+/* Fill *out with row `index` read at time `now` (clamped to the high-water
+ * mark). Returns 0, or VG_ENOTFOUND past the last row (*out zeroed). */
+int pipeline_health_view(const struct pipeline *p, size_t index, int64_t now,
+                         struct health_view *out);
 
 #endif

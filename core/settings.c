@@ -11,11 +11,17 @@ void settings_defaults(struct core_settings *s)
 	s->soft_window_ms = 5 * 60 * 1000;
 	s->soft_min_samples = 20;
 	s->soft_rate = 0.10;
+	s->headroom_warn = 0.10;
 	s->token_inflation_pct = 15;
 	s->retry_storm_count = 3;
 	s->context_stuffing_ratio = 1.05;
 	s->stale_context_s = 7 * 24 * 3600;
 	s->escalation_ms = 15 * 60 * 1000;
+	s->severity.isolated_rate = 0.05;
+	s->severity.blast_raise = 0.5;
+	s->severity.default_traffic_class = 0; /* TC_REVENUE: unknown traffic counts as revenue */
+	s->severity.healthy_availability = 0.90;
+	s->severity.escalation_gap_ms = 5 * 60 * 1000;
 	s->health_half_life_ms = 5 * 60 * 1000;
 	s->breaker.consecutive_failures = 5;
 	s->breaker.failure_rate = 0.5;

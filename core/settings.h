@@ -1,12 +1,14 @@
 /*
  * settings.h: the numbers the decision core decides with (thresholds, windows,
- * breaker parameters), as plain data. app/config fills them from the
- * `thresholds:` section of vigil.yaml; settings_defaults() gives the values
- * used when the config is silent. Durations are in ms.
+ * breaker parameters, the severity table's overrides), as plain data.
+ * app/config fills them from the `thresholds:` section of vigil.yaml;
+ * settings_defaults() gives the values used when the config is silent.
+ * Durations are in ms.
  */
 #ifndef VIGIL_CORE_SETTINGS_H
 #define VIGIL_CORE_SETTINGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct breaker_settings {
@@ -20,6 +22,43 @@ struct breaker_settings {
 	int64_t oscillation_window_ms; /* ... within this window is oscillation */
 };
 
+/* Recoverability, the third axis of the severity table. */
+enum recoverability {
+	REC_ISOLATED, /* a small share of recent requests fails: retries absorb it */
+	REC_FAILOVER, /* widespread, but failover to another provider is working */
+	REC_NONE,     /* widespread and nothing recovers it automatically */
+	REC__COUNT
+};
+
+/* "any" in an override row: the index one past the last value of that axis. */
+#define SEV_ANY_CATEGORY 5 /* CAT_TAXONOMY_COUNT */
+#define SEV_ANY_TRAFFIC  4 /* TC__COUNT */
+#define SEV_ANY_REC      REC__COUNT
+
+/* One row of the severity table set by the config; applied in order over the
+ * defaults, so a later row wins. Fields are ints so the config loader's
+ * enum type can fill them: category (enum category or SEV_ANY_CATEGORY),
+ * traffic_class (enum traffic_class or SEV_ANY_TRAFFIC), recoverability
+ * (enum recoverability or SEV_ANY_REC), severity (enum severity). */
+struct severity_override {
+	int category;
+	int traffic_class;
+	int recoverability;
+	int severity;
+};
+
+#define SEVERITY_MAX_OVERRIDES 32
+
+struct severity_settings {
+	double isolated_rate;        /* affected share of recent requests below this is isolated */
+	double blast_raise;          /* blast radius at or over this raises unrecoverable by one */
+	int default_traffic_class;   /* enum traffic_class for traffic that names none */
+	double healthy_availability; /* a fallback at or above this availability is healthy */
+	int64_t escalation_gap_ms;   /* a MEDIUM stream with a gap longer than this starts over */
+	struct severity_override overrides[SEVERITY_MAX_OVERRIDES];
+	size_t n_overrides;
+};
+
 struct core_settings {
 	/* Soft provider failures: judged over a sliding window. */
 	double latency_ms;          /* a request slower than this (total) is slow */
@@ -27,6 +66,8 @@ struct core_settings {
 	int64_t soft_window_ms;     /* window for soft-failure rates */
 	int32_t soft_min_samples;   /* requests needed in the window before judging */
 	double soft_rate;           /* share of soft failures that declares degradation */
+	double headroom_warn;       /* rate-limit headroom (remaining/limit) below this, falling,
+	                             * is an early warning before the first 429 */
 	/* Cost */
 	double token_inflation_pct;    /* input tokens this far over the prediction (15) */
 	int32_t retry_storm_count;     /* retries per request over this is a storm */
@@ -35,6 +76,7 @@ struct core_settings {
 	double stale_context_s; /* doc_age_s over this is stale context */
 	/* Severity */
 	int64_t escalation_ms; /* MEDIUM sustained this long becomes HIGH */
+	struct severity_settings severity;
 	/* Health windows */
 	int64_t health_half_life_ms; /* decay half-life of the health histograms */
 	struct breaker_settings breaker;

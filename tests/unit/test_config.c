@@ -85,6 +85,104 @@ static void test_values(void **state)
 	free(cfg);
 }
 
+static void test_severity_and_pipeline_providers(void **state)
+{
+	(void)state;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	char *cause = NULL;
+	config_defaults(cfg);
+	assert_int_equal(cfg->thresholds.severity.n_overrides, 0);
+	assert_true(cfg->thresholds.severity.isolated_rate == 0.05);
+	int rc = config_load(cfg, VIGIL_TEST_DATA_DIR "/config/good_severity.yaml", &cause);
+	if (rc)
+		fail_msg("%s", cause);
+	const struct severity_settings *sv = &cfg->thresholds.severity;
+	assert_true(cfg->thresholds.headroom_warn == 0.2);
+	assert_int_equal(cfg->thresholds.escalation_ms, 600000);
+	assert_true(sv->isolated_rate == 0.1);
+	assert_true(sv->blast_raise == 0.7);
+	assert_int_equal(sv->default_traffic_class, TC_INTERNAL);
+	assert_true(sv->healthy_availability == 0.95);
+	assert_int_equal(sv->escalation_gap_ms, 120000);
+	assert_int_equal(sv->n_overrides, 2);
+	assert_int_equal(sv->overrides[0].category, CAT_QUALITY);
+	assert_int_equal(sv->overrides[0].traffic_class, TC_EXPERIMENTAL);
+	assert_int_equal(sv->overrides[0].recoverability, SEV_ANY_REC);
+	assert_int_equal(sv->overrides[0].severity, SEV_LOW);
+	assert_int_equal(sv->overrides[1].category, SEV_ANY_CATEGORY);
+	assert_int_equal(sv->overrides[1].traffic_class, TC_COMPLIANCE);
+	assert_int_equal(sv->overrides[1].recoverability, REC_NONE);
+	assert_int_equal(sv->overrides[1].severity, SEV_CRITICAL);
+
+	struct pipeline_provider pp[4];
+	assert_int_equal(config_pipeline_providers(cfg, pp, 4), 2);
+	assert_string_equal(pp[0].name, "sim-openai");
+	assert_false(pp[0].fallback);
+	assert_int_equal(pp[0].n_models, 1);
+	assert_true(pp[0].models[0].breaker);
+	assert_true(pp[0].models[0].price_in_per_1k == 0.00015);
+	assert_string_equal(pp[1].name, "sim-anthropic");
+	assert_true(pp[1].fallback);
+	assert_int_equal(pp[1].n_models, 0);
+	assert_int_equal(config_pipeline_providers(cfg, pp, 1), 1);
+	free(cfg);
+}
+
+static void test_sinks(void **state)
+{
+	(void)state;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	char *cause = NULL;
+	config_defaults(cfg);
+	assert_string_equal(cfg->metrics.listen, "127.0.0.1:9464");
+	assert_int_equal(cfg->incidents.quiet_period_ms, 600000);
+	int rc = config_load(cfg, VIGIL_TEST_DATA_DIR "/config/good_sinks.yaml", &cause);
+	if (rc)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->n_sinks, 4);
+	assert_int_equal(cfg->sinks[0].kind, SINK_PAGERDUTY);
+	assert_int_equal(cfg->sinks[0].min_severity_value, SEV_HIGH);
+	assert_int_equal(cfg->sinks[0].timeout_ms, 10000);
+	assert_int_equal(cfg->sinks[1].resend_interval_ms, 30000);
+	assert_int_equal(cfg->sinks[1].resolve_timeout_ms, 120000);
+	assert_int_equal(cfg->sinks[2].min_severity_value, SEV_MEDIUM);
+	assert_int_equal(cfg->sinks[3].auth, SINK_AUTH_BASIC);
+	assert_int_equal(cfg->sinks[3].min_severity_value, SEV_LOW);
+
+	struct incident_settings is;
+	config_incident_settings(cfg, &is);
+	assert_int_equal(is.group_gap_ms, 120000);
+	assert_int_equal(is.quiet_period_ms, 420000);
+	assert_int_equal(is.ticket_after_ms, 45 * 60000);
+	assert_int_equal(is.keep_resolved_ms, 3600000);
+	assert_string_equal(is.instance, "eu1");
+	struct route_sink rs[CFG_MAX_SINKS];
+	struct payload_options po;
+	assert_int_equal(config_routes(cfg, rs, CFG_MAX_SINKS, &po), 4);
+	assert_string_equal(rs[1].name, "am");
+	assert_int_equal(rs[1].kind, SINK_ALERTMANAGER);
+	assert_int_equal(rs[2].min_severity, SEV_MEDIUM);
+	assert_string_equal(po.source, "eu1");
+	assert_string_equal(po.console_url, "http://vigil.example.com/");
+	assert_int_equal(po.silence_ms, 2 * 3600000);
+	assert_string_equal(po.jira_project, "LLMOPS");
+	assert_string_equal(po.jira_issue_type, "Incident");
+
+	char host[64];
+	int port;
+	assert_int_equal(config_split_listen("127.0.0.1:0", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 0);
+	assert_int_equal(config_split_listen("[::1]:9464", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 9464);
+	assert_int_equal(config_split_listen(":80", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "0.0.0.0");
+	assert_int_equal(config_split_listen("host:99999", host, sizeof(host), &port), VG_EINVAL);
+	assert_int_equal(config_split_listen("host:", host, sizeof(host), &port), VG_EINVAL);
+	free(cfg);
+}
+
 static void test_missing_file_and_example(void **state)
 {
 	(void)state;
@@ -108,6 +206,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_files),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_severity_and_pipeline_providers),
+		cmocka_unit_test(test_sinks),
 		cmocka_unit_test(test_missing_file_and_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

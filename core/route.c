@@ -1,0 +1,202 @@
+/*
+ * route.c: the routing rules of route.h, one function per sink kind.
+ */
+#include "core/route.h"
+
+#include "core/vgerr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = { "pagerduty", "alertmanager", "webhook", "jira" };
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == SINK__COUNT, "sink kinds");
+
+static const char *const op_names[] = { "trigger", "acknowledge", "resolve",
+	                                "silence", "change",      "ticket" };
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == NOTIFY__COUNT, "notify ops");
+
+static int parse(const char *const *names, int count, const char *s, size_t len)
+{
+	if (!s)
+		return -1;
+	if (len == (size_t)-1)
+		len = strlen(s);
+	for (int i = 0; i < count; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return i;
+	return -1;
+}
+
+const char *route_sink_kind_name(enum sink_kind k)
+{
+	return (int)k >= 0 && k < SINK__COUNT ? kind_names[k] : "unknown";
+}
+
+int route_sink_kind_parse(const char *s, size_t len)
+{
+	return parse(kind_names, SINK__COUNT, s, len);
+}
+
+const char *route_op_name(enum notify_op op)
+{
+	return (int)op >= 0 && op < NOTIFY__COUNT ? op_names[op] : "unknown";
+}
+
+int route_op_parse(const char *s, size_t len)
+{
+	return parse(op_names, NOTIFY__COUNT, s, len);
+}
+
+void route_buf_init(struct route_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void route_buf_clear(struct route_buf *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].payload);
+	b->n = 0;
+}
+
+void route_buf_done(struct route_buf *b)
+{
+	route_buf_clear(b);
+	free(b->v);
+	route_buf_init(b);
+}
+
+/* Append a notification taking ownership of payload (freed on failure). */
+static int push(struct route_buf *b, const struct route_sink *s, const struct incident_change *ch,
+                enum notify_op op, char *payload)
+{
+	if (!payload)
+		return VG_ENOMEM;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 8;
+		struct notification *nv = realloc(b->v, cap * sizeof(*nv));
+		if (!nv) {
+			free(payload);
+			return VG_ENOMEM;
+		}
+		b->v = nv;
+		b->cap = cap;
+	}
+	struct notification *n = &b->v[b->n++];
+	memset(n, 0, sizeof(*n));
+	n->incident_id = ch->incident_id;
+	model_copy_str(n->sink, sizeof(n->sink), s->name, (size_t)-1);
+	n->kind = s->kind;
+	n->op = op;
+	model_copy_str(n->dedup_key, sizeof(n->dedup_key), ch->incident->dedup_key, (size_t)-1);
+	n->time_ms = ch->time_ms;
+	n->payload = payload;
+	return 0;
+}
+
+static bool pages(enum severity sev, const struct route_sink *s)
+{
+	return sev <= s->min_severity;
+}
+
+/* Did this change make the incident start paging the sink? */
+static bool starts_paging(const struct incident_change *ch, const struct route_sink *s)
+{
+	if (ch->kind == INCC_OPENED)
+		return pages(ch->sev_to, s);
+	if (ch->kind == INCC_ESCALATED)
+		return pages(ch->sev_to, s) && !pages(ch->sev_from, s);
+	return false;
+}
+
+static int route_pagerduty(const struct route_sink *s, const struct incident_change *ch,
+                           const struct payload_options *o, struct route_buf *out)
+{
+	const struct incident *inc = ch->incident;
+	int rc = 0;
+	if (starts_paging(ch, s)) {
+		rc = push(out, s, ch, NOTIFY_TRIGGER,
+		          payload_pagerduty(inc, PD_TRIGGER, ch->time_ms, o));
+		if (!rc && ch->to == INC_ACKNOWLEDGED)
+			rc = push(out, s, ch, NOTIFY_ACKNOWLEDGE,
+			          payload_pagerduty(inc, PD_ACKNOWLEDGE, ch->time_ms, o));
+		return rc;
+	}
+	if (!pages(ch->sev_to, s))
+		return 0;
+	switch (ch->kind) {
+	case INCC_ACKNOWLEDGED:
+		return push(out, s, ch, NOTIFY_ACKNOWLEDGE,
+		            payload_pagerduty(inc, PD_ACKNOWLEDGE, ch->time_ms, o));
+	case INCC_RESOLVED:
+	case INCC_AUTO_RESOLVED:
+		return push(out, s, ch, NOTIFY_RESOLVE,
+		            payload_pagerduty(inc, PD_RESOLVE, ch->time_ms, o));
+	default: return 0;
+	}
+}
+
+static int route_alertmanager(const struct route_sink *s, const struct incident_change *ch,
+                              const struct payload_options *o, struct route_buf *out)
+{
+	const struct incident *inc = ch->incident;
+	int rc = 0;
+	if (starts_paging(ch, s)) {
+		rc = push(out, s, ch, NOTIFY_TRIGGER,
+		          payload_alertmanager(inc, ch->sev_to, false, ch->time_ms, o));
+		if (!rc && ch->to == INC_ACKNOWLEDGED)
+			rc = push(out, s, ch, NOTIFY_SILENCE,
+			          payload_silence(inc, ch->time_ms, "", "", o));
+		return rc;
+	}
+	if (!pages(ch->sev_to, s))
+		return 0;
+	switch (ch->kind) {
+	case INCC_ESCALATED:
+		/* The severity label changed: a new alert; end the old one first. */
+		rc = push(out, s, ch, NOTIFY_RESOLVE,
+		          payload_alertmanager(inc, ch->sev_from, true, ch->time_ms, o));
+		if (!rc)
+			rc = push(out, s, ch, NOTIFY_TRIGGER,
+			          payload_alertmanager(inc, ch->sev_to, false, ch->time_ms, o));
+		return rc;
+	case INCC_ACKNOWLEDGED:
+		return push(out, s, ch, NOTIFY_SILENCE,
+		            payload_silence(inc, ch->time_ms, ch->actor, ch->note, o));
+	case INCC_RESOLVED:
+	case INCC_AUTO_RESOLVED:
+		return push(out, s, ch, NOTIFY_RESOLVE,
+		            payload_alertmanager(inc, ch->sev_to, true, ch->time_ms, o));
+	default: return 0;
+	}
+}
+
+int route_change(const struct route_sink *sinks, size_t n_sinks, const struct incident_change *ch,
+                 const struct payload_options *o, struct route_buf *out)
+{
+	size_t start = out->n;
+	int rc = 0;
+	for (size_t i = 0; i < n_sinks && !rc; i++) {
+		const struct route_sink *s = &sinks[i];
+		switch (s->kind) {
+		case SINK_PAGERDUTY: rc = route_pagerduty(s, ch, o, out); break;
+		case SINK_ALERTMANAGER: rc = route_alertmanager(s, ch, o, out); break;
+		case SINK_WEBHOOK:
+			if (ch->kind != INCC_UPDATED && pages(ch->sev_to, s))
+				rc = push(out, s, ch, NOTIFY_CHANGE,
+				          payload_webhook(ch->incident, ch, o));
+			break;
+		case SINK_JIRA:
+			if (ch->kind == INCC_TICKETED && pages(ch->sev_to, s))
+				rc = push(out, s, ch, NOTIFY_TICKET, payload_jira(ch->incident, o));
+			break;
+		default: break;
+		}
+	}
+	if (rc) {
+		for (size_t i = start; i < out->n; i++)
+			free(out->v[i].payload);
+		out->n = start;
+	}
+	return rc;
+}

@@ -1,0 +1,312 @@
+/*
+ * test_severity.c: the severity classifier. The chapter's four cases, the
+ * recoverability rules, the default table as a table of expectations, config
+ * overrides, blast radius and MEDIUM -> HIGH escalation.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/severity.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const int64_t NOW = 1795773600000LL;
+
+static struct failure_event event(enum subtype sub, enum traffic_class tc)
+{
+	struct failure_event ev;
+	struct provider_id pid;
+	memset(&pid, 0, sizeof(pid));
+	model_copy_str(pid.provider, sizeof(pid.provider), "openai", (size_t)-1);
+	assert_int_equal(event_init(&ev, 1, NOW, model_subtype_category(sub), sub, SEV_LOW, &pid),
+	                 0);
+	ev.traffic_class = tc;
+	return ev;
+}
+
+static struct severity_table table(void)
+{
+	struct core_settings s;
+	settings_defaults(&s);
+	struct severity_table t;
+	severity_table_init(&t, &s);
+	return t;
+}
+
+/* Case 1: primary outage, no healthy fallback = CRITICAL. */
+static void test_case_outage_no_fallback(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct failure_event ev = event(SUB_SERVER_ERROR, TC_REVENUE);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_REVENUE;
+	s.breaker = BRK_OPEN;
+	s.provider_availability = 0.05;
+	s.affected_rate = 0.95;
+	s.window_count = 200;
+	s.blast_radius = 0.3;
+	s.failover_working = false;
+	struct severity_why why;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_CRITICAL);
+	assert_int_equal(why.recoverability, REC_NONE);
+	/* Unknown traffic counts as the configured default (revenue). */
+	s.traffic_class = TC_UNSET;
+	ev.traffic_class = TC_UNSET;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_CRITICAL);
+	assert_int_equal(why.traffic_class, TC_REVENUE);
+}
+
+/* Case 2: the same outage with failover working = HIGH. */
+static void test_case_outage_failover(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct failure_event ev = event(SUB_SERVER_ERROR, TC_REVENUE);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_REVENUE;
+	s.breaker = BRK_OPEN;
+	s.provider_availability = 0.05;
+	s.affected_rate = 0.95;
+	s.blast_radius = 0.9; /* a big blast radius does not raise a recovered failure */
+	s.failover_working = true;
+	struct severity_why why;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_HIGH);
+	assert_int_equal(why.recoverability, REC_FAILOVER);
+	assert_false(why.raised_by_blast);
+}
+
+/* Case 3: quality regression on a low-traffic experimental feature = MEDIUM. */
+static void test_case_experimental_regression(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct failure_event ev = event(SUB_REGRESSION, TC_EXPERIMENTAL);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_EXPERIMENTAL;
+	s.affected_rate = 0.4; /* most of the feature's requests regressed ... */
+	s.window_count = 30;
+	s.blast_radius = 0.01; /* ... but it is 1% of all traffic */
+	s.provider_availability = 1.0;
+	assert_int_equal(severity_classify(&ev, &s, &t, NULL), SEV_MEDIUM);
+	/* The same regression on revenue traffic is HIGH. */
+	s.traffic_class = TC_REVENUE;
+	assert_int_equal(severity_classify(&ev, &s, &t, NULL), SEV_HIGH);
+}
+
+/* Case 4: drift trending toward, but below, its threshold = LOW. */
+static void test_case_drift_trending(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct failure_event ev = event(SUB_EMBEDDING_DRIFT, TC_COMPLIANCE);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_COMPLIANCE;
+	s.affected_rate = 0.5;
+	s.blast_radius = 0.6;
+	s.early_warning = true;
+	struct severity_why why;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_LOW);
+	assert_true(why.early_warning);
+	/* Once it crosses the threshold it is judged by the table. */
+	s.early_warning = false;
+	assert_true(severity_classify(&ev, &s, &t, NULL) < SEV_LOW);
+}
+
+/* Recoverability from the snapshot. */
+static void test_recoverability(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	static const struct {
+		enum category cat;
+		enum breaker_state brk;
+		double affected;
+		bool failover;
+		enum recoverability want;
+	} rows[] = {
+		{ CAT_PROVIDER, BRK_CLOSED, 0.01, false, REC_ISOLATED },
+		{ CAT_PROVIDER, BRK_CLOSED, 0.05, false, REC_NONE }, /* at the bar: not isolated */
+		{ CAT_PROVIDER, BRK_OPEN, 0.01, false, REC_NONE },   /* open breaker: an outage */
+		{ CAT_PROVIDER, BRK_HALF_OPEN, 0.01, true, REC_FAILOVER },
+		{ CAT_PROVIDER, BRK_CLOSED, 0.5, true, REC_FAILOVER },
+		{ CAT_QUALITY, BRK_OPEN, 0.01, false, REC_ISOLATED }, /* breaker is provider's */
+		{ CAT_COST, BRK_CLOSED, NAN, false, REC_NONE },       /* unknown rate */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct severity_snapshot s;
+		severity_snapshot_init(&s, NOW);
+		s.breaker = rows[i].brk;
+		s.affected_rate = rows[i].affected;
+		s.failover_working = rows[i].failover;
+		enum recoverability got = severity_recoverability(rows[i].cat, &s, &t);
+		if (got != rows[i].want)
+			fail_msg("row %zu: expected %s, got %s", i,
+			         severity_recoverability_name(rows[i].want),
+			         severity_recoverability_name(got));
+	}
+}
+
+/* The default table, stated as policy: [category][traffic] = "ifn" letters
+ * for isolated, failover, none (C, H, M, L). */
+static void test_default_table(void **state)
+{
+	(void)state;
+	static const char *const want[CAT_TAXONOMY_COUNT][TC__COUNT] = {
+		[CAT_PROVIDER] = { "LHC", "LHC", "LMH", "LLM" },
+		[CAT_QUALITY] = { "MHH", "MHH", "LMM", "LMM" },
+		[CAT_COST] = { "LMH", "LMH", "LMM", "LLM" },
+		[CAT_SECURITY] = { "MHH", "HCC", "LMM", "LMM" },
+		[CAT_DATA] = { "LMH", "MHH", "LLM", "LLM" },
+	};
+	static const char letters[] = "CHML";
+	struct severity_table t = table();
+	for (int c = 0; c < CAT_TAXONOMY_COUNT; c++)
+		for (int tc = 0; tc < TC__COUNT; tc++)
+			for (int r = 0; r < REC__COUNT; r++) {
+				enum severity d =
+				        severity_default((enum category)c, (enum traffic_class)tc,
+				                         (enum recoverability)r);
+				if (letters[d] != want[c][tc][r] || t.cell[c][tc][r] != d)
+					fail_msg("%s/%s/%s: expected %c, got %c",
+					         model_category_name((enum category)c),
+					         model_traffic_class_name((enum traffic_class)tc),
+					         severity_recoverability_name(
+					                 (enum recoverability)r),
+					         want[c][tc][r], letters[d]);
+			}
+	assert_int_equal(severity_default(CAT_MONITOR, TC_REVENUE, REC_NONE), SEV_HIGH);
+}
+
+static void test_overrides(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	s.severity.overrides[0] =
+	        (struct severity_override){ CAT_QUALITY, TC_EXPERIMENTAL, SEV_ANY_REC, SEV_LOW };
+	s.severity.overrides[1] = (struct severity_override){ SEV_ANY_CATEGORY, TC_COMPLIANCE,
+		                                              REC_NONE, SEV_CRITICAL };
+	/* A later row wins over an earlier one. */
+	s.severity.overrides[2] =
+	        (struct severity_override){ CAT_DATA, TC_COMPLIANCE, REC_NONE, SEV_MEDIUM };
+	/* Out-of-range rows are skipped. */
+	s.severity.overrides[3] = (struct severity_override){ 9, TC_REVENUE, REC_NONE, SEV_LOW };
+	s.severity.overrides[4] = (struct severity_override){ CAT_COST, TC_REVENUE, REC_NONE, 7 };
+	s.severity.n_overrides = 5;
+	struct severity_table t;
+	severity_table_init(&t, &s);
+	for (int r = 0; r < REC__COUNT; r++)
+		assert_int_equal(t.cell[CAT_QUALITY][TC_EXPERIMENTAL][r], SEV_LOW);
+	assert_int_equal(t.cell[CAT_QUALITY][TC_INTERNAL][REC_NONE], SEV_MEDIUM);
+	assert_int_equal(t.cell[CAT_COST][TC_COMPLIANCE][REC_NONE], SEV_CRITICAL);
+	assert_int_equal(t.cell[CAT_PROVIDER][TC_COMPLIANCE][REC_NONE], SEV_CRITICAL);
+	assert_int_equal(t.cell[CAT_DATA][TC_COMPLIANCE][REC_NONE], SEV_MEDIUM);
+	assert_int_equal(t.cell[CAT_COST][TC_REVENUE][REC_NONE], SEV_HIGH);
+
+	struct failure_event ev = event(SUB_REGRESSION, TC_EXPERIMENTAL);
+	struct severity_snapshot snap;
+	severity_snapshot_init(&snap, NOW);
+	snap.affected_rate = 0.4;
+	snap.traffic_class = TC_EXPERIMENTAL;
+	assert_int_equal(severity_classify(&ev, &snap, &t, NULL), SEV_LOW);
+
+	/* The configured default traffic class applies to unset traffic. */
+	s.severity.n_overrides = 0;
+	s.severity.default_traffic_class = TC_EXPERIMENTAL;
+	severity_table_init(&t, &s);
+	ev = event(SUB_SERVER_ERROR, TC_UNSET);
+	snap.traffic_class = TC_UNSET;
+	snap.breaker = BRK_OPEN;
+	assert_int_equal(severity_classify(&ev, &snap, &t, NULL), SEV_MEDIUM);
+	/* The event's own class is used when the snapshot has none. */
+	ev.traffic_class = TC_REVENUE;
+	assert_int_equal(severity_classify(&ev, &snap, &t, NULL), SEV_CRITICAL);
+}
+
+static void test_blast_radius(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct failure_event ev = event(SUB_SERVER_ERROR, TC_INTERNAL);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_INTERNAL;
+	s.breaker = BRK_OPEN;
+	s.blast_radius = 0.2;
+	assert_int_equal(severity_classify(&ev, &s, &t, NULL), SEV_HIGH);
+	s.blast_radius = 0.5;
+	struct severity_why why;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_CRITICAL);
+	assert_true(why.raised_by_blast);
+	assert_int_equal(why.base, SEV_HIGH);
+	/* Never above CRITICAL. */
+	s.traffic_class = TC_REVENUE;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_CRITICAL);
+	assert_false(why.raised_by_blast);
+}
+
+static void test_escalation(void **state)
+{
+	(void)state;
+	struct severity_table t = table(); /* escalation after 15 min */
+	struct failure_event ev = event(SUB_HALLUCINATION, TC_INTERNAL);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_INTERNAL;
+	s.affected_rate = 0.3;
+	assert_int_equal(severity_classify(&ev, &s, &t, NULL), SEV_MEDIUM);
+	s.medium_since_ms = NOW - 15 * 60 * 1000 + 1;
+	assert_int_equal(severity_classify(&ev, &s, &t, NULL), SEV_MEDIUM);
+	s.medium_since_ms = NOW - 15 * 60 * 1000;
+	struct severity_why why;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_HIGH);
+	assert_true(why.escalated);
+	assert_int_equal(why.base, SEV_MEDIUM);
+	/* Only MEDIUM escalates: LOW stays LOW however long it lasts. */
+	s.affected_rate = 0.01;
+	assert_int_equal(severity_classify(&ev, &s, &t, NULL), SEV_LOW);
+	/* Monitor events are HIGH. */
+	struct failure_event m;
+	struct provider_id pid = { .provider = "vigil" };
+	assert_int_equal(event_init(&m, 2, NOW, CAT_MONITOR, SUB_SIDECAR_BLIND_SPOT, SEV_LOW, &pid),
+	                 0);
+	assert_int_equal(severity_classify(&m, &s, &t, NULL), SEV_HIGH);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	for (int r = 0; r < REC__COUNT; r++)
+		assert_int_equal(
+		        severity_recoverability_parse(
+		                severity_recoverability_name((enum recoverability)r), (size_t)-1),
+		        r);
+	assert_int_equal(severity_recoverability_parse("sometimes", (size_t)-1), -1);
+	assert_string_equal(severity_recoverability_name(REC__COUNT), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_case_outage_no_fallback),
+		cmocka_unit_test(test_case_outage_failover),
+		cmocka_unit_test(test_case_experimental_regression),
+		cmocka_unit_test(test_case_drift_trending),
+		cmocka_unit_test(test_recoverability),
+		cmocka_unit_test(test_default_table),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_blast_radius),
+		cmocka_unit_test(test_escalation),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
