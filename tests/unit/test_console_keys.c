@@ -1,0 +1,427 @@
+/*
+ * test_console_keys.c: the panes' models and the console's key handling,
+ * checked on the model (what is selected, which view is up, which actions
+ * are queued) rather than on the screen: list movement and clamping, the
+ * selection following an incident across refreshes, pane switching, the
+ * filter prompt, acknowledge/resolve/note with their prompts, the wizard
+ * recording its path, the prompt's editing and refusals, resize.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/support/testutil.h"
+#include "tui/console.h"
+#include "tui/grid.h"
+#include "tui/keys.h"
+#include "tui/snapshot_json.h"
+#include "core/vgerr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fx {
+	struct snapshot *s;
+	struct console *c;
+	struct surface *g;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	f->s = snapshot_new();
+	char *cause = NULL;
+	if (snapshot_load_file(f->s, VIGIL_TEST_DATA_DIR "/tui/outage.json", &cause) != 0)
+		fail_msg("%s", cause);
+	f->c = calloc(1, sizeof(*f->c));
+	console_init(f->c, "alice", NULL);
+	f->g = grid_new(24, 80, true, true);
+	console_draw(f->c, f->s, f->g);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	console_done(f->c);
+	free(f->c);
+	grid_free(f->g);
+	snapshot_free(f->s);
+	free(f);
+	return 0;
+}
+
+static unsigned keys(struct fx *f, const int *k)
+{
+	unsigned all = 0;
+	for (; *k; k++)
+		all |= console_key(f->c, f->s, *k);
+	return all;
+}
+
+static unsigned type(struct fx *f, const char *text)
+{
+	unsigned all = 0;
+	for (; *text; text++)
+		all |= console_key(f->c, f->s, (unsigned char)*text);
+	return all;
+}
+
+static void test_listview(void **state)
+{
+	(void)state;
+	struct listview lv = { 0, 0 };
+	assert_int_equal(listview_key(&lv, 5, 3, 'k'), PANE_HANDLED); /* at the top: no move */
+	assert_int_equal(listview_key(&lv, 5, 3, 'j'), PANE_HANDLED | PANE_REDRAW);
+	assert_int_equal(lv.sel, 1);
+	listview_key(&lv, 5, 3, TK_PGDN);
+	assert_int_equal(lv.sel, 4);
+	assert_int_equal(lv.top, 2); /* the selection stays visible */
+	listview_key(&lv, 5, 3, 'g');
+	assert_int_equal(lv.sel, 0);
+	assert_int_equal(lv.top, 0);
+	listview_key(&lv, 5, 3, 'G');
+	assert_int_equal(lv.sel, 4);
+	assert_int_equal(listview_key(&lv, 5, 3, 'x'), 0u);
+	/* The list shrank under the selection. */
+	listview_clamp(&lv, 2, 3);
+	assert_int_equal(lv.sel, 1);
+	assert_int_equal(lv.top, 0);
+	listview_clamp(&lv, 0, 3);
+	assert_int_equal(lv.sel, 0);
+}
+
+static void test_pane_switching(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(f->c->pane, PANE_HEALTH);
+	console_key(f->c, f->s, '3');
+	assert_int_equal(f->c->pane, PANE_TAXONOMY);
+	console_key(f->c, f->s, TK_TAB);
+	assert_int_equal(f->c->pane, PANE_INCIDENTS);
+	console_key(f->c, f->s, TK_TAB);
+	assert_int_equal(f->c->pane, PANE_HEALTH);
+	console_key(f->c, f->s, TK_BTAB);
+	assert_int_equal(f->c->pane, PANE_INCIDENTS);
+	/* q quits from a pane, but only closes overlays and views. */
+	console_key(f->c, f->s, '?');
+	assert_true(f->c->help_open);
+	assert_false(console_key(f->c, f->s, 'q') & PANE_QUIT);
+	assert_false(f->c->help_open);
+	console_key(f->c, f->s, TK_ENTER);
+	assert_int_equal(f->c->view, VIEW_DETAIL);
+	assert_false(console_key(f->c, f->s, 'q') & PANE_QUIT);
+	assert_int_equal(f->c->view, VIEW_PANE);
+	assert_true(console_key(f->c, f->s, 'q') & PANE_QUIT);
+}
+
+static void test_health_selection(void **state)
+{
+	struct fx *f = *state;
+	const struct snap_provider *p = health_selected(&f->c->health, f->s, "");
+	assert_string_equal(p->provider, "openai");
+	console_key(f->c, f->s, 'j');
+	console_key(f->c, f->s, 'j');
+	console_key(f->c, f->s, 'j'); /* past the end: stays on the last */
+	p = health_selected(&f->c->health, f->s, "");
+	assert_string_equal(p->provider, "google");
+	/* A filter hides rows; the selection clamps to what is listed. */
+	int idx[SNAP_MAX_PROVIDERS];
+	assert_int_equal(health_rows(f->s, "anthropic", idx), 1);
+	assert_int_equal(health_rows(f->s, "HALF-OPEN", idx), 1); /* breaker state, any case */
+	assert_int_equal(health_rows(f->s, "nothing", idx), 0);
+	p = health_selected(&f->c->health, f->s, "anthropic");
+	assert_string_equal(p->provider, "anthropic");
+	assert_null(health_selected(&f->c->health, f->s, "nothing"));
+}
+
+static void test_filter_prompt(void **state)
+{
+	struct fx *f = *state;
+	console_key(f->c, f->s, '4');
+	console_key(f->c, f->s, '/');
+	assert_int_equal(f->c->prompt_kind, PROMPT_FILTER);
+	type(f, "goo");
+	/* Live: the filter applies while typing; q is text here, not quit. */
+	assert_string_equal(f->c->filter[PANE_INCIDENTS], "goo");
+	assert_false(type(f, "q") & PANE_QUIT);
+	console_key(f->c, f->s, TK_BACKSPACE);
+	console_key(f->c, f->s, TK_ENTER);
+	assert_int_equal(f->c->prompt_kind, PROMPT_NONE);
+	assert_string_equal(f->c->filter[PANE_INCIDENTS], "goo");
+	const struct snap_incident *inc = incidents_selected(&f->c->incidents, f->s, "goo");
+	assert_int_equal(inc->id, 11);
+	/* The filter belongs to its pane. */
+	assert_string_equal(f->c->filter[PANE_HEALTH], "");
+	/* Cancelling an edit restores the filter; Esc in the pane clears it. */
+	console_key(f->c, f->s, '/');
+	type(f, "zzz");
+	assert_string_equal(f->c->filter[PANE_INCIDENTS], "goozzz");
+	console_key(f->c, f->s, TK_ESC);
+	assert_string_equal(f->c->filter[PANE_INCIDENTS], "goo");
+	console_key(f->c, f->s, TK_ESC);
+	assert_string_equal(f->c->filter[PANE_INCIDENTS], "");
+}
+
+static void test_taxonomy_enter(void **state)
+{
+	struct fx *f = *state;
+	const int k[] = { '3', 'j', 'j', TK_ENTER, 0 };
+	keys(f, k);
+	assert_int_equal(f->c->pane, PANE_INCIDENTS);
+	assert_string_equal(f->c->filter[PANE_INCIDENTS], "cost");
+	assert_int_equal(incidents_selected(&f->c->incidents, f->s, "cost")->id, 14);
+}
+
+static void test_acknowledge(void **state)
+{
+	struct fx *f = *state;
+	struct op_action a;
+	/* No incident under the cursor on the health pane. */
+	console_key(f->c, f->s, 'a');
+	assert_int_equal(f->c->prompt_kind, PROMPT_NONE);
+	assert_non_null(strstr(f->c->message, "select an incident"));
+	assert_false(console_take_action(f->c, &a));
+
+	console_key(f->c, f->s, '4');
+	console_key(f->c, f->s, 'a');
+	assert_int_equal(f->c->prompt_kind, PROMPT_ACK);
+	type(f, "on it");
+	unsigned fl = console_key(f->c, f->s, TK_ENTER);
+	assert_true(fl & PANE_ACTION);
+	assert_true(console_take_action(f->c, &a));
+	assert_int_equal(a.kind, OP_ACK);
+	assert_int_equal(a.incident_id, 12);
+	assert_string_equal(a.note, "on it");
+	assert_string_equal(a.by, "alice");
+	assert_null(a.payload);
+	op_action_done(&a);
+	assert_false(console_take_action(f->c, &a));
+
+	/* Esc cancels: nothing queued. */
+	console_key(f->c, f->s, 'a');
+	type(f, "oops");
+	console_key(f->c, f->s, TK_ESC);
+	assert_false(console_take_action(f->c, &a));
+
+	/* An acknowledged incident takes a note instead; an empty note is nothing. */
+	console_key(f->c, f->s, 'j'); /* #14, acked by alice */
+	console_key(f->c, f->s, 'a');
+	assert_int_equal(f->c->prompt_kind, PROMPT_NOTE);
+	console_key(f->c, f->s, TK_ENTER);
+	assert_false(console_take_action(f->c, &a));
+	console_key(f->c, f->s, 'a');
+	type(f, "retries capped");
+	console_key(f->c, f->s, TK_ENTER);
+	assert_true(console_take_action(f->c, &a));
+	assert_int_equal(a.kind, OP_NOTE);
+	assert_int_equal(a.incident_id, 14);
+	op_action_done(&a);
+}
+
+static void test_resolve(void **state)
+{
+	struct fx *f = *state;
+	struct op_action a;
+	const int k[] = { '4', 'G', 'r', 0 }; /* the last one is #9, resolved */
+	keys(f, k);
+	assert_int_equal(f->c->prompt_kind, PROMPT_NONE);
+	assert_non_null(strstr(f->c->message, "already resolved"));
+	const int k2[] = { 'k', TK_ENTER, 'r', 0 }; /* #11 from its detail view */
+	keys(f, k2);
+	assert_int_equal(f->c->view, VIEW_DETAIL);
+	assert_int_equal(f->c->prompt_kind, PROMPT_RESOLVE);
+	console_key(f->c, f->s, TK_ENTER);
+	assert_true(console_take_action(f->c, &a));
+	assert_int_equal(a.kind, OP_RESOLVE);
+	assert_int_equal(a.incident_id, 11);
+	assert_string_equal(a.note, "");
+	op_action_done(&a);
+	assert_int_equal(console_detail_wanted(f->c), 11);
+	console_key(f->c, f->s, TK_ESC);
+	assert_int_equal(console_detail_wanted(f->c), 0);
+}
+
+static void test_selection_follows_incident(void **state)
+{
+	struct fx *f = *state;
+	console_key(f->c, f->s, '4');
+	console_key(f->c, f->s, 'j');
+	console_key(f->c, f->s, 'j'); /* #15 */
+	assert_int_equal(f->c->incidents.sel_id, 15);
+	/* A new incident arrives at the top of the list. */
+	struct snapshot *next = snapshot_new();
+	memcpy(next, f->s, sizeof(*next));
+	memmove(&next->incidents[1], &next->incidents[0],
+	        (size_t)next->n_incidents * sizeof(next->incidents[0]));
+	next->n_incidents++;
+	next->incidents[0].id = 99;
+	console_update(f->c, next);
+	const struct snap_incident *inc = incidents_selected(&f->c->incidents, next, "");
+	assert_int_equal(inc->id, 15);
+	assert_int_equal(f->c->incidents.lv.sel, 3);
+	/* It disappears: the cursor stays in place on whatever is there now. */
+	next->n_incidents = 2;
+	console_update(f->c, next);
+	assert_int_equal(f->c->incidents.lv.sel, 1);
+	snapshot_free(next);
+}
+
+static void test_wizard_records_path(void **state)
+{
+	struct fx *f = *state;
+	struct op_action a;
+	const int k[] = { '4', 't', 0 };
+	keys(f, k);
+	assert_int_equal(f->c->view, VIEW_WIZARD);
+	assert_int_equal(f->c->wizard.incident_id, 12);
+	assert_string_equal(f->c->wizard.walk.ev.scope, "openai");
+	/* Accept every suggestion until the walk ends: exactly one action. */
+	unsigned all = 0;
+	for (int i = 0; i < 20 && !triage_done(&f->c->wizard.walk); i++)
+		all |= console_key(f->c, f->s, TK_ENTER);
+	assert_true(triage_done(&f->c->wizard.walk));
+	assert_true(all & PANE_ACTION);
+	assert_true(console_take_action(f->c, &a));
+	assert_int_equal(a.kind, OP_TRIAGE);
+	assert_int_equal(a.incident_id, 12);
+	assert_non_null(a.payload);
+	json_error_t jerr;
+	json_t *path = json_loads(a.payload, 0, &jerr);
+	assert_non_null(path);
+	assert_true(json_is_true(json_object_get(path, "complete")));
+	json_t *finding = json_array_get(json_object_get(path, "findings"), 0);
+	assert_string_equal(json_string_value(json_object_get(finding, "category")), "provider");
+	json_decref(path);
+	assert_non_null(strstr(a.note, "=> provider/server_error"));
+	op_action_done(&a);
+	assert_false(console_take_action(f->c, &a));
+	/* Undo and finish again: recorded again (the latest path counts). */
+	console_key(f->c, f->s, 'b');
+	assert_false(triage_done(&f->c->wizard.walk));
+	console_key(f->c, f->s, 'n');
+	assert_true(console_take_action(f->c, &a));
+	op_action_done(&a);
+	/* Esc goes back to where the wizard was opened. */
+	console_key(f->c, f->s, TK_ESC);
+	assert_int_equal(f->c->view, VIEW_PANE);
+	assert_int_equal(f->c->pane, PANE_INCIDENTS);
+}
+
+static void test_wizard_without_incident(void **state)
+{
+	struct fx *f = *state;
+	struct op_action a;
+	console_key(f->c, f->s, 't'); /* from the health pane */
+	assert_int_equal(f->c->view, VIEW_WIZARD);
+	assert_int_equal(f->c->wizard.incident_id, 0);
+	assert_string_equal(f->c->wizard.walk.ev.scope, "");
+	/* Tab with a single open thread keeps the focus. */
+	console_key(f->c, f->s, TK_TAB);
+	assert_int_equal(f->c->wizard.walk.active, 0);
+	for (int i = 0; i < 20 && !triage_done(&f->c->wizard.walk); i++)
+		console_key(f->c, f->s, 'n');
+	assert_true(triage_done(&f->c->wizard.walk));
+	assert_false(console_take_action(f->c, &a));
+	/* Enter closes a finished walk. */
+	console_key(f->c, f->s, TK_ENTER);
+	assert_int_equal(f->c->view, VIEW_PANE);
+}
+
+static void test_prompt_editing(void **state)
+{
+	(void)state;
+	struct prompt p;
+	prompt_start(&p, "note:", "ab");
+	assert_int_equal(p.cursor, 2);
+	prompt_key(&p, 0xE9);   /* é */
+	prompt_key(&p, 0x6771); /* 東 */
+	assert_string_equal(p.text, "ab\xC3\xA9\xE6\x9D\xB1");
+	prompt_key(&p, TK_BACKSPACE); /* a whole character goes */
+	assert_string_equal(p.text, "ab\xC3\xA9");
+	prompt_key(&p, TK_LEFT);
+	prompt_key(&p, TK_LEFT);
+	prompt_key(&p, 'X');
+	assert_string_equal(p.text, "aXb\xC3\xA9");
+	prompt_key(&p, TK_DELETE);
+	assert_string_equal(p.text, "aX\xC3\xA9");
+	/* Controls, C1 and bidi overrides are refused. */
+	prompt_key(&p, 0x1B);
+	prompt_key(&p, 0x9B);
+	prompt_key(&p, 0x202E);
+	prompt_key(&p, TK_END);
+	assert_string_equal(p.text, "aX\xC3\xA9");
+	prompt_key(&p, 0x15); /* Ctrl-U */
+	assert_string_equal(p.text, "");
+	assert_true(prompt_key(&p, TK_ENTER) & PROMPT_DONE);
+	assert_true(prompt_key(&p, TK_ESC) & PROMPT_CANCEL);
+	/* Full: typing stops, nothing overflows. */
+	for (int i = 0; i < PROMPT_MAX * 2; i++)
+		prompt_key(&p, 'z');
+	assert_int_equal(strlen(p.text), PROMPT_MAX - 1);
+}
+
+static void test_resize_and_small(void **state)
+{
+	struct fx *f = *state;
+	const int k[] = { '4', TK_ENTER, 0 };
+	keys(f, k);
+	assert_int_equal(grid_resize(f->g, 40, 120), 0);
+	assert_true(console_key(f->c, f->s, TK_RESIZE) & PANE_REDRAW);
+	console_draw(f->c, f->s, f->g);
+	assert_int_equal(f->c->rows, 40);
+	assert_true(grid_contains(f->g, "#12 critical"));
+	assert_int_equal(grid_resize(f->g, 20, 70), 0);
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "vigil needs at least 80x24 (now 70x20)"));
+	assert_int_equal(grid_resize(f->g, 24, 80), 0);
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "#12 critical"));
+	assert_int_equal(grid_resize(f->g, 0, 80), VG_EINVAL);
+}
+
+static void test_snapshot_json_errors(void **state)
+{
+	(void)state;
+	struct snapshot *s = snapshot_new();
+	char *cause = NULL;
+	json_t *doc = json_loads(
+	        "{\"now\": 5, \"incidents\": [{\"id\": 1, \"severity\": \"urgent\"}]}", 0, NULL);
+	assert_int_equal(snapshot_from_json(s, doc, &cause), VG_EINVAL);
+	assert_string_equal(cause, "incidents[0].severity: unknown value 'urgent'");
+	free(cause);
+	json_decref(doc);
+	doc = json_loads("{\"providers\": []}", 0, NULL);
+	assert_int_equal(snapshot_from_json(s, doc, &cause), VG_EINVAL);
+	assert_non_null(strstr(cause, "now: required"));
+	free(cause);
+	json_decref(doc);
+	assert_int_not_equal(snapshot_load_file(s, "/nonexistent/x.json", &cause), 0);
+	assert_non_null(strstr(cause, "/nonexistent/x.json"));
+	free(cause);
+	snapshot_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listview),
+		cmocka_unit_test_setup_teardown(test_pane_switching, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_selection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_prompt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_taxonomy_enter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acknowledge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_selection_follows_incident, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_records_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_without_incident, setup, teardown),
+		cmocka_unit_test(test_prompt_editing),
+		cmocka_unit_test_setup_teardown(test_resize_and_small, setup, teardown),
+		cmocka_unit_test(test_snapshot_json_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,246 @@
+/*
+ * console_loop.c: the console driven by a libuv loop (see console_loop.h).
+ * Four handles: a poll on stdin (keys), a signal handle for SIGWINCH, a
+ * timer for the periodic rebuild, and nothing else; all callbacks run on the
+ * loop thread. The struct is freed when the last handle's close callback
+ * has run.
+ */
+#include "tui/console_loop.h"
+
+#include "core/vgerr.h"
+#include "tui/keys.h"
+#include "tui/surface_curses.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef VIGIL_SOURCE_DIR
+#define VIGIL_SOURCE_DIR "."
+#endif
+
+struct console_loop {
+	uv_poll_t input;
+	uv_signal_t winch;
+	uv_timer_t tick;
+	int open_handles;
+	struct console_source src;
+	struct surface *surf;
+	struct snapshot *snap;
+	struct snapshot *next;
+	struct console console;
+	char build_error[160];
+	bool stopping;
+};
+
+char *console_read_runbook(void *ud, const char *path, size_t *len)
+{
+	(void)ud;
+	/* The source tree first (a built checkout), then an installed layout. */
+	const char *roots[] = { getenv("VIGIL_DOCS_DIR"), VIGIL_SOURCE_DIR, "/usr/share/vigil",
+		                "/usr/local/share/vigil" };
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		if (!roots[i] || !*roots[i])
+			continue;
+		char full[1024];
+		snprintf(full, sizeof(full), "%s/%s", roots[i], path);
+		FILE *f = fopen(full, "rb");
+		if (!f)
+			continue;
+		char *buf = malloc(65536);
+		size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+		fclose(f);
+		if (!buf)
+			return NULL;
+		buf[n] = '\0';
+		if (len)
+			*len = n;
+		return buf;
+	}
+	return NULL;
+}
+
+static void draw(struct console_loop *cl)
+{
+	if (cl->stopping)
+		return;
+	console_draw(&cl->console, cl->snap, cl->surf);
+	if (cl->build_error[0]) {
+		/* The snapshot is old: say why on the bottom row. */
+		surf_fill(cl->surf, cl->surf->rows - 1, 0, -1, ROLE_ALERT, 0);
+		surf_put(cl->surf, cl->surf->rows - 1, 1, -1, cl->build_error, ROLE_ALERT, SA_BOLD);
+		surf_flush(cl->surf);
+	}
+}
+
+static void rebuild(struct console_loop *cl)
+{
+	char *cause = NULL;
+	snapshot_reset(cl->next);
+	int rc = cl->src.build(cl->src.ud, cl->next, console_detail_wanted(&cl->console), &cause);
+	if (rc == 0) {
+		struct snapshot *t = cl->snap;
+		cl->snap = cl->next;
+		cl->next = t;
+		cl->build_error[0] = '\0';
+		console_update(&cl->console, cl->snap);
+	} else {
+		snprintf(cl->build_error, sizeof(cl->build_error), "cannot refresh: %s",
+		         cause ? cause : vg_strerror(rc));
+	}
+	free(cause);
+}
+
+static void flush_actions(struct console_loop *cl)
+{
+	struct op_action a;
+	while (console_take_action(&cl->console, &a)) {
+		char *cause = NULL;
+		int rc = cl->src.act ? cl->src.act(cl->src.ud, &a, &cause) : VG_ESTATE;
+		if (rc != 0)
+			snprintf(cl->console.message, sizeof(cl->console.message),
+			         "not recorded: %s", cause ? cause : "this console is read-only");
+		cl->console.message_bad = rc != 0;
+		free(cause);
+		op_action_done(&a);
+	}
+}
+
+static void handle_flags(struct console_loop *cl, unsigned f)
+{
+	if (f & PANE_ACTION) {
+		flush_actions(cl);
+		f |= PANE_REFRESH; /* show the action as pending at once */
+	}
+	if (f & PANE_REFRESH)
+		rebuild(cl);
+	if (f & PANE_QUIT) {
+		if (cl->src.on_quit)
+			cl->src.on_quit(cl->src.quit_ud);
+		return;
+	}
+	if (f & (PANE_REDRAW | PANE_REFRESH))
+		draw(cl);
+}
+
+static void on_input(uv_poll_t *h, int status, int events)
+{
+	struct console_loop *cl = h->data;
+	(void)events;
+	if (status < 0 || cl->stopping)
+		return;
+	unsigned f = 0;
+	int key;
+	while (!(f & PANE_QUIT) && (key = curses_getkey(cl->surf)) != TK_NONE) {
+		f |= console_key(&cl->console, cl->snap, key);
+		if (key == TK_RESIZE)
+			f |= PANE_REDRAW;
+		/* Actions are written in the order they were made. */
+		if (f & PANE_ACTION) {
+			handle_flags(cl, f & (PANE_ACTION | PANE_REFRESH));
+			f &= ~(PANE_ACTION | PANE_REFRESH);
+			f |= PANE_REDRAW;
+		}
+	}
+	handle_flags(cl, f);
+}
+
+static void on_winch(uv_signal_t *h, int signum)
+{
+	struct console_loop *cl = h->data;
+	(void)signum;
+	if (curses_check_resize(cl->surf))
+		draw(cl);
+}
+
+static void on_tick(uv_timer_t *h)
+{
+	struct console_loop *cl = h->data;
+	rebuild(cl);
+	draw(cl);
+}
+
+int console_loop_start(uv_loop_t *loop, const struct console_source *src,
+                       const struct console_loop_options *opt, struct console_loop **out,
+                       char **cause)
+{
+	struct console_loop *cl = calloc(1, sizeof(*cl));
+	if (!cl || !(cl->snap = snapshot_new()) || !(cl->next = snapshot_new())) {
+		if (cl) {
+			snapshot_free(cl->snap);
+			free(cl);
+		}
+		if (cause)
+			*cause = strdup("out of memory");
+		return VG_ENOMEM;
+	}
+	cl->src = *src;
+	struct console_hooks hooks = { console_read_runbook, NULL };
+	console_init(&cl->console, opt ? opt->operator_name : NULL, &hooks);
+	/* The first snapshot before taking the terminal, so a bad database is a
+	 * plain error message rather than a blank screen. */
+	int rc = src->build(src->ud, cl->snap, 0, cause);
+	if (rc != 0)
+		goto fail;
+	struct curses_options co = { opt && opt->force_ascii, opt && opt->no_color,
+		                     opt && opt->mouse };
+	cl->surf = curses_open(&co, cause);
+	if (!cl->surf) {
+		rc = VG_EIO;
+		goto fail;
+	}
+	console_update(&cl->console, cl->snap);
+	int64_t period = opt && opt->refresh_ms > 0 ? opt->refresh_ms : 1000;
+	uv_poll_init(loop, &cl->input, STDIN_FILENO);
+	uv_signal_init(loop, &cl->winch);
+	uv_timer_init(loop, &cl->tick);
+	cl->input.data = cl->winch.data = cl->tick.data = cl;
+	cl->open_handles = 3;
+	uv_poll_start(&cl->input, UV_READABLE, on_input);
+	uv_signal_start(&cl->winch, on_winch, SIGWINCH);
+	uv_timer_start(&cl->tick, on_tick, (uint64_t)period, (uint64_t)period);
+	draw(cl);
+	*out = cl;
+	return 0;
+fail:
+	console_done(&cl->console);
+	snapshot_free(cl->snap);
+	snapshot_free(cl->next);
+	free(cl);
+	return rc;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct console_loop *cl = h->data;
+	if (--cl->open_handles > 0)
+		return;
+	console_done(&cl->console);
+	snapshot_free(cl->snap);
+	snapshot_free(cl->next);
+	free(cl);
+}
+
+void console_loop_stop(struct console_loop *cl)
+{
+	if (!cl || cl->stopping)
+		return;
+	cl->stopping = true;
+	/* Actions made just before quitting are not lost. */
+	flush_actions(cl);
+	curses_close(cl->surf);
+	cl->surf = NULL;
+	uv_close((uv_handle_t *)&cl->input, on_closed);
+	uv_close((uv_handle_t *)&cl->winch, on_closed);
+	uv_close((uv_handle_t *)&cl->tick, on_closed);
+}
+
+void console_loop_refresh(struct console_loop *cl)
+{
+	if (!cl || cl->stopping)
+		return;
+	rebuild(cl);
+	draw(cl);
+}

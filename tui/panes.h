@@ -1,0 +1,152 @@
+/*
+ * panes.h: the console's panes, one source file each:
+ *   pane_health.c     per-provider health (1)
+ *   pane_breakers.c   breaker states and the transition log (2)
+ *   pane_taxonomy.c   failure counts, 5 categories (+ monitor) x 4 severities x 3 windows (3)
+ *   pane_incidents.c  the incident list (4)
+ *   pane_detail.c     one incident: signals, timeline, triage path
+ *   pane_wizard.c     the triage wizard (the tree is core/triage)
+ *   pane_help.c       the help overlay
+ *   pane_prompt.c     the one-line prompt (filter, acknowledgement note)
+ *   pane_status.c     the title bar, the status line and the key hints
+ *
+ * Each model is a value type the console embeds. `x_key(model, snapshot,
+ * ..., key, rect)` gets the rectangle the pane was last laid out in (to
+ * know its page size) and returns PANE_* flags; `x_draw()` draws only from
+ * the model and the snapshot. A filter is a case-insensitive substring that
+ * a row must contain to be listed ("" keeps all).
+ */
+#ifndef VIGIL_TUI_PANES_H
+#define VIGIL_TUI_PANES_H
+
+#include "core/triage.h"
+#include "tui/pane.h"
+
+/* ---- health ---- */
+struct health_pane {
+	struct listview lv;
+};
+/* Indices of the snapshot's providers the filter keeps (idx holds
+ * SNAP_MAX_PROVIDERS); returns the count. */
+int health_rows(const struct snapshot *s, const char *filter, int *idx);
+/* The provider row selected, or NULL when none is listed. */
+const struct snap_provider *health_selected(const struct health_pane *m, const struct snapshot *s,
+                                            const char *filter);
+unsigned health_key(struct health_pane *m, const struct snapshot *s, const char *filter, int key,
+                    struct rect r);
+void health_draw(const struct health_pane *m, const struct snapshot *s, const char *filter,
+                 struct surface *surf, struct rect r);
+
+/* ---- breakers ---- */
+struct breakers_pane {
+	struct listview lv; /* over the transition log */
+};
+int breakers_rows(const struct snapshot *s, const char *filter, int *idx);
+unsigned breakers_key(struct breakers_pane *m, const struct snapshot *s, const char *filter,
+                      int key, struct rect r);
+void breakers_draw(const struct breakers_pane *m, const struct snapshot *s, const char *filter,
+                   struct surface *surf, struct rect r);
+
+/* ---- taxonomy ---- */
+struct taxonomy_pane {
+	int sel; /* selected category row (enum category, CAT_MONITOR last) */
+};
+unsigned taxonomy_key(struct taxonomy_pane *m, const struct snapshot *s, int key, struct rect r);
+void taxonomy_draw(const struct taxonomy_pane *m, const struct snapshot *s, struct surface *surf,
+                   struct rect r);
+
+/* ---- incidents ---- */
+struct incidents_pane {
+	struct listview lv;
+	int64_t sel_id; /* the selected incident's id, kept across refreshes */
+};
+/* Indices of the snapshot's incidents the filter keeps (idx holds
+ * SNAP_MAX_INCIDENTS); returns the count. The filter matches severity,
+ * category, subtype, provider, model, state, who acknowledged, summary, "#id". */
+int incidents_rows(const struct snapshot *s, const char *filter, int *idx);
+/* The selected incident, or NULL. */
+const struct snap_incident *incidents_selected(const struct incidents_pane *m,
+                                               const struct snapshot *s, const char *filter);
+/* After a new snapshot: keep the same incident selected when it is still listed. */
+void incidents_follow(struct incidents_pane *m, const struct snapshot *s, const char *filter,
+                      struct rect r);
+/* Enter returns PANE_OPEN (the console opens the detail of incidents_selected()). */
+unsigned incidents_key(struct incidents_pane *m, const struct snapshot *s, const char *filter,
+                       int key, struct rect r);
+void incidents_draw(const struct incidents_pane *m, const struct snapshot *s, const char *filter,
+                    struct surface *surf, struct rect r);
+
+/* ---- incident detail ---- */
+struct detail_pane {
+	int64_t incident_id;
+	int scroll; /* first line shown */
+};
+unsigned detail_key(struct detail_pane *m, const struct snapshot *s, int key, struct rect r);
+void detail_draw(const struct detail_pane *m, const struct snapshot *s, struct surface *surf,
+                 struct rect r);
+
+/* ---- triage wizard ---- */
+#define WIZARD_RUNBOOK_MAX 1200
+struct wizard_pane {
+	struct triage walk;
+	int64_t incident_id;        /* 0: not about one incident */
+	char provider[VG_NAME_MAX]; /* the evidence's scope, "" = all providers */
+	char title[SNAP_TEXT_MAX];
+	/* Runbook text per thread, filled by the console when a thread ends. */
+	char runbook[TRIAGE_MAX_THREADS][WIZARD_RUNBOOK_MAX];
+	bool loaded[TRIAGE_MAX_THREADS];
+	bool recorded; /* the finished path was handed over for recording */
+	int scroll;    /* findings view scroll */
+};
+/* Start a walk about an incident (NULL: all providers) with the snapshot's evidence. */
+void wizard_start(struct wizard_pane *m, const struct snapshot *s, const struct snap_incident *inc);
+/* Refresh the live evidence from a new snapshot. */
+void wizard_update(struct wizard_pane *m, const struct snapshot *s);
+/*
+ * Keys: y/n answer, Enter accepts the suggestion, b or Backspace undoes,
+ * Tab/shift-Tab switch threads, j/k scroll the findings, Esc or q closes
+ * (returns PANE_HANDLED with m->incident_id untouched; the console closes it).
+ * Returns PANE_ACTION once when the walk completes (the console records it).
+ */
+#define WIZARD_CLOSE 0x100u
+unsigned wizard_key(struct wizard_pane *m, int key, struct rect r);
+void wizard_draw(const struct wizard_pane *m, const struct snapshot *s, struct surface *surf,
+                 struct rect r);
+
+/* ---- help overlay ---- */
+struct help_pane {
+	int scroll;
+};
+#define HELP_CLOSE 0x100u
+unsigned help_key(struct help_pane *m, int key, struct rect r);
+void help_draw(const struct help_pane *m, struct surface *surf, struct rect r);
+
+/* ---- one-line prompt ---- */
+#define PROMPT_MAX 200
+struct prompt {
+	char label[96];
+	char text[PROMPT_MAX]; /* UTF-8 */
+	int cursor;            /* byte offset in text */
+};
+#define PROMPT_DONE   0x100u /* Enter: text is final */
+#define PROMPT_CANCEL 0x200u /* Esc */
+void prompt_start(struct prompt *p, const char *label, const char *initial);
+/* Printable keys insert (as UTF-8), Backspace/Delete/Left/Right/Home/End
+ * edit; Enter gives PROMPT_DONE, Esc PROMPT_CANCEL. */
+unsigned prompt_key(struct prompt *p, int key);
+void prompt_draw(const struct prompt *p, struct surface *surf, int row);
+
+/* ---- title bar, status line, hints ---- */
+enum pane_id { PANE_HEALTH, PANE_BREAKERS, PANE_TAXONOMY, PANE_INCIDENTS, PANE__COUNT };
+const char *pane_name(enum pane_id id); /* "Health", ... */
+void status_title_draw(const struct snapshot *s, enum pane_id active, struct surface *surf,
+                       int row);
+/* The status line: an alert (monitor incidents, or no data from the daemon)
+ * that cannot be missed, else a one-line summary. Returns true when it is an alert. */
+bool status_line_draw(const struct snapshot *s, struct surface *surf, int row);
+/* Data older than this (ms) makes the status line an alert. */
+#define STATUS_STALE_MS 30000
+/* Key hints ("key", "what", ..., NULL) on `row`, within the first `cols` columns. */
+void status_hints_draw(struct surface *surf, int row, int cols, const char *const *pairs);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * snapshot.h: what the console shows, as plain data. A builder fills one
+ * from the database (tui/snapshot_db.c, read-only, cheap queries over
+ * rollups) or from a JSON file (tui/snapshot_json.c: tests, the bench);
+ * panes only read it. Building and drawing are separate so that panes are
+ * tested without a terminal and the console can attach to a database that
+ * another process writes.
+ *
+ * Every string in a snapshot has been through core/sanitize: whatever came
+ * from outside (model names from the gateway's file, provider messages,
+ * operator notes) is inert text by the time a pane sees it. Times are ms
+ * since the epoch; ages are computed against `now_ms`, so a snapshot draws
+ * the same screen whenever it is drawn. "Not measured" is NaN (doubles) or
+ * VG_NONE (integers), and panes show it as "-".
+ *
+ * struct snapshot is large (fixed-capacity arrays, no pointers): allocate it
+ * with snapshot_new(), copy it with memcpy.
+ */
+#ifndef VIGIL_TUI_SNAPSHOT_H
+#define VIGIL_TUI_SNAPSHOT_H
+
+#include "core/model.h"
+#include "core/triage.h"
+
+#define SNAP_MAX_PROVIDERS   32
+#define SNAP_SPARK_N         48 /* latency history points per provider */
+#define SNAP_MAX_TRANSITIONS 128
+#define SNAP_MAX_INCIDENTS   256
+#define SNAP_MAX_RELATED     4
+#define SNAP_MAX_SAMPLES     3
+#define SNAP_MAX_TIMELINE    24
+#define SNAP_TEXT_MAX        160
+
+/* Error rate by type, as the health pane's columns show them. */
+enum snap_err {
+	SNAP_ERR_RATE_LIMIT,
+	SNAP_ERR_SERVER, /* 5xx and overloaded */
+	SNAP_ERR_TIMEOUT,
+	SNAP_ERR_CONTENT_FILTER,
+	SNAP_ERR_OTHER, /* transport, auth, quota, invalid request, ... */
+	SNAP_ERR__COUNT
+};
+
+/* One health row: a provider/model (model "" = the provider as a whole). */
+struct snap_provider {
+	char provider[VG_NAME_MAX];
+	char model[VG_MODEL_MAX];
+	bool fallback;       /* configured as a fallback */
+	int64_t requests;    /* requests in the health window */
+	double availability; /* share of non-error answers, 0..1 */
+	double p50_ms, p95_ms, p99_ms;
+	float spark[SNAP_SPARK_N]; /* p95 latency per step, oldest first; NaN = no data */
+	int n_spark;
+	int64_t spark_step_ms;            /* time per sparkline point */
+	double err_rate[SNAP_ERR__COUNT]; /* shares of requests, 0..1 */
+	double tokens_per_s;              /* output tokens per second of wall time */
+	double quality;                   /* composite quality score, 0..1 */
+	double cost_efficiency;  /* observed $ per 1k tokens / configured price (1 = as priced) */
+	double rl_headroom;      /* lowest remaining/limit (requests or tokens), 0..1 */
+	double probe_spend_usd;  /* canary spend today */
+	double probe_budget_usd; /* daily probe budget; NaN = none */
+	enum breaker_state breaker;
+	int64_t breaker_since_ms; /* VG_NONE when never changed */
+	bool oscillating;
+};
+
+/* Taxonomy counts: failure events per window x category x severity. The
+ * category axis includes CAT_MONITOR (vigil's own health) after the five. */
+enum snap_window { SNAP_W_5M, SNAP_W_1H, SNAP_W_24H, SNAP_W__COUNT };
+
+enum snap_inc_state { SNAP_INC_OPEN, SNAP_INC_ACKED, SNAP_INC_RESOLVED, SNAP_INC__COUNT };
+
+struct snap_incident {
+	int64_t id;
+	enum severity severity;
+	enum category category;
+	enum subtype subtype;
+	char provider[VG_NAME_MAX];
+	char model[VG_MODEL_MAX];
+	int64_t count; /* failure events grouped in it */
+	int64_t first_ms, last_ms;
+	enum snap_inc_state state;
+	int64_t state_ms;           /* when acknowledged or resolved, VG_NONE otherwise */
+	char acked_by[VG_NAME_MAX]; /* "" when not acknowledged */
+	int64_t related[SNAP_MAX_RELATED];
+	int n_related;
+	char summary[SNAP_TEXT_MAX]; /* one line: what happened */
+	bool triaged;                /* a wizard path is recorded */
+	bool pending;                /* an operator action waits for the daemon */
+};
+
+/* The detail of one incident (the one the console has open). */
+struct snap_sample {
+	char label[12]; /* "first", "worst", "latest" */
+	int64_t time_ms;
+	char text[SNAP_TEXT_MAX]; /* causal signals in one line */
+};
+
+enum snap_tl_kind {
+	SNAP_TL_OPENED,
+	SNAP_TL_EVENT,
+	SNAP_TL_ESCALATED,
+	SNAP_TL_TRANSITION, /* a breaker moved */
+	SNAP_TL_ACK,
+	SNAP_TL_NOTE,
+	SNAP_TL_TRIAGE,
+	SNAP_TL_NOTIFIED, /* a sink delivered */
+	SNAP_TL_RESOLVED,
+	SNAP_TL__COUNT
+};
+
+struct snap_timeline {
+	int64_t time_ms;
+	enum snap_tl_kind kind;
+	char text[SNAP_TEXT_MAX];
+};
+
+struct snap_detail {
+	int64_t incident_id; /* 0: nothing loaded */
+	struct snap_sample samples[SNAP_MAX_SAMPLES];
+	int n_samples;
+	struct snap_timeline timeline[SNAP_MAX_TIMELINE]; /* oldest first */
+	int n_timeline;
+	char triage_path[400]; /* the recorded wizard path, "" when none */
+};
+
+struct snapshot {
+	int64_t now_ms;
+	char source[200];         /* what it was built from ("/tmp/vigil-demo.x/vigil.db") */
+	int64_t last_data_ms;     /* newest row the daemon wrote, VG_NONE when unknown */
+	int64_t health_window_ms; /* the window health rows cover */
+
+	struct snap_provider providers[SNAP_MAX_PROVIDERS];
+	int n_providers;
+
+	struct breaker_transition transitions[SNAP_MAX_TRANSITIONS]; /* newest first */
+	int n_transitions;
+
+	int64_t taxonomy[SNAP_W__COUNT][CAT__COUNT][SEV__COUNT];
+
+	/* Open and acknowledged first (by severity, then newest), then resolved. */
+	struct snap_incident incidents[SNAP_MAX_INCIDENTS];
+	int n_incidents;
+
+	struct snap_detail detail;
+
+	/* Live numbers for the triage wizard: all providers, and per provider
+	 * (the same order as `providers`, by provider name). */
+	struct triage_evidence evidence;
+	struct triage_evidence provider_evidence[SNAP_MAX_PROVIDERS];
+};
+
+/* A zeroed snapshot with every measurement "not measured". NULL when out of
+ * memory. Free with snapshot_free(). */
+struct snapshot *snapshot_new(void);
+
+/* Free a snapshot; NULL does nothing. */
+void snapshot_free(struct snapshot *s);
+
+/* Reset to the state snapshot_new() returns. */
+void snapshot_reset(struct snapshot *s);
+
+/* Set every measurement of a health row to "not measured". */
+void snapshot_provider_init(struct snap_provider *p);
+
+/* Open (not resolved) incidents of kind monitor, in display order: writes at
+ * most max pointers into out and returns how many there are in total. */
+int snapshot_monitor_incidents(const struct snapshot *s, const struct snap_incident **out, int max);
+
+/* The incident with this id, or NULL. */
+const struct snap_incident *snapshot_find_incident(const struct snapshot *s, int64_t id);
+
+/* The evidence for a provider name ("" or unknown: all providers). */
+const struct triage_evidence *snapshot_evidence_for(const struct snapshot *s, const char *provider);
+
+/* Names for display ("open", "acked", "resolved"; "opened", "event", ...). Static. */
+const char *snapshot_inc_state_name(enum snap_inc_state st);
+const char *snapshot_tl_kind_name(enum snap_tl_kind k);
+const char *snapshot_window_name(enum snap_window w); /* "5 min", "1 h", "24 h" */
+
+#endif
