@@ -54,6 +54,13 @@ struct attempt {
 	struct attempt *next, *prev;
 };
 
+/* A row finished (delivered or dead) whose update may not be committed yet:
+ * the store may still list it as pending, so it must not be adopted again. */
+struct finished {
+	int64_t id;
+	uint64_t batch_no; /* the update batch it went into */
+};
+
 struct outbox {
 	uv_loop_t *loop;
 	struct sinks *sinks;
@@ -61,6 +68,18 @@ struct outbox {
 	struct outbox_options o;
 	uv_timer_t timer;
 	bool closing;
+	int open_handles;
+	/* store mode */
+	struct store *store;
+	uv_timer_t poll;
+	int64_t poll_ms;
+	bool query_out;
+	uint64_t query_mark;     /* submitted_upto when the query in flight was asked */
+	struct store_batch *upd; /* outcomes not submitted yet */
+	uint64_t batch_no;       /* number of the batch `upd` is (or will be) */
+	uint64_t submitted_upto; /* the highest batch number submitted */
+	struct finished *fin;
+	size_t n_fin, cap_fin;
 	struct keyq *queues;
 	struct sstate *ss;
 	size_t n_sinks;
@@ -68,13 +87,6 @@ struct outbox {
 	int64_t next_id;
 	struct outbox_stats st;
 };
-
-static const char *const state_names[] = { "pending", "delivered", "dead" };
-
-const char *outbox_state_name(enum outbox_state s)
-{
-	return (int)s >= 0 && s < OUTBOX__COUNT ? state_names[s] : "unknown";
-}
 
 static int64_t wall_ms(void *data)
 {
@@ -150,8 +162,10 @@ int outbox_new(uv_loop_t *loop, struct sinks *sinks, struct http_client *http,
 		return VG_ENOMEM;
 	}
 	ob->next_id = 1;
+	ob->batch_no = 1;
 	uv_timer_init(loop, &ob->timer);
 	ob->timer.data = ob;
+	ob->open_handles = 1;
 	for (size_t i = 0; i < ob->n_sinks; i++)
 		set_pending_metric(ob, (int)i);
 	*out = ob;
@@ -170,9 +184,12 @@ static void free_row(struct orow *r)
 	free(r);
 }
 
-static void on_closed(uv_handle_t *h)
+static void maybe_free(struct outbox *ob)
 {
-	struct outbox *ob = h->data;
+	if (ob->open_handles || ob->query_out)
+		return;
+	store_batch_free(ob->upd);
+	free(ob->fin);
 	for (struct keyq *q = ob->queues, *qn; q; q = qn) {
 		qn = q->next;
 		for (struct orow *r = q->head, *rn; r; r = rn) {
@@ -185,15 +202,29 @@ static void on_closed(uv_handle_t *h)
 	free(ob);
 }
 
+static void on_closed(uv_handle_t *h)
+{
+	struct outbox *ob = h->data;
+	ob->open_handles--;
+	maybe_free(ob);
+}
+
+static void submit_updates(struct outbox *ob);
+
 void outbox_close(struct outbox *ob)
 {
 	if (!ob || ob->closing)
 		return;
-	ob->closing = true;
 	while (ob->attempts)
 		http_cancel(ob->http, ob->attempts->http_id);
+	submit_updates(ob); /* what was decided reaches the store */
+	ob->closing = true;
 	uv_timer_stop(&ob->timer);
 	uv_close((uv_handle_t *)&ob->timer, on_closed);
+	if (ob->store) {
+		uv_timer_stop(&ob->poll);
+		uv_close((uv_handle_t *)&ob->poll, on_closed);
+	}
 }
 
 static void on_timer(uv_timer_t *t);
@@ -266,6 +297,8 @@ static struct orow *new_row(struct outbox *ob, const char *sink, const char *key
 
 int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id)
 {
+	if (ob->store)
+		return VG_ESTATE; /* rows come from the store */
 	int idx = sinks_find(ob->sinks, n->sink);
 	if (idx < 0) {
 		logf_(ob,
@@ -303,22 +336,37 @@ int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id)
 	return 0;
 }
 
-void outbox_durable(struct outbox *ob, int64_t id)
+static struct orow *find_row(const struct outbox *ob, int64_t id)
 {
 	for (struct keyq *q = ob->queues; q; q = q->next)
 		for (struct orow *r = q->head; r; r = r->next)
-			if (r->r.id == id) {
-				r->durable = true;
-				kick(ob);
-				return;
-			}
+			if (r->r.id == id)
+				return r;
+	return NULL;
+}
+
+static bool finished(const struct outbox *ob, int64_t id)
+{
+	for (size_t i = 0; i < ob->n_fin; i++)
+		if (ob->fin[i].id == id)
+			return true;
+	return false;
+}
+
+void outbox_durable(struct outbox *ob, int64_t id)
+{
+	struct orow *r = find_row(ob, id);
+	if (r) {
+		r->durable = true;
+		kick(ob);
+	}
 }
 
 int outbox_load(struct outbox *ob, const struct outbox_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct outbox_row *in = &rows[i];
-		if (in->state != OUTBOX_PENDING)
+		if (in->state != OUTBOX_PENDING || finished(ob, in->id) || find_row(ob, in->id))
 			continue;
 		struct orow *r = new_row(ob, in->sink, in->dedup_key, in->payload);
 		struct keyq *q = r ? queue_for(ob, in->sink, r->sink, in->dedup_key) : NULL;
@@ -377,6 +425,59 @@ static void set_up(struct outbox *ob, int sink, bool up)
 	metrics_set(ob->o.metrics->sink_up, v, up ? 1 : 0);
 }
 
+/* Hand the open update batch to the store (kept when the queue is full). */
+static void submit_updates(struct outbox *ob)
+{
+	if (!ob->upd || !ob->store)
+		return;
+	int rc = store_submit(ob->store, ob->upd);
+	if (rc == VG_EFULL)
+		return; /* the next poll tries again */
+	if (rc) {
+		logf_(ob,
+		      "outbox: the store refused delivery outcomes (%s); rows may be "
+		      "delivered again after a restart",
+		      vg_strerror(rc));
+		store_batch_free(ob->upd);
+	}
+	ob->upd = NULL;
+	ob->submitted_upto = ob->batch_no++;
+}
+
+/* A row's new state to the hooks or the store. `done`: it leaves memory. */
+static void persist_update(struct outbox *ob, struct orow *r, bool done)
+{
+	if (ob->o.persist.update)
+		ob->o.persist.update(ob->o.persist.data, &r->r);
+	if (!ob->store)
+		return;
+	if (!ob->upd)
+		ob->upd = store_batch_new(NULL, NULL);
+	struct store_outbox_update u = { .id = r->r.id,
+		                         .state = r->r.state,
+		                         .attempts = r->r.attempts,
+		                         .next_attempt_ms = r->r.next_attempt_ms,
+		                         .delivered_ms = r->r.delivered_ms };
+	if (!ob->upd || store_batch_add_outbox_update(ob->upd, &u)) {
+		logf_(ob, "outbox: out of memory recording the outcome of row %lld",
+		      (long long)r->r.id);
+		return;
+	}
+	if (done) {
+		if (ob->n_fin == ob->cap_fin) {
+			size_t cap = ob->cap_fin ? ob->cap_fin * 2 : 16;
+			struct finished *nv = realloc(ob->fin, cap * sizeof(*nv));
+			if (nv) {
+				ob->fin = nv;
+				ob->cap_fin = cap;
+			}
+		}
+		if (ob->n_fin < ob->cap_fin)
+			ob->fin[ob->n_fin++] = (struct finished){ r->r.id, ob->batch_no };
+	}
+	submit_updates(ob);
+}
+
 /* The head of its queue is done (delivered or dead): take it out. */
 static void finish_row(struct outbox *ob, struct orow *r)
 {
@@ -388,8 +489,7 @@ static void finish_row(struct outbox *ob, struct orow *r)
 	ob->st.pending--;
 	ob->ss[r->sink].pending--;
 	set_pending_metric(ob, r->sink);
-	if (ob->o.persist.update)
-		ob->o.persist.update(ob->o.persist.data, &r->r);
+	persist_update(ob, r, true);
 	free_row(r);
 	if (!q->head) {
 		struct keyq **pp = &ob->queues;
@@ -501,8 +601,7 @@ static void on_delivered(void *data, const struct http_response *resp)
 			logf_(ob, "sink %s: notification %lld: HTTP %d; retry in %lld ms: %s",
 			      si->name, (long long)r->r.id, (int)resp->status, (long long)wait,
 			      body);
-		if (ob->o.persist.update)
-			ob->o.persist.update(ob->o.persist.data, &r->r);
+		persist_update(ob, r, false);
 		if (!s->reported_down && s->failing_since && s->failures >= 3 &&
 		    now - s->failing_since >= ob->o.unreachable_after_ms) {
 			s->reported_down = true;
@@ -583,4 +682,83 @@ static void pump(struct outbox *ob)
 static void on_timer(uv_timer_t *t)
 {
 	pump(t->data);
+}
+
+/* ---- store mode ------------------------------------------------------------------ */
+
+static bool in_answer(const struct store_answer *a, int64_t id)
+{
+	for (size_t i = 0; i < a->n_outbox; i++)
+		if (a->outbox[i].id == id)
+			return true;
+	return false;
+}
+
+static void on_answer(void *data, const struct store_answer *a)
+{
+	struct outbox *ob = data;
+	ob->query_out = false;
+	if (ob->closing) {
+		maybe_free(ob);
+		return;
+	}
+	if (a->err) {
+		logf_(ob, "outbox: reading pending rows from the store failed (%s)",
+		      vg_strerror(a->err));
+		return;
+	}
+	/* Finished rows whose outcome was committed before the query: forget. */
+	size_t w = 0;
+	for (size_t i = 0; i < ob->n_fin; i++) {
+		struct finished *f = &ob->fin[i];
+		if (f->batch_no <= ob->query_mark && !in_answer(a, f->id))
+			continue;
+		ob->fin[w++] = *f;
+	}
+	ob->n_fin = w;
+	for (size_t i = 0; i < a->n_outbox; i++) {
+		const struct store_outbox *so = &a->outbox[i];
+		struct outbox_row row;
+		memset(&row, 0, sizeof(row));
+		row.id = so->id;
+		model_copy_str(row.sink, sizeof(row.sink), so->sink, (size_t)-1);
+		model_copy_str(row.dedup_key, sizeof(row.dedup_key), so->dedup_key, (size_t)-1);
+		row.sequence = so->sequence;
+		row.payload = so->payload_json;
+		row.state = so->state;
+		row.attempts = so->attempts;
+		row.next_attempt_ms = so->next_attempt_ms;
+		row.created_ms = so->created_ms;
+		row.delivered_ms = so->delivered_ms;
+		if (outbox_load(ob, &row, 1))
+			logf_(ob, "outbox: out of memory adopting row %lld", (long long)so->id);
+	}
+}
+
+static void poll_store(struct outbox *ob)
+{
+	submit_updates(ob);
+	if (ob->query_out || ob->closing)
+		return;
+	ob->query_mark = ob->submitted_upto;
+	if (store_query(ob->store, STORE_Q_OUTBOX_PENDING, on_answer, ob) == 0)
+		ob->query_out = true;
+}
+
+static void on_poll(uv_timer_t *t)
+{
+	poll_store(t->data);
+}
+
+int outbox_attach_store(struct outbox *ob, struct store *store, int64_t poll_ms)
+{
+	if (ob->store)
+		return VG_ESTATE;
+	ob->store = store;
+	ob->poll_ms = poll_ms > 0 ? poll_ms : 500;
+	uv_timer_init(ob->loop, &ob->poll);
+	ob->poll.data = ob;
+	ob->open_handles++;
+	uv_timer_start(&ob->poll, on_poll, 0, (uint64_t)ob->poll_ms);
+	return 0;
 }

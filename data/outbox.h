@@ -4,13 +4,19 @@
  * pattern), so a sink that is down or slow never blocks the loop and loses
  * nothing.
  *
- * Rows. outbox_enqueue() gives a notification an id (increasing; also its
- * order within its dedup key) and hands the row to the persistence hooks
- * (struct outbox_persist: the store in vigil, memory in tests). A row is
- * delivered only once it is durable: at once when there are no hooks,
- * otherwise after outbox_durable() (call it from the store's commit
- * callback). At startup, outbox_load() takes back the rows the store still
- * has pending (they are durable).
+ * Rows, two ways in.
+ *  - With the store (vigil): the pipeline's notifications go into the same
+ *    store batch as the rest of its effects (store_batch_add_effects()), and
+ *    outbox_attach_store() makes the outbox read the committed pending rows
+ *    (STORE_Q_OUTBOX_PENDING) every poll_ms and at once at startup, adopting
+ *    the ones it does not know. Only committed rows are ever delivered;
+ *    delivery outcomes go back to the store as store_batch_add_outbox_update()
+ *    batches. The loop never touches SQLite.
+ *  - Without it (tests, a database-less demo): outbox_enqueue() gives a
+ *    notification an id (increasing) and hands the row to the persistence
+ *    hooks (struct outbox_persist); a row is delivered once durable: at once
+ *    without an insert hook, else after outbox_durable(). outbox_load() takes
+ *    back rows persisted earlier.
  *
  * Order. Per (sink, dedup key), rows are delivered one at a time in id order:
  * a trigger is never overtaken by its resolve, and each row is delivered
@@ -37,8 +43,7 @@
 #include "core/route.h"
 #include "data/metrics_std.h"
 #include "data/sinks.h"
-
-enum outbox_state { OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_DEAD, OUTBOX__COUNT };
+#include "data/store.h" /* enum outbox_state, struct store_outbox */
 
 /* A row as persisted. payload is borrowed in hooks and outbox_load(). */
 struct outbox_row {
@@ -96,27 +101,37 @@ int outbox_new(uv_loop_t *loop, struct sinks *sinks, struct http_client *http,
                const struct outbox_options *opt, struct outbox **out);
 
 /* Stop: cancel deliveries in flight (their rows stay pending), close the
- * timer; the memory is freed in its close callback (run the loop once
- * more). NULL does nothing. */
+ * timers; the memory is freed once they are closed and any store query has
+ * been answered (run the loop once more; close the store after the outbox).
+ * NULL does nothing. */
 void outbox_close(struct outbox *ob);
 
 /* Ids continue from here (one past the store's highest outbox id). */
 void outbox_set_next_id(struct outbox *ob, int64_t next_id);
 
 /*
- * Write one notification to the outbox. Returns 0 and its id in *id (may be
- * NULL), VG_ENOTFOUND when no configured sink has that name (logged;
- * nothing is kept), or VG_ENOMEM.
+ * Write one notification to the outbox (without a store). Returns 0 and its
+ * id in *id (may be NULL), VG_ENOTFOUND when no configured sink has that
+ * name (logged; nothing is kept), VG_ESTATE when a store is attached (rows
+ * come from it), or VG_ENOMEM.
  */
 int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id);
 
 /* A row persisted by the hooks' insert is durable: it may be delivered. */
 void outbox_durable(struct outbox *ob, int64_t id);
 
-/* Take back rows the store has pending (durable), e.g. after a restart.
- * Rows of unknown sinks are kept but never delivered (logged). Returns 0 or
- * VG_ENOMEM. */
+/* Take back rows persisted earlier (durable), e.g. after a restart; rows
+ * not pending and ids already known are skipped. Rows of unknown sinks are
+ * kept but never delivered (logged). Returns 0 or VG_ENOMEM. */
 int outbox_load(struct outbox *ob, const struct outbox_row *rows, size_t n);
+
+/*
+ * Deliver the rows committed to `store` (borrowed; it must outlive the
+ * outbox): ask for the pending rows now and every poll_ms (500 if <= 0),
+ * adopt the unknown ones, and write delivery outcomes back through batches.
+ * Returns 0, or VG_ESTATE when a store is attached already.
+ */
+int outbox_attach_store(struct outbox *ob, struct store *store, int64_t poll_ms);
 
 /* Counters. */
 struct outbox_stats {
@@ -126,8 +141,5 @@ void outbox_stats(const struct outbox *ob, struct outbox_stats *out);
 
 /* Rows pending for one sink (not delivered, not rejected). */
 int64_t outbox_pending(const struct outbox *ob, const char *sink);
-
-/* Static names: "pending", "delivered", "dead". */
-const char *outbox_state_name(enum outbox_state s);
 
 #endif
