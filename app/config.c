@@ -45,6 +45,10 @@ static const struct cfg_field provider_fields[] = {
 
 static const struct cfg_field store_fields[] = {
 	CFG_STR(struct cfg_store, path, false),
+	CFG_INT(struct cfg_store, batch_rows, 1, 1e6),
+	CFG_DUR("batch_interval", struct cfg_store, batch_ms, 1, 60000),
+	CFG_INT(struct cfg_store, queue_batches, 1, 1024),
+	CFG_DUR("retention", struct cfg_store, retention_ms, 0, 3650 * 864e5),
 	CFG_END,
 };
 
@@ -555,6 +559,10 @@ void config_defaults(struct vigil_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	model_copy_str(cfg->store.path, sizeof(cfg->store.path), "vigil.db", (size_t)-1);
+	cfg->store.batch_rows = 20000;
+	cfg->store.batch_ms = 200;
+	cfg->store.queue_batches = 8;
+	cfg->store.retention_ms = 30 * 86400000LL;
 	settings_defaults(&cfg->thresholds);
 	struct incident_settings is;
 	incident_settings_defaults(&is);

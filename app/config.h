@@ -51,6 +51,10 @@ struct cfg_provider {
 
 struct cfg_store {
 	char path[CFG_PATH_MAX]; /* SQLite file */
+	int32_t batch_rows;      /* commit after this many rows ... */
+	int64_t batch_ms;        /* ... or this long (key: batch_interval) */
+	int32_t queue_batches;   /* batches the store thread may have waiting */
+	int64_t retention_ms;    /* prune rows older than this; 0 keeps all (key: retention) */
 };
 
 /* `incidents:` grouping and lifecycle (core/incident) and what the payloads

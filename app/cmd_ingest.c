@@ -1,0 +1,398 @@
+/*
+ * cmd_ingest.c: `vigil ingest FILE... [--follow] [--db PATH] [--format F]
+ * [--config F]`: read gateway event files into the database through the
+ * store thread, every event through the pipeline with its own time.
+ *
+ * On a terminal a progress line (lines, lines/s, quarantined, bytes left) is
+ * redrawn four times a second; the final summary goes to stdout. Exit 0 when
+ * done, 1 when a line was quarantined (the count is printed) or ingesting
+ * failed, 2 for usage errors (bad flags, missing files, a bad config).
+ */
+#include "app/cli.h"
+#include "app/commands.h"
+#include "app/config.h"
+#include "core/pipeline.h"
+#include "core/vgerr.h"
+#include "data/decode.h"
+#include "data/ingest.h"
+#include "data/store.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+struct run {
+	uv_loop_t *loop;
+	struct store *store;
+	struct ingest *ing;
+	struct pipeline *pipeline;
+	struct vigil_config *cfg;
+	int64_t next_outbox_id;
+	struct store_batch *tick_batch; /* effects of a tick waiting for room */
+	uv_timer_t progress, tick;
+	uv_signal_t sigint, sigterm;
+	bool tty, done, progress_on;
+	uint64_t start_ns;
+	struct ingest_stats final;
+};
+
+static void help(void)
+{
+	printf("usage: vigil ingest FILE... [--follow] [--db PATH] [--format auto|vigil|otlp]\n"
+	       "                    [--config FILE]\n\n"
+	       "Read gateway event files (vigil's events-v1 JSON lines or OpenTelemetry GenAI\n"
+	       "spans as OTLP/JSON lines, see docs/events.md) into the database. A FILE may be\n"
+	       "a glob ('logs/*.jsonl'); a file read before resumes where it stopped. Bad lines\n"
+	       "go to the quarantine table with file, line and reason; the rest goes on.\n\n"
+	       "  -f, --follow         keep following the files (rotation, truncation, new files)\n"
+	       "  -d, --db PATH        database file (default: the config's store.path, vigil.db)\n"
+	       "      --format F       auto (per line, the default), vigil or otlp\n"
+	       "  -c, --config FILE    vigil.yaml to read providers, thresholds, store settings\n"
+	       "  -h, --help           this help\n\n"
+	       "Exit status: 0 done, 1 lines were quarantined (or ingesting failed), 2 usage "
+	       "error.\n");
+}
+
+static void human_bytes(int64_t b, char *buf, size_t size)
+{
+	if (b >= 1 << 30)
+		snprintf(buf, size, "%.1f GiB", (double)b / (1 << 30));
+	else if (b >= 1 << 20)
+		snprintf(buf, size, "%.1f MiB", (double)b / (1 << 20));
+	else if (b >= 1 << 10)
+		snprintf(buf, size, "%.1f KiB", (double)b / (1 << 10));
+	else
+		snprintf(buf, size, "%lld B", (long long)b);
+}
+
+static double elapsed_s(const struct run *r)
+{
+	return (double)(uv_hrtime() - r->start_ns) / 1e9;
+}
+
+static void on_progress(uv_timer_t *h)
+{
+	struct run *r = h->data;
+	struct ingest_stats st;
+	ingest_stats(r->ing, &st);
+	double secs = elapsed_s(r);
+	char left[32];
+	human_bytes(st.bytes_left, left, sizeof(left));
+	fprintf(stderr, "\r\033[K%lld lines  %.0f lines/s  %lld quarantined  %s left",
+	        (long long)st.lines, secs > 0 ? (double)st.lines / secs : 0.0,
+	        (long long)st.quarantined, left);
+	fflush(stderr);
+}
+
+/* Every new observation: through the pipeline at its own end time; the
+ * effects go into the same batch as the observation. */
+static int observe(void *data, const struct observation *obs, struct store_batch *b)
+{
+	struct run *r = data;
+	struct effects eff;
+	int rc = pipeline_feed(r->pipeline, obs, observation_end_ms(obs), &eff);
+	if (rc == VG_EINVAL)
+		return 0; /* the decoder guarantees provider and time; nothing to decide */
+	if (rc != 0)
+		return rc;
+	return store_batch_add_effects(b, &eff, &r->next_outbox_id);
+}
+
+static int seal(void *data, struct store_batch *b)
+{
+	struct run *r = data;
+	return store_batch_refresh_incidents(b, pipeline_incidents(r->pipeline));
+}
+
+static void submit_tick_batch(struct run *r)
+{
+	if (!r->tick_batch || !r->store)
+		return;
+	int rc = store_submit(r->store, r->tick_batch);
+	if (rc == 0) {
+		r->tick_batch = NULL;
+	} else if (rc != VG_EFULL) {
+		store_batch_free(r->tick_batch);
+		r->tick_batch = NULL;
+	}
+}
+
+/* Following: let wall-clock time pass in the pipeline (breakers cool down,
+ * incidents resolve) while the files are quiet. */
+static void on_tick(uv_timer_t *h)
+{
+	struct run *r = h->data;
+	if (r->tick_batch || !r->store)
+		return;
+	struct effects eff;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (pipeline_tick(r->pipeline, now, &eff) != 0 ||
+	    (eff.n_events == 0 && eff.n_transitions == 0))
+		return;
+	r->tick_batch = store_batch_new(NULL, NULL);
+	if (r->tick_batch &&
+	    (store_batch_add_effects(r->tick_batch, &eff, &r->next_outbox_id) != 0 ||
+	     seal(r, r->tick_batch) != 0)) {
+		store_batch_free(r->tick_batch);
+		r->tick_batch = NULL;
+	}
+	submit_tick_batch(r);
+}
+
+static void on_closed_handle(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void on_done(void *data, const struct ingest_stats *st)
+{
+	struct run *r = data;
+	r->final = *st;
+	r->done = true;
+	if (r->progress_on) {
+		uv_timer_stop(&r->progress);
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+	uv_close((uv_handle_t *)&r->progress, on_closed_handle);
+	uv_close((uv_handle_t *)&r->tick, on_closed_handle);
+	store_batch_free(r->tick_batch);
+	r->tick_batch = NULL;
+	uv_close((uv_handle_t *)&r->sigint, on_closed_handle);
+	uv_close((uv_handle_t *)&r->sigterm, on_closed_handle);
+	ingest_free(r->ing);
+	r->ing = NULL;
+	store_close(r->store);
+	r->store = NULL;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	struct run *r = h->data;
+	if (r->ing)
+		ingest_stop(r->ing);
+}
+
+static void on_space(void *data)
+{
+	struct run *r = data;
+	submit_tick_batch(r);
+	if (r->ing)
+		ingest_resume(r->ing);
+}
+
+static void start_reading(struct run *r)
+{
+	free(r->cfg);
+	r->cfg = NULL;
+	if (ingest_start(r->ing, on_done, r) != 0) {
+		fprintf(stderr, "vigil ingest: the store refused to start\n");
+		struct ingest_stats st;
+		memset(&st, 0, sizeof(st));
+		st.err = VG_EDB;
+		on_done(r, &st);
+	}
+}
+
+/* Incidents still open from an earlier run continue where they were. */
+static void on_open_incidents(void *data, const struct store_answer *a)
+{
+	struct run *r = data;
+	for (size_t i = 0; i < a->n_incidents; i++) {
+		json_t *j = a->incidents[i].detail_json
+		                    ? json_loads(a->incidents[i].detail_json, 0, NULL)
+		                    : NULL;
+		char *cause = NULL;
+		if (j && pipeline_restore_incident(r->pipeline, j, &cause) != 0)
+			fprintf(stderr, "vigil ingest: incident %lld not restored: %s\n",
+			        (long long)a->incidents[i].id, cause ? cause : "invalid");
+		free(cause);
+		json_decref(j);
+	}
+	start_reading(r);
+}
+
+/* Numbering continues after what the database holds; routes from the config. */
+static void on_max_ids(void *data, const struct store_answer *a)
+{
+	struct run *r = data;
+	struct incident_settings is;
+	config_incident_settings(r->cfg, &is);
+	struct route_sink sinks[CFG_MAX_SINKS];
+	struct payload_options po;
+	size_t n = config_routes(r->cfg, sinks, CFG_MAX_SINKS, &po);
+	pipeline_set_next_event_id(r->pipeline, (uint64_t)a->max_ids.event + 1);
+	pipeline_set_incidents(r->pipeline, &is, a->max_ids.incident + 1);
+	pipeline_set_routes(r->pipeline, sinks, n, &po);
+	r->next_outbox_id = a->max_ids.outbox + 1;
+	if (a->err != 0 || store_query(r->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, r) != 0)
+		start_reading(r);
+}
+
+int cmd_ingest_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *config = NULL;
+	int format = DECODE_AUTO;
+	bool follow = false;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":fd:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': follow = true; break;
+		case 'd': db = optarg; break;
+		case 'c': config = optarg; break;
+		case 'F':
+			format = decode_format_parse(optarg);
+			if (format < 0)
+				return cli_usage_error(
+				        "ingest", "--format must be auto, vigil or otlp, not '%s'",
+				        optarg);
+			break;
+		case 'h': help(); return CLI_EXIT_OK;
+		default: return cli_bad_option("ingest", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("ingest", "no FILE given");
+	for (int i = optind; i < argc; i++) {
+		struct stat sb;
+		if (strpbrk(argv[i], "*?[") || follow)
+			continue;
+		if (stat(argv[i], &sb) != 0)
+			return cli_usage_error("ingest", "%s: no such file", argv[i]);
+		if (!S_ISREG(sb.st_mode))
+			return cli_usage_error("ingest", "%s: not a regular file", argv[i]);
+	}
+
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	if (!cfg) {
+		fprintf(stderr, "vigil ingest: out of memory\n");
+		return CLI_EXIT_FAIL;
+	}
+	config_defaults(cfg);
+	if (config) {
+		char *cause = NULL;
+		if (config_load(cfg, config, &cause) != 0) {
+			fprintf(stderr, "vigil ingest: %s\n", cause ? cause : "invalid config");
+			free(cause);
+			free(cfg);
+			return CLI_EXIT_USAGE;
+		}
+	}
+
+	struct run r;
+	memset(&r, 0, sizeof(r));
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	r.loop = &loop;
+	char dbpath[CFG_PATH_MAX];
+	model_copy_str(dbpath, sizeof(dbpath), db ? db : cfg->store.path, (size_t)-1);
+	struct store_options so = {
+		.path = dbpath,
+		.batch_rows = cfg->store.batch_rows,
+		.batch_ms = (int)cfg->store.batch_ms,
+		.queue_batches = cfg->store.queue_batches,
+		.retention_ms = cfg->store.retention_ms,
+		.on_space = on_space,
+		.data = &r,
+	};
+	struct pipeline_provider pp[CFG_MAX_PROVIDERS];
+	size_t npp = config_pipeline_providers(cfg, pp, CFG_MAX_PROVIDERS);
+	r.pipeline = pipeline_new(&cfg->thresholds, pp, npp);
+	char *cause = NULL;
+	int rc = r.pipeline ? store_open(&r.store, &loop, &so, &cause) : VG_ENOMEM;
+	r.cfg = cfg; /* until the pipeline is set up (on_max_ids) */
+	if (rc != 0) {
+		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
+		free(cause);
+		pipeline_free(r.pipeline);
+		free(cfg);
+		uv_loop_close(&loop);
+		return CLI_EXIT_FAIL;
+	}
+	struct ingest_options io = { .format = (enum decode_format)format, .follow = follow };
+	if (ingest_new(&r.ing, &loop, r.store, &io) != 0) {
+		fprintf(stderr, "vigil ingest: out of memory\n");
+		store_close(r.store);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		pipeline_free(r.pipeline);
+		free(cfg);
+		return CLI_EXIT_FAIL;
+	}
+	ingest_set_observer(r.ing, observe, seal, &r);
+	for (int i = optind; i < argc; i++)
+		ingest_add(r.ing, argv[i]);
+
+	r.tty = isatty(STDERR_FILENO);
+	r.start_ns = uv_hrtime();
+	uv_timer_init(&loop, &r.progress);
+	r.progress.data = &r;
+	if (r.tty) {
+		uv_timer_start(&r.progress, on_progress, 250, 250);
+		r.progress_on = true;
+	}
+	uv_signal_init(&loop, &r.sigint);
+	uv_signal_init(&loop, &r.sigterm);
+	r.sigint.data = r.sigterm.data = &r;
+	uv_signal_start(&r.sigint, on_signal, SIGINT);
+	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+	uv_unref((uv_handle_t *)&r.sigint);
+	uv_unref((uv_handle_t *)&r.sigterm);
+
+	uv_timer_init(&loop, &r.tick);
+	r.tick.data = &r;
+	if (follow)
+		uv_timer_start(&r.tick, on_tick, 1000, 1000);
+	if (store_query(r.store, STORE_Q_MAX_IDS, on_max_ids, &r) != 0) {
+		struct store_answer a;
+		memset(&a, 0, sizeof(a));
+		a.err = VG_EDB;
+		on_max_ids(&r, &a);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	pipeline_free(r.pipeline);
+	free(r.cfg);
+
+	const struct ingest_stats *st = &r.final;
+	double secs = elapsed_s(&r);
+	printf("ingested %lld lines from %lld file%s in %.2f s (%.0f lines/s): %lld stored, "
+	       "%lld already stored, %lld repeated, %lld quarantined",
+	       (long long)st->lines, (long long)st->files, st->files == 1 ? "" : "s", secs,
+	       secs > 0 ? (double)st->lines / secs : 0.0, (long long)st->stored,
+	       (long long)st->duplicates, (long long)st->repeated, (long long)st->quarantined);
+	if (st->ignored_spans)
+		printf(", %lld non-GenAI spans ignored", (long long)st->ignored_spans);
+	if (st->bytes_left)
+		printf(", %lld bytes of an unterminated last line left", (long long)st->bytes_left);
+	printf("\n");
+	if (st->err) {
+		fprintf(stderr, "vigil ingest: stopped: %s\n", vg_strerror(st->err));
+		return CLI_EXIT_FAIL;
+	}
+	if (st->quarantined) {
+		fprintf(stderr,
+		        "vigil ingest: %lld line%s quarantined (see the quarantine table in %s)\n",
+		        (long long)st->quarantined, st->quarantined == 1 ? "" : "s", dbpath);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}

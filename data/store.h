@@ -1,0 +1,288 @@
+/*
+ * store.h: the store thread, owner of the only SQLite write connection
+ * (DESIGN.md, Threads; "Where data lives").
+ *
+ * Everything vigil persists goes through here: the loop thread fills a
+ * struct store_batch (observations, failure events, breaker transitions,
+ * incidents and their history, outbox rows and their state changes, operator
+ * actions, quarantined lines, tail positions) and submits it. The store
+ * thread applies batches in submission order inside transactions that it
+ * commits every `batch_rows` rows or `batch_ms` ms (or on store_flush()), so
+ * a batch is all-or-nothing: put a tail position in the same batch as the
+ * rows it covers and a crash can neither lose nor repeat a line.
+ * Observations are deduplicated on (request_id, attempt).
+ *
+ * The queue is bounded: store_submit() refuses a batch (VG_EFULL) when
+ * `queue_batches` are waiting, and on_space() runs once there is room again;
+ * the tailer pauses in between (back-pressure, nothing dropped).
+ *
+ * Reads the loop needs (tail positions at startup, undelivered outbox rows,
+ * unapplied operator actions, open incidents, the highest ids) are requests
+ * over the same queue (store_query()): they see every batch submitted before
+ * them. Every answer comes back on the loop thread through uv_async_send();
+ * the loop never calls sqlite3_* itself.
+ *
+ * Threads: all functions are for the loop thread, except that batches may be
+ * built on any thread (a batch is plain memory until submitted).
+ *
+ * Ownership: store_batch_add_*() copy their arguments (strings included).
+ * store_submit() takes the batch when it returns 0. Answers and commit
+ * reports passed to callbacks are borrowed for the duration of the call.
+ *
+ * The schema (user_version 1) is documented in data/store_schema.c.
+ */
+#ifndef VIGIL_DATA_STORE_H
+#define VIGIL_DATA_STORE_H
+
+#include "core/event.h"
+#include "core/model.h"
+#include "core/observation.h"
+#include "core/pipeline.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+/* ---- rows other modules hand over ----------------------------------------------- */
+
+/* enum incident_state (open, acknowledged, resolved) is core/incident's. */
+enum outbox_state { OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_DEAD, OUTBOX__COUNT };
+enum operator_action_kind { ACT_ACK, ACT_RESOLVE, ACT_NOTE, ACT_WIZARD, ACT__COUNT };
+
+/* An incident, inserted or replaced as a whole (by id). */
+struct store_incident {
+	int64_t id;                 /* assigned by core/incidents, > 0 */
+	char key[INCIDENT_KEY_MAX]; /* grouping key ("provider/openai/outage") */
+	enum category category;     /* CAT_MONITOR for vigil's own health */
+	enum subtype subtype;
+	char provider[VG_NAME_MAX];
+	char model[VG_MODEL_MAX];
+	enum severity severity;
+	enum incident_state state;
+	int64_t count;
+	int64_t first_ms, last_ms;
+	const char *detail_json; /* JSON text (incident_to_json()), may be NULL */
+};
+
+/* One entry in an incident's history (opened, escalated, acknowledged, ...). */
+struct store_incident_history {
+	int64_t incident_id;
+	int64_t time_ms;
+	char what[32]; /* incident_change_name(): "opened", "escalated", "acknowledged", ... */
+	enum incident_state state;
+	enum severity severity;
+	int64_t count;
+	int64_t related_id; /* "related": the other incident; else 0 */
+	char actor[64];     /* "" unless an operator acted */
+	const char *note;   /* may be NULL */
+};
+
+/* An alert waiting for (or done with) delivery to a sink. */
+struct store_outbox {
+	int64_t id; /* > 0, assigned by the producer (see store_max_ids) */
+	char sink[VG_NAME_MAX];
+	char dedup_key[INCIDENT_KEY_MAX];
+	char op[16]; /* route_op_name(): "trigger", "acknowledge", "resolve", ... */
+	int64_t incident_id;
+	int64_t sequence; /* order within (sink, dedup_key); ties broken by id */
+	const char *payload_json;
+	enum outbox_state state;
+	int32_t attempts;
+	int64_t next_attempt_ms;
+	int64_t created_ms;
+	int64_t delivered_ms; /* 0 until delivered */
+};
+
+/* A delivery attempt's outcome for one outbox row. */
+struct store_outbox_update {
+	int64_t id;
+	enum outbox_state state;
+	int32_t attempts;
+	int64_t next_attempt_ms;
+	int64_t delivered_ms;
+};
+
+/* An operator's action from the console (acknowledge, resolve, note, wizard path). */
+struct store_operator_action {
+	int64_t id; /* 0 on insert: the database assigns it */
+	int64_t incident_id;
+	enum operator_action_kind action;
+	char actor[64];
+	const char *note; /* may be NULL; the wizard's path as JSON text for ACT_WIZARD */
+	int64_t time_ms;
+	bool applied;
+};
+
+/* Where the tailer is in one file (a file is its device and inode). */
+struct store_tail_pos {
+	uint64_t dev, ino;
+	char path[512];
+	int64_t offset;    /* bytes consumed: the next line starts here */
+	int64_t line_no;   /* lines consumed */
+	uint64_t head_sig; /* signature of the file's first bytes (detects inode reuse) */
+	int64_t updated_ms;
+};
+
+/* A line that could not be used. */
+struct store_quarantine {
+	char file[512];
+	int64_t line_no; /* 1-based */
+	int64_t byte_offset;
+	char reason[32];           /* decode_reason_name() */
+	char detail[192];          /* the one-line explanation */
+	const unsigned char *head; /* the first bytes of the line */
+	size_t head_len;           /* at most 256 are kept */
+	int64_t time_ms;           /* when it was quarantined (wall clock) */
+};
+
+/* ---- the store ----------------------------------------------------------------- */
+
+struct store;
+struct store_batch;
+
+/* What happened to one submitted batch; err is 0 or a negative vg_err. */
+struct store_commit {
+	int err;
+	int64_t inserted;   /* observations stored */
+	int64_t duplicates; /* observations already present, ignored */
+	int64_t rows;       /* every row of the batch */
+};
+
+typedef void (*store_commit_cb)(void *data, const struct store_commit *c);
+typedef void (*store_space_cb)(void *data);
+
+struct store_options {
+	const char *path;        /* SQLite file; created with mode 0600 */
+	int batch_rows;          /* commit after this many rows (default 20000) */
+	int batch_ms;            /* ... or this long after the first (default 200) */
+	int queue_batches;       /* batches waiting before store_submit() refuses (default 8) */
+	int64_t retention_ms;    /* prune rows older than this; 0 keeps everything */
+	int prune_chunk;         /* rows deleted per short transaction (default 1000) */
+	int prune_interval_ms;   /* how often pruning runs when idle (default 10000) */
+	store_space_cb on_space; /* queue has room again after a VG_EFULL; may be NULL */
+	void *data;
+};
+
+/*
+ * Open (creating, migrating) the database and start the store thread, with
+ * an async handle on `loop` for answers. Returns 0 and *out, or VG_EDB /
+ * VG_EIO / VG_EVERSION (a database newer than this build) with a malloc'd
+ * message in *cause (caller frees; may be NULL). Nothing is left open on error.
+ */
+int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt, char **cause);
+
+/*
+ * Commit everything submitted, stop the thread, deliver the last callbacks,
+ * close the database and close the async handle; the memory is freed in the
+ * handle's close callback (run the loop once more). NULL does nothing.
+ */
+void store_close(struct store *s);
+
+/* A new empty batch (NULL when out of memory). Free an unsubmitted one with
+ * store_batch_free(). `cb` (may be NULL) runs on the loop thread when the batch
+ * has committed or failed. */
+struct store_batch *store_batch_new(store_commit_cb cb, void *data);
+void store_batch_free(struct store_batch *b);
+
+/* Rows in a batch so far (every kind counted). */
+size_t store_batch_rows(const struct store_batch *b);
+
+/* Append rows. Each copies its argument; returns 0 or VG_ENOMEM (the batch
+ * is unchanged then). An observation without provider or time is VG_EINVAL.
+ * An incident replaces one with the same id already in the batch. */
+int store_batch_add_observation(struct store_batch *b, const struct observation *obs);
+int store_batch_add_event(struct store_batch *b, const struct failure_event *ev);
+int store_batch_add_transition(struct store_batch *b, const struct breaker_transition *t);
+int store_batch_add_incident(struct store_batch *b, const struct store_incident *inc);
+int store_batch_add_incident_history(struct store_batch *b, const struct store_incident_history *h);
+int store_batch_add_outbox(struct store_batch *b, const struct store_outbox *o);
+int store_batch_add_outbox_update(struct store_batch *b, const struct store_outbox_update *u);
+int store_batch_add_action(struct store_batch *b, const struct store_operator_action *a);
+int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id);
+int store_batch_add_quarantine(struct store_batch *b, const struct store_quarantine *q);
+/*
+ * Everything a pipeline call decided, copied: failure events, breaker
+ * transitions, incident changes (each a history row, except "updated"; the
+ * incident's row is replaced with its latest state) and notifications (an
+ * outbox row each, state pending, sequence = its time). Outbox ids come from
+ * *next_outbox_id (incremented) when it is not NULL, else the database
+ * assigns them. An incident already in the batch that is only "updated" gets
+ * its columns refreshed at once but keeps its detail JSON until
+ * store_batch_refresh_incidents() (building the JSON for every failing
+ * request of an outage would cost more than the rest of ingest).
+ * Returns 0 or VG_ENOMEM (then some rows may have been added).
+ */
+int store_batch_add_effects(struct store_batch *b, const struct effects *e,
+                            int64_t *next_outbox_id);
+
+/* Rebuild the detail JSON of the incidents whose detail is behind their
+ * columns, from the tracker (call it just before store_submit()). 0 or VG_ENOMEM. */
+int store_batch_refresh_incidents(struct store_batch *b, const struct incidents *t);
+/* The position after the batch's lines of that file (the last one per file wins). */
+int store_batch_set_tail(struct store_batch *b, const struct store_tail_pos *p);
+
+/*
+ * Hand a batch to the store thread. Returns 0 (the store owns it now), or
+ * VG_EFULL when the queue is full (the caller keeps it and waits for
+ * on_space), or VG_EDB when the store has failed (the caller keeps it).
+ */
+int store_submit(struct store *s, struct store_batch *b);
+
+/* Commit the open transaction now (without waiting for N rows or T ms); `cb`
+ * runs on the loop thread once it has committed. Returns 0, VG_ENOMEM or VG_EDB. */
+int store_flush(struct store *s, store_commit_cb cb, void *data);
+
+/* ---- reads over the same thread ---------------------------------------------- */
+
+enum store_query {
+	STORE_Q_TAIL_POSITIONS,    /* every tail position */
+	STORE_Q_OUTBOX_PENDING,    /* outbox rows in state pending, by id */
+	STORE_Q_ACTIONS_UNAPPLIED, /* operator actions not applied, by id */
+	STORE_Q_INCIDENTS_OPEN,    /* incidents not resolved, by id */
+	STORE_Q_MAX_IDS,           /* the highest ids in use */
+};
+
+struct store_max_ids {
+	int64_t incident, outbox, action, event;
+};
+
+/* An answer; only the arrays of the asked query are filled. Strings
+ * (payload_json, detail_json, note) are owned by the answer. */
+struct store_answer {
+	enum store_query query;
+	int err; /* 0 or VG_EDB */
+	struct store_tail_pos *tails;
+	size_t n_tails;
+	struct store_outbox *outbox;
+	size_t n_outbox;
+	struct store_operator_action *actions;
+	size_t n_actions;
+	struct store_incident *incidents;
+	size_t n_incidents;
+	struct store_max_ids max_ids;
+};
+
+typedef void (*store_answer_cb)(void *data, const struct store_answer *a);
+
+/* Ask; `cb` runs on the loop thread with the answer (borrowed during the call).
+ * Returns 0, VG_ENOMEM or VG_EDB (the store has failed). */
+int store_query(struct store *s, enum store_query q, store_answer_cb cb, void *data);
+
+/* Counters for the progress line and /metrics (loop thread; a snapshot). */
+struct store_stats {
+	int64_t committed_rows, inserted, duplicates, transactions, pruned;
+	int queued; /* batches waiting */
+	bool failed;
+};
+void store_stats(struct store *s, struct store_stats *out);
+
+/* Static names for the enums above ("pending", "ack", ...); -1 when unknown. */
+const char *store_outbox_state_name(enum outbox_state s);
+const char *store_action_name(enum operator_action_kind a);
+int store_outbox_state_parse(const char *s);
+int store_action_parse(const char *s);
+
+#endif

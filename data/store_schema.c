@@ -1,0 +1,128 @@
+/*
+ * store_schema.c: the database schema, as the list of migrations that
+ * data/store applies in order (PRAGMA user_version counts them).
+ *
+ * Conventions: times are INTEGER ms since the epoch (UTC); "not measured" is
+ * NULL, never 0; enums are stored by their lower-case names (the spelling of
+ * core/model.h), so a console can query the file with plain SQL. Rollup
+ * tables (obs_minute, event_minute) hold counts per minute so that the
+ * console's panes are cheap queries; an index exists only where a query
+ * named beside it needs one.
+ *
+ * Never edit a migration that has shipped: append a new one.
+ */
+#include "data/store_internal.h"
+
+#include <stddef.h>
+
+static const char migration_1[] =
+        /* One row per request (gateway event or probe). Dedupe key: (request_id,
+	 * attempt); an absent attempt is stored as 1. */
+        "CREATE TABLE observations ("
+        " id INTEGER PRIMARY KEY,"
+        " ts_ms INTEGER NOT NULL,"
+        " request_id TEXT NOT NULL,"
+        " attempt INTEGER NOT NULL,"
+        " source TEXT NOT NULL,"
+        " provider TEXT NOT NULL,"
+        " model TEXT, region TEXT, key_alias TEXT, template TEXT,"
+        " traffic_class TEXT, selection TEXT,"
+        " http_status INTEGER, transport_error TEXT, error_class TEXT, finish TEXT,"
+        " dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL, total_ms REAL,"
+        " input_tokens INTEGER, output_tokens INTEGER, cached_input_tokens INTEGER,"
+        " predicted_input_tokens INTEGER, cost_usd REAL, retry_count INTEGER,"
+        " body_bytes INTEGER,"
+        " UNIQUE (request_id, attempt));"
+        /* retention and the console's "last N minutes" latency percentiles */
+        "CREATE INDEX observations_ts ON observations (ts_ms);"
+
+        /* Failure events; detail is core/event's JSON encoding (causal signals). */
+        "CREATE TABLE failure_events ("
+        " id INTEGER PRIMARY KEY,"
+        " event_id INTEGER NOT NULL,"
+        " time_ms INTEGER NOT NULL,"
+        " category TEXT NOT NULL, subtype TEXT NOT NULL, severity TEXT NOT NULL,"
+        " provider TEXT NOT NULL, model TEXT, region TEXT, key_alias TEXT,"
+        " request_id TEXT, template TEXT, traffic_class TEXT, retryable INTEGER,"
+        " detail TEXT);"
+        "CREATE INDEX failure_events_time ON failure_events (time_ms);"
+
+        "CREATE TABLE breaker_transitions ("
+        " id INTEGER PRIMARY KEY,"
+        " time_ms INTEGER NOT NULL,"
+        " provider TEXT NOT NULL, model TEXT,"
+        " from_state TEXT NOT NULL, to_state TEXT NOT NULL,"
+        " reason TEXT, opens_in_window INTEGER, oscillating INTEGER NOT NULL);"
+
+        /* Incidents: replaced whole by id as core/incidents changes them. */
+        "CREATE TABLE incidents ("
+        " id INTEGER PRIMARY KEY,"
+        " key TEXT NOT NULL,"
+        " category TEXT NOT NULL, subtype TEXT NOT NULL,"
+        " provider TEXT, model TEXT,"
+        " severity TEXT NOT NULL, state TEXT NOT NULL,"
+        " count INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
+        " detail TEXT);"
+        /* startup: the open ones; console: the most recent first */
+        "CREATE INDEX incidents_open ON incidents (id) WHERE state != 'resolved';"
+        "CREATE INDEX incidents_last ON incidents (last_ms);"
+
+        "CREATE TABLE incident_history ("
+        " id INTEGER PRIMARY KEY,"
+        " incident_id INTEGER NOT NULL,"
+        " time_ms INTEGER NOT NULL,"
+        " what TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL,"
+        " count INTEGER NOT NULL, related_id INTEGER, actor TEXT, note TEXT);"
+        /* console: one incident's history */
+        "CREATE INDEX incident_history_incident ON incident_history (incident_id, time_ms);"
+
+        /* The sinks' outbox: a row stays until delivered (or dead). */
+        "CREATE TABLE outbox ("
+        " id INTEGER PRIMARY KEY,"
+        " sink TEXT NOT NULL, dedup_key TEXT NOT NULL, op TEXT, incident_id INTEGER,"
+        " sequence INTEGER NOT NULL,"
+        " payload TEXT NOT NULL, state TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL,"
+        " created_ms INTEGER NOT NULL, delivered_ms INTEGER);"
+        /* startup: the undelivered ones */
+        "CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';"
+
+        /* Written by consoles (their only write), applied by the daemon. */
+        "CREATE TABLE operator_actions ("
+        " id INTEGER PRIMARY KEY,"
+        " incident_id INTEGER NOT NULL,"
+        " action TEXT NOT NULL, actor TEXT NOT NULL, note TEXT,"
+        " time_ms INTEGER NOT NULL, applied INTEGER NOT NULL DEFAULT 0);"
+        /* daemon: the unapplied ones */
+        "CREATE INDEX operator_actions_unapplied ON operator_actions (id) WHERE applied = 0;"
+
+        "CREATE TABLE quarantine ("
+        " id INTEGER PRIMARY KEY,"
+        " file TEXT NOT NULL, line_no INTEGER NOT NULL, byte_offset INTEGER NOT NULL,"
+        " reason TEXT NOT NULL, detail TEXT NOT NULL, head BLOB NOT NULL,"
+        " time_ms INTEGER NOT NULL);"
+
+        /* The tailer's read position per file (device, inode), committed with
+	 * the rows it covers. */
+        "CREATE TABLE tail_positions ("
+        " dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
+        " path TEXT NOT NULL, read_offset INTEGER NOT NULL, line_no INTEGER NOT NULL,"
+        " head_sig INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (dev, ino)) WITHOUT ROWID;"
+
+        /* Rollups for the console: requests per minute per provider and model,
+	 * failure events per minute per provider, category, subtype, severity. */
+        "CREATE TABLE obs_minute ("
+        " minute_ms INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,"
+        " requests INTEGER NOT NULL, errors INTEGER NOT NULL,"
+        " total_ms_sum REAL NOT NULL, total_ms_n INTEGER NOT NULL,"
+        " input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
+        " cost_usd REAL NOT NULL,"
+        " PRIMARY KEY (minute_ms, provider, model)) WITHOUT ROWID;"
+        "CREATE TABLE event_minute ("
+        " minute_ms INTEGER NOT NULL, provider TEXT NOT NULL, category TEXT NOT NULL,"
+        " subtype TEXT NOT NULL, severity TEXT NOT NULL, events INTEGER NOT NULL,"
+        " PRIMARY KEY (minute_ms, provider, category, subtype, severity)) WITHOUT ROWID;";
+
+const char *const store__migrations[] = { migration_1 };
+const int store__n_migrations = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));
