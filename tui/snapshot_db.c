@@ -618,13 +618,14 @@ static void causal_line(json_t *ev, char *buf, size_t size)
 		    (long long)json_integer_value(json_object_get(c, "ratelimit_remaining")));
 	if (HAS("token_delta_pct"))
 		add(buf, size, &n, "tokens %+.0f%% ", NUM("token_delta_pct"));
-	if (HAS("input_tokens") && HAS("predicted_input_tokens"))
-		add(buf, size, &n, "(%lld vs %lld predicted) ",
-		    (long long)json_integer_value(json_object_get(c, "input_tokens")),
-		    (long long)json_integer_value(json_object_get(c, "predicted_input_tokens")));
-	if (HAS("retry_count"))
-		add(buf, size, &n, "retries %lld ",
-		    (long long)json_integer_value(json_object_get(c, "retry_count")));
+	long long in = (long long)json_integer_value(json_object_get(c, "input_tokens"));
+	long long pred =
+	        (long long)json_integer_value(json_object_get(c, "predicted_input_tokens"));
+	if (HAS("input_tokens") && HAS("predicted_input_tokens") && in != pred)
+		add(buf, size, &n, "(%lld tokens vs %lld predicted) ", in, pred);
+	long long retries = (long long)json_integer_value(json_object_get(c, "retry_count"));
+	if (retries > 0)
+		add(buf, size, &n, "retries %lld ", retries);
 	if (HAS("similarity"))
 		add(buf, size, &n, "similarity %.2f ", NUM("similarity"));
 	if (HAS("doc_age_s"))
