@@ -239,8 +239,9 @@ static void test_writer_only_inserts_actions(void **state)
 		"UPDATE incidents SET state = 'resolved'",
 		"DELETE FROM operator_actions",
 		"UPDATE operator_actions SET applied = 1",
-		"INSERT INTO incident_history (incident_id, time_ms, what, state, severity, count) "
-		"VALUES (1, 1, 'x', 'open', 'low', 1)",
+		("INSERT INTO incident_history (incident_id, time_ms, what, state, severity, "
+		 "count) "
+		 "VALUES (1, 1, 'x', 'open', 'low', 1)"),
 		"CREATE TABLE x (a)",
 		"DROP TABLE observations",
 		"PRAGMA journal_mode = DELETE",
