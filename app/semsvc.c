@@ -1,0 +1,207 @@
+/*
+ * semsvc.c: the sidecar wired to the pipeline for a running vigil (see
+ * semsvc.h): configuration, deferral, late results through
+ * pipeline_feed_text(), the blind spot through pipeline_monitor(), the
+ * queue gauges.
+ */
+#include "app/semsvc.h"
+
+#include "app/schemas.h"
+#include "core/semantic.h"
+#include "core/vgerr.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct semsvc {
+	struct pipeline *p;
+	struct sidecar *sc;
+	struct semsvc_options opt;
+	uint64_t late_events, failed;
+	void (*stopped)(void *data);
+	void *stopped_data;
+};
+
+__attribute__((format(printf, 1, 2))) static char *message(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return strdup(buf);
+}
+
+int semsvc_configure(struct pipeline *p, const struct vigil_config *cfg, const char *config_path,
+                     struct jschema_set **schemas, char **cause)
+{
+	*schemas = NULL;
+	*cause = NULL;
+	struct jschema_set *set = NULL;
+	if (cfg->semantic.schemas_dir[0]) {
+		char dir[CFG_PATH_MAX * 2];
+		int rc = schemas_resolve_dir(config_path, cfg->semantic.schemas_dir, dir,
+		                             sizeof(dir));
+		if (rc != 0) {
+			*cause = message("semantic.schemas_dir: path too long: %s",
+			                 cfg->semantic.schemas_dir);
+			return rc;
+		}
+		rc = schemas_load_dir(dir, &set, cause);
+		if (rc != 0)
+			return rc;
+	}
+	int rc = pipeline_set_semantic(p, &cfg->semantic.checks, set);
+	if (rc != 0) {
+		jschema_set_free(set);
+		*cause = message("semantic: %s", rc == VG_ESTATE
+		                                         ? "the pipeline has already been fed"
+		                                         : "out of memory");
+		return rc;
+	}
+	*schemas = set;
+	return 0;
+}
+
+void semsvc_options_default(struct semsvc_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	struct sidecar_options so;
+	sidecar_options_default(&so);
+	o->capacity = so.capacity;
+	o->max_bytes = so.max_bytes;
+	o->event_interval_ms = so.event_interval_ms;
+}
+
+static bool has_effects(const struct effects *e)
+{
+	return e->n_events || e->n_transitions || e->n_incident_changes || e->n_notifications;
+}
+
+static void gauges(struct semsvc *s)
+{
+	if (!s->opt.metrics || !s->sc)
+		return;
+	struct sidecar_stats st;
+	sidecar_stats(s->sc, &st);
+	if (s->opt.metrics->sidecar_depth)
+		metrics_set(s->opt.metrics->sidecar_depth, NULL, (double)st.depth);
+	if (s->opt.metrics->sidecar_capacity)
+		metrics_set(s->opt.metrics->sidecar_capacity, NULL, (double)st.capacity);
+}
+
+static void on_result(struct sidecar *sc, const struct observation *obs,
+                      const struct semantic_text *t, int status, void *data)
+{
+	(void)sc;
+	struct semsvc *s = data;
+	if (status != 0) {
+		/* Out of memory in the worker: what it measured still counts. */
+		s->failed++;
+	}
+	int64_t now = s->opt.now_ms ? s->opt.now_ms(s->opt.data) : observation_end_ms(obs);
+	struct effects eff;
+	int rc = pipeline_feed_text(s->p, obs, t, now, &eff);
+	if (rc != 0 && rc != VG_EFULL) {
+		s->failed++;
+	} else {
+		s->late_events += eff.n_events;
+		if (has_effects(&eff))
+			s->opt.on_effects(s->opt.data, &eff);
+	}
+	gauges(s);
+}
+
+static void on_monitor(struct sidecar *sc, const struct failure_event *ev, void *data)
+{
+	(void)sc;
+	struct semsvc *s = data;
+	gauges(s);
+	if (!ev)
+		return; /* drained: the incident resolves after its quiet period */
+	struct effects eff;
+	int rc = pipeline_monitor(s->p, SUB_SIDECAR_BLIND_SPOT, "sidecar", ev->causal.detail,
+	                          ev->causal.value, ev->time_ms, &eff);
+	if ((rc == 0 || rc == VG_EFULL) && has_effects(&eff))
+		s->opt.on_effects(s->opt.data, &eff);
+}
+
+int semsvc_start(uv_loop_t *loop, struct pipeline *p, const struct semsvc_options *opt,
+                 struct semsvc **out)
+{
+	*out = NULL;
+	if (!opt->on_effects || opt->capacity == 0 || !p)
+		return VG_EINVAL;
+	struct semsvc *s = calloc(1, sizeof(*s));
+	if (!s)
+		return VG_ENOMEM;
+	s->p = p;
+	s->opt = *opt;
+	struct sidecar_options so;
+	sidecar_options_default(&so);
+	so.capacity = opt->capacity;
+	if (opt->max_bytes)
+		so.max_bytes = opt->max_bytes;
+	if (opt->event_interval_ms > 0)
+		so.event_interval_ms = opt->event_interval_ms;
+	so.on_result = on_result;
+	so.on_monitor = on_monitor;
+	so.data = s;
+	struct semantic *sem = pipeline_semantic(p);
+	int rc = sidecar_start(loop, semantic_text_cfg(sem), &so, &s->sc);
+	if (rc != 0) {
+		free(s);
+		return rc;
+	}
+	semantic_allow_defer(sem, true);
+	gauges(s);
+	*out = s;
+	return 0;
+}
+
+int semsvc_offer(struct semsvc *s, const struct observation *obs, const struct effects *eff,
+                 int64_t now)
+{
+	if (!eff->semantic_deferred)
+		return 0;
+	int rc = sidecar_submit(s->sc, obs, now);
+	gauges(s);
+	return rc;
+}
+
+void semsvc_stats(struct semsvc *s, struct semsvc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	sidecar_stats(s->sc, &st->sidecar);
+	st->late_events = s->late_events;
+	st->failed = s->failed;
+}
+
+struct sidecar *semsvc_sidecar(struct semsvc *s)
+{
+	return s->sc;
+}
+
+static void on_stopped(void *data)
+{
+	struct semsvc *s = data;
+	void (*done)(void *) = s->stopped;
+	void *dd = s->stopped_data;
+	free(s);
+	if (done)
+		done(dd);
+}
+
+void semsvc_stop(struct semsvc *s, void (*done)(void *data), void *data)
+{
+	if (!s)
+		return;
+	semantic_allow_defer(pipeline_semantic(s->p), false);
+	s->stopped = done;
+	s->stopped_data = data;
+	if (s->opt.metrics && s->opt.metrics->sidecar_depth)
+		metrics_set(s->opt.metrics->sidecar_depth, NULL, 0);
+	sidecar_stop(s->sc, on_stopped, s);
+}
