@@ -148,6 +148,15 @@ static const struct cfg_field sink_fields[] = {
 	CFG_END,
 };
 
+/* The names of enum decode_format, in its order (data/decode.h). */
+static const char *const events_format_names[] = { "auto", "vigil", "otlp", NULL };
+
+static const struct cfg_field events_file_fields[] = {
+	CFG_STR(struct cfg_events_file, path, true),
+	CFG_ENUM(struct cfg_events_file, format, events_format_names, false),
+	CFG_END,
+};
+
 static const struct cfg_field root_fields[] = {
 	CFG_MAP("store", struct vigil_config, store, store_fields),
 	CFG_LIST("providers", struct vigil_config, providers, n_providers, provider_fields, false),
@@ -155,6 +164,7 @@ static const struct cfg_field root_fields[] = {
 	CFG_MAP("incidents", struct vigil_config, incidents, incidents_fields),
 	CFG_MAP("metrics", struct vigil_config, metrics, metrics_fields),
 	CFG_LIST("sinks", struct vigil_config, sinks, n_sinks, sink_fields, false),
+	CFG_LIST("events", struct vigil_config, events, n_events, events_file_fields, false),
 	CFG_END,
 };
 
