@@ -19,7 +19,6 @@
  *  - canary probes (probes/canary.h): start_canaries() / stop_canaries();
  *    their observations go through daemon_observe().
  *  - the semantic sidecar (app/sidecar.h): start_sidecar().
- *  - the console's health rollups (store_batch_add_health): add_health_rows().
  */
 #include "app/daemon.h"
 
@@ -77,6 +76,7 @@ struct daemon {
 	uv_timer_t tick;
 	bool tick_init;
 
+	int64_t health_ms, last_health_ms;    /* health rollups every health_ms (2 s) */
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
 	struct daemon_stats st;
 };
@@ -395,12 +395,44 @@ static void start_sidecar(struct daemon *d)
 	(void)d;
 }
 
-/* SEAM(tui): once store_batch_add_health() is on main, one health row per
- * pipeline_health_view() row every tick goes into the waiting batch. */
+/* The console's health rollups: one row per pipeline_health_view() row
+ * (providers and provider/models), every health_ms, in the waiting batch. */
 static void add_health_rows(struct daemon *d, int64_t now)
 {
-	(void)d;
-	(void)now;
+	if (d->last_health_ms && now - d->last_health_ms < d->health_ms && now >= d->last_health_ms)
+		return;
+	d->last_health_ms = now;
+	size_t n = pipeline_health_count(d->p);
+	struct store_batch *b = n ? waiting_batch(d) : NULL;
+	for (size_t i = 0; b && i < n; i++) {
+		struct health_view v;
+		if (pipeline_health_view(d->p, i, now, &v) != 0)
+			continue;
+		struct store_health h;
+		memset(&h, 0, sizeof(h));
+		memcpy(h.provider, v.provider, sizeof(h.provider));
+		memcpy(h.model, v.model, sizeof(h.model));
+		h.fallback = v.fallback;
+		h.configured = v.configured;
+		h.window_requests = v.window_requests;
+		h.h = v.health;
+		h.has_breaker = v.has_breaker;
+		h.breaker = v.breaker;
+		h.breaker_since_ms = v.breaker_since_ms;
+		h.opens_in_window = v.breaker_opens_in_window;
+		h.oscillating =
+		        v.has_breaker && d->cfg->thresholds.breaker.oscillation_opens > 0 &&
+		        v.breaker_opens_in_window >= d->cfg->thresholds.breaker.oscillation_opens;
+		/* SEAM(probes): spend and budget once probes/canary reports them */
+		h.probe_spend_usd = VG_NONE_D;
+		h.probe_budget_usd = VG_NONE_D;
+		h.latency_threshold_ms = d->cfg->thresholds.latency_ms;
+		h.updated_ms = now;
+		if (store_batch_add_health(b, &h) != 0) {
+			log_line(d, "error", "out of memory writing health rows", NULL);
+			return;
+		}
+	}
 }
 
 /* ---- the tick ------------------------------------------------------------------ */
@@ -560,6 +592,7 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 		d->opt = *opt;
 	if (d->opt.tick_ms <= 0)
 		d->opt.tick_ms = 1000;
+	d->health_ms = d->opt.health_ms > 0 ? d->opt.health_ms : 2000;
 	model_copy_str(d->db_path, sizeof(d->db_path),
 	               d->opt.db_path ? d->opt.db_path : cfg->store.path, (size_t)-1);
 	d->opt.db_path = NULL;

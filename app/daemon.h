@@ -8,7 +8,8 @@
  * (data/outbox, data/sinks), the operator actions written by `vigil
  * console` (applied to the incidents and forwarded to the sinks), and a
  * one-second tick that lets time pass in the pipeline (breakers cool down,
- * incidents auto-resolve, tickets) and polls the operator actions.
+ * incidents auto-resolve, tickets), polls the operator actions and, every
+ * health_ms, writes the console's health rollups (store_batch_add_health).
  * Observations from elsewhere (canary probes, a demo's generator) come in
  * through daemon_observe() on the loop thread.
  *
@@ -47,7 +48,8 @@ struct daemon_options {
 	 * the wall clock. A demo with compressed time passes its own. */
 	int64_t (*now_ms)(void *data);
 	void *now_data;
-	int tick_ms; /* pipeline tick and action poll interval (default 1000) */
+	int tick_ms;       /* pipeline tick and action poll interval (default 1000) */
+	int64_t health_ms; /* health rollups for the console, by the clock (default 2000) */
 	/* Sinks' secrets; NULL = getenv. */
 	const char *(*getenv_fn)(void *data, const char *name);
 	void *env_data;

@@ -3,7 +3,8 @@
 #   1. started on a temporary config (metrics on port 0, the bound port read
 #      from its JSON log, a webhook sink to a local receiver), it follows an
 #      events file; appended lines (an outage of openai among successes) show
-#      up as observations and one incident in the database, and on /metrics;
+#      up as observations and one incident in the database, on /metrics,
+#      and in the console's health rollups;
 #   2. an acknowledgement written to operator_actions (as `vigil console`
 #      does) is applied to the incident (state, history), forwarded to the
 #      webhook, and marked applied; the incident still open after
@@ -141,6 +142,9 @@ grep -q '^vigil_requests_total{source="gateway",provider="openai",model="gpt-4o"
 grep -q '^vigil_incidents_open{category="provider",severity="critical"} 1$' <<<"$M" ||
 	fail "open incident not on /metrics: $(grep incidents_open <<<"$M" | grep -v ' 0$')"
 grep -q '^vigil_ingest_lines_total 70$' <<<"$M" || fail "ingest lines not on /metrics"
+# the console's health rollups: the provider row, with the outage's availability
+wait_for "health rows" q_is "SELECT count(*) FROM health WHERE provider='openai' AND model='' AND availability < 0.9 AND breaker IS NOT NULL" 1
+wait_for "health_minute point" q_is "SELECT count(*) > 0 FROM health_minute WHERE provider='openai'" 1
 # the webhook got the incident as it opened
 wait_for "webhook: opened" grep -q '"kind": "opened"' "$T/hook.jsonl"
 
