@@ -537,6 +537,7 @@ static void on_response(void *data, const struct http_response *r)
 		.spend_today_usd = probe_budget_spent(b, now),
 		.budget_usd = b->limit_usd > 0 ? b->limit_usd : 0,
 		.seq = s->seq,
+		.index = e->index,
 	};
 	if (s->o.metrics) {
 		metrics_std_probe(s->o.metrics, p->name, e->model, &r->times, healthy,
