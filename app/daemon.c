@@ -15,9 +15,10 @@
  * monitor events, daemon_observe) collect in one waiting batch, submitted at
  * once or, when the store queue is full, on its on_space (never dropped).
  *
+ * Canary probes (probes/canary) run when providers are configured and
+ * probes.enabled; their observations go through daemon_observe().
+ *
  * Seams for work landing from other branches, each marked SEAM:
- *  - canary probes (probes/canary.h): start_canaries() / stop_canaries();
- *    their observations go through daemon_observe().
  *  - the semantic sidecar (app/sidecar.h): start_sidecar().
  */
 #include "app/daemon.h"
@@ -33,6 +34,7 @@
 #include "data/outbox.h"
 #include "data/sinks.h"
 #include "data/store.h"
+#include "probes/canary.h"
 #include "probes/http.h"
 
 #include <jansson.h>
@@ -76,6 +78,9 @@ struct daemon {
 	uv_timer_t tick;
 	bool tick_init;
 
+	struct canary_set *canaries;
+	bool in_probe; /* inside the canaries' result callback */
+	double spend[CFG_MAX_PROVIDERS], budget[CFG_MAX_PROVIDERS]; /* probes, today (USD) */
 	int64_t health_ms, last_health_ms;    /* health rollups every health_ms (2 s) */
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
 	struct daemon_stats st;
@@ -375,17 +380,78 @@ static void on_actions(void *data, const struct store_answer *a)
 
 /* ---- SEAMs ------------------------------------------------------------------------- */
 
-/* SEAM(probes): once probes/canary.h is on main, start the canaries here:
- * canary_start(d->loop, d->cfg, on_probe, d) with on_probe calling
- * daemon_observe() and metrics_std_probe(). */
+/* ---- canary probes ------------------------------------------------------------ */
+
+static void on_canary_log(void *data, const char *line)
+{
+	log_line(data, "info", line, NULL);
+}
+
+/* A finished probe: into the pipeline and the store like any observation;
+ * its provider's spend today and budget go to the health rows. */
+static void on_probe(void *ud, const struct observation *obs, const struct canary_result *r)
+{
+	struct daemon *d = ud;
+	d->in_probe = true;
+	int rc = daemon_observe(d, obs);
+	d->in_probe = false;
+	if (rc != 0 && rc != VG_ESTATE)
+		log_line(d, "warn", "probe result not used",
+		         json_pack("{s:s,s:s}", "endpoint", r->endpoint, "error", vg_strerror(rc)));
+	for (size_t i = 0; i < d->cfg->n_providers; i++) {
+		if (strcmp(d->cfg->providers[i].name, obs->pid.provider) != 0)
+			continue;
+		d->spend[i] = r->spend_today_usd;
+		d->budget[i] = r->budget_usd > 0 ? r->budget_usd : VG_NONE_D;
+	}
+}
+
 static void start_canaries(struct daemon *d)
 {
-	(void)d;
+	for (size_t i = 0; i < CFG_MAX_PROVIDERS; i++)
+		d->spend[i] = d->budget[i] = VG_NONE_D;
+	if (d->cfg->n_providers == 0 || !d->cfg->probes.enabled)
+		return;
+	struct canary_opts o = {
+		.now_ms = now_hook,
+		.now_ud = d,
+		.log = on_canary_log,
+		.log_ud = d,
+		.metrics = &d->vm,
+	};
+	char *cause = NULL;
+	int rc = canary_start_opts(d->loop, d->cfg, &o, on_probe, d, &d->canaries, &cause);
+	if (rc != 0)
+		log_line(d, "error", "canaries not started",
+		         json_pack("{s:s}", "error", cause ? cause : vg_strerror(rc)));
+	else
+		log_line(d, "info", "canaries started",
+		         json_pack("{s:i}", "endpoints", (int)canary_endpoint_count(d->canaries)));
+	free(cause);
 }
 
 static void stop_canaries(struct daemon *d)
 {
-	(void)d;
+	if (d->in_probe)
+		return; /* never from the set's own callback: close_all() stops it later */
+	canary_stop(d->canaries);
+	d->canaries = NULL;
+}
+
+/* The probe spend of a provider's health row (NaN for model rows and
+ * providers not probed). */
+static void probe_spend(const struct daemon *d, const char *provider, const char *model,
+                        double *spend, double *budget)
+{
+	*spend = *budget = VG_NONE_D;
+	if (model[0])
+		return;
+	for (size_t i = 0; i < d->cfg->n_providers; i++) {
+		if (strcmp(d->cfg->providers[i].name, provider) == 0) {
+			*spend = d->spend[i];
+			*budget = d->budget[i];
+		}
+	}
 }
 
 /* SEAM(semantic): once app/sidecar.h is on main, start the sidecar thread
@@ -423,9 +489,7 @@ static void add_health_rows(struct daemon *d, int64_t now)
 		h.oscillating =
 		        v.has_breaker && d->cfg->thresholds.breaker.oscillation_opens > 0 &&
 		        v.breaker_opens_in_window >= d->cfg->thresholds.breaker.oscillation_opens;
-		/* SEAM(probes): spend and budget once probes/canary reports them */
-		h.probe_spend_usd = VG_NONE_D;
-		h.probe_budget_usd = VG_NONE_D;
+		probe_spend(d, h.provider, h.model, &h.probe_spend_usd, &h.probe_budget_usd);
 		h.latency_threshold_ms = d->cfg->thresholds.latency_ms;
 		h.updated_ms = now;
 		if (store_batch_add_health(b, &h) != 0) {
