@@ -37,7 +37,7 @@ static void help_providers(void)
 {
 	printf("usage: vigil sim providers [--port N] [--scenario NAME|FILE] [--speed X]\n"
 	       "                           [--from D] [--seed S] [--loop] [--truth FILE]\n"
-	       "                           [--port-file FILE] [--log]\n\n"
+	       "                           [--port-file FILE] [--config-out FILE] [--log]\n\n"
 	       "Serve the simulated providers on 127.0.0.1 until interrupted, and print the\n"
 	       "address it got. Routes: POST /v1/chat/completions, POST /v1/messages,\n"
 	       "GET /v1/models, POST /v1beta/models/{model}:generateContent (and\n"
@@ -54,6 +54,8 @@ static void help_providers(void)
 	       "  -l, --loop            start the scenario over when it ends\n"
 	       "  -t, --truth FILE      write the fault onsets and ends as JSON\n"
 	       "  -P, --port-file FILE  write the port number to FILE once listening\n"
+	       "  -c, --config-out FILE write a vigil.yaml providers section for this server\n"
+	       "                        (keys from $VIGIL_SIM_KEY; any value works)\n"
 	       "  -v, --log             one line per request on stderr\n"
 	       "  -h, --help            this help\n");
 }
@@ -172,12 +174,13 @@ static int cmd_providers(int argc, char **argv)
 		{ "loop", no_argument, NULL, 'l' },
 		{ "truth", required_argument, NULL, 't' },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "config-out", required_argument, NULL, 'c' },
 		{ "log", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = "sim providers";
-	const char *scenario = "calm", *truth = NULL, *port_file = NULL;
+	const char *scenario = "calm", *truth = NULL, *port_file = NULL, *config_out = NULL;
 	uint64_t port = 0, seed = 0;
 	double speed = 1;
 	int64_t from = 0;
@@ -185,7 +188,7 @@ static int cmd_providers(int argc, char **argv)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:s:x:f:S:lt:P:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:s:x:f:S:lt:P:c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_u64(optarg, &port) || port > 65535)
@@ -212,6 +215,7 @@ static int cmd_providers(int argc, char **argv)
 		case 'l': loop_flag = true; break;
 		case 't': truth = optarg; break;
 		case 'P': port_file = optarg; break;
+		case 'c': config_out = optarg; break;
 		case 'v': log = true; break;
 		case 'h': help_providers(); return CLI_EXIT_OK;
 		default: return cli_bad_option(cmd, c, argv);
@@ -250,6 +254,18 @@ static int cmd_providers(int argc, char **argv)
 	if (truth &&
 	    write_truth(cmd, truth, scn, clk.wall0_ms - (int64_t)llround(from / speed), speed))
 		status = CLI_EXIT_FAIL;
+	if (config_out) {
+		struct sim_buf b;
+		sim_buf_init(&b);
+		sim_config_yaml(scn, sim_server_port(run.srv), "VIGIL_SIM_KEY", &b);
+		FILE *f = fopen(config_out, "w");
+		if (!f || b.failed || fwrite(b.p, 1, b.len, f) != b.len || fclose(f) != 0) {
+			fprintf(stderr, "vigil %s: cannot write %s: %s\n", cmd, config_out,
+			        strerror(errno));
+			status = CLI_EXIT_FAIL;
+		}
+		sim_buf_free(&b);
+	}
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
 		if (!f || fprintf(f, "%d\n", sim_server_port(run.srv)) < 0 || fclose(f) != 0) {

@@ -32,6 +32,7 @@
 #ifndef VIGIL_SIM_SIM_H
 #define VIGIL_SIM_SIM_H
 
+#include "sim/sim_buf.h"
 #include "sim/sim_scenario.h"
 #include "sim/sim_time.h"
 
@@ -78,6 +79,16 @@ uint64_t sim_server_requests(const struct sim_server *s);
 /* Close the listener and every connection; the memory is freed from the
  * loop's close callbacks (run the loop until it is idle). NULL does nothing. */
 void sim_server_stop(struct sim_server *s);
+
+/*
+ * Append to out a vigil.yaml `providers:` section for scenario s served on
+ * 127.0.0.1:port: one provider per scenario provider, base_url
+ * http://127.0.0.1:PORT/<name>, api_key_env key_env (the simulator accepts
+ * any non-empty key), role primary when it heads a template's route, and
+ * the models by version with their prices (the names gateway events use).
+ */
+void sim_config_yaml(const struct sim_scenario *s, int port, const char *key_env,
+                     struct sim_buf *out);
 
 /* ---- the gateway generator ---- */
 
