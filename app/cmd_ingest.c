@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/semsvc.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
@@ -317,12 +318,27 @@ int cmd_ingest_main(int argc, char **argv)
 	size_t npp = config_pipeline_providers(cfg, pp, CFG_MAX_PROVIDERS);
 	r.pipeline = pipeline_new(&cfg->thresholds, pp, npp);
 	char *cause = NULL;
-	int rc = r.pipeline ? store_open(&r.store, &loop, &so, &cause) : VG_ENOMEM;
+	/* The `semantic:` section and its schemas; every check runs inline here
+	 * (no sidecar), so ingesting a file is as exact as replaying it. */
+	struct jschema_set *schemas = NULL;
+	int rc = r.pipeline ? semsvc_configure(r.pipeline, cfg, config, &schemas, &cause)
+	                    : VG_ENOMEM;
+	if (rc != 0 && r.pipeline) {
+		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
+		free(cause);
+		pipeline_free(r.pipeline);
+		free(cfg);
+		uv_loop_close(&loop);
+		return CLI_EXIT_USAGE;
+	}
+	if (rc == 0)
+		rc = store_open(&r.store, &loop, &so, &cause);
 	r.cfg = cfg; /* until the pipeline is set up (on_max_ids) */
 	if (rc != 0) {
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);
 		pipeline_free(r.pipeline);
+		jschema_set_free(schemas);
 		free(cfg);
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
@@ -334,6 +350,7 @@ int cmd_ingest_main(int argc, char **argv)
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
 		pipeline_free(r.pipeline);
+		jschema_set_free(schemas);
 		free(cfg);
 		return CLI_EXIT_FAIL;
 	}
@@ -370,6 +387,7 @@ int cmd_ingest_main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	pipeline_free(r.pipeline);
+	jschema_set_free(schemas);
 	free(r.cfg);
 
 	const struct ingest_stats *st = &r.final;
