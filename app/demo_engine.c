@@ -22,6 +22,7 @@
 #include "sim/sim.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +60,14 @@ struct demo_engine {
 	int64_t next_health_ms;
 	int64_t last_action_id; /* applied up to here (never twice) */
 	bool actions_asked;
+	double speed;             /* scenario ms per wall ms */
 	struct store_batch *held; /* refused by a full queue; sent on space */
 	int64_t actions_applied, actions_refused;
 	struct demo_pager_counts pages; /* kept once the pager has stopped */
 	struct ingest_stats ing_final;  /* kept once the tailer has stopped */
 };
 
+static void say(struct demo_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct demo_engine *e, const char *fmt, ...)
 {
 	char line[512];
@@ -84,6 +87,7 @@ static int64_t wall_ms(void *data)
 	return sim_time_wall_ms();
 }
 
+static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_cause(char **cause, const char *fmt, ...)
 {
 	char m[600];
@@ -143,8 +147,16 @@ static int add_effects(struct demo_engine *e, struct store_batch *b, const struc
 static int observe(void *data, const struct observation *obs, struct store_batch *b)
 {
 	struct demo_engine *e = data;
+	/* The gateway compresses scenario time into its ts (ts_scale = 1/speed)
+	 * but writes latencies as measured; the request's end on the demo's
+	 * clock is its start plus its latency compressed the same way (feeding
+	 * the raw end would push the pipeline's clock up to a minute ahead on
+	 * every timeout). */
+	int64_t now = obs->ts_ms;
+	if (!isnan(obs->total_ms) && obs->total_ms > 0)
+		now += (int64_t)(obs->total_ms / e->speed);
 	struct effects fx;
-	int rc = pipeline_feed(e->pipeline, obs, observation_end_ms(obs), &fx);
+	int rc = pipeline_feed(e->pipeline, obs, now, &fx);
 	if (rc == VG_EINVAL)
 		return 0;
 	if (rc != 0)
@@ -365,6 +377,22 @@ static void build_config(struct demo_engine *e, int pager_port)
 	struct vigil_config *c = e->cfg;
 	config_defaults(c);
 	snprintf(c->store.path, sizeof(c->store.path), "%s", e->db_path);
+	/* Decisions that wait (auto-resolve, escalation, breaker cool-down,
+	 * grouping, tickets) run on the scenario's compressed clock, so the
+	 * demo shows them; measurement windows stay as they are (the traffic
+	 * is compressed too). */
+	double k = e->speed;
+	c->incidents.group_gap_ms = (int64_t)((double)c->incidents.group_gap_ms / k);
+	c->incidents.quiet_period_ms = (int64_t)((double)c->incidents.quiet_period_ms / k);
+	c->incidents.ticket_after_ms = (int64_t)((double)c->incidents.ticket_after_ms / k);
+	c->incidents.keep_resolved_ms = (int64_t)((double)c->incidents.keep_resolved_ms / k);
+	c->thresholds.escalation_ms = (int64_t)((double)c->thresholds.escalation_ms / k);
+	c->thresholds.severity.escalation_gap_ms =
+	        (int64_t)((double)c->thresholds.severity.escalation_gap_ms / k);
+	c->thresholds.breaker.cooldown_ms =
+	        (int64_t)((double)c->thresholds.breaker.cooldown_ms / k);
+	c->thresholds.breaker.oscillation_window_ms =
+	        (int64_t)((double)c->thresholds.breaker.oscillation_window_ms / k);
 	struct cfg_sink *s = &c->sinks[c->n_sinks++];
 	snprintf(s->name, sizeof(s->name), "pager");
 	s->kind = SINK_PAGERDUTY;
@@ -426,7 +454,7 @@ static int start_metrics(struct demo_engine *e, char **cause)
 
 static int start_sim(struct demo_engine *e, char **cause)
 {
-	double speed = e->o.speed > 0 ? e->o.speed : 10;
+	double speed = e->speed;
 	struct sim_server_opts so = { .scenario = e->scn, .port = 0, .speed = speed };
 	int rc = sim_server_start(e->loop, &so, &e->server, cause);
 	if (rc != 0)
@@ -483,6 +511,7 @@ int demo_engine_start(uv_loop_t *loop, const struct demo_engine_opts *o, struct 
 	e->loop = loop;
 	e->o = *o;
 	e->next_outbox_id = 1;
+	e->speed = o->speed > 0 ? o->speed : 10;
 	snprintf(e->dir, sizeof(e->dir), "%s", o->dir);
 	snprintf(e->db_path, sizeof(e->db_path), "%s/vigil.db", e->dir);
 	snprintf(e->events_path, sizeof(e->events_path), "%s/events.jsonl", e->dir);
