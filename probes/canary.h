@@ -64,6 +64,7 @@ struct canary_result {
 	double spend_today_usd; /* the provider's probe spend this UTC day, this one included */
 	double budget_usd;      /* the provider's daily probe budget (0: no limit) */
 	uint64_t seq;           /* 1, 2, ... per set */
+	size_t index;           /* the endpoint's index (canary_endpoint()) */
 };
 
 /* One finished probe, on the loop thread. obs and r are borrowed for the call. */
