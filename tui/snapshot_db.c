@@ -580,6 +580,8 @@ static void add(char *buf, size_t size, size_t *n, const char *fmt, ...)
 static void causal_line(json_t *ev, char *buf, size_t size)
 {
 	json_t *c = json_object_get(ev, "causal");
+	const char *sub = json_string_value(json_object_get(ev, "subtype"));
+	bool latency = sub && strcmp(sub, "latency") == 0;
 	size_t n = 0;
 	buf[0] = '\0';
 #define NUM(k) json_number_value(json_object_get(c, k))
@@ -602,9 +604,13 @@ static void causal_line(json_t *ev, char *buf, size_t size)
 		if (pct)
 			add(buf, size, &n, "p%lld ", pct);
 		add(buf, size, &n, "latency %.0fms ", NUM("latency_ms"));
-		if (HAS("threshold"))
+		if (HAS("threshold") && latency)
 			add(buf, size, &n, "> %.0fms ", NUM("threshold"));
 	}
+	/* Other thresholds are in their own signal's unit (a headroom share,
+	 * a similarity): shown beside the value they judged. */
+	if (HAS("threshold") && HAS("value") && !latency)
+		add(buf, size, &n, "value %.3g (threshold %.3g) ", NUM("value"), NUM("threshold"));
 	if (HAS("error_rate")) {
 		add(buf, size, &n, "error rate %.0f%% ", NUM("error_rate") * 100.0);
 		if (HAS("window_count"))
