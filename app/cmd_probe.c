@@ -12,6 +12,9 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "core/taxonomy.h"
+#include "data/httpd.h"
+#include "data/metrics.h"
+#include "data/metrics_std.h"
 #include "probes/canary.h"
 
 #include <getopt.h>
@@ -21,6 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.0.0"
+#endif
 
 struct probe_cmd {
 	const struct vigil_config *cfg;
@@ -33,11 +40,13 @@ struct probe_cmd {
 	bool header_done;
 	char **rows; /* once mode, table: one row per endpoint, printed in config order */
 	size_t n_rows;
+	struct vigil_metrics *vm; /* --metrics */
+	struct httpd *httpd;
 };
 
 static void help(void)
 {
-	printf("usage: vigil probe [--config FILE] [--once] [--json]\n\n"
+	printf("usage: vigil probe [--config FILE] [--once] [--json] [--metrics HOST:PORT]\n\n"
 	       "Send the canary probes of a config: per provider and model a tiny request\n"
 	       "asking for {\"ok\":true}, on a fresh connection, keys from the environment\n"
 	       "variables the config names. Prints one row per probe: status, DNS, connect,\n"
@@ -48,6 +57,9 @@ static void help(void)
 	       "                      healthy, 1 when any failed or is disabled, 2 on usage\n"
 	       "                      or config errors\n"
 	       "  -j, --json          one JSON object per line instead of the table\n"
+	       "  -m, --metrics ADDR  serve Prometheus metrics (probe phases as blackbox_exporter\n"
+	       "                      names them, success, spend, budget) on ADDR/metrics;\n"
+	       "                      port 0 picks a free port (printed on stderr)\n"
 	       "  -h, --help          this help\n\n"
 	       "Without --once the probes run on their schedule (probes.interval, jitter)\n"
 	       "until SIGINT or SIGTERM.\n");
@@ -121,6 +133,8 @@ static void on_result(void *ud, const struct observation *obs, const struct cana
 	pc->results++;
 	if (!r->healthy)
 		pc->unhealthy++;
+	if (pc->vm)
+		metrics_std_observation(pc->vm, obs);
 	double hr = headroom(obs);
 	if (pc->json) {
 		json_t *o = json_object();
@@ -265,6 +279,8 @@ static void close_all(struct probe_cmd *pc)
 {
 	canary_stop(pc->set);
 	pc->set = NULL;
+	httpd_close(pc->httpd);
+	pc->httpd = NULL;
 	if (!uv_is_closing((uv_handle_t *)&pc->sigint)) {
 		uv_close((uv_handle_t *)&pc->sigint, NULL);
 		uv_close((uv_handle_t *)&pc->sigterm, NULL);
@@ -304,25 +320,31 @@ int cmd_probe_main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, '1' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = "vigil.yaml";
+	const char *path = "vigil.yaml", *listen = NULL;
 	struct probe_cmd pc = { 0 };
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:1jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:1jm:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case '1': pc.once = true; break;
 		case 'j': pc.json = true; break;
+		case 'm': listen = optarg; break;
 		case 'h': help(); return CLI_EXIT_OK;
 		default: return cli_bad_option("probe", c, argv);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("probe", "unexpected argument '%s'", argv[optind]);
+	char host[64];
+	int port = 0;
+	if (listen && config_split_listen(listen, host, sizeof(host), &port) != 0)
+		return cli_usage_error("probe", "--metrics '%s' is not HOST:PORT", listen);
 
 	struct vigil_config *cfg = malloc(sizeof(*cfg));
 	char *cause = NULL;
@@ -359,15 +381,36 @@ int cmd_probe_main(int argc, char **argv)
 	pc.sigint.data = pc.sigterm.data = &pc;
 	uv_signal_start(&pc.sigint, on_signal, SIGINT);
 	uv_signal_start(&pc.sigterm, on_signal, SIGTERM);
-	struct canary_opts o = { .once = pc.once, .on_idle = on_idle };
+	struct metrics *reg = NULL;
+	struct vigil_metrics vm;
+	if (listen) {
+		reg = metrics_new();
+		if (!reg || metrics_std_register(reg, &vm, VIGIL_VERSION) != 0 ||
+		    metrics_serve(reg, &loop, host, port, &pc.httpd, &cause) != 0) {
+			fprintf(stderr, "vigil probe: metrics on %s: %s\n", listen,
+			        cause ? cause : "cannot serve");
+			free(cause);
+			uv_close((uv_handle_t *)&pc.sigint, NULL);
+			uv_close((uv_handle_t *)&pc.sigterm, NULL);
+			uv_run(&loop, UV_RUN_DEFAULT);
+			uv_loop_close(&loop);
+			metrics_free(reg);
+			free(cfg);
+			return CLI_EXIT_FAIL;
+		}
+		pc.vm = &vm;
+		fprintf(stderr, "vigil probe: metrics on http://%s:%d/metrics\n", host,
+		        httpd_port(pc.httpd));
+	}
+	struct canary_opts o = { .once = pc.once, .on_idle = on_idle, .metrics = pc.vm };
 	int rc = canary_start_opts(&loop, cfg, &o, on_result, &pc, &pc.set, &cause);
 	if (rc) {
 		fprintf(stderr, "vigil probe: %s\n", cause ? cause : "cannot start the canaries");
 		free(cause);
-		uv_close((uv_handle_t *)&pc.sigint, NULL);
-		uv_close((uv_handle_t *)&pc.sigterm, NULL);
+		close_all(&pc);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
+		metrics_free(reg);
 		free(cfg);
 		return CLI_EXIT_FAIL;
 	}
@@ -383,6 +426,7 @@ int cmd_probe_main(int argc, char **argv)
 		free(pc.rows);
 	}
 	uv_loop_close(&loop);
+	metrics_free(reg);
 	free(cfg);
 	if (!pc.once)
 		return CLI_EXIT_OK;

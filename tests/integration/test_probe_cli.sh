@@ -117,9 +117,17 @@ no_key "dns"
 
 # ---- headless: probes on their schedule until SIGTERM
 config "$TMP/loop.yaml" "[{name: sim-ok}]" ", interval: 300ms, jitter: 50ms"
-"$BIN" probe --json --config "$TMP/loop.yaml" >"$TMP/loop.out" 2>"$TMP/loop.err" &
+"$BIN" probe --json --metrics 127.0.0.1:0 --config "$TMP/loop.yaml" >"$TMP/loop.out" 2>"$TMP/loop.err" &
 LOOP_PID=$!
 for _ in $(seq 200); do (($(wc -l <"$TMP/loop.out") >= 9)) && break; sleep 0.1; done
+MPORT=$(sed -n 's|^vigil probe: metrics on http://127.0.0.1:\([0-9]*\)/metrics$|\1|p' "$TMP/loop.err")
+[[ "$MPORT" =~ ^[0-9]+$ ]] || fail "no metrics port on stderr"
+curl -s "http://127.0.0.1:$MPORT/metrics" >"$TMP/metrics.txt" || fail "metrics scrape"
+grep -q '^vigil_probe_success{provider="openai",model="sim-ok"} 1' "$TMP/metrics.txt" || fail "probe_success metric"
+grep -q '^vigil_probe_phase_duration_seconds{provider="google",model="sim-ok",phase="connect"} ' "$TMP/metrics.txt" || fail "phase metric"
+grep -q '^vigil_requests_total{source="probe",provider="anthropic",model="sim-ok",status_class="2xx"} ' "$TMP/metrics.txt" || fail "requests metric"
+grep -q '^vigil_probe_budget_exhausted{provider="openai"} 0' "$TMP/metrics.txt" || fail "budget metric"
+grep -q "SENTINEL" "$TMP/metrics.txt" && fail "the key is in the metrics"
 kill -TERM "$LOOP_PID"
 wait "$LOOP_PID"
 rc=$?
