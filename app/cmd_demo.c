@@ -106,11 +106,11 @@ static void on_snapshot(void *ud, const struct snapshot *s, int err, const char 
 	demo_engine_status(d->eng, &st);
 	char line[640];
 	report_summary_line(s, sim_time_wall_ms() - d->start_ms, line, sizeof(line));
-	printf("%s scenario %lldm%02llds lines %lld pages trigger %lld acknowledge %lld resolve "
-	       "%lld\n",
+	printf("%s scenario %lldm%02llds lines %lld probes %lld pages trigger %lld acknowledge "
+	       "%lld resolve %lld\n",
 	       line, (long long)(st.scenario_ms / 60000), (long long)(st.scenario_ms / 1000 % 60),
-	       (long long)st.lines, (long long)st.pages_trigger, (long long)st.pages_acknowledge,
-	       (long long)st.pages_resolve);
+	       (long long)st.lines, (long long)st.probes, (long long)st.pages_trigger,
+	       (long long)st.pages_acknowledge, (long long)st.pages_resolve);
 	if (d->finishing) {
 		printf("\nincidents:\n");
 		report_incidents_table(s, stdout);

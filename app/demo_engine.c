@@ -19,6 +19,7 @@
 #include "data/outbox.h"
 #include "data/sinks.h"
 #include "data/store.h"
+#include "probes/canary.h"
 #include "sim/sim.h"
 
 #include <errno.h>
@@ -47,6 +48,9 @@ struct demo_engine {
 	struct ingest *ing;
 	bool ing_started, stopping;
 	struct demo_pager *pager;
+	struct canary_set *canaries;
+	int64_t probes;
+	FILE *logf; /* vigil.log: the canaries' lines */
 	struct http_client *http;
 	struct sinks *sinks;
 	struct outbox *outbox;
@@ -188,6 +192,8 @@ static void on_ingest_done(void *data, const struct ingest_stats *st)
 	}
 }
 
+static double probe_spend(const struct demo_engine *e, const char *provider);
+
 /* ---- health rows ------------------------------------------------------------------ */
 
 static int add_health(struct demo_engine *e, struct store_batch *b, int64_t now)
@@ -210,8 +216,10 @@ static int add_health(struct demo_engine *e, struct store_batch *b, int64_t now)
 		h.breaker_since_ms = v.breaker_since_ms;
 		h.opens_in_window = v.breaker_opens_in_window;
 		h.oscillating = v.breaker_opens_in_window >= 3;
-		h.probe_spend_usd = VG_NONE_D; /* no probes until the daemon's canary */
-		h.probe_budget_usd = VG_NONE_D;
+		h.probe_spend_usd = probe_spend(e, v.provider);
+		h.probe_budget_usd = e->cfg->probes.daily_budget_usd > 0
+		                             ? e->cfg->probes.daily_budget_usd
+		                             : VG_NONE_D;
 		h.latency_threshold_ms = e->cfg->thresholds.latency_ms;
 		h.updated_ms = now;
 		int rc = store_batch_add_health(b, &h);
@@ -355,12 +363,109 @@ static void on_tick(uv_timer_t *t)
 	ask_actions(e);
 }
 
+/* ---- the canaries ------------------------------------------------------------ */
+
+/* The simulator checks that a key is sent, never which: the demo's canaries
+ * send this one (no real key is ever read). */
+#define DEMO_KEY_ENV "VIGIL_DEMO_SIM_KEY"
+static const char *demo_getenv(const char *name)
+{
+	return strcmp(name, DEMO_KEY_ENV) == 0 ? "demo-simulator-key" : NULL;
+}
+
+static void log_line(void *ud, const char *line)
+{
+	struct demo_engine *e = ud;
+	if (e->logf) {
+		fprintf(e->logf, "%s\n", line);
+		fflush(e->logf);
+	}
+}
+
+/* A finished probe: through the pipeline at the wall clock, stored with its
+ * effects, like the daemon does. */
+static void on_probe(void *ud, const struct observation *obs, const struct canary_result *r)
+{
+	struct demo_engine *e = ud;
+	(void)r;
+	if (!e->store || e->stopping)
+		return;
+	e->probes++;
+	struct store_batch *b = store_batch_new(NULL, NULL);
+	if (!b)
+		return;
+	struct effects fx;
+	if (e->metrics)
+		metrics_std_observation(&e->vm, obs);
+	if (store_batch_add_observation(b, obs) != 0 ||
+	    pipeline_feed(e->pipeline, obs, sim_time_wall_ms(), &fx) != 0 ||
+	    add_effects(e, b, &fx) != 0) {
+		store_batch_free(b);
+		return;
+	}
+	submit(e, b);
+}
+
+/* The probe spend of a provider today (NaN when nothing probes it). */
+static double probe_spend(const struct demo_engine *e, const char *provider)
+{
+	size_t n = e->canaries ? canary_endpoint_count(e->canaries) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct canary_endpoint_info info;
+		if (canary_endpoint(e->canaries, i, &info) && strcmp(info.provider, provider) == 0)
+			return info.spend_today_usd;
+	}
+	return VG_NONE_D;
+}
+
+/* The scenario's providers as the config names them, at the simulator's
+ * address, probed every few seconds (a minute of scenario time). */
+static int start_canaries(struct demo_engine *e, char **cause)
+{
+	static const int kinds[SIM_KIND__COUNT] = {
+		[SIM_OPENAI] = PK_OPENAI,
+		[SIM_ANTHROPIC] = PK_ANTHROPIC,
+		[SIM_GOOGLE] = PK_GOOGLE,
+	};
+	struct vigil_config *c = e->cfg;
+	int port = sim_server_port(e->server);
+	for (int i = 0; i < e->scn->n_providers && c->n_providers < CFG_MAX_PROVIDERS; i++) {
+		const struct sim_provider *sp = &e->scn->providers[i];
+		struct cfg_provider *p = &c->providers[c->n_providers++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%s", sp->name);
+		p->kind = kinds[sp->kind];
+		snprintf(p->base_url, sizeof(p->base_url), "http://127.0.0.1:%d", port);
+		snprintf(p->api_key_env, sizeof(p->api_key_env), "%s", DEMO_KEY_ENV);
+		snprintf(p->key_alias, sizeof(p->key_alias), "%s", sp->key_alias);
+		p->role = strcmp(sp->name, "anthropic") == 0 ? ROLE_FALLBACK : ROLE_PRIMARY;
+		for (int m = 0; m < sp->n_models && p->n_models < CFG_MAX_MODELS; m++) {
+			struct cfg_model *cm = &p->models[p->n_models++];
+			snprintf(cm->name, sizeof(cm->name), "%s", sp->models[m].name);
+			cm->price_in_per_1k = sp->models[m].price_in_per_1k;
+			cm->price_out_per_1k = sp->models[m].price_out_per_1k;
+		}
+	}
+	int64_t every = (int64_t)(60000.0 / e->speed);
+	c->probes.enabled = true;
+	c->probes.interval_ms = every < 2000 ? 2000 : every;
+	c->probes.jitter_ms = c->probes.interval_ms / 5;
+	struct canary_opts o = {
+		.log = log_line,
+		.log_ud = e,
+		.metrics = e->metrics ? &e->vm : NULL,
+		.getenv = demo_getenv,
+	};
+	return canary_start_opts(e->loop, c, &o, on_probe, e, &e->canaries, cause);
+}
+
 /* ---- set-up ---------------------------------------------------------------------- */
 
 static void remove_old(struct demo_engine *e)
 {
 	static const char *const names[] = { "vigil.db",     "vigil.db-wal",   "vigil.db-shm",
-		                             "events.jsonl", "events.jsonl.1", "pager.jsonl" };
+		                             "events.jsonl", "events.jsonl.1", "pager.jsonl",
+		                             "vigil.log" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char p[1024];
 		snprintf(p, sizeof(p), "%s/%s", e->dir, names[i]);
@@ -517,6 +622,9 @@ int demo_engine_start(uv_loop_t *loop, const struct demo_engine_opts *o, struct 
 	snprintf(e->events_path, sizeof(e->events_path), "%s/events.jsonl", e->dir);
 	snprintf(e->pager_path, sizeof(e->pager_path), "%s/pager.jsonl", e->dir);
 	remove_old(e);
+	char logp[1100];
+	snprintf(logp, sizeof(logp), "%s/vigil.log", e->dir);
+	e->logf = fopen(logp, "w");
 	int rc = sim_scenario_load(o->scenario ? o->scenario : "oncall-day", &e->scn, cause);
 	e->cfg = malloc(sizeof(*e->cfg));
 	if (rc == 0 && !e->cfg)
@@ -546,6 +654,8 @@ int demo_engine_start(uv_loop_t *loop, const struct demo_engine_opts *o, struct 
 		rc = start_outbox(e, cause);
 	if (rc == 0)
 		rc = start_sim(e, cause);
+	if (rc == 0)
+		rc = start_canaries(e, cause);
 	if (rc == 0) {
 		struct ingest_options io = { .format = DECODE_VIGIL,
 			                     .follow = true,
@@ -597,6 +707,7 @@ void demo_engine_status(const struct demo_engine *e, struct demo_engine_status *
 		ingest_stats(e->ing, &st);
 	out->lines = st.lines;
 	out->observations = st.observations;
+	out->probes = e->probes;
 	out->actions_applied = e->actions_applied;
 	out->actions_refused = e->actions_refused;
 	struct demo_pager_counts pc = e->pages;
@@ -625,6 +736,8 @@ void demo_engine_stop(struct demo_engine *e)
 		uv_close((uv_handle_t *)&e->tick, on_tick_closed);
 		e->tick_open = false;
 	}
+	canary_stop(e->canaries);
+	e->canaries = NULL;
 	sim_live_stop(e->live);
 	e->live = NULL;
 	sim_server_stop(e->server);
@@ -661,5 +774,7 @@ void demo_engine_free(struct demo_engine *e)
 	pipeline_free(e->pipeline);
 	free(e->scn);
 	free(e->cfg);
+	if (e->logf)
+		fclose(e->logf);
 	free(e);
 }

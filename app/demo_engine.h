@@ -10,12 +10,13 @@
  * This is the daemon's job composed from the pieces on main while
  * app/daemon.h is being written; once it lands, demo_engine_start() becomes
  * "sim + gateway + daemon_new()" behind the same functions (the console and
- * cmd_demo.c only see this header). Probes are the daemon's (probes/canary);
- * until then the provider simulator only answers the gateway's traffic
- * shape and serves /_sim/status.
+ * cmd_demo.c only see this header). The canaries (probes/canary) probe
+ * the simulator every minute of scenario time (a few seconds), with a
+ * made-up key the simulator only checks for presence.
  *
  * Files in opts->dir: events.jsonl (the gateway's lines), vigil.db (the
- * database, mode 0600), pager.jsonl (one line per page received).
+ * database, mode 0600), pager.jsonl (one line per page received),
+ * vigil.log (the canaries' log lines).
  *
  * Loop thread only.
  */
@@ -44,6 +45,7 @@ struct demo_engine_status {
 	int64_t scenario_ms, scenario_duration_ms;
 	bool gateway_done;           /* every line of the scenario is written */
 	int64_t lines, observations; /* tailer counters */
+	int64_t probes;              /* canary probes finished */
 	int64_t actions_applied, actions_refused;
 	int64_t pages_trigger, pages_acknowledge, pages_resolve;
 	int sim_port, pager_port, metrics_port; /* 0 when not running */
@@ -51,7 +53,7 @@ struct demo_engine_status {
 
 /*
  * Start everything on `loop`. Files from an earlier demo in opts->dir
- * (events.jsonl*, vigil.db*, pager.jsonl) are replaced. Returns 0 and *out,
+ * (events.jsonl*, vigil.db*, pager.jsonl, vigil.log) are replaced. Returns 0 and *out,
  * or an error with a malloc'd *cause (nothing is left running).
  */
 int demo_engine_start(uv_loop_t *loop, const struct demo_engine_opts *o, struct demo_engine **out,
