@@ -215,7 +215,9 @@ static int add_health(struct demo_engine *e, struct store_batch *b, int64_t now)
 		h.breaker = v.breaker;
 		h.breaker_since_ms = v.breaker_since_ms;
 		h.opens_in_window = v.breaker_opens_in_window;
-		h.oscillating = v.breaker_opens_in_window >= 3;
+		h.oscillating =
+		        v.has_breaker && e->cfg->thresholds.breaker.oscillation_opens > 0 &&
+		        v.breaker_opens_in_window >= e->cfg->thresholds.breaker.oscillation_opens;
 		h.probe_spend_usd = probe_spend(e, v.provider);
 		h.probe_budget_usd = e->cfg->probes.daily_budget_usd > 0
 		                             ? e->cfg->probes.daily_budget_usd
@@ -441,7 +443,11 @@ static int start_canaries(struct demo_engine *e, char **cause)
 		p->role = strcmp(sp->name, "anthropic") == 0 ? ROLE_FALLBACK : ROLE_PRIMARY;
 		for (int m = 0; m < sp->n_models && p->n_models < CFG_MAX_MODELS; m++) {
 			struct cfg_model *cm = &p->models[p->n_models++];
-			snprintf(cm->name, sizeof(cm->name), "%s", sp->models[m].name);
+			/* The dated version, as the gateway's lines name it, so that
+			 * probes and traffic share one health row per model. */
+			const struct sim_model *smod = &sp->models[m];
+			snprintf(cm->name, sizeof(cm->name), "%s",
+			         smod->version[0] ? smod->version : smod->name);
 			cm->price_in_per_1k = sp->models[m].price_in_per_1k;
 			cm->price_out_per_1k = sp->models[m].price_out_per_1k;
 		}

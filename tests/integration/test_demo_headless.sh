@@ -33,13 +33,14 @@ for args in "--speed 0" "--duration x" "--bogus" "extra"; do
 	grep -q "vigil demo:" "$WORK/err" || fail "no message for '$args'"
 done
 
+: >"$WORK/out" # exists before the background job opens it
 "$BIN" demo --dir "$DIR" --speed 100 --metrics-listen 127.0.0.1:0 </dev/null >"$WORK/out" 2>&1 &
 PID=$!
 
 # /metrics while it runs, on the port it reports.
 port=
 for _ in $(seq 1 100); do
-	port=$(sed -n 's/^vigil demo: metrics on port \([0-9]*\).*/\1/p' "$WORK/out")
+	port=$(sed -n 's/^vigil demo: metrics on port \([0-9]*\).*/\1/p' "$WORK/out" || true)
 	[[ -n $port ]] && break
 	sleep 0.1
 done
