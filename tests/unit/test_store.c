@@ -537,8 +537,15 @@ static void test_retention(void **state)
 		uv_sleep(5);
 	}
 	assert_int_equal(left, 1);
+	/* the counter is published at the end of the pruning round, after the
+	 * other tables' statements: the last chunk can be visible before it */
 	struct store_stats st;
-	store_stats(f->s, &st);
+	for (int i = 0; i < 2000; i++) {
+		store_stats(f->s, &st);
+		if (st.pruned >= 450)
+			break;
+		uv_sleep(5);
+	}
 	assert_true(st.pruned >= 450);
 	close_store(f);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM observations"), 1);
