@@ -106,10 +106,10 @@ static void on_snapshot(void *ud, const struct snapshot *s, int err, const char 
 	demo_engine_status(d->eng, &st);
 	char line[640];
 	report_summary_line(s, sim_time_wall_ms() - d->start_ms, line, sizeof(line));
-	printf("%s scenario %lldm%02llds lines %lld probes %lld pages trigger %lld acknowledge "
-	       "%lld resolve %lld\n",
+	printf("%s scenario %lldm%02llds lines %lld observations %lld pages trigger %lld "
+	       "acknowledge %lld resolve %lld\n",
 	       line, (long long)(st.scenario_ms / 60000), (long long)(st.scenario_ms / 1000 % 60),
-	       (long long)st.lines, (long long)st.probes, (long long)st.pages_trigger,
+	       (long long)st.lines, (long long)st.observations, (long long)st.pages_trigger,
 	       (long long)st.pages_acknowledge, (long long)st.pages_resolve);
 	if (d->finishing) {
 		printf("\nincidents:\n");
@@ -208,7 +208,8 @@ static void where(FILE *f, struct demo *d, const char *dir)
 {
 	struct demo_engine_status st;
 	demo_engine_status(d->eng, &st);
-	fprintf(f, "vigil demo: files in %s (events.jsonl, vigil.db, pager.jsonl)\n", dir);
+	fprintf(f, "vigil demo: files in %s (events.jsonl, vigil.db, pager.jsonl, vigil.log)\n",
+	        dir);
 	fprintf(f, "vigil demo: simulated providers on 127.0.0.1:%d, pager on 127.0.0.1:%d\n",
 	        st.sim_port, st.pager_port);
 	if (st.metrics_port)
@@ -228,7 +229,9 @@ static int start_view(struct demo *d, bool ascii, const char *who, char **cause)
 		};
 		return console_reader_start(&d->loop, &ro, &d->reader, cause);
 	}
-	struct console_db_opts co = { demo_engine_db_path(d->eng), demo_engine_act, d->eng };
+	/* Like `vigil console`: actions go to operator_actions through the
+	 * reader's restricted writer; the daemon applies them. */
+	struct console_db_opts co = { demo_engine_db_path(d->eng), NULL, NULL };
 	int rc = console_db_open(&d->loop, &co, &d->cdb, cause);
 	if (rc != 0)
 		return rc;

@@ -1,22 +1,18 @@
 /*
  * demo_engine.h: everything of `vigil demo` except the screen, on one libuv
  * loop: the simulated providers (sim/, the scenario on a compressed clock),
- * the simulated gateway writing a real events file, the tailer following
- * that file into the pipeline and the store, health rows every 2 s, the
- * operator actions the console writes applied through core/incidents, the
- * outbox delivering pages to the simulated pager (app/demo_pager), and
- * /metrics when asked.
+ * the simulated gateway writing a real events file, the simulated pager
+ * (app/demo_pager), and the daemon (app/daemon: the tailer, the pipeline,
+ * the store, health rows, the canaries probing the simulator, operator
+ * actions applied and forwarded, the outbox paging the pager, /metrics when
+ * asked) with an embedded configuration.
  *
- * This is the daemon's job composed from the pieces on main while
- * app/daemon.h is being written; once it lands, demo_engine_start() becomes
- * "sim + gateway + daemon_new()" behind the same functions (the console and
- * cmd_demo.c only see this header). The canaries (probes/canary) probe
- * the simulator every minute of scenario time (a few seconds), with a
- * made-up key the simulator only checks for presence.
+ * The console attaches to the database like `vigil console` does (it
+ * writes only operator_actions; the daemon applies them).
  *
  * Files in opts->dir: events.jsonl (the gateway's lines), vigil.db (the
  * database, mode 0600), pager.jsonl (one line per page received),
- * vigil.log (the canaries' log lines).
+ * vigil.log (the daemon's JSON log lines).
  *
  * Loop thread only.
  */
@@ -45,8 +41,7 @@ struct demo_engine_status {
 	int64_t scenario_ms, scenario_duration_ms;
 	bool gateway_done;           /* every line of the scenario is written */
 	int64_t lines, observations; /* tailer counters */
-	int64_t probes;              /* canary probes finished */
-	int64_t actions_applied, actions_refused;
+	int64_t actions_applied;
 	int64_t pages_trigger, pages_acknowledge, pages_resolve;
 	int sim_port, pager_port, metrics_port; /* 0 when not running */
 };
@@ -64,13 +59,6 @@ const char *demo_engine_db_path(const struct demo_engine *e);
 
 /* Counters for the summary line. */
 void demo_engine_status(const struct demo_engine *e, struct demo_engine_status *out);
-
-/*
- * Record an operator action from the console (the console_db_act_fn of
- * app/console_db.h, `ud` = the engine): written to operator_actions by the
- * store thread, then applied like the daemon does. 0 or an error with *cause.
- */
-int demo_engine_act(void *ud, const struct op_action *a, char **cause);
 
 /* Stop everything (what was read is committed); handles close on the loop.
  * Then run the loop until idle and call demo_engine_free(). */
