@@ -35,9 +35,16 @@ tm_keys 4
 tm_wait " HIGH " 120
 tm_keys /
 tm_keys "high" Enter
-id=$(tm_screen | sed -n 's/^── #\([0-9][0-9]*\) ─.*/\1/p' | head -n1)
+# The screen follows the filter on its next redraw: poll until the selected
+# incident (the rule above its summary) is a high or critical one.
+id= sev=
+for _ in $(seq 1 100); do
+	id=$(tm_screen | sed -n 's/^── #\([0-9][0-9]*\) ─.*/\1/p' | head -n1)
+	[[ -n $id ]] && sev=$(q "SELECT severity FROM incidents WHERE id = $id")
+	[[ $sev == high || $sev == critical ]] && break
+	sleep 0.1
+done
 [[ -n $id ]] || fail "no selected incident"
-sev=$(q "SELECT severity FROM incidents WHERE id = $id")
 [[ $sev == high || $sev == critical ]] || fail "incident #$id is '$sev', not high"
 
 # Acknowledge it with a note.
