@@ -341,6 +341,7 @@ enum ftype {
 	F_CONTEXT,
 	F_EMBEDDING,
 	F_SECTION, /* a nested object with its own table */
+	F_OTLP,    /* resourceSpans at the top: the line is OTLP */
 };
 
 struct field {
@@ -431,23 +432,45 @@ static const struct field top_fields[] = {
 	FLD("key_alias", F_STR, O(pid.key_alias), S(pid.key_alias), "key_alias"),
 	FLD("template", F_STR, O(template_id), S(template_id), "template"),
 	FLD("traffic_class", F_TRAFFIC, O(traffic_class), 0, "traffic_class"),
-	FLD("stream", F_TRI, O(stream), 0, "stream"),
-	FLD("cost_usd", F_DOUBLE, O(cost_usd), 0, "cost_usd"),
-	FLD("retry_count", F_INT32, O(retry_count), 0, "retry_count"),
 	SEC("selection", selection_fields),
+	FLD("stream", F_TRI, O(stream), 0, "stream"),
 	SEC("transport", transport_fields),
 	SEC("http", http_fields),
 	SEC("response", response_fields),
 	SEC("usage", usage_fields),
+	FLD("cost_usd", F_DOUBLE, O(cost_usd), 0, "cost_usd"),
+	FLD("retry_count", F_INT32, O(retry_count), 0, "retry_count"),
 	SEC("context", context_fields),
+	FLD("resourceSpans", F_OTLP, 0, 0, "resourceSpans"),
 	END,
 };
 
 static const struct field *find_field(const struct field *tab, const char *k, size_t kl)
 {
 	for (const struct field *f = tab; f->name; f++) {
-		if (f->name_len == kl && memcmp(f->name, k, kl) == 0)
+		if (f->name_len == kl && f->name[0] == k[0] && memcmp(f->name, k, kl) == 0)
 			return f;
+	}
+	return NULL;
+}
+
+/* find_field() starting after the previous match: gateways write keys in
+ * the documented order, which is the tables' order, so the first try hits. */
+static const struct field *find_field_from(const struct field *tab, const char *k, size_t kl,
+                                           const struct field **cursor)
+{
+	const struct field *start = *cursor ? *cursor : tab;
+	for (const struct field *f = start; f->name; f++) {
+		if (f->name_len == kl && f->name[0] == k[0] && memcmp(f->name, k, kl) == 0) {
+			*cursor = f + 1;
+			return f;
+		}
+	}
+	for (const struct field *f = tab; f != start; f++) {
+		if (f->name_len == kl && f->name[0] == k[0] && memcmp(f->name, k, kl) == 0) {
+			*cursor = f + 1;
+			return f;
+		}
 	}
 	return NULL;
 }
@@ -472,6 +495,7 @@ struct v1 {
 	size_t finish_len;
 	const char *block;
 	size_t block_len;
+	bool auto_format; /* DECODE_AUTO: resourceSpans switches to OTLP */
 };
 
 static int fail(struct v1 *v, enum decode_reason r, const char *fmt, ...)
@@ -503,15 +527,16 @@ static bool tok_string(struct v1 *v, int i, const char **s, size_t *len)
 	const jsmntok_t *t = &v->d->tok[i];
 	const char *p = v->js + t->start;
 	size_t n = (size_t)(t->end - t->start);
-	if (!memchr(p, '\\', n)) {
-		for (size_t k = 0; k < n; k++) {
-			if ((unsigned char)p[k] < 0x20)
-				return false;
-		}
+	size_t k = 0;
+	while (k < n && (unsigned char)p[k] >= 0x20 && p[k] != '\\')
+		k++;
+	if (k == n) {
 		*s = p;
 		*len = n;
 		return true;
 	}
+	if (p[k] != '\\')
+		return false; /* a raw control character */
 	/* each string is unescaped once and shrinks: the scratch (line length)
 	 * holds them all; refuse rather than overflow if that ever fails */
 	if (v->d->scratch_used + n > v->d->scratch_cap)
@@ -526,10 +551,7 @@ static bool tok_string(struct v1 *v, int i, const char **s, size_t *len)
 	return true;
 }
 
-static bool is_literal(const char *p, size_t n, const char *lit)
-{
-	return n == strlen(lit) && memcmp(p, lit, n) == 0;
-}
+#define is_literal(p, n, lit) ((n) == sizeof(lit) - 1 && memcmp(p, lit, sizeof(lit) - 1) == 0)
 
 /* Where a token's text begins and ends, quotes included. */
 static int tok_begin(const jsmntok_t *t)
@@ -621,6 +643,7 @@ static int walk_object(struct v1 *v, int i, const struct field *tab, const char 
 	int nkeys = o->size;
 	int j = i + 1;
 	int prev_end = o->start + 1;
+	const struct field *cursor = NULL;
 	for (int k = 0; k < nkeys; k++) {
 		if (j >= v->ntok)
 			return fail(v, DR_NOT_JSON, "truncated object");
@@ -636,7 +659,7 @@ static int walk_object(struct v1 *v, int i, const struct field *tab, const char 
 			return fail(v, DR_NOT_JSON, "expected ':' at byte %d", key->end);
 		const char *kn = v->js + key->start;
 		size_t kl = (size_t)(key->end - key->start);
-		const struct field *f = find_field(tab, kn, kl);
+		const struct field *f = find_field_from(tab, kn, kl, &cursor);
 		if (!f && !section) {
 			/* a flat dotted key at the top: "selection.attempt" */
 			const char *dot = memchr(kn, '.', kl);
@@ -879,6 +902,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 		}
 		return 0;
 	case F_EMBEDDING: return set_embedding(v, f, i);
+	case F_OTLP: return v->auto_format ? -3 : 0;
 	case F_SECTION: break;
 	}
 	return 0;
@@ -939,7 +963,9 @@ static int tokenize(struct decoder *d, const char *js, size_t len, int *ntok)
 	}
 }
 
-static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok,
+static int decode_otlp(struct decoder *d, const char *js, size_t len, struct decode_result *res);
+
+static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok, bool auto_format,
                      struct decode_result *res)
 {
 	struct v1 v;
@@ -950,11 +976,17 @@ static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok,
 	v.ntok = ntok;
 	v.obs = &d->obs[0];
 	v.res = res;
+	v.auto_format = auto_format;
 	observation_init(v.obs);
 	v.obs->source = OBS_GATEWAY;
 	int r = walk_object(&v, 0, top_fields, NULL);
 	if (r == -2)
 		return VG_ENOMEM;
+	if (r == -3) {
+		/* a top-level resourceSpans: an OTLP line */
+		memset(res, 0, sizeof(*res));
+		return decode_otlp(d, js, len, res);
+	}
 	if (r < 0)
 		return 0;
 	if ((v.seen & REQ_ALL) != REQ_ALL) {
@@ -1237,28 +1269,6 @@ out:
 
 /* ---- entry ----------------------------------------------------------------------------- */
 
-static bool has_top_key(const struct decoder *d, const char *js, int ntok, const char *key)
-{
-	size_t kl = strlen(key);
-	int j = 1;
-	int end = d->tok[0].end;
-	while (j < ntok && d->tok[j].start < end) {
-		const jsmntok_t *k = &d->tok[j];
-		if (k->type == JSMN_STRING && (size_t)(k->end - k->start) == kl &&
-		    memcmp(js + k->start, key, kl) == 0)
-			return true;
-		/* skip the value subtree */
-		int vi = j + 1;
-		if (vi >= ntok)
-			break;
-		int vend = d->tok[vi].end;
-		j = vi + 1;
-		while (j < ntok && d->tok[j].start < vend)
-			j++;
-	}
-	return false;
-}
-
 int decode_line(struct decoder *d, enum decode_format fmt, const char *line, size_t len,
                 struct decode_result *out)
 {
@@ -1313,7 +1323,5 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 		                                 : "not JSON");
 		return 0;
 	}
-	if (fmt == DECODE_AUTO && has_top_key(d, line, ntok, "resourceSpans"))
-		return decode_otlp(d, line, len, out);
-	return decode_v1(d, line, len, ntok, out);
+	return decode_v1(d, line, len, ntok, fmt == DECODE_AUTO, out);
 }
