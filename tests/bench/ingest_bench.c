@@ -6,8 +6,10 @@
  *       generate N realistic lines (about 570 bytes each, a provider/status
  *       mix like real traffic, retries with attempt 2), then time in one run:
  *         cat        reading the file (the I/O floor)
+ *         tokenize   the tokenizer alone, same lines: jsmn (Debian's
+ *                    header-only libjsmn, strict mode) vs data/jtok
  *         parse      jansson json_loadb of every line vs vigil's decoder
- *                    (jsmn + field table + normalise): the parser choice
+ *                    (jtok + field table + normalise): the parser choice
  *         python     json.loads + sqlite3 executemany per 10k rows into the
  *                    same table (the script a user would write instead)
  *         ceiling    SQLite insert-only of the same rows, pre-parsed, same
@@ -23,7 +25,13 @@
  */
 #include "core/vgerr.h"
 #include "data/decode.h"
+#include "data/jtok.h"
 #include "data/store.h"
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -549,7 +557,42 @@ int main(int argc, char **argv)
 		fprintf(stderr, "out of memory\n");
 		return 2;
 	}
+	/* the tokenizers alone: jsmn checks less of the grammar (separators,
+	 * literals, number syntax are left to its caller), jtok checks all */
 	double t0 = now_s();
+	long nt_jsmn = 0, nt_jtok = 0;
+	unsigned jcap = 1024;
+	jsmntok_t *jt = malloc(jcap * sizeof(*jt));
+	for (char *p = text, *end = text + len; jt && p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		jsmn_parser jp;
+		jsmn_init(&jp);
+		nt_jsmn += jsmn_parse(&jp, p, (size_t)(nl - p), jt, jcap) > 0;
+		p = nl + 1;
+	}
+	double t_jsmn = now_s() - t0;
+	free(jt);
+	struct jtok *tt = NULL;
+	unsigned tcap = 0;
+	t0 = now_s();
+	for (char *p = text, *end = text + len; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		struct jtok_error je;
+		nt_jtok += jtok_parse(p, (size_t)(nl - p), &tt, &tcap, &je) > 0;
+		p = nl + 1;
+	}
+	double t_jtok = now_s() - t0;
+	free(tt);
+	printf("tokenize jsmn (strict) %.0f lines/s; jtok %.0f lines/s (%.2fx; %ld and %ld lines "
+	       "tokenized)\n",
+	       (double)nt_jsmn / t_jsmn, (double)nt_jtok / t_jtok, t_jsmn / t_jtok, nt_jsmn,
+	       nt_jtok);
+
+	t0 = now_s();
 	long nj = 0;
 	for (char *p = text, *end = text + len; p < end;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -575,7 +618,7 @@ int main(int argc, char **argv)
 	}
 	double t_decode = now_s() - t0;
 	decoder_free(dec);
-	printf("parse    jansson json_loadb %.0f lines/s; vigil decoder (jsmn + fields + "
+	printf("parse    jansson json_loadb %.0f lines/s; vigil decoder (jtok + fields + "
 	       "normalise) "
 	       "%.0f lines/s (%.1fx)\n",
 	       (double)nj / t_jansson, (double)nrows / t_decode, t_jansson / t_decode);
