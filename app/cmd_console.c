@@ -167,10 +167,14 @@ int cmd_console_main(int argc, char **argv)
 		src.act = file_act;
 		src.ud = &fs;
 	} else {
-		if (console_db_open_for_cli(db, config, &cdb, &cause) != 0) {
+		char path[1024];
+		struct console_db_opts co = { path, NULL, NULL };
+		if (console_db_resolve(db, config, path, sizeof(path), &cause) != 0 ||
+		    console_db_open(&loop, &co, &cdb, &cause) != 0) {
 			fprintf(stderr, "vigil console: %s\n",
 			        cause ? cause : "cannot open the database");
 			free(cause);
+			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
 			return CLI_EXIT_FAIL;
 		}
@@ -183,13 +187,16 @@ int cmd_console_main(int argc, char **argv)
 		fprintf(stderr, "vigil console: %s\n", cause ? cause : "cannot start");
 		free(cause);
 		console_db_close(cdb);
+		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
 	}
+	if (cdb)
+		console_db_attach(cdb, cl);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	console_loop_stop(cl);
+	console_db_close(cdb);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	console_db_close(cdb);
 	return CLI_EXIT_OK;
 }

@@ -1,41 +1,136 @@
 /*
- * console_db.c: the console's database source (see console_db.h).
- *
- * SEAM: the store's schema (issue 5: observations, failure events,
- * incidents, operator_actions, rollups) is not on main yet. Until it is,
- * opening a database says so plainly; `vigil console --snapshot FILE` works.
+ * console_db.c: the console over a database (see console_db.h). The loop
+ * asks the reader for snapshots; the reader answers on the loop thread and
+ * the answer goes to the console loop. Actions go to the reader's writer,
+ * or to the demo's callback; a refused one is said on the bottom row.
  */
 #include "app/console_db.h"
 
+#include "app/config.h"
 #include "core/vgerr.h"
+#include "tui/console_reader.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 struct console_db {
-	int unused;
+	struct console_reader *reader;
+	struct console_loop *cl;
+	console_db_act_fn act;
+	void *act_ud;
 };
 
-int console_db_open_for_cli(const char *db, const char *config, struct console_db **out,
-                            char **cause)
+static int64_t wall_ms(void)
 {
-	(void)db;
-	(void)config;
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void on_snapshot(void *ud, const struct snapshot *s, int err, const char *cause)
+{
+	struct console_db *c = ud;
+	console_loop_deliver(c->cl, s, err, cause);
+}
+
+static void on_action(void *ud, const struct op_action *a, int err, const char *cause)
+{
+	struct console_db *c = ud;
+	(void)a;
+	if (err) {
+		char m[200];
+		snprintf(m, sizeof(m), "not recorded: %s", cause ? cause : vg_strerror(err));
+		console_loop_say(c->cl, true, m);
+	}
+	/* Show it pending (or applied) at once. */
+	console_loop_refresh(c->cl);
+}
+
+static void request(void *ud, int64_t detail_id)
+{
+	struct console_db *c = ud;
+	console_reader_request(c->reader, wall_ms(), detail_id);
+}
+
+static int act(void *ud, const struct op_action *a, char **cause)
+{
+	struct console_db *c = ud;
+	if (c->act)
+		return c->act(c->act_ud, a, cause);
+	int rc = console_reader_write(c->reader, a, wall_ms());
+	if (rc != 0 && cause)
+		*cause = strdup(rc == VG_EFULL ? "too many actions waiting" : vg_strerror(rc));
+	return rc;
+}
+
+int console_db_open(uv_loop_t *loop, const struct console_db_opts *o, struct console_db **out,
+                    char **cause)
+{
 	*out = NULL;
-	if (cause)
-		*cause = strdup("reading the database needs the store's schema (issue 5), which "
-		                "is not built yet; try --snapshot FILE");
-	return VG_ESTATE;
+	struct console_db *c = calloc(1, sizeof(*c));
+	if (!c)
+		return VG_ENOMEM;
+	c->act = o->act;
+	c->act_ud = o->act_ud;
+	struct console_reader_opts ro = {
+		.db_path = o->path,
+		.writer = o->act == NULL,
+		.on_snapshot = on_snapshot,
+		.on_action = on_action,
+		.ud = c,
+	};
+	int rc = console_reader_start(loop, &ro, &c->reader, cause);
+	if (rc != 0) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int console_db_resolve(const char *db, const char *config, char *buf, size_t size, char **cause)
+{
+	if (db) {
+		snprintf(buf, size, "%s", db);
+		return 0;
+	}
+	const char *path = config ? config : "vigil.yaml";
+	if (!config && access(path, R_OK) != 0) {
+		snprintf(buf, size, "vigil.db");
+		return 0;
+	}
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	if (!cfg)
+		return VG_ENOMEM;
+	config_defaults(cfg);
+	int rc = config_load(cfg, path, cause);
+	if (rc == 0)
+		snprintf(buf, size, "%s", cfg->store.path);
+	free(cfg);
+	return rc;
 }
 
 struct console_source console_db_source(struct console_db *cdb)
 {
 	struct console_source s = { 0 };
+	s.request = request;
+	s.act = act;
 	s.ud = cdb;
 	return s;
 }
 
+void console_db_attach(struct console_db *cdb, struct console_loop *cl)
+{
+	cdb->cl = cl;
+}
+
 void console_db_close(struct console_db *cdb)
 {
+	if (!cdb)
+		return;
+	console_reader_stop(cdb->reader);
 	free(cdb);
 }

@@ -1,8 +1,9 @@
 /*
- * console_db.h: the console's view of the database: a read-only connection
- * that builds snapshots with cheap queries over rollups, and a second
- * connection that may only insert into operator_actions (an authorizer
- * refuses every other write). The store (issue 5) owns the schema.
+ * console_db.h: the console attached to a database: a console_reader (the
+ * thread that builds snapshots read-only and writes operator actions) tied
+ * to a console_loop. `vigil console` uses it with the reader's restricted
+ * writer; `vigil demo` gives its own action callback (the store thread
+ * writes the action, since the daemon is in the same process).
  */
 #ifndef VIGIL_APP_CONSOLE_DB_H
 #define VIGIL_APP_CONSOLE_DB_H
@@ -11,18 +12,31 @@
 
 struct console_db;
 
-/*
- * Open the database at `db`, or the one the config file names (default
- * vigil.yaml) when db is NULL. Returns 0, or an error with a malloc'd
- * message in *cause naming the file.
- */
-int console_db_open_for_cli(const char *db, const char *config, struct console_db **out,
-                            char **cause);
+/* Instead of the reader's writer: record an action (demo). Return 0 or an
+ * error with a malloc'd *cause. */
+typedef int (*console_db_act_fn)(void *ud, const struct op_action *a, char **cause);
 
-/* The console source (build, act) over an open database. */
+struct console_db_opts {
+	const char *path;
+	console_db_act_fn act; /* NULL: open the restricted writer connection */
+	void *act_ud;
+};
+
+/* Open the database read-only (and the writer unless opts->act is given).
+ * Returns 0, or an error with a malloc'd message naming the file. */
+int console_db_open(uv_loop_t *loop, const struct console_db_opts *o, struct console_db **out,
+                    char **cause);
+
+/* The database path: `db` when given, else the config file's store.path
+ * (config NULL: vigil.yaml when it exists, else vigil.db). Writes into buf;
+ * 0 or an error with *cause. */
+int console_db_resolve(const char *db, const char *config, char *buf, size_t size, char **cause);
+
+/* The source to hand to console_loop_start(); then console_db_attach(). */
 struct console_source console_db_source(struct console_db *cdb);
+void console_db_attach(struct console_db *cdb, struct console_loop *cl);
 
-/* Close; NULL does nothing. */
+/* Stop the reader (pending actions are written first); NULL does nothing. */
 void console_db_close(struct console_db *cdb);
 
 #endif

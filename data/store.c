@@ -107,7 +107,7 @@ struct store_batch {
 	store_answer_cb qcb;
 	struct store_commit result;
 	struct store_answer answer;
-	struct arr obs, events, trans, inc, hist, outbox, oupd, acts, applied, quar, tails;
+	struct arr obs, events, trans, inc, hist, outbox, oupd, acts, applied, quar, tails, health;
 	size_t rows;
 	struct store_batch *next;
 };
@@ -163,8 +163,8 @@ static void batch_free_rows(struct store_batch *b)
 		free((char *)ARR_AT(b->outbox, struct store_outbox, i)->payload_json);
 	for (size_t i = 0; i < b->acts.n; i++)
 		free((char *)ARR_AT(b->acts, struct store_operator_action, i)->note);
-	struct arr *all[] = { &b->obs,  &b->events, &b->trans,   &b->inc,  &b->hist, &b->outbox,
-		              &b->oupd, &b->acts,   &b->applied, &b->quar, &b->tails };
+	struct arr *all[] = { &b->obs,  &b->events, &b->trans,   &b->inc,  &b->hist,  &b->outbox,
+		              &b->oupd, &b->acts,   &b->applied, &b->quar, &b->tails, &b->health };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		free(all[i]->v);
 		memset(all[i], 0, sizeof(*all[i]));
@@ -377,6 +377,15 @@ int store_batch_refresh_incidents(struct store_batch *b, const struct incidents 
 	return 0;
 }
 
+int store_batch_add_health(struct store_batch *b, const struct store_health *h)
+{
+	if (!h->provider[0])
+		return VG_EINVAL;
+	PUSH(b, health, struct store_health, r);
+	*r = *h;
+	return 0;
+}
+
 int store_batch_add_transition(struct store_batch *b, const struct breaker_transition *t)
 {
 	PUSH(b, trans, struct breaker_transition, r);
@@ -516,6 +525,8 @@ enum stmt_id {
 	ST_TAIL,
 	ST_OBS_MIN,
 	ST_EVT_MIN,
+	ST_HEALTH,
+	ST_HEALTH_MIN,
 	ST__COUNT
 };
 
@@ -568,6 +579,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 	        "INSERT INTO event_minute (minute_ms, provider, category, subtype, severity, "
 	        "events) VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET events = events + "
 	        "excluded.events",
+	[ST_HEALTH] = "INSERT OR REPLACE INTO health (provider, model, fallback, configured, "
+	              "window_requests, availability, p50_ms, p95_ms, p99_ms, err_rate_limit, "
+	              "err_server, err_timeout, err_content_filter, err_other, tokens_per_s, "
+	              "quality, cost_efficiency, headroom, headroom_slope, probe_spend_usd, "
+	              "probe_budget_usd, breaker, breaker_since_ms, opens_in_window, oscillating, "
+	              "latency_threshold_ms, updated_ms) VALUES "
+	              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_HEALTH_MIN] = "INSERT OR REPLACE INTO health_minute (minute_ms, provider, model, "
+	                  "p95_ms, requests) VALUES (?,?,?,?,?)",
 };
 
 /* Per-minute aggregates kept until the commit. */
@@ -1009,6 +1029,55 @@ static int apply_others(struct store *s, struct store_batch *b)
 		sqlite3_bind_int64(st, 7, r->q.time_ms);
 		rc = step(st);
 	}
+	st = s->st[ST_HEALTH];
+	for (size_t i = 0; i < b->health.n && rc == SQLITE_OK; i++) {
+		const struct store_health *r = ARR_AT(b->health, struct store_health, i);
+		const struct health_numbers *h = &r->h;
+		double other = VG_NONE_D;
+		static const int others[] = { HE_TRANSPORT, HE_ACCOUNT, HE_CLIENT, HE_OTHER };
+		for (size_t k = 0; k < sizeof(others) / sizeof(others[0]); k++)
+			if (vg_has_d(h->err_rate[others[k]]))
+				other = (vg_has_d(other) ? other : 0) + h->err_rate[others[k]];
+		sqlite3_bind_text(st, 1, r->provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->model, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, r->fallback);
+		sqlite3_bind_int(st, 4, r->configured);
+		bind_i64(st, 5, r->window_requests);
+		bind_dbl(st, 6, h->availability);
+		bind_dbl(st, 7, h->p50_ms);
+		bind_dbl(st, 8, h->p95_ms);
+		bind_dbl(st, 9, h->p99_ms);
+		bind_dbl(st, 10, h->err_rate[HE_RATE_LIMIT]);
+		bind_dbl(st, 11, h->err_rate[HE_SERVER_ERROR]);
+		bind_dbl(st, 12, h->err_rate[HE_TIMEOUT]);
+		bind_dbl(st, 13, h->err_rate[HE_CONTENT_FILTER]);
+		bind_dbl(st, 14, other);
+		bind_dbl(st, 15, h->output_tps);
+		bind_dbl(st, 16, h->quality_score);
+		bind_dbl(st, 17, h->cost_efficiency);
+		bind_dbl(st, 18, h->headroom);
+		bind_dbl(st, 19, h->headroom_slope);
+		bind_dbl(st, 20, r->probe_spend_usd);
+		bind_dbl(st, 21, r->probe_budget_usd);
+		bind_name(st, 22, r->has_breaker ? (int)r->breaker : -1,
+		          model_breaker_state_name(r->breaker));
+		bind_i64(st, 23, r->has_breaker ? r->breaker_since_ms : VG_NONE);
+		bind_i64(st, 24, r->has_breaker ? (int64_t)r->opens_in_window : VG_NONE);
+		sqlite3_bind_int(st, 25, r->oscillating);
+		bind_dbl(st, 26, r->latency_threshold_ms);
+		sqlite3_bind_int64(st, 27, r->updated_ms);
+		rc = step(st);
+		if (rc != SQLITE_OK)
+			break;
+		sqlite3_stmt *m = s->st[ST_HEALTH_MIN];
+		int64_t minute = r->updated_ms - (r->updated_ms % 60000 + 60000) % 60000;
+		sqlite3_bind_int64(m, 1, minute);
+		sqlite3_bind_text(m, 2, r->provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(m, 3, r->model, -1, SQLITE_STATIC);
+		bind_dbl(m, 4, h->p95_ms);
+		bind_i64(m, 5, r->window_requests);
+		rc = step(m);
+	}
 	st = s->st[ST_TAIL];
 	for (size_t i = 0; i < b->tails.n && rc == SQLITE_OK; i++) {
 		const struct store_tail_pos *r = ARR_AT(b->tails, struct store_tail_pos, i);
@@ -1335,6 +1404,8 @@ static bool prune_some(struct store *s)
 		"DELETE FROM obs_minute WHERE minute_ms IN (SELECT minute_ms FROM obs_minute "
 		"WHERE minute_ms < ?1 LIMIT ?2)",
 		"DELETE FROM event_minute WHERE minute_ms IN (SELECT minute_ms FROM event_minute "
+		"WHERE minute_ms < ?1 LIMIT ?2)",
+		"DELETE FROM health_minute WHERE minute_ms IN (SELECT minute_ms FROM health_minute "
 		"WHERE minute_ms < ?1 LIMIT ?2)",
 	};
 	int64_t cutoff = wall_ms() - s->opt.retention_ms;

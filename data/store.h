@@ -29,7 +29,7 @@
  * store_submit() takes the batch when it returns 0. Answers and commit
  * reports passed to callbacks are borrowed for the duration of the call.
  *
- * The schema (user_version 1) is documented in data/store_schema.c.
+ * The schema (user_version 2) is documented in data/store_schema.c.
  */
 #ifndef VIGIL_DATA_STORE_H
 #define VIGIL_DATA_STORE_H
@@ -44,7 +44,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -126,6 +126,26 @@ struct store_tail_pos {
 	int64_t updated_ms;
 };
 
+/* One health row (the daemon writes them from pipeline_health_view() every
+ * few seconds; the console reads them). It replaces the row of (provider,
+ * model) and sets that minute's point of health_minute. */
+struct store_health {
+	char provider[VG_NAME_MAX];
+	char model[VG_MODEL_MAX]; /* "" = the provider as a whole */
+	bool fallback, configured;
+	int64_t window_requests;
+	struct health_numbers h; /* NaN = not measured */
+	bool has_breaker;        /* false: breaker, since and opens are stored NULL */
+	enum breaker_state breaker;
+	int64_t breaker_since_ms;
+	int32_t opens_in_window;
+	bool oscillating;
+	double probe_spend_usd;      /* NaN when unknown */
+	double probe_budget_usd;     /* NaN when there is none */
+	double latency_threshold_ms; /* thresholds.latency_ms, for p99 vs threshold */
+	int64_t updated_ms;
+};
+
 /* A line that could not be used. */
 struct store_quarantine {
 	char file[512];
@@ -203,6 +223,7 @@ int store_batch_add_outbox_update(struct store_batch *b, const struct store_outb
 int store_batch_add_action(struct store_batch *b, const struct store_operator_action *a);
 int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id);
 int store_batch_add_quarantine(struct store_batch *b, const struct store_quarantine *q);
+int store_batch_add_health(struct store_batch *b, const struct store_health *h);
 /*
  * Everything a pipeline call decided, copied: failure events, breaker
  * transitions, incident changes (each a history row, except "updated"; the

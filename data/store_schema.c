@@ -124,5 +124,28 @@ static const char migration_1[] =
         " subtype TEXT NOT NULL, severity TEXT NOT NULL, events INTEGER NOT NULL,"
         " PRIMARY KEY (minute_ms, provider, category, subtype, severity)) WITHOUT ROWID;";
 
-const char *const store__migrations[] = { migration_1 };
+static const char migration_2[] =
+        /* Health, as the daemon's core reads it (pipeline_health_view(), every
+	 * few seconds): one row per provider ("" model) and provider/model,
+	 * replaced each time; the console's health pane and its status line
+	 * (updated_ms: is the daemon alive?) read it whole, it is small. */
+        "CREATE TABLE health ("
+        " provider TEXT NOT NULL, model TEXT NOT NULL,"
+        " fallback INTEGER NOT NULL, configured INTEGER NOT NULL,"
+        " window_requests INTEGER, availability REAL,"
+        " p50_ms REAL, p95_ms REAL, p99_ms REAL,"
+        " err_rate_limit REAL, err_server REAL, err_timeout REAL, err_content_filter REAL,"
+        " err_other REAL, tokens_per_s REAL, quality REAL, cost_efficiency REAL,"
+        " headroom REAL, headroom_slope REAL, probe_spend_usd REAL, probe_budget_usd REAL,"
+        " breaker TEXT, breaker_since_ms INTEGER, opens_in_window INTEGER,"
+        " oscillating INTEGER NOT NULL, latency_threshold_ms REAL,"
+        " updated_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (provider, model)) WITHOUT ROWID;"
+        /* The console's latency history: the last p95 of each minute. */
+        "CREATE TABLE health_minute ("
+        " minute_ms INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,"
+        " p95_ms REAL, requests INTEGER,"
+        " PRIMARY KEY (minute_ms, provider, model)) WITHOUT ROWID;";
+
+const char *const store__migrations[] = { migration_1, migration_2 };
 const int store__n_migrations = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

@@ -183,14 +183,18 @@ static unsigned wizard_keys(struct console *c, int key, struct rect body)
 		f &= ~PANE_ACTION;
 		if (c->wizard.incident_id) {
 			json_t *path = triage_path_json(&c->wizard.walk);
+			char line[PROMPT_MAX];
+			triage_path_text(&c->wizard.walk, line, sizeof(line));
+			/* The one-line form rides along: the daemon records it as the
+			 * incident's note ("triage: ..."). */
+			if (path)
+				json_object_set_new(path, "summary", json_string(line));
 			char *text = path ? json_dumps(path, JSON_COMPACT) : NULL;
 			json_decref(path);
 			if (!text) {
 				say(c, true, "out of memory: the triage path was not recorded");
 				return f;
 			}
-			char line[200];
-			triage_path_text(&c->wizard.walk, line, sizeof(line));
 			f |= queue(c, OP_TRIAGE, c->wizard.incident_id, line, text);
 			say(c, false, "triage path recorded on #%lld",
 			    (long long)c->wizard.incident_id);

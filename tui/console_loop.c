@@ -77,6 +77,10 @@ static void draw(struct console_loop *cl)
 
 static void rebuild(struct console_loop *cl)
 {
+	if (cl->src.request) {
+		cl->src.request(cl->src.ud, console_detail_wanted(&cl->console));
+		return;
+	}
 	char *cause = NULL;
 	snapshot_reset(cl->next);
 	int rc = cl->src.build(cl->src.ud, cl->next, console_detail_wanted(&cl->console), &cause);
@@ -179,11 +183,17 @@ int console_loop_start(uv_loop_t *loop, const struct console_source *src,
 	cl->src = *src;
 	struct console_hooks hooks = { console_read_runbook, NULL };
 	console_init(&cl->console, opt ? opt->operator_name : NULL, &hooks);
-	/* The first snapshot before taking the terminal, so a bad database is a
-	 * plain error message rather than a blank screen. */
-	int rc = src->build(src->ud, cl->snap, 0, cause);
-	if (rc != 0)
-		goto fail;
+	/* The first snapshot before taking the terminal, so a bad snapshot is a
+	 * plain error message rather than a blank screen (a database source has
+	 * opened its file already). */
+	int rc = 0;
+	if (src->build) {
+		rc = src->build(src->ud, cl->snap, 0, cause);
+		if (rc != 0)
+			goto fail;
+	} else {
+		snprintf(cl->snap->source, sizeof(cl->snap->source), "loading...");
+	}
 	struct curses_options co = { opt && opt->force_ascii, opt && opt->no_color,
 		                     opt && opt->mouse };
 	cl->surf = curses_open(&co, cause);
@@ -201,8 +211,10 @@ int console_loop_start(uv_loop_t *loop, const struct console_source *src,
 	uv_poll_start(&cl->input, UV_READABLE, on_input);
 	uv_signal_start(&cl->winch, on_winch, SIGWINCH);
 	uv_timer_start(&cl->tick, on_tick, (uint64_t)period, (uint64_t)period);
-	draw(cl);
 	*out = cl;
+	if (src->request)
+		src->request(src->ud, 0);
+	draw(cl);
 	return 0;
 fail:
 	console_done(&cl->console);
@@ -242,5 +254,30 @@ void console_loop_refresh(struct console_loop *cl)
 	if (!cl || cl->stopping)
 		return;
 	rebuild(cl);
+	draw(cl);
+}
+
+void console_loop_deliver(struct console_loop *cl, const struct snapshot *s, int err,
+                          const char *cause)
+{
+	if (!cl || cl->stopping)
+		return;
+	if (err == 0) {
+		memcpy(cl->snap, s, sizeof(*cl->snap));
+		cl->build_error[0] = '\0';
+		console_update(&cl->console, cl->snap);
+	} else {
+		snprintf(cl->build_error, sizeof(cl->build_error), "cannot refresh: %s",
+		         cause ? cause : vg_strerror(err));
+	}
+	draw(cl);
+}
+
+void console_loop_say(struct console_loop *cl, bool bad, const char *text)
+{
+	if (!cl || cl->stopping)
+		return;
+	snprintf(cl->console.message, sizeof(cl->console.message), "%s", text);
+	cl->console.message_bad = bad;
 	draw(cl);
 }

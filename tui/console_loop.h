@@ -17,10 +17,13 @@
 #include <uv.h>
 
 struct console_source {
-	/* Fill *s (already reset) with what to show now; detail_id is the
-	 * incident whose detail is wanted (0 = none). Return 0, or an error
-	 * (the console keeps the previous snapshot and says so). */
+	/* Either build: fill *s (already reset) with what to show now;
+	 * detail_id is the incident whose detail is wanted (0 = none). Return 0,
+	 * or an error (the console keeps the previous snapshot and says so). */
 	int (*build)(void *ud, struct snapshot *s, int64_t detail_id, char **cause);
+	/* Or request: start building one elsewhere and hand it over later with
+	 * console_loop_deliver() (the database reader thread). */
+	void (*request)(void *ud, int64_t detail_id);
 	/* Record an operator action. Return 0, or an error with a malloc'd
 	 * message in *cause (shown on the console). May be NULL (read-only). */
 	int (*act)(void *ud, const struct op_action *a, char **cause);
@@ -55,6 +58,13 @@ void console_loop_stop(struct console_loop *cl);
 
 /* Rebuild and redraw now (e.g. after the daemon committed). */
 void console_loop_refresh(struct console_loop *cl);
+
+/* A snapshot built on request (copied), or the reason there is none. */
+void console_loop_deliver(struct console_loop *cl, const struct snapshot *s, int err,
+                          const char *cause);
+
+/* Show a one-line message on the bottom row (an action refused, ...). */
+void console_loop_say(struct console_loop *cl, bool bad, const char *text);
 
 /* Read a runbook relative to the source tree or the installed docs: the
  * console's default runbook hook. Returns a malloc'd buffer or NULL. */

@@ -34,6 +34,8 @@ static int summary_lines(const struct snapshot *s, struct surface *surf, struct 
 	int line = 0, x = r.col + 1, max_lines = r.rows / 3 > 0 ? r.rows / 3 : 1;
 	for (int i = 0; i < s->n_providers; i++) {
 		const struct snap_provider *p = &s->providers[i];
+		if (!p->has_breaker)
+			continue;
 		char pm[VG_NAME_MAX + VG_MODEL_MAX + 2], state[48], age[16];
 		pane_pm(p->provider, p->model, pm, sizeof(pm));
 		if (vg_has(p->breaker_since_ms))

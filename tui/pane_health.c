@@ -148,8 +148,16 @@ static void draw_row(const struct snapshot *s, const struct snap_provider *p, bo
 	enum surf_role base = selected ? ROLE_SELECTED : ROLE_NORMAL;
 #define ROLE(x) (selected ? ROLE_SELECTED : (x))
 	surf_fill(surf, row, r.col, r.cols, base, 0);
-	snprintf(name, sizeof(name), "%s%s", pane_pm(p->provider, p->model, pm, sizeof(pm)),
-	         p->fallback ? " (f)" : "");
+	/* A model under its provider's row is indented beneath it. */
+	bool child = false;
+	for (int i = 0; p->model[0] && i < s->n_providers; i++)
+		child |= !s->providers[i].model[0] &&
+		         strcmp(s->providers[i].provider, p->provider) == 0;
+	if (child)
+		snprintf(name, sizeof(name), " %s %s", surf_glyph(surf, GLYPH_BULLET), p->model);
+	else
+		snprintf(name, sizeof(name), "%s%s", pane_pm(p->provider, p->model, pm, sizeof(pm)),
+		         p->fallback ? " (f)" : "");
 	x += surf_field(surf, row, x, l->name, false, name, base, 0) + 1;
 	x += surf_field(surf, row, x, W_AVAIL, true, fmt_pct(p->availability, b, sizeof(b)),
 	                ROLE(avail_role(p->availability)), 0) +
@@ -184,6 +192,10 @@ static void draw_row(const struct snapshot *s, const struct snap_provider *p, bo
 		default: fmt_pct(p->rl_headroom, b, sizeof(b)); break;
 		}
 		x += surf_field(surf, row, x, optional[c].width, true, b, base, 0) + 1;
+	}
+	if (!p->has_breaker) {
+		surf_put(surf, row, x, W_BREAKER, "-", ROLE(ROLE_DIM), 0);
+		return;
 	}
 	breaker_text(s, p, b, sizeof(b));
 	int w = surf_put(surf, row, x, W_BREAKER - 2, b, ROLE(pane_breaker_role(p->breaker)), 0);
@@ -238,6 +250,11 @@ static void draw_detail(const struct snapshot *s, const struct snap_provider *p,
 	            fmt_age(s->health_window_ms, win, sizeof(win)));
 	x = r.col + 1;
 	x += surf_put(surf, row, x, -1, "breaker ", ROLE_HEADER, 0);
+	if (!p->has_breaker) {
+		surf_put(surf, row, x, -1, "the provider's (no breaker of its own)", ROLE_DIM, 0);
+		row++;
+		goto chart_title;
+	}
 	x += surf_put(surf, row, x, -1, pane_breaker_name(p->breaker),
 	              pane_breaker_role(p->breaker), SA_BOLD);
 	if (vg_has(p->breaker_since_ms))
@@ -249,6 +266,7 @@ static void draw_detail(const struct snapshot *s, const struct snap_provider *p,
 		surf_put(surf, row, x, -1, " oscillating", ROLE_BAD, SA_BOLD);
 	}
 	row++;
+chart_title:
 	x = r.col + 1;
 	char span[16];
 	char step[16];

@@ -93,11 +93,13 @@ bool status_line_draw(const struct snapshot *s, struct surface *surf, int row)
 			              SA_BOLD);
 		}
 	}
-	int open_brk = 0;
-	for (int i = 0; i < s->n_providers; i++)
-		open_brk += s->providers[i].breaker != BRK_CLOSED;
+	int open_brk = 0, n_brk = 0;
+	for (int i = 0; i < s->n_providers; i++) {
+		n_brk += s->providers[i].has_breaker;
+		open_brk += s->providers[i].has_breaker && s->providers[i].breaker != BRK_CLOSED;
+	}
 	snprintf(b, sizeof(b), "  %s breakers %d/%d not closed", surf_glyph(surf, GLYPH_VLINE),
-	         open_brk, s->n_providers);
+	         open_brk, n_brk);
 	x += surf_put(surf, row, x, -1, b, open_brk ? ROLE_WARN : ROLE_NORMAL, 0);
 	if (vg_has(s->last_data_ms)) {
 		snprintf(b, sizeof(b), "  %s data %s old", surf_glyph(surf, GLYPH_VLINE),

@@ -16,6 +16,7 @@ void snapshot_provider_init(struct snap_provider *p)
 		p->err_rate[i] = VG_NONE_D;
 	p->tokens_per_s = p->quality = p->cost_efficiency = p->rl_headroom = VG_NONE_D;
 	p->probe_spend_usd = p->probe_budget_usd = VG_NONE_D;
+	p->has_breaker = true;
 	p->breaker = BRK_CLOSED;
 	p->breaker_since_ms = VG_NONE;
 }

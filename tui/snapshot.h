@@ -59,6 +59,7 @@ struct snap_provider {
 	double rl_headroom;      /* lowest remaining/limit (requests or tokens), 0..1 */
 	double probe_spend_usd;  /* canary spend today */
 	double probe_budget_usd; /* daily probe budget; NaN = none */
+	bool has_breaker;        /* false: a model sharing its provider's breaker */
 	enum breaker_state breaker;
 	int64_t breaker_since_ms; /* VG_NONE when never changed */
 	bool oscillating;

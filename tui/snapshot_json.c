@@ -174,6 +174,7 @@ static int load_provider(struct ctx *c, json_t *o, int i, struct snap_provider *
 	p->probe_spend_usd = get_num(o, "probe_spend_usd", VG_NONE_D);
 	p->probe_budget_usd = get_num(o, "probe_budget_usd", VG_NONE_D);
 	int b = BRK_CLOSED;
+	p->has_breaker = !p->model[0] || json_object_get(o, "breaker") != NULL;
 	if (get_enum(c, o, "breaker", where, parse_breaker, &b) != 0)
 		return VG_EINVAL;
 	p->breaker = (enum breaker_state)b;

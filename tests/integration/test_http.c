@@ -51,7 +51,8 @@ static void handler(void *data, const struct httpd_request *req, struct httpd_re
 		httpd_respond(reply, 201, "application/octet-stream", req->body, req->body_len, h,
 		              1);
 	} else if (strcmp(req->path, "/status") == 0) {
-		httpd_respond(reply, atoi(req->query), "text/plain", "st\n", 3, NULL, 0);
+		httpd_respond(reply, (int)strtol(req->query, NULL, 10), "text/plain", "st\n", 3,
+		              NULL, 0);
 	} else if (strcmp(req->path, "/big") == 0) {
 		httpd_respond(reply, 200, "text/plain", big, sizeof(big), NULL, 0);
 	} else if (strcmp(req->path, "/slow") == 0) {

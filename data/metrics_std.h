@@ -1,0 +1,92 @@
+/*
+ * metrics_std.h: vigil's metric families on /metrics, registered in one
+ * place so names, units and labels stay consistent, plus the helpers that
+ * turn what the modules produce (pipeline effects, observations, probe
+ * timings, the pipeline's health read API, incident counts) into series.
+ *
+ *   vigil_build_info{version}                                        gauge 1
+ *   vigil_probe_phase_duration_seconds{provider,model,phase}         gauge, last probe;
+ *                          phase = resolve|connect|tls|processing|transfer (blackbox_exporter)
+ *   vigil_probe_duration_seconds{provider,model}                     histogram, total
+ *   vigil_probe_success{provider,model}                              gauge 0/1, last probe
+ *   vigil_probe_spend_usd_total{provider,model}                      counter
+ *   vigil_requests_total{source,provider,model,status_class}         counter;
+ *                          source = gateway|probe, status_class = 2xx..5xx|transport
+ *   vigil_failure_events_total{category,subtype,severity,provider}   counter
+ *   vigil_incidents_open{category,severity}                          gauge
+ *   vigil_incident_changes_total{kind}                               counter
+ *   vigil_breaker_state{provider,model,state}                        gauge 1 for the current
+ *   vigil_breaker_transitions_total{provider,model,from,to}          counter
+ *   vigil_ratelimit_headroom_ratio{provider,model}                   gauge remaining/limit
+ *   vigil_ratelimit_remaining{provider,model,kind}                   gauge; kind = requests|tokens
+ *   vigil_ratelimit_limit{provider,model,kind}                       gauge
+ *   vigil_quality_score{provider,model}                              gauge 0..1
+ *   vigil_cost_efficiency_ratio{provider,model}                      gauge observed/configured $
+ *   vigil_availability_ratio{provider,model}                         gauge
+ *   vigil_sidecar_queue_depth, vigil_sidecar_queue_capacity          gauges
+ *   vigil_ingest_lines_total, vigil_ingest_quarantined_lines_total{reason}  counters
+ *   vigil_outbox_pending{sink}                                       gauge
+ *   vigil_sink_deliveries_total{sink,result}                         counter;
+ *                          result = delivered|retry|rejected
+ *   vigil_sink_up{sink}                                              gauge 0/1
+ *
+ * Threads: loop thread only.
+ */
+#ifndef VIGIL_DATA_METRICS_STD_H
+#define VIGIL_DATA_METRICS_STD_H
+
+#include "core/pipeline.h"
+#include "data/metrics.h"
+#include "probes/http.h"
+
+/* Handles of the standard families; NULL members only after a failed register. */
+struct vigil_metrics {
+	struct metrics *reg;
+	struct metric_family *build_info;
+	struct metric_family *probe_phase, *probe_duration, *probe_success, *probe_spend;
+	struct metric_family *requests, *failure_events;
+	struct metric_family *incidents_open, *incident_changes;
+	struct metric_family *breaker_state, *breaker_transitions;
+	struct metric_family *headroom, *rl_remaining, *rl_limit;
+	struct metric_family *quality, *cost_efficiency, *availability;
+	struct metric_family *sidecar_depth, *sidecar_capacity;
+	struct metric_family *ingest_lines, *ingest_quarantined;
+	struct metric_family *outbox_pending, *sink_deliveries, *sink_up;
+};
+
+/* Register every standard family in `reg`. Returns 0, or VG_ENOMEM /
+ * VG_EINVAL (a name clash with a family registered differently). */
+int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const char *version);
+
+/* Count what one pipeline call decided: failure events, breaker
+ * transitions (and the state gauge), incident changes. */
+void metrics_std_effects(struct vigil_metrics *vm, const struct effects *fx);
+
+/* Count one observation (a gateway request or a probe) by status class, and
+ * its rate-limit headers. */
+void metrics_std_observation(struct vigil_metrics *vm, const struct observation *obs);
+
+/* One finished probe: phase durations, total, success, spend (USD, <= 0 or
+ * NaN for none). */
+void metrics_std_probe(struct vigil_metrics *vm, const char *provider, const char *model,
+                       const struct http_times *times, bool success, double spend_usd);
+
+/*
+ * A collect hook (metrics_on_collect(reg, metrics_std_collect_pipeline, ctx))
+ * that refreshes the gauges read from live state: open incidents, and per
+ * provider/model breaker state, availability, quality score, cost efficiency,
+ * headroom. `ctx` is a struct metrics_std_source the caller keeps alive.
+ */
+struct metrics_std_source {
+	struct vigil_metrics *vm;
+	const struct pipeline *pipeline;
+	int64_t (*now_ms)(void *data); /* the time to read health at */
+	void *now_data;
+};
+void metrics_std_collect_pipeline(void *ctx, struct metrics *reg);
+
+/* The status class label of an HTTP status: "2xx".."5xx", "transport" when
+ * there was no answer (status < 100), "other". Static. */
+const char *metrics_std_status_class(int status);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * consoledb.c: fill a database through the pipeline and the store (see
+ * consoledb.h). Deterministic for a seed: xorshift64*, no clock.
+ */
+#include "tests/support/consoledb.h"
+
+#include "core/pipeline.h"
+#include "core/vgerr.h"
+#include "data/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+struct fill {
+	uv_loop_t loop;
+	struct store *store;
+	struct pipeline *p;
+	struct store_batch *b;
+	int64_t next_outbox;
+	int pending, errs;
+	struct consoledb_result *r;
+	uint64_t rng;
+};
+
+static uint64_t rnd(struct fill *f)
+{
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return f->rng * 2685821657736338717ULL;
+}
+
+static double unit(struct fill *f)
+{
+	return (double)(rnd(f) >> 11) / 9007199254740992.0;
+}
+
+static void on_commit(void *data, const struct store_commit *c)
+{
+	struct fill *f = data;
+	f->pending--;
+	if (c->err)
+		f->errs++;
+}
+
+static void on_space(void *data)
+{
+	(void)data;
+}
+
+static int submit(struct fill *f)
+{
+	if (store_batch_refresh_incidents(f->b, pipeline_incidents(f->p)) != 0)
+		return VG_ENOMEM;
+	int rc;
+	while ((rc = store_submit(f->store, f->b)) == VG_EFULL)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	if (rc != 0)
+		return rc;
+	f->pending++;
+	f->b = store_batch_new(on_commit, f);
+	return f->b ? 0 : VG_ENOMEM;
+}
+
+static int add_effects(struct fill *f, const struct effects *e)
+{
+	f->r->events += (int64_t)e->n_events;
+	f->r->transitions += (int64_t)e->n_transitions;
+	for (size_t i = 0; i < e->n_incident_changes; i++) {
+		const struct incident_change *c = &e->incident_changes[i];
+		if (c->kind == INCC_OPENED) {
+			f->r->incidents++;
+			if (c->incident->category == CAT_PROVIDER &&
+			    strcmp(c->incident->provider, "openai") == 0 &&
+			    strcmp(c->incident->family, "outage") == 0)
+				f->r->outage_incident = c->incident_id;
+		}
+	}
+	return store_batch_add_effects(f->b, e, &f->next_outbox);
+}
+
+static int add_health(struct fill *f, int64_t now)
+{
+	size_t n = pipeline_health_count(f->p);
+	for (size_t i = 0; i < n; i++) {
+		struct health_view v;
+		if (pipeline_health_view(f->p, i, now, &v) != 0)
+			continue;
+		struct store_health h;
+		memset(&h, 0, sizeof(h));
+		memcpy(h.provider, v.provider, sizeof(h.provider));
+		memcpy(h.model, v.model, sizeof(h.model));
+		h.fallback = v.fallback;
+		h.configured = v.configured;
+		h.window_requests = v.window_requests;
+		h.h = v.health;
+		h.has_breaker = v.has_breaker;
+		h.breaker = v.breaker;
+		h.breaker_since_ms = v.breaker_since_ms;
+		h.opens_in_window = v.breaker_opens_in_window;
+		h.oscillating = false;
+		h.probe_spend_usd = VG_NONE_D;
+		h.probe_budget_usd = VG_NONE_D;
+		h.latency_threshold_ms = 2000;
+		h.updated_ms = now;
+		if (store_batch_add_health(f->b, &h) != 0)
+			return VG_ENOMEM;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *provider, *model;
+	enum provider_kind kind;
+	double share;
+} who[] = {
+	{ "openai", "gpt-4o-mini", PK_OPENAI, 0.6 },
+	{ "anthropic", "claude-3-5-haiku", PK_ANTHROPIC, 0.3 },
+	{ "google", "gemini-1.5-flash", PK_GOOGLE, 0.1 },
+};
+
+static void make_obs(struct fill *f, const struct consoledb_opts *o, int64_t i, int64_t ts,
+                     struct observation *obs)
+{
+	observation_init(obs);
+	double u = unit(f);
+	int w = u < who[0].share ? 0 : u < who[0].share + who[1].share ? 1 : 2;
+	obs->source = OBS_GATEWAY;
+	obs->ts_ms = ts;
+	snprintf(obs->request_id, sizeof(obs->request_id), "req-%lld", (long long)i);
+	obs->attempt = 1;
+	snprintf(obs->pid.provider, sizeof(obs->pid.provider), "%s", who[w].provider);
+	snprintf(obs->pid.model, sizeof(obs->pid.model), "%s",
+	         w == 2 && o->hostile_model ? o->hostile_model : who[w].model);
+	obs->kind = who[w].kind;
+	obs->traffic_class = TC_REVENUE;
+	obs->selection_reason = w == 0 ? SEL_PRIMARY : SEL_FALLBACK;
+	snprintf(obs->template_id, sizeof(obs->template_id), "support-answer");
+	obs->http_status = 200;
+	obs->norm.error_class = EC_OK;
+	obs->total_ms = 300 + 400 * unit(f);
+	obs->ttfb_ms = obs->total_ms * 0.4;
+	obs->input_tokens = 800;
+	obs->predicted_input_tokens = 800;
+	obs->output_tokens = 200;
+	obs->cost_usd = 0.0004;
+	obs->retry_count = 0;
+	obs->verdicts.schema_valid = VG_TRI_TRUE;
+	int64_t left = o->end_ms - ts;
+	bool outage = w == 0 && left < 20 * 60000;
+	bool attack = left < 8 * 60000 && unit(f) < 0.3;
+	bool fallback_bad = w == 1 && left < 5 * 60000 && unit(f) < 0.2;
+	if (outage && unit(f) < 0.45) {
+		obs->http_status = 503;
+		obs->norm.error_class = EC_SERVER_ERROR;
+		obs->total_ms = 30 + 50 * unit(f);
+	} else if (unit(f) < o->background_error_rate) {
+		double k = unit(f);
+		obs->http_status = k < 0.5 ? 429 : k < 0.8 ? 500 : 504;
+		obs->norm.error_class = k < 0.5   ? EC_RATE_LIMIT
+		                        : k < 0.8 ? EC_SERVER_ERROR
+		                                  : EC_TIMEOUT;
+	}
+	if (attack) {
+		obs->input_tokens = 1400;
+		obs->verdicts.token_inflation = VG_TRI_TRUE;
+	}
+	if (fallback_bad)
+		obs->verdicts.hallucination = VG_TRI_TRUE;
+}
+
+int consoledb_fill(const char *path, const struct consoledb_opts *o, struct consoledb_result *r)
+{
+	struct fill f;
+	memset(&f, 0, sizeof(f));
+	memset(r, 0, sizeof(*r));
+	f.r = r;
+	f.rng = o->seed ? o->seed : 0x9E3779B97F4A7C15ULL;
+	f.next_outbox = 1;
+	uv_loop_init(&f.loop);
+	struct store_options so = { .path = path, .on_space = on_space, .data = &f };
+	char *cause = NULL;
+	int rc = store_open(&f.store, &f.loop, &so, &cause);
+	if (rc != 0) {
+		fprintf(stderr, "consoledb: %s\n", cause ? cause : "store_open failed");
+		free(cause);
+		uv_loop_close(&f.loop);
+		return rc;
+	}
+	struct core_settings cs;
+	settings_defaults(&cs);
+	struct pipeline_provider pp[3];
+	memset(pp, 0, sizeof(pp));
+	for (int i = 0; i < 3; i++) {
+		snprintf(pp[i].name, sizeof(pp[i].name), "%s", who[i].provider);
+		pp[i].fallback = i > 0;
+	}
+	f.p = pipeline_new(&cs, pp, 3);
+	f.b = store_batch_new(on_commit, &f);
+	int64_t every = o->health_every_ms > 0 ? o->health_every_ms : 2000;
+	int64_t start = o->end_ms - o->span_ms;
+	int64_t next_health = start + every;
+	for (int64_t i = 0; i < o->observations && rc == 0; i++) {
+		int64_t ts =
+		        start + (o->observations > 1 ? o->span_ms * i / (o->observations - 1) : 0);
+		struct observation obs;
+		make_obs(&f, o, i, ts, &obs);
+		struct effects e;
+		int64_t now = observation_end_ms(&obs);
+		rc = pipeline_feed(f.p, &obs, now, &e);
+		if (rc == 0)
+			rc = store_batch_add_observation(f.b, &obs);
+		if (rc == 0)
+			rc = add_effects(&f, &e);
+		r->observations++;
+		while (rc == 0 && now >= next_health) {
+			rc = pipeline_tick(f.p, next_health, &e);
+			if (rc == 0)
+				rc = add_effects(&f, &e);
+			if (rc == 0)
+				rc = add_health(&f, next_health);
+			next_health += every;
+		}
+		if (rc == 0 && store_batch_rows(f.b) >= 20000)
+			rc = submit(&f);
+	}
+	if (rc == 0)
+		rc = add_health(&f, o->end_ms);
+	if (rc == 0)
+		rc = submit(&f);
+	store_batch_free(f.b);
+	while (f.pending > 0)
+		uv_run(&f.loop, UV_RUN_ONCE);
+	store_close(f.store);
+	uv_run(&f.loop, UV_RUN_DEFAULT);
+	uv_loop_close(&f.loop);
+	pipeline_free(f.p);
+	return rc ? rc : f.errs ? VG_EDB : 0;
+}

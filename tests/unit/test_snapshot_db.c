@@ -1,0 +1,293 @@
+/*
+ * test_snapshot_db.c: console snapshots from a real database written by the
+ * real pipeline and store (tests/support/consoledb): what the builder reads
+ * agrees with the tables it reads from (counted independently with SQL),
+ * every console query has a plan without a full scan of a raw table, the
+ * console's writer connection can insert operator actions and nothing else,
+ * and a model name carrying escape sequences arrives inert.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/vgerr.h"
+#include "tests/support/consoledb.h"
+#include "tests/support/testutil.h"
+#include "tui/console.h"
+#include "tui/console_reader.h"
+#include "tui/snapshot_db.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define END_MS 1795773600000LL /* 2026-11-27T07:20:00Z */
+
+struct fx {
+	char *dir;
+	char path[512];
+	struct consoledb_result r;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	f->dir = tu_mkdtemp("snapdb");
+	snprintf(f->path, sizeof(f->path), "%s/vigil.db", f->dir);
+	struct consoledb_opts o = {
+		.observations = 60000,
+		.span_ms = 2 * 3600000LL,
+		.end_ms = END_MS,
+		.seed = 7,
+		.background_error_rate = 0.02,
+		.health_every_ms = 2000,
+		.hostile_model = "gemini\x1b]0;pwned\x07-1.5\x1b[2J",
+	};
+	assert_int_equal(consoledb_fill(f->path, &o, &f->r), 0);
+	assert_true(f->r.events > 100);
+	assert_true(f->r.outage_incident > 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t sql_int(const char *path, const char *q)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_build(void **state)
+{
+	struct fx *f = *state;
+	struct snapshot_db *db = NULL;
+	char *cause = NULL;
+	assert_int_equal(snapshot_db_open(f->path, &db, &cause), 0);
+	struct snapshot *s = snapshot_new();
+	assert_int_equal(snapshot_db_build(db, s, END_MS + 1000, f->r.outage_incident, &cause), 0);
+
+	/* Health: one row per provider and provider/model; the primary is failing. */
+	assert_int_equal(s->n_providers, sql_int(f->path, "SELECT count(*) FROM health"));
+	const struct snap_provider *openai = NULL;
+	for (int i = 0; i < s->n_providers; i++)
+		if (!strcmp(s->providers[i].provider, "openai") && !s->providers[i].model[0])
+			openai = &s->providers[i];
+	assert_non_null(openai);
+	assert_true(openai->has_breaker);
+	assert_true(openai->availability < 0.9);
+	assert_true(openai->n_spark > 10);
+	assert_int_equal(s->last_data_ms, END_MS);
+
+	/* Transitions: the newest first, as many as the table holds (up to the cap). */
+	int64_t nt = sql_int(f->path, "SELECT count(*) FROM breaker_transitions");
+	assert_int_equal(s->n_transitions, nt < SNAP_MAX_TRANSITIONS ? nt : SNAP_MAX_TRANSITIONS);
+	for (int i = 1; i < s->n_transitions; i++)
+		assert_true(s->transitions[i - 1].time_ms >= s->transitions[i].time_ms);
+
+	/* Taxonomy over 24 h: every failure event (the data spans 2 h). */
+	int64_t total = 0;
+	for (int c = 0; c < CAT__COUNT; c++)
+		for (int v = 0; v < SEV__COUNT; v++)
+			total += s->taxonomy[SNAP_W_24H][c][v];
+	assert_int_equal(total, sql_int(f->path, "SELECT count(*) FROM failure_events"));
+	int64_t prov5 = 0;
+	for (int v = 0; v < SEV__COUNT; v++)
+		prov5 += s->taxonomy[SNAP_W_5M][CAT_PROVIDER][v];
+	assert_int_equal(prov5,
+	                 sql_int(f->path, "SELECT count(*) FROM failure_events WHERE "
+	                                  "category = 'provider' AND time_ms >= 1795773360000"));
+
+	/* Incidents: unresolved first; the outage is there with its detail. */
+	assert_true(s->n_incidents > 0);
+	const struct snap_incident *out = snapshot_find_incident(s, f->r.outage_incident);
+	assert_non_null(out);
+	assert_int_equal(out->category, CAT_PROVIDER);
+	assert_string_equal(out->provider, "openai");
+	assert_int_equal(out->count,
+	                 sql_int(f->path, "SELECT count FROM incidents WHERE id = (SELECT "
+	                                  "max(id) FROM incidents WHERE key LIKE "
+	                                  "'provider/openai/outage%')"));
+	assert_int_equal(s->detail.incident_id, f->r.outage_incident);
+	assert_int_equal(s->detail.n_samples, 3);
+	/* The outage's samples are 5xx (the first may be a background 504). */
+	for (int i = 0; i < 3; i++)
+		assert_non_null(strstr(s->detail.samples[i].text, "status 50"));
+	assert_non_null(strstr(s->detail.samples[2].text, "status 503"));
+	assert_null(strstr(s->detail.samples[2].text, "predicted"));
+	assert_true(s->detail.n_timeline >= 1);
+	assert_int_equal(s->detail.timeline[0].kind, SNAP_TL_OPENED);
+	assert_non_null(strstr(out->summary, "on openai"));
+	bool resolved_seen = false;
+	for (int i = 0; i < s->n_incidents; i++) {
+		if (s->incidents[i].state == SNAP_INC_RESOLVED)
+			resolved_seen = true;
+		else
+			assert_false(resolved_seen); /* open ones come first */
+	}
+
+	/* Evidence: the primary's non-2xx share matches the rollup. */
+	const struct triage_evidence *ev = snapshot_evidence_for(s, "openai");
+	assert_string_equal(ev->scope, "openai");
+	double req = (double)sql_int(f->path, "SELECT sum(requests) FROM obs_minute WHERE provider "
+	                                      "= 'openai' AND minute_ms >= 1795773360000");
+	double err = (double)sql_int(f->path, "SELECT sum(errors) FROM obs_minute WHERE provider "
+	                                      "= 'openai' AND minute_ms >= 1795773360000");
+	assert_true(fabs(ev->v[TM_NON2XX_RATE] - err / req) < 1e-9);
+	assert_true(ev->v[TM_NON2XX_RATE] > 0.2);
+	assert_true(ev->v[TM_HARD_FAIL_RATE] > 0.1);
+	assert_true(s->evidence.v[TM_TOKEN_INFLATION_RATE] > 0.05);
+
+	/* Escapes in a model name arrive inert. */
+	for (int i = 0; i < s->n_providers; i++) {
+		assert_null(strchr(s->providers[i].model, 0x1b));
+		assert_null(strchr(s->providers[i].model, 0x07));
+	}
+	snapshot_free(s);
+	snapshot_db_close(db);
+}
+
+/* A full scan of a table that grows with traffic is what the console must
+ * never do once a second. */
+static void test_query_plans(void **state)
+{
+	struct fx *f = *state;
+	static const char *const raw[] = { "observations",     "failure_events",
+		                           "incident_history", "breaker_transitions",
+		                           "operator_actions", "incidents",
+		                           "outbox",           "quarantine" };
+	static const char *const allowed_index[] = { "incidents_open",
+		                                     "operator_actions_unapplied" };
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	size_t n;
+	const char *const *qs = snapshot_db_queries(&n);
+	int checked = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(qs[i], "SELECT", 6) != 0)
+			continue;
+		char q[2048];
+		snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", qs[i]);
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(st, 3);
+			for (size_t t = 0; t < sizeof(raw) / sizeof(raw[0]); t++) {
+				char scan[64];
+				snprintf(scan, sizeof(scan), "SCAN %s", raw[t]);
+				if (strncmp(detail, scan, strlen(scan)) != 0 ||
+				    (detail[strlen(scan)] != '\0' && detail[strlen(scan)] != ' '))
+					continue;
+				bool ok = false;
+				for (size_t k = 0; k < 2; k++)
+					ok |= strstr(detail, allowed_index[k]) != NULL;
+				if (!ok)
+					fail_msg("full scan of %s in: %s\nplan: %s", raw[t], qs[i],
+					         detail);
+			}
+		}
+		sqlite3_finalize(st);
+		checked++;
+	}
+	assert_true(checked >= 10);
+	sqlite3_close(db);
+}
+
+static void test_writer_only_inserts_actions(void **state)
+{
+	struct fx *f = *state;
+	void *w = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_reader_open_writer(f->path, &w, &cause), 0);
+	struct op_action a = { .kind = OP_ACK, .incident_id = f->r.outage_incident };
+	snprintf(a.by, sizeof(a.by), "carol");
+	snprintf(a.note, sizeof(a.note), "on it");
+	assert_int_equal(console_reader_insert(w, &a, END_MS, &cause), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
+	                                  "'carol' AND action = 'ack' AND applied = 0"),
+	                 1);
+	/* The triage path goes as its JSON. */
+	struct op_action t = { .kind = OP_TRIAGE, .incident_id = f->r.outage_incident };
+	snprintf(t.by, sizeof(t.by), "carol");
+	t.payload = strdup("{\"summary\":\"x\"}");
+	assert_int_equal(console_reader_insert(w, &t, END_MS, &cause), 0);
+	op_action_done(&t);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE action = "
+	                                  "'wizard' AND note = '{\"summary\":\"x\"}'"),
+	                 1);
+	/* Anything else is refused by the authorizer. */
+	static const char *const bad[] = {
+		"UPDATE incidents SET state = 'resolved'",
+		"DELETE FROM operator_actions",
+		"UPDATE operator_actions SET applied = 1",
+		("INSERT INTO incident_history (incident_id, time_ms, what, state, severity, "
+		 "count) "
+		 "VALUES (1, 1, 'x', 'open', 'low', 1)"),
+		"CREATE TABLE x (a)",
+		"DROP TABLE observations",
+		"PRAGMA journal_mode = DELETE",
+		"ATTACH DATABASE ':memory:' AS m",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+		int rc = sqlite3_exec(w, bad[i], NULL, NULL, &err);
+		if (rc == SQLITE_OK)
+			fail_msg("allowed: %s", bad[i]);
+		sqlite3_free(err);
+	}
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions"), 2);
+	sqlite3_close(w);
+}
+
+static void test_open_errors(void **state)
+{
+	struct fx *f = *state;
+	struct snapshot_db *db = NULL;
+	char *cause = NULL;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/missing.db", f->dir);
+	assert_int_equal(snapshot_db_open(path, &db, &cause), VG_EIO);
+	assert_non_null(strstr(cause, "missing.db"));
+	free(cause);
+	/* A file that is not a vigil database. */
+	snprintf(path, sizeof(path), "%s/other.db", f->dir);
+	sqlite3 *o;
+	assert_int_equal(sqlite3_open(path, &o), SQLITE_OK);
+	sqlite3_exec(o, "CREATE TABLE t (a)", NULL, NULL, NULL);
+	sqlite3_close(o);
+	cause = NULL;
+	assert_int_equal(snapshot_db_open(path, &db, &cause), VG_EDB);
+	assert_non_null(strstr(cause, "not a vigil database"));
+	free(cause);
+	assert_null(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_query_plans),
+		cmocka_unit_test(test_writer_only_inserts_actions),
+		cmocka_unit_test(test_open_errors),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,319 @@
+/*
+ * console_reader.c: the console's database thread (see console_reader.h).
+ * A mutex and a condition variable guard a tiny mailbox: the wanted build
+ * (time, detail) and a ring of actions. The thread builds into its own
+ * snapshot buffer and the loop copies it out in the async callback, while
+ * the thread waits for the next request.
+ */
+#include "tui/console_reader.h"
+
+#include "core/vgerr.h"
+#include "tui/snapshot_db.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ACTIONS 64
+
+struct done_action {
+	struct op_action a;
+	int err;
+	char cause[160];
+};
+
+struct console_reader {
+	uv_async_t async;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct snapshot_db *db;
+	sqlite3 *writer;
+	struct console_reader_opts o;
+	/* mailbox (under mu) */
+	bool want_build, building, stop;
+	int64_t want_now, want_detail;
+	struct op_action todo[MAX_ACTIONS];
+	int64_t todo_now[MAX_ACTIONS];
+	int n_todo;
+	struct done_action done[MAX_ACTIONS];
+	int n_done;
+	/* results (under mu) */
+	struct snapshot *built;     /* thread's buffer */
+	struct snapshot *ready;     /* the latest built one */
+	struct snapshot *loop_copy; /* the loop's copy, read without the lock */
+	bool have_ready;
+	int ready_err;
+	char ready_cause[200];
+};
+
+static int authorize(void *ud, int code, const char *a, const char *b, const char *db,
+                     const char *trigger)
+{
+	(void)ud;
+	(void)b;
+	(void)db;
+	(void)trigger;
+	switch (code) {
+	case SQLITE_INSERT:
+		return a && strcmp(a, "operator_actions") == 0 ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_READ:
+	case SQLITE_SELECT:
+	case SQLITE_FUNCTION:
+	case SQLITE_TRANSACTION: return SQLITE_OK;
+	default: return SQLITE_DENY;
+	}
+}
+
+int console_reader_open_writer(const char *path, void **out, char **cause)
+{
+	sqlite3 *w = NULL;
+	int rc = sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (cause) {
+			char m[300];
+			snprintf(m, sizeof(m), "%s: cannot open for operator actions: %s", path,
+			         w ? sqlite3_errmsg(w) : "out of memory");
+			*cause = strdup(m);
+		}
+		sqlite3_close(w);
+		return VG_EDB;
+	}
+	sqlite3_busy_timeout(w, 2000);
+	sqlite3_set_authorizer(w, authorize, NULL);
+	*out = w;
+	return 0;
+}
+
+int console_reader_insert(void *vdb, const struct op_action *a, int64_t now_ms, char **cause)
+{
+	static const char *const names[OP__COUNT] = { "ack", "resolve", "note", "wizard" };
+	sqlite3 *db = vdb;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+	        db,
+	        "INSERT INTO operator_actions (incident_id, action, actor, note, "
+	        "time_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	        -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, a->incident_id);
+		sqlite3_bind_text(st, 2, names[a->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->by, -1, SQLITE_STATIC);
+		/* The wizard's path goes as JSON; other actions carry the note. */
+		const char *note = a->kind == OP_TRIAGE && a->payload ? a->payload : a->note;
+		if (note && *note)
+			sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
+		sqlite3_bind_int64(st, 5, now_ms);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		if (cause) {
+			char m[300];
+			snprintf(m, sizeof(m), "cannot write the action: %s", sqlite3_errmsg(db));
+			*cause = strdup(m);
+		}
+		return VG_EDB;
+	}
+	return 0;
+}
+
+static void on_closed(uv_handle_t *h);
+
+static void *run(void *arg)
+{
+	struct console_reader *r = arg;
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (!r->stop && !r->want_build && r->n_todo == 0)
+			pthread_cond_wait(&r->cv, &r->mu);
+		/* Actions first: the next snapshot should show them pending. */
+		while (r->n_todo > 0) {
+			struct op_action a = r->todo[0];
+			int64_t now = r->todo_now[0];
+			memmove(&r->todo[0], &r->todo[1],
+			        (size_t)(r->n_todo - 1) * sizeof(r->todo[0]));
+			memmove(&r->todo_now[0], &r->todo_now[1],
+			        (size_t)(r->n_todo - 1) * sizeof(r->todo_now[0]));
+			r->n_todo--;
+			pthread_mutex_unlock(&r->mu);
+			char *cause = NULL;
+			int err = console_reader_insert(r->writer, &a, now, &cause);
+			pthread_mutex_lock(&r->mu);
+			if (r->n_done < MAX_ACTIONS) {
+				struct done_action *d = &r->done[r->n_done++];
+				d->a = a;
+				d->err = err;
+				snprintf(d->cause, sizeof(d->cause), "%s", cause ? cause : "");
+			} else {
+				op_action_done(&a);
+			}
+			free(cause);
+			uv_async_send(&r->async);
+		}
+		if (r->stop)
+			break;
+		if (!r->want_build)
+			continue;
+		int64_t now = r->want_now, detail = r->want_detail;
+		r->want_build = false;
+		r->building = true;
+		pthread_mutex_unlock(&r->mu);
+		char *cause = NULL;
+		int err = snapshot_db_build(r->db, r->built, now, detail, &cause);
+		pthread_mutex_lock(&r->mu);
+		r->building = false;
+		struct snapshot *t = r->ready;
+		r->ready = r->built;
+		r->built = t;
+		r->have_ready = true;
+		r->ready_err = err;
+		snprintf(r->ready_cause, sizeof(r->ready_cause), "%s", cause ? cause : "");
+		free(cause);
+		uv_async_send(&r->async);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+static void on_async(uv_async_t *h)
+{
+	struct console_reader *r = h->data;
+	struct done_action done[MAX_ACTIONS];
+	int n_done;
+	pthread_mutex_lock(&r->mu);
+	n_done = r->n_done;
+	memcpy(done, r->done, (size_t)n_done * sizeof(done[0]));
+	r->n_done = 0;
+	bool have = r->have_ready;
+	r->have_ready = false;
+	int err = r->ready_err;
+	char cause[200];
+	snprintf(cause, sizeof(cause), "%s", r->ready_cause);
+	/* The thread swaps buffers only under the lock: copy, then call back
+	 * without it (the callback may ask for the next build). */
+	if (have)
+		memcpy(r->loop_copy, r->ready, sizeof(*r->loop_copy));
+	pthread_mutex_unlock(&r->mu);
+	if (have && r->o.on_snapshot)
+		r->o.on_snapshot(r->o.ud, r->loop_copy, err, err ? cause : NULL);
+	for (int i = 0; i < n_done; i++) {
+		if (r->o.on_action)
+			r->o.on_action(r->o.ud, &done[i].a, done[i].err,
+			               done[i].err ? done[i].cause : NULL);
+		op_action_done(&done[i].a);
+	}
+}
+
+int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,
+                         struct console_reader **out, char **cause)
+{
+	*out = NULL;
+	struct console_reader *r = calloc(1, sizeof(*r));
+	if (!r || !(r->built = snapshot_new()) || !(r->ready = snapshot_new()) ||
+	    !(r->loop_copy = snapshot_new())) {
+		if (r) {
+			snapshot_free(r->built);
+			snapshot_free(r->ready);
+			free(r);
+		}
+		return VG_ENOMEM;
+	}
+	r->o = *o;
+	int rc = snapshot_db_open(o->db_path, &r->db, cause);
+	if (rc == 0 && o->writer) {
+		void *w = NULL;
+		rc = console_reader_open_writer(o->db_path, &w, cause);
+		r->writer = w;
+	}
+	if (rc != 0) {
+		snapshot_db_close(r->db);
+		snapshot_free(r->built);
+		snapshot_free(r->ready);
+		snapshot_free(r->loop_copy);
+		free(r);
+		return rc;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	uv_async_init(loop, &r->async, on_async);
+	r->async.data = r;
+	if (pthread_create(&r->thread, NULL, run, r) != 0) {
+		if (cause)
+			*cause = strdup("cannot start the console's reader thread");
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		snapshot_db_close(r->db);
+		sqlite3_close(r->writer);
+		/* Freed in the close callback, after the loop's next turn. */
+		uv_close((uv_handle_t *)&r->async, on_closed);
+		return VG_ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void console_reader_request(struct console_reader *r, int64_t now_ms, int64_t detail_id)
+{
+	pthread_mutex_lock(&r->mu);
+	r->want_build = true;
+	r->want_now = now_ms;
+	r->want_detail = detail_id;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+int console_reader_write(struct console_reader *r, const struct op_action *a, int64_t now_ms)
+{
+	if (!r->writer)
+		return VG_ESTATE;
+	pthread_mutex_lock(&r->mu);
+	if (r->n_todo >= MAX_ACTIONS) {
+		pthread_mutex_unlock(&r->mu);
+		return VG_EFULL;
+	}
+	struct op_action *t = &r->todo[r->n_todo];
+	*t = *a;
+	t->payload = a->payload ? strdup(a->payload) : NULL;
+	if (a->payload && !t->payload) {
+		pthread_mutex_unlock(&r->mu);
+		return VG_ENOMEM;
+	}
+	r->todo_now[r->n_todo++] = now_ms;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct console_reader *r = h->data;
+	snapshot_free(r->built);
+	snapshot_free(r->ready);
+	snapshot_free(r->loop_copy);
+	free(r);
+}
+
+void console_reader_stop(struct console_reader *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	/* Answers that came in while stopping are dropped with their payloads. */
+	for (int i = 0; i < r->n_done; i++)
+		op_action_done(&r->done[i].a);
+	r->n_done = 0;
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	snapshot_db_close(r->db);
+	sqlite3_close(r->writer);
+	uv_close((uv_handle_t *)&r->async, on_closed);
+}

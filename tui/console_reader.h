@@ -1,0 +1,64 @@
+/*
+ * console_reader.h: the console's database thread. The loop thread never
+ * calls SQLite (DESIGN.md, Threads), and in `vigil demo` the console shares
+ * that loop with the daemon, so snapshots are built here, on a thread of
+ * their own with a read-only connection (tui/snapshot_db), and handed back
+ * through uv_async_send(). With `writer` set it also owns a second
+ * connection that may only INSERT INTO operator_actions (an authorizer
+ * refuses every other write): that is all `vigil console` ever writes.
+ *
+ * Requests coalesce: asking for a snapshot while one is being built makes
+ * one more build afterwards, never a queue. Actions are written in order.
+ * All functions are for the loop thread.
+ */
+#ifndef VIGIL_TUI_CONSOLE_READER_H
+#define VIGIL_TUI_CONSOLE_READER_H
+
+#include "tui/console.h"
+
+#include <uv.h>
+
+struct console_reader;
+
+/* A snapshot is ready (borrowed for the call), or err != 0 with a message. */
+typedef void (*console_reader_snap_cb)(void *ud, const struct snapshot *s, int err,
+                                       const char *cause);
+/* An action was written (err 0) or refused (err != 0, with a message). */
+typedef void (*console_reader_act_cb)(void *ud, const struct op_action *a, int err,
+                                      const char *cause);
+
+struct console_reader_opts {
+	const char *db_path;
+	bool writer; /* open the operator_actions connection too */
+	console_reader_snap_cb on_snapshot;
+	console_reader_act_cb on_action; /* may be NULL */
+	void *ud;
+};
+
+/*
+ * Open the database (in the calling thread, so a bad path is an immediate
+ * error) and start the thread. Returns 0, or an error with a malloc'd
+ * message in *cause (caller frees).
+ */
+int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,
+                         struct console_reader **out, char **cause);
+
+/* Build a snapshot as of now_ms with the detail of incident detail_id. */
+void console_reader_request(struct console_reader *r, int64_t now_ms, int64_t detail_id);
+
+/* Write an operator action at now_ms (copied, payload included). Returns 0,
+ * VG_ESTATE without a writer, VG_EFULL when 64 are waiting, VG_ENOMEM. */
+int console_reader_write(struct console_reader *r, const struct op_action *a, int64_t now_ms);
+
+/* Stop the thread (pending actions are written first), close the
+ * connections and the async handle; freed in its close callback. */
+void console_reader_stop(struct console_reader *r);
+
+/* Write one action through an open writer connection (used by the thread;
+ * exposed for tests). `db` is a sqlite3*. 0 or VG_EDB with *cause. */
+int console_reader_insert(void *db, const struct op_action *a, int64_t now_ms, char **cause);
+
+/* Open the restricted writer connection on `path` (a sqlite3* in *db). */
+int console_reader_open_writer(const char *path, void **db, char **cause);
+
+#endif

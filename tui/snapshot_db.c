@@ -1,0 +1,781 @@
+/*
+ * snapshot_db.c: console snapshots from the store's database, read-only
+ * (see snapshot_db.h). The schema is data/store_schema.c's: rollups for the
+ * panes (health and health_minute, written by the daemon from core's health
+ * read API; obs_minute and event_minute, counted by the store), incidents
+ * with their history, breaker transitions, operator actions.
+ *
+ * The list of statements below is the whole of what the console asks; keep
+ * it that way, so the query-plan test sees every query.
+ */
+#include "tui/snapshot_db.h"
+
+#include "core/incident.h"
+#include "core/sanitize.h"
+#include "core/vgerr.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum q {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_HEALTH,
+	Q_SPARK,
+	Q_TRANS_MAX,
+	Q_TRANS,
+	Q_TAXONOMY,
+	Q_OBS_EVIDENCE,
+	Q_EVT_EVIDENCE,
+	Q_INC_OPEN,
+	Q_INC_RESOLVED,
+	Q_INC_HISTORY,
+	Q_INC_DETAIL,
+	Q_PENDING,
+	Q__COUNT
+};
+
+static const char *const sql[Q__COUNT] = {
+	[Q_BEGIN] = "BEGIN",
+	[Q_COMMIT] = "COMMIT",
+	[Q_HEALTH] = "SELECT provider, model, fallback, window_requests, availability, p50_ms, "
+	             "p95_ms, p99_ms, err_rate_limit, err_server, err_timeout, "
+	             "err_content_filter, err_other, tokens_per_s, quality, cost_efficiency, "
+	             "headroom, probe_spend_usd, probe_budget_usd, breaker, breaker_since_ms, "
+	             "oscillating, latency_threshold_ms, updated_ms FROM health "
+	             "ORDER BY provider, model",
+	[Q_SPARK] = "SELECT provider, model, minute_ms, p95_ms FROM health_minute "
+	            "WHERE minute_ms >= ?1 ORDER BY minute_ms",
+	[Q_TRANS_MAX] = "SELECT max(id) FROM breaker_transitions",
+	[Q_TRANS] = "SELECT time_ms, provider, model, from_state, to_state, reason, "
+	            "opens_in_window, oscillating FROM breaker_transitions WHERE id > ?1 "
+	            "ORDER BY id DESC",
+	[Q_TAXONOMY] = "SELECT category, severity, sum(events) FROM event_minute "
+	               "WHERE minute_ms >= ?1 GROUP BY category, severity",
+	[Q_OBS_EVIDENCE] = "SELECT provider, sum(requests), sum(errors) FROM obs_minute "
+	                   "WHERE minute_ms >= ?1 GROUP BY provider",
+	[Q_EVT_EVIDENCE] = "SELECT provider, subtype, sum(events) FROM event_minute "
+	                   "WHERE minute_ms >= ?1 GROUP BY provider, subtype",
+	[Q_INC_OPEN] = "SELECT id, category, subtype, provider, model, severity, state, count, "
+	               "first_ms, last_ms FROM incidents WHERE state != 'resolved' ORDER BY id",
+	[Q_INC_RESOLVED] = "SELECT id, category, subtype, provider, model, severity, state, "
+	                   "count, first_ms, last_ms FROM incidents "
+	                   "WHERE last_ms >= ?1 AND state = 'resolved' "
+	                   "ORDER BY last_ms DESC LIMIT ?2",
+	[Q_INC_HISTORY] = "SELECT time_ms, what, state, severity, count, related_id, actor, note "
+	                  "FROM incident_history WHERE incident_id = ?1 ORDER BY time_ms, id",
+	[Q_INC_DETAIL] = "SELECT detail FROM incidents WHERE id = ?1",
+	[Q_PENDING] = "SELECT incident_id FROM operator_actions WHERE applied = 0",
+};
+
+/* Notes the daemon records for a wizard path start with this. */
+#define TRIAGE_NOTE_PREFIX "triage: "
+
+struct snapshot_db {
+	sqlite3 *db;
+	sqlite3_stmt *st[Q__COUNT];
+	char path[200];
+};
+
+const char *const *snapshot_db_queries(size_t *n)
+{
+	*n = Q__COUNT;
+	return sql;
+}
+
+static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *msg(const char *fmt, ...)
+{
+	char b[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	return strdup(b);
+}
+
+void snapshot_db_close(struct snapshot_db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(db->st[i]);
+	sqlite3_close(db->db);
+	free(db);
+}
+
+int snapshot_db_open(const char *path, struct snapshot_db **out, char **cause)
+{
+	*out = NULL;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		if (cause)
+			*cause = msg("%s: no such database (start `vigil run` or give --db)", path);
+		return VG_EIO;
+	}
+	struct snapshot_db *db = calloc(1, sizeof(*db));
+	if (!db)
+		return VG_ENOMEM;
+	snprintf(db->path, sizeof(db->path), "%s", path);
+	int rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (cause)
+			*cause = msg("%s: %s", path,
+			             db->db ? sqlite3_errmsg(db->db) : "cannot open");
+		snapshot_db_close(db);
+		return VG_EDB;
+	}
+	sqlite3_busy_timeout(db->db, 1000);
+	for (int i = 0; i < Q__COUNT; i++) {
+		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
+		                        NULL);
+		if (rc != SQLITE_OK) {
+			if (cause)
+				*cause = msg("%s: not a vigil database, or an older one (%s)", path,
+				             sqlite3_errmsg(db->db));
+			snapshot_db_close(db);
+			return VG_EDB;
+		}
+	}
+	*out = db;
+	return 0;
+}
+
+/* ---- reading columns ---- */
+
+static void col_str(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+	if (t)
+		sanitize_text(dst, size, (const char *)t, (size_t)n, 0);
+	else if (size)
+		dst[0] = '\0';
+}
+
+static double col_d(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? VG_NONE_D : sqlite3_column_double(st, i);
+}
+
+static int64_t col_i(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? VG_NONE : sqlite3_column_int64(st, i);
+}
+
+static int col_enum(sqlite3_stmt *st, int i, int (*parse)(const char *, size_t), int dflt)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	if (!t)
+		return dflt;
+	int v = parse((const char *)t, (size_t)sqlite3_column_bytes(st, i));
+	return v < 0 ? dflt : v;
+}
+
+static int64_t minute_of(int64_t ms)
+{
+	return ms - ((ms % 60000) + 60000) % 60000;
+}
+
+/* ---- the parts of a snapshot ---- */
+
+static int find_row(const struct snapshot *s, const char *provider, const char *model)
+{
+	for (int i = 0; i < s->n_providers; i++)
+		if (strcmp(s->providers[i].provider, provider) == 0 &&
+		    strcmp(s->providers[i].model, model) == 0)
+			return i;
+	return -1;
+}
+
+static int read_health(struct snapshot_db *db, struct snapshot *s)
+{
+	sqlite3_stmt *st = db->st[Q_HEALTH];
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && s->n_providers < SNAP_MAX_PROVIDERS) {
+		struct snap_provider *p = &s->providers[s->n_providers++];
+		snapshot_provider_init(p);
+		col_str(st, 0, p->provider, sizeof(p->provider));
+		col_str(st, 1, p->model, sizeof(p->model));
+		p->fallback = sqlite3_column_int(st, 2) != 0;
+		p->requests = col_i(st, 3);
+		p->availability = col_d(st, 4);
+		p->p50_ms = col_d(st, 5);
+		p->p95_ms = col_d(st, 6);
+		p->p99_ms = col_d(st, 7);
+		for (int e = 0; e < SNAP_ERR__COUNT; e++)
+			p->err_rate[e] = col_d(st, 8 + e);
+		p->tokens_per_s = col_d(st, 13);
+		p->quality = col_d(st, 14);
+		p->cost_efficiency = col_d(st, 15);
+		p->rl_headroom = col_d(st, 16);
+		p->probe_spend_usd = col_d(st, 17);
+		p->probe_budget_usd = col_d(st, 18);
+		p->has_breaker = sqlite3_column_type(st, 19) != SQLITE_NULL;
+		p->breaker =
+		        (enum breaker_state)col_enum(st, 19, model_breaker_state_parse, BRK_CLOSED);
+		p->breaker_since_ms = col_i(st, 20);
+		p->oscillating = sqlite3_column_int(st, 21) != 0;
+		double thr = col_d(st, 22);
+		int64_t upd = col_i(st, 23);
+		if (vg_has(upd) && (!vg_has(s->last_data_ms) || upd > s->last_data_ms))
+			s->last_data_ms = upd;
+		p->spark_step_ms = 60000;
+		/* The evidence row of a provider starts with what health knows. */
+		if (!p->model[0] && s->n_providers <= SNAP_MAX_PROVIDERS) {
+			struct triage_evidence *ev = &s->provider_evidence[s->n_providers - 1];
+			model_copy_str(ev->scope, sizeof(ev->scope), p->provider, (size_t)-1);
+			if (!isnan(p->p99_ms) && !isnan(thr) && thr > 0)
+				ev->v[TM_P99_RATIO] = p->p99_ms / thr;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : rc;
+}
+
+static int read_spark(struct snapshot_db *db, struct snapshot *s, int64_t now)
+{
+	sqlite3_stmt *st = db->st[Q_SPARK];
+	int64_t from = minute_of(now) - (int64_t)(SNAP_SPARK_N - 1) * 60000;
+	sqlite3_bind_int64(st, 1, from);
+	int rc;
+	char prov[VG_NAME_MAX], model[VG_MODEL_MAX];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_str(st, 0, prov, sizeof(prov));
+		col_str(st, 1, model, sizeof(model));
+		int i = find_row(s, prov, model);
+		if (i < 0)
+			continue;
+		struct snap_provider *p = &s->providers[i];
+		int slot = (int)((sqlite3_column_int64(st, 2) - from) / 60000);
+		if (slot < 0 || slot >= SNAP_SPARK_N)
+			continue;
+		/* Minutes without a row are gaps (NaN). */
+		while (p->n_spark < slot)
+			p->spark[p->n_spark++] = NAN;
+		if (p->n_spark == slot)
+			p->spark[p->n_spark++] = (float)col_d(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
+static int read_transitions(struct snapshot_db *db, struct snapshot *s)
+{
+	sqlite3_stmt *st = db->st[Q_TRANS_MAX];
+	int rc = sqlite3_step(st);
+	int64_t max = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc;
+	st = db->st[Q_TRANS];
+	sqlite3_bind_int64(st, 1, max - SNAP_MAX_TRANSITIONS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && s->n_transitions < SNAP_MAX_TRANSITIONS) {
+		struct breaker_transition *t = &s->transitions[s->n_transitions++];
+		memset(t, 0, sizeof(*t));
+		t->time_ms = sqlite3_column_int64(st, 0);
+		col_str(st, 1, t->provider, sizeof(t->provider));
+		col_str(st, 2, t->model, sizeof(t->model));
+		t->from =
+		        (enum breaker_state)col_enum(st, 3, model_breaker_state_parse, BRK_CLOSED);
+		t->to = (enum breaker_state)col_enum(st, 4, model_breaker_state_parse, BRK_CLOSED);
+		col_str(st, 5, t->reason, sizeof(t->reason));
+		t->opens_in_window = (int32_t)sqlite3_column_int(st, 6);
+		t->oscillating = sqlite3_column_int(st, 7) != 0;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : rc;
+}
+
+static int read_taxonomy(struct snapshot_db *db, struct snapshot *s, int64_t now)
+{
+	static const int64_t span[SNAP_W__COUNT] = { 5 * 60000LL, 3600000LL, 86400000LL };
+	sqlite3_stmt *st = db->st[Q_TAXONOMY];
+	for (int w = 0; w < SNAP_W__COUNT; w++) {
+		sqlite3_bind_int64(st, 1, minute_of(now) - span[w] + 60000);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int c = col_enum(st, 0, model_category_parse, -1);
+			int v = col_enum(st, 1, model_severity_parse, -1);
+			if (c >= 0 && v >= 0)
+				s->taxonomy[w][c][v] += sqlite3_column_int64(st, 2);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return rc;
+	}
+	return 0;
+}
+
+/* Which evidence metric a failure subtype counts toward (one each; the
+ * combined DATA rate is added separately). */
+static enum triage_metric metric_of(enum subtype sub)
+{
+	switch (sub) {
+	case SUB_DNS:
+	case SUB_CONNECT:
+	case SUB_TLS:
+	case SUB_TIMEOUT:
+	case SUB_RESET:
+	case SUB_SERVER_ERROR:
+	case SUB_OVERLOADED:
+	case SUB_AUTH: return TM_HARD_FAIL_RATE;
+	case SUB_RATE_LIMIT: return TM_RATE_LIMIT_RATE;
+	case SUB_QUOTA_EXHAUSTED:
+	case SUB_SPEND_CAP: return TM_QUOTA_RATE;
+	case SUB_TRUNCATION: return TM_TRUNCATION_RATE;
+	case SUB_FORMAT_VIOLATION: return TM_SCHEMA_INVALID_RATE;
+	case SUB_HALLUCINATION: return TM_HALLUCINATION_RATE;
+	case SUB_REGRESSION:
+	case SUB_COHERENCE: return TM_REGRESSION_RATE;
+	case SUB_TOKEN_INFLATION: return TM_TOKEN_INFLATION_RATE;
+	case SUB_RETRY_STORM: return TM_RETRY_STORM_RATE;
+	case SUB_CONTEXT_STUFFING: return TM_CONTEXT_STUFFING_RATE;
+	case SUB_PROMPT_INJECTION: return TM_INJECTION_RATE;
+	case SUB_PII_LEAK: return TM_PII_RATE;
+	case SUB_JAILBREAK:
+	case SUB_EXTRACTION:
+	case SUB_CONTENT_FILTER: return TM_JAILBREAK_RATE;
+	case SUB_STALE_CONTEXT: return TM_STALE_RATE;
+	case SUB_EMBEDDING_DRIFT: return TM_DRIFT_RATE;
+	default: return TM_NONE;
+	}
+}
+
+static struct triage_evidence *evidence_of(struct snapshot *s, const char *provider)
+{
+	for (int i = 0; i < s->n_providers; i++)
+		if (!s->providers[i].model[0] && strcmp(s->providers[i].provider, provider) == 0)
+			return &s->provider_evidence[i];
+	return NULL;
+}
+
+/* Rates over the last five minutes: counts from the rollups divided by the
+ * requests in the same minutes; the fallback share from health. */
+static int read_evidence(struct snapshot_db *db, struct snapshot *s, int64_t now)
+{
+	int64_t from = minute_of(now) - 4 * 60000;
+	double count[SNAP_MAX_PROVIDERS + 1][TM__COUNT];
+	double req[SNAP_MAX_PROVIDERS + 1], err[SNAP_MAX_PROVIDERS + 1];
+	memset(count, 0, sizeof(count));
+	memset(req, 0, sizeof(req));
+	memset(err, 0, sizeof(err));
+	const int ALL = SNAP_MAX_PROVIDERS;
+	char prov[VG_NAME_MAX];
+	sqlite3_stmt *st = db->st[Q_OBS_EVIDENCE];
+	sqlite3_bind_int64(st, 1, from);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_str(st, 0, prov, sizeof(prov));
+		struct triage_evidence *ev = evidence_of(s, prov);
+		int i = ev ? (int)(ev - s->provider_evidence) : -1;
+		double r = sqlite3_column_double(st, 1), e = sqlite3_column_double(st, 2);
+		req[ALL] += r;
+		err[ALL] += e;
+		if (i >= 0) {
+			req[i] += r;
+			err[i] += e;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	st = db->st[Q_EVT_EVIDENCE];
+	sqlite3_bind_int64(st, 1, from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_str(st, 0, prov, sizeof(prov));
+		int sub = col_enum(st, 1, model_subtype_parse, -1);
+		enum triage_metric m = sub >= 0 ? metric_of((enum subtype)sub) : TM_NONE;
+		if (m == TM_NONE)
+			continue;
+		double n = sqlite3_column_double(st, 2);
+		struct triage_evidence *ev = evidence_of(s, prov);
+		int i = ev ? (int)(ev - s->provider_evidence) : -1;
+		count[ALL][m] += n;
+		if (m == TM_STALE_RATE || m == TM_DRIFT_RATE)
+			count[ALL][TM_DATA_RATE] += n;
+		if (i >= 0) {
+			count[i][m] += n;
+			if (m == TM_STALE_RATE || m == TM_DRIFT_RATE)
+				count[i][TM_DATA_RATE] += n;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	/* The fallback: the best availability among configured fallbacks. */
+	double fallback = VG_NONE_D;
+	double worst_p99 = VG_NONE_D;
+	for (int i = 0; i < s->n_providers; i++) {
+		const struct snap_provider *p = &s->providers[i];
+		if (p->model[0])
+			continue;
+		if (p->fallback && !isnan(p->availability) &&
+		    (isnan(fallback) || p->availability > fallback))
+			fallback = p->availability;
+		double r = s->provider_evidence[i].v[TM_P99_RATIO];
+		if (!isnan(r) && (isnan(worst_p99) || r > worst_p99))
+			worst_p99 = r;
+	}
+	for (int i = 0; i <= SNAP_MAX_PROVIDERS; i++) {
+		struct triage_evidence *ev = i == ALL ? &s->evidence : &s->provider_evidence[i];
+		if (i < ALL && (i >= s->n_providers || s->providers[i].model[0]))
+			continue;
+		ev->window_ms = 5 * 60000;
+		ev->requests = (int64_t)req[i];
+		ev->v[TM_FALLBACK_SERVING] = fallback;
+		if (i == ALL)
+			ev->v[TM_P99_RATIO] = worst_p99;
+		if (req[i] <= 0)
+			continue;
+		ev->v[TM_NON2XX_RATE] = err[i] / req[i];
+		for (int m = 0; m < TM__COUNT; m++) {
+			if (m == TM_NON2XX_RATE || m == TM_FALLBACK_SERVING || m == TM_P99_RATIO)
+				continue;
+			ev->v[m] = count[i][m] / req[i];
+			if (ev->v[m] > 1.0)
+				ev->v[m] = 1.0;
+		}
+	}
+	return 0;
+}
+
+static int inc_state_parse(const char *t, size_t n)
+{
+	int v = incident_state_parse(t, n);
+	switch (v) {
+	case INC_OPEN: return SNAP_INC_OPEN;
+	case INC_ACKNOWLEDGED: return SNAP_INC_ACKED;
+	case INC_RESOLVED: return SNAP_INC_RESOLVED;
+	default: return -1;
+	}
+}
+
+static void read_incident_row(sqlite3_stmt *st, struct snap_incident *inc)
+{
+	memset(inc, 0, sizeof(*inc));
+	inc->id = sqlite3_column_int64(st, 0);
+	inc->category = (enum category)col_enum(st, 1, model_category_parse, CAT_PROVIDER);
+	inc->subtype = (enum subtype)col_enum(st, 2, model_subtype_parse, SUB_PROVIDER_OTHER);
+	col_str(st, 3, inc->provider, sizeof(inc->provider));
+	col_str(st, 4, inc->model, sizeof(inc->model));
+	inc->severity = (enum severity)col_enum(st, 5, model_severity_parse, SEV_LOW);
+	inc->state = (enum snap_inc_state)col_enum(st, 6, inc_state_parse, SNAP_INC_OPEN);
+	inc->count = sqlite3_column_int64(st, 7);
+	inc->first_ms = sqlite3_column_int64(st, 8);
+	inc->last_ms = sqlite3_column_int64(st, 9);
+	inc->state_ms = VG_NONE;
+}
+
+/* Who acknowledged, related incidents, triaged: from the history. */
+static int read_history_marks(struct snapshot_db *db, struct snap_incident *inc)
+{
+	sqlite3_stmt *st = db->st[Q_INC_HISTORY];
+	sqlite3_bind_int64(st, 1, inc->id);
+	int rc;
+	char what[32];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_str(st, 1, what, sizeof(what));
+		if (strcmp(what, "acknowledged") == 0) {
+			col_str(st, 6, inc->acked_by, sizeof(inc->acked_by));
+			inc->state_ms = sqlite3_column_int64(st, 0);
+		} else if (strcmp(what, "resolved") == 0 || strcmp(what, "auto_resolved") == 0) {
+			inc->state_ms = sqlite3_column_int64(st, 0);
+		} else if (strcmp(what, "related") == 0) {
+			int64_t rel = col_i(st, 5);
+			bool seen = false;
+			for (int i = 0; i < inc->n_related; i++)
+				seen |= inc->related[i] == rel;
+			if (vg_has(rel) && rel > 0 && !seen && inc->n_related < SNAP_MAX_RELATED)
+				inc->related[inc->n_related++] = rel;
+		} else if (strcmp(what, "note") == 0) {
+			const unsigned char *n = sqlite3_column_text(st, 7);
+			if (n && strncmp((const char *)n, TRIAGE_NOTE_PREFIX,
+			                 strlen(TRIAGE_NOTE_PREFIX)) == 0)
+				inc->triaged = true;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
+static int sev_rank(const struct snap_incident *i)
+{
+	/* Open and acknowledged first, by severity; resolved last. */
+	return (i->state == SNAP_INC_RESOLVED ? 100 : 0) + (int)i->severity;
+}
+
+static int inc_cmp(const void *a, const void *b)
+{
+	const struct snap_incident *x = a, *y = b;
+	int d = sev_rank(x) - sev_rank(y);
+	if (d)
+		return d;
+	if (x->last_ms != y->last_ms)
+		return x->last_ms > y->last_ms ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+static int read_incidents(struct snapshot_db *db, struct snapshot *s, int64_t now)
+{
+	sqlite3_stmt *st = db->st[Q_INC_OPEN];
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && s->n_incidents < SNAP_MAX_INCIDENTS)
+		read_incident_row(st, &s->incidents[s->n_incidents++]);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return rc;
+	/* Resolved in the last day, as many as there is room for (at most 64). */
+	int room = SNAP_MAX_INCIDENTS - s->n_incidents;
+	st = db->st[Q_INC_RESOLVED];
+	sqlite3_bind_int64(st, 1, now - 86400000LL);
+	sqlite3_bind_int(st, 2, room < 64 ? room : 64);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && s->n_incidents < SNAP_MAX_INCIDENTS)
+		read_incident_row(st, &s->incidents[s->n_incidents++]);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return rc;
+	for (int i = 0; i < s->n_incidents; i++) {
+		rc = read_history_marks(db, &s->incidents[i]);
+		if (rc)
+			return rc;
+	}
+	st = db->st[Q_PENDING];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		for (int i = 0; i < s->n_incidents; i++)
+			if (s->incidents[i].id == id)
+				s->incidents[i].pending = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	qsort(s->incidents, (size_t)s->n_incidents, sizeof(s->incidents[0]), inc_cmp);
+	return 0;
+}
+
+/* ---- the open incident's detail ---- */
+
+static void add(char *buf, size_t size, size_t *n, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	if (*n + 1 >= size)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*n += (size_t)w < size - *n ? (size_t)w : size - *n - 1;
+}
+
+/* The causal signals of one sampled event, in one line. */
+static void causal_line(json_t *ev, char *buf, size_t size)
+{
+	json_t *c = json_object_get(ev, "causal");
+	size_t n = 0;
+	buf[0] = '\0';
+#define NUM(k) json_number_value(json_object_get(c, k))
+#define HAS(k) (json_object_get(c, k) != NULL)
+#define STR(k) json_string_value(json_object_get(c, k))
+	if (HAS("http_status"))
+		add(buf, size, &n, "status %lld ",
+		    (long long)json_integer_value(json_object_get(c, "http_status")));
+	if (HAS("transport"))
+		add(buf, size, &n, "transport %s ", STR("transport"));
+	if (HAS("error_type"))
+		add(buf, size, &n, "%s ", STR("error_type"));
+	if (HAS("error_code"))
+		add(buf, size, &n, "(%s) ", STR("error_code"));
+	if (HAS("finish_reason"))
+		add(buf, size, &n, "finish %s ", STR("finish_reason"));
+	if (HAS("latency_ms")) {
+		long long pct =
+		        (long long)json_integer_value(json_object_get(c, "latency_percentile"));
+		if (pct)
+			add(buf, size, &n, "p%lld ", pct);
+		add(buf, size, &n, "latency %.0fms ", NUM("latency_ms"));
+		if (HAS("threshold"))
+			add(buf, size, &n, "> %.0fms ", NUM("threshold"));
+	}
+	if (HAS("error_rate")) {
+		add(buf, size, &n, "error rate %.0f%% ", NUM("error_rate") * 100.0);
+		if (HAS("window_count"))
+			add(buf, size, &n, "of %lld ",
+			    (long long)json_integer_value(json_object_get(c, "window_count")));
+	}
+	if (HAS("retry_after_ms"))
+		add(buf, size, &n, "retry-after %.1fs ", NUM("retry_after_ms") / 1000.0);
+	if (HAS("ratelimit_remaining"))
+		add(buf, size, &n, "rate-limit remaining %lld ",
+		    (long long)json_integer_value(json_object_get(c, "ratelimit_remaining")));
+	if (HAS("token_delta_pct"))
+		add(buf, size, &n, "tokens %+.0f%% ", NUM("token_delta_pct"));
+	long long in = (long long)json_integer_value(json_object_get(c, "input_tokens"));
+	long long pred =
+	        (long long)json_integer_value(json_object_get(c, "predicted_input_tokens"));
+	if (HAS("input_tokens") && HAS("predicted_input_tokens") && in != pred)
+		add(buf, size, &n, "(%lld tokens vs %lld predicted) ", in, pred);
+	long long retries = (long long)json_integer_value(json_object_get(c, "retry_count"));
+	if (retries > 0)
+		add(buf, size, &n, "retries %lld ", retries);
+	if (HAS("similarity"))
+		add(buf, size, &n, "similarity %.2f ", NUM("similarity"));
+	if (HAS("doc_age_s"))
+		add(buf, size, &n, "doc age %.0fh ", NUM("doc_age_s") / 3600.0);
+	if (HAS("detail"))
+		add(buf, size, &n, "\"%s\" ", STR("detail"));
+#undef NUM
+#undef HAS
+#undef STR
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	if (n == 0)
+		snprintf(buf, size, "(no causal signal recorded)");
+}
+
+static void read_samples(struct snap_detail *d, struct snap_incident *inc, const char *json)
+{
+	json_t *o = json_loads(json, 0, NULL);
+	if (!o)
+		return;
+	static const char *const which[] = { "first", "worst", "latest" };
+	json_t *samples = json_object_get(o, "samples");
+	for (int k = 0; k < 3 && d->n_samples < SNAP_MAX_SAMPLES; k++) {
+		json_t *ev = json_object_get(samples, which[k]);
+		if (!json_is_object(ev))
+			continue;
+		struct snap_sample *sm = &d->samples[d->n_samples++];
+		snprintf(sm->label, sizeof(sm->label), "%s", which[k]);
+		sm->time_ms = (int64_t)json_integer_value(json_object_get(ev, "time_ms"));
+		char raw[SNAP_TEXT_MAX * 2];
+		causal_line(ev, raw, sizeof(raw));
+		sanitize_str(sm->text, sizeof(sm->text), raw, 0);
+		if (k == 2 && inc) {
+			char sum[SNAP_TEXT_MAX * 2];
+			snprintf(sum, sizeof(sum), "%s on %s%s%s: %s",
+			         model_subtype_name(inc->subtype), inc->provider,
+			         inc->model[0] ? "/" : "", inc->model, raw);
+			sanitize_str(inc->summary, sizeof(inc->summary), sum, 0);
+		}
+	}
+	json_decref(o);
+}
+
+static enum snap_tl_kind tl_kind(const char *what)
+{
+	static const struct {
+		const char *what;
+		enum snap_tl_kind kind;
+	} map[] = {
+		{ "opened", SNAP_TL_OPENED },
+		{ "escalated", SNAP_TL_ESCALATED },
+		{ "acknowledged", SNAP_TL_ACK },
+		{ "resolved", SNAP_TL_RESOLVED },
+		{ "auto_resolved", SNAP_TL_RESOLVED },
+		{ "ticketed", SNAP_TL_NOTIFIED },
+		{ "note", SNAP_TL_NOTE },
+		{ "related", SNAP_TL_EVENT },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].what, what) == 0)
+			return map[i].kind;
+	return SNAP_TL_EVENT;
+}
+
+static int read_detail(struct snapshot_db *db, struct snapshot *s, int64_t id)
+{
+	struct snap_detail *d = &s->detail;
+	struct snap_incident *inc = NULL;
+	for (int i = 0; i < s->n_incidents; i++)
+		if (s->incidents[i].id == id)
+			inc = &s->incidents[i];
+	sqlite3_stmt *st = db->st[Q_INC_DETAIL];
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *j = sqlite3_column_text(st, 0);
+		if (j)
+			read_samples(d, inc, (const char *)j);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	d->incident_id = id;
+	st = db->st[Q_INC_HISTORY];
+	sqlite3_bind_int64(st, 1, id);
+	/* Keep the newest SNAP_MAX_TIMELINE entries: shift when full. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char what[32], actor[64], state[24], sev[16];
+		char note[INCIDENT_NOTE_MAX];
+		col_str(st, 1, what, sizeof(what));
+		col_str(st, 2, state, sizeof(state));
+		col_str(st, 3, sev, sizeof(sev));
+		col_str(st, 6, actor, sizeof(actor));
+		col_str(st, 7, note, sizeof(note));
+		if (strcmp(what, "note") == 0 &&
+		    strncmp(note, TRIAGE_NOTE_PREFIX, strlen(TRIAGE_NOTE_PREFIX)) == 0) {
+			snprintf(d->triage_path, sizeof(d->triage_path), "%s%s%s", actor,
+			         actor[0] ? ": " : "", note + strlen(TRIAGE_NOTE_PREFIX));
+		}
+		if (d->n_timeline == SNAP_MAX_TIMELINE) {
+			memmove(&d->timeline[0], &d->timeline[1],
+			        (SNAP_MAX_TIMELINE - 1) * sizeof(d->timeline[0]));
+			d->n_timeline--;
+		}
+		struct snap_timeline *t = &d->timeline[d->n_timeline++];
+		t->time_ms = sqlite3_column_int64(st, 0);
+		t->kind = tl_kind(what);
+		if (strcmp(what, "related") == 0)
+			snprintf(t->text, sizeof(t->text), "related to #%lld",
+			         (long long)sqlite3_column_int64(st, 5));
+		else if (strcmp(what, "escalated") == 0 || strcmp(what, "opened") == 0)
+			snprintf(t->text, sizeof(t->text), "%s, %lld event(s)", sev,
+			         (long long)sqlite3_column_int64(st, 4));
+		else if (actor[0] || note[0])
+			snprintf(t->text, sizeof(t->text), "%s%s%s", actor,
+			         actor[0] && note[0] ? ": " : "", note);
+		else
+			snprintf(t->text, sizeof(t->text), "%s (%s)", what, state);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
+int snapshot_db_build(struct snapshot_db *db, struct snapshot *s, int64_t now_ms, int64_t detail_id,
+                      char **cause)
+{
+	snapshot_reset(s);
+	s->now_ms = now_ms;
+	snprintf(s->source, sizeof(s->source), "%s", db->path);
+	int rc = sqlite3_step(db->st[Q_BEGIN]);
+	sqlite3_reset(db->st[Q_BEGIN]);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if ((rc = read_health(db, s)) || (rc = read_spark(db, s, now_ms)) ||
+	    (rc = read_transitions(db, s)) || (rc = read_taxonomy(db, s, now_ms)) ||
+	    (rc = read_evidence(db, s, now_ms)) || (rc = read_incidents(db, s, now_ms)) ||
+	    (detail_id > 0 && (rc = read_detail(db, s, detail_id)))) {
+		sqlite3_step(db->st[Q_COMMIT]);
+		sqlite3_reset(db->st[Q_COMMIT]);
+		goto fail;
+	}
+	rc = sqlite3_step(db->st[Q_COMMIT]);
+	sqlite3_reset(db->st[Q_COMMIT]);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	if (cause)
+		*cause = msg("%s: %s", db->path, sqlite3_errmsg(db->db));
+	snapshot_reset(s);
+	return VG_EDB;
+}
