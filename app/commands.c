@@ -11,6 +11,7 @@ const struct cli_command cli_commands[] = {
 	{ "check", "validate a config file and print what it configures", cmd_check_main },
 	{ "console", "the operations console (attaches to a daemon's database)", cmd_console_main },
 	{ "ingest", "read gateway event files into the database", cmd_ingest_main },
+	{ "probe", "send the canary probes of a config and print the results", cmd_probe_main },
 	{ "sim", "simulated providers and gateway traffic (no keys, loopback only)", cmd_sim_main },
 	{ NULL, NULL, NULL },
 };

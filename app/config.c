@@ -148,6 +148,23 @@ static const struct cfg_field sink_fields[] = {
 	CFG_END,
 };
 
+static const char *const probe_models_names[] = { "all", "first", NULL };
+
+static const struct cfg_field probes_fields[] = {
+	CFG_BOOL(struct cfg_probes, enabled),
+	CFG_DUR("interval", struct cfg_probes, interval_ms, 100, 864e5),
+	CFG_DUR("jitter", struct cfg_probes, jitter_ms, 0, 864e5),
+	CFG_DUR("connect_timeout", struct cfg_probes, connect_timeout_ms, 10, 6e5),
+	CFG_DUR("timeout", struct cfg_probes, timeout_ms, 10, 6e5),
+	CFG_INT(struct cfg_probes, max_tokens, 1, 4096),
+	CFG_INT(struct cfg_probes, max_body, 1024, 64 * 1048576.0),
+	CFG_DBL(struct cfg_probes, daily_budget_usd, 0, 1e6),
+	CFG_BOOL(struct cfg_probes, availability),
+	CFG_ENUM(struct cfg_probes, models, probe_models_names, false),
+	CFG_INT(struct cfg_probes, seed, 0, 9.0e15),
+	CFG_END,
+};
+
 static const struct cfg_field root_fields[] = {
 	CFG_MAP("store", struct vigil_config, store, store_fields),
 	CFG_LIST("providers", struct vigil_config, providers, n_providers, provider_fields, false),
@@ -155,6 +172,7 @@ static const struct cfg_field root_fields[] = {
 	CFG_MAP("incidents", struct vigil_config, incidents, incidents_fields),
 	CFG_MAP("metrics", struct vigil_config, metrics, metrics_fields),
 	CFG_LIST("sinks", struct vigil_config, sinks, n_sinks, sink_fields, false),
+	CFG_MAP("probes", struct vigil_config, probes, probes_fields),
 	CFG_END,
 };
 
@@ -527,6 +545,10 @@ static int check(struct walk *w, struct vigil_config *cfg)
 	int rc = check_sinks(w, cfg);
 	if (rc)
 		return rc;
+	if (cfg->probes.jitter_ms >= cfg->probes.interval_ms)
+		return err(w, NULL, "probes.jitter",
+		           "jitter (%lld ms) must be less than the interval (%lld ms)",
+		           (long long)cfg->probes.jitter_ms, (long long)cfg->probes.interval_ms);
 	for (size_t i = 0; i < cfg->n_providers; i++) {
 		struct cfg_provider *p = &cfg->providers[i];
 		char path[64];
@@ -574,6 +596,16 @@ void config_defaults(struct vigil_config *cfg)
 	               (size_t)-1);
 	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "127.0.0.1:9464",
 	               (size_t)-1);
+	cfg->probes.enabled = true;
+	cfg->probes.interval_ms = 60000;
+	cfg->probes.jitter_ms = 10000;
+	cfg->probes.connect_timeout_ms = 5000;
+	cfg->probes.timeout_ms = 20000;
+	cfg->probes.max_tokens = 16;
+	cfg->probes.max_body = 1048576;
+	cfg->probes.daily_budget_usd = 1.0;
+	cfg->probes.availability = false;
+	cfg->probes.models = PROBE_MODELS_ALL;
 }
 
 void config_incident_settings(const struct vigil_config *cfg, struct incident_settings *s)

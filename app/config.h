@@ -98,6 +98,22 @@ struct cfg_sink {
 	char issue_type[32];        /* jira: issue type (Task) */
 };
 
+/* `probes:` the canary probes (probes/canary). */
+enum cfg_probe_models { PROBE_MODELS_ALL, PROBE_MODELS_FIRST };
+struct cfg_probes {
+	bool enabled;               /* false: no canaries at all (default true) */
+	int64_t interval_ms;        /* interval: 60s between one endpoint's probes */
+	int64_t jitter_ms;          /* jitter: 10s (less than interval) */
+	int64_t connect_timeout_ms; /* connect_timeout: 5s (DNS + TCP + TLS) */
+	int64_t timeout_ms;         /* timeout: 20s, the whole probe */
+	int32_t max_tokens;         /* max_tokens: 16, the completion's limit */
+	int64_t max_body;           /* max_body: 1048576 response bytes kept */
+	double daily_budget_usd;    /* per provider per UTC day (1.0); 0: no limit */
+	bool availability;          /* also GET the model list (free), per provider */
+	int models;                 /* enum cfg_probe_models: all (default) or first */
+	int64_t seed;               /* schedule seed; 0: one derived from incidents.instance */
+};
+
 struct vigil_config {
 	char file[CFG_PATH_MAX]; /* where it was loaded from ("" for defaults) */
 	struct cfg_store store;
@@ -108,6 +124,7 @@ struct vigil_config {
 	struct cfg_metrics metrics;
 	struct cfg_sink sinks[CFG_MAX_SINKS];
 	size_t n_sinks;
+	struct cfg_probes probes;
 };
 
 /* ---- the table-driven loader (for sections added by other modules) ---- */

@@ -22,6 +22,8 @@ static const char *const L_BSTATE[] = { "provider", "model", "state", NULL };
 static const char *const L_BTRANS[] = { "provider", "model", "from", "to", NULL };
 static const char *const L_RL[] = { "provider", "model", "kind", NULL };
 static const char *const L_REASON[] = { "reason", NULL };
+static const char *const L_PROVIDER[] = { "provider", NULL };
+static const char *const L_PMREASON[] = { "provider", "model", "reason", NULL };
 static const char *const L_SINK[] = { "sink", NULL };
 static const char *const L_SINKRES[] = { "sink", "result", NULL };
 
@@ -45,6 +47,17 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 	                      "Whether the last canary probe succeeded (1) or not (0).", L_PM);
 	vm->probe_spend = metrics_counter(reg, "vigil_probe_spend_usd_total",
 	                                  "What the canary probes cost, in USD.", L_PM);
+	vm->probe_spend_today = metrics_gauge(
+	        reg, "vigil_probe_spend_today_usd",
+	        "What the canary probes of a provider cost this UTC day, in USD.", L_PROVIDER);
+	vm->probe_budget_exhausted =
+	        metrics_gauge(reg, "vigil_probe_budget_exhausted",
+	                      "Whether the provider's daily probe budget is spent (1): no "
+	                      "canaries until 00:00 UTC.",
+	                      L_PROVIDER);
+	vm->probe_skipped =
+	        metrics_counter(reg, "vigil_probe_skipped_total",
+	                        "Canary probes not sent, by reason (budget).", L_PMREASON);
 	vm->requests = metrics_counter(reg, "vigil_requests_total",
 	                               "Requests seen (gateway events and probes) by status class.",
 	                               L_REQ);
@@ -107,6 +120,9 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 		vm->probe_duration,
 		vm->probe_success,
 		vm->probe_spend,
+		vm->probe_spend_today,
+		vm->probe_budget_exhausted,
+		vm->probe_skipped,
 		vm->requests,
 		vm->failure_events,
 		vm->incidents_open,

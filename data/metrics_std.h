@@ -10,6 +10,10 @@
  *   vigil_probe_duration_seconds{provider,model}                     histogram, total
  *   vigil_probe_success{provider,model}                              gauge 0/1, last probe
  *   vigil_probe_spend_usd_total{provider,model}                      counter
+ *   vigil_probe_spend_today_usd{provider}                            gauge, this UTC day
+ *   vigil_probe_budget_exhausted{provider}                           gauge 0/1: the daily
+ *                          probe budget is spent and the provider is not probed until 00:00 UTC
+ *   vigil_probe_skipped_total{provider,model,reason}                 counter; reason = budget
  *   vigil_requests_total{source,provider,model,status_class}         counter;
  *                          source = gateway|probe, status_class = 2xx..5xx|transport
  *   vigil_failure_events_total{category,subtype,severity,provider}   counter
@@ -44,6 +48,7 @@ struct vigil_metrics {
 	struct metrics *reg;
 	struct metric_family *build_info;
 	struct metric_family *probe_phase, *probe_duration, *probe_success, *probe_spend;
+	struct metric_family *probe_spend_today, *probe_budget_exhausted, *probe_skipped;
 	struct metric_family *requests, *failure_events;
 	struct metric_family *incidents_open, *incident_changes;
 	struct metric_family *breaker_state, *breaker_transitions;

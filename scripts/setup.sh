@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config libncurses-dev libcurl4-openssl-dev
 	libsqlite3-dev libjansson-dev libuv1-dev libfyaml-dev libcmocka-dev libjsmn-dev)
 TEST_PKGS=(clang libclang-rt-14-dev clang-format tmux sqlite3 python3 prometheus
-	prometheus-alertmanager nginx openssl curl util-linux procps)
+	prometheus-alertmanager nginx openssl curl util-linux procps jq)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -201,6 +201,34 @@ static void test_missing_file_and_example(void **state)
 	free(cfg);
 }
 
+static void test_probes(void **state)
+{
+	(void)state;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	char *cause = NULL;
+	config_defaults(cfg);
+	assert_true(cfg->probes.enabled);
+	assert_int_equal(cfg->probes.interval_ms, 60000);
+	assert_int_equal(cfg->probes.jitter_ms, 10000);
+	assert_int_equal(cfg->probes.timeout_ms, 20000);
+	assert_int_equal(cfg->probes.max_body, 1048576);
+	assert_int_equal(cfg->probes.models, PROBE_MODELS_ALL);
+	int rc = config_load(cfg, VIGIL_TEST_DATA_DIR "/config/good_probes.yaml", &cause);
+	if (rc)
+		fail_msg("good_probes: %s", cause);
+	assert_int_equal(cfg->probes.interval_ms, 30000);
+	assert_int_equal(cfg->probes.jitter_ms, 5000);
+	assert_int_equal(cfg->probes.connect_timeout_ms, 2000);
+	assert_int_equal(cfg->probes.timeout_ms, 10000);
+	assert_int_equal(cfg->probes.max_tokens, 8);
+	assert_int_equal(cfg->probes.max_body, 65536);
+	assert_true(cfg->probes.daily_budget_usd == 0.25);
+	assert_true(cfg->probes.availability);
+	assert_int_equal(cfg->probes.models, PROBE_MODELS_FIRST);
+	assert_int_equal(cfg->probes.seed, 1234);
+	free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_severity_and_pipeline_providers),
 		cmocka_unit_test(test_sinks),
 		cmocka_unit_test(test_missing_file_and_example),
+		cmocka_unit_test(test_probes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,834 @@
+/*
+ * canary.c: the canary probes (see canary.h): endpoints from the config,
+ * their requests in each provider's format, the timers that follow
+ * core/schedule, the daily budget (core/probe_budget), and the turning of an
+ * http_response into an observation.
+ *
+ * Every endpoint owns one uv_timer; the set owns the HTTP client and one
+ * more timer that defers the once-mode on_idle callback to a fresh loop
+ * iteration (so the caller may stop the set from it). The set is freed when
+ * the last of its timers has closed.
+ */
+#include "probes/canary.h"
+
+#include "core/normalise.h"
+#include "core/probe_budget.h"
+#include "core/schedule.h"
+#include "core/vgerr.h"
+#include "data/metrics_std.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CANARY_PROMPT     "Reply with exactly this JSON object and nothing else: {\"ok\":true}"
+#define ANTHROPIC_VERSION "2023-06-01"
+#define MAX_HEADERS       4
+
+struct endpoint {
+	struct canary_set *set;
+	size_t index;    /* in the schedule */
+	size_t provider; /* index in cfg.providers */
+	char name[VG_NAME_MAX + VG_MODEL_MAX + 2];
+	char model[VG_MODEL_MAX];
+	enum canary_kind kind;
+	bool enabled;
+	char reason[192];
+	char url[CFG_URL_MAX + VG_MODEL_MAX + 64];
+	char *body;
+	size_t body_len;
+	char *headers[MAX_HEADERS]; /* one may hold the key: wiped before it is freed */
+	size_t n_headers;
+	uv_timer_t timer;
+	int64_t next_ms; /* the scheduled start the timer waits for */
+	bool in_flight;
+	int64_t started_ms;
+	uint64_t probes;
+};
+
+struct canary_set {
+	uv_loop_t *loop;
+	struct vigil_config cfg;
+	struct canary_opts o;
+	canary_result_fn cb;
+	void *ud;
+	struct http_client *http;
+	struct endpoint *ep;
+	size_t n_ep;
+	struct probe_budget budget[CFG_MAX_PROVIDERS];
+	bool priced[CFG_MAX_PROVIDERS];
+	struct schedule sched;
+	uv_timer_t idle_timer;
+	size_t once_left; /* once mode: endpoints not finished yet */
+	size_t open_handles;
+	bool stopping;
+	uint64_t seq;
+};
+
+/* ---- small helpers ---- */
+
+static int64_t real_now_ms(void *ud)
+{
+	(void)ud;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ms(const struct canary_set *s)
+{
+	return s->o.now_ms ? s->o.now_ms(s->o.now_ud) : real_now_ms(NULL);
+}
+
+__attribute__((format(printf, 2, 3))) static void logf_(const struct canary_set *s, const char *fmt,
+                                                        ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (s->o.log)
+		s->o.log(s->o.log_ud, line);
+	else
+		fprintf(stderr, "vigil probe: %s\n", line);
+}
+
+static const char *env_get(const struct canary_set *s, const char *name)
+{
+	return s->o.getenv ? s->o.getenv(name) : getenv(name);
+}
+
+static void wipe_free(char *p)
+{
+	if (!p)
+		return;
+	volatile char *v = p;
+	while (*v)
+		*v++ = '\0';
+	free(p);
+}
+
+static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *p = malloc((size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* base_url without a trailing '/', and whether it already ends in `suffix`. */
+static size_t base_len(const char *base, const char *suffix, bool *has_suffix)
+{
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	size_t k = strlen(suffix);
+	*has_suffix = n >= k && memcmp(base + n - k, suffix, k) == 0;
+	return n;
+}
+
+/* ---- requests in each provider's format ---- */
+
+static int build_url(struct endpoint *e, const struct cfg_provider *p)
+{
+	bool v;
+	int n;
+	if (p->kind == PK_GOOGLE) {
+		size_t bl = base_len(p->base_url, "/v1beta", &v);
+		if (e->kind == CANARY_MODELS)
+			n = snprintf(e->url, sizeof(e->url), "%.*s%s/models", (int)bl, p->base_url,
+			             v ? "" : "/v1beta");
+		else
+			n = snprintf(e->url, sizeof(e->url), "%.*s%s/models/%s:generateContent",
+			             (int)bl, p->base_url, v ? "" : "/v1beta", e->model);
+	} else {
+		size_t bl = base_len(p->base_url, "/v1", &v);
+		const char *what = e->kind == CANARY_MODELS  ? "/models"
+		                   : p->kind == PK_ANTHROPIC ? "/messages"
+		                                             : "/chat/completions";
+		n = snprintf(e->url, sizeof(e->url), "%.*s%s%s", (int)bl, p->base_url,
+		             v ? "" : "/v1", what);
+	}
+	return n > 0 && (size_t)n < sizeof(e->url) ? 0 : VG_EINVAL;
+}
+
+static int build_body(struct endpoint *e, const struct cfg_provider *p, int max_tokens)
+{
+	if (e->kind == CANARY_MODELS)
+		return 0;
+	json_t *b;
+	if (p->kind == PK_GOOGLE) {
+		b = json_pack("{s:[{s:s,s:[{s:s}]}],s:{s:i,s:s}}", "contents", "role", "user",
+		              "parts", "text", CANARY_PROMPT, "generationConfig", "maxOutputTokens",
+		              max_tokens, "responseMimeType", "application/json");
+	} else if (p->kind == PK_ANTHROPIC) {
+		b = json_pack("{s:s,s:i,s:[{s:s,s:s}]}", "model", e->model, "max_tokens",
+		              max_tokens, "messages", "role", "user", "content", CANARY_PROMPT);
+	} else {
+		/* OpenAI's own API takes max_completion_tokens (reasoning models
+		 * refuse max_tokens); OpenAI-compatible gateways know max_tokens. */
+		b = json_pack("{s:s,s:[{s:s,s:s}],s:i}", "model", e->model, "messages", "role",
+		              "user", "content", CANARY_PROMPT,
+		              p->kind == PK_OPENAI ? "max_completion_tokens" : "max_tokens",
+		              max_tokens);
+	}
+	if (!b)
+		return VG_ENOMEM;
+	e->body = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	if (!e->body)
+		return VG_ENOMEM;
+	e->body_len = strlen(e->body);
+	return 0;
+}
+
+static int add_header(struct endpoint *e, char *h)
+{
+	if (!h)
+		return VG_ENOMEM;
+	e->headers[e->n_headers++] = h;
+	return 0;
+}
+
+/* The auth header (key may be NULL: none) and the provider's own headers. */
+static int build_headers(struct endpoint *e, const struct cfg_provider *p, const char *key)
+{
+	int rc = 0;
+	if (key) {
+		if (p->kind == PK_ANTHROPIC)
+			rc = add_header(e, dup_printf("x-api-key: %s", key));
+		else if (p->kind == PK_GOOGLE)
+			rc = add_header(e, dup_printf("x-goog-api-key: %s", key));
+		else
+			rc = add_header(e, dup_printf("Authorization: Bearer %s", key));
+	}
+	if (!rc && p->kind == PK_ANTHROPIC)
+		rc = add_header(e, dup_printf("anthropic-version: %s", ANTHROPIC_VERSION));
+	if (!rc && e->kind == CANARY_COMPLETION)
+		rc = add_header(e, dup_printf("Content-Type: application/json"));
+	return rc;
+}
+
+/* ---- endpoints from the config ---- */
+
+static const char *key_problem(const struct canary_set *s, const struct cfg_provider *p,
+                               const char **key)
+{
+	*key = NULL;
+	if (!p->api_key_env[0])
+		return NULL; /* a keyless endpoint: no auth header at all */
+	const char *k = env_get(s, p->api_key_env);
+	if (!k)
+		return "is not set";
+	if (!k[0])
+		return "is empty";
+	if (strpbrk(k, "\r\n"))
+		return "holds a line break";
+	*key = k;
+	return NULL;
+}
+
+static int add_endpoint(struct canary_set *s, size_t pi, const char *model, enum canary_kind kind,
+                        const char *key, const char *disabled)
+{
+	const struct cfg_provider *p = &s->cfg.providers[pi];
+	struct endpoint *e = &s->ep[s->n_ep];
+	memset(e, 0, sizeof(*e));
+	e->set = s;
+	e->index = s->n_ep;
+	e->provider = pi;
+	e->kind = kind;
+	model_copy_str(e->model, sizeof(e->model), model, (size_t)-1);
+	snprintf(e->name, sizeof(e->name), "%s/%s", p->name,
+	         kind == CANARY_MODELS ? "models" : model);
+	s->n_ep++;
+	if (disabled) {
+		snprintf(e->reason, sizeof(e->reason), "%s", disabled);
+		return 0;
+	}
+	int rc = build_url(e, p);
+	if (rc) {
+		snprintf(e->reason, sizeof(e->reason), "the URL is too long");
+		return 0;
+	}
+	rc = build_body(e, p, s->cfg.probes.max_tokens);
+	if (!rc)
+		rc = build_headers(e, p, key);
+	if (rc)
+		return rc;
+	e->enabled = true;
+	return 0;
+}
+
+static int build_endpoints(struct canary_set *s)
+{
+	const struct vigil_config *c = &s->cfg;
+	size_t max = 0;
+	for (size_t i = 0; i < c->n_providers; i++)
+		max += c->providers[i].n_models + 1;
+	s->ep = calloc(max ? max : 1, sizeof(*s->ep));
+	if (!s->ep)
+		return VG_ENOMEM;
+	if (!c->probes.enabled) {
+		logf_(s, "probes.enabled is false: no canaries");
+		return 0;
+	}
+	for (size_t i = 0; i < c->n_providers; i++) {
+		const struct cfg_provider *p = &c->providers[i];
+		const char *key = NULL;
+		const char *problem = key_problem(s, p, &key);
+		char why[192] = "";
+		if (problem) {
+			snprintf(why, sizeof(why), "%s %s (providers[%zu].api_key_env)",
+			         p->api_key_env, problem, i);
+			logf_(s, "%s: canaries disabled: %s", p->name, why);
+		} else if (!p->api_key_env[0]) {
+			logf_(s, "%s: no api_key_env configured: canaries are sent without a key",
+			      p->name);
+		}
+		probe_budget_init(&s->budget[i], c->probes.daily_budget_usd);
+		size_t nm =
+		        c->probes.models == PROBE_MODELS_FIRST && p->n_models > 1 ? 1 : p->n_models;
+		if (nm == 0 && !c->probes.availability)
+			logf_(s,
+			      "%s: no models configured and probes.availability is off: nothing "
+			      "to probe",
+			      p->name);
+		bool priced = true;
+		for (size_t m = 0; m < nm; m++) {
+			int rc = add_endpoint(s, i, p->models[m].name, CANARY_COMPLETION, key,
+			                      problem ? why : NULL);
+			if (rc)
+				return rc;
+			if (p->models[m].price_in_per_1k <= 0 && p->models[m].price_out_per_1k <= 0)
+				priced = false;
+		}
+		s->priced[i] = priced;
+		if (nm > 0 && !priced && c->probes.daily_budget_usd > 0 && !problem)
+			logf_(s, "%s: a probed model has no price: its probe spend is counted as 0",
+			      p->name);
+		if (c->probes.availability) {
+			int rc = add_endpoint(s, i, "", CANARY_MODELS, key, problem ? why : NULL);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- results ---- */
+
+static void budget_metrics(struct canary_set *s, size_t pi, int64_t now)
+{
+	struct vigil_metrics *vm = s->o.metrics;
+	if (!vm || !vm->probe_budget_exhausted)
+		return;
+	const char *v[] = { s->cfg.providers[pi].name };
+	metrics_set(vm->probe_budget_exhausted, v, s->budget[pi].exhausted ? 1 : 0);
+	metrics_set(vm->probe_spend_today, v, probe_budget_spent(&s->budget[pi], now));
+}
+
+/* The model's answer text (borrowed from j), or NULL. */
+static const char *answer_text(json_t *j, enum provider_kind kind)
+{
+	json_t *t;
+	if (kind == PK_ANTHROPIC) {
+		size_t i;
+		json_t *blk;
+		json_array_foreach (json_object_get(j, "content"), i, blk) {
+			t = json_object_get(blk, "text");
+			if (json_is_string(t))
+				return json_string_value(t);
+		}
+		return NULL;
+	}
+	if (kind == PK_GOOGLE) {
+		json_t *c = json_array_get(json_object_get(j, "candidates"), 0);
+		json_t *part =
+		        json_array_get(json_object_get(json_object_get(c, "content"), "parts"), 0);
+		t = json_object_get(part, "text");
+		return json_is_string(t) ? json_string_value(t) : NULL;
+	}
+	json_t *ch = json_array_get(json_object_get(j, "choices"), 0);
+	t = json_object_get(json_object_get(ch, "message"), "content");
+	return json_is_string(t) ? json_string_value(t) : NULL;
+}
+
+/* Whether the answer is the JSON object {"ok":true} (whitespace and a
+ * Markdown code fence around it are tolerated). */
+static bool answer_ok(const char *text)
+{
+	if (!text)
+		return false;
+	const char *a = strchr(text, '{');
+	const char *b = strrchr(text, '}');
+	if (!a || !b || b < a)
+		return false;
+	for (const char *p = text; p < a; p++)
+		if (!strchr(" \t\r\n`json", *p))
+			return false;
+	for (const char *p = b + 1; *p; p++)
+		if (!strchr(" \t\r\n`", *p))
+			return false;
+	json_t *j = json_loadb(a, (size_t)(b - a + 1), 0, NULL);
+	bool ok = json_is_object(j) && json_object_size(j) == 1 &&
+	          json_is_true(json_object_get(j, "ok"));
+	json_decref(j);
+	return ok;
+}
+
+static double us_to_ms(int64_t us)
+{
+	return us > 0 ? (double)us / 1000.0 : VG_NONE_D;
+}
+
+static void once_done(struct canary_set *s);
+
+static void on_response(void *data, const struct http_response *r)
+{
+	struct endpoint *e = data;
+	struct canary_set *s = e->set;
+	e->in_flight = false;
+	if (r->err == VG_ESTATE || s->stopping)
+		return; /* cancelled by canary_stop(): nothing to report */
+	const struct cfg_provider *p = &s->cfg.providers[e->provider];
+	int64_t now = now_ms(s);
+	if (r->err && r->err != VG_ENET) {
+		logf_(s, "%s: probe lost: %s", e->name, vg_strerror(r->err));
+		once_done(s);
+		return;
+	}
+	/* A transfer that broke after the status line arrived is an answer cut
+	 * short (content-length mismatch, chunked body never finished): the
+	 * provider answered, the body is truncated. */
+	bool cut = r->err == VG_ENET && r->status >= 100 &&
+	           (r->curl_code == CURLE_PARTIAL_FILE || r->curl_code == CURLE_RECV_ERROR);
+	enum transport_error te = r->err == VG_ENET && !cut ? r->transport : TE_NONE;
+
+	struct observation obs;
+	observation_init(&obs);
+	obs.source = OBS_PROBE;
+	obs.ts_ms = e->started_ms;
+	obs.attempt = 1;
+	model_copy_str(obs.pid.provider, sizeof(obs.pid.provider), p->name, (size_t)-1);
+	model_copy_str(obs.pid.model, sizeof(obs.pid.model), e->model, (size_t)-1);
+	model_copy_str(obs.pid.region, sizeof(obs.pid.region), p->region, (size_t)-1);
+	model_copy_str(obs.pid.key_alias, sizeof(obs.pid.key_alias), p->key_alias, (size_t)-1);
+	obs.kind = (enum provider_kind)p->kind;
+	model_copy_str(obs.template_id, sizeof(obs.template_id),
+	               e->kind == CANARY_MODELS ? "canary-models" : "canary", (size_t)-1);
+	obs.traffic_class = TC_INTERNAL;
+	obs.selection_reason = SEL_CANARY;
+	obs.stream = VG_TRI_FALSE;
+	obs.dns_ms = us_to_ms(r->times.namelookup_us);
+	obs.connect_ms = us_to_ms(r->times.connect_us);
+	obs.tls_ms = us_to_ms(r->times.appconnect_us);
+	obs.ttfb_ms = us_to_ms(r->times.starttransfer_us);
+	obs.total_ms = (double)r->times.total_us / 1000.0;
+	obs.transport_error = te;
+	obs.http_status = te == TE_NONE ? r->status : -1;
+	obs.body_bytes = r->body_bytes;
+
+	struct norm_header hs[64];
+	size_t nh = r->n_headers < 64 ? r->n_headers : 64;
+	for (size_t i = 0; i < nh; i++) {
+		hs[i].name = r->headers[i].name;
+		hs[i].name_len = strlen(r->headers[i].name);
+		hs[i].value = r->headers[i].value;
+		hs[i].value_len = strlen(r->headers[i].value);
+	}
+	struct norm_input in = {
+		.kind = obs.kind,
+		.status = obs.http_status,
+		.transport = te,
+		.headers = hs,
+		.nheaders = nh,
+		.body = r->body_len ? r->body : NULL,
+		.body_len = r->body_len,
+		.now_ms = now,
+	};
+	normalise_response(&in, &obs.norm);
+	if (r->truncated && !cut)
+		obs.norm.body_truncated = false; /* our own cap, not the provider's doing */
+	if (cut && te == TE_NONE)
+		obs.norm.body_truncated = true;
+
+	const char *rid = http_response_header(r, "x-request-id");
+	if (!rid)
+		rid = http_response_header(r, "request-id");
+	if (!rid)
+		rid = http_response_header(r, "x-goog-request-id");
+	s->seq++;
+	if (rid && rid[0])
+		model_copy_str(obs.request_id, sizeof(obs.request_id), rid, (size_t)-1);
+	else
+		snprintf(obs.request_id, sizeof(obs.request_id), "canary-%s-%llu", e->name,
+		         (unsigned long long)s->seq);
+
+	bool answered = te == TE_NONE && obs.http_status >= 200 && obs.http_status < 300;
+	bool complete = answered && !obs.norm.body_truncated && !obs.norm.stream_error &&
+	                !obs.norm.body_not_json;
+	json_t *doc = NULL;
+	if (e->kind == CANARY_COMPLETION && complete) {
+		doc = json_loadb(r->body, r->body_len, 0, NULL);
+		const char *text = doc ? answer_text(doc, obs.kind) : NULL;
+		if (text) {
+			obs.text = text;
+			obs.text_len = strlen(text);
+		}
+		/* The {"ok":true} check, unless the provider already explained a
+		 * missing or partial answer (safety block, length limit). */
+		enum finish_reason fr = obs.norm.finish;
+		if (!obs.norm.safety_block && fr != FR_LENGTH && fr != FR_CONTENT_FILTER &&
+		    fr != FR_REFUSAL) {
+			obs.verdicts.schema_valid = answer_ok(text) ? VG_TRI_TRUE : VG_TRI_FALSE;
+			if (obs.verdicts.schema_valid == VG_TRI_FALSE)
+				model_copy_str(obs.verdicts.schema_pointer,
+				               sizeof(obs.verdicts.schema_pointer), "/ok",
+				               (size_t)-1);
+		}
+	}
+	bool healthy = complete && !obs.norm.safety_block && obs.norm.finish != FR_LENGTH &&
+	               obs.norm.finish != FR_CONTENT_FILTER &&
+	               (e->kind == CANARY_MODELS || obs.verdicts.schema_valid == VG_TRI_TRUE);
+
+	/* Cost: usage x the configured price; unknown prices count as 0. */
+	double cost = VG_NONE_D;
+	if (e->kind == CANARY_COMPLETION) {
+		double pin, pout;
+		config_price(&s->cfg, p->name, e->model, &pin, &pout);
+		int64_t tin = observation_input_tokens(&obs);
+		int64_t tout = observation_output_tokens(&obs);
+		if (vg_has(tin) || vg_has(tout)) {
+			cost = 0;
+			if (vg_has(tin) && tin > 0 && pin > 0)
+				cost += (double)tin / 1000.0 * pin;
+			if (vg_has(tout) && tout > 0 && pout > 0)
+				cost += (double)tout / 1000.0 * pout;
+		}
+	}
+	obs.cost_usd = cost;
+	struct probe_budget *b = &s->budget[e->provider];
+	probe_budget_charge(b, now, cost);
+
+	struct canary_result res = {
+		.endpoint = e->name,
+		.kind = e->kind,
+		.healthy = healthy,
+		.error = te != TE_NONE || cut ? r->error : "",
+		.times = &r->times,
+		.spend_usd = isnan(cost) ? 0 : cost,
+		.spend_today_usd = probe_budget_spent(b, now),
+		.budget_usd = b->limit_usd > 0 ? b->limit_usd : 0,
+		.seq = s->seq,
+		.index = e->index,
+	};
+	if (s->o.metrics) {
+		metrics_std_probe(s->o.metrics, p->name, e->model, &r->times, healthy,
+		                  res.spend_usd);
+		budget_metrics(s, e->provider, now);
+	}
+	if (s->cb)
+		s->cb(s->ud, &obs, &res);
+	json_decref(doc);
+	once_done(s);
+}
+
+/* ---- starting probes ---- */
+
+static void on_idle_timer(uv_timer_t *t)
+{
+	struct canary_set *s = t->data;
+	if (!s->stopping && s->o.on_idle)
+		s->o.on_idle(s->ud);
+}
+
+static void once_done(struct canary_set *s)
+{
+	if (!s->o.once || s->once_left == 0)
+		return;
+	if (--s->once_left == 0)
+		uv_timer_start(&s->idle_timer, on_idle_timer, 0, 0);
+}
+
+/* Start one probe now, or skip it (budget, still in flight). Returns true
+ * when a request went out. */
+static bool probe(struct endpoint *e)
+{
+	struct canary_set *s = e->set;
+	const struct cfg_provider *p = &s->cfg.providers[e->provider];
+	int64_t now = now_ms(s);
+	if (e->in_flight)
+		return false;
+	struct probe_budget *b = &s->budget[e->provider];
+	bool changed = false;
+	bool ok = probe_budget_allows(b, now, &changed);
+	if (changed && !ok)
+		logf_(s,
+		      "%s: daily probe budget spent ($%.6f of $%.6f today, UTC): no canaries "
+		      "until 00:00 UTC",
+		      p->name, probe_budget_spent(b, now), b->limit_usd);
+	else if (changed && ok)
+		logf_(s, "%s: a new UTC day: canaries resume (budget $%.6f)", p->name,
+		      b->limit_usd);
+	if (changed)
+		budget_metrics(s, e->provider, now);
+	if (!ok) {
+		if (s->o.metrics && s->o.metrics->probe_skipped) {
+			const char *v[] = { p->name, e->model, "budget" };
+			metrics_inc(s->o.metrics->probe_skipped, v);
+		}
+		return false;
+	}
+	struct http_request req = {
+		.method = e->kind == CANARY_MODELS ? "GET" : "POST",
+		.url = e->url,
+		.headers = (const char *const *)e->headers,
+		.n_headers = e->n_headers,
+		.body = e->body,
+		.body_len = e->body_len,
+		.connect_timeout_ms = s->cfg.probes.connect_timeout_ms,
+		.timeout_ms = s->cfg.probes.timeout_ms,
+		.fresh_connect = true,
+		.max_body = (size_t)s->cfg.probes.max_body,
+		.ca_file = s->o.ca_file,
+		.resolve = s->o.resolve,
+	};
+	e->started_ms = now;
+	int rc = http_request(s->http, &req, on_response, e, NULL);
+	if (rc) {
+		logf_(s, "%s: cannot start a probe: %s", e->name, vg_strerror(rc));
+		return false;
+	}
+	e->in_flight = true;
+	e->probes++;
+	return true;
+}
+
+static void arm(struct endpoint *e, int64_t now)
+{
+	struct canary_set *s = e->set;
+	int64_t from = e->next_ms > now ? e->next_ms : now;
+	int64_t next = schedule_next(&s->sched, e->index, from);
+	if (next < 0) /* more endpoints than ms in an interval: plain interval */
+		next = from + s->cfg.probes.interval_ms;
+	e->next_ms = next;
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void schedule_after(struct endpoint *e, int64_t now)
+{
+	arm(e, now);
+	int64_t delay = e->next_ms - now;
+	uv_timer_start(&e->timer, on_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct endpoint *e = t->data;
+	struct canary_set *s = e->set;
+	if (s->stopping)
+		return;
+	if (e->in_flight)
+		logf_(s, "%s: previous probe still running at the next start: skipped", e->name);
+	else
+		probe(e);
+	schedule_after(e, now_ms(s));
+}
+
+/* ---- the set ---- */
+
+static void on_closed(uv_handle_t *h)
+{
+	struct canary_set *s = h->data;
+	if (h != (uv_handle_t *)&s->idle_timer) {
+		struct endpoint *e = ((uv_timer_t *)h)->data;
+		s = e->set;
+	}
+	if (--s->open_handles > 0)
+		return;
+	for (size_t i = 0; i < s->n_ep; i++) {
+		for (size_t k = 0; k < s->ep[i].n_headers; k++)
+			wipe_free(s->ep[i].headers[k]);
+		free(s->ep[i].body);
+	}
+	free(s->ep);
+	free(s);
+}
+
+static void free_unstarted(struct canary_set *s)
+{
+	if (s->ep) {
+		for (size_t i = 0; i < s->n_ep; i++) {
+			for (size_t k = 0; k < s->ep[i].n_headers; k++)
+				wipe_free(s->ep[i].headers[k]);
+			free(s->ep[i].body);
+		}
+	}
+	free(s->ep);
+	free(s);
+}
+
+int canary_start_opts(uv_loop_t *loop, const struct vigil_config *cfg, const struct canary_opts *o,
+                      canary_result_fn cb, void *ud, struct canary_set **out, char **cause)
+{
+	*out = NULL;
+	struct canary_set *s = calloc(1, sizeof(*s));
+	if (!s) {
+		if (cause)
+			*cause = strdup("out of memory");
+		return VG_ENOMEM;
+	}
+	s->loop = loop;
+	s->cfg = *cfg;
+	if (o)
+		s->o = *o;
+	s->cb = cb;
+	s->ud = ud;
+	int rc = build_endpoints(s);
+	if (rc) {
+		if (cause)
+			*cause = strdup("out of memory building the canaries");
+		free_unstarted(s);
+		return rc;
+	}
+	rc = http_client_new(loop, &s->http);
+	if (rc) {
+		if (cause)
+			*cause = strdup("libcurl could not be set up (http_global_init?)");
+		free_unstarted(s);
+		return rc;
+	}
+	uint64_t seed = s->o.seed ? s->o.seed : (uint64_t)cfg->probes.seed;
+	if (!seed) {
+		/* A stable seed per instance name, so restarts keep the timetable. */
+		seed = 1469598103934665603ULL;
+		for (const char *c = cfg->incidents.instance; *c; c++)
+			seed = (seed ^ (unsigned char)*c) * 1099511628211ULL;
+	}
+	s->sched = (struct schedule){
+		.interval_ms = cfg->probes.interval_ms > 0 ? cfg->probes.interval_ms : 60000,
+		.jitter_ms = cfg->probes.jitter_ms,
+		.seed = seed,
+		.count = s->n_ep ? s->n_ep : 1,
+	};
+	uv_timer_init(loop, &s->idle_timer);
+	s->idle_timer.data = s;
+	s->open_handles = 1;
+	int64_t now = now_ms(s);
+	for (size_t i = 0; i < s->n_ep; i++) {
+		struct endpoint *e = &s->ep[i];
+		uv_timer_init(loop, &e->timer);
+		e->timer.data = e;
+		s->open_handles++;
+	}
+	size_t enabled = 0;
+	for (size_t i = 0; i < s->n_ep; i++)
+		enabled += s->ep[i].enabled;
+	if (s->o.once) {
+		s->once_left = enabled;
+		for (size_t i = 0; i < s->n_ep; i++) {
+			if (s->ep[i].enabled && !probe(&s->ep[i]))
+				once_done(s);
+		}
+		if (enabled == 0)
+			uv_timer_start(&s->idle_timer, on_idle_timer, 0, 0);
+	} else {
+		for (size_t i = 0; i < s->n_ep; i++)
+			if (s->ep[i].enabled)
+				schedule_after(&s->ep[i], now);
+	}
+	*out = s;
+	return 0;
+}
+
+struct canary_set *canary_start(uv_loop_t *loop, const struct vigil_config *cfg,
+                                canary_result_fn cb, void *ud)
+{
+	struct canary_set *s = NULL;
+	char *cause = NULL;
+	if (canary_start_opts(loop, cfg, NULL, cb, ud, &s, &cause) != 0) {
+		fprintf(stderr, "vigil probe: %s\n", cause ? cause : "cannot start the canaries");
+		free(cause);
+		return NULL;
+	}
+	return s;
+}
+
+void canary_stop(struct canary_set *s)
+{
+	if (!s || s->stopping)
+		return;
+	s->stopping = true;
+	http_client_close(s->http); /* in-flight probes end with VG_ESTATE: ignored */
+	s->http = NULL;
+	for (size_t i = 0; i < s->n_ep; i++) {
+		uv_timer_stop(&s->ep[i].timer);
+		uv_close((uv_handle_t *)&s->ep[i].timer, on_closed);
+	}
+	uv_timer_stop(&s->idle_timer);
+	uv_close((uv_handle_t *)&s->idle_timer, on_closed);
+}
+
+void canary_set_metrics(struct canary_set *s, struct vigil_metrics *vm)
+{
+	if (!s)
+		return;
+	s->o.metrics = vm;
+	if (vm) {
+		int64_t now = now_ms(s);
+		for (size_t i = 0; i < s->cfg.n_providers; i++)
+			budget_metrics(s, i, now);
+	}
+}
+
+size_t canary_probe_now(struct canary_set *s)
+{
+	size_t n = 0;
+	if (!s || s->stopping)
+		return 0;
+	for (size_t i = 0; i < s->n_ep; i++)
+		if (s->ep[i].enabled && probe(&s->ep[i]))
+			n++;
+	return n;
+}
+
+size_t canary_endpoint_count(const struct canary_set *s)
+{
+	return s ? s->n_ep : 0;
+}
+
+bool canary_endpoint(const struct canary_set *s, size_t i, struct canary_endpoint_info *out)
+{
+	if (!s || i >= s->n_ep)
+		return false;
+	const struct endpoint *e = &s->ep[i];
+	const struct probe_budget *b = &s->budget[e->provider];
+	out->endpoint = e->name;
+	out->provider = s->cfg.providers[e->provider].name;
+	out->model = e->model;
+	out->kind = e->kind;
+	out->enabled = e->enabled;
+	out->disabled_reason = e->reason;
+	out->probes = e->probes;
+	out->spend_today_usd = probe_budget_spent(b, now_ms(s));
+	out->budget_exhausted = b->exhausted;
+	return true;
+}
