@@ -1421,6 +1421,9 @@ static bool prune_some(struct store *s)
 			int n = sqlite3_changes(s->db);
 			if (rc == SQLITE_DONE && exec(s, "COMMIT") == SQLITE_OK) {
 				s->pruned += n;
+				uv_mutex_lock(&s->mu);
+				s->stats.pruned = s->pruned;
+				uv_mutex_unlock(&s->mu);
 				if (n >= s->opt.prune_chunk)
 					more = true;
 			} else {
@@ -1429,9 +1432,6 @@ static bool prune_some(struct store *s)
 		}
 		sqlite3_finalize(st);
 	}
-	uv_mutex_lock(&s->mu);
-	s->stats.pruned = s->pruned;
-	uv_mutex_unlock(&s->mu);
 	return more;
 }
 
