@@ -37,7 +37,8 @@ static void help_providers(void)
 {
 	printf("usage: vigil sim providers [--port N] [--scenario NAME|FILE] [--speed X]\n"
 	       "                           [--from D] [--seed S] [--loop] [--truth FILE]\n"
-	       "                           [--port-file FILE] [--log]\n\n"
+	       "                           [--port-file FILE] [--config-out FILE]\n"
+	       "                           [--events FILE [--rate N/s]] [--log]\n\n"
 	       "Serve the simulated providers on 127.0.0.1 until interrupted, and print the\n"
 	       "address it got. Routes: POST /v1/chat/completions, POST /v1/messages,\n"
 	       "GET /v1/models, POST /v1beta/models/{model}:generateContent (and\n"
@@ -54,6 +55,11 @@ static void help_providers(void)
 	       "  -l, --loop            start the scenario over when it ends\n"
 	       "  -t, --truth FILE      write the fault onsets and ends as JSON\n"
 	       "  -P, --port-file FILE  write the port number to FILE once listening\n"
+	       "  -c, --config-out FILE write a vigil.yaml providers section for this server\n"
+	       "                        (keys from $VIGIL_SIM_KEY; any value works)\n"
+	       "  -e, --events FILE     also write the gateway's events-v1 lines to FILE, live,\n"
+	       "                        on the same clock (probes and gateway tell one story)\n"
+	       "  -r, --rate N[/s|/m]   gateway requests per scenario second (with --events)\n"
 	       "  -v, --log             one line per request on stderr\n"
 	       "  -h, --help            this help\n");
 }
@@ -144,21 +150,66 @@ static bool parse_pos_double(const char *s, double *out)
 	return true;
 }
 
+static bool parse_rate(const char *s, double *out)
+{
+	char tmp[64];
+	double div = 1;
+	snprintf(tmp, sizeof(tmp), "%s", s);
+	char *slash = strchr(tmp, '/');
+	if (slash) {
+		if (strcmp(slash, "/s") == 0)
+			div = 1;
+		else if (strcmp(slash, "/m") == 0 || strcmp(slash, "/min") == 0)
+			div = 60;
+		else if (strcmp(slash, "/h") == 0)
+			div = 3600;
+		else
+			return false;
+		*slash = '\0';
+	}
+	double v;
+	if (!parse_pos_double(tmp, &v))
+		return false;
+	*out = v / div;
+	return *out >= 0.0001 && *out <= 1e6;
+}
+
 /* ---- providers ---- */
 
 struct prov_run {
-	struct sim_server *srv;
+	struct sim_session *ss;
 	uv_signal_t sigint, sigterm;
+	uv_timer_t check;
+	bool stopped;
 };
+
+static void prov_stop(struct prov_run *r)
+{
+	if (r->stopped)
+		return;
+	r->stopped = true;
+	sim_session_stop(r->ss);
+	r->ss = NULL;
+	uv_close((uv_handle_t *)&r->sigint, NULL);
+	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	uv_close((uv_handle_t *)&r->check, NULL);
+}
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-	struct prov_run *r = h->data;
 	(void)signum;
-	sim_server_stop(r->srv);
-	r->srv = NULL;
-	uv_close((uv_handle_t *)&r->sigint, NULL);
-	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	prov_stop(h->data);
+}
+
+/* The events file could not be written: say so and stop. */
+static void prov_on_check(uv_timer_t *t)
+{
+	struct prov_run *r = t->data;
+	if (r->ss && sim_session_failed(r->ss)) {
+		fprintf(stderr,
+		        "vigil sim providers: writing the gateway events failed; stopping\n");
+		prov_stop(r);
+	}
 }
 
 static int cmd_providers(int argc, char **argv)
@@ -172,46 +223,54 @@ static int cmd_providers(int argc, char **argv)
 		{ "loop", no_argument, NULL, 'l' },
 		{ "truth", required_argument, NULL, 't' },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "config-out", required_argument, NULL, 'c' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ "log", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = "sim providers";
-	const char *scenario = "calm", *truth = NULL, *port_file = NULL;
-	uint64_t port = 0, seed = 0;
-	double speed = 1;
-	int64_t from = 0;
-	bool loop_flag = false, log = false;
+	struct sim_session_opts so = { .scenario = "calm", .speed = 1 };
+	uint64_t port = 0;
+	bool log = false;
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:s:x:f:S:lt:P:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:s:x:f:S:lt:P:c:e:r:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_u64(optarg, &port) || port > 65535)
 				return cli_usage_error(cmd, "--port needs 0..65535, got '%s'",
 				                       optarg);
 			break;
-		case 's': scenario = optarg; break;
+		case 's': so.scenario = optarg; break;
 		case 'x':
-			if (!parse_pos_double(optarg, &speed))
+			if (!parse_pos_double(optarg, &so.speed))
 				return cli_usage_error(
 				        cmd, "--speed needs a positive number, got '%s'", optarg);
 			break;
 		case 'f':
-			if (sim_time_parse_duration(optarg, &from))
+			if (sim_time_parse_duration(optarg, &so.from_ms))
 				return cli_usage_error(
 				        cmd, "--from needs a duration such as 11m, got '%s'",
 				        optarg);
 			break;
 		case 'S':
-			if (!parse_u64(optarg, &seed))
+			if (!parse_u64(optarg, &so.seed))
 				return cli_usage_error(cmd, "--seed needs a number, got '%s'",
 				                       optarg);
 			break;
-		case 'l': loop_flag = true; break;
-		case 't': truth = optarg; break;
-		case 'P': port_file = optarg; break;
+		case 'l': so.loop = true; break;
+		case 't': so.truth_path = optarg; break;
+		case 'P': so.port_path = optarg; break;
+		case 'c': so.config_path = optarg; break;
+		case 'e': so.events_path = optarg; break;
+		case 'r':
+			if (!parse_rate(optarg, &so.rate))
+				return cli_usage_error(
+				        cmd, "--rate needs N, N/s, N/m or N/h, got '%s'", optarg);
+			break;
 		case 'v': log = true; break;
 		case 'h': help_providers(); return CLI_EXIT_OK;
 		default: return cli_bad_option(cmd, c, argv);
@@ -219,64 +278,39 @@ static int cmd_providers(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	struct sim_scenario *scn = load(cmd, scenario);
-	if (!scn)
-		return CLI_EXIT_FAIL;
+	if (so.rate > 0 && !so.events_path)
+		return cli_usage_error(cmd, "--rate applies to the gateway events (--events FILE)");
+	so.port = (int)port;
+	so.log = log ? stderr : NULL;
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct prov_run run;
 	memset(&run, 0, sizeof(run));
-	struct sim_server_opts o = {
-		.scenario = scn,
-		.port = (int)port,
-		.speed = speed,
-		.from_ms = from,
-		.seed = seed,
-		.loop = loop_flag,
-		.log = log ? stderr : NULL,
-	};
 	char *cause = NULL;
-	int rc = sim_server_start(&loop, &o, &run.srv, &cause);
+	int rc = sim_session_start(&loop, &so, &run.ss, &cause);
 	if (rc) {
 		fprintf(stderr, "vigil %s: %s\n", cmd, cause ? cause : vg_strerror(rc));
 		free(cause);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
-		free(scn);
 		return CLI_EXIT_FAIL;
 	}
-	int status = CLI_EXIT_OK;
-	struct sim_clock clk = sim_server_clock(run.srv);
-	if (truth &&
-	    write_truth(cmd, truth, scn, clk.wall0_ms - (int64_t)llround(from / speed), speed))
-		status = CLI_EXIT_FAIL;
-	if (port_file) {
-		FILE *f = fopen(port_file, "w");
-		if (!f || fprintf(f, "%d\n", sim_server_port(run.srv)) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "vigil %s: cannot write %s: %s\n", cmd, port_file,
-			        strerror(errno));
-			status = CLI_EXIT_FAIL;
-		}
-	}
-	if (status != CLI_EXIT_OK) {
-		sim_server_stop(run.srv);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		uv_loop_close(&loop);
-		free(scn);
-		return status;
-	}
+	const struct sim_scenario *scn = sim_session_scenario(run.ss);
 	printf("vigil sim providers: listening on http://127.0.0.1:%d (scenario %s, speed %g, "
 	       "%d phase(s))\n",
-	       sim_server_port(run.srv), scn->name, speed, scn->n_phases);
+	       sim_session_port(run.ss), scn->name, so.speed, scn->n_phases);
+	if (so.events_path)
+		printf("vigil sim providers: gateway events to %s\n", so.events_path);
 	fflush(stdout);
 	uv_signal_init(&loop, &run.sigint);
 	uv_signal_init(&loop, &run.sigterm);
-	run.sigint.data = run.sigterm.data = &run;
+	uv_timer_init(&loop, &run.check);
+	run.sigint.data = run.sigterm.data = run.check.data = &run;
 	uv_signal_start(&run.sigint, on_signal, SIGINT);
 	uv_signal_start(&run.sigterm, on_signal, SIGTERM);
+	uv_timer_start(&run.check, prov_on_check, 500, 500);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	free(scn);
 	return CLI_EXIT_OK;
 }
 
@@ -311,30 +345,6 @@ static void gw_on_check(uv_timer_t *t)
 	struct gw_live_run *r = t->data;
 	if (sim_live_done(r->live))
 		gw_stop(r);
-}
-
-static bool parse_rate(const char *s, double *out)
-{
-	char tmp[64];
-	double div = 1;
-	snprintf(tmp, sizeof(tmp), "%s", s);
-	char *slash = strchr(tmp, '/');
-	if (slash) {
-		if (strcmp(slash, "/s") == 0)
-			div = 1;
-		else if (strcmp(slash, "/m") == 0 || strcmp(slash, "/min") == 0)
-			div = 60;
-		else if (strcmp(slash, "/h") == 0)
-			div = 3600;
-		else
-			return false;
-		*slash = '\0';
-	}
-	double v;
-	if (!parse_pos_double(tmp, &v))
-		return false;
-	*out = v / div;
-	return *out >= 0.0001 && *out <= 1e6;
 }
 
 static int cmd_gateway(int argc, char **argv)

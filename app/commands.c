@@ -12,6 +12,7 @@ const struct cli_command cli_commands[] = {
 	{ "console", "the operations console (attaches to a daemon's database)", cmd_console_main },
 	{ "ingest", "read gateway event files into the database", cmd_ingest_main },
 	{ "probe", "send the canary probes of a config and print the results", cmd_probe_main },
+	{ "run", "the daemon: follow events, classify, incidents, /metrics, sinks", cmd_run_main },
 	{ "sim", "simulated providers and gateway traffic (no keys, loopback only)", cmd_sim_main },
 	{ NULL, NULL, NULL },
 };

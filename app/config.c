@@ -148,6 +148,15 @@ static const struct cfg_field sink_fields[] = {
 	CFG_END,
 };
 
+/* The names of enum decode_format, in its order (data/decode.h). */
+static const char *const events_format_names[] = { "auto", "vigil", "otlp", NULL };
+
+static const struct cfg_field events_file_fields[] = {
+	CFG_STR(struct cfg_events_file, path, true),
+	CFG_ENUM(struct cfg_events_file, format, events_format_names, false),
+	CFG_END,
+};
+
 static const char *const probe_models_names[] = { "all", "first", NULL };
 
 static const struct cfg_field probes_fields[] = {
@@ -172,6 +181,7 @@ static const struct cfg_field root_fields[] = {
 	CFG_MAP("incidents", struct vigil_config, incidents, incidents_fields),
 	CFG_MAP("metrics", struct vigil_config, metrics, metrics_fields),
 	CFG_LIST("sinks", struct vigil_config, sinks, n_sinks, sink_fields, false),
+	CFG_LIST("events", struct vigil_config, events, n_events, events_file_fields, false),
 	CFG_MAP("probes", struct vigil_config, probes, probes_fields),
 	CFG_END,
 };

@@ -74,6 +74,14 @@ struct cfg_metrics {
 	char listen[64]; /* "127.0.0.1:9464"; port 0 picks a free port (logged) */
 };
 
+/* `events:` the gateway event files the daemon follows (data/ingest): a path
+ * or a glob each, with the format of its lines. */
+#define CFG_MAX_EVENT_FILES 16
+struct cfg_events_file {
+	char path[CFG_PATH_MAX]; /* "logs/gateway-*.jsonl" (relative to the working directory) */
+	int format;              /* enum decode_format: auto (default), vigil, otlp */
+};
+
 /* `sinks:` where incidents go (data/sinks). Secrets (routing keys, tokens)
  * are never in the file: secret_env names the environment variable. */
 #define CFG_MAX_SINKS 8
@@ -124,6 +132,8 @@ struct vigil_config {
 	struct cfg_metrics metrics;
 	struct cfg_sink sinks[CFG_MAX_SINKS];
 	size_t n_sinks;
+	struct cfg_events_file events[CFG_MAX_EVENT_FILES];
+	size_t n_events;
 	struct cfg_probes probes;
 };
 

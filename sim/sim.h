@@ -32,6 +32,7 @@
 #ifndef VIGIL_SIM_SIM_H
 #define VIGIL_SIM_SIM_H
 
+#include "sim/sim_buf.h"
 #include "sim/sim_scenario.h"
 #include "sim/sim_time.h"
 
@@ -78,6 +79,16 @@ uint64_t sim_server_requests(const struct sim_server *s);
 /* Close the listener and every connection; the memory is freed from the
  * loop's close callbacks (run the loop until it is idle). NULL does nothing. */
 void sim_server_stop(struct sim_server *s);
+
+/*
+ * Append to out a vigil.yaml `providers:` section for scenario s served on
+ * 127.0.0.1:port: one provider per scenario provider, base_url
+ * http://127.0.0.1:PORT/<name>, api_key_env key_env (the simulator accepts
+ * any non-empty key), role primary when it heads a template's route, and
+ * the models by version with their prices (the names gateway events use).
+ */
+void sim_config_yaml(const struct sim_scenario *s, int port, const char *key_env,
+                     struct sim_buf *out);
 
 /* ---- the gateway generator ---- */
 
@@ -163,5 +174,66 @@ void sim_live_stop(struct sim_live *live);
 
 /* True once the generator has emitted every line. */
 bool sim_live_done(const struct sim_live *live);
+
+/* ---- the whole simulator in one call (vigil demo) ---- */
+
+struct sim_session;
+
+struct sim_session_opts {
+	const char *scenario;    /* shipped name or file path; NULL: "oncall-day" */
+	double speed;            /* scenario ms per wall ms (0 means 1) */
+	int64_t from_ms;         /* scenario time at start (gateway lines start there too) */
+	uint64_t seed;           /* 0: the scenario's */
+	bool loop;               /* wrap around at the end; the gateway starts a new lap */
+	int port;                /* 0: any free port on 127.0.0.1 */
+	const char *events_path; /* gateway events-v1 file written live; NULL: no gateway */
+	bool append;             /* append to events_path instead of truncating it */
+	double rate;             /* gateway requests per scenario second (0: the scenario's) */
+	int64_t tick_ms;         /* gateway write period in wall ms (0 means 100) */
+	const char *truth_path;  /* truth file (first lap, RFC 3339 times on the wall); or NULL */
+	const char *config_path; /* vigil.yaml `providers:` section for this server; or NULL */
+	const char *port_path;   /* the port, one line; or NULL */
+	const char *key_env;     /* api_key_env written in the config (NULL: VIGIL_SIM_KEY) */
+	FILE *log;               /* server log, one line per request; or NULL */
+};
+
+/*
+ * Start, on `loop`, the provider server playing the scenario on a clock
+ * `speed` times faster than the wall, and (with events_path) the gateway
+ * generator appending events-v1 lines to events_path every tick_ms, stamped
+ * with the wall clock at which their scenario time happens on that same
+ * clock. Writes the truth, config and port files before returning.
+ * Returns 0 and *out; or VG_ECONFIG / VG_ENOTFOUND (scenario), VG_EINVAL,
+ * VG_ENET, VG_EIO, VG_ENOMEM with a malloc'd *cause (caller frees; may be
+ * NULL). On error, run the loop until idle: handles may be closing.
+ */
+int sim_session_start(uv_loop_t *loop, const struct sim_session_opts *o, struct sim_session **out,
+                      char **cause);
+
+/* The server's port; the scenario (borrowed, lives as long as the session);
+ * scenario time now (wrapped when looping); the unwrapped clock. */
+int sim_session_port(const struct sim_session *s);
+const struct sim_scenario *sim_session_scenario(const struct sim_session *s);
+int64_t sim_session_scenario_ms(const struct sim_session *s);
+struct sim_clock sim_session_clock(const struct sim_session *s);
+
+/* Gateway lines written so far; HTTP requests the server answered. */
+uint64_t sim_session_lines(const struct sim_session *s);
+uint64_t sim_session_requests(const struct sim_session *s);
+
+/* True once the scenario has played out (never when looping): scenario time
+ * past its duration and every gateway line written. */
+bool sim_session_done(const struct sim_session *s);
+
+/* True when writing the events file failed (the gateway stopped). */
+bool sim_session_failed(const struct sim_session *s);
+
+/* Append the vigil.yaml `providers:` section for this server to out. */
+void sim_session_config_yaml(const struct sim_session *s, const char *key_env, struct sim_buf *out);
+
+/* Stop: the gateway writes what is complete by now, the server closes, and
+ * the memory is freed from the loop (run it until idle). The session must not
+ * be used afterwards. NULL does nothing. */
+void sim_session_stop(struct sim_session *s);
 
 #endif

@@ -126,6 +126,11 @@ int sim_http_parse(struct sim_http_req *req, const char *buf, size_t len, size_t
 	/* Tolerate empty lines before a request (RFC 9112, 2.2). */
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
+	/* Refuse what cannot be a method at once (a TLS hello, binary junk)
+	 * instead of waiting for a line end that may never come. */
+	for (const char *q = p; q < end && *q != ' '; q++)
+		if (!is_tchar(*q))
+			return SIM_HTTP_BAD;
 	const char *nl = line_end(p, end);
 	if (!nl)
 		return (size_t)(end - buf) > SIM_HTTP_MAX_HEAD ? SIM_HTTP_TOO_LARGE

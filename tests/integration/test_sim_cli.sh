@@ -67,7 +67,8 @@ expect 1 "bad scenario file" -- "$BIN" sim providers --scenario "$DATA/sim/bad_s
 grep -q "bad_share.yaml:15:12: phases\[0\].share: 1.5 is out of range" "$TMP/err" || { fail "bad scenario text"; cat "$TMP/err"; }
 
 # ---- the provider server as a process
-"$BIN" sim providers --scenario faults --port-file "$TMP/port" --truth "$TMP/truth.json" >"$TMP/srv.out" 2>"$TMP/srv.err" &
+"$BIN" sim providers --scenario faults --port-file "$TMP/port" --truth "$TMP/truth.json" \
+	--config-out "$TMP/vigil.yaml" >"$TMP/srv.out" 2>"$TMP/srv.err" &
 SRV_PID=$!
 for _ in $(seq 100); do [[ -s "$TMP/port" ]] && break; sleep 0.05; done
 PORT=$(cat "$TMP/port" 2>/dev/null)
@@ -85,12 +86,48 @@ else
 		-d '{"model":"sim-overloaded","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$PORT/v1/messages")
 	[[ $code == 529 ]] || fail "POST sim-overloaded: $code"
 	curl -s "http://127.0.0.1:$PORT/_sim/status" | grep -q '"scenario":"faults"' || fail "status page"
+	# the generated config is one vigil accepts, and its base URLs reach the server
+	expect 0 "vigil check on the generated config" -- "$BIN" check --config "$TMP/vigil.yaml"
+	grep -q "providers: 3" "$TMP/out" || fail "generated config providers"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'x-goog-api-key: k' \
+		-d '{"contents":[{"parts":[{"text":"hi"}]}]}' "http://127.0.0.1:$PORT/google/v1beta/models/sim-ok:generateContent")
+	[[ $code == 200 ]] || fail "generated base_url prefix: $code"
 	python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["scenario"]=="faults"; assert len(t["faults"])==22; assert all("onset" in f and "end_ms" in f for f in t["faults"])' "$TMP/truth.json" || fail "providers truth file"
 	kill -TERM "$SRV_PID"
 	wait "$SRV_PID"
 	rc=$?
 	SRV_PID=""
 	[[ $rc == 0 ]] || fail "providers exit on SIGTERM: $rc"
+fi
+
+# ---- providers and gateway events in one process, on one clock (what vigil demo runs)
+expect 2 "providers --rate without --events" -- "$BIN" sim providers --rate 5
+"$BIN" sim providers --scenario oncall-day --from 9m --speed 2 --events "$TMP/pe.jsonl" \
+	--port-file "$TMP/pe.port" >"$TMP/pe.out" 2>"$TMP/pe.err" &
+SRV_PID=$!
+for _ in $(seq 100); do [[ -s "$TMP/pe.port" ]] && break; sleep 0.05; done
+PORT=$(cat "$TMP/pe.port" 2>/dev/null)
+if [[ -z "$PORT" ]]; then
+	fail "providers --events wrote no port file"; cat "$TMP/pe.err"
+else
+	# in oncall-day's OpenAI outage (8m30s..12m) a probe gets the 503 the gateway logs
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer sk-x' \
+		-d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$PORT/openai/v1/chat/completions")
+	[[ $code == 503 ]] || fail "providers --events: probe during the outage got $code"
+	for _ in $(seq 150); do grep -q '"after_failure_of":"openai"' "$TMP/pe.jsonl" 2>/dev/null && break; sleep 0.1; done
+	kill -TERM "$SRV_PID"
+	wait "$SRV_PID"
+	rc=$?
+	SRV_PID=""
+	[[ $rc == 0 ]] || fail "providers --events exit on SIGTERM: $rc"
+	grep -q "gateway events to $TMP/pe.jsonl" "$TMP/pe.out" || fail "providers --events does not say where"
+	python3 -c 'import json,sys
+n=fo=0
+for line in open(sys.argv[1]):
+    e=json.loads(line); n+=1
+    if e["provider"]=="openai": assert e["http"]["status"]==503, e["http"]["status"]
+    elif e["selection"].get("after_failure_of")=="openai": fo+=1
+assert n>0 and fo>0, (n, fo)' "$TMP/pe.jsonl" || fail "providers --events: gateway lines do not show the outage"
 fi
 
 # ---- the gateway generator

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "app/config.h"
+#include "data/decode.h"
 #include "core/vgerr.h"
 #include "tests/support/testutil.h"
 
@@ -148,6 +149,10 @@ static void test_sinks(void **state)
 	assert_int_equal(cfg->sinks[2].min_severity_value, SEV_MEDIUM);
 	assert_int_equal(cfg->sinks[3].auth, SINK_AUTH_BASIC);
 	assert_int_equal(cfg->sinks[3].min_severity_value, SEV_LOW);
+	assert_int_equal(cfg->n_events, 2);
+	assert_string_equal(cfg->events[0].path, "logs/gateway-*.jsonl");
+	assert_int_equal(cfg->events[0].format, DECODE_AUTO);
+	assert_int_equal(cfg->events[1].format, DECODE_OTLP);
 
 	struct incident_settings is;
 	config_incident_settings(cfg, &is);

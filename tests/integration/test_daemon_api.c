@@ -1,0 +1,266 @@
+/*
+ * test_daemon_api.c: app/daemon as `vigil demo` uses it (in process, on the
+ * caller's loop, with its own clock and log hook).
+ *
+ *  - observations fed through daemon_observe() (canary probes, a demo's
+ *    generator) go through the pipeline into the store and /metrics: 30
+ *    failing probes are one incident, 30 rows, and requests_total{source=
+ *    "probe"} on a /metrics bound to port 0;
+ *  - daemon_stop() commits everything and closes every handle: on_stopped
+ *    runs with 0, the loop closes with nothing left, the rows are in the
+ *    database afterwards;
+ *  - a second daemon on the same database restores the open incident
+ *    (daemon_pipeline() shows it) and continues the numbering;
+ *  - a stop right after start (during the startup queries) is clean too;
+ *  - every log line is one JSON object with ts, level and msg.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "app/config.h"
+#include "app/daemon.h"
+#include "core/incident.h"
+#include "core/pipeline.h"
+#include "core/vgerr.h"
+#include "probes/http.h"
+#include "tests/support/proc.h"
+#include "tests/support/testutil.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T0 1798761600000LL /* 2027-01-01 */
+
+struct t {
+	uv_loop_t loop;
+	struct daemon *d;
+	int64_t now;
+	bool ready, stopped;
+	int stop_err;
+	int log_lines;
+	char *dir;
+	char db[512];
+};
+
+static void on_log(void *data, const char *line)
+{
+	struct t *t = data;
+	json_error_t e;
+	json_t *j = json_loads(line, 0, &e);
+	if (!j)
+		fail_msg("log line not JSON (%s): %s", e.text, line);
+	assert_true(json_is_object(j));
+	assert_non_null(json_string_value(json_object_get(j, "ts")));
+	assert_non_null(json_string_value(json_object_get(j, "level")));
+	assert_non_null(json_string_value(json_object_get(j, "msg")));
+	json_decref(j);
+	t->log_lines++;
+}
+
+static int64_t clock_ms(void *data)
+{
+	struct t *t = data;
+	return t->now;
+}
+
+static void on_ready(void *data, struct daemon *d)
+{
+	struct t *t = data;
+	assert_ptr_equal(d, t->d);
+	t->ready = true;
+}
+
+static void on_stopped(void *data, struct daemon *d, int err)
+{
+	struct t *t = data;
+	assert_ptr_equal(d, t->d);
+	assert_false(t->stopped); /* once */
+	t->stopped = true;
+	t->stop_err = err;
+}
+
+static bool is_ready(void *data)
+{
+	return ((struct t *)data)->ready;
+}
+
+static bool is_stopped(void *data)
+{
+	return ((struct t *)data)->stopped;
+}
+
+static void start(struct t *t)
+{
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	config_defaults(cfg);
+	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "127.0.0.1:0", (size_t)-1);
+	cfg->store.batch_ms = 20;
+	struct daemon_options o = {
+		.db_path = t->db,
+		.log = on_log,
+		.log_data = t,
+		.now_ms = clock_ms,
+		.now_data = t,
+		.tick_ms = 50,
+		.on_ready = on_ready,
+		.on_stopped = on_stopped,
+		.data = t,
+	};
+	t->ready = t->stopped = false;
+	assert_int_equal(daemon_new(&t->d, &t->loop, cfg, &o), 0);
+	free(cfg);
+	struct observation ob;
+	observation_init(&ob);
+	assert_int_equal(daemon_observe(t->d, &ob), VG_ESTATE); /* not running yet */
+	char *cause = NULL;
+	int rc = daemon_start(t->d, &cause);
+	if (rc != 0)
+		fail_msg("daemon_start: %s", cause ? cause : vg_strerror(rc));
+	assert_string_equal(daemon_db_path(t->d), t->db);
+}
+
+static void stop(struct t *t)
+{
+	daemon_stop(t->d);
+	daemon_stop(t->d); /* idempotent */
+	if (!tp_wait(&t->loop, is_stopped, t, 20000))
+		fail_msg("not stopped");
+	assert_int_equal(t->stop_err, 0);
+	uv_run(&t->loop, UV_RUN_DEFAULT); /* close callbacks */
+	daemon_free(t->d);
+	t->d = NULL;
+}
+
+static void probe(struct observation *ob, int i, int status, int64_t ts)
+{
+	observation_init(ob);
+	ob->source = OBS_PROBE;
+	ob->ts_ms = ts;
+	model_copy_str(ob->pid.provider, sizeof(ob->pid.provider), "anthropic", (size_t)-1);
+	model_copy_str(ob->pid.model, sizeof(ob->pid.model), "claude-3-5-haiku", (size_t)-1);
+	snprintf(ob->request_id, sizeof(ob->request_id), "canary-%d", i);
+	ob->http_status = status;
+	ob->norm.error_class = status >= 500 ? EC_OVERLOADED : EC_OK;
+	ob->total_ms = 80;
+}
+
+static int64_t db_count(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+static void test_observe_stop_restore(void **state)
+{
+	(void)state;
+	struct t *t = calloc(1, sizeof(*t));
+	t->dir = tu_mkdtemp("vigil-daemon");
+	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
+	t->now = T0;
+	uv_loop_init(&t->loop);
+	struct http_client *http;
+	assert_int_equal(http_client_new(&t->loop, &http), 0);
+
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready");
+	int port = daemon_metrics_port(t->d);
+	assert_true(port > 0);
+
+	struct observation ob;
+	for (int i = 0; i < 30; i++) {
+		probe(&ob, i, 503, T0 + i * 1000);
+		t->now = ob.ts_ms;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	probe(&ob, 99, 200, VG_NONE);
+	assert_int_equal(daemon_observe(t->d, &ob), VG_EINVAL); /* no time */
+	const struct incidents *inc = pipeline_incidents(daemon_pipeline(t->d));
+	size_t n = 0;
+	const struct incident *const *list = incidents_list(inc, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0]->count, 30);
+	int64_t id = list[0]->id;
+
+	char url[96];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+	struct tp_response r;
+	assert_int_equal(tp_http(&t->loop, http, NULL, url, NULL, NULL, 5000, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body,
+	                       "vigil_requests_total{source=\"probe\",provider=\"anthropic\","
+	                       "model=\"claude-3-5-haiku\",status_class=\"5xx\"} 30\n"));
+	assert_non_null(strstr(
+	        r.body, "vigil_incidents_open{category=\"provider\",severity=\"critical\"} 1\n"));
+	free(r.body);
+
+	struct daemon_stats st;
+	daemon_stats(t->d, &st);
+	assert_true(st.running);
+	assert_int_equal(st.observations, 30);
+	assert_int_equal(st.incidents_opened, 1);
+	assert_true(st.failure_events >= 30);
+
+	stop(t);
+	/* everything committed by the time on_stopped ran */
+	assert_int_equal(db_count(t->db, "SELECT count(*) FROM observations"), 30);
+	assert_int_equal(db_count(t->db, "SELECT count(*) FROM incidents WHERE state = 'open'"), 1);
+	assert_int_equal(db_count(t->db, "SELECT max(count) FROM incidents"), 30);
+
+	/* a second run restores the open incident; new failures join it */
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready (second run)");
+	const struct incident *again = incidents_get(pipeline_incidents(daemon_pipeline(t->d)), id);
+	assert_non_null(again);
+	assert_int_equal(again->count, 30);
+	probe(&ob, 30, 503, T0 + 31000);
+	t->now = ob.ts_ms;
+	assert_int_equal(daemon_observe(t->d, &ob), 0);
+	assert_int_equal(incidents_get(pipeline_incidents(daemon_pipeline(t->d)), id)->count, 31);
+	stop(t);
+	assert_int_equal(db_count(t->db, "SELECT count(*) FROM incidents"), 1);
+	assert_int_equal(db_count(t->db, "SELECT count FROM incidents"), 31);
+
+	/* a stop during the startup queries */
+	start(t);
+	daemon_stop(t->d);
+	if (!tp_wait(&t->loop, is_stopped, t, 10000))
+		fail_msg("not stopped during startup");
+	assert_false(t->ready);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	daemon_free(t->d);
+
+	http_client_close(http);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	assert_true(t->log_lines > 10);
+	tu_rmtree(t->dir);
+	free(t->dir);
+	free(t);
+}
+
+int main(void)
+{
+	http_global_init();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_observe_stop_restore),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
