@@ -81,7 +81,10 @@ struct daemon {
 	struct canary_set *canaries;
 	bool in_probe; /* inside the canaries' result callback */
 	double spend[CFG_MAX_PROVIDERS], budget[CFG_MAX_PROVIDERS]; /* probes, today (USD) */
-	int64_t health_ms, last_health_ms;    /* health rollups every health_ms (2 s) */
+	int64_t health_ms, last_health_ms; /* health rollups every health_ms (2 s) */
+	bool refused;                      /* our last submit found the store queue full */
+	uint64_t full_since; /* loop time the queue was first seen full, 0 = not full */
+	bool full_reported;  /* the monitor incident for this episode is raised */
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
 	struct daemon_stats st;
 };
@@ -213,6 +216,7 @@ static void submit_waiting(struct daemon *d)
 	if (store_batch_refresh_incidents(d->waiting, pipeline_incidents(d->p)) != 0)
 		log_line(d, "error", "out of memory refreshing incidents", NULL);
 	int rc = store_submit(d->store, d->waiting);
+	d->refused = rc == VG_EFULL;
 	if (rc == 0) {
 		d->waiting = NULL;
 	} else if (rc != VG_EFULL) {
@@ -501,6 +505,37 @@ static void add_health_rows(struct daemon *d, int64_t now)
 
 /* ---- the tick ------------------------------------------------------------------ */
 
+/* The store queue full for store_full_ms (by the loop's monotonic time): a
+ * monitor incident, once per episode. Back-pressure pauses the tailer and
+ * loses nothing, but the console is behind while it lasts. */
+static void watch_store_queue(struct daemon *d)
+{
+	struct store_stats ss;
+	store_stats(d->store, &ss);
+	int cap = d->cfg->store.queue_batches > 0 ? d->cfg->store.queue_batches : 8;
+	bool full = d->refused || ss.queued >= cap;
+	uint64_t now = uv_now(d->loop);
+	if (!full) {
+		if (d->full_reported)
+			log_line(d, "info", "store queue has room again", NULL);
+		d->full_since = 0;
+		d->full_reported = false;
+		return;
+	}
+	if (!d->full_since) {
+		d->full_since = now;
+		return;
+	}
+	if (d->full_reported || (int64_t)(now - d->full_since) < d->opt.store_full_ms)
+		return;
+	d->full_reported = true;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "store queue full (%d batches) for %lld ms", cap,
+	         (long long)(now - d->full_since));
+	log_line(d, "error", "store queue full", json_pack("{s:s}", "detail", detail));
+	monitor(d, SUB_STORE_QUEUE_FULL, "store", detail);
+}
+
 static void on_tick(uv_timer_t *h)
 {
 	struct daemon *d = h->data;
@@ -512,6 +547,7 @@ static void on_tick(uv_timer_t *h)
 		keep_effects(d, &fx);
 	add_health_rows(d, now);
 	submit_waiting(d);
+	watch_store_queue(d);
 	/* Actions are read when nothing of ours waits: what the query returns is
 	 * then never already applied in a batch not yet submitted. */
 	if (!d->actions_query && !d->waiting &&
@@ -657,6 +693,8 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	if (d->opt.tick_ms <= 0)
 		d->opt.tick_ms = 1000;
 	d->health_ms = d->opt.health_ms > 0 ? d->opt.health_ms : 2000;
+	if (d->opt.store_full_ms <= 0)
+		d->opt.store_full_ms = 10000;
 	model_copy_str(d->db_path, sizeof(d->db_path),
 	               d->opt.db_path ? d->opt.db_path : cfg->store.path, (size_t)-1);
 	d->opt.db_path = NULL;

@@ -50,6 +50,9 @@ struct daemon_options {
 	void *now_data;
 	int tick_ms;       /* pipeline tick and action poll interval (default 1000) */
 	int64_t health_ms; /* health rollups for the console, by the clock (default 2000) */
+	/* The store queue full this long (monotonic ms): a monitor incident
+	 * (store_queue_full), once per episode (default 10000). */
+	int64_t store_full_ms;
 	/* Sinks' secrets; NULL = getenv. */
 	const char *(*getenv_fn)(void *data, const char *name);
 	void *env_data;

@@ -12,7 +12,9 @@
  *  - a second daemon on the same database restores the open incident
  *    (daemon_pipeline() shows it) and continues the numbering;
  *  - a stop right after start (during the startup queries) is clean too;
- *  - every log line is one JSON object with ts, level and msg.
+ *  - every log line is one JSON object with ts, level and msg;
+ *  - a store that cannot write (another writer holds the lock) fills its
+ *    queue: a store_queue_full monitor incident, and no row lost.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,6 +49,8 @@ struct t {
 	int log_lines;
 	char *dir;
 	char db[512];
+	int queue_batches;     /* 0: the default */
+	int64_t store_full_ms; /* 0: the default */
 };
 
 static void on_log(void *data, const char *line)
@@ -102,6 +106,8 @@ static void start(struct t *t)
 	config_defaults(cfg);
 	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "127.0.0.1:0", (size_t)-1);
 	cfg->store.batch_ms = 20;
+	if (t->queue_batches)
+		cfg->store.queue_batches = t->queue_batches;
 	struct daemon_options o = {
 		.db_path = t->db,
 		.log = on_log,
@@ -109,6 +115,7 @@ static void start(struct t *t)
 		.now_ms = clock_ms,
 		.now_data = t,
 		.tick_ms = 50,
+		.store_full_ms = t->store_full_ms,
 		.on_ready = on_ready,
 		.on_stopped = on_stopped,
 		.data = t,
@@ -254,11 +261,70 @@ static void test_observe_stop_restore(void **state)
 	free(t);
 }
 
+static bool store_full_incident(void *data)
+{
+	struct t *t = data;
+	size_t n = 0;
+	const struct incident *const *v =
+	        incidents_list(pipeline_incidents(daemon_pipeline(t->d)), &n);
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->category == CAT_MONITOR && v[i]->subtype == SUB_STORE_QUEUE_FULL)
+			return true;
+	return false;
+}
+
+/* Another writer holds the database: the store thread waits on its lock,
+ * the queue (1 batch) fills, and after store_full_ms the daemon raises a
+ * monitor incident. Once the lock goes, everything commits: nothing lost. */
+static void test_store_queue_full(void **state)
+{
+	(void)state;
+	struct t *t = calloc(1, sizeof(*t));
+	t->dir = tu_mkdtemp("vigil-daemon-full");
+	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
+	t->now = T0;
+	t->queue_batches = 1;
+	t->store_full_ms = 200;
+	uv_loop_init(&t->loop);
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready");
+	tp_run_for(&t->loop, 100);
+	assert_false(store_full_incident(t));
+
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(t->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	struct observation ob;
+	for (int i = 0; i < 20; i++) {
+		probe(&ob, i, 200, T0 + i * 100);
+		t->now = ob.ts_ms;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+		uv_run(&t->loop, UV_RUN_NOWAIT);
+	}
+	bool raised = tp_wait(&t->loop, store_full_incident, t, 3000);
+	assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	if (!raised)
+		fail_msg("no store_queue_full incident while the database was locked");
+
+	stop(t);
+	assert_int_equal(db_count(t->db, "SELECT count(*) FROM observations"), 20);
+	assert_int_equal(db_count(t->db, "SELECT count(*) FROM incidents WHERE category = "
+	                                 "'monitor' AND subtype = 'store_queue_full'"),
+	                 1);
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	tu_rmtree(t->dir);
+	free(t->dir);
+	free(t);
+}
+
 int main(void)
 {
 	http_global_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_observe_stop_restore),
+		cmocka_unit_test(test_store_queue_full),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

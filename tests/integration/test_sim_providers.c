@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sim/sim.h"
+#include "tests/support/testutil.h"
 #include "tests/support/tu_http.h"
 
 #include <jansson.h>
@@ -868,6 +869,71 @@ static void test_latency_drip(void **state)
 	tu_http_free(&r);
 }
 
+/* A gradual latency ramp, as a probe sees it: the processing time the server
+ * reports (and waits) follows the phase's median curve over scenario time. */
+static const char *RAMP = "name: ramp\n"
+                          "duration: 30m\n"
+                          "seed: 5\n"
+                          "providers:\n"
+                          "  - name: openai\n"
+                          "    kind: openai\n"
+                          "    models: [gpt-4o-mini]\n"
+                          "    latency: {median_ms: 20, p95_ms: 40, error_ms: 5}\n"
+                          "phases:\n"
+                          "  - {name: ramp, fault: latency, provider: openai, at: 5m, for: 20m,\n"
+                          "     median_ms: [[0s, 20], [20m, 300]], p95_ms: [[0s, 40], [20m, "
+                          "600]]}\n";
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Median reported processing time of 5 requests at scenario time t. */
+static long long ramp_median_at(const char *path, int64_t t)
+{
+	struct srv *v = srv_start(path, t);
+	assert_non_null(v);
+	const char *b = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+	                "\"content\":\"x\"}]}";
+	long long ms[5];
+	for (int i = 0; i < 5; i++) {
+		struct tu_http_resp r;
+		assert_int_equal(tu_http_request(v->port, "POST", "/v1/chat/completions", OPENAI_H,
+		                                 b, strlen(b), 10000, &r),
+		                 0);
+		assert_int_equal(r.status, 200);
+		ms[i] = strtoll(hdr(&r, "openai-processing-ms"), NULL, 10);
+		tu_http_free(&r);
+	}
+	srv_stop(v);
+	qsort(ms, 5, sizeof(ms[0]), cmp_ll);
+	return ms[2];
+}
+
+static void test_latency_ramp(void **state)
+{
+	(void)state;
+	char *dir = tu_mkdtemp("simramp");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/ramp.yaml", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(RAMP, f);
+	fclose(f);
+	long long before = ramp_median_at(path, 4 * 60000);   /* baseline: median 20 */
+	long long quarter = ramp_median_at(path, 10 * 60000); /* median 90 */
+	long long late = ramp_median_at(path, 24 * 60000);    /* median 286 */
+	long long after = ramp_median_at(path, 26 * 60000);   /* over: median 20 */
+	assert_true(before < 45);
+	assert_true(quarter > 45 && quarter < 180);
+	assert_true(late > 180 && late < 600);
+	assert_true(after < 45);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_token_inflation(void **state)
 {
 	(void)state;
@@ -1263,6 +1329,7 @@ int main(void)
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_truncated_body),
 		cmocka_unit_test(test_latency_drip),
+		cmocka_unit_test(test_latency_ramp),
 		cmocka_unit_test(test_token_inflation),
 		cmocka_unit_test(test_content_faults),
 		cmocka_unit_test(test_reset),
