@@ -10,6 +10,8 @@
 const struct cli_command cli_commands[] = {
 	{ "check", "validate a config file and print what it configures", cmd_check_main },
 	{ "console", "the operations console (attaches to a daemon's database)", cmd_console_main },
+	{ "demo", "the whole product on simulated traffic, in one process (no keys)",
+	  cmd_demo_main },
 	{ "ingest", "read gateway event files into the database", cmd_ingest_main },
 	{ "probe", "send the canary probes of a config and print the results", cmd_probe_main },
 	{ "run", "the daemon: follow events, classify, incidents, /metrics, sinks", cmd_run_main },

@@ -117,6 +117,10 @@ int64_t console_detail_wanted(const struct console *c)
 		return c->detail.incident_id;
 	if (c->view == VIEW_WIZARD && c->wizard_return == VIEW_DETAIL)
 		return c->detail.incident_id;
+	/* The incidents pane shows the selected incident's summary under the
+	 * list: it comes with the detail. */
+	if (c->view == VIEW_PANE && c->pane == PANE_INCIDENTS)
+		return c->incidents.sel_id;
 	return 0;
 }
 

@@ -31,6 +31,7 @@ enum q {
 	Q_TRANS_MAX,
 	Q_TRANS,
 	Q_TAXONOMY,
+	Q_TAXONOMY_RANGE,
 	Q_OBS_EVIDENCE,
 	Q_EVT_EVIDENCE,
 	Q_INC_OPEN,
@@ -58,6 +59,8 @@ static const char *const sql[Q__COUNT] = {
 	            "ORDER BY id DESC",
 	[Q_TAXONOMY] = "SELECT category, severity, sum(events) FROM event_minute "
 	               "WHERE minute_ms >= ?1 GROUP BY category, severity",
+	[Q_TAXONOMY_RANGE] = "SELECT category, severity, sum(events) FROM event_minute "
+	                     "WHERE minute_ms >= ?1 AND minute_ms < ?2 GROUP BY category, severity",
 	[Q_OBS_EVIDENCE] = "SELECT provider, sum(requests), sum(errors) FROM obs_minute "
 	                   "WHERE minute_ms >= ?1 GROUP BY provider",
 	[Q_EVT_EVIDENCE] = "SELECT provider, subtype, sum(events) FROM event_minute "
@@ -77,10 +80,21 @@ static const char *const sql[Q__COUNT] = {
 /* Notes the daemon records for a wizard path start with this. */
 #define TRIAGE_NOTE_PREFIX "triage: "
 
+/* The 24 h taxonomy counts of the minutes that are settled (older than
+ * TAX_SETTLED_MS): kept between builds and moved along a minute at a time
+ * (add the minutes that entered, subtract those that left), so a refresh
+ * reads a few minutes of event_minute instead of a day of it; summed whole
+ * again once a minute. */
+#define TAX_SETTLED_MS (3 * 60000LL)
+
 struct snapshot_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q__COUNT];
 	char path[200];
+	bool tax_valid;
+	int64_t tax_from, tax_upto; /* [from, upto) minutes summed in tax */
+	int64_t tax_full_ms;        /* when it was last summed whole */
+	int64_t tax[CAT__COUNT][SEV__COUNT];
 };
 
 const char *const *snapshot_db_queries(size_t *n)
@@ -293,12 +307,77 @@ static int read_transitions(struct snapshot_db *db, struct snapshot *s)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : rc;
 }
 
+/* Add (sign 1) or subtract (-1) the counts of minutes [from, upto) to out. */
+static int taxonomy_range(struct snapshot_db *db, int64_t from, int64_t upto, int sign,
+                          int64_t out[CAT__COUNT][SEV__COUNT])
+{
+	if (upto <= from)
+		return 0;
+	sqlite3_stmt *st = db->st[Q_TAXONOMY_RANGE];
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, upto);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int c = col_enum(st, 0, model_category_parse, -1);
+		int v = col_enum(st, 1, model_severity_parse, -1);
+		if (c >= 0 && v >= 0)
+			out[c][v] += sign * sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
+/* The last 24 h: the settled minutes from the cache (moved along), the
+ * recent ones read now. */
+static int taxonomy_day(struct snapshot_db *db, struct snapshot *s, int64_t from, int64_t now)
+{
+	int64_t upto = minute_of(now) - TAX_SETTLED_MS;
+	int rc = 0;
+	/* Summed whole at least once a minute: rows written late for settled
+	 * minutes (a backfill) show within a minute. */
+	if (!db->tax_valid || from < db->tax_from || upto < db->tax_upto || from >= db->tax_upto ||
+	    now - db->tax_full_ms >= 60000 || now < db->tax_full_ms) {
+		memset(db->tax, 0, sizeof(db->tax));
+		rc = taxonomy_range(db, from, upto, 1, db->tax);
+		db->tax_full_ms = now;
+	} else {
+		rc = taxonomy_range(db, db->tax_upto, upto, 1, db->tax);
+		if (rc == 0)
+			rc = taxonomy_range(db, db->tax_from, from, -1, db->tax);
+	}
+	db->tax_valid = rc == 0;
+	db->tax_from = from;
+	db->tax_upto = upto;
+	if (rc != 0)
+		return rc;
+	for (int c = 0; c < CAT__COUNT; c++)
+		for (int v = 0; v < SEV__COUNT; v++)
+			s->taxonomy[SNAP_W_24H][c][v] += db->tax[c][v];
+	sqlite3_stmt *st = db->st[Q_TAXONOMY];
+	sqlite3_bind_int64(st, 1, upto > from ? upto : from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int c = col_enum(st, 0, model_category_parse, -1);
+		int v = col_enum(st, 1, model_severity_parse, -1);
+		if (c >= 0 && v >= 0)
+			s->taxonomy[SNAP_W_24H][c][v] += sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
 static int read_taxonomy(struct snapshot_db *db, struct snapshot *s, int64_t now)
 {
 	static const int64_t span[SNAP_W__COUNT] = { 5 * 60000LL, 3600000LL, 86400000LL };
 	sqlite3_stmt *st = db->st[Q_TAXONOMY];
 	for (int w = 0; w < SNAP_W__COUNT; w++) {
-		sqlite3_bind_int64(st, 1, minute_of(now) - span[w] + 60000);
+		int64_t from = minute_of(now) - span[w] + 60000;
+		if (w == SNAP_W_24H) {
+			int rc = taxonomy_day(db, s, from, now);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		sqlite3_bind_int64(st, 1, from);
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int c = col_enum(st, 0, model_category_parse, -1);
@@ -580,6 +659,8 @@ static void add(char *buf, size_t size, size_t *n, const char *fmt, ...)
 static void causal_line(json_t *ev, char *buf, size_t size)
 {
 	json_t *c = json_object_get(ev, "causal");
+	const char *sub = json_string_value(json_object_get(ev, "subtype"));
+	bool latency = sub && strcmp(sub, "latency") == 0;
 	size_t n = 0;
 	buf[0] = '\0';
 #define NUM(k) json_number_value(json_object_get(c, k))
@@ -602,9 +683,13 @@ static void causal_line(json_t *ev, char *buf, size_t size)
 		if (pct)
 			add(buf, size, &n, "p%lld ", pct);
 		add(buf, size, &n, "latency %.0fms ", NUM("latency_ms"));
-		if (HAS("threshold"))
+		if (HAS("threshold") && latency)
 			add(buf, size, &n, "> %.0fms ", NUM("threshold"));
 	}
+	/* Other thresholds are in their own signal's unit (a headroom share,
+	 * a similarity): shown beside the value they judged. */
+	if (HAS("threshold") && HAS("value") && !latency)
+		add(buf, size, &n, "value %.3g (threshold %.3g) ", NUM("value"), NUM("threshold"));
 	if (HAS("error_rate")) {
 		add(buf, size, &n, "error rate %.0f%% ", NUM("error_rate") * 100.0);
 		if (HAS("window_count"))

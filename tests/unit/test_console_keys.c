@@ -243,6 +243,12 @@ static void test_resolve(void **state)
 	op_action_done(&a);
 	assert_int_equal(console_detail_wanted(f->c), 11);
 	console_key(f->c, f->s, TK_ESC);
+	/* Back on the incidents pane: the selected one's summary is wanted. */
+	assert_int_equal(console_detail_wanted(f->c), 11);
+	console_key(f->c, f->s, 'j');
+	assert_int_equal(console_detail_wanted(f->c), f->c->incidents.sel_id);
+	assert_int_not_equal(console_detail_wanted(f->c), 11);
+	console_key(f->c, f->s, '1');
 	assert_int_equal(console_detail_wanted(f->c), 0);
 }
 

@@ -281,11 +281,51 @@ static void test_open_errors(void **state)
 	assert_null(db);
 }
 
+/* The 24 h taxonomy is kept between builds and moved along: at every step
+ * of a clock sliding the window across the data (and once backwards), it
+ * equals a direct sum over event_minute. */
+static void test_taxonomy_day_moves(void **state)
+{
+	struct fx *f = *state;
+	struct snapshot_db *db = NULL;
+	char *cause = NULL;
+	assert_int_equal(snapshot_db_open(f->path, &db, &cause), 0);
+	struct snapshot *s = snapshot_new();
+	int64_t now = END_MS + 22 * 3600000LL;
+	int changed = 0;
+	int64_t prev = -1;
+	for (int i = 0; i < 240; i++) {
+		if (i == 120)
+			now -= 25 * 60000LL; /* a clock going back: summed again */
+		assert_int_equal(snapshot_db_build(db, s, now, 0, &cause), 0);
+		int64_t got = 0;
+		for (int c = 0; c < CAT__COUNT; c++)
+			for (int v = 0; v < SEV__COUNT; v++)
+				got += s->taxonomy[SNAP_W_24H][c][v];
+		int64_t from = now / 60000 * 60000 - 86400000LL + 60000;
+		char q[160];
+		snprintf(
+		        q, sizeof(q),
+		        "SELECT coalesce(sum(events), 0) FROM event_minute WHERE minute_ms >= %lld",
+		        (long long)from);
+		assert_int_equal(got, sql_int(f->path, q));
+		changed += prev >= 0 && got != prev;
+		prev = got;
+		now += 37000;
+	}
+	/* The window did cross the data. */
+	assert_true(changed > 10);
+	assert_int_equal(prev, 0);
+	snapshot_free(s);
+	snapshot_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_query_plans),
+		cmocka_unit_test(test_taxonomy_day_moves),
 		cmocka_unit_test(test_writer_only_inserts_actions),
 		cmocka_unit_test(test_open_errors),
 	};

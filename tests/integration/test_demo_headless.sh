@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# test_demo_headless.sh: `vigil demo` without a terminal plays the whole
+# oncall-day scenario (at 100x) and ends by itself: one summary line per
+# second, a final incident table that matches the database, every failure
+# category of the scenario detected, pages for HIGH incidents only, /metrics
+# served on a port it picked, usage errors with status 2.
+set -euo pipefail
+BIN=${VIGIL_BIN:?}
+WORK=$(mktemp -d)
+PID=
+cleanup() {
+	[[ -n $PID ]] && kill "$PID" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	[[ -f $WORK/out ]] && tail -n 40 "$WORK/out" >&2
+	exit 1
+}
+DIR=$WORK/demo
+DB=$DIR/vigil.db
+q() { sqlite3 -cmd ".timeout 5000" "file:$DB?mode=ro" "$1"; }
+
+# Usage errors.
+for args in "--speed 0" "--duration x" "--bogus" "extra"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$BIN" demo $args </dev/null >/dev/null 2>"$WORK/err"
+	st=$?
+	set -e
+	[[ $st == 2 ]] || fail "'vigil demo $args' exited $st, not 2"
+	grep -q "vigil demo:" "$WORK/err" || fail "no message for '$args'"
+done
+
+: >"$WORK/out" # exists before the background job opens it
+"$BIN" demo --dir "$DIR" --speed 100 --metrics-listen 127.0.0.1:0 </dev/null >"$WORK/out" 2>&1 &
+PID=$!
+
+# /metrics while it runs, on the port it reports.
+port=
+for _ in $(seq 1 100); do
+	port=$(sed -n 's/^vigil demo: metrics on port \([0-9]*\).*/\1/p' "$WORK/out" || true)
+	[[ -n $port ]] && break
+	sleep 0.1
+done
+[[ -n $port && $port != 0 ]] || fail "no metrics port reported"
+for _ in $(seq 1 100); do
+	grep -q '^t+' "$WORK/out" && break
+	sleep 0.1
+done
+sleep 2
+curl -sf "http://127.0.0.1:$port/metrics" >"$WORK/metrics" || fail "no /metrics"
+grep -q '^vigil_requests_total{source="gateway"' "$WORK/metrics" ||
+	fail "no gateway requests counted on /metrics"
+
+# It ends by itself (the scenario's end), with status 0.
+for _ in $(seq 1 1200); do
+	kill -0 "$PID" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$PID" 2>/dev/null && fail "the demo did not end within 120 s"
+set +e
+wait "$PID"
+st=$?
+set -e
+PID=
+[[ $st == 0 ]] || fail "exit status $st"
+
+grep -q "^vigil demo: files in $DIR " "$WORK/out" || fail "it did not say where its files are"
+[[ $(grep -c '^t+[0-9]*s requests ' "$WORK/out") -ge 3 ]] || fail "fewer than 3 summary lines"
+grep -q $'\r' "$WORK/out" && fail "carriage returns in headless output"
+grep -q $'\x1b' "$WORK/out" && fail "escape sequences in headless output"
+
+# The table: a header, then one row per incident in the database.
+table=$(sed -n '/^incidents:$/,$p' "$WORK/out" | tail -n +2)
+head -n1 <<<"$table" | grep -q '^ID  *SEVERITY  *CATEGORY  *SUBTYPE  *PROVIDER  *COUNT' ||
+	fail "no table header"
+rows=$(($(wc -l <<<"$table") - 1))
+n=$(q "SELECT count(*) FROM incidents")
+[[ $rows -ge 1 && $rows == "$n" ]] || fail "table has $rows rows, the database $n incidents"
+for id in $(q "SELECT id FROM incidents"); do
+	sev=$(q "SELECT severity FROM incidents WHERE id = $id")
+	grep -Eq "^$id +$sev " <<<"$table" || fail "incident #$id ($sev) not in the table"
+done
+
+# Every category the scenario plays was detected.
+for cat in provider quality cost security data; do
+	awk '{print $3}' <<<"$table" | grep -qx "$cat" || fail "no $cat incident"
+done
+
+# Pages: the last summary's count is what the pager logged, and every page
+# is for an incident that reached high or critical.
+last=$(grep '^t+' "$WORK/out" | tail -n1)
+triggers=$(sed -n 's/.* pages trigger \([0-9]*\) .*/\1/p' <<<"$last")
+[[ $triggers -ge 1 ]] || fail "no page sent"
+[[ $(grep -c '"event_action":"trigger"' "$DIR/pager.jsonl") == "$triggers" ]] ||
+	fail "pager log and summary disagree on triggers"
+for id in $(sed -n 's/.*"event_action":"trigger","dedup_key":"[^"]*\/\([0-9]*\)".*/\1/p' "$DIR/pager.jsonl"); do
+	sev=$(q "SELECT severity FROM incidents WHERE id = $id")
+	[[ $sev == high || $sev == critical ]] || fail "paged incident #$id is $sev"
+done
+
+# The database is private.
+[[ $(stat -c %a "$DB") == 600 ]] || fail "vigil.db mode $(stat -c %a "$DB")"
+echo "ok"
