@@ -1,5 +1,5 @@
 /*
- * decode.c: the events-v1 fast path (jsmn tokens walked against per-section
+ * decode.c: the events-v1 fast path (data/jtok tokens walked against per-section
  * field tables), the OTLP/JSON path (jansson) and the UTF-8 check both share.
  *
  * The fast path never allocates per line: tokens, unescaped strings, header
@@ -14,10 +14,7 @@
 #include "core/timeparse.h"
 #include "core/vgerr.h"
 
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS
-#include <jsmn.h>
+#include "data/jtok.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -29,7 +26,7 @@
 #define MAX_HEADERS 64
 
 struct decoder {
-	jsmntok_t *tok;
+	struct jtok *tok;
 	unsigned ntok_cap;
 	char *scratch; /* unescaped strings of the current line */
 	size_t scratch_cap, scratch_used;
@@ -70,6 +67,7 @@ struct decoder *decoder_new(void)
 		return NULL;
 	d->ntok_cap = 256;
 	d->tok = malloc(d->ntok_cap * sizeof(*d->tok));
+	/* jtok_parse() grows it as lines need */
 	d->obs_cap = 1;
 	d->obs = malloc(sizeof(*d->obs));
 	if (!d->tok || !d->obs) {
@@ -341,6 +339,7 @@ enum ftype {
 	F_CONTEXT,
 	F_EMBEDDING,
 	F_SECTION, /* a nested object with its own table */
+	F_OTLP,    /* resourceSpans at the top: the line is OTLP */
 };
 
 struct field {
@@ -412,7 +411,7 @@ static const struct field usage_fields[] = {
 static const struct field context_fields[] = {
 	FLD("text", F_CONTEXT, 0, 0, "context.text"),
 	FLD("doc_age_s", F_DOUBLE, O(doc_age_s), 0, "context.doc_age_s"),
-	FLD("top_similarity", F_DOUBLE, O(top_similarity), 0, "context.top_similarity"),
+	FLD("top_similarity", F_DOUBLE, O(top_similarity), 1, "context.top_similarity"),
 	END,
 };
 
@@ -431,23 +430,45 @@ static const struct field top_fields[] = {
 	FLD("key_alias", F_STR, O(pid.key_alias), S(pid.key_alias), "key_alias"),
 	FLD("template", F_STR, O(template_id), S(template_id), "template"),
 	FLD("traffic_class", F_TRAFFIC, O(traffic_class), 0, "traffic_class"),
-	FLD("stream", F_TRI, O(stream), 0, "stream"),
-	FLD("cost_usd", F_DOUBLE, O(cost_usd), 0, "cost_usd"),
-	FLD("retry_count", F_INT32, O(retry_count), 0, "retry_count"),
 	SEC("selection", selection_fields),
+	FLD("stream", F_TRI, O(stream), 0, "stream"),
 	SEC("transport", transport_fields),
 	SEC("http", http_fields),
 	SEC("response", response_fields),
 	SEC("usage", usage_fields),
+	FLD("cost_usd", F_DOUBLE, O(cost_usd), 0, "cost_usd"),
+	FLD("retry_count", F_INT32, O(retry_count), 0, "retry_count"),
 	SEC("context", context_fields),
+	FLD("resourceSpans", F_OTLP, 0, 0, "resourceSpans"),
 	END,
 };
 
 static const struct field *find_field(const struct field *tab, const char *k, size_t kl)
 {
 	for (const struct field *f = tab; f->name; f++) {
-		if (f->name_len == kl && memcmp(f->name, k, kl) == 0)
+		if (f->name_len == kl && f->name[0] == k[0] && memcmp(f->name, k, kl) == 0)
 			return f;
+	}
+	return NULL;
+}
+
+/* find_field() starting after the previous match: gateways write keys in
+ * the documented order, which is the tables' order, so the first try hits. */
+static const struct field *find_field_from(const struct field *tab, const char *k, size_t kl,
+                                           const struct field **cursor)
+{
+	const struct field *start = *cursor ? *cursor : tab;
+	for (const struct field *f = start; f->name; f++) {
+		if (f->name_len == kl && f->name[0] == k[0] && memcmp(f->name, k, kl) == 0) {
+			*cursor = f + 1;
+			return f;
+		}
+	}
+	for (const struct field *f = tab; f != start; f++) {
+		if (f->name_len == kl && f->name[0] == k[0] && memcmp(f->name, k, kl) == 0) {
+			*cursor = f + 1;
+			return f;
+		}
 	}
 	return NULL;
 }
@@ -472,6 +493,7 @@ struct v1 {
 	size_t finish_len;
 	const char *block;
 	size_t block_len;
+	bool auto_format; /* DECODE_AUTO: resourceSpans switches to OTLP */
 };
 
 static int fail(struct v1 *v, enum decode_reason r, const char *fmt, ...)
@@ -500,14 +522,11 @@ static int skip(const struct v1 *v, int i)
 /* A string token, unescaped when it has escapes. Returns false when malformed. */
 static bool tok_string(struct v1 *v, int i, const char **s, size_t *len)
 {
-	const jsmntok_t *t = &v->d->tok[i];
+	const struct jtok *t = &v->d->tok[i];
 	const char *p = v->js + t->start;
 	size_t n = (size_t)(t->end - t->start);
-	if (!memchr(p, '\\', n)) {
-		for (size_t k = 0; k < n; k++) {
-			if ((unsigned char)p[k] < 0x20)
-				return false;
-		}
+	if (!t->escaped) {
+		/* the tokenizer has checked it: no escape, no control character */
 		*s = p;
 		*len = n;
 		return true;
@@ -526,75 +545,13 @@ static bool tok_string(struct v1 *v, int i, const char **s, size_t *len)
 	return true;
 }
 
-static bool is_literal(const char *p, size_t n, const char *lit)
-{
-	return n == strlen(lit) && memcmp(p, lit, n) == 0;
-}
-
-/* Where a token's text begins and ends, quotes included. */
-static int tok_begin(const jsmntok_t *t)
-{
-	return t->type == JSMN_STRING ? t->start - 1 : t->start;
-}
-
-static int tok_finish(const jsmntok_t *t)
-{
-	return t->type == JSMN_STRING ? t->end + 1 : t->end;
-}
-
-/* Check that the gap between two tokens holds only whitespace and one `sep`
- * (or only whitespace when sep is 0). */
-static bool gap_ok(const char *js, int from, int to, char sep)
-{
-	bool got = sep == 0;
-	for (int k = from; k < to; k++) {
-		char c = js[k];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-			continue;
-		if (c == sep && !got) {
-			got = true;
-			continue;
-		}
-		return false;
-	}
-	return got;
-}
-
-static bool primitive_ok(const char *p, size_t n)
-{
-	if (n == 0)
-		return false;
-	if (p[0] == 't')
-		return is_literal(p, n, "true");
-	if (p[0] == 'f')
-		return is_literal(p, n, "false");
-	if (p[0] == 'n')
-		return is_literal(p, n, "null");
-	double d;
-	int64_t i;
-	bool ii;
-	return parse_json_number(p, n, &d, &i, &ii);
-}
+#define is_literal(p, n, lit) ((n) == sizeof(lit) - 1 && memcmp(p, lit, sizeof(lit) - 1) == 0)
 
 static bool tok_is_null(const struct v1 *v, int i)
 {
-	const jsmntok_t *t = &v->d->tok[i];
-	return t->type == JSMN_PRIMITIVE &&
+	const struct jtok *t = &v->d->tok[i];
+	return t->type == JTOK_PRIMITIVE &&
 	       is_literal(v->js + t->start, (size_t)(t->end - t->start), "null");
-}
-
-/* Every primitive in tokens [from, to) must be a JSON literal or number: the
- * tokenizer only checks their first character. Values vigil reads are
- * checked as they are read; this covers the ones it skips. */
-static int subtree_ok(struct v1 *v, int from, int to)
-{
-	for (int k = from; k < to; k++) {
-		const jsmntok_t *t = &v->d->tok[k];
-		if (t->type == JSMN_PRIMITIVE &&
-		    !primitive_ok(v->js + t->start, (size_t)(t->end - t->start)))
-			return fail(v, DR_NOT_JSON, "invalid value at byte %d", t->start);
-	}
-	return 0;
 }
 
 static int bad_type(struct v1 *v, const struct field *f, const char *want)
@@ -605,8 +562,8 @@ static int bad_type(struct v1 *v, const struct field *f, const char *want)
 static int tok_number(struct v1 *v, int i, const struct field *f, double *d, int64_t *iv,
                       bool *is_int)
 {
-	const jsmntok_t *t = &v->d->tok[i];
-	if (t->type != JSMN_PRIMITIVE ||
+	const struct jtok *t = &v->d->tok[i];
+	if (t->type != JTOK_PRIMITIVE ||
 	    !parse_json_number(v->js + t->start, (size_t)(t->end - t->start), d, iv, is_int))
 		return bad_type(v, f, "a number");
 	return 0;
@@ -617,26 +574,19 @@ static int set_field(struct v1 *v, const struct field *f, int i);
 /* Walk the object at token i against table tab. Returns the next token or -1. */
 static int walk_object(struct v1 *v, int i, const struct field *tab, const char *section)
 {
-	const jsmntok_t *o = &v->d->tok[i];
+	const struct jtok *o = &v->d->tok[i];
 	int nkeys = o->size;
 	int j = i + 1;
-	int prev_end = o->start + 1;
+	const struct field *cursor = NULL;
 	for (int k = 0; k < nkeys; k++) {
 		if (j >= v->ntok)
 			return fail(v, DR_NOT_JSON, "truncated object");
-		const jsmntok_t *key = &v->d->tok[j];
-		if (key->type != JSMN_STRING || key->size != 1 || j + 1 >= v->ntok)
+		const struct jtok *key = &v->d->tok[j];
+		if (key->type != JTOK_STRING || key->size != 1 || j + 1 >= v->ntok)
 			return fail(v, DR_NOT_JSON, "malformed object at byte %d", key->start);
-		/* the gap before the key: '{' then nothing, or ',' */
-		if (k == 0 && !gap_ok(v->js, prev_end, key->start - 1, 0))
-			return fail(v, DR_NOT_JSON, "unexpected text at byte %d", prev_end);
-		if (k > 0 && !gap_ok(v->js, prev_end, key->start - 1, ','))
-			return fail(v, DR_NOT_JSON, "expected ',' at byte %d", prev_end);
-		if (!gap_ok(v->js, key->end + 1, tok_begin(&v->d->tok[j + 1]), ':'))
-			return fail(v, DR_NOT_JSON, "expected ':' at byte %d", key->end);
 		const char *kn = v->js + key->start;
 		size_t kl = (size_t)(key->end - key->start);
-		const struct field *f = find_field(tab, kn, kl);
+		const struct field *f = find_field_from(tab, kn, kl, &cursor);
 		if (!f && !section) {
 			/* a flat dotted key at the top: "selection.attempt" */
 			const char *dot = memchr(kn, '.', kl);
@@ -652,10 +602,8 @@ static int walk_object(struct v1 *v, int i, const struct field *tab, const char 
 		int next;
 		if (!f) {
 			next = skip(v, vi);
-			if (subtree_ok(v, vi, next) < 0)
-				return -1;
 		} else if (f->type == F_SECTION) {
-			if (v->d->tok[vi].type != JSMN_OBJECT) {
+			if (v->d->tok[vi].type != JTOK_OBJECT) {
 				if (tok_is_null(v, vi)) {
 					next = vi + 1;
 				} else {
@@ -673,36 +621,27 @@ static int walk_object(struct v1 *v, int i, const struct field *tab, const char 
 		}
 		if (next < 0)
 			return -1;
-		prev_end = tok_finish(&v->d->tok[vi]);
 		j = next;
-	}
-	for (int k = prev_end; k < o->end - 1; k++) {
-		char c = v->js[k];
-		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-			return fail(v, DR_NOT_JSON, "unexpected '%c' at byte %d", c, k);
 	}
 	return j;
 }
 
 static int set_headers(struct v1 *v, const struct field *f, int i)
 {
-	const jsmntok_t *o = &v->d->tok[i];
-	if (o->type != JSMN_OBJECT)
+	const struct jtok *o = &v->d->tok[i];
+	if (o->type != JTOK_OBJECT)
 		return tok_is_null(v, i) ? 0 : bad_type(v, f, "an object");
 	int end = skip(v, i);
 	int j = i + 1;
-	int prev_end = o->start + 1;
 	for (int k = 0; k < o->size; k++) {
 		if (j + 1 >= end)
 			return fail(v, DR_NOT_JSON, "truncated http.headers");
-		const jsmntok_t *key = &v->d->tok[j];
+		const struct jtok *key = &v->d->tok[j];
 		int vi = j + 1;
-		if (key->type != JSMN_STRING || key->size != 1 ||
-		    !gap_ok(v->js, prev_end, key->start - 1, k ? ',' : 0) ||
-		    !gap_ok(v->js, key->end + 1, tok_begin(&v->d->tok[vi]), ':'))
+		if (key->type != JTOK_STRING || key->size != 1)
 			return fail(v, DR_NOT_JSON, "malformed http.headers at byte %d",
 			            key->start);
-		if (v->d->tok[vi].type == JSMN_STRING && v->nheaders < MAX_HEADERS) {
+		if (v->d->tok[vi].type == JTOK_STRING && v->nheaders < MAX_HEADERS) {
 			struct norm_header *h = &v->d->headers[v->nheaders];
 			if (!tok_string(v, j, &h->name, &h->name_len) ||
 			    !tok_string(v, vi, &h->value, &h->value_len))
@@ -710,9 +649,6 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 			v->nheaders++;
 		}
 		j = skip(v, vi);
-		if (subtree_ok(v, vi, j) < 0)
-			return -1;
-		prev_end = tok_finish(&v->d->tok[vi]);
 	}
 	if (j != end)
 		return fail(v, DR_NOT_JSON, "malformed http.headers");
@@ -721,8 +657,8 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 
 static int set_embedding(struct v1 *v, const struct field *f, int i)
 {
-	const jsmntok_t *a = &v->d->tok[i];
-	if (a->type != JSMN_ARRAY)
+	const struct jtok *a = &v->d->tok[i];
+	if (a->type != JTOK_ARRAY)
 		return tok_is_null(v, i) ? 0 : bad_type(v, f, "an array of numbers");
 	size_t n = (size_t)a->size;
 	if (n > v->d->floats_cap) {
@@ -747,7 +683,7 @@ static int set_embedding(struct v1 *v, const struct field *f, int i)
 
 static int set_field(struct v1 *v, const struct field *f, int i)
 {
-	const jsmntok_t *t = &v->d->tok[i];
+	const struct jtok *t = &v->d->tok[i];
 	char *base = (char *)v->obs;
 	const char *s;
 	size_t sl;
@@ -773,7 +709,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 		v->seen |= REQ_VERSION;
 		return 0;
 	case F_TS:
-		if (t->type != JSMN_STRING || !tok_string(v, i, &s, &sl))
+		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "an RFC 3339 string");
 		if (timeparse_rfc3339(s, sl, &v->obs->ts_ms) != 0)
 			return fail(v, DR_BAD_FIELD, "field 'ts' is not an RFC 3339 time");
@@ -782,7 +718,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	case F_ID:
 	case F_PROV:
 	case F_STR:
-		if (t->type != JSMN_STRING || !tok_string(v, i, &s, &sl))
+		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
 		if ((f->type == F_ID || f->type == F_PROV) && sl == 0)
 			return fail(v, DR_BAD_FIELD, "field '%s' is empty", f->path);
@@ -811,12 +747,14 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	case F_DOUBLE:
 		if (tok_number(v, i, f, &d, &iv, &is_int) < 0)
 			return -1;
-		if (!isfinite(d))
+		/* durations, ages and costs are not negative (size 1 marks the
+		 * similarity, which may be); nothing real comes near 1e12 */
+		if (!isfinite(d) || d > 1e12 || d < (f->size == 1 ? -1e12 : 0))
 			return fail(v, DR_BAD_FIELD, "field '%s' out of range", f->path);
 		*(double *)(void *)(base + f->offset) = d;
 		return 0;
 	case F_TRI:
-		if (t->type != JSMN_PRIMITIVE ||
+		if (t->type != JTOK_PRIMITIVE ||
 		    (!is_literal(v->js + t->start, (size_t)(t->end - t->start), "true") &&
 		     !is_literal(v->js + t->start, (size_t)(t->end - t->start), "false")))
 			return bad_type(v, f, "true or false");
@@ -825,7 +763,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	case F_TRAFFIC:
 	case F_SELECTION:
 	case F_TRANSPORT: {
-		if (t->type != JSMN_STRING || !tok_string(v, i, &s, &sl))
+		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
 		int e = f->type == F_TRAFFIC     ? model_traffic_class_parse(s, sl)
 		        : f->type == F_SELECTION ? model_selection_reason_parse(s, sl)
@@ -844,19 +782,17 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	}
 	case F_HEADERS: return set_headers(v, f, i);
 	case F_BODY:
-		if (t->type == JSMN_STRING) {
+		if (t->type == JTOK_STRING) {
 			if (!tok_string(v, i, &v->body, &v->body_len))
 				return fail(v, DR_NOT_JSON, "bad string in http.body");
 		} else {
-			if (subtree_ok(v, i, skip(v, i)) < 0)
-				return -1;
 			v->body = v->js + t->start;
 			v->body_len = (size_t)(t->end - t->start);
 		}
 		return 0;
 	case F_FINISH:
 	case F_BLOCK:
-		if (t->type != JSMN_STRING || !tok_string(v, i, &s, &sl))
+		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
 		if (f->type == F_FINISH) {
 			v->finish = s;
@@ -868,7 +804,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 		return 0;
 	case F_TEXT:
 	case F_CONTEXT:
-		if (t->type != JSMN_STRING || !tok_string(v, i, &s, &sl))
+		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
 		if (f->type == F_TEXT) {
 			v->obs->text = s;
@@ -879,6 +815,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 		}
 		return 0;
 	case F_EMBEDDING: return set_embedding(v, f, i);
+	case F_OTLP: return v->auto_format ? -3 : 0;
 	case F_SECTION: break;
 	}
 	return 0;
@@ -918,28 +855,9 @@ static void v1_normalise(struct v1 *v)
 	}
 }
 
-static int tokenize(struct decoder *d, const char *js, size_t len, int *ntok)
-{
-	for (;;) {
-		jsmn_parser p;
-		jsmn_init(&p);
-		int r = jsmn_parse(&p, js, len, d->tok, d->ntok_cap);
-		if (r != JSMN_ERROR_NOMEM) {
-			*ntok = r;
-			return 0;
-		}
-		if (d->ntok_cap >= (1u << 22))
-			return VG_ETOOBIG;
-		unsigned ncap = d->ntok_cap * 4;
-		jsmntok_t *nt = realloc(d->tok, ncap * sizeof(*nt));
-		if (!nt)
-			return VG_ENOMEM;
-		d->tok = nt;
-		d->ntok_cap = ncap;
-	}
-}
+static int decode_otlp(struct decoder *d, const char *js, size_t len, struct decode_result *res);
 
-static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok,
+static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok, bool auto_format,
                      struct decode_result *res)
 {
 	struct v1 v;
@@ -950,11 +868,17 @@ static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok,
 	v.ntok = ntok;
 	v.obs = &d->obs[0];
 	v.res = res;
+	v.auto_format = auto_format;
 	observation_init(v.obs);
 	v.obs->source = OBS_GATEWAY;
 	int r = walk_object(&v, 0, top_fields, NULL);
 	if (r == -2)
 		return VG_ENOMEM;
+	if (r == -3) {
+		/* a top-level resourceSpans: an OTLP line */
+		memset(res, 0, sizeof(*res));
+		return decode_otlp(d, js, len, res);
+	}
 	if (r < 0)
 		return 0;
 	if ((v.seen & REQ_ALL) != REQ_ALL) {
@@ -1237,28 +1161,6 @@ out:
 
 /* ---- entry ----------------------------------------------------------------------------- */
 
-static bool has_top_key(const struct decoder *d, const char *js, int ntok, const char *key)
-{
-	size_t kl = strlen(key);
-	int j = 1;
-	int end = d->tok[0].end;
-	while (j < ntok && d->tok[j].start < end) {
-		const jsmntok_t *k = &d->tok[j];
-		if (k->type == JSMN_STRING && (size_t)(k->end - k->start) == kl &&
-		    memcmp(js + k->start, key, kl) == 0)
-			return true;
-		/* skip the value subtree */
-		int vi = j + 1;
-		if (vi >= ntok)
-			break;
-		int vend = d->tok[vi].end;
-		j = vi + 1;
-		while (j < ntok && d->tok[j].start < vend)
-			j++;
-	}
-	return false;
-}
-
 int decode_line(struct decoder *d, enum decode_format fmt, const char *line, size_t len,
                 struct decode_result *out)
 {
@@ -1284,15 +1186,6 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 	}
 	if (fmt == DECODE_OTLP)
 		return decode_otlp(d, line, len, out);
-	if (line[0] != '{') {
-		/* a JSON scalar or array is "not an object"; anything else not JSON */
-		json_t *any = json_loadb(line, len, JSON_DECODE_ANY, NULL);
-		out->reason = any ? DR_NOT_OBJECT : DR_NOT_JSON;
-		snprintf(out->detail, sizeof(out->detail), "%s",
-		         any ? "a JSON value but not an object" : "not JSON");
-		json_decref(any);
-		return 0;
-	}
 	if (d->scratch_cap < len + 16) {
 		char *ns = realloc(d->scratch, len + 16);
 		if (!ns)
@@ -1301,19 +1194,24 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 		d->scratch_cap = len + 16;
 	}
 	d->scratch_used = 0;
-	int ntok;
-	int rc = tokenize(d, line, len, &ntok);
-	if (rc == VG_ENOMEM)
-		return rc;
-	if (rc != 0 || ntok < 1 || d->tok[0].type != JSMN_OBJECT || d->tok[0].end != (int)len ||
-	    d->tok[0].start != 0) {
+	struct jtok_error jerr;
+	int ntok = jtok_parse(line, len, &d->tok, &d->ntok_cap, &jerr);
+	if (ntok == JTOK_ENOMEM)
+		return VG_ENOMEM;
+	if (ntok < 0) {
 		out->reason = DR_NOT_JSON;
-		snprintf(out->detail, sizeof(out->detail), "%s",
-		         ntok == JSMN_ERROR_PART ? "not JSON: the line ends inside a value"
-		                                 : "not JSON");
+		if (ntok == JTOK_EPART)
+			snprintf(out->detail, sizeof(out->detail),
+			         "not JSON: the line ends inside a value (%s)", jerr.what);
+		else
+			snprintf(out->detail, sizeof(out->detail), "not JSON: %s at byte %d",
+			         jerr.what, (int)jerr.pos);
 		return 0;
 	}
-	if (fmt == DECODE_AUTO && has_top_key(d, line, ntok, "resourceSpans"))
-		return decode_otlp(d, line, len, out);
-	return decode_v1(d, line, len, ntok, out);
+	if (d->tok[0].type != JTOK_OBJECT) {
+		out->reason = DR_NOT_OBJECT;
+		snprintf(out->detail, sizeof(out->detail), "a JSON value but not an object");
+		return 0;
+	}
+	return decode_v1(d, line, len, ntok, fmt == DECODE_AUTO, out);
 }

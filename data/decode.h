@@ -2,7 +2,7 @@
  * decode.h: gateway event lines -> observations. Two formats, chosen per line
  * when asked to (DECODE_AUTO):
  *   - vigil's own events-v1 (docs/events.md), decoded with a fast tokenizer
- *     (jsmn) and a field table, no allocation per line;
+ *     (data/jtok) and a field table, no allocation per line;
  *   - OpenTelemetry GenAI spans as OTLP/JSON (the Collector's file exporter:
  *     one ExportTraceServiceRequest per line), decoded with jansson. One line
  *     may hold many spans, so one line gives zero or more observations.

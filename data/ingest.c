@@ -1,17 +1,25 @@
 /*
  * ingest.c: the tailer (see ingest.h for the behaviour).
  *
- * Per file (struct tfile) a buffer holds the bytes from buf_off up to
- * read_off. A read is a uv_work_t: the pool thread preads a chunk, splits it
- * into lines and decodes them into the file's result arrays; the loop's
- * after-work callback feeds the observer, builds the store batch, moves the
- * committed position and schedules the next read. Only one read per file is
- * in flight, so lines reach the pipeline in file order.
+ * Each file has two chunk slots. A read is a uv_work_t on libuv's pool: it
+ * copies the unfinished last line of the previous chunk into its slot, preads
+ * the next bytes after it, splits lines and decodes them into the slot's
+ * results. The loop's after-work callback first queues the next read (into
+ * the other slot) and then feeds the observer, builds the store batch and
+ * moves the committed position, so decoding chunk k+1 overlaps the loop's
+ * work on chunk k. Only one read is in flight and chunks are processed in
+ * order, so lines reach the pipeline in file order.
  *
- * Positions: commit_off/commit_line is what goes into the store; it equals
- * buf_off except while a line over DECODE_MAX_LINE is being skipped, when it
- * stays at that line's start until its newline is seen, so a crash in the
- * middle of a long line cannot commit a position inside it.
+ * Who touches what: a slot belongs to the worker while its read is in
+ * flight, then to the loop until the next read into it is queued (two reads
+ * later); the "continuity" fields of struct tfile (next_off, the long-line
+ * state, head) belong to the worker while a read is in flight and to the
+ * loop otherwise. Slots are never written by the loop.
+ *
+ * Positions: a chunk's commit_off/commit_line is what goes into the store:
+ * after its last complete line, or at the start of a line over
+ * DECODE_MAX_LINE that is still being skipped, so a crash in the middle of a
+ * long line cannot commit a position inside it.
  */
 #include "data/ingest.h"
 
@@ -48,6 +56,30 @@ struct pos {
 	uint64_t head_sig;
 };
 
+/* One read's bytes and what was decoded from them. */
+struct chunk {
+	char *buf;
+	size_t len, cap;
+	int64_t buf_off, buf_line; /* file offset and lines before buf[0] */
+	size_t consumed;           /* bytes of complete lines (and skipped long-line bytes) */
+	int64_t lines_done;
+	int64_t commit_off, commit_line;
+	unsigned char head[HEAD_SIG_BYTES];
+	size_t head_len;
+	int64_t size; /* the file's size when read */
+	ssize_t got;
+	int werr;
+	int64_t ignored;
+	struct observation *obs;
+	size_t n_obs, cap_obs;
+	struct item *items;
+	size_t n_items, cap_items;
+	char *arena; /* texts unescaped into the decoder's scratch, long-line heads */
+	size_t arena_cap, arena_used;
+	float *farena;
+	size_t farena_cap, farena_used;
+};
+
 struct tfile {
 	struct ingest *ing;
 	struct tfile *next;
@@ -56,41 +88,32 @@ struct tfile {
 	uint64_t dev, ino;
 	int64_t size;
 
-	char *buf;
-	size_t len, cap;
-	int64_t buf_off, buf_line; /* file offset and lines before buf[0] */
-	int64_t commit_off, commit_line;
-	unsigned char head[HEAD_SIG_BYTES];
-	size_t head_len;
+	struct chunk ch[2];
+	int next_slot;  /* the slot the next read fills */
+	int carry_slot; /* the slot whose unfinished last line the next read continues; -1 */
+	int ready_slot; /* decoded, waiting for the loop (the store was full); -1 */
 
+	/* continuity (see the top of the file) */
+	int64_t next_off, next_line; /* where the next read's carried bytes start */
 	bool discarding;
 	int64_t disc_off, disc_line, disc_len;
 	unsigned char disc_head[DECODE_HEAD_BYTES];
 	size_t disc_head_len;
+	unsigned char head[HEAD_SIG_BYTES];
+	size_t head_len;
+	bool final_pass; /* non-follow EOF: try the unterminated last line */
+	struct decoder *dec;
 
-	bool busy, eof, rotated, closing, want_read;
+	/* loop */
+	int64_t commit_off, commit_line;
+	uint64_t commit_sig;
+	int64_t read_end; /* bytes of the file read so far (for growth and truncation) */
+	bool busy, eof, rotated, closing;
 	uv_work_t work;
+	int work_slot;
 	uv_fs_event_t fsev;
 	bool fsev_init, fsev_on;
 	int handles_open;
-
-	/* worker results */
-	struct decoder *dec;
-	struct observation *obs;
-	size_t n_obs, cap_obs;
-	struct item *items;
-	size_t n_items, cap_items;
-	char *arena;
-	size_t arena_cap, arena_used;
-	float *farena;
-	size_t farena_cap, farena_used;
-	ssize_t got;
-	int werr;
-	size_t consumed;
-	int64_t lines_done;
-	bool final_pass; /* non-follow EOF: try the unterminated last line */
-	int64_t ignored;
-
 	struct store_batch *pending;
 	int inflight;
 };
@@ -136,10 +159,12 @@ static uint64_t sig(const unsigned char *p, size_t n)
 	return h;
 }
 
-static uint64_t head_sig(const struct tfile *t)
+/* The signature of the first min(64, offset) bytes: bytes before a committed
+ * offset never change, so a reopened file can be checked against it. */
+static uint64_t head_sig(const unsigned char *head, size_t head_len, int64_t offset)
 {
-	size_t n = t->commit_off < (int64_t)t->head_len ? (size_t)t->commit_off : t->head_len;
-	return sig(t->head, n);
+	size_t n = offset < (int64_t)head_len ? (size_t)offset : head_len;
+	return sig(head, n);
 }
 
 /* ---- positions --------------------------------------------------------------------- */
@@ -175,66 +200,65 @@ static struct pos *put_pos(struct ingest *ing, uint64_t dev, uint64_t ino)
 
 /* ---- the worker (pool thread) ---------------------------------------------------------- */
 
-static struct item *push_item(struct tfile *t)
+static struct item *push_item(struct chunk *c)
 {
-	if (t->n_items == t->cap_items) {
-		size_t ncap = t->cap_items ? t->cap_items * 2 : 256;
-		struct item *ni = realloc(t->items, ncap * sizeof(*ni));
+	if (c->n_items == c->cap_items) {
+		size_t ncap = c->cap_items ? c->cap_items * 2 : 256;
+		struct item *ni = realloc(c->items, ncap * sizeof(*ni));
 		if (!ni)
 			return NULL;
-		t->items = ni;
-		t->cap_items = ncap;
+		c->items = ni;
+		c->cap_items = ncap;
 	}
-	struct item *it = &t->items[t->n_items++];
+	struct item *it = &c->items[c->n_items++];
 	memset(it, 0, sizeof(*it));
 	return it;
 }
 
-static bool in_buf(const struct tfile *t, const void *p)
+static bool in_buf(const struct chunk *c, const void *p)
 {
-	const char *c = p;
-	return c >= t->buf && c < t->buf + t->len;
+	const char *q = p;
+	return q >= c->buf && q < c->buf + c->len;
 }
 
 /* Copy the borrowed texts that live in the decoder's scratch into the chunk's arena. */
-static int keep_borrowed(struct tfile *t, struct observation *o)
+static int keep_borrowed(struct chunk *c, struct observation *o)
 {
 	const char **texts[2] = { &o->text, &o->context_text };
 	size_t lens[2] = { o->text_len, o->context_len };
 	for (int k = 0; k < 2; k++) {
-		if (!*texts[k] || in_buf(t, *texts[k]))
+		if (!*texts[k] || in_buf(c, *texts[k]))
 			continue;
-		if (t->arena_used + lens[k] > t->arena_cap)
+		if (c->arena_used + lens[k] > c->arena_cap)
 			return VG_ENOMEM; /* cannot happen: unescaped text is shorter than the chunk */
-		memcpy(t->arena + t->arena_used, *texts[k], lens[k]);
-		*texts[k] = t->arena + t->arena_used;
-		t->arena_used += lens[k];
+		memcpy(c->arena + c->arena_used, *texts[k], lens[k]);
+		*texts[k] = c->arena + c->arena_used;
+		c->arena_used += lens[k];
 	}
 	if (o->embedding && o->embedding_len) {
-		if (t->farena_used + o->embedding_len > t->farena_cap) {
-			/* every number takes two bytes of the line at least */
-			size_t need = t->len / 2 + 1;
-			if (t->farena_used + o->embedding_len > need)
-				need = t->farena_used + o->embedding_len;
-			if (t->farena_used == 0) {
-				float *nf = realloc(t->farena, need * sizeof(float));
-				if (!nf)
-					return VG_ENOMEM;
-				t->farena = nf;
-				t->farena_cap = need;
-			} else {
+		if (c->farena_used + o->embedding_len > c->farena_cap) {
+			/* every number takes two bytes of the line at least: one
+			 * allocation per chunk is enough, so earlier pointers stay valid */
+			if (c->farena_used != 0)
 				return VG_ENOMEM;
-			}
+			size_t need = c->len / 2 + 1;
+			if (o->embedding_len > need)
+				need = o->embedding_len;
+			float *nf = realloc(c->farena, need * sizeof(float));
+			if (!nf)
+				return VG_ENOMEM;
+			c->farena = nf;
+			c->farena_cap = need;
 		}
-		memcpy(t->farena + t->farena_used, o->embedding, o->embedding_len * sizeof(float));
-		o->embedding = t->farena + t->farena_used;
-		t->farena_used += o->embedding_len;
+		memcpy(c->farena + c->farena_used, o->embedding, o->embedding_len * sizeof(float));
+		o->embedding = c->farena + c->farena_used;
+		c->farena_used += o->embedding_len;
 	}
 	return 0;
 }
 
-static void quarantine_item(struct tfile *t, struct item *it, const char *line, size_t len,
-                            int64_t line_no, int64_t offset, const struct decode_result *r)
+static void quarantine_item(struct item *it, const char *line, size_t len, int64_t line_no,
+                            int64_t offset, const struct decode_result *r)
 {
 	it->kind = IT_QUAR;
 	it->line_no = line_no;
@@ -245,122 +269,133 @@ static void quarantine_item(struct tfile *t, struct item *it, const char *line, 
 	it->head_len = len < DECODE_HEAD_BYTES ? len : DECODE_HEAD_BYTES;
 }
 
-/* Decode one line into items. Returns 0 or VG_ENOMEM. */
-static int take_line(struct tfile *t, const char *line, size_t len, int64_t line_no, int64_t offset,
-                     bool last_try, bool *used)
+/* Decode one line into the chunk's items. With `used` (an unterminated last
+ * line), the line only counts when it is whole. Returns 0 or VG_ENOMEM. */
+static int take_line(struct tfile *t, struct chunk *c, const char *line, size_t len,
+                     int64_t line_no, int64_t offset, bool *used)
 {
 	struct decode_result r;
 	int rc = decode_line(t->dec, t->ing->opt.format, line, len, &r);
 	if (rc != 0)
 		return rc;
 	if (used) {
-		/* an unterminated last line counts only when it is whole */
 		*used = r.reason == DR_NONE || (r.reason != DR_NOT_JSON && r.reason != DR_NOT_UTF8);
 		if (!*used)
 			return 0;
 	}
-	(void)last_try;
+	c->ignored += (int64_t)r.n_ignored;
 	if (r.n_obs) {
-		if (t->n_obs + r.n_obs > t->cap_obs) {
-			size_t ncap = t->cap_obs ? t->cap_obs * 2 : 256;
-			while (ncap < t->n_obs + r.n_obs)
+		if (c->n_obs + r.n_obs > c->cap_obs) {
+			size_t ncap = c->cap_obs ? c->cap_obs * 2 : 256;
+			while (ncap < c->n_obs + r.n_obs)
 				ncap *= 2;
-			struct observation *no = realloc(t->obs, ncap * sizeof(*no));
+			struct observation *no = realloc(c->obs, ncap * sizeof(*no));
 			if (!no)
 				return VG_ENOMEM;
-			t->obs = no;
-			t->cap_obs = ncap;
+			c->obs = no;
+			c->cap_obs = ncap;
 		}
-		struct item *it = push_item(t);
+		struct item *it = push_item(c);
 		if (!it)
 			return VG_ENOMEM;
 		it->kind = IT_OBS;
-		it->first = t->n_obs;
+		it->first = c->n_obs;
 		it->count = r.n_obs;
 		it->line_no = line_no;
 		it->offset = offset;
 		for (size_t k = 0; k < r.n_obs; k++) {
-			t->obs[t->n_obs] = r.obs[k];
-			rc = keep_borrowed(t, &t->obs[t->n_obs]);
+			c->obs[c->n_obs] = r.obs[k];
+			rc = keep_borrowed(c, &c->obs[c->n_obs]);
 			if (rc != 0)
 				return rc;
-			t->n_obs++;
+			c->n_obs++;
 		}
 	}
 	if (r.reason != DR_NONE) {
-		struct item *it = push_item(t);
+		struct item *it = push_item(c);
 		if (!it)
 			return VG_ENOMEM;
-		quarantine_item(t, it, line, len, line_no, offset, &r);
+		quarantine_item(it, line, len, line_no, offset, &r);
 	}
-	t->ignored += (int64_t)r.n_ignored;
 	return 0;
 }
 
 static void work_cb(uv_work_t *w)
 {
 	struct tfile *t = w->data;
+	struct chunk *c = &t->ch[t->work_slot];
 	size_t chunk = t->ing->opt.chunk_bytes;
-	t->n_obs = t->n_items = 0;
-	t->arena_used = t->farena_used = 0;
-	t->werr = 0;
-	t->consumed = 0;
-	t->lines_done = 0;
-	t->got = 0;
-	t->ignored = 0;
+	c->n_obs = c->n_items = 0;
+	c->arena_used = c->farena_used = 0;
+	c->werr = 0;
+	c->consumed = 0;
+	c->lines_done = 0;
+	c->got = 0;
+	c->ignored = 0;
 
 	if (t->head_len < HEAD_SIG_BYTES) {
 		ssize_t h = pread(t->fd, t->head, HEAD_SIG_BYTES, 0);
 		if (h > 0)
 			t->head_len = (size_t)h;
 	}
+	memcpy(c->head, t->head, t->head_len);
+	c->head_len = t->head_len;
 	struct stat sb;
-	if (fstat(t->fd, &sb) == 0)
-		t->size = (int64_t)sb.st_size;
+	c->size = fstat(t->fd, &sb) == 0 ? (int64_t)sb.st_size : -1;
 
-	if (t->len + chunk > t->cap) {
-		size_t ncap = t->len + chunk;
-		char *nb = realloc(t->buf, ncap);
+	/* the unfinished last line of the previous chunk comes first */
+	size_t carry = 0;
+	const struct chunk *prev = t->carry_slot >= 0 ? &t->ch[t->carry_slot] : NULL;
+	if (prev)
+		carry = prev->len - prev->consumed;
+	if (carry + chunk > c->cap) {
+		char *nb = realloc(c->buf, carry + chunk);
 		if (!nb) {
-			t->werr = VG_ENOMEM;
+			c->werr = VG_ENOMEM;
 			return;
 		}
-		t->buf = nb;
-		t->cap = ncap;
+		c->buf = nb;
+		c->cap = carry + chunk;
 	}
+	if (carry)
+		memcpy(c->buf, prev->buf + prev->consumed, carry);
+	c->len = carry;
+	c->buf_off = t->next_off;
+	c->buf_line = t->next_line;
+
 	ssize_t n;
 	do {
-		n = pread(t->fd, t->buf + t->len, chunk, (off_t)(t->buf_off + (int64_t)t->len));
+		n = pread(t->fd, c->buf + c->len, chunk, (off_t)(c->buf_off + (int64_t)c->len));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		t->werr = VG_EIO;
+		c->werr = VG_EIO;
 		return;
 	}
-	t->got = n;
-	t->len += (size_t)n;
-	if (t->arena_cap < t->len) {
-		char *na = realloc(t->arena, t->len);
+	c->got = n;
+	c->len += (size_t)n;
+	if (c->arena_cap < c->len + DECODE_HEAD_BYTES) {
+		char *na = realloc(c->arena, c->len + DECODE_HEAD_BYTES);
 		if (!na) {
-			t->werr = VG_ENOMEM;
+			c->werr = VG_ENOMEM;
 			return;
 		}
-		t->arena = na;
-		t->arena_cap = t->len;
+		c->arena = na;
+		c->arena_cap = c->len + DECODE_HEAD_BYTES;
 	}
 
 	size_t p = 0;
-	int64_t line_no = t->buf_line;
+	int64_t line_no = c->buf_line;
 	for (;;) {
-		const char *nl = memchr(t->buf + p, '\n', t->len - p);
+		const char *nl = memchr(c->buf + p, '\n', c->len - p);
 		if (!nl)
 			break;
-		size_t ll = (size_t)(nl - (t->buf + p));
+		size_t ll = (size_t)(nl - (c->buf + p));
 		line_no++;
 		if (t->discarding) {
-			/* the end of a line over the limit */
-			struct item *it = push_item(t);
+			/* the end of a line over the limit: its head goes to the arena */
+			struct item *it = push_item(c);
 			if (!it) {
-				t->werr = VG_ENOMEM;
+				c->werr = VG_ENOMEM;
 				return;
 			}
 			t->disc_len += (int64_t)ll;
@@ -370,46 +405,59 @@ static void work_cb(uv_work_t *w)
 			snprintf(r.detail, sizeof(r.detail),
 			         "line of %lld bytes is over the %zu-byte limit",
 			         (long long)t->disc_len, DECODE_MAX_LINE);
-			quarantine_item(t, it, (const char *)t->disc_head, t->disc_head_len,
-			                t->disc_line, t->disc_off, &r);
+			char *h = c->arena + c->arena_used;
+			memcpy(h, t->disc_head, t->disc_head_len);
+			c->arena_used += t->disc_head_len;
+			quarantine_item(it, h, t->disc_head_len, t->disc_line, t->disc_off, &r);
 			t->discarding = false;
 		} else {
-			int rc = take_line(t, t->buf + p, ll, line_no, t->buf_off + (int64_t)p,
-			                   false, NULL);
+			int rc = take_line(t, c, c->buf + p, ll, line_no, c->buf_off + (int64_t)p,
+			                   NULL);
 			if (rc != 0) {
-				t->werr = rc;
+				c->werr = rc;
 				return;
 			}
 		}
 		p += ll + 1;
-		t->lines_done++;
+		c->lines_done++;
 	}
-	size_t left = t->len - p;
+	size_t left = c->len - p;
 	if (t->discarding) {
 		t->disc_len += (int64_t)left;
-		p = t->len;
+		p = c->len;
 	} else if (left > DECODE_MAX_LINE) {
 		t->discarding = true;
-		t->disc_off = t->buf_off + (int64_t)p;
+		t->disc_off = c->buf_off + (int64_t)p;
 		t->disc_line = line_no + 1;
 		t->disc_len = (int64_t)left;
 		t->disc_head_len = left < DECODE_HEAD_BYTES ? left : DECODE_HEAD_BYTES;
-		memcpy(t->disc_head, t->buf + p, t->disc_head_len);
-		p = t->len;
+		memcpy(t->disc_head, c->buf + p, t->disc_head_len);
+		p = c->len;
 	} else if (t->final_pass && n == 0 && left > 0) {
 		bool used = false;
-		int rc = take_line(t, t->buf + p, left, line_no + 1, t->buf_off + (int64_t)p, true,
+		int rc = take_line(t, c, c->buf + p, left, line_no + 1, c->buf_off + (int64_t)p,
 		                   &used);
 		if (rc != 0) {
-			t->werr = rc;
+			c->werr = rc;
 			return;
 		}
 		if (used) {
-			p = t->len;
-			t->lines_done++;
+			p = c->len;
+			c->lines_done++;
 		}
 	}
-	t->consumed = p;
+	c->consumed = p;
+	if (t->discarding) {
+		c->commit_off = t->disc_off;
+		c->commit_line = t->disc_line - 1;
+	} else {
+		c->commit_off = c->buf_off + (int64_t)p;
+		c->commit_line = c->buf_line + c->lines_done;
+	}
+	/* the next read continues after this chunk */
+	t->next_off = c->buf_off + (int64_t)p;
+	t->next_line = c->buf_line + c->lines_done;
+	t->carry_slot = t->work_slot;
 }
 
 /* ---- the loop side ---------------------------------------------------------------------- */
@@ -457,21 +505,24 @@ static bool submit(struct tfile *t)
 	return true;
 }
 
+/* The file was cut (copytruncate): start again at 0. Only when nothing is
+ * in flight or waiting. */
 static void reset_file(struct tfile *t)
 {
-	t->len = 0;
-	t->buf_off = t->buf_line = 0;
+	t->next_off = t->next_line = 0;
+	t->carry_slot = -1;
 	t->commit_off = t->commit_line = 0;
+	t->read_end = 0;
 	t->head_len = 0;
 	t->discarding = false;
 	t->eof = false;
 }
 
-static int fill_batch(struct tfile *t, struct store_batch *b)
+static int fill_batch(struct tfile *t, const struct chunk *c, struct store_batch *b)
 {
 	struct ingest *ing = t->ing;
-	for (size_t i = 0; i < t->n_items; i++) {
-		const struct item *it = &t->items[i];
+	for (size_t i = 0; i < c->n_items; i++) {
+		const struct item *it = &c->items[i];
 		if (it->kind == IT_QUAR) {
 			struct store_quarantine q;
 			memset(&q, 0, sizeof(q));
@@ -490,7 +541,7 @@ static int fill_batch(struct tfile *t, struct store_batch *b)
 			continue;
 		}
 		for (size_t k = it->first; k < it->first + it->count; k++) {
-			const struct observation *o = &t->obs[k];
+			const struct observation *o = &c->obs[k];
 			if (dedupe_seen(ing->dedupe, dedupe_key(o->request_id, o->attempt))) {
 				ing->st.repeated++;
 				continue;
@@ -509,47 +560,31 @@ static int fill_batch(struct tfile *t, struct store_batch *b)
 	return 0;
 }
 
-static void after_work(uv_work_t *w, int status)
+/* Turn a decoded chunk into a batch and submit it (or keep it pending). */
+static void process(struct tfile *t, struct chunk *c)
 {
-	struct tfile *t = w->data;
 	struct ingest *ing = t->ing;
-	t->busy = false;
-	if (status != 0 || t->closing || ing->st.err) {
-		check_done(ing);
-		return;
+	ing->st.bytes_read += c->got;
+	ing->st.ignored_spans += c->ignored;
+	ing->st.lines += c->lines_done;
+	if (c->size >= 0)
+		t->size = c->size;
+	struct store_batch *b = NULL;
+	int rc = 0;
+	if (c->n_items || c->commit_off != t->commit_off) {
+		b = store_batch_new(on_batch, t);
+		rc = b ? fill_batch(t, c, b) : VG_ENOMEM;
 	}
-	if (t->werr) {
-		set_err(ing, t->werr, "read", t->path);
-		check_done(ing);
-		return;
-	}
-	ing->st.bytes_read += t->got;
-	ing->st.ignored_spans += t->ignored;
-	struct store_batch *b = store_batch_new(on_batch, t);
-	int rc = b ? fill_batch(t, b) : VG_ENOMEM;
-	if (rc != 0) {
-		store_batch_free(b);
-		set_err(ing, rc, "ingest", t->path);
-		check_done(ing);
-		return;
-	}
-	/* move the window past the consumed lines */
-	ing->st.lines += t->lines_done;
-	t->buf_off += (int64_t)t->consumed;
-	t->buf_line += t->lines_done;
-	memmove(t->buf, t->buf + t->consumed, t->len - t->consumed);
-	t->len -= t->consumed;
-	if (!t->discarding) {
-		t->commit_off = t->buf_off;
-		t->commit_line = t->buf_line;
-	}
+	t->commit_off = c->commit_off;
+	t->commit_line = c->commit_line;
+	t->commit_sig = head_sig(c->head, c->head_len, c->commit_off);
 	struct pos *p = put_pos(ing, t->dev, t->ino);
 	if (p) {
 		p->offset = t->commit_off;
 		p->line_no = t->commit_line;
-		p->head_sig = head_sig(t);
+		p->head_sig = t->commit_sig;
 	}
-	if (t->n_items || t->consumed) {
+	if (b && rc == 0) {
 		struct store_tail_pos tp;
 		memset(&tp, 0, sizeof(tp));
 		tp.dev = t->dev;
@@ -557,45 +592,63 @@ static void after_work(uv_work_t *w, int status)
 		model_copy_str(tp.path, sizeof(tp.path), t->path, (size_t)-1);
 		tp.offset = t->commit_off;
 		tp.line_no = t->commit_line;
-		tp.head_sig = head_sig(t);
+		tp.head_sig = t->commit_sig;
 		tp.updated_ms = wall_ms();
 		rc = store_batch_set_tail(b, &tp);
 		if (rc == 0 && ing->seal)
 			rc = ing->seal(ing->observe_data, b);
-		if (rc != 0) {
-			store_batch_free(b);
-			set_err(ing, rc, "ingest", t->path);
-			check_done(ing);
-			return;
-		}
+	}
+	if (rc != 0) {
+		store_batch_free(b);
+		set_err(ing, rc, "ingest", t->path);
+		return;
+	}
+	if (b) {
 		t->pending = b;
 		submit(t);
-	} else {
-		store_batch_free(b);
 	}
-	if (t->got == 0)
+}
+
+static void after_work(uv_work_t *w, int status)
+{
+	struct tfile *t = w->data;
+	struct ingest *ing = t->ing;
+	struct chunk *c = &t->ch[t->work_slot];
+	t->busy = false;
+	if (status != 0 || t->closing || ing->st.err) {
+		check_done(ing);
+		return;
+	}
+	if (c->werr) {
+		set_err(ing, c->werr, "read", t->path);
+		check_done(ing);
+		return;
+	}
+	t->read_end = c->buf_off + (int64_t)c->len;
+	if (c->got == 0)
 		t->eof = true;
-	/* shrink a buffer that grew for a long line */
-	if (t->cap > 4 * ing->opt.chunk_bytes && t->len < ing->opt.chunk_bytes) {
-		char *nb = realloc(t->buf, ing->opt.chunk_bytes * 2);
-		if (nb) {
-			t->buf = nb;
-			t->cap = ing->opt.chunk_bytes * 2;
-		}
+	if (t->pending) {
+		/* the store is full: this chunk waits for ingest_resume() */
+		t->ready_slot = t->work_slot;
+		return;
 	}
+	/* read ahead while the loop works on this chunk */
 	if (!t->eof)
 		schedule(t);
+	process(t, c);
 	check_done(ing);
 }
 
 static void schedule(struct tfile *t)
 {
 	struct ingest *ing = t->ing;
-	if (t->busy || t->pending || t->closing || ing->st.err || ing->finished)
+	if (t->busy || t->ready_slot >= 0 || t->closing || ing->st.err || ing->finished)
 		return;
 	t->busy = true;
 	t->eof = false;
 	t->final_pass = !ing->opt.follow;
+	t->work_slot = t->next_slot;
+	t->next_slot ^= 1;
 	t->work.data = t;
 	if (uv_queue_work(ing->loop, &t->work, work_cb, after_work) != 0) {
 		t->busy = false;
@@ -606,8 +659,17 @@ static void schedule(struct tfile *t)
 void ingest_resume(struct ingest *ing)
 {
 	for (struct tfile *t = ing->files; t; t = t->next) {
-		if (t->pending && submit(t) && !t->eof)
+		if (!t->pending || !submit(t))
+			continue;
+		if (t->ready_slot >= 0) {
+			struct chunk *c = &t->ch[t->ready_slot];
+			t->ready_slot = -1;
+			if (!t->eof)
+				schedule(t);
+			process(t, c);
+		} else if (!t->eof) {
 			schedule(t);
+		}
 	}
 	check_done(ing);
 }
@@ -620,11 +682,14 @@ static void on_handle_closed(uv_handle_t *h)
 	if (--t->handles_open > 0)
 		return;
 	decoder_free(t->dec);
-	free(t->buf);
-	free(t->obs);
-	free(t->items);
-	free(t->arena);
-	free(t->farena);
+	for (int i = 0; i < 2; i++) {
+		struct chunk *c = &t->ch[i];
+		free(c->buf);
+		free(c->obs);
+		free(c->items);
+		free(c->arena);
+		free(c->farena);
+	}
 	free(t);
 }
 
@@ -644,12 +709,11 @@ static void close_file(struct tfile *t)
 	t->fd = -1;
 	store_batch_free(t->pending);
 	t->pending = NULL;
+	t->handles_open = 1;
 	if (t->fsev_init) {
 		uv_fs_event_stop(&t->fsev);
-		t->handles_open = 1;
 		uv_close((uv_handle_t *)&t->fsev, on_handle_closed);
 	} else {
-		t->handles_open = 1;
 		on_handle_closed((uv_handle_t *)&t->fsev);
 	}
 }
@@ -659,7 +723,7 @@ static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int stat
 	(void)name;
 	(void)events;
 	struct tfile *t = h->data;
-	if (status == 0 && !t->closing && t->eof)
+	if (status == 0 && !t->closing && t->eof && !t->pending)
 		schedule(t);
 }
 
@@ -701,8 +765,7 @@ static void open_file(struct ingest *ing, const char *path)
 	if (t)
 		t->dec = decoder_new();
 	if (!t || !t->dec) {
-		if (t)
-			free(t);
+		free(t);
 		close(fd);
 		set_err(ing, VG_ENOMEM, "open", path);
 		return;
@@ -712,21 +775,18 @@ static void open_file(struct ingest *ing, const char *path)
 	t->dev = (uint64_t)sb.st_dev;
 	t->ino = (uint64_t)sb.st_ino;
 	t->size = (int64_t)sb.st_size;
+	t->carry_slot = -1;
+	t->ready_slot = -1;
 	model_copy_str(t->path, sizeof(t->path), path, (size_t)-1);
 	ssize_t h = pread(fd, t->head, HEAD_SIG_BYTES, 0);
 	t->head_len = h > 0 ? (size_t)h : 0;
 
 	/* resume where a previous run stopped, if this is the same file */
 	struct pos *p = find_pos(ing, t->dev, t->ino);
-	if (p && p->offset <= t->size) {
-		t->commit_off = p->offset;
-		if (head_sig(t) == p->head_sig) {
-			t->buf_off = p->offset;
-			t->buf_line = p->line_no;
-			t->commit_line = p->line_no;
-		} else {
-			t->commit_off = 0;
-		}
+	if (p && p->offset <= t->size && head_sig(t->head, t->head_len, p->offset) == p->head_sig) {
+		t->next_off = t->commit_off = t->read_end = p->offset;
+		t->next_line = t->commit_line = p->line_no;
+		t->commit_sig = p->head_sig;
 	}
 	t->next = ing->files;
 	ing->files = t;
@@ -778,8 +838,8 @@ static void on_poll(uv_timer_t *h)
 			ssize_t hn = pread(t->fd, now_head, cmp, 0);
 			head_changed = hn < (ssize_t)cmp || memcmp(now_head, t->head, cmp) != 0;
 		}
-		if (!t->pending && (t->size < t->buf_off + (int64_t)t->len ||
-		                    t->size < t->commit_off || head_changed)) {
+		if (!t->pending && t->ready_slot < 0 &&
+		    (t->size < t->read_end || t->size < t->commit_off || head_changed)) {
 			/* copytruncate: the file was cut (and maybe written again) */
 			reset_file(t);
 			schedule(t);
@@ -791,9 +851,10 @@ static void on_poll(uv_timer_t *h)
 			    (uint64_t)ps.st_dev != t->dev)
 				t->rotated = true;
 		}
-		if (t->size > t->buf_off + (int64_t)t->len) {
+		if (t->size > t->read_end) {
 			schedule(t);
-		} else if (t->rotated && t->eof && !t->pending && t->inflight == 0) {
+		} else if (t->rotated && t->eof && !t->pending && t->ready_slot < 0 &&
+		           t->inflight == 0) {
 			/* the old file is finished: the new one can start */
 			close_file(t);
 		}
@@ -830,7 +891,7 @@ static void check_done(struct ingest *ing)
 	for (struct tfile *t = ing->files; t; t = t->next) {
 		if (t->busy)
 			return;
-		if (!ing->st.err && !ing->stopping && (!t->eof || t->pending))
+		if (!ing->st.err && !ing->stopping && (!t->eof || t->pending || t->ready_slot >= 0))
 			return;
 	}
 	/* batches already submitted commit before the flush: no need to wait */

@@ -313,24 +313,20 @@ static int add_incident_change(struct store_batch *b, const struct incident_chan
 		if (rc != 0)
 			return rc;
 	}
+	/* The row takes the incident's columns now; its JSON detail is built
+	 * once per batch, by store_batch_refresh_incidents(). */
 	struct inc_row *r = find_incident(b, inc->id);
-	if (r && c->kind == INCC_UPDATED) {
-		/* the frequent case: refresh the columns, defer the JSON */
-		const char *detail = r->r.detail_json;
-		incident_columns(&r->r, inc);
-		r->r.detail_json = detail;
-		r->stale = true;
-		return 0;
+	if (!r) {
+		r = arr_push(&b->inc, sizeof(*r));
+		if (!r)
+			return VG_ENOMEM;
+		b->rows++;
 	}
-	struct store_incident row;
-	incident_columns(&row, inc);
-	char *detail = incident_detail(inc);
-	if (!detail)
-		return VG_ENOMEM;
-	row.detail_json = detail;
-	int rc = store_batch_add_incident(b, &row);
-	free(detail);
-	return rc;
+	const char *detail = r->r.detail_json;
+	incident_columns(&r->r, inc);
+	r->r.detail_json = detail;
+	r->stale = true;
+	return 0;
 }
 
 int store_batch_add_effects(struct store_batch *b, const struct effects *e, int64_t *next_outbox_id)
@@ -552,7 +548,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	           "excluded.category, subtype = excluded.subtype, provider = excluded.provider, "
 	           "model = excluded.model, severity = excluded.severity, state = excluded.state, "
 	           "count = excluded.count, first_ms = excluded.first_ms, last_ms = "
-	           "excluded.last_ms, detail = excluded.detail",
+	           "excluded.last_ms, detail = coalesce(excluded.detail, detail)",
 	[ST_HIST] = "INSERT INTO incident_history (incident_id, time_ms, what, state, severity, "
 	            "count, related_id, actor, note) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_OUTBOX] =
@@ -1425,6 +1421,9 @@ static bool prune_some(struct store *s)
 			int n = sqlite3_changes(s->db);
 			if (rc == SQLITE_DONE && exec(s, "COMMIT") == SQLITE_OK) {
 				s->pruned += n;
+				uv_mutex_lock(&s->mu);
+				s->stats.pruned = s->pruned;
+				uv_mutex_unlock(&s->mu);
 				if (n >= s->opt.prune_chunk)
 					more = true;
 			} else {
@@ -1433,9 +1432,6 @@ static bool prune_some(struct store *s)
 		}
 		sqlite3_finalize(st);
 	}
-	uv_mutex_lock(&s->mu);
-	s->stats.pruned = s->pruned;
-	uv_mutex_unlock(&s->mu);
 	return more;
 }
 
@@ -1721,7 +1717,7 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	char *err = NULL;
 	if (sqlite3_exec(s->db,
 	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -4096;"
+	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2048;"
 	                 "PRAGMA wal_autocheckpoint = 4000;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		if (cause)

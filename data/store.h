@@ -230,10 +230,11 @@ int store_batch_add_health(struct store_batch *b, const struct store_health *h);
  * incident's row is replaced with its latest state) and notifications (an
  * outbox row each, state pending, sequence = its time). Outbox ids come from
  * *next_outbox_id (incremented) when it is not NULL, else the database
- * assigns them. An incident already in the batch that is only "updated" gets
- * its columns refreshed at once but keeps its detail JSON until
- * store_batch_refresh_incidents() (building the JSON for every failing
- * request of an outage would cost more than the rest of ingest).
+ * assigns them. An incident's columns are taken at once, its detail JSON
+ * only by store_batch_refresh_incidents(), once per batch (building it for
+ * every failing request of an outage would cost more than the rest of
+ * ingest): call that before store_submit(), or the row keeps the detail the
+ * database already has (NULL for a new incident).
  * Returns 0 or VG_ENOMEM (then some rows may have been added).
  */
 int store_batch_add_effects(struct store_batch *b, const struct effects *e,

@@ -1,0 +1,316 @@
+/*
+ * jtok.c: recursive descent over the text, appending tokens. Strings are the
+ * bulk of an event line, so their scan looks at eight bytes at once for a
+ * quote, a backslash or a control character and only steps byte by byte
+ * around those.
+ */
+#include "data/jtok.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+struct jt {
+	const char *js;
+	size_t len;
+	size_t i;
+	struct jtok *t;
+	unsigned n, cap;
+	struct jtok_error *err;
+};
+
+/* Any byte of x below n (n <= 128), the classic bit trick. */
+#define ONES           0x0101010101010101ULL
+#define HIGHS          0x8080808080808080ULL
+#define HAS_LESS(x, n) (((x)-ONES * (n)) & ~(x)&HIGHS)
+#define HAS_BYTE(x, b) HAS_LESS((x) ^ (ONES * (b)), 1)
+
+static int fail(struct jt *p, int code, const char *what)
+{
+	p->err->pos = (int32_t)p->i;
+	p->err->what = what;
+	return code;
+}
+
+static int add(struct jt *p, uint8_t type, size_t start)
+{
+	if (p->n == p->cap) {
+		unsigned ncap = p->cap ? p->cap * 2 : 64;
+		struct jtok *nt = realloc(p->t, ncap * sizeof(*nt));
+		if (!nt)
+			return JTOK_ENOMEM;
+		p->t = nt;
+		p->cap = ncap;
+	}
+	struct jtok *k = &p->t[p->n];
+	k->type = type;
+	k->escaped = 0;
+	k->start = (int32_t)start;
+	k->end = -1;
+	k->size = 0;
+	return (int)p->n++;
+}
+
+static inline void ws(struct jt *p)
+{
+	/* compact JSON has no whitespace: the common case returns at once */
+	if (p->i < p->len && (unsigned char)p->js[p->i] > ' ')
+		return;
+	while (p->i < p->len) {
+		char c = p->js[p->i];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		p->i++;
+	}
+}
+
+static bool hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int string(struct jt *p)
+{
+	p->i++; /* the opening quote */
+	int k = add(p, JTOK_STRING, p->i);
+	if (k < 0)
+		return k;
+	const char *js = p->js;
+	size_t i = p->i, len = p->len;
+	uint8_t escaped = 0;
+	for (;;) {
+#if defined(__SSE2__)
+		/* sixteen bytes at a time: a quote, a backslash, or a byte below 0x20 */
+		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+		const __m128i ctl = _mm_set1_epi8(0x1f);
+		while (i + 16 <= len) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(js + i));
+			__m128i hit =
+			        _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash));
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x));
+			unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+			if (mask) {
+				i += (size_t)__builtin_ctz(mask);
+				break;
+			}
+			i += 16;
+		}
+#endif
+		while (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, js + i, 8);
+			if (HAS_BYTE(w, '"') | HAS_BYTE(w, '\\') | HAS_LESS(w, 0x20))
+				break;
+			i += 8;
+		}
+		if (i >= len) {
+			p->i = i;
+			return fail(p, JTOK_EPART, "the text ends inside a string");
+		}
+		unsigned char c = (unsigned char)js[i];
+		if (c == '"')
+			break;
+		if (c < 0x20) {
+			p->i = i;
+			return fail(p, JTOK_EINVAL, "a control character inside a string");
+		}
+		if (c != '\\') {
+			i++;
+			continue;
+		}
+		escaped = 1;
+		if (i + 1 >= len) {
+			p->i = i;
+			return fail(p, JTOK_EPART, "the text ends inside a string");
+		}
+		switch (js[i + 1]) {
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't': i += 2; break;
+		case 'u':
+			if (i + 6 > len) {
+				p->i = i;
+				return fail(p, JTOK_EPART, "the text ends inside a string");
+			}
+			if (!hex(js[i + 2]) || !hex(js[i + 3]) || !hex(js[i + 4]) ||
+			    !hex(js[i + 5])) {
+				p->i = i;
+				return fail(p, JTOK_EINVAL, "a bad \\u escape");
+			}
+			i += 6;
+			break;
+		default: p->i = i; return fail(p, JTOK_EINVAL, "a bad escape");
+		}
+	}
+	p->t[k].end = (int32_t)i;
+	p->t[k].escaped = escaped;
+	p->i = i + 1;
+	return k;
+}
+
+static int literal(struct jt *p, const char *lit, size_t n)
+{
+	if (p->i + n > p->len)
+		return fail(
+		        p, memcmp(p->js + p->i, lit, p->len - p->i) == 0 ? JTOK_EPART : JTOK_EINVAL,
+		        "a bad literal");
+	if (memcmp(p->js + p->i, lit, n) != 0)
+		return fail(p, JTOK_EINVAL, "a bad literal");
+	int k = add(p, JTOK_PRIMITIVE, p->i);
+	if (k < 0)
+		return k;
+	p->i += n;
+	p->t[k].end = (int32_t)p->i;
+	return k;
+}
+
+static bool digit(const struct jt *p)
+{
+	return p->i < p->len && p->js[p->i] >= '0' && p->js[p->i] <= '9';
+}
+
+static int number(struct jt *p)
+{
+	size_t start = p->i;
+	if (p->js[p->i] == '-')
+		p->i++;
+	if (!digit(p))
+		return fail(p, p->i >= p->len ? JTOK_EPART : JTOK_EINVAL, "a bad number");
+	if (p->js[p->i] == '0') {
+		p->i++;
+	} else {
+		while (digit(p))
+			p->i++;
+	}
+	if (p->i < p->len && p->js[p->i] == '.') {
+		p->i++;
+		if (!digit(p))
+			return fail(p, p->i >= p->len ? JTOK_EPART : JTOK_EINVAL, "a bad number");
+		while (digit(p))
+			p->i++;
+	}
+	if (p->i < p->len && (p->js[p->i] == 'e' || p->js[p->i] == 'E')) {
+		p->i++;
+		if (p->i < p->len && (p->js[p->i] == '+' || p->js[p->i] == '-'))
+			p->i++;
+		if (!digit(p))
+			return fail(p, p->i >= p->len ? JTOK_EPART : JTOK_EINVAL, "a bad number");
+		while (digit(p))
+			p->i++;
+	}
+	int k = add(p, JTOK_PRIMITIVE, start);
+	if (k < 0)
+		return k;
+	p->t[k].end = (int32_t)p->i;
+	return k;
+}
+
+static int value(struct jt *p, int depth);
+
+static int container(struct jt *p, int depth, bool object)
+{
+	if (depth >= JTOK_MAX_DEPTH)
+		return fail(p, JTOK_EDEPTH, "nested too deeply");
+	int k = add(p, object ? JTOK_OBJECT : JTOK_ARRAY, p->i);
+	if (k < 0)
+		return k;
+	char close = object ? '}' : ']';
+	p->i++;
+	ws(p);
+	if (p->i < p->len && p->js[p->i] == close) {
+		p->i++;
+		p->t[k].end = (int32_t)p->i;
+		return k;
+	}
+	for (;;) {
+		if (object) {
+			if (p->i >= p->len)
+				return fail(p, JTOK_EPART, "the text ends inside an object");
+			if (p->js[p->i] != '"')
+				return fail(p, JTOK_EINVAL, "expected a key");
+			int key = string(p);
+			if (key < 0)
+				return key;
+			ws(p);
+			if (p->i >= p->len)
+				return fail(p, JTOK_EPART, "the text ends inside an object");
+			if (p->js[p->i] != ':')
+				return fail(p, JTOK_EINVAL, "expected ':'");
+			p->i++;
+			ws(p);
+			int v = value(p, depth + 1);
+			if (v < 0)
+				return v;
+			p->t[key].size = 1;
+		} else {
+			int v = value(p, depth + 1);
+			if (v < 0)
+				return v;
+		}
+		p->t[k].size++;
+		ws(p);
+		if (p->i >= p->len)
+			return fail(p, JTOK_EPART,
+			            object ? "the text ends inside an object"
+			                   : "the text ends inside an array");
+		char c = p->js[p->i];
+		if (c == ',') {
+			p->i++;
+			ws(p);
+			continue;
+		}
+		if (c == close) {
+			p->i++;
+			p->t[k].end = (int32_t)p->i;
+			return k;
+		}
+		return fail(p, JTOK_EINVAL, object ? "expected ',' or '}'" : "expected ',' or ']'");
+	}
+}
+
+static int value(struct jt *p, int depth)
+{
+	if (p->i >= p->len)
+		return fail(p, JTOK_EPART, "expected a value");
+	switch (p->js[p->i]) {
+	case '{': return container(p, depth, true);
+	case '[': return container(p, depth, false);
+	case '"': return string(p);
+	case 't': return literal(p, "true", 4);
+	case 'f': return literal(p, "false", 5);
+	case 'n': return literal(p, "null", 4);
+	default:
+		if (p->js[p->i] == '-' || (p->js[p->i] >= '0' && p->js[p->i] <= '9'))
+			return number(p);
+		return fail(p, JTOK_EINVAL, "expected a value");
+	}
+}
+
+int jtok_parse(const char *js, size_t len, struct jtok **toks, unsigned *cap,
+               struct jtok_error *err)
+{
+	struct jt p = { .js = js, .len = len, .t = *toks, .cap = *cap, .err = err };
+	err->pos = 0;
+	err->what = "";
+	if (len > (size_t)INT32_MAX)
+		return fail(&p, JTOK_EINVAL, "too long");
+	ws(&p);
+	int rc = value(&p, 0);
+	if (rc >= 0) {
+		ws(&p);
+		if (p.i != len)
+			rc = fail(&p, JTOK_EINVAL, "text after the value");
+	}
+	*toks = p.t;
+	*cap = p.cap;
+	return rc < 0 ? rc : (int)p.n;
+}
