@@ -132,6 +132,7 @@ static const struct cfg_field sem_similarity_fields[] = {
 	CFG_DBL(struct semantic_similarity, fast_alpha, 0.0001, 1),
 	CFG_DBL(struct semantic_similarity, baseline_alpha, 0.0001, 1),
 	CFG_DBL(struct semantic_similarity, step_drop, 0.001, 2),
+	CFG_DBL(struct semantic_similarity, quality_drop, 0.001, 2),
 	CFG_DBL(struct semantic_similarity, min_similarity, -1, 1),
 	CFG_DUR("change_window", struct semantic_similarity, change_window_ms, 1000, 864e6),
 	CFG_INT(struct semantic_similarity, change_min_samples, 1, 1e6),

@@ -40,6 +40,7 @@ void semantic_defaults(struct semantic_settings *s)
 	s->similarity.fast_alpha = 0.3;
 	s->similarity.baseline_alpha = 0.02;
 	s->similarity.step_drop = 0.15;
+	s->similarity.quality_drop = 0.3;
 	s->similarity.min_similarity = 0;
 	s->similarity.change_window_ms = 60 * 60 * 1000;
 	s->similarity.change_min_samples = 3;
@@ -217,6 +218,8 @@ struct sim_state {
 	bool local;         /* a local embedding (else the gateway's) */
 	uint32_t n;         /* responses folded into the centroid */
 	struct step sim;    /* similarity averages (counted from the warm-up on) */
+	struct step qual;   /* quality pass averages (1 = schema valid, no hallucination,
+	                     * coherent), from the warm-up on */
 	int64_t changed_at; /* when the model changed and this centroid was inherited */
 	uint32_t since_change;
 	float *c;
@@ -519,9 +522,24 @@ static struct sim_state *inherit(struct semantic *sem, const struct observation 
 	s->c = c;
 	s->sim.fast = s->sim.slow; /* the new model starts from the old baseline */
 	s->sim.n = 1;              /* judged after change_min_samples, not at once */
+	s->qual.fast = s->qual.slow;
+	s->qual.n = s->qual.n ? 1 : 0;
 	s->changed_at = now;
 	s->since_change = 0;
 	return s;
+}
+
+/* 1 when every measured quality verdict passes, 0 when one fails, NaN when
+ * none is measured. */
+static double quality_pass(const struct semantic_verdicts *v)
+{
+	if (v->schema_valid == VG_TRI_UNSET && v->hallucination == VG_TRI_UNSET &&
+	    v->coherence == VG_TRI_UNSET)
+		return NAN;
+	return v->schema_valid == VG_TRI_FALSE || v->hallucination == VG_TRI_TRUE ||
+	                       v->coherence == VG_TRI_TRUE
+	               ? 0.0
+	               : 1.0;
 }
 
 static int track_similarity(struct semantic *sem, const struct observation *obs,
@@ -596,6 +614,7 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		st->local = local;
 		st->n = 0;
 		memset(&st->sim, 0, sizeof(st->sim));
+		memset(&st->qual, 0, sizeof(st->qual));
 		st->changed_at = VG_NONE;
 	}
 
@@ -603,6 +622,9 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		double cn = sqrt(embed_dot(st->c, st->c, dims));
 		double sim = cn > 0 ? embed_dot(e, st->c, dims) / (enorm * cn) : 0;
 		step_add(&st->sim, sim, ss->fast_alpha, ss->baseline_alpha);
+		double q = quality_pass(v);
+		if (!isnan(q))
+			step_add(&st->qual, q, ss->fast_alpha, ss->baseline_alpha);
 		bool in_change =
 		        st->changed_at != VG_NONE && now - st->changed_at <= ss->change_window_ms;
 		if (st->changed_at != VG_NONE)
@@ -613,10 +635,15 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		v->model_changed = in_change;
 		bool ready = st->sim.n >= (uint32_t)ss->warmup ||
 		             (in_change && st->since_change >= (uint32_t)ss->change_min_samples);
+		bool qual_ready =
+		        st->qual.n >= (uint32_t)ss->warmup ||
+		        (in_change && st->since_change >= (uint32_t)ss->change_min_samples &&
+		         st->qual.n > 0);
 		if (ready && v->regression == VG_TRI_UNSET)
-			v->regression =
-			        tri(st->sim.slow - st->sim.fast > ss->step_drop ||
-			            (ss->min_similarity > 0 && st->sim.fast < ss->min_similarity));
+			v->regression = tri(
+			        st->sim.slow - st->sim.fast > ss->step_drop ||
+			        (ss->min_similarity > 0 && st->sim.fast < ss->min_similarity) ||
+			        (qual_ready && st->qual.slow - st->qual.fast > ss->quality_drop));
 	}
 	/* Fold the response in: a plain mean while warming up, then an EWMA. */
 	double a = st->n < (uint32_t)ss->warmup ? 1.0 / (st->n + 1) : ss->centroid_alpha;

@@ -63,6 +63,9 @@ struct semantic_similarity {
 	double fast_alpha;        /* weight of a new similarity in the recent average (0.3) */
 	double baseline_alpha;    /* ... in the baseline average (0.02) */
 	double step_drop;         /* recent below baseline by this much is a regression (0.15) */
+	double quality_drop;      /* recent quality (schema valid, no hallucination, coherent;
+	                           * 1 or 0 per response) below its baseline by this much is a
+	                           * regression too, even when the answers stay alike (0.3) */
 	double min_similarity;    /* recent below this is a regression too (0 = off) */
 	int64_t change_window_ms; /* after a model-version change, judge at once for this long (1h) */
 	int32_t change_min_samples; /* responses of the new model needed to judge (3) */

@@ -59,6 +59,8 @@ static void apply_settings(json_t *o, struct semantic_settings *ss, struct core_
 			ss->similarity.warmup = (int32_t)d;
 		else if (!strcmp(k, "similarity.step_drop"))
 			ss->similarity.step_drop = d;
+		else if (!strcmp(k, "similarity.quality_drop"))
+			ss->similarity.quality_drop = d;
 		else if (!strcmp(k, "similarity.change_min_samples"))
 			ss->similarity.change_min_samples = (int32_t)d;
 		else if (!strcmp(k, "similarity.dims"))
