@@ -175,8 +175,7 @@ static void print_text(json_t *rep)
 	if (json_array_size(incs))
 		printf("\n  id  %-34s %-10s %-8s %8s  %-12s %-12s %-12s related\n",
 		       "category/subtype", "provider", "peak", "count", "first", "last", "paged");
-	json_array_foreach(incs, i, inc)
-	{
+	json_array_foreach (incs, i, inc) {
 		char kind[64];
 		snprintf(kind, sizeof(kind), "%s/%s",
 		         json_string_value(json_object_get(inc, "category")),
@@ -191,8 +190,7 @@ static void print_text(json_t *rep)
 		       hms(json_string_value(json_object_get(inc, "paged"))));
 		size_t k;
 		json_t *rel;
-		json_array_foreach(json_object_get(inc, "related"), k, rel)
-		{
+		json_array_foreach (json_object_get(inc, "related"), k, rel) {
 			printf("%s#%lld", k ? "," : " ", (long long)json_integer_value(rel));
 		}
 		printf("\n");
@@ -203,18 +201,20 @@ static void print_text(json_t *rep)
 		       "%9s %9s %9s  %s\n",
 		       "fault", "kind", "event", "own kind", "page", "first event");
 		json_t *f;
-		json_array_foreach(faults, i, f)
-		{
+		json_array_foreach (faults, i, f) {
 			char kind[64];
 			const char *sub = json_string_value(json_object_get(f, "subtype"));
 			snprintf(kind, sizeof(kind), "%s/%s",
-			         json_string_value(json_object_get(f, "category")), sub ? sub : "*");
-			printf("  %-32.32s %-30s", json_string_value(json_object_get(f, "name")), kind);
+			         json_string_value(json_object_get(f, "category")),
+			         sub ? sub : "*");
+			printf("  %-32.32s %-30s", json_string_value(json_object_get(f, "name")),
+			       kind);
 			print_seconds(json_object_get(f, "detect_ms"));
 			print_seconds(json_object_get(f, "detect_own_ms"));
 			print_seconds(json_object_get(f, "page_ms"));
 			const char *fk = json_string_value(json_object_get(f, "first_event_kind"));
-			const char *fs = json_string_value(json_object_get(f, "first_event_severity"));
+			const char *fs =
+			        json_string_value(json_object_get(f, "first_event_severity"));
 			if (fk)
 				printf("  %s %s", fk, fs ? fs : "");
 			printf("\n");
@@ -267,10 +267,11 @@ int cmd_replay_main(int argc, char **argv)
 				errno = 0;
 				speed = strtod(optarg, &end);
 				if (*end || errno || !(speed > 0) || !isfinite(speed))
-					return cli_usage_error("replay",
-					                       "--speed must be a positive number or "
-					                       "max, not '%s'",
-					                       optarg);
+					return cli_usage_error(
+					        "replay",
+					        "--speed must be a positive number or "
+					        "max, not '%s'",
+					        optarg);
 			}
 			break;
 		case OPT_FORMAT:
@@ -301,9 +302,8 @@ int cmd_replay_main(int argc, char **argv)
 	if (vg_has(from) && vg_has(to) && to <= from)
 		return cli_usage_error("replay", "--to must be after --from");
 	if (json && events && !events_path)
-		return cli_usage_error("replay",
-		                       "--json and --events both write to stdout; give "
-		                       "--events=FILE");
+		return cli_usage_error("replay", "--json and --events both write to stdout; give "
+		                                 "--events=FILE");
 	for (int i = optind; i < argc; i++) {
 		struct stat sb;
 		if (strcmp(argv[i], "-") == 0)
@@ -345,7 +345,8 @@ int cmd_replay_main(int argc, char **argv)
 		if (rc == VG_ENOMEM)
 			goto oom;
 		if (rc != 0) {
-			fprintf(stderr, "vigil replay: %s\n", cause ? cause : "invalid expectations");
+			fprintf(stderr, "vigil replay: %s\n",
+			        cause ? cause : "invalid expectations");
 			status = CLI_EXIT_USAGE;
 			goto out;
 		}

@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Events found for a fault up to this long after its end still count. */
-#define TRUTH_GRACE_MS (5 * 60 * 1000)
+#define TRUTH_GRACE_MS    (5 * 60 * 1000)
 #define TRUTH_MAX_RELATED 8
 
 struct rp_event {
@@ -35,6 +35,8 @@ struct rp_event {
 	enum severity severity;
 	char provider[VG_NAME_MAX];
 	char template_id[VG_TEMPLATE_MAX];
+	char model[VG_MODEL_MAX];
+	char region[VG_NAME_MAX];
 };
 
 struct rp_step {
@@ -86,10 +88,16 @@ struct rp_fault {
 	char fault[32];
 	char provider[VG_NAME_MAX];
 	char template_id[VG_TEMPLATE_MAX];
+	char model[VG_MODEL_MAX];
+	char region[VG_NAME_MAX];
 	struct rp_kind kind;
 	struct rp_kind related[TRUTH_MAX_RELATED];
 	size_t n_related;
 	int64_t onset_ms, end_ms, detectable_ms; /* absolute event time */
+	/* The first failed request in scope after the onset (an error status, a
+	 * transport error, a broken stream or body): when a hard failure first
+	 * shows in the traffic, VG_NONE until seen. */
+	int64_t symptom_ms;
 };
 
 struct replay {
@@ -162,7 +170,12 @@ int replay_new(const struct replay_options *o, struct replay **out, char **cause
 	free(pp);
 	if (!r->pipeline)
 		goto fail;
-	rc = semsvc_configure(r->pipeline, cfg, o->config_path, &r->schemas, cause);
+	char *why = NULL;
+	rc = semsvc_configure(r->pipeline, cfg, o->config_path, &r->schemas, &why);
+	if (cause)
+		*cause = why;
+	else
+		free(why);
 	if (rc != 0)
 		goto fail;
 
@@ -351,6 +364,8 @@ static int collect(struct replay *r, const struct effects *eff)
 			e->severity = ev->severity;
 			memcpy(e->provider, ev->pid.provider, sizeof(e->provider));
 			memcpy(e->template_id, ev->template_id, sizeof(e->template_id));
+			memcpy(e->model, ev->pid.model, sizeof(e->model));
+			memcpy(e->region, ev->pid.region, sizeof(e->region));
 		}
 		if (r->opt.on_event) {
 			int rc = r->opt.on_event(r->opt.data, ev);
@@ -397,6 +412,28 @@ static int tick_until(struct replay *r, int64_t now)
 	return 0;
 }
 
+static bool fault_scope(const struct rp_fault *f, const char *provider, const char *tmpl,
+                        const char *model, const char *region);
+
+static bool failed_request(const struct observation *obs)
+{
+	return obs->http_status >= 400 || obs->transport_error != TE_NONE ||
+	       obs->norm.stream_error || obs->norm.body_truncated;
+}
+
+/* The first failed request in each fault's scope after its onset. */
+static void note_symptoms(struct replay *r, const struct observation *obs, int64_t end)
+{
+	for (size_t i = 0; i < r->n_faults; i++) {
+		struct rp_fault *f = &r->faults[i];
+		if (vg_has(f->symptom_ms) || end < f->onset_ms || end > f->end_ms)
+			continue;
+		if (failed_request(obs) && fault_scope(f, obs->pid.provider, obs->template_id,
+		                                       obs->pid.model, obs->pid.region))
+			f->symptom_ms = end;
+	}
+}
+
 int replay_feed(struct replay *r, const struct observation *obs)
 {
 	if (!obs->pid.provider[0] || !vg_has(obs->ts_ms)) {
@@ -404,6 +441,8 @@ int replay_feed(struct replay *r, const struct observation *obs)
 		return 0;
 	}
 	int64_t now = observation_end_ms(obs);
+	if (r->n_faults)
+		note_symptoms(r, obs, now);
 	int rc = tick_until(r, now);
 	if (rc != 0)
 		return rc;
@@ -533,9 +572,12 @@ int replay_load_truth(struct replay *r, const char *path, char **cause)
 		model_copy_str(rf->provider, sizeof(rf->provider), jstr(f, "provider"), (size_t)-1);
 		model_copy_str(rf->template_id, sizeof(rf->template_id), jstr(f, "template"),
 		               (size_t)-1);
+		model_copy_str(rf->model, sizeof(rf->model), jstr(f, "model"), (size_t)-1);
+		model_copy_str(rf->region, sizeof(rf->region), jstr(f, "region"), (size_t)-1);
+		rf->symptom_ms = VG_NONE;
 		if (parse_kind(f, &rf->kind) != 0) {
 			set_cause(cause, "%s: faults[%zu]: unknown category '%s'", path, i,
-			             jstr(f, "category"));
+			          jstr(f, "category"));
 			goto out;
 		}
 		json_t *on = json_object_get(f, "onset_ms"), *end = json_object_get(f, "end_ms");
@@ -546,8 +588,8 @@ int replay_load_truth(struct replay *r, const char *path, char **cause)
 		}
 		rf->onset_ms = t0 + json_integer_value(on);
 		rf->end_ms = json_is_integer(end) ? t0 + json_integer_value(end) : INT64_MAX / 2;
-		rf->detectable_ms = json_is_integer(det) ? t0 + json_integer_value(det)
-		                                         : rf->onset_ms;
+		rf->detectable_ms =
+		        json_is_integer(det) ? t0 + json_integer_value(det) : rf->onset_ms;
 		json_t *rel = json_object_get(f, "related");
 		for (size_t j = 0; j < json_array_size(rel) && rf->n_related < TRUTH_MAX_RELATED;
 		     j++)
@@ -584,11 +626,19 @@ static bool fault_kind(const struct rp_fault *f, enum category cat, enum subtype
 	return false;
 }
 
-static bool fault_scope(const struct rp_fault *f, const char *provider, const char *tmpl)
+/* Whether something of (provider, template, model, region) is in the fault's
+ * scope; NULL or "" on our side (an incident has no one template) is not
+ * held against it. */
+static bool fault_scope(const struct rp_fault *f, const char *provider, const char *tmpl,
+                        const char *model, const char *region)
 {
 	if (f->provider[0] && strcmp(f->provider, provider) != 0)
 		return false;
 	if (f->template_id[0] && tmpl && tmpl[0] && strcmp(f->template_id, tmpl) != 0)
+		return false;
+	if (f->model[0] && model && model[0] && !pipeline_model_matches(f->model, model))
+		return false;
+	if (f->region[0] && region && region[0] && strcmp(f->region, region) != 0)
 		return false;
 	return true;
 }
@@ -618,7 +668,8 @@ static json_t *incident_json(const struct replay *r, const struct rp_incident *r
 	json_t *subs = json_array();
 	for (int s = 0; s < SUB__COUNT && s < 64; s++)
 		if (ri->subtypes & ((uint64_t)1 << s))
-			json_array_append_new(subs, json_string(model_subtype_name((enum subtype)s)));
+			json_array_append_new(subs,
+			                      json_string(model_subtype_name((enum subtype)s)));
 	json_object_set_new(o, "subtypes", subs);
 	json_object_set_new(o, "provider", json_string(ri->provider));
 	json_object_set_new(o, "severity", json_string(model_severity_name(ri->peak)));
@@ -685,7 +736,7 @@ static json_t *fault_json(const struct replay *r, const struct rp_fault *f)
 		const struct rp_event *e = &r->events[i];
 		if (e->time_ms < f->onset_ms || e->time_ms > lim)
 			continue;
-		if (!fault_scope(f, e->provider, e->template_id))
+		if (!fault_scope(f, e->provider, e->template_id, e->model, e->region))
 			continue;
 		if (!own && fault_kind(f, e->category, e->subtype, false))
 			own = e;
@@ -701,6 +752,10 @@ static json_t *fault_json(const struct replay *r, const struct rp_fault *f)
 	json_object_set_new(o, "detect_own_ms", ms_or_null(own ? own->time_ms - base : VG_NONE));
 	json_object_set_new(o, "detect_category_ms",
 	                    ms_or_null(cat ? cat->time_ms - base : VG_NONE));
+	json_object_set_new(o, "symptom", jtime(f->symptom_ms));
+	json_object_set_new(
+	        o, "detect_symptom_ms",
+	        ms_or_null(any && vg_has(f->symptom_ms) ? any->time_ms - f->symptom_ms : VG_NONE));
 	if (any) {
 		json_object_set_new(o, "first_event", json_integer((json_int_t)any->id));
 		json_object_set_new(o, "first_event_kind",
@@ -708,9 +763,9 @@ static json_t *fault_json(const struct replay *r, const struct rp_fault *f)
 		                                 model_subtype_name(any->subtype)));
 		json_object_set_new(o, "first_event_severity",
 		                    json_string(model_severity_name(any->severity)));
-		json_object_set_new(o, "incident", any->incident_id
-		                                           ? json_integer(any->incident_id)
-		                                           : json_null());
+		json_object_set_new(o, "incident",
+		                    any->incident_id ? json_integer(any->incident_id)
+		                                     : json_null());
 	}
 	int64_t page = VG_NONE;
 	for (size_t i = 0; i < r->n_notes; i++) {
@@ -722,7 +777,7 @@ static json_t *fault_json(const struct replay *r, const struct rp_fault *f)
 		if (n->incident_id < 1 || (size_t)n->incident_id > r->n_incidents)
 			continue;
 		const struct rp_incident *ri = &r->incidents[n->incident_id - 1];
-		if (!fault_scope(f, ri->provider, NULL))
+		if (!fault_scope(f, ri->provider, NULL, NULL, NULL))
 			continue;
 		bool match = false;
 		for (int s = 0; s < SUB__COUNT && s < 64 && !match; s++)
@@ -741,12 +796,13 @@ static json_t *fault_json(const struct replay *r, const struct rp_fault *f)
 		for (size_t i = 0; i < r->n_events && !first; i++) {
 			const struct rp_event *e = &r->events[i];
 			if (e->time_ms >= f->onset_ms && e->time_ms <= lim &&
-			    fault_scope(f, e->provider, e->template_id) &&
+			    fault_scope(f, e->provider, e->template_id, e->model, e->region) &&
 			    kind_matches(want, e->category, e->subtype))
 				first = e;
 		}
 		json_t *ko = json_object();
-		json_object_set_new(ko, "category", json_string(model_category_name(want->category)));
+		json_object_set_new(ko, "category",
+		                    json_string(model_category_name(want->category)));
 		json_object_set_new(ko, "subtype",
 		                    want->subtype >= 0 ? json_string(model_subtype_name(
 		                                                 (enum subtype)want->subtype))

@@ -7,6 +7,7 @@
 
 #include "core/incident.h"
 #include "core/model.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 
 #include <math.h>
@@ -93,8 +94,7 @@ static bool in_string_array(json_t *a, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(a, i, v)
-	{
+	json_array_foreach (a, i, v) {
 		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
 			return true;
 	}
@@ -113,13 +113,23 @@ static bool inc_matches(json_t *m, json_t *inc)
 		return false;
 	if (t && !in_string_array(json_object_get(inc, "templates"), t))
 		return false;
+	const char *fb = str(m, "first_before"), *fa = str(m, "first_after");
+	if (fb || fa) {
+		int64_t first, lim;
+		const char *fs = str(inc, "first");
+		if (!fs || timeparse_rfc3339(fs, strlen(fs), &first) != 0)
+			return false;
+		if (fb && (timeparse_rfc3339(fb, strlen(fb), &lim) != 0 || first >= lim))
+			return false;
+		if (fa && (timeparse_rfc3339(fa, strlen(fa), &lim) != 0 || first < lim))
+			return false;
+	}
 	if (s) {
 		const char *fam = family_of(s);
 		bool any = false;
 		size_t i;
 		json_t *v;
-		json_array_foreach(json_object_get(inc, "subtypes"), i, v)
-		{
+		json_array_foreach (json_object_get(inc, "subtypes"), i, v) {
 			const char *f = family_of(json_string_value(v));
 			if (fam && f && strcmp(fam, f) == 0)
 				any = true;
@@ -183,8 +193,7 @@ static void check_keys(struct vctx *v, json_t *o, const char *where, const char 
 {
 	const char *k;
 	json_t *val;
-	json_object_foreach(o, k, val)
-	{
+	json_object_foreach (o, k, val) {
 		if (!known_key(k, keys))
 			verr(v, "%s: unknown key '%s'", where, k);
 	}
@@ -206,6 +215,14 @@ static void check_matcher(struct vctx *v, json_t *o, const char *where)
 		verr(v, "%s.provider: not a string", where);
 	if (json_object_get(o, "template") && !str(o, "template"))
 		verr(v, "%s.template: not a string", where);
+	static const char *const times[] = { "first_before", "first_after" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *t = json_object_get(o, times[i]);
+		int64_t ms;
+		if (t && (!json_is_string(t) ||
+		          timeparse_rfc3339(json_string_value(t), json_string_length(t), &ms) != 0))
+			verr(v, "%s.%s: an RFC 3339 time", where, times[i]);
+	}
 }
 
 static void check_range(struct vctx *v, json_t *o, const char *where)
@@ -256,8 +273,7 @@ static json_t *find_named(json_t *incs, const char *name)
 {
 	size_t i;
 	json_t *x;
-	json_array_foreach(incs, i, x)
-	{
+	json_array_foreach (incs, i, x) {
 		const char *n = str(x, "name");
 		if (n && strcmp(n, name) == 0)
 			return x;
@@ -272,7 +288,7 @@ static void validate(struct vctx *v, json_t *root)
 		verr(v, "not a JSON object");
 		return;
 	}
-	static const char *const top[] = { "scenario", "why", "incidents", "forbidden",
+	static const char *const top[] = { "scenario", "why",    "incidents",   "forbidden",
 		                           "payloads", "detect", "oscillation", NULL };
 	check_keys(v, root, "top level", top);
 	json_t *incs = json_object_get(root, "incidents");
@@ -280,16 +296,17 @@ static void validate(struct vctx *v, json_t *root)
 		verr(v, "incidents: not an array");
 	size_t i;
 	json_t *x;
-	json_array_foreach(incs, i, x)
-	{
+	json_array_foreach (incs, i, x) {
 		snprintf(where, sizeof(where), "incidents[%zu]", i);
 		if (!json_is_object(x)) {
 			verr(v, "%s: not an object", where);
 			continue;
 		}
-		static const char *const keys[] = { "name",     "why",       "category", "subtype",
-			                            "provider", "template",  "severity", "count",
-			                            "incidents", "paged",    "related_to", NULL };
+		static const char *const keys[] = { "name",        "why",        "category",
+			                            "subtype",     "provider",   "template",
+			                            "severity",    "count",      "incidents",
+			                            "paged",       "related_to", "first_before",
+			                            "first_after", NULL };
 		check_keys(v, x, where, keys);
 		if (!str(x, "name"))
 			verr(v, "%s.name: required (a string)", where);
@@ -303,8 +320,7 @@ static void validate(struct vctx *v, json_t *root)
 			verr(v, "%s.paged: true or false", where);
 		size_t j;
 		json_t *r;
-		json_array_foreach(json_object_get(x, "related_to"), j, r)
-		{
+		json_array_foreach (json_object_get(x, "related_to"), j, r) {
 			if (!json_is_string(r) || !find_named(incs, json_string_value(r)))
 				verr(v, "%s.related_to[%zu]: not the name of an expected incident",
 				     where, j);
@@ -313,11 +329,12 @@ static void validate(struct vctx *v, json_t *root)
 	json_t *fb = json_object_get(root, "forbidden");
 	if (fb && !json_is_array(fb))
 		verr(v, "forbidden: not an array");
-	json_array_foreach(fb, i, x)
-	{
+	json_array_foreach (fb, i, x) {
 		snprintf(where, sizeof(where), "forbidden[%zu]", i);
-		static const char *const keys[] = { "name",     "why",      "category", "subtype",
-			                            "provider", "template", "severity", NULL };
+		static const char *const keys[] = { "name",     "why",          "category",
+			                            "subtype",  "provider",     "template",
+			                            "severity", "first_before", "first_after",
+			                            NULL };
 		if (!json_is_object(x)) {
 			verr(v, "%s: not an object", where);
 			continue;
@@ -331,10 +348,11 @@ static void validate(struct vctx *v, json_t *root)
 	json_t *pl = json_object_get(root, "payloads");
 	if (pl && !json_is_array(pl))
 		verr(v, "payloads: not an array");
-	json_array_foreach(pl, i, x)
-	{
+	json_array_foreach (pl, i, x) {
 		snprintf(where, sizeof(where), "payloads[%zu]", i);
-		static const char *const keys[] = { "incident", "kind", "op", "fields", "why", NULL };
+		static const char *const keys[] = {
+			"incident", "kind", "op", "fields", "why", NULL
+		};
 		if (!json_is_object(x)) {
 			verr(v, "%s: not an object", where);
 			continue;
@@ -343,18 +361,19 @@ static void validate(struct vctx *v, json_t *root)
 		if (!str(x, "incident") || !find_named(incs, str(x, "incident")))
 			verr(v, "%s.incident: not the name of an expected incident", where);
 		if (!str(x, "kind"))
-			verr(v, "%s.kind: required (pagerduty, alertmanager, webhook, jira)", where);
+			verr(v, "%s.kind: required (pagerduty, alertmanager, webhook, jira)",
+			     where);
 		if (!json_is_array(json_object_get(x, "fields")))
 			verr(v, "%s.fields: an array of dotted paths", where);
 	}
 	json_t *dt = json_object_get(root, "detect");
 	if (dt && !json_is_array(dt))
 		verr(v, "detect: not an array");
-	json_array_foreach(dt, i, x)
-	{
+	json_array_foreach (dt, i, x) {
 		snprintf(where, sizeof(where), "detect[%zu]", i);
-		static const char *const keys[] = { "fault", "why",   "max_s", "max_own_s",
-			                            "max_page_s", "kinds", NULL };
+		static const char *const keys[] = { "fault",     "why",        "max_s",
+			                            "max_own_s", "max_page_s", "max_symptom_s",
+			                            "kinds",     NULL };
 		if (!json_is_object(x)) {
 			verr(v, "%s: not an object", where);
 			continue;
@@ -365,10 +384,10 @@ static void validate(struct vctx *v, json_t *root)
 		check_seconds(v, json_object_get(x, "max_s"), where);
 		check_seconds(v, json_object_get(x, "max_own_s"), where);
 		check_seconds(v, json_object_get(x, "max_page_s"), where);
+		check_seconds(v, json_object_get(x, "max_symptom_s"), where);
 		size_t j;
 		json_t *k;
-		json_array_foreach(json_object_get(x, "kinds"), j, k)
-		{
+		json_array_foreach (json_object_get(x, "kinds"), j, k) {
 			static const char *const kkeys[] = { "category", "subtype", "max_s", NULL };
 			check_keys(v, k, where, kkeys);
 			check_matcher(v, k, where);
@@ -430,8 +449,7 @@ static size_t matching(json_t *report, json_t *m, json_t **out, size_t max)
 {
 	size_t n = 0, i;
 	json_t *inc;
-	json_array_foreach(json_object_get(report, "incidents"), i, inc)
-	{
+	json_array_foreach (json_object_get(report, "incidents"), i, inc) {
 		if (inc_matches(m, inc) && n < max)
 			out[n++] = inc;
 	}
@@ -462,13 +480,11 @@ static bool related_pair(json_t **a, size_t na, json_t **b, size_t nb)
 			json_int_t ib = json_integer_value(json_object_get(b[j], "id"));
 			size_t k;
 			json_t *r;
-			json_array_foreach(json_object_get(a[i], "related"), k, r)
-			{
+			json_array_foreach (json_object_get(a[i], "related"), k, r) {
 				if (json_integer_value(r) == ib)
 					return true;
 			}
-			json_array_foreach(json_object_get(b[j], "related"), k, r)
-			{
+			json_array_foreach (json_object_get(b[j], "related"), k, r) {
 				if (json_integer_value(r) == ia)
 					return true;
 			}
@@ -497,8 +513,7 @@ static int check_incidents(json_t *root, json_t *report, struct buf *d, json_t *
 	json_t *incs = json_object_get(root, "incidents");
 	size_t i;
 	json_t *x;
-	json_array_foreach(incs, i, x)
-	{
+	json_array_foreach (incs, i, x) {
 		char what[200], ids[160];
 		describe(x, what, sizeof(what));
 		const char *name = name_of(x, "?");
@@ -508,7 +523,8 @@ static int check_incidents(json_t *root, json_t *report, struct buf *d, json_t *
 		long long lo, hi;
 		if (n == 0) {
 			fails++;
-			bprintf(d, "incident '%s' (%s): missing, no incident matches\n", name, what);
+			bprintf(d, "incident '%s' (%s): missing, no incident matches\n", name,
+			        what);
 			continue;
 		}
 		if (ir) {
@@ -517,7 +533,9 @@ static int check_incidents(json_t *root, json_t *report, struct buf *d, json_t *
 				fails++;
 				char hib[32];
 				snprintf(hib, sizeof(hib), "%lld", hi);
-				bprintf(d, "incident '%s' (%s): %zu incidents (%s), expected %lld..%s\n",
+				bprintf(d,
+				        "incident '%s' (%s): %zu incidents (%s), expected "
+				        "%lld..%s\n",
 				        name, what, n, ids, lo, hi >= 0 ? hib : "");
 			}
 		}
@@ -537,20 +555,23 @@ static int check_incidents(json_t *root, json_t *report, struct buf *d, json_t *
 			if (json_is_string(sv)) {
 				smin = smax = sev_rank(json_string_value(sv));
 			} else {
-				json_t *a = json_object_get(sv, "min"), *b = json_object_get(sv, "max");
+				json_t *a = json_object_get(sv, "min"),
+				       *b = json_object_get(sv, "max");
 				smin = a ? sev_rank(json_string_value(a)) : SEV_LOW;
 				smax = b ? sev_rank(json_string_value(b)) : SEV_CRITICAL;
 			}
 			if (peak < smax || peak > smin) {
 				fails++;
 				bprintf(d,
-				        "incident '%s' (%s): peak severity %s (%s), expected %s%s%s\n",
+				        "incident '%s' (%s): peak severity %s (%s), expected "
+				        "%s%s%s\n",
 				        name, what,
 				        peak < SEV__COUNT ? model_severity_name((enum severity)peak)
 				                          : "none",
 				        ids, model_severity_name((enum severity)smin),
 				        smin != smax ? ".." : "",
-				        smin != smax ? model_severity_name((enum severity)smax) : "");
+				        smin != smax ? model_severity_name((enum severity)smax)
+				                     : "");
 			}
 		}
 		json_t *cr = json_object_get(x, "count");
@@ -560,7 +581,8 @@ static int check_incidents(json_t *root, json_t *report, struct buf *d, json_t *
 				fails++;
 				char hib[32];
 				snprintf(hib, sizeof(hib), "%lld", hi);
-				bprintf(d, "incident '%s' (%s): %lld events (%s), expected %lld..%s\n",
+				bprintf(d,
+				        "incident '%s' (%s): %lld events (%s), expected %lld..%s\n",
 				        name, what, count, ids, lo, hi >= 0 ? hib : "");
 			}
 		}
@@ -572,8 +594,7 @@ static int check_incidents(json_t *root, json_t *report, struct buf *d, json_t *
 		}
 		size_t j;
 		json_t *rn;
-		json_array_foreach(json_object_get(x, "related_to"), j, rn)
-		{
+		json_array_foreach (json_object_get(x, "related_to"), j, rn) {
 			json_t *other = find_named(incs, json_string_value(rn));
 			size_t n2 = other ? matching(report, other, tmp2, MAX_MATCH) : 0;
 			if (!related_pair(tmp, n, tmp2, n2)) {
@@ -591,15 +612,13 @@ static int check_forbidden(json_t *root, json_t *report, struct buf *d)
 	int fails = 0;
 	size_t i;
 	json_t *x;
-	json_array_foreach(json_object_get(root, "forbidden"), i, x)
-	{
+	json_array_foreach (json_object_get(root, "forbidden"), i, x) {
 		char what[200];
 		describe(x, what, sizeof(what));
 		int sev = sev_rank(str(x, "severity"));
 		size_t k;
 		json_t *inc;
-		json_array_foreach(json_object_get(report, "incidents"), k, inc)
-		{
+		json_array_foreach (json_object_get(report, "incidents"), k, inc) {
 			if (!inc_matches(x, inc))
 				continue;
 			if (sev >= 0 && sev_rank(str(inc, "severity")) > sev)
@@ -657,15 +676,13 @@ static int check_payloads(json_t *root, json_t *report, struct buf *d, json_t **
 	json_t *incs = json_object_get(root, "incidents");
 	size_t i;
 	json_t *x;
-	json_array_foreach(json_object_get(root, "payloads"), i, x)
-	{
+	json_array_foreach (json_object_get(root, "payloads"), i, x) {
 		const char *iname = str(x, "incident"), *kind = str(x, "kind"), *op = str(x, "op");
 		json_t *m = find_named(incs, iname);
 		size_t n = m ? matching(report, m, tmp, MAX_MATCH) : 0;
 		size_t seen = 0, k;
 		json_t *p;
-		json_array_foreach(json_object_get(report, "payloads"), k, p)
-		{
+		json_array_foreach (json_object_get(report, "payloads"), k, p) {
 			if (strcmp(str(p, "kind") ? str(p, "kind") : "", kind) != 0)
 				continue;
 			if (op && strcmp(str(p, "op") ? str(p, "op") : "", op) != 0)
@@ -679,13 +696,13 @@ static int check_payloads(json_t *root, json_t *report, struct buf *d, json_t **
 			seen++;
 			size_t f;
 			json_t *path;
-			json_array_foreach(json_object_get(x, "fields"), f, path)
-			{
+			json_array_foreach (json_object_get(x, "fields"), f, path) {
 				const char *ps = json_string_value(path);
 				if (ps && !present(at_path(json_object_get(p, "payload"), ps))) {
 					fails++;
 					bprintf(d,
-					        "payload %s %s of incident '%s' (#%lld): field '%s' "
+					        "payload %s %s of incident '%s' (#%lld): field "
+					        "'%s' "
 					        "missing or empty\n",
 					        kind, str(p, "op"), iname, (long long)id, ps);
 				}
@@ -704,16 +721,14 @@ static json_t *find_fault(json_t *report, const char *name)
 {
 	size_t i;
 	json_t *f;
-	json_array_foreach(json_object_get(json_object_get(report, "truth"), "faults"), i, f)
-	{
+	json_array_foreach (json_object_get(json_object_get(report, "truth"), "faults"), i, f) {
 		if (str(f, "name") && strcmp(str(f, "name"), name) == 0)
 			return f;
 	}
 	return NULL;
 }
 
-static int check_within(struct buf *d, const char *fault, const char *what, json_t *ms,
-                        json_t *max)
+static int check_within(struct buf *d, const char *fault, const char *what, json_t *ms, json_t *max)
 {
 	if (!max)
 		return 0;
@@ -735,13 +750,13 @@ static int check_detect(json_t *root, json_t *report, struct buf *d)
 	int fails = 0;
 	size_t i;
 	json_t *x;
-	json_array_foreach(json_object_get(root, "detect"), i, x)
-	{
+	json_array_foreach (json_object_get(root, "detect"), i, x) {
 		const char *name = str(x, "fault");
 		json_t *f = find_fault(report, name);
 		if (!f) {
 			fails++;
-			bprintf(d, "detect '%s': no such fault in the truth file (--truth)\n", name);
+			bprintf(d, "detect '%s': no such fault in the truth file (--truth)\n",
+			        name);
 			continue;
 		}
 		fails += check_within(d, name, "first event", json_object_get(f, "detect_ms"),
@@ -751,16 +766,17 @@ static int check_detect(json_t *root, json_t *report, struct buf *d)
 		                      json_object_get(x, "max_own_s"));
 		fails += check_within(d, name, "first page", json_object_get(f, "page_ms"),
 		                      json_object_get(x, "max_page_s"));
+		fails += check_within(d, name, "first event after the first failed request",
+		                      json_object_get(f, "detect_symptom_ms"),
+		                      json_object_get(x, "max_symptom_s"));
 		size_t j;
 		json_t *k;
-		json_array_foreach(json_object_get(x, "kinds"), j, k)
-		{
+		json_array_foreach (json_object_get(x, "kinds"), j, k) {
 			const char *c = str(k, "category"), *s = str(k, "subtype");
 			json_t *found = NULL;
 			size_t q;
 			json_t *fk;
-			json_array_foreach(json_object_get(f, "kinds"), q, fk)
-			{
+			json_array_foreach (json_object_get(f, "kinds"), q, fk) {
 				const char *fc = str(fk, "category"), *fs = str(fk, "subtype");
 				if (c && fc && strcmp(c, fc) == 0 &&
 				    (!s || (fs && strcmp(s, fs) == 0)))
@@ -786,24 +802,21 @@ static int check_oscillation(json_t *root, json_t *report, struct buf *d)
 	int fails = 0;
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(root, "oscillation"), i, p)
-	{
+	json_array_foreach (json_object_get(root, "oscillation"), i, p) {
 		const char *prov = json_string_value(p);
 		if (!prov)
 			continue;
 		size_t n = strlen(prov), k;
 		bool seen = false;
 		json_t *o;
-		json_array_foreach(json_object_get(json_object_get(report, "breakers"), "oscillating"),
-		                   k, o)
-		{
+		json_array_foreach (
+		        json_object_get(json_object_get(report, "breakers"), "oscillating"), k, o) {
 			const char *b = str(o, "breaker");
 			if (b && strncmp(b, prov, n) == 0 && (b[n] == '\0' || b[n] == '/'))
 				seen = true;
 		}
 		json_t *inc;
-		json_array_foreach(json_object_get(report, "incidents"), k, inc)
-		{
+		json_array_foreach (json_object_get(report, "incidents"), k, inc) {
 			const char *ip = str(inc, "provider");
 			if (ip && strcmp(ip, prov) == 0 &&
 			    in_string_array(json_object_get(inc, "subtypes"), "oscillation"))

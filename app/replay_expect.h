@@ -35,8 +35,7 @@ struct replay_expect;
 int replay_expect_load(const char *path, struct replay_expect **out, char **cause);
 
 /* The same from a JSON value (borrowed); `name` is used in messages. */
-int replay_expect_parse(json_t *root, const char *name, struct replay_expect **out,
-                        char **cause);
+int replay_expect_parse(json_t *root, const char *name, struct replay_expect **out, char **cause);
 
 /* Free; NULL does nothing. */
 void replay_expect_free(struct replay_expect *e);

@@ -113,8 +113,8 @@ static int64_t col_i64(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? VG_NONE : sqlite3_column_int64(st, i);
 }
 
-int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms,
-                  const struct replay_src_cb *cb, char **cause)
+int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct replay_src_cb *cb,
+                  char **cause)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;

@@ -43,7 +43,7 @@ int replay_src_files(char *const *paths, size_t n, enum decode_format fmt,
  * Returns 0, VG_EDB with a malloc'd message in *cause (caller frees), or
  * the obs callback's code.
  */
-int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms,
-                  const struct replay_src_cb *cb, char **cause);
+int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct replay_src_cb *cb,
+                  char **cause);
 
 #endif
