@@ -342,9 +342,9 @@ char *payload_alertmanager(const struct incident *inc, enum severity sev, bool r
 	payload_summary(inc, summary, sizeof(summary));
 	payload_runbook_url(inc, o, runbook, sizeof(runbook));
 	subtypes_text(inc, subs, sizeof(subs));
-	snprintf(desc, sizeof(desc), "incident %lld (%s): %lld events of %s on %s; %s",
-	         (long long)inc->id, incident_state_name(inc->state), (long long)inc->count, subs,
-	         inc->provider, event_hint(inc->subtype));
+	snprintf(desc, sizeof(desc), "incident %lld (%s): %lld event%s of %s on %s; %s",
+	         (long long)inc->id, incident_state_name(inc->state), (long long)inc->count,
+	         inc->count == 1 ? "" : "s", subs, inc->provider, event_hint(inc->subtype));
 	json_t *arr = json_array();
 	json_t *a = json_object();
 	json_t *ann = json_object();

@@ -137,14 +137,17 @@ static int string(struct jt *p)
 		case 'r':
 		case 't': i += 2; break;
 		case 'u':
-			if (i + 6 > len) {
-				p->i = i;
-				return fail(p, JTOK_EPART, "the text ends inside a string");
-			}
-			if (!hex(js[i + 2]) || !hex(js[i + 3]) || !hex(js[i + 4]) ||
-			    !hex(js[i + 5])) {
-				p->i = i;
-				return fail(p, JTOK_EINVAL, "a bad \\u escape");
+			/* a digit that is not hex is an error even when the text
+			 * ends before all four ("\\uZ" can never become JSON) */
+			for (size_t h = i + 2; h < i + 6; h++) {
+				if (h >= len) {
+					p->i = i;
+					return fail(p, JTOK_EPART, "the text ends inside a string");
+				}
+				if (!hex(js[h])) {
+					p->i = i;
+					return fail(p, JTOK_EINVAL, "a bad \\u escape");
+				}
 			}
 			i += 6;
 			break;

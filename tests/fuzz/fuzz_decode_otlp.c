@@ -5,6 +5,7 @@
  * every observation with a provider, a request id and a time.
  */
 #include "data/decode.h"
+#include "tests/fuzz/fuzz_decode_check.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,25 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memcpy(line, data, size);
-	struct decode_result r;
-	for (int pass = 0; pass < 2; pass++) {
-		enum decode_format fmt = pass == 0 ? DECODE_OTLP : DECODE_AUTO;
-		if (decode_line(d, fmt, line, size, &r) != 0)
-			continue;
-		if ((unsigned)r.reason >= DR__COUNT)
-			__builtin_trap();
-		if (r.reason != DR_NONE && r.detail[0] == '\0')
-			__builtin_trap();
-		for (size_t i = 0; i < r.n_obs; i++) {
-			const struct observation *o = &r.obs[i];
-			if (!o->pid.provider[0] || !o->request_id[0] || !vg_has(o->ts_ms))
-				__builtin_trap();
-			if (o->text && o->text_len)
-				(void)(volatile char)o->text[o->text_len - 1];
-			if (o->context_text && o->context_len)
-				(void)(volatile char)o->context_text[o->context_len - 1];
-		}
-	}
+	fuzz_decode_check(d, DECODE_OTLP, line, size);
 	free(line);
 	decoder_free(d);
 	return 0;

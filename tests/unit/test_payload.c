@@ -208,6 +208,8 @@ static void test_alertmanager_and_silence(void **state)
 	assert_string_equal(sget(a, "labels.instance"), "vigil-eu1");
 	assert_non_null(strstr(sget(a, "annotations.summary"), "[HIGH] openai provider"));
 	assert_non_null(strstr(sget(a, "annotations.runbook_url"), "provider.md#rate_limit"));
+	assert_non_null(
+	        strstr(sget(a, "annotations.description"), ": 1 event of rate_limit on openai"));
 	assert_string_equal(sget(a, "startsAt"), "2026-01-01T00:00:00.000Z");
 	assert_null(json_object_get(a, "endsAt"));
 	assert_string_equal(sget(a, "generatorURL"), "http://vigil.example.com/");
