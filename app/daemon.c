@@ -18,11 +18,18 @@
  * Canary probes (probes/canary) run when providers are configured and
  * probes.enabled; their observations go through daemon_observe().
  *
- * Seams for work landing from other branches, each marked SEAM:
- *  - the semantic sidecar (app/sidecar.h): start_sidecar().
+ * The semantic checks (app/semsvc): the `semantic:` section and its schema
+ * folder are applied to the pipeline before the store opens (an invalid
+ * schema is a startup error naming the file and JSON pointer); once running,
+ * texts over the inline budget go to the sidecar thread after their
+ * pipeline_feed() (semsvc_offer) and the late verdicts come back as effects
+ * stored like any others (on_semantic_effects). SIGHUP re-applies the
+ * section (semsvc_reload); a stop first waits for the analyses in flight
+ * (semsvc_drain), then stops the thread.
  */
 #include "app/daemon.h"
 
+#include "app/semsvc.h"
 #include "core/incident.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
@@ -78,8 +85,12 @@ struct daemon {
 	uv_timer_t tick;
 	bool tick_init;
 
+	struct semsvc *sem;             /* the sidecar and its glue, while running */
+	struct jschema_set *schemas;    /* compiled from semantic.schemas_dir; NULL = none */
+	struct store_batch *feed_batch; /* the tailer's batch while semsvc_offer() runs */
+	bool sem_drained;               /* stopping: the analyses in flight came back */
+
 	struct canary_set *canaries;
-	bool in_probe; /* inside the canaries' result callback */
 	double spend[CFG_MAX_PROVIDERS], budget[CFG_MAX_PROVIDERS]; /* probes, today (USD) */
 	int64_t health_ms, last_health_ms; /* health rollups every health_ms (2 s) */
 	bool refused;                      /* our last submit found the store queue full */
@@ -255,6 +266,41 @@ static void on_space(void *data)
 		finish_stop(d);
 }
 
+/* ---- the semantic sidecar -------------------------------------------------------- */
+
+/* What a sidecar result or a blind-spot report decided: stored like the
+ * effects of pipeline_feed(); inside observe_file() into the tailer's batch
+ * (its incident details are refreshed when it is sealed). */
+static void on_semantic_effects(void *data, const struct effects *fx)
+{
+	struct daemon *d = data;
+	if (d->feed_batch) {
+		account(d, fx);
+		if (store_batch_add_effects(d->feed_batch, fx, &d->next_outbox_id) != 0)
+			log_line(d, "error", "out of memory keeping effects", NULL);
+		return;
+	}
+	if (keep_effects(d, fx) == 0)
+		submit_waiting(d);
+}
+
+/* After pipeline_feed() and once fx is stored (a blind-spot report reuses
+ * the pipeline's effect buffers): the deferred text checks to the sidecar.
+ * A full queue skips the analysis; semsvc reports the blind spot. */
+static void offer_semantic(struct daemon *d, const struct observation *obs,
+                           const struct effects *fx, struct store_batch *b)
+{
+	if (!d->sem || !fx->semantic_deferred)
+		return;
+	d->feed_batch = b;
+	int rc = semsvc_offer(d->sem, obs, fx, observation_end_ms(obs));
+	d->feed_batch = NULL;
+	if (rc != 0 && rc != VG_EFULL)
+		log_line(d, "warn", "semantic analysis not queued",
+		         json_pack("{s:s,s:s}", "request_id", obs->request_id, "error",
+		                   vg_strerror(rc)));
+}
+
 /* ---- the tailer's observer ------------------------------------------------------- */
 
 static int observe_file(void *data, const struct observation *obs, struct store_batch *b)
@@ -269,7 +315,10 @@ static int observe_file(void *data, const struct observation *obs, struct store_
 	d->st.observations++;
 	metrics_std_observation(&d->vm, obs);
 	account(d, &fx);
-	return store_batch_add_effects(b, &fx, &d->next_outbox_id);
+	rc = store_batch_add_effects(b, &fx, &d->next_outbox_id);
+	if (rc == 0)
+		offer_semantic(d, obs, &fx, b);
+	return rc;
 }
 
 static int seal_file(void *data, struct store_batch *b)
@@ -292,6 +341,8 @@ int daemon_observe(struct daemon *d, const struct observation *obs)
 	if (!b || store_batch_add_observation(b, obs) != 0)
 		return VG_ENOMEM;
 	rc = keep_effects(d, &fx);
+	if (rc == 0)
+		offer_semantic(d, obs, &fx, NULL);
 	submit_waiting(d);
 	return rc;
 }
@@ -396,9 +447,7 @@ static void on_canary_log(void *data, const char *line)
 static void on_probe(void *ud, const struct observation *obs, const struct canary_result *r)
 {
 	struct daemon *d = ud;
-	d->in_probe = true;
-	int rc = daemon_observe(d, obs);
-	d->in_probe = false;
+	int rc = daemon_observe(d, obs); /* may stop the daemon, canaries included */
 	if (rc != 0 && rc != VG_ESTATE)
 		log_line(d, "warn", "probe result not used",
 		         json_pack("{s:s,s:s}", "endpoint", r->endpoint, "error", vg_strerror(rc)));
@@ -436,8 +485,7 @@ static void start_canaries(struct daemon *d)
 
 static void stop_canaries(struct daemon *d)
 {
-	if (d->in_probe)
-		return; /* never from the set's own callback: close_all() stops it later */
+	/* safe from inside the set's own result callback too (on_probe) */
 	canary_stop(d->canaries);
 	d->canaries = NULL;
 }
@@ -458,11 +506,33 @@ static void probe_spend(const struct daemon *d, const char *provider, const char
 	}
 }
 
-/* SEAM(semantic): once app/sidecar.h is on main, start the sidecar thread
- * here and feed its late verdicts through pipeline_feed_verdicts(). */
+/* The sidecar thread for the text checks over the inline budget. Without
+ * it (no thread) every check runs inline: slower, never blind. */
 static void start_sidecar(struct daemon *d)
 {
-	(void)d;
+	if (!d->cfg->semantic.checks.enabled)
+		return;
+	struct semsvc_options o;
+	semsvc_options_default(&o);
+	if (d->cfg->semantic.sidecar_queue > 0)
+		o.capacity = (size_t)d->cfg->semantic.sidecar_queue;
+	o.on_effects = on_semantic_effects;
+	o.data = d;
+	o.metrics = &d->vm;
+	int rc = semsvc_start(d->loop, d->p, &o, &d->sem);
+	if (rc != 0)
+		log_line(d, "error", "sidecar not started, every semantic check runs inline",
+		         json_pack("{s:s}", "error", vg_strerror(rc)));
+	else
+		log_line(d, "info", "sidecar started",
+		         json_pack("{s:I,s:I}", "queue", (json_int_t)o.capacity, "inline_max_bytes",
+		                   (json_int_t)d->cfg->semantic.checks.budget.inline_max_bytes));
+}
+
+static void stop_sidecar(struct daemon *d)
+{
+	semsvc_stop(d->sem, NULL, NULL); /* joins the thread; memory goes on the loop */
+	d->sem = NULL;
 }
 
 /* The console's health rollups: one row per pipeline_health_view() row
@@ -722,6 +792,7 @@ __attribute__((format(printf, 3, 4))) static int set_cause(char **cause, int rc,
 static void close_all(struct daemon *d)
 {
 	stop_canaries(d);
+	stop_sidecar(d);
 	if (d->tick_init) {
 		uv_timer_stop(&d->tick);
 		uv_close((uv_handle_t *)&d->tick, NULL);
@@ -771,6 +842,18 @@ int daemon_start(struct daemon *d, char **cause)
 	d->reg = metrics_new();
 	if (!d->p || !d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
 		return set_cause(cause, VG_ENOMEM, "out of memory");
+	/* The `semantic:` section and its schemas (relative to the config
+	 * file's folder), before anything is opened: a bad schema is a config
+	 * error naming the file and JSON pointer. */
+	char *scause = NULL;
+	rc = semsvc_configure(d->p, d->cfg, d->cfg->file[0] ? d->cfg->file : NULL, &d->schemas,
+	                      &scause);
+	if (rc != 0) {
+		rc = set_cause(cause, rc == VG_ENOMEM ? VG_ENOMEM : VG_ECONFIG, "%s",
+		               scause ? scause : vg_strerror(rc));
+		free(scause);
+		return rc;
+	}
 	d->msrc = (struct metrics_std_source){
 		.vm = &d->vm, .pipeline = d->p, .now_ms = now_hook, .now_data = d
 	};
@@ -866,11 +949,24 @@ static void on_flushed(void *data, const struct store_commit *c)
 	}
 }
 
-/* The tailer is done (or never ran): submit what waits, flush, close. */
+static void on_sem_drained(void *data)
+{
+	struct daemon *d = data;
+	d->sem_drained = true;
+	stop_sidecar(d);
+	finish_stop(d);
+}
+
+/* The tailer is done (or never ran): wait for the sidecar's analyses in
+ * flight, submit what waits, flush, close. */
 static void finish_stop(struct daemon *d)
 {
 	if (d->flushing || d->state == D_STOPPED)
 		return;
+	if (d->sem && !d->sem_drained) {
+		semsvc_drain(d->sem, on_sem_drained, d); /* may call back at once */
+		return;
+	}
 	if (d->store && d->waiting) {
 		submit_waiting(d);
 		if (d->flushing || d->state == D_STOPPED)
@@ -950,6 +1046,7 @@ void daemon_free(struct daemon *d)
 	sinks_free(d->sinks);
 	metrics_free(d->reg);
 	pipeline_free(d->p);
+	jschema_set_free(d->schemas); /* after the pipeline that borrowed it */
 	free(d->cfg);
 	free(d);
 }
@@ -987,7 +1084,31 @@ int daemon_reload(struct daemon *d, const char *path, char **cause)
 		free(n);
 		return rc;
 	}
+	/* The semantic section first: a bad schema still refuses the reload. */
+	struct jschema_set *set = NULL;
+	char *scause = NULL;
+	rc = d->p ? semsvc_reload(d->sem, d->p, n, file, &set, &scause) : 0;
+	if (rc != 0 && rc != VG_ESTATE) {
+		log_line(d, "error", "reload refused, the old config stays",
+		         json_pack("{s:s}", "error", scause ? scause : vg_strerror(rc)));
+		set_cause(cause, VG_ECONFIG, "%s", scause ? scause : vg_strerror(rc));
+		free(scause);
+		free(n);
+		return rc == VG_ENOMEM ? rc : VG_ECONFIG;
+	}
+	if (rc == VG_ESTATE)
+		log_line(d, "error", "sidecar not restarted, every semantic check runs inline",
+		         json_pack("{s:s}", "error", scause ? scause : vg_strerror(rc)));
+	free(scause);
+	if (d->p) {
+		jschema_set_free(d->schemas); /* nothing refers to it any more */
+		d->schemas = set;
+	}
 	json_t *applied = json_array(), *restart = json_array();
+	if (d->p)
+		json_array_append_new(applied, json_string("semantic"));
+	if (n->semantic.checks.max_keys != d->cfg->semantic.checks.max_keys)
+		json_array_append_new(restart, json_string("semantic.max_keys"));
 	/* new event files */
 	size_t added = 0;
 	for (size_t i = 0; i < n->n_events; i++) {
@@ -1036,6 +1157,8 @@ int daemon_reload(struct daemon *d, const char *path, char **cause)
 	struct vigil_config keep = *old;
 	memcpy(keep.events, n->events, sizeof(n->events));
 	keep.n_events = n->n_events;
+	keep.semantic = n->semantic;
+	keep.semantic.checks.max_keys = old->semantic.checks.max_keys;
 	if (sinks_same(old, n)) {
 		memcpy(keep.sinks, n->sinks, sizeof(n->sinks));
 		keep.incidents = n->incidents;

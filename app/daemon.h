@@ -2,7 +2,8 @@
  * daemon.h: vigil's daemon, the composition root of `vigil run` (and of
  * `vigil demo`, which adds the simulator and the console around it).
  *
- * One daemon on one libuv loop owns: the pipeline (core), the tailer of the
+ * One daemon on one libuv loop owns: the pipeline (core) with its semantic
+ * checks and their sidecar thread (app/semsvc), the tailer of the
  * configured event files (data/ingest), the store thread (data/store), the
  * /metrics endpoint (data/metrics + data/httpd), the outbox and the sinks
  * (data/outbox, data/sinks), the operator actions written by `vigil
@@ -16,7 +17,8 @@
  * Lifecycle: daemon_new() (nothing runs yet) -> daemon_start() (opens the
  * store, binds /metrics, then asynchronously restores open incidents and
  * starts following; on_ready runs once it follows) -> ... -> daemon_stop()
- * (stops following, commits everything, closes every handle; on_stopped runs
+ * (stops following, waits for the sidecar's analyses in flight, commits
+ * everything, closes every handle; on_stopped runs
  * once the store has closed) -> run the loop until it is empty ->
  * daemon_free(). The daemon never stops the loop and installs no signal
  * handlers: `vigil run` maps SIGTERM/SIGINT to daemon_stop() and SIGHUP to
@@ -74,10 +76,12 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
                const struct daemon_options *opt);
 
 /*
- * Open the store, bind /metrics (port 0: a free port, logged and returned
- * by daemon_metrics_port()), set up the sinks and the outbox, then (on the
- * loop) restore open incidents and start following the event files.
- * Returns 0, or VG_EDB / VG_EIO / VG_ECONFIG (a sink's secret unset) /
+ * Apply the `semantic:` section (its schema folder relative to the config
+ * file's), open the store, bind /metrics (port 0: a free port, logged and
+ * returned by daemon_metrics_port()), set up the sinks and the outbox, then
+ * (on the loop) restore open incidents, start the semantic sidecar and start
+ * following the event files. Returns 0, or VG_EDB / VG_EIO / VG_ECONFIG (a
+ * sink's secret unset, an invalid schema: its file and JSON pointer) /
  * VG_EINVAL (a bad metrics.listen) with a malloc'd message in *cause
  * (caller frees); on error everything opened is closed again (run the loop,
  * then daemon_free()).
@@ -94,11 +98,15 @@ int daemon_observe(struct daemon *d, const struct observation *obs);
 
 /*
  * Re-read the config file `path` (NULL: the file cfg->file named). Applied
- * at once: new event files are followed, sink routes (min_severity) and the
- * payload texts of `incidents:`. Everything else (store, metrics.listen,
- * providers, thresholds, the sinks' URLs and secrets, incident timings)
- * needs a restart and is logged as such. Returns 0, or VG_ECONFIG / VG_EIO
- * with a malloc'd message in *cause: then nothing changes.
+ * at once: new event files are followed, sink routes (min_severity), the
+ * payload texts of `incidents:` and the `semantic:` section with its schema
+ * folder, recompiled (the checks keep what they learnt; the sidecar thread
+ * restarts, dropping the analyses waiting in its queue). Everything else
+ * (store, metrics.listen, providers, thresholds, the sinks' URLs and
+ * secrets, incident timings, semantic.max_keys) needs a restart and is
+ * logged as such. Returns 0, or VG_ECONFIG / VG_EIO with a malloc'd message
+ * in *cause (an invalid schema: its file and JSON pointer): then nothing
+ * changes.
  */
 int daemon_reload(struct daemon *d, const char *path, char **cause);
 

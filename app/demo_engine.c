@@ -9,7 +9,11 @@
  * decisions that wait (auto-resolve, escalation, breaker cool-down,
  * grouping, tickets) compressed by the scenario's speed so the demo shows
  * them; measurement windows stay as they are (the traffic is compressed
- * too).
+ * too). The semantic checks are on with the JSON Schemas the scenario's
+ * templates name (shipped in sim/schemas), written to `schemas/` in the
+ * demo's folder as an operator would keep them next to vigil.yaml: the
+ * daemon compiles them at start, validates every structured answer against
+ * them and runs the sidecar for long texts.
  */
 #include "app/demo_engine.h"
 
@@ -20,10 +24,12 @@
 #include "core/vgerr.h"
 #include "sim/sim.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The environment variable the canaries read their (made-up) key from. */
@@ -192,6 +198,43 @@ static int build_config(struct demo_engine *e, char **cause)
 	return 0;
 }
 
+/* The schemas the scenario's templates name, from the shipped files into
+ * <dir>/schemas, and the config pointing there. A user scenario naming a
+ * schema vigil does not ship just goes without its validation. */
+static int write_schemas(struct demo_engine *e, char **cause)
+{
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/schemas", e->dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		set_cause(cause, "%s: %s", dir, strerror(errno));
+		return VG_EIO;
+	}
+	for (int i = 0; i < e->scn->traffic.n_templates; i++) {
+		const char *id = e->scn->traffic.templates[i].schema_id;
+		if (!id[0] || strchr(id, '/'))
+			continue;
+		char rel[128], path[1200];
+		snprintf(rel, sizeof(rel), "schemas/%s.json", id);
+		size_t len = 0;
+		const char *text = sim_scenario_builtin_file(rel, &len);
+		if (!text) {
+			say(e, "no shipped schema %s: its answers are not validated", rel);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+		FILE *f = fopen(path, "w");
+		bool ok = f && fwrite(text, 1, len, f) == len;
+		if (f && fclose(f) != 0)
+			ok = false;
+		if (!ok) {
+			set_cause(cause, "%s: cannot write: %s", path, strerror(errno));
+			return VG_EIO;
+		}
+	}
+	snprintf(e->cfg->semantic.schemas_dir, sizeof(e->cfg->semantic.schemas_dir), "%s", dir);
+	return 0;
+}
+
 static int start_sim(struct demo_engine *e, char **cause)
 {
 	struct sim_server_opts so = { .scenario = e->scn, .port = 0, .speed = e->speed };
@@ -255,6 +298,8 @@ int demo_engine_start(uv_loop_t *loop, const struct demo_engine_opts *o, struct 
 		rc = start_sim(e, cause);
 	if (rc == 0)
 		rc = build_config(e, cause);
+	if (rc == 0)
+		rc = write_schemas(e, cause);
 	/* The events file exists before the daemon follows it. */
 	if (rc == 0)
 		rc = start_gateway(e, cause);

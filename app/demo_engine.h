@@ -12,7 +12,8 @@
  *
  * Files in opts->dir: events.jsonl (the gateway's lines), vigil.db (the
  * database, mode 0600), pager.jsonl (one line per page received),
- * vigil.log (the daemon's JSON log lines).
+ * vigil.log (the daemon's JSON log lines), schemas/ (the JSON Schemas of the
+ * scenario's structured answers, which the daemon validates them against).
  *
  * Loop thread only.
  */

@@ -16,12 +16,15 @@
 #include <string.h>
 
 struct semsvc {
+	uv_loop_t *loop;
 	struct pipeline *p;
-	struct sidecar *sc;
+	struct sidecar *sc; /* NULL when a reload could not restart it */
 	struct semsvc_options opt;
 	uint64_t late_events, failed;
 	void (*stopped)(void *data);
 	void *stopped_data;
+	void (*drained)(void *data); /* semsvc_drain() waiting */
+	void *drained_data;
 };
 
 __attribute__((format(printf, 1, 2))) static char *message(const char *fmt, ...)
@@ -34,26 +37,33 @@ __attribute__((format(printf, 1, 2))) static char *message(const char *fmt, ...)
 	return strdup(buf);
 }
 
+/* The compiled schemas of cfg's folder (NULL when none is configured). */
+static int load_schemas(const struct vigil_config *cfg, const char *config_path,
+                        struct jschema_set **out, char **cause)
+{
+	*out = NULL;
+	if (!cfg->semantic.schemas_dir[0])
+		return 0;
+	char dir[CFG_PATH_MAX * 2];
+	int rc = schemas_resolve_dir(config_path, cfg->semantic.schemas_dir, dir, sizeof(dir));
+	if (rc != 0) {
+		*cause = message("semantic.schemas_dir: path too long: %s",
+		                 cfg->semantic.schemas_dir);
+		return rc;
+	}
+	return schemas_load_dir(dir, out, cause);
+}
+
 int semsvc_configure(struct pipeline *p, const struct vigil_config *cfg, const char *config_path,
                      struct jschema_set **schemas, char **cause)
 {
 	*schemas = NULL;
 	*cause = NULL;
 	struct jschema_set *set = NULL;
-	if (cfg->semantic.schemas_dir[0]) {
-		char dir[CFG_PATH_MAX * 2];
-		int rc = schemas_resolve_dir(config_path, cfg->semantic.schemas_dir, dir,
-		                             sizeof(dir));
-		if (rc != 0) {
-			*cause = message("semantic.schemas_dir: path too long: %s",
-			                 cfg->semantic.schemas_dir);
-			return rc;
-		}
-		rc = schemas_load_dir(dir, &set, cause);
-		if (rc != 0)
-			return rc;
-	}
-	int rc = pipeline_set_semantic(p, &cfg->semantic.checks, set);
+	int rc = load_schemas(cfg, config_path, &set, cause);
+	if (rc != 0)
+		return rc;
+	rc = pipeline_set_semantic(p, &cfg->semantic.checks, set);
 	if (rc != 0) {
 		jschema_set_free(set);
 		*cause = message("semantic: %s", rc == VG_ESTATE
@@ -92,6 +102,22 @@ static void gauges(struct semsvc *s)
 		metrics_set(s->opt.metrics->sidecar_capacity, NULL, (double)st.capacity);
 }
 
+/* Every accepted analysis has come back: the semsvc_drain() callback. */
+static void check_drained(struct semsvc *s)
+{
+	if (!s->drained)
+		return;
+	if (s->sc) {
+		struct sidecar_stats st;
+		sidecar_stats(s->sc, &st);
+		if (st.completed < st.submitted)
+			return;
+	}
+	void (*done)(void *) = s->drained;
+	s->drained = NULL;
+	done(s->drained_data);
+}
+
 static void on_result(struct sidecar *sc, const struct observation *obs,
                       const struct semantic_text *t, int status, void *data)
 {
@@ -112,6 +138,7 @@ static void on_result(struct sidecar *sc, const struct observation *obs,
 			s->opt.on_effects(s->opt.data, &eff);
 	}
 	gauges(s);
+	check_drained(s); /* last: its callback may stop the service */
 }
 
 static void on_monitor(struct sidecar *sc, const struct failure_event *ev, void *data)
@@ -128,6 +155,31 @@ static void on_monitor(struct sidecar *sc, const struct failure_event *ev, void 
 		s->opt.on_effects(s->opt.data, &eff);
 }
 
+/* A sidecar thread on the pipeline's current text cfg, deferral on. */
+static int start_sidecar(struct semsvc *s)
+{
+	struct sidecar_options so;
+	sidecar_options_default(&so);
+	so.capacity = s->opt.capacity;
+	if (s->opt.max_bytes)
+		so.max_bytes = s->opt.max_bytes;
+	if (s->opt.event_interval_ms > 0)
+		so.event_interval_ms = s->opt.event_interval_ms;
+	so.on_result = on_result;
+	so.on_monitor = on_monitor;
+	so.data = s;
+	struct semantic *sem = pipeline_semantic(s->p);
+	int rc = sidecar_start(s->loop, semantic_text_cfg(sem), &so, &s->sc);
+	if (rc != 0) {
+		s->sc = NULL;
+		semantic_allow_defer(sem, false);
+		return rc;
+	}
+	semantic_allow_defer(sem, true);
+	gauges(s);
+	return 0;
+}
+
 int semsvc_start(uv_loop_t *loop, struct pipeline *p, const struct semsvc_options *opt,
                  struct semsvc **out)
 {
@@ -137,34 +189,60 @@ int semsvc_start(uv_loop_t *loop, struct pipeline *p, const struct semsvc_option
 	struct semsvc *s = calloc(1, sizeof(*s));
 	if (!s)
 		return VG_ENOMEM;
+	s->loop = loop;
 	s->p = p;
 	s->opt = *opt;
-	struct sidecar_options so;
-	sidecar_options_default(&so);
-	so.capacity = opt->capacity;
-	if (opt->max_bytes)
-		so.max_bytes = opt->max_bytes;
-	if (opt->event_interval_ms > 0)
-		so.event_interval_ms = opt->event_interval_ms;
-	so.on_result = on_result;
-	so.on_monitor = on_monitor;
-	so.data = s;
-	struct semantic *sem = pipeline_semantic(p);
-	int rc = sidecar_start(loop, semantic_text_cfg(sem), &so, &s->sc);
+	int rc = start_sidecar(s);
 	if (rc != 0) {
 		free(s);
 		return rc;
 	}
-	semantic_allow_defer(sem, true);
-	gauges(s);
 	*out = s;
 	return 0;
+}
+
+int semsvc_reload(struct semsvc *s, struct pipeline *p, const struct vigil_config *cfg,
+                  const char *config_path, struct jschema_set **schemas, char **cause)
+{
+	*schemas = NULL;
+	*cause = NULL;
+	struct jschema_set *set = NULL;
+	int rc = load_schemas(cfg, config_path, &set, cause);
+	if (rc != 0)
+		return rc;
+	/* The worker reads the text cfg that changes: stop it first (this joins
+	 * the thread; waiting analyses are dropped, their observations keep
+	 * their inline verdicts). */
+	if (s && s->sc) {
+		sidecar_stop(s->sc, NULL, NULL);
+		s->sc = NULL;
+	}
+	rc = pipeline_update_semantic(p, &cfg->semantic.checks, set);
+	if (rc != 0) {
+		jschema_set_free(set);
+		*cause = message("semantic: out of memory");
+	} else {
+		*schemas = set;
+	}
+	if (!s)
+		return rc;
+	if (cfg->semantic.sidecar_queue > 0)
+		s->opt.capacity = (size_t)cfg->semantic.sidecar_queue;
+	int src = start_sidecar(s);
+	if (src != 0 && rc == 0) {
+		*cause = message("semantic: the sidecar thread could not restart (%s); every "
+		                 "check runs inline",
+		                 vg_strerror(src));
+		rc = VG_ESTATE;
+	}
+	check_drained(s);
+	return rc;
 }
 
 int semsvc_offer(struct semsvc *s, const struct observation *obs, const struct effects *eff,
                  int64_t now)
 {
-	if (!eff->semantic_deferred)
+	if (!eff->semantic_deferred || !s->sc)
 		return 0;
 	int rc = sidecar_submit(s->sc, obs, now);
 	gauges(s);
@@ -174,7 +252,8 @@ int semsvc_offer(struct semsvc *s, const struct observation *obs, const struct e
 void semsvc_stats(struct semsvc *s, struct semsvc_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	sidecar_stats(s->sc, &st->sidecar);
+	if (s->sc)
+		sidecar_stats(s->sc, &st->sidecar);
 	st->late_events = s->late_events;
 	st->failed = s->failed;
 }
@@ -182,6 +261,13 @@ void semsvc_stats(struct semsvc *s, struct semsvc_stats *st)
 struct sidecar *semsvc_sidecar(struct semsvc *s)
 {
 	return s->sc;
+}
+
+void semsvc_drain(struct semsvc *s, void (*done)(void *data), void *data)
+{
+	s->drained = done;
+	s->drained_data = data;
+	check_drained(s);
 }
 
 static void on_stopped(void *data)
@@ -201,7 +287,11 @@ void semsvc_stop(struct semsvc *s, void (*done)(void *data), void *data)
 	semantic_allow_defer(pipeline_semantic(s->p), false);
 	s->stopped = done;
 	s->stopped_data = data;
+	s->drained = NULL;
 	if (s->opt.metrics && s->opt.metrics->sidecar_depth)
 		metrics_set(s->opt.metrics->sidecar_depth, NULL, 0);
-	sidecar_stop(s->sc, on_stopped, s);
+	if (s->sc)
+		sidecar_stop(s->sc, on_stopped, s);
+	else
+		on_stopped(s);
 }

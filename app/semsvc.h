@@ -27,7 +27,10 @@
  *   semsvc_start(loop, pipeline, &opt, &svc);                          startup
  *   pipeline_feed(pipeline, obs, now, &eff); store eff;               per observation
  *   semsvc_offer(svc, obs, &eff, now);
- *   semsvc_stop(svc, done, data);                                      shutdown, then
+ *   semsvc_reload(svc, pipeline, new_cfg, path, &new_schemas, &cause); SIGHUP, then
+ *   jschema_set_free(old_schemas);
+ *   semsvc_drain(svc, drained, data);                                  shutdown, then
+ *   semsvc_stop(svc, done, data);                                      in drained(), then
  *   ... run the loop until done; pipeline_free(); jschema_set_free(schemas);
  *
  * Threads: every function and callback here is on the loop thread.
@@ -103,6 +106,33 @@ int semsvc_start(uv_loop_t *loop, struct pipeline *p, const struct semsvc_option
 int semsvc_offer(struct semsvc *s, const struct observation *obs, const struct effects *eff,
                  int64_t now);
 
+/*
+ * A config reload (SIGHUP): compile the schemas of cfg's folder as
+ * semsvc_configure() does and apply cfg's `semantic:` section to the
+ * running pipeline, which keeps what its checks have learnt
+ * (pipeline_update_semantic: centroids, baselines; max_keys stays). When a
+ * service runs (s may be NULL), its sidecar thread is restarted around the
+ * change with semantic.sidecar_queue as the new capacity: analyses waiting
+ * in the old queue are dropped (their observations keep their inline
+ * verdicts). On success *schemas is the new set (NULL when no folder is
+ * configured) and the caller frees the previous one: nothing refers to it
+ * any more. Returns 0; or a negative vg_err with a malloc'd *cause (caller
+ * frees) naming the file and JSON pointer of an invalid schema, and nothing
+ * changed; or VG_ESTATE: applied (*schemas set), but the sidecar thread
+ * could not restart, so every check runs inline from now on.
+ */
+int semsvc_reload(struct semsvc *s, struct pipeline *p, const struct vigil_config *cfg,
+                  const char *config_path, struct jschema_set **schemas, char **cause);
+
+/*
+ * Call `done` (on the loop thread) once every analysis accepted so far has
+ * come back through on_effects; at once when none is out. A clean stop
+ * drains, then calls semsvc_stop() (from `done` if it likes: it is called
+ * last). One drain at a time: a second call replaces the first's callback;
+ * semsvc_stop() cancels it.
+ */
+void semsvc_drain(struct semsvc *s, void (*done)(void *data), void *data);
+
 struct semsvc_stats {
 	struct sidecar_stats sidecar;
 	uint64_t late_events; /* failure events decided from sidecar results */
@@ -110,7 +140,8 @@ struct semsvc_stats {
 };
 void semsvc_stats(struct semsvc *s, struct semsvc_stats *st);
 
-/* The sidecar, for tests and maintenance (sidecar_hold). Borrowed. */
+/* The sidecar, for tests and maintenance (sidecar_hold). Borrowed; NULL
+ * when a reload could not restart it. */
 struct sidecar *semsvc_sidecar(struct semsvc *s);
 
 /*

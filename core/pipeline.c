@@ -322,6 +322,12 @@ int pipeline_set_semantic(struct pipeline *p, const struct semantic_settings *s,
 	return 0;
 }
 
+int pipeline_update_semantic(struct pipeline *p, const struct semantic_settings *s,
+                             const struct jschema_set *schemas)
+{
+	return semantic_reconfigure(p->sem, s, schemas);
+}
+
 struct semantic *pipeline_semantic(struct pipeline *p)
 {
 	return p->sem;

@@ -121,6 +121,17 @@ int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, in
 int pipeline_set_semantic(struct pipeline *p, const struct semantic_settings *s,
                           const struct jschema_set *schemas);
 
+/*
+ * The `semantic:` section again (a config reload), at any time: the running
+ * checks take the new settings and schemas in place and keep their state
+ * (semantic_reconfigure(): max_keys stays, no sidecar may be using the text
+ * cfg during the call; pipeline_semantic() stays the same object).
+ * `schemas` is borrowed as above; the old set may be freed once this
+ * returned 0. Returns 0 or VG_ENOMEM (nothing changed).
+ */
+int pipeline_update_semantic(struct pipeline *p, const struct semantic_settings *s,
+                             const struct jschema_set *schemas);
+
 /* The pipeline's semantic checks, borrowed: semantic_allow_defer() when a
  * sidecar runs, semantic_text_cfg() for the sidecar thread, stats. */
 struct semantic *pipeline_semantic(struct pipeline *p);

@@ -335,6 +335,35 @@ void semantic_free(struct semantic *sem)
 	free(sem);
 }
 
+int semantic_reconfigure(struct semantic *sem, const struct semantic_settings *ss,
+                         const struct jschema_set *schemas)
+{
+	const struct semantic_settings *old = &sem->cfg.settings;
+	size_t max = old->max_keys > 0 ? (size_t)old->max_keys : 1;
+	struct strmap *stuff = NULL, *jail = NULL;
+	if (ss->tokens.stuffing_window_ms != old->tokens.stuffing_window_ms &&
+	    !(stuff = strmap_new(max, NULL)))
+		return VG_ENOMEM;
+	if (ss->jailbreak.window_ms != old->jailbreak.window_ms &&
+	    !(jail = strmap_new(max * 2, NULL))) {
+		strmap_free(stuff);
+		return VG_ENOMEM;
+	}
+	if (stuff) {
+		strmap_free(sem->stuff);
+		sem->stuff = stuff;
+	}
+	if (jail) {
+		strmap_free(sem->jail);
+		sem->jail = jail;
+	}
+	int32_t keys = old->max_keys;
+	sem->cfg.settings = *ss;
+	sem->cfg.settings.max_keys = keys;
+	sem->cfg.schemas = schemas;
+	return 0;
+}
+
 const struct semantic_text_cfg *semantic_text_cfg(const struct semantic *sem)
 {
 	return &sem->cfg;
@@ -656,7 +685,11 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 
 static void merge_text(struct semantic_verdicts *v, const struct semantic_verdicts *t)
 {
-	if (v->schema_valid == VG_TRI_UNSET && t->schema_valid != VG_TRI_UNSET) {
+	/* The gateway's "invalid" wins, and when our own validation agrees it
+	 * tells where: the pointer of the first failure. */
+	if ((v->schema_valid == VG_TRI_UNSET && t->schema_valid != VG_TRI_UNSET) ||
+	    (v->schema_valid == VG_TRI_FALSE && t->schema_valid == VG_TRI_FALSE &&
+	     !v->schema_pointer[0] && !v->schema_keyword[0])) {
 		v->schema_valid = t->schema_valid;
 		memcpy(v->schema_pointer, t->schema_pointer, sizeof(v->schema_pointer));
 		memcpy(v->schema_keyword, t->schema_keyword, sizeof(v->schema_keyword));

@@ -159,6 +159,18 @@ struct semantic *semantic_new(const struct semantic_settings *ss, const struct c
 
 void semantic_free(struct semantic *sem);
 
+/*
+ * A config reload: the running checks take new settings and schemas
+ * (borrowed like in semantic_new()) and keep what they have learnt
+ * (centroids, baselines, model records). Windows whose length changed
+ * start empty (their buckets were sized for the old length); max_keys
+ * keeps its old value (the maps are sized at creation). The text cfg
+ * changes in place: no sidecar thread may be using it during the call.
+ * Returns 0, or VG_ENOMEM with nothing changed.
+ */
+int semantic_reconfigure(struct semantic *sem, const struct semantic_settings *ss,
+                         const struct jschema_set *schemas);
+
 /* The immutable part, for a sidecar thread (valid as long as sem). */
 const struct semantic_text_cfg *semantic_text_cfg(const struct semantic *sem);
 

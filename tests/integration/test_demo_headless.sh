@@ -89,6 +89,19 @@ for cat in provider quality cost security data; do
 	awk '{print $3}' <<<"$table" | grep -qx "$cat" || fail "no $cat incident"
 done
 
+# The semantic checks ran in the daemon: the scenario's schemas written next
+# to its files and compiled, the sidecar started, structured answers
+# validated by vigil itself (format violations carry the JSON pointer of the
+# first failure), hallucinations screened against the retrieved context.
+[[ -f $DIR/schemas/support_answer.v1.json && -f $DIR/schemas/kyc_summary.v1.json ]] ||
+	fail "the scenario's schemas were not written"
+grep -q '"msg":"sidecar started"' "$DIR/vigil.log" || fail "no sidecar in the daemon"
+for sub in format_violation hallucination; do
+	awk '$3 == "quality" {print $4}' <<<"$table" | grep -qx "$sub" || fail "no quality/$sub incident"
+done
+[[ $(q "SELECT count(*) FROM failure_events WHERE subtype = 'format_violation' AND json_extract(detail, '\$.causal.detail') LIKE '/%'") -ge 1 ]] ||
+	fail "no format violation with a JSON pointer"
+
 # Pages: the last summary's count is what the pager logged, and every page
 # is for an incident that reached high or critical.
 last=$(grep '^t+' "$WORK/out" | tail -n1)

@@ -189,6 +189,46 @@ static void test_set_semantic_only_before_feeding(void **state)
 	assert_int_equal(pipeline_set_semantic(f->p, &ss, NULL), VG_ESTATE);
 }
 
+/* A reload after feeding: new settings and schemas apply to the running
+ * checks, which keep what they learnt (the centroid), and the old schema set
+ * is no longer used. */
+static void test_update_semantic_keeps_state(void **state)
+{
+	struct fixture *f = *state;
+	struct observation obs;
+	struct effects e;
+	base_obs(&obs, "u1", "{\"answer\": \"42\", \"sources\": [\"three\"]}");
+	snprintf(obs.schema_id, sizeof(obs.schema_id), "answer");
+	assert_int_equal(pipeline_feed(f->p, &obs, T0, &e), 0);
+	assert_non_null(find(&e, SUB_FORMAT_VIOLATION));
+	struct semantic *before = pipeline_semantic(f->p);
+	struct semantic_stats st;
+	semantic_stats(before, &st);
+	assert_int_equal(st.centroids, 1);
+
+	struct semantic_settings ss;
+	semantic_defaults(&ss);
+	ss.pii.enabled = false;
+	ss.max_keys = 1; /* needs a restart: stays */
+	ss.jailbreak.window_ms = 60000;
+	assert_int_equal(pipeline_update_semantic(f->p, &ss, NULL), 0);
+	assert_ptr_equal(pipeline_semantic(f->p), before);
+	jschema_set_free(f->schemas); /* nothing refers to it any more */
+	f->schemas = NULL;
+	assert_int_equal(semantic_text_cfg(before)->settings.max_keys, 4096);
+	assert_false(semantic_text_cfg(before)->settings.pii.enabled);
+
+	base_obs(&obs, "u2", "{\"answer\": \"42\", \"sources\": [\"three\"]}");
+	snprintf(obs.schema_id, sizeof(obs.schema_id), "answer");
+	assert_int_equal(pipeline_feed(f->p, &obs, T0 + 1, &e), 0);
+	assert_null(find(&e, SUB_FORMAT_VIOLATION)); /* no schemas now */
+	base_obs(&obs, "u3", "Mail eve@corp.example for the refund.");
+	assert_int_equal(pipeline_feed(f->p, &obs, T0 + 2, &e), 0);
+	assert_null(find(&e, SUB_PII_LEAK)); /* pii off now */
+	semantic_stats(before, &st);
+	assert_int_equal(st.centroids, 1); /* the same key, kept and folded into */
+}
+
 /* The sidecar's blind spot as a monitor incident through the pipeline. */
 static void test_blind_spot_through_pipeline(void **state)
 {
@@ -215,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deferred_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_semantic_only_before_feeding, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_update_semantic_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blind_spot_through_pipeline, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
