@@ -475,9 +475,13 @@ static int check_jailbreak(struct semantic *sem, const struct observation *obs, 
 	for (int i = 0; i < 2; i++) {
 		if (!parts[i][0])
 			continue;
+		/* "a" alias or "t" template, then the name; built by hand, as
+		 * snprintf here cost more than the rest of the check. */
 		char key[VG_TEMPLATE_MAX + VG_NAME_MAX + 4];
-		int kn = snprintf(key, sizeof(key), "%c%s", i ? 't' : 'a', parts[i]);
-		size_t klen = (size_t)kn < sizeof(key) ? (size_t)kn : sizeof(key) - 1;
+		size_t plen = strnlen(parts[i], sizeof(key) - 2);
+		key[0] = i ? 't' : 'a';
+		memcpy(key + 1, parts[i], plen);
+		size_t klen = plen + 1;
 		int err = 0;
 		struct window *w = strmap_get(sem->jail, key, klen);
 		if (!w) {
