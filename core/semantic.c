@@ -244,6 +244,20 @@ struct window {
 	int64_t start[WIN_BUCKETS];
 	uint32_t n[WIN_BUCKETS], hits[WIN_BUCKETS];
 	double sum[WIN_BUCKETS];
+	/* window_total() runs per observation but the buckets it counts
+	 * change once a bucket: it keeps the totals of the counted buckets
+	 * other than now's (index c_i) for (c_b, c_oldest), the sums before
+	 * c_i as one (c_pre) and those after it one by one (c_post), so the
+	 * total adds in the same order as a walk of all buckets would. */
+	bool c_valid;
+	int c_i, c_npost;
+	int64_t c_b, c_oldest;
+	uint32_t c_n, c_hits;
+	double c_pre, c_post[WIN_BUCKETS];
+	/* The times [p_lo, p_hi) share p_b and p_oldest (of p_window_ms),
+	 * found without the three divisions per call. */
+	int64_t p_lo, p_hi, p_window_ms, p_b, p_oldest;
+	int p_i;
 };
 
 static void window_init(struct window *w, int64_t window_ms)
@@ -254,36 +268,99 @@ static void window_init(struct window *w, int64_t window_ms)
 		w->bucket_ms = 1;
 	for (int i = 0; i < WIN_BUCKETS; i++)
 		w->start[i] = INT64_MIN;
+	w->p_lo = 1; /* an empty range */
 }
 
-static void window_add(struct window *w, int64_t now, bool hit, double x)
+/* now's bucket *b (at ring index *i) and the newest bucket too old for the
+ * window, *oldest. */
+static void window_pos(struct window *w, int64_t now, int64_t window_ms, int64_t *b,
+                       int64_t *oldest, int *i)
 {
-	int64_t b = now / w->bucket_ms;
-	int i = (int)(((b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	if (now >= w->p_lo && now < w->p_hi && window_ms == w->p_window_ms) {
+		*b = w->p_b;
+		*oldest = w->p_oldest;
+		*i = w->p_i;
+		return;
+	}
+	int64_t bm = w->bucket_ms;
+	*b = now / bm;
+	*oldest = (now - window_ms) / bm;
+	*i = (int)(((*b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	w->p_window_ms = window_ms;
+	w->p_b = *b;
+	w->p_oldest = *oldest;
+	w->p_i = *i;
+	w->p_lo = 1;
+	w->p_hi = 0;
+	/* Only where both divisions floor (non-negative) and nothing overflows. */
+	if (window_ms >= 0 && now - window_ms >= 0 && now < INT64_MAX / 4 &&
+	    window_ms < INT64_MAX / 4) {
+		int64_t lo = *b * bm, hi = lo + bm;
+		int64_t olo = *oldest * bm + window_ms, ohi = olo + bm;
+		w->p_lo = lo > olo ? lo : olo;
+		w->p_hi = hi < ohi ? hi : ohi;
+	}
+}
+
+static void window_add(struct window *w, int64_t now, int64_t window_ms, bool hit, double x)
+{
+	int64_t b, oldest;
+	int i;
+	window_pos(w, now, window_ms, &b, &oldest, &i);
 	if (w->start[i] != b) {
 		w->start[i] = b;
 		w->n[i] = w->hits[i] = 0;
 		w->sum[i] = 0;
+		w->c_valid = false;
+	} else if (i != w->c_i) {
+		w->c_valid = false;
 	}
 	w->n[i]++;
 	w->hits[i] += hit;
 	w->sum[i] += x;
 }
 
+static bool window_counts(const struct window *w, int i, int64_t b, int64_t oldest)
+{
+	return !(w->start[i] == INT64_MIN || w->start[i] > b || w->start[i] <= oldest);
+}
+
 /* Totals over the buckets within window_ms of now. */
-static void window_total(const struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
+static void window_total(struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
                          uint32_t *hits, double *sum)
 {
-	int64_t b = now / w->bucket_ms, oldest = (now - window_ms) / w->bucket_ms;
-	*n = *hits = 0;
-	*sum = 0;
-	for (int i = 0; i < WIN_BUCKETS; i++) {
-		if (w->start[i] == INT64_MIN || w->start[i] > b || w->start[i] <= oldest)
-			continue;
-		*n += w->n[i];
-		*hits += w->hits[i];
-		*sum += w->sum[i];
+	int64_t b, oldest;
+	int ci;
+	window_pos(w, now, window_ms, &b, &oldest, &ci);
+	if (!w->c_valid || w->c_b != b || w->c_oldest != oldest) {
+		w->c_valid = true;
+		w->c_b = b;
+		w->c_oldest = oldest;
+		w->c_i = ci;
+		w->c_n = w->c_hits = 0;
+		w->c_pre = 0;
+		w->c_npost = 0;
+		for (int i = 0; i < WIN_BUCKETS; i++) {
+			if (i == ci || !window_counts(w, i, b, oldest))
+				continue;
+			w->c_n += w->n[i];
+			w->c_hits += w->hits[i];
+			if (i < ci)
+				w->c_pre += w->sum[i];
+			else
+				w->c_post[w->c_npost++] = w->sum[i];
+		}
 	}
+	*n = w->c_n;
+	*hits = w->c_hits;
+	*sum = w->c_pre;
+	if (window_counts(w, ci, b, oldest)) {
+		*n += w->n[ci];
+		*hits += w->hits[ci];
+		*sum += w->sum[ci];
+	}
+	for (int k = 0; k < w->c_npost; k++)
+		*sum += w->c_post[k];
 }
 
 struct semantic {
@@ -442,7 +519,7 @@ static int check_tokens(struct semantic *sem, const struct observation *obs, int
 		window_init(w, ts->stuffing_window_ms);
 	}
 	double ratio = (double)in / (double)pred;
-	window_add(w, now, ratio > sem->cs.context_stuffing_ratio, ratio);
+	window_add(w, now, ts->stuffing_window_ms, ratio > sem->cs.context_stuffing_ratio, ratio);
 	uint32_t n, hits;
 	double sum;
 	window_total(w, now, ts->stuffing_window_ms, &n, &hits, &sum);
@@ -493,7 +570,7 @@ static int check_jailbreak(struct semantic *sem, const struct observation *obs, 
 			}
 			window_init(w, js->window_ms);
 		}
-		window_add(w, now, block, 0);
+		window_add(w, now, js->window_ms, block, 0);
 		uint32_t n, hits;
 		double sum;
 		window_total(w, now, js->window_ms, &n, &hits, &sum);
