@@ -1764,7 +1764,7 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	char *err = NULL;
 	if (sqlite3_exec(s->db,
 	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2048;"
+	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1024;"
 	                 "PRAGMA wal_autocheckpoint = 4000;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		if (cause)
