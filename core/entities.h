@@ -9,7 +9,9 @@
  *   - citation markers ("[3]", "Section 12.4", "Table 2", "§ 4").
  * An entity is supported when its normalised tokens occur in the context in
  * the same order (every adjacent pair does; a single token occurs at all),
- * case-insensitively. Pure, no state between calls but the scratch memory.
+ * case-insensitively. Pure, no state between calls but the scratch memory,
+ * and no allocation: the context is scanned once for the lookups of all the
+ * answer's entities, and no further than until every one is found.
  */
 #ifndef VIGIL_CORE_ENTITIES_H
 #define VIGIL_CORE_ENTITIES_H
@@ -32,10 +34,22 @@ struct entities_lists {
 
 void entities_lists_init(struct entities_lists *l);
 
+#define ENTITIES_QUERIES (ENTITIES_MAX * 15) /* context lookups per answer, at most */
+#define ENTITIES_QTAB    2048                /* a power of two, at least 2 * ENTITIES_QUERIES */
+
 struct entities_scratch {
-	struct ts_set ctx; /* unigram and bigram hashes of the context */
 	uint64_t seen[ENTITIES_MAX];
 	struct entities_lists lists;
+	/* The entities of the answer, then what the context must hold for each:
+	 * its token (one-token entities) or its adjacent token pairs. */
+	struct {
+		size_t s, e;  /* the span in the answer */
+		size_t q, nq; /* its lookups in q[] */
+	} ent[ENTITIES_MAX];
+	uint64_t q[ENTITIES_QUERIES];
+	uint64_t qtab[ENTITIES_QTAB]; /* the distinct lookups (open addressing, 0 = free) */
+	uint8_t qhit[ENTITIES_QTAB];  /* ... found in the context */
+	struct ts_token tok[128];     /* the context, a slice at a time */
 };
 
 void entities_scratch_init(struct entities_scratch *s);
