@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(ENT_LIST_SLOTS >= 2 * ENT_LIST_MAX && (ENT_LIST_SLOTS & (ENT_LIST_SLOTS - 1)) == 0,
+               "the word lists fit at half load");
 _Static_assert(ENTITIES_QTAB >= 2 * ENTITIES_QUERIES && (ENTITIES_QTAB & (ENTITIES_QTAB - 1)) == 0,
                "the lookup table holds every lookup at half load");
 
@@ -85,6 +87,10 @@ void entities_lists_init(struct entities_lists *l)
 			uint64_t h = ts_word_hash(src[k][i].w, src[k][i].len);
 			l->h[k][l->n[k]++] = h;
 			l->mask[k] |= 1ull << (h >> 58);
+			size_t j = (size_t)(h ^ (h >> 29)) & (ENT_LIST_SLOTS - 1);
+			while (l->slot[k][j] && l->slot[k][j] != h)
+				j = (j + 1) & (ENT_LIST_SLOTS - 1);
+			l->slot[k][j] = h;
 		}
 	}
 }
@@ -94,8 +100,10 @@ static bool word_is(const struct entities_lists *l, const struct ts_token *k, in
 {
 	if (k->kind != TS_WORD || !((l->mask[which] >> (k->hash >> 58)) & 1))
 		return false;
-	for (size_t i = 0; i < l->n[which]; i++) {
-		if (l->h[which][i] == k->hash)
+	const uint64_t *slot = l->slot[which];
+	for (size_t j = (size_t)(k->hash ^ (k->hash >> 29)) & (ENT_LIST_SLOTS - 1); slot[j];
+	     j = (j + 1) & (ENT_LIST_SLOTS - 1)) {
+		if (slot[j] == k->hash)
 			return true;
 	}
 	return false;
@@ -417,12 +425,14 @@ static void scan_context(struct entities_scratch *x, size_t nq, const char *ctx,
 	size_t mask = cap - 1, distinct = 0, hits = 0;
 	memset(x->qtab, 0, cap * sizeof(x->qtab[0]));
 	memset(x->qhit, 0, cap);
+	memset(x->qbits, 0, sizeof(x->qbits));
 	for (size_t i = 0; i < nq; i++) {
 		size_t j = probe(x->qtab, mask, x->q[i]);
 		if (!x->qtab[j]) {
 			x->qtab[j] = x->q[i];
 			distinct++;
 		}
+		x->qbits[x->q[i] >> 58] |= 1ull << ((x->q[i] >> 52) & 63);
 	}
 	size_t pos = 0;
 	uint64_t prev = 0;
@@ -438,6 +448,8 @@ static void scan_context(struct entities_scratch *x, size_t nq, const char *ctx,
 				look[nl++] = ts_mix(prev, h);
 			prev = h;
 			for (int l = 0; l < nl; l++) {
+				if (!((x->qbits[look[l] >> 58] >> ((look[l] >> 52) & 63)) & 1))
+					continue; /* most context tokens: no lookup */
 				size_t j = probe(x->qtab, mask, look[l]);
 				if (x->qtab[j] && !x->qhit[j]) {
 					x->qhit[j] = 1;

@@ -25,11 +25,13 @@
 /* The word lists (units, months, citation words, name connectors) as word
  * hashes; entities_scratch_init() fills them. */
 enum { ENT_UNITS, ENT_MONTHS, ENT_CITERS, ENT_CONNECTORS, ENT_LIST__COUNT };
-#define ENT_LIST_MAX 96
+#define ENT_LIST_MAX   96
+#define ENT_LIST_SLOTS 256 /* a power of two, at least 2 * ENT_LIST_MAX */
 struct entities_lists {
 	uint64_t h[ENT_LIST__COUNT][ENT_LIST_MAX];
 	size_t n[ENT_LIST__COUNT];
 	uint64_t mask[ENT_LIST__COUNT]; /* one bit per member: a cheap "surely not" */
+	uint64_t slot[ENT_LIST__COUNT][ENT_LIST_SLOTS]; /* the members, open addressing */
 };
 
 void entities_lists_init(struct entities_lists *l);
@@ -49,6 +51,7 @@ struct entities_scratch {
 	uint64_t q[ENTITIES_QUERIES];
 	uint64_t qtab[ENTITIES_QTAB]; /* the distinct lookups (open addressing, 0 = free) */
 	uint8_t qhit[ENTITIES_QTAB];  /* ... found in the context */
+	uint64_t qbits[64];           /* a bit per lookup's top 12 hash bits: "surely not" */
 	struct ts_token tok[128];     /* the context, a slice at a time */
 };
 
