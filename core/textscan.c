@@ -173,13 +173,11 @@ static inline uint64_t swar_alnum(uint64_t x)
 	return w & ~x & B8(0x80);
 }
 
-/* 33^k (k = 0..16) and (33^-1)^k (k = 0..8) modulo 2^64. */
-static const uint64_t pow33[17] = {
-	0x0000000000000001ull, 0x0000000000000021ull, 0x0000000000000441ull, 0x0000000000008c61ull,
-	0x0000000000121881ull, 0x00000000025528a1ull, 0x000000004cfa3cc1ull, 0x00000009ec41d4e1ull,
-	0x00000147747c7101ull, 0x00002a36040a9121ull, 0x000570f6855cb541ull, 0x00b38fc730f35d61ull,
-	0x172588ad4f5f0981ull, 0xfbd69e573b4039a1ull, 0x76aa693ea3476dc1ull, 0x4bf791130c3525e1ull,
-	0xcae9b37492d9e201ull,
+/* 33^k and (33^-1)^k modulo 2^64, k = 0..8. */
+static const uint64_t pow33[9] = {
+	0x0000000000000001ull, 0x0000000000000021ull, 0x0000000000000441ull,
+	0x0000000000008c61ull, 0x0000000000121881ull, 0x00000000025528a1ull,
+	0x000000004cfa3cc1ull, 0x00000009ec41d4e1ull, 0x00000147747c7101ull,
 };
 static const uint64_t inv33[9] = {
 	0x0000000000000001ull, 0x0f83e0f83e0f83e1ull, 0xca2ac8c1b44e0bc1ull,
@@ -322,23 +320,14 @@ static inline __attribute__((always_inline)) bool next_token(const char *t, size
 		for (;;) {
 			/* The common case, ASCII letters and digits. */
 #ifdef TS_SWAR
-			/* Up to 16 bytes with no branch on the length (nearly every
-			 * word), then 8 at a time. */
-			if (e + 16 <= len) {
-				uint64_t x0 = load8(u + e), x1 = load8(u + e + 8);
-				unsigned L0 = swar_run(x0), L1 = swar_run(x1);
-				unsigned LB = L0 == 8 ? L1 : 0, L = L0 + LB;
-				h = h * pow33[L] + swar_sum(x0 | B8(0x20), L0) * pow33[LB] +
-				    swar_sum(x1 | B8(0x20), LB);
-				e += L;
-				while (L == 16 && e + 8 <= len) {
-					uint64_t x = load8(u + e);
-					unsigned k = swar_run(x);
-					h = h * pow33[k] + swar_sum(x | B8(0x20), k);
-					e += k;
-					if (k < 8)
-						break;
-				}
+			/* Eight bytes at a time: one chunk for most words. */
+			while (e + 8 <= len) {
+				uint64_t x = load8(u + e);
+				unsigned k = swar_run(x);
+				h = h * pow33[k] + swar_sum(x | B8(0x20), k);
+				e += k;
+				if (k < 8)
+					break;
 			}
 #endif
 			while (e < len && (ts_cls[u[e]] & (TS_C_ALPHA | TS_C_DIGIT | TS_C_HIGH)) &&

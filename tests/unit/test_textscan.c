@@ -1,5 +1,5 @@
 /*
- * test_textscan.c: the normalising tokenizer. The word path hashes up to 16
+ * test_textscan.c: the normalising tokenizer. The word path hashes eight
  * bytes at a time and tests URL prefixes on a whole chunk; this test keeps
  * the plain byte-at-a-time tokenizer it replaced as the reference and checks
  * that both cut the same tokens with the same hashes, on seeded random text
