@@ -72,11 +72,12 @@ size_t embed_tokens(const char *text, const struct ts_token *tok, size_t n, floa
 		features++;
 		if (t->kind != TS_WORD && t->kind != TS_NUMBER)
 			continue;
-		uint32_t win = ' ';
-		for (size_t b = t->start; b < t->end; b++) {
+		/* Words and numbers have a byte at least: the first trigram is
+		 * " c0c1", the last "cLc ". */
+		uint32_t win = ((uint32_t)' ' << 8) | ts_lower_tab[u[t->start]];
+		for (size_t b = t->start + 1; b < t->end; b++) {
 			win = ((win << 8) | ts_lower_tab[u[b]]) & 0xFFFFFF;
-			if (b > t->start)
-				add_tri(acc, dims, win);
+			add_tri(acc, dims, win);
 		}
 		win = ((win << 8) | ' ') & 0xFFFFFF;
 		add_tri(acc, dims, win);
