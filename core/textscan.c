@@ -40,16 +40,15 @@ int ts_set_reset(struct ts_set *s, size_t expected)
 	size_t cap = 64;
 	while (cap < expected * 2 && cap < ((size_t)1 << 30))
 		cap *= 2;
-	if (cap > s->cap) {
+	if (cap > s->alloc) {
 		uint64_t *sl = malloc(cap * sizeof(*sl));
 		if (!sl)
 			return VG_ENOMEM;
 		free(s->slots);
 		s->slots = sl;
-		s->cap = cap;
-	} else {
-		cap = s->cap;
+		s->alloc = cap;
 	}
+	s->cap = cap;
 	memset(s->slots, 0, cap * sizeof(*s->slots));
 	s->n = 0;
 	s->oom = false;
@@ -79,6 +78,7 @@ bool ts__set_grow(struct ts_set *s)
 	free(s->slots);
 	s->slots = sl;
 	s->cap = cap;
+	s->alloc = cap;
 	return true;
 }
 

@@ -104,7 +104,8 @@ static inline size_t ts_symbol_len(const char *t, size_t len, size_t i)
 /* A set of non-zero 64-bit hashes. Zero-initialise, or ts_set_init(). */
 struct ts_set {
 	uint64_t *slots;
-	size_t cap; /* a power of two */
+	size_t cap;   /* slots in use, a power of two */
+	size_t alloc; /* slots allocated (kept across resets) */
 	size_t n;
 	bool oom; /* an add failed for want of memory since the last reset */
 };
@@ -113,7 +114,8 @@ void ts_set_init(struct ts_set *s);
 void ts_set_done(struct ts_set *s);
 
 /* Empty the set and size it for about `expected` members (it grows past
- * that as needed). 0 or VG_ENOMEM. */
+ * that as needed): only that much is cleared, whatever an earlier, larger
+ * use left allocated. 0 or VG_ENOMEM. */
 int ts_set_reset(struct ts_set *s, size_t expected);
 
 /* Double the table (for ts_set_add); false, with s->oom set, when out of
