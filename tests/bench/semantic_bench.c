@@ -5,7 +5,9 @@
  *      answer validated against a schema, with token counts, a 2 KB
  *      context, entities, PII and the local embedding against a warm
  *      centroid): checks 1-5 together, p50/p99/max in microseconds, and
- *      the same per check for the breakdown.
+ *      the same per check for the breakdown. The combined figure again by
+ *      the thread's CPU clock: on a shared machine the wall clock also
+ *      counts the time other processes run in between.
  *   2. sidecar: responses per second through the sidecar thread for 16 KB
  *      responses (with a 4 KB context), the queue kept full.
  *
