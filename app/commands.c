@@ -14,6 +14,8 @@ const struct cli_command cli_commands[] = {
 	  cmd_demo_main },
 	{ "ingest", "read gateway event files into the database", cmd_ingest_main },
 	{ "probe", "send the canary probes of a config and print the results", cmd_probe_main },
+	{ "replay", "recorded events through today's rules on a virtual clock (nothing sent)",
+	  cmd_replay_main },
 	{ "run", "the daemon: follow events, classify, incidents, /metrics, sinks", cmd_run_main },
 	{ "sim", "simulated providers and gateway traffic (no keys, loopback only)", cmd_sim_main },
 	{ NULL, NULL, NULL },

@@ -98,6 +98,7 @@ static const struct cfg_field threshold_fields[] = {
 	CFG_DBL(struct core_settings, latency_ms, 1, 3.6e6),
 	CFG_INT(struct core_settings, latency_percentile, 50, 100),
 	CFG_DUR("soft_window", struct core_settings, soft_window_ms, 1000, 864e5),
+	CFG_DUR("latency_recent", struct core_settings, latency_recent_ms, 0, 864e5),
 	CFG_INT(struct core_settings, soft_min_samples, 1, 1e6),
 	CFG_DBL(struct core_settings, soft_rate, 0.0001, 1.0001),
 	CFG_DBL(struct core_settings, headroom_warn, 0, 1),

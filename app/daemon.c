@@ -91,7 +91,6 @@ struct daemon {
 	bool sem_drained;               /* stopping: the analyses in flight came back */
 
 	struct canary_set *canaries;
-	bool in_probe; /* inside the canaries' result callback */
 	double spend[CFG_MAX_PROVIDERS], budget[CFG_MAX_PROVIDERS]; /* probes, today (USD) */
 	int64_t health_ms, last_health_ms; /* health rollups every health_ms (2 s) */
 	bool refused;                      /* our last submit found the store queue full */
@@ -448,9 +447,7 @@ static void on_canary_log(void *data, const char *line)
 static void on_probe(void *ud, const struct observation *obs, const struct canary_result *r)
 {
 	struct daemon *d = ud;
-	d->in_probe = true;
-	int rc = daemon_observe(d, obs);
-	d->in_probe = false;
+	int rc = daemon_observe(d, obs); /* may stop the daemon, canaries included */
 	if (rc != 0 && rc != VG_ESTATE)
 		log_line(d, "warn", "probe result not used",
 		         json_pack("{s:s,s:s}", "endpoint", r->endpoint, "error", vg_strerror(rc)));
@@ -488,8 +485,7 @@ static void start_canaries(struct daemon *d)
 
 static void stop_canaries(struct daemon *d)
 {
-	if (d->in_probe)
-		return; /* never from the set's own callback: close_all() stops it later */
+	/* safe from inside the set's own result callback too (on_probe) */
 	canary_stop(d->canaries);
 	d->canaries = NULL;
 }

@@ -48,17 +48,23 @@ static int move(struct breaker *b, int64_t now, enum breaker_state to,
 	b->since_ms = now;
 	b->consecutive = 0;
 	b->halfopen_ok = 0;
-	if (to == BRK_OPEN) {
+	/* Oscillation is recovering and failing again: only an open from closed
+	 * counts. A failed half-open probe re-opening it is the same outage
+	 * going on (the chapter's cycle is closed -> open -> half-open ->
+	 * closed), or a steady outage would read as intermittent. */
+	if (to == BRK_OPEN && out->from == BRK_CLOSED) {
 		b->opens[b->opens_head] = now;
 		b->opens_head = (b->opens_head + 1) % BREAKER_MAX_OPENS;
 		if (b->n_opens < BREAKER_MAX_OPENS)
 			b->n_opens++;
-		b->total_opens++;
 	}
+	if (to == BRK_OPEN)
+		b->total_opens++;
 	if (to == BRK_CLOSED)
 		swin_init(&b->win, b->cfg.window_ms, 2); /* a fresh window after recovery */
 	out->opens_in_window = breaker_opens_in_window(b, now);
-	out->oscillating = to == BRK_OPEN && out->opens_in_window >= b->cfg.oscillation_opens;
+	out->oscillating = to == BRK_OPEN && out->from == BRK_CLOSED &&
+	                   out->opens_in_window >= b->cfg.oscillation_opens;
 	return 1;
 }
 

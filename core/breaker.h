@@ -11,8 +11,11 @@
  *   half_open -> open       on a hard failure
  *
  * Every transition comes back as a struct breaker_transition (the caller fills
- * provider and model). Each open also counts towards oscillation: K opens
- * within oscillation_window_ms set `oscillating` on that transition.
+ * provider and model). Each open from closed (after a recovery) counts
+ * towards oscillation: K such opens within oscillation_window_ms set
+ * `oscillating` on that transition. A failed half-open probe re-opening the
+ * breaker does not count: that is one outage going on, not an intermittent
+ * provider.
  * Requests seen while open are not counted (the state waits for the cooldown).
  * A value type: embed it, breaker_init() it; it never allocates.
  */
@@ -33,7 +36,7 @@ struct breaker {
 	int32_t consecutive;
 	int32_t halfopen_ok;
 	struct swin win; /* slot 0: requests, slot 1: hard failures (closed state only) */
-	int64_t opens[BREAKER_MAX_OPENS]; /* ring of recent open times */
+	int64_t opens[BREAKER_MAX_OPENS]; /* ring of recent opens from closed */
 	int32_t opens_head, n_opens;
 	uint64_t total_opens;
 };

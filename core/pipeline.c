@@ -629,6 +629,13 @@ static void judge(struct pipeline *p, struct failure_event *ev, struct entity *p
 	struct severity_why why;
 	snapshot(p, prov, mod, ev->category, ev->traffic_class, now, &snap);
 	snap.early_warning = early_warning;
+	/* Latency may have fired on the newest part of the window (soft_passes):
+	 * its share there is the share affected now, not the lagging whole's. */
+	if (ev->subtype == SUB_LATENCY && vg_has_d(ev->causal.error_rate) &&
+	    (!vg_has_d(snap.affected_rate) || ev->causal.error_rate > snap.affected_rate)) {
+		snap.affected_rate = ev->causal.error_rate;
+		snap.window_count = ev->causal.window_count;
+	}
 	ev->severity = severity_classify(ev, &snap, &p->sev, &why);
 	note_escalation(p, prov, ev->category, &why, ev->severity, now);
 	if (!vg_has_d(ev->causal.error_rate) && vg_has_d(snap.affected_rate)) {
@@ -790,8 +797,22 @@ static bool soft_passes(const struct pipeline *p, struct entity *prov, const str
 	*rate = total > 0 ? (double)k / (double)total : 0;
 	if (total < p->settings.soft_min_samples)
 		return false;
-	if (sg->subtype == SUB_LATENCY)
-		return *rate > 1.0 - p->settings.latency_percentile / 100.0;
+	if (sg->subtype == SUB_LATENCY) {
+		double bar = 1.0 - p->settings.latency_percentile / 100.0;
+		if (*rate > bar)
+			return true;
+		/* The whole window's percentile lags a ramp by about half the
+		 * window; its newest part (with as many samples) crosses first. */
+		int64_t rt =
+		        swin_peek_recent(&prov->win, now, SL_TOTAL, p->settings.latency_recent_ms);
+		int64_t rk = swin_peek_recent(&prov->win, now, SL_LATENCY,
+		                              p->settings.latency_recent_ms);
+		if (rt < p->settings.soft_min_samples || (double)rk <= bar * (double)rt)
+			return false;
+		*rate = (double)rk / (double)rt;
+		*count = rt;
+		return true;
+	}
 	return *rate >= p->settings.soft_rate;
 }
 

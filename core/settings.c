@@ -9,6 +9,7 @@ void settings_defaults(struct core_settings *s)
 	s->latency_ms = 10000;
 	s->latency_percentile = 95;
 	s->soft_window_ms = 5 * 60 * 1000;
+	s->latency_recent_ms = 2 * 60 * 1000;
 	s->soft_min_samples = 20;
 	s->soft_rate = 0.10;
 	s->headroom_warn = 0.10;

@@ -64,6 +64,9 @@ struct core_settings {
 	double latency_ms;          /* a request slower than this (total) is slow */
 	int32_t latency_percentile; /* the percentile compared with latency_ms (95) */
 	int64_t soft_window_ms;     /* window for soft-failure rates */
+	int64_t latency_recent_ms;  /* latency is also judged over this most recent part of
+	                             * the soft window (a ramp is seen before the whole
+	                             * window's percentile catches up); 0 = off */
 	int32_t soft_min_samples;   /* requests needed in the window before judging */
 	double soft_rate;           /* share of soft failures that declares degradation */
 	double headroom_warn;       /* rate-limit headroom (remaining/limit) below this, falling,

@@ -168,6 +168,13 @@ enum severity severity_classify(const struct failure_event *ev,
 		sev = w.base = SEV_HIGH;
 	} else {
 		w.recoverability = severity_recoverability(ev->category, snap, t);
+		/* Slow answers are still answers: a latency degradation loses no
+		 * request, so it is never unrecoverable. Traffic runs on reduced
+		 * margin, as with failover (the chapter keeps CRITICAL for an outage
+		 * with no healthy fallback). */
+		if (ev->category == CAT_PROVIDER && ev->subtype == SUB_LATENCY &&
+		    w.recoverability == REC_NONE)
+			w.recoverability = REC_FAILOVER;
 		sev = w.base = t->cell[ev->category][tc][w.recoverability];
 		if (w.recoverability == REC_NONE && vg_has_d(snap->blast_radius) &&
 		    snap->blast_radius >= t->settings.blast_raise && sev != SEV_CRITICAL) {

@@ -75,6 +75,25 @@ int64_t swin_sum(struct swin *w, int64_t now, int slot)
 	return w->sums[slot];
 }
 
+int64_t swin_peek_recent(const struct swin *w, int64_t now, int slot, int64_t span_ms)
+{
+	if (slot < 0 || slot >= w->nslots || w->head == INT64_MIN || span_ms <= 0)
+		return 0;
+	int64_t k = (span_ms + w->bucket_ms - 1) / w->bucket_ms;
+	if (k >= SWIN_BUCKETS)
+		return swin_peek(w, now, slot);
+	int64_t b = bucket_of(w, now);
+	if (b < w->head)
+		b = w->head; /* an earlier time reads the newest bucket, as swin_add counts it */
+	int64_t lo = b - k + 1;
+	if (lo < w->head - (SWIN_BUCKETS - 1))
+		lo = w->head - (SWIN_BUCKETS - 1);
+	int64_t sum = 0;
+	for (int64_t i = lo; i <= w->head; i++)
+		sum += w->counts[((i % SWIN_BUCKETS) + SWIN_BUCKETS) % SWIN_BUCKETS][slot];
+	return sum;
+}
+
 int64_t swin_peek(const struct swin *w, int64_t now, int slot)
 {
 	if (slot < 0 || slot >= w->nslots || w->head == INT64_MIN)

@@ -42,4 +42,12 @@ int64_t swin_sum(struct swin *w, int64_t now, int slot);
  * still inside the window at `now`. */
 int64_t swin_peek(const struct swin *w, int64_t now, int slot);
 
+/*
+ * Counter `slot` over the most recent span_ms of the window ending at now
+ * (whole buckets: the current one and those before it, at least span_ms,
+ * at most the window), without moving it. A span of the window or more is
+ * swin_peek(); span_ms <= 0 gives 0.
+ */
+int64_t swin_peek_recent(const struct swin *w, int64_t now, int slot, int64_t span_ms);
+
 #endif

@@ -8,6 +8,13 @@
  * more timer that defers the once-mode on_idle callback to a fresh loop
  * iteration (so the caller may stop the set from it). The set is freed when
  * the last of its timers has closed.
+ *
+ * Stopping from inside the result callback is safe: probes/http calls a
+ * completion only after the transfer is out of the multi handle and off the
+ * client's list (so http_client_close() cannot complete or free it a second
+ * time) and frees it after the callback returns; a closing client is torn
+ * down once its dispatch loop is done; and the set's own memory waits for
+ * its timers' close callbacks, after the callback has returned.
  */
 #include "probes/canary.h"
 
@@ -561,7 +568,9 @@ static void on_idle_timer(uv_timer_t *t)
 
 static void once_done(struct canary_set *s)
 {
-	if (!s->o.once || s->once_left == 0)
+	/* after canary_stop() (from the result callback, say) the idle timer
+	 * is closing: never start it again */
+	if (!s->o.once || s->once_left == 0 || s->stopping)
 		return;
 	if (--s->once_left == 0)
 		uv_timer_start(&s->idle_timer, on_idle_timer, 0, 0);
@@ -650,7 +659,8 @@ static void on_timer(uv_timer_t *t)
 		logf_(s, "%s: previous probe still running at the next start: skipped", e->name);
 	else
 		probe(e);
-	schedule_after(e, now_ms(s));
+	if (!s->stopping) /* the log callback may have stopped the set */
+		schedule_after(e, now_ms(s));
 }
 
 /* ---- the set ---- */

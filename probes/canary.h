@@ -107,8 +107,10 @@ int canary_start_opts(uv_loop_t *loop, const struct vigil_config *cfg, const str
 /*
  * Stop: probes in flight are cancelled (their callbacks do not run), timers
  * stop, and the memory is freed from the loop's close callbacks (keep
- * running the loop until it is idle). NULL does nothing. Never call it from
- * inside the result callback of the same set; the on_idle callback is fine.
+ * running the loop until it is idle). NULL does nothing, and so does a
+ * second call. It may be called from anywhere on the loop thread, including
+ * the set's own result callback (no result and no on_idle follow; the
+ * observation in hand stays valid until the callback returns) and on_idle.
  */
 void canary_stop(struct canary_set *s);
 

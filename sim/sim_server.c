@@ -521,6 +521,43 @@ static void answer(struct call *k)
 	sim_buf_free(&text);
 }
 
+/* The parts of one message's content (an array): each an object, and a text
+ * part's text a string, as the providers check them. Returns false after
+ * answering with the provider's own 400. Google's parts must not be empty
+ * and need no "type"; OpenAI's and Anthropic's are typed blocks. */
+static bool parts_ok(struct call *k, json_t *parts, const char *param)
+{
+	bool google = k->kind == SIM_GOOGLE;
+	if (google && json_array_size(parts) == 0) {
+		client_error(k, SIM_CERR_INVALID, param, 0, 0);
+		return false;
+	}
+	size_t i;
+	json_t *part;
+	json_array_foreach (parts, i, part) {
+		char pp[96];
+		snprintf(pp, sizeof(pp), "%s[%zu]", param, i);
+		json_t *type = json_object_get(part, "type"), *text = json_object_get(part, "text");
+		if (!json_is_object(part) || (!google && !json_is_string(type))) {
+			client_error(k, SIM_CERR_INVALID, pp, 0, 0);
+			return false;
+		}
+		bool is_text = google ? text != NULL : strcmp(json_string_value(type), "text") == 0;
+		if (!is_text)
+			continue;
+		snprintf(pp, sizeof(pp), "%s[%zu].text", param, i);
+		if (!text) {
+			client_error(k, SIM_CERR_MISSING, pp, 0, 0);
+			return false;
+		}
+		if (!json_is_string(text)) {
+			client_error(k, SIM_CERR_INVALID, pp, 0, 0);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Validates a JSON body as the provider does; fills k. Returns false after
  * answering with the provider's own 4xx. */
 static bool validate(struct call *k, json_t *body)
@@ -564,10 +601,14 @@ static bool validate(struct call *k, json_t *body)
 			return false;
 		}
 		if (k->kind == SIM_GOOGLE) {
-			if (!json_is_array(json_object_get(msg, "parts"))) {
+			json_t *parts = json_object_get(msg, "parts");
+			if (!json_is_array(parts)) {
 				client_error(k, SIM_CERR_INVALID, param, 0, 0);
 				return false;
 			}
+			snprintf(param, sizeof(param), "%s[%zu].parts", list, i);
+			if (!parts_ok(k, parts, param))
+				return false;
 		} else {
 			json_t *role = json_object_get(msg, "role"), *content;
 			content = json_object_get(msg, "content");
@@ -577,6 +618,31 @@ static bool validate(struct call *k, json_t *body)
 				client_error(k, SIM_CERR_INVALID, param, 0, 0);
 				return false;
 			}
+			snprintf(param, sizeof(param), "%s[%zu].content", list, i);
+			if (json_is_array(content) && !parts_ok(k, content, param))
+				return false;
+		}
+	}
+	/* the system prompt: Anthropic's a string or text blocks, Google's a
+	 * content object; the generation settings an object */
+	if (k->kind == SIM_ANTHROPIC) {
+		v = json_object_get(body, "system");
+		if (v && !json_is_string(v) && !json_is_array(v)) {
+			client_error(k, SIM_CERR_INVALID, "system", 0, 0);
+			return false;
+		}
+		if (json_is_array(v) && !parts_ok(k, v, "system"))
+			return false;
+	} else if (k->kind == SIM_GOOGLE) {
+		v = json_object_get(body, "systemInstruction");
+		if (v && !json_is_object(v)) {
+			client_error(k, SIM_CERR_INVALID, "system_instruction", 0, 0);
+			return false;
+		}
+		v = json_object_get(body, "generationConfig");
+		if (v && !json_is_object(v)) {
+			client_error(k, SIM_CERR_INVALID, "generation_config", 0, 0);
+			return false;
 		}
 	}
 	v = json_object_get(body, "stream");

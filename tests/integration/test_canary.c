@@ -8,7 +8,10 @@
  * taxonomy; a missing or empty key must disable the provider without a
  * request; the key must never show up in logs or results; a refused port is
  * a connect failure; the daily budget stops probing (log line, metric) and
- * a new UTC day resumes it; the schedule fires on its own.
+ * a new UTC day resumes it; the schedule fires on its own; canary_stop()
+ * from inside a result callback (the last one, the first with others in
+ * flight, the scheduled loop) lets the loop drain with no further result and
+ * nothing left behind (run it under ASan).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -645,12 +648,6 @@ static void test_budget_stops_and_resumes(void **state)
 
 /* ---- the schedule drives the probes on its own ---- */
 
-static void on_result_stop_after(void *ud, const struct observation *obs,
-                                 const struct canary_result *r)
-{
-	on_result(ud, obs, r);
-}
-
 static void test_scheduled(void **state)
 {
 	(void)state;
@@ -669,8 +666,7 @@ static void test_scheduled(void **state)
 	uv_loop_init(&loop);
 	struct canary_opts o = { .log = on_log, .log_ud = run };
 	struct canary_set *set = NULL;
-	assert_int_equal(canary_start_opts(&loop, cfg, &o, on_result_stop_after, run, &set, NULL),
-	                 0);
+	assert_int_equal(canary_start_opts(&loop, cfg, &o, on_result, run, &set, NULL), 0);
 	/* Each endpoint probes again and again with nobody asking. */
 	int ok = 0, err = 0;
 	while (ok < 3 || err < 3) {
@@ -699,6 +695,132 @@ static void test_scheduled(void **state)
 	free(cfg);
 }
 
+/* ---- stopping from inside the result callback ---- */
+
+struct stopper {
+	struct run run;
+	struct canary_set *set;
+	size_t stop_after; /* stop from the callback of this result (1: the first) */
+	int stops;         /* canary_stop() calls made from a callback */
+	uv_timer_t guard;  /* fails the test if the loop never drains */
+};
+
+static void on_result_stop(void *ud, const struct observation *obs, const struct canary_result *r)
+{
+	struct stopper *st = ud;
+	on_result(&st->run, obs, r);
+	/* no result may come after the stop */
+	assert_true(st->run.n <= st->stop_after);
+	if (st->run.n == st->stop_after) {
+		canary_stop(st->set);
+		canary_stop(st->set); /* twice does nothing more */
+		st->stops++;
+	}
+}
+
+static void on_stopper_idle(void *ud)
+{
+	struct stopper *st = ud;
+	st->run.idle++;
+}
+
+static void on_guard(uv_timer_t *t)
+{
+	(void)t;
+	fail_msg("the loop still had work 20 s after the stop");
+}
+
+/*
+ * Run a set whose result callback stops it after stop_after results, then
+ * run the loop with nothing else: it must drain on its own (every handle
+ * closed, the set freed; ASan and LeakSanitizer watch the memory) with no
+ * result and no on_idle after the stop.
+ */
+static void run_stop_from_callback(const char *yaml, bool once, size_t stop_after,
+                                   struct stopper *st)
+{
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	load_config(cfg, yaml);
+	memset(st, 0, sizeof(*st));
+	settings_defaults(&st->run.settings);
+	st->stop_after = stop_after;
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct canary_opts o = {
+		.once = once,
+		.on_idle = on_stopper_idle,
+		.log = on_log,
+		.log_ud = &st->run,
+	};
+	assert_int_equal(canary_start_opts(&loop, cfg, &o, on_result_stop, st, &st->set, NULL), 0);
+	free(cfg); /* the set keeps its own copy */
+	uv_timer_init(&loop, &st->guard);
+	uv_timer_start(&st->guard, on_guard, 20000, 0);
+	uv_unref((uv_handle_t *)&st->guard);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(st->stops, 1);
+	assert_int_equal(st->run.n, stop_after);
+	assert_int_equal(st->run.idle, 0);
+	uv_close((uv_handle_t *)&st->guard, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* Once mode, one endpoint: the stop comes from the last result, when the
+ * set would otherwise arm its on_idle timer. */
+static void test_stop_from_last_result(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+	         "providers:\n"
+	         "  - {name: openai, kind: openai, base_url: 'http://127.0.0.1:%d',"
+	         " api_key_env: VIGIL_TEST_OPENAI_KEY, models: [{name: sim-ok}]}\n",
+	         sim->port);
+	struct stopper *st = malloc(sizeof(*st));
+	run_stop_from_callback(yaml, true, 1, st);
+	assert_string_equal(st->run.got[0].endpoint, "openai/sim-ok");
+	assert_true(st->run.got[0].healthy);
+	free(st);
+}
+
+/* Once mode, several endpoints: the first result stops the set while the
+ * others are in flight (one hangs): they are cancelled without a callback. */
+static void test_stop_from_first_result_with_others_in_flight(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+	         "providers:\n"
+	         "  - {name: openai, kind: openai, base_url: 'http://127.0.0.1:%d',"
+	         " api_key_env: VIGIL_TEST_OPENAI_KEY,"
+	         " models: [{name: sim-ok}, {name: sim-hang}, {name: sim-slow}]}\n"
+	         "probes: {availability: true}\n",
+	         sim->port);
+	struct stopper *st = malloc(sizeof(*st));
+	run_stop_from_callback(yaml, true, 1, st);
+	assert_string_not_equal(st->run.got[0].endpoint, "openai/sim-hang");
+	free(st);
+}
+
+/* The scheduled loop: stop from a callback after a few rounds, while the
+ * endpoints' timers are armed. */
+static void test_stop_from_callback_scheduled(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+	         "providers:\n"
+	         "  - {name: openai, kind: openai, base_url: 'http://127.0.0.1:%d',"
+	         " api_key_env: VIGIL_TEST_OPENAI_KEY,"
+	         " models: [{name: sim-ok}, {name: sim-500}, {name: sim-hang}]}\n"
+	         "probes: {interval: 100ms, jitter: 20ms, seed: 3}\n",
+	         sim->port);
+	struct stopper *st = malloc(sizeof(*st));
+	run_stop_from_callback(yaml, false, 5, st);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -708,6 +830,9 @@ int main(void)
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_budget_stops_and_resumes),
 		cmocka_unit_test(test_scheduled),
+		cmocka_unit_test(test_stop_from_last_result),
+		cmocka_unit_test(test_stop_from_first_result_with_others_in_flight),
+		cmocka_unit_test(test_stop_from_callback_scheduled),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

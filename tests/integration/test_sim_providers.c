@@ -1072,6 +1072,145 @@ static void test_missing_fields(void **state)
 	tu_http_free(&r);
 }
 
+/*
+ * Fields of the wrong type, down to the content parts: each provider answers
+ * 400 in its own shape naming the field (OpenAI's param, Anthropic's and
+ * Google's message), and the server goes on serving. The well-formed rows
+ * (content parts, system blocks, systemInstruction) must still be answered.
+ */
+static void test_wrong_types(void **state)
+{
+	(void)state;
+	enum { O, A, G };
+	static const struct {
+		int p;
+		const char *body;
+		int status;
+		const char *field; /* named in the answer; NULL for a 200 */
+	} cases[] = {
+		{ O, "[]", 400, NULL },
+		{ O, "{\"model\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400,
+		  "model" },
+		{ O, "{\"model\":\"sim-ok\",\"messages\":\"hi\"}", 400, "messages" },
+		{ O, "{\"model\":\"sim-ok\",\"messages\":[1]}", 400, "messages[0]" },
+		{ O, "{\"model\":\"sim-ok\",\"messages\":[{\"role\":\"user\",\"content\":5}]}", 400,
+		  "messages[0]" },
+		{ O, "{\"model\":\"sim-ok\",\"messages\":[{\"role\":\"user\",\"content\":[1]}]}",
+		  400, "messages[0].content[0]" },
+		{ O,
+		  "{\"model\":\"sim-ok\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+		  "\"text\"}]}]}",
+		  400, "messages[0].content[0].text" },
+		{ O,
+		  "{\"model\":\"sim-ok\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+		  "\"text\","
+		  "\"text\":7}]}]}",
+		  400, "messages[0].content[0].text" },
+		{ O,
+		  "{\"model\":\"sim-ok\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+		  "\"stream\":1}",
+		  400, "stream" },
+		{ O,
+		  "{\"model\":\"sim-ok\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+		  "\"max_tokens\":"
+		  "\"9\"}",
+		  400, "max_tokens" },
+		{ O,
+		  "{\"model\":\"sim-ok\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+		  "\"text\","
+		  "\"text\":\"x\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:,\"}}]}]}",
+		  200, NULL },
+		{ A, "null", 400, NULL },
+		{ A, "{\"model\":\"sim-ok\",\"max_tokens\":5,\"messages\":[1]}", 400,
+		  "messages[0]" },
+		{ A,
+		  "{\"model\":\"sim-ok\",\"max_tokens\":\"5\",\"messages\":[{\"role\":\"user\","
+		  "\"content\":"
+		  "\"x\"}]}",
+		  400, "max_tokens" },
+		{ A,
+		  "{\"model\":\"sim-ok\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+		  "\"content\":[{}]}]}",
+		  400, "messages[0].content[0]" },
+		{ A,
+		  "{\"model\":\"sim-ok\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+		  "\"content\":[{"
+		  "\"type\":\"text\"}]}]}",
+		  400, "messages[0].content[0].text" },
+		{ A,
+		  "{\"model\":\"sim-ok\",\"max_tokens\":5,\"system\":5,\"messages\":[{\"role\":"
+		  "\"user\","
+		  "\"content\":\"x\"}]}",
+		  400, "system" },
+		{ A,
+		  "{\"model\":\"sim-ok\",\"max_tokens\":5,\"system\":[{\"type\":\"text\",\"text\":"
+		  "null}],"
+		  "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+		  400, "system[0].text" },
+		{ A,
+		  "{\"model\":\"sim-ok\",\"max_tokens\":5,\"system\":[{\"type\":\"text\",\"text\":"
+		  "\"Be brief\"}],"
+		  "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}"
+		  "]}]}",
+		  200, NULL },
+		{ G, "\"x\"", 400, NULL },
+		{ G, "{\"contents\":[1]}", 400, "contents[0]" },
+		{ G, "{\"contents\":[{\"parts\":\"x\"}]}", 400, "contents[0]" },
+		{ G, "{\"contents\":[{\"parts\":[]}]}", 400, "contents[0].parts" },
+		{ G, "{\"contents\":[{\"parts\":[5]}]}", 400, "contents[0].parts[0]" },
+		{ G, "{\"contents\":[{\"parts\":[{\"text\":5}]}]}", 400,
+		  "contents[0].parts[0].text" },
+		{ G, "{\"contents\":[{\"parts\":[{\"text\":\"x\"}]}],\"generationConfig\":[]}", 400,
+		  "generation_config" },
+		{ G, "{\"contents\":[{\"parts\":[{\"text\":\"x\"}]}],\"systemInstruction\":\"be\"}",
+		  400, "system_instruction" },
+		{ G,
+		  "{\"contents\":[{\"parts\":[{\"text\":\"x\"}]}],\"generationConfig\":{"
+		  "\"maxOutputTokens\":0}}",
+		  400, "generation_config.max_output_tokens" },
+		{ G,
+		  "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"x\"},{\"inlineData\":{}"
+		  "}]}],"
+		  "\"systemInstruction\":{\"parts\":[{\"text\":\"Be "
+		  "brief\"}]},\"generationConfig\":{}}",
+		  200, NULL },
+	};
+	static const char *const path[] = { "/v1/chat/completions", "/v1/messages",
+		                            "/v1beta/models/sim-ok:generateContent" };
+	static const char *const hdrs[] = { OPENAI_H, ANTHROPIC_H, GOOGLE_H };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tu_http_resp r;
+		int p = cases[i].p;
+		assert_int_equal(tu_http_request(faults->port, "POST", path[p], hdrs[p],
+		                                 cases[i].body, strlen(cases[i].body), 5000, &r),
+		                 0);
+		if (r.status != cases[i].status)
+			fail_msg("case %zu (%s): status %d, expected %d: %.300s", i, cases[i].body,
+			         r.status, cases[i].status, r.body ? r.body : "");
+		json_t *b = jbody(&r);
+		if (cases[i].status == 400) {
+			const char *msg = NULL;
+			if (p == O) {
+				assert_str(js(b, "error.type"), "invalid_request_error");
+				if (cases[i].field)
+					assert_str(js(b, "error.param"), cases[i].field);
+			} else if (p == A) {
+				assert_str(js(b, "type"), "error");
+				assert_str(js(b, "error.type"), "invalid_request_error");
+				msg = js(b, "error.message");
+			} else {
+				assert_int_equal(ji(b, "error.code"), 400);
+				assert_str(js(b, "error.status"), "INVALID_ARGUMENT");
+				msg = js(b, "error.message");
+			}
+			if (cases[i].field && msg && !strstr(msg, cases[i].field))
+				fail_msg("case %zu: '%s' does not name %s", i, msg, cases[i].field);
+		}
+		json_decref(b);
+		tu_http_free(&r);
+	}
+}
+
 static void test_keys_and_versions(void **state)
 {
 	(void)state;
@@ -1336,6 +1475,7 @@ int main(void)
 		cmocka_unit_test(test_hang),
 		cmocka_unit_test(test_malformed_json),
 		cmocka_unit_test(test_missing_fields),
+		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_keys_and_versions),
 		cmocka_unit_test(test_unknown_model_and_path),
 		cmocka_unit_test(test_context_length),

@@ -100,7 +100,10 @@ static void test_half_open(void **state)
 	assert_int_equal(breaker_record(&b, 6000, true, "reset", t), 1);
 	assert_int_equal(t[0].to, BRK_OPEN);
 	assert_string_equal(t[0].reason, "reset while half-open");
-	assert_int_equal(t[0].opens_in_window, 2);
+	/* The same outage going on: not another open towards oscillation. */
+	assert_int_equal(t[0].opens_in_window, 1);
+	assert_false(t[0].oscillating);
+	assert_int_equal(b.total_opens, 2);
 	/* A record after the cooldown polls first: two transitions in one call. */
 	assert_int_equal(breaker_record(&b, 11000, false, NULL, t), 1);
 	assert_int_equal(t[0].to, BRK_HALF_OPEN);
@@ -115,7 +118,45 @@ static void test_half_open(void **state)
 	assert_int_equal(breaker_record(&b, 20000, true, "tls", t), 2);
 	assert_int_equal(t[0].to, BRK_HALF_OPEN);
 	assert_int_equal(t[1].to, BRK_OPEN);
-	assert_true(t[1].oscillating); /* 4 opens within 60 s */
+	assert_int_equal(t[1].opens_in_window, 2); /* two opens from closed */
+	assert_false(t[1].oscillating);
+	/* A third recovery and failure within the window: oscillating. */
+	assert_int_equal(breaker_record(&b, 25001, false, NULL, t), 1);
+	assert_int_equal(t[0].to, BRK_HALF_OPEN);
+	breaker_record(&b, 25002, false, NULL, t);
+	breaker_record(&b, 25003, false, NULL, t);
+	assert_int_equal(b.state, BRK_CLOSED);
+	for (int i = 1; i <= 3; i++)
+		breaker_record(&b, 26000 + i, true, NULL, t);
+	assert_int_equal(b.state, BRK_OPEN);
+	assert_int_equal(t[0].from, BRK_CLOSED);
+	assert_int_equal(t[0].opens_in_window, 3);
+	assert_true(t[0].oscillating);      /* 3 recoveries and failures within 60 s */
+	assert_int_equal(b.total_opens, 5); /* every open, re-opens included */
+}
+
+/* A steady outage: the breaker re-opens after every failed probe, for ten
+ * minutes. That is one outage, never oscillation. */
+static void test_steady_outage_not_oscillating(void **state)
+{
+	(void)state;
+	struct breaker_settings c = cfg();
+	c.consecutive_failures = 1;
+	c.cooldown_ms = 1000;
+	struct breaker b;
+	struct breaker_transition t[2];
+	breaker_init(&b, &c, 0);
+	int osc = 0, opens = 0;
+	for (int64_t now = 1; now < 600000; now += 500) {
+		int n = breaker_record(&b, now, true, NULL, t);
+		for (int i = 0; i < n; i++) {
+			osc += t[i].oscillating;
+			opens += t[i].to == BRK_OPEN;
+		}
+	}
+	assert_true(opens > 100);
+	assert_int_equal(osc, 0);
+	assert_int_equal(breaker_opens_in_window(&b, 600000), 0); /* the first open is old */
 }
 
 static void test_oscillation_window(void **state)
@@ -165,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_oscillation_window),
+		cmocka_unit_test(test_steady_outage_not_oscillating),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,6 +195,65 @@ static void test_latency_percentile(void **state)
 	pipeline_free(p);
 }
 
+/* A slow ramp: the newest latency_recent_ms of the window crosses p95 while
+ * the whole window still lags; the event is judged by that recent share (not
+ * isolated), and slow answers are never an outage's CRITICAL. */
+static void test_latency_ramp_recent(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);                          /* 5 min window, 2 min recent, p95 > 10 s */
+	struct pipeline *p = pipeline_new(&s, NULL, 0); /* no fallback configured */
+	assert_non_null(p);
+	struct effects fx;
+	int64_t t = T0;
+	/* Five healthy minutes at 2 req/s. */
+	for (int i = 0; i < 600; i++) {
+		struct observation o = obs_ok("openai", t += 500);
+		assert_int_equal(pipeline_feed(p, &o, t, &fx), 0);
+		assert_int_equal(fx.n_events, 0);
+	}
+	/* Then 10% of requests take 12 s: 90 s later the recent two minutes
+	 * hold over 5% slow, the whole five minutes under 4%. */
+	int64_t first = VG_NONE;
+	enum severity sev = SEV__COUNT;
+	for (int i = 0; i < 180 && !vg_has(first); i++) {
+		struct observation o = obs_ok("openai", t += 500);
+		if (i % 10 == 0)
+			o.total_ms = 12000;
+		pipeline_feed(p, &o, t, &fx);
+		for (size_t k = 0; k < fx.n_events; k++)
+			if (fx.events[k].subtype == SUB_LATENCY) {
+				first = t;
+				sev = fx.events[k].severity;
+				assert_true(fx.events[k].causal.error_rate > 0.05);
+			}
+	}
+	assert_true(vg_has(first));
+	assert_true(first - (T0 + 600 * 500) <= 90000);
+	assert_int_equal(sev, SEV_HIGH); /* revenue, failover column: not CRITICAL */
+	pipeline_free(p);
+
+	/* With the recent test off, the same traffic is not flagged in 90 s. */
+	s.latency_recent_ms = 0;
+	p = pipeline_new(&s, NULL, 0);
+	t = T0;
+	size_t fired = 0;
+	for (int i = 0; i < 600; i++) {
+		struct observation o = obs_ok("openai", t += 500);
+		pipeline_feed(p, &o, t, &fx);
+	}
+	for (int i = 0; i < 180; i++) {
+		struct observation o = obs_ok("openai", t += 500);
+		if (i % 10 == 0)
+			o.total_ms = 12000;
+		pipeline_feed(p, &o, t, &fx);
+		fired += fx.n_events;
+	}
+	assert_int_equal(fired, 0);
+	pipeline_free(p);
+}
+
 static void test_breaker_and_severity(void **state)
 {
 	(void)state;
@@ -702,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_hard_at_once_and_ids),
 		cmocka_unit_test(test_soft_needs_window),
 		cmocka_unit_test(test_latency_percentile),
+		cmocka_unit_test(test_latency_ramp_recent),
 		cmocka_unit_test(test_breaker_and_severity),
 		cmocka_unit_test(test_oscillation),
 		cmocka_unit_test(test_model_breaker),

@@ -62,6 +62,35 @@ static void test_case_outage_no_fallback(void **state)
 	assert_int_equal(why.traffic_class, TC_REVENUE);
 }
 
+/* Slow answers are still answers: a latency degradation with no fallback
+ * is judged like failover (HIGH on revenue), never an outage's CRITICAL. */
+static void test_latency_not_outage(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct failure_event ev = event(SUB_LATENCY, TC_REVENUE);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_REVENUE;
+	s.affected_rate = 0.4;
+	s.window_count = 200;
+	s.blast_radius = 0.9; /* would raise an unrecoverable failure */
+	s.failover_working = false;
+	struct severity_why why;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_HIGH);
+	assert_int_equal(why.recoverability, REC_FAILOVER);
+	assert_false(why.raised_by_blast);
+	s.traffic_class = TC_INTERNAL;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_MEDIUM);
+	/* A server error in the same state is the outage. */
+	struct failure_event se = event(SUB_SERVER_ERROR, TC_REVENUE);
+	s.traffic_class = TC_REVENUE;
+	assert_int_equal(severity_classify(&se, &s, &t, &why), SEV_CRITICAL);
+	/* Isolated slowness stays isolated. */
+	s.affected_rate = 0.01;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_LOW);
+}
+
 /* Case 2: the same outage with failover working = HIGH. */
 static void test_case_outage_failover(void **state)
 {
@@ -298,6 +327,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_case_outage_no_fallback),
+		cmocka_unit_test(test_latency_not_outage),
 		cmocka_unit_test(test_case_outage_failover),
 		cmocka_unit_test(test_case_experimental_regression),
 		cmocka_unit_test(test_case_drift_trending),

@@ -56,6 +56,32 @@ static void test_peek_matches_sum(void **state)
 	}
 }
 
+/* The newest part of the window: whole buckets back from now's. */
+static void test_peek_recent(void **state)
+{
+	(void)state;
+	struct swin w;
+	swin_init(&w, 60000, 2); /* 20 buckets of 3 s */
+	for (int64_t t = 0; t < 60000; t += 1000)
+		swin_add(&w, t, 0, 1); /* one a second, 60 in the window */
+	assert_int_equal(swin_peek(&w, 59999, 0), 60);
+	assert_int_equal(swin_peek_recent(&w, 59999, 0, 3000), 3); /* the current bucket */
+	assert_int_equal(swin_peek_recent(&w, 59999, 0, 3001), 6); /* and the one before */
+	assert_int_equal(swin_peek_recent(&w, 59999, 0, 12000), 12);
+	assert_int_equal(swin_peek_recent(&w, 59999, 0, 60000), 60); /* the whole window */
+	assert_int_equal(swin_peek_recent(&w, 59999, 0, 0), 0);
+	assert_int_equal(swin_peek_recent(&w, 59999, 1, 12000), 0);
+	assert_int_equal(swin_peek_recent(&w, 59999, 7, 12000), 0); /* no such slot */
+	/* Later, without adding: the newest buckets are empty. */
+	assert_int_equal(swin_peek_recent(&w, 65999, 0, 6000), 0);
+	assert_int_equal(swin_peek_recent(&w, 65999, 0, 9000), 3);
+	/* Past the window entirely. */
+	assert_int_equal(swin_peek_recent(&w, 200000, 0, 9000), 0);
+	/* Never larger than the whole window's count. */
+	for (int64_t q = 59999; q < 130000; q += 777)
+		assert_true(swin_peek_recent(&w, q, 0, 30000) <= swin_peek(&w, q, 0));
+}
+
 static void test_bounds(void **state)
 {
 	(void)state;
@@ -79,6 +105,7 @@ int main(void)
 		cmocka_unit_test(test_slide),
 		cmocka_unit_test(test_peek_matches_sum),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_peek_recent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,456 @@
+/*
+ * replay_bench.c: how fast `vigil replay` runs a long stretch of traffic.
+ * Prints figures, never fails on time (only on errors).
+ *
+ *   replay_bench [--hours H] [--rate R] [--pool N] [--seed S]
+ *
+ * A generated stretch of H hours (168: a week) at R requests/s (100): a
+ * provider/status mix like real traffic (three providers, ~2.5% 429s, ~1.5%
+ * 5xx, timeouts, some 400s), cycled from a pool of N distinct requests
+ * (200000) whose times move on by the pool's span each lap.
+ *
+ *   memory   observations already in memory, through the replay engine
+ *            (app/replay: virtual clock, ticks, incidents, payloads);
+ *            baseline in the same run: the bare pipeline_feed() loop, the
+ *            engine's floor. Target (issue 10): >= 2M events/s.
+ *   lines    events-v1 lines in memory (about 560 bytes each), decoded and
+ *            replayed on both cores: a decoder thread hands batches of
+ *            observations to the replay thread; baseline in the same run:
+ *            decode and replay on one thread, as `vigil replay FILE` does.
+ *            Target: >= 500k events/s (a week's 60M lines in two minutes).
+ */
+#include "app/replay.h"
+#include "core/pipeline.h"
+#include "core/settings.h"
+#include "core/vgerr.h"
+#include "data/decode.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const int64_t T0 = 1795773600000LL; /* 2026-11-27T10:00:00Z */
+
+static uint64_t rng = 88172645463325252ULL;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+static double unit(void)
+{
+	return (double)(rnd() >> 11) / 9007199254740992.0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct prov {
+	const char *name, *model, *region;
+	double share;
+};
+static const struct prov provs[] = {
+	{ "openai", "gpt-4o-mini-2024-07-18", "us-east-1", 0.55 },
+	{ "anthropic", "claude-3-5-haiku-20241022", "us-east-1", 0.30 },
+	{ "google", "gemini-2.0-flash", "us-central1", 0.15 },
+};
+static const char *const templates[] = { "support-answer", "kyc-summary", "internal-search",
+	                                 "exp-tagline" };
+static const char *const classes[] = { "revenue", "compliance", "internal", "experimental" };
+
+static const char *error_body(int p, int status)
+{
+	if (p == 0)
+		return status == 429 ? "{\"error\":{\"message\":\"Rate limit reached\",\"type\":"
+		                       "\"requests\",\"code\":\"rate_limit_exceeded\"}}"
+		                     : "{\"error\":{\"message\":\"The server had an error\","
+		                       "\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+	if (p == 1)
+		return status == 429
+		               ? "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+		                 "\"message\":\"Number of requests has exceeded your rate "
+		                 "limit\"}}"
+		               : "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+		                 "\"message\":\"Overloaded\"}}";
+	return status == 429 ? "{\"error\":{\"code\":429,\"message\":\"Resource has been "
+	                       "exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"}}"
+	                     : "{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\","
+	                       "\"status\":\"UNAVAILABLE\"}}";
+}
+
+/* One events-v1 line (no newline) at ts_ms into buf; returns its length. */
+static int gen_line(char *buf, size_t size, long i, int64_t ts_ms)
+{
+	double u = unit();
+	int p = u < provs[0].share ? 0 : u < provs[0].share + provs[1].share ? 1 : 2;
+	const struct prov *pv = &provs[p];
+	double r = unit();
+	int status = r < 0.025 ? 429 : r < 0.040 ? (p == 1 ? 529 : 503) : r < 0.043 ? 400 : 200;
+	bool timeout = r >= 0.043 && r < 0.045;
+	char ts[32];
+	int64_t s = ts_ms / 1000;
+	time_t tt = (time_t)s;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts_ms % 1000));
+	double ttfb = 150 + unit() * 900, total = ttfb + 100 + unit() * 2500;
+	long in_tok = 200 + (long)(unit() * 3000), out_tok = 20 + (long)(unit() * 600);
+	int t = (int)(rnd() % 4);
+	int n = snprintf(buf, size,
+	                 "{\"schema_version\":1,\"ts\":\"%s\",\"request_id\":\"req_%09ld\","
+	                 "\"provider\":\"%s\",\"model\":\"%s\",\"region\":\"%s\",\"key_alias\":"
+	                 "\"%s-prod\",\"template\":\"%s\",\"traffic_class\":\"%s\",\"selection\":"
+	                 "{\"reason\":\"primary\",\"attempt\":1},\"stream\":false,",
+	                 ts, i, pv->name, pv->model, pv->region, pv->name, templates[t],
+	                 classes[t]);
+	if (timeout)
+		return n +
+		       snprintf(buf + n, size - (size_t)n,
+		                "\"transport\":{\"dns_ms\":1.0,\"connect_ms\":12.0,\"total_ms\":"
+		                "30000,\"error\":\"timeout\"},\"retry_count\":0}");
+	n += snprintf(buf + n, size - (size_t)n,
+	              "\"transport\":{\"dns_ms\":1.2,\"connect_ms\":10.5,\"tls_ms\":25.1,"
+	              "\"ttfb_ms\":%.1f,\"total_ms\":%.1f},",
+	              ttfb, total);
+	if (status == 200)
+		return n +
+		       snprintf(buf + n, size - (size_t)n,
+		                "\"http\":{\"status\":200,\"headers\":{"
+		                "\"x-ratelimit-remaining-requests\":\"%ld\"},\"body_bytes\":%ld},"
+		                "\"response\":{\"finish_reason\":\"stop\"},\"usage\":{"
+		                "\"input_tokens\":%ld,\"output_tokens\":%ld,"
+		                "\"predicted_input_tokens\":%ld},\"cost_usd\":%.6f,"
+		                "\"retry_count\":0}",
+		                (long)(1000 + rnd() % 4000), 400 + out_tok * 4, in_tok, out_tok,
+		                in_tok, (double)in_tok * 1.5e-7 + (double)out_tok * 6e-7);
+	const char *body = error_body(p, status);
+	return n + snprintf(buf + n, size - (size_t)n,
+	                    "\"http\":{\"status\":%d,%s\"body_bytes\":%zu,\"body\":%s},"
+	                    "\"retry_count\":0}",
+	                    status, status == 429 ? "\"headers\":{\"retry-after\":\"2\"}," : "",
+	                    strlen(body), body);
+}
+
+struct pool {
+	char *buf;
+	size_t *off, *len;
+	long n;
+	struct observation *obs; /* decoded once, for the in-memory figure */
+	int64_t span_ms;         /* the pool's traffic time: a lap moves times by this */
+};
+
+static int make_pool(struct pool *pl, long n, double rate)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->n = n;
+	pl->buf = malloc((size_t)n * 1024);
+	pl->off = malloc((size_t)n * sizeof(size_t));
+	pl->len = malloc((size_t)n * sizeof(size_t));
+	pl->obs = malloc((size_t)n * sizeof(struct observation));
+	if (!pl->buf || !pl->off || !pl->len || !pl->obs)
+		return VG_ENOMEM;
+	struct decoder *d = decoder_new();
+	if (!d)
+		return VG_ENOMEM;
+	size_t at = 0;
+	double step = 1000.0 / rate;
+	for (long i = 0; i < n; i++) {
+		int64_t ts = T0 + (int64_t)((double)i * step);
+		int len = gen_line(pl->buf + at, 1024, i, ts);
+		pl->off[i] = at;
+		pl->len[i] = (size_t)len;
+		struct decode_result res;
+		if (decode_line(d, DECODE_VIGIL, pl->buf + at, (size_t)len, &res) != 0 ||
+		    res.n_obs != 1) {
+			fprintf(stderr, "replay_bench: generated line %ld does not decode: %s\n", i,
+			        res.detail);
+			decoder_free(d);
+			return VG_EPARSE;
+		}
+		pl->obs[i] = res.obs[0];
+		at += (size_t)len;
+	}
+	decoder_free(d);
+	pl->span_ms = (int64_t)((double)n * step);
+	return 0;
+}
+
+static void free_pool(struct pool *pl)
+{
+	free(pl->buf);
+	free(pl->off);
+	free(pl->len);
+	free(pl->obs);
+}
+
+static struct replay *new_replay(void)
+{
+	struct replay_options o = { .keep_events = false };
+	struct replay *r = NULL;
+	char *cause = NULL;
+	if (replay_new(&o, &r, &cause) != 0) {
+		fprintf(stderr, "replay_bench: %s\n", cause ? cause : "replay_new failed");
+		free(cause);
+		exit(1);
+	}
+	return r;
+}
+
+/* ---- figure 1: observations in memory ------------------------------------ */
+
+static double run_memory(const struct pool *pl, long total, bool engine, uint64_t *events)
+{
+	struct replay *r = engine ? new_replay() : NULL;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline *p = engine ? NULL : pipeline_new(&s, NULL, 0);
+	double t0 = now_s();
+	uint64_t ev = 0;
+	for (long i = 0; i < total; i++) {
+		struct observation o = pl->obs[i % pl->n];
+		o.ts_ms += (int64_t)(i / pl->n) * pl->span_ms;
+		if (engine) {
+			if (replay_feed(r, &o) != 0)
+				exit(1);
+		} else {
+			struct effects fx;
+			if (pipeline_feed(p, &o, observation_end_ms(&o), &fx) != 0)
+				exit(1);
+			ev += fx.n_events;
+		}
+	}
+	if (engine)
+		replay_finish(r);
+	double dt = now_s() - t0;
+	*events = engine ? replay_events(r) : ev;
+	replay_free(r);
+	pipeline_free(p);
+	return dt;
+}
+
+/* ---- figure 2: lines, one thread and two ---------------------------------- */
+
+#define BATCH  4096
+#define NBATCH 8
+
+struct batch {
+	struct observation obs[BATCH];
+	size_t n;
+	bool last;
+};
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *full[NBATCH], *free_[NBATCH];
+	int nfull, nfree, head;
+};
+
+struct producer {
+	const struct pool *pl;
+	long total;
+	struct queue *q;
+	int err;
+};
+
+static struct batch *take_free(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->nfree == 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	struct batch *b = q->free_[--q->nfree];
+	pthread_mutex_unlock(&q->mu);
+	return b;
+}
+
+static void put_full(struct queue *q, struct batch *b)
+{
+	pthread_mutex_lock(&q->mu);
+	q->full[(q->head + q->nfull) % NBATCH] = b;
+	q->nfull++;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static struct batch *take_full(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->nfull == 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	struct batch *b = q->full[q->head];
+	q->head = (q->head + 1) % NBATCH;
+	q->nfull--;
+	pthread_mutex_unlock(&q->mu);
+	return b;
+}
+
+static void put_free(struct queue *q, struct batch *b)
+{
+	pthread_mutex_lock(&q->mu);
+	q->free_[q->nfree++] = b;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The decoder thread: lines -> batches of observations (copied: these lines
+ * carry no response text, so nothing borrowed is left in them). */
+static void *produce(void *arg)
+{
+	struct producer *pr = arg;
+	struct decoder *d = decoder_new();
+	struct batch *b = take_free(pr->q);
+	b->n = 0;
+	for (long i = 0; i < pr->total && d; i++) {
+		long k = i % pr->pl->n;
+		struct decode_result res;
+		if (decode_line(d, DECODE_AUTO, pr->pl->buf + pr->pl->off[k], pr->pl->len[k],
+		                &res) != 0) {
+			pr->err = VG_ENOMEM;
+			break;
+		}
+		for (size_t j = 0; j < res.n_obs; j++) {
+			b->obs[b->n] = res.obs[j];
+			b->obs[b->n].ts_ms += (int64_t)(i / pr->pl->n) * pr->pl->span_ms;
+			if (++b->n == BATCH) {
+				b->last = false;
+				put_full(pr->q, b);
+				b = take_free(pr->q);
+				b->n = 0;
+			}
+		}
+	}
+	b->last = true;
+	put_full(pr->q, b);
+	decoder_free(d);
+	return NULL;
+}
+
+static double run_lines_two(const struct pool *pl, long total, uint64_t *events)
+{
+	struct queue q;
+	memset(&q, 0, sizeof(q));
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.cv, NULL);
+	struct batch *bs = malloc(NBATCH * sizeof(*bs));
+	if (!bs)
+		exit(1);
+	for (int i = 0; i < NBATCH; i++)
+		q.free_[q.nfree++] = &bs[i];
+	struct replay *r = new_replay();
+	struct producer pr = { .pl = pl, .total = total, .q = &q };
+	double t0 = now_s();
+	pthread_t th;
+	pthread_create(&th, NULL, produce, &pr);
+	for (;;) {
+		struct batch *b = take_full(&q);
+		for (size_t i = 0; i < b->n; i++)
+			if (replay_feed(r, &b->obs[i]) != 0)
+				exit(1);
+		bool last = b->last;
+		put_free(&q, b);
+		if (last)
+			break;
+	}
+	pthread_join(th, NULL);
+	replay_finish(r);
+	double dt = now_s() - t0;
+	*events = replay_events(r);
+	replay_free(r);
+	free(bs);
+	pthread_mutex_destroy(&q.mu);
+	pthread_cond_destroy(&q.cv);
+	return pr.err ? -1 : dt;
+}
+
+static double run_lines_one(const struct pool *pl, long total, uint64_t *events)
+{
+	struct replay *r = new_replay();
+	struct decoder *d = decoder_new();
+	double t0 = now_s();
+	for (long i = 0; i < total; i++) {
+		long k = i % pl->n;
+		struct decode_result res;
+		if (decode_line(d, DECODE_AUTO, pl->buf + pl->off[k], pl->len[k], &res) != 0)
+			exit(1);
+		for (size_t j = 0; j < res.n_obs; j++) {
+			struct observation o = res.obs[j];
+			o.ts_ms += (int64_t)(i / pl->n) * pl->span_ms;
+			if (replay_feed(r, &o) != 0)
+				exit(1);
+		}
+	}
+	replay_finish(r);
+	double dt = now_s() - t0;
+	*events = replay_events(r);
+	decoder_free(d);
+	replay_free(r);
+	return dt;
+}
+
+int main(int argc, char **argv)
+{
+	double hours = 168, rate = 100;
+	long pool_n = 200000;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--hours") == 0 && i + 1 < argc)
+			hours = strtod(argv[++i], NULL);
+		else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
+			rate = strtod(argv[++i], NULL);
+		else if (strcmp(argv[i], "--pool") == 0 && i + 1 < argc)
+			pool_n = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			rng = strtoull(argv[++i], NULL, 10) | 1;
+		else {
+			fprintf(stderr, "usage: replay_bench [--hours H] [--rate R] [--pool N] "
+			                "[--seed S]\n");
+			return 2;
+		}
+	}
+	if (!(hours > 0) || !(rate > 0) || pool_n < 1) {
+		fprintf(stderr, "replay_bench: --hours, --rate and --pool must be positive\n");
+		return 2;
+	}
+	long total = (long)(hours * 3600.0 * rate);
+	struct pool pl;
+	if (make_pool(&pl, pool_n < total ? pool_n : total, rate) != 0) {
+		fprintf(stderr, "replay_bench: could not build the pool\n");
+		return 1;
+	}
+	size_t bytes = pl.off[pl.n - 1] + pl.len[pl.n - 1];
+	printf("replay_bench: %.0f h at %.0f req/s = %ld events (pool of %ld, %.0f bytes/line)\n",
+	       hours, rate, total, pl.n, (double)bytes / (double)pl.n);
+
+	uint64_t ev = 0;
+	double dt = run_memory(&pl, total, false, &ev);
+	printf("memory   pipeline alone   %8.2f s  %10.0f events/s  (%llu failure events)\n", dt,
+	       (double)total / dt, (unsigned long long)ev);
+	double base = (double)total / dt;
+	dt = run_memory(&pl, total, true, &ev);
+	printf("memory   replay engine    %8.2f s  %10.0f events/s  (%llu failure events; "
+	       "%.0f%% of the bare pipeline; target >= 2000000)\n",
+	       dt, (double)total / dt, (unsigned long long)ev, 100.0 * (double)total / dt / base);
+
+	dt = run_lines_one(&pl, total, &ev);
+	printf("lines    one thread       %8.2f s  %10.0f events/s  (%llu failure events)\n", dt,
+	       (double)total / dt, (unsigned long long)ev);
+	base = (double)total / dt;
+	dt = run_lines_two(&pl, total, &ev);
+	if (dt < 0) {
+		fprintf(stderr, "replay_bench: decoding failed\n");
+		return 1;
+	}
+	printf("lines    two threads      %8.2f s  %10.0f events/s  (%llu failure events; "
+	       "x%.2f one thread; target >= 500000)\n",
+	       dt, (double)total / dt, (unsigned long long)ev, (double)total / dt / base);
+	free_pool(&pl);
+	return 0;
+}
