@@ -211,7 +211,10 @@ static void print_text(json_t *rep)
 			       kind);
 			print_seconds(json_object_get(f, "detect_ms"));
 			print_seconds(json_object_get(f, "detect_own_ms"));
-			print_seconds(json_object_get(f, "page_ms"));
+			if (json_is_true(json_object_get(f, "already_paged")))
+				printf(" %9s", "(paged)");
+			else
+				print_seconds(json_object_get(f, "page_ms"));
 			const char *fk = json_string_value(json_object_get(f, "first_event_kind"));
 			const char *fs =
 			        json_string_value(json_object_get(f, "first_event_severity"));

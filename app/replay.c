@@ -789,6 +789,14 @@ static json_t *fault_json(const struct replay *r, const struct rp_fault *f)
 		}
 	}
 	json_object_set_new(o, "page_ms", ms_or_null(vg_has(page) ? page - base : VG_NONE));
+	/* The fault's first event joined an incident that had paged before the
+	 * onset (a new wave of an outage the on-call already has). */
+	bool already = false;
+	if (any && any->incident_id >= 1 && (size_t)any->incident_id <= r->n_incidents) {
+		const struct rp_incident *ri = &r->incidents[any->incident_id - 1];
+		already = vg_has(ri->page_ms) && ri->page_ms < f->onset_ms;
+	}
+	json_object_set_new(o, "already_paged", json_boolean(already));
 	json_t *kinds = json_array();
 	for (size_t k = 0; k <= f->n_related; k++) {
 		const struct rp_kind *want = k == 0 ? &f->kind : &f->related[k - 1];

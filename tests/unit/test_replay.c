@@ -167,6 +167,7 @@ static void test_time_to_detect(void **state)
 	assert_int_equal(json_integer_value(json_object_get(f, "detect_own_ms")), 200);
 	assert_int_equal(json_integer_value(json_object_get(f, "detect_symptom_ms")), 0);
 	assert_true(json_is_integer(json_object_get(f, "page_ms")));
+	assert_true(json_is_false(json_object_get(f, "already_paged")));
 	assert_string_equal(json_string_value(json_object_get(f, "first_event_kind")),
 	                    "provider/server_error");
 	/* A fault nothing detects. */
