@@ -169,6 +169,7 @@ static const struct cfg_field sem_drift_fields[] = {
 	CFG_DBL(struct semantic_drift, fast_alpha, 0.0001, 1),
 	CFG_DBL(struct semantic_drift, baseline_alpha, 0.0001, 1),
 	CFG_DBL(struct semantic_drift, drop, 0.001, 2),
+	CFG_DUR("baseline_half_life", struct semantic_drift, baseline_half_life_ms, 0, 864e6),
 	CFG_END,
 };
 

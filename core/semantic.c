@@ -56,6 +56,7 @@ void semantic_defaults(struct semantic_settings *s)
 	s->drift.fast_alpha = 0.2;
 	s->drift.baseline_alpha = 0.01;
 	s->drift.drop = 0.1;
+	s->drift.baseline_half_life_ms = 30 * 60 * 1000;
 	s->max_keys = 4096;
 }
 
@@ -506,7 +507,14 @@ static int check_jailbreak(struct semantic *sem, const struct observation *obs, 
 }
 
 /* 7. data */
-static int check_data(struct semantic *sem, const struct observation *obs,
+
+/* A template's retrieval similarity: recent and baseline averages. */
+struct drift_state {
+	struct step s;
+	int64_t last_ms; /* time of the newest sample */
+};
+
+static int check_data(struct semantic *sem, const struct observation *obs, int64_t now,
                       struct semantic_verdicts *v)
 {
 	if (vg_has_d(obs->doc_age_s) && v->stale_context == VG_TRI_UNSET)
@@ -515,15 +523,34 @@ static int check_data(struct semantic *sem, const struct observation *obs,
 		return 0;
 	const struct semantic_drift *ds = &sem->cfg.settings.drift;
 	int err = 0;
-	struct step *d = get_or_add(sem, sem->drift, obs->template_id, strlen(obs->template_id),
-	                            sizeof(*d), &err);
+	struct drift_state *d = get_or_add(sem, sem->drift, obs->template_id,
+	                                   strlen(obs->template_id), sizeof(*d), &err);
 	if (!d)
 		return err;
-	step_add(d, obs->top_similarity, ds->fast_alpha, ds->baseline_alpha);
-	if (d->n >= (uint32_t)ds->warmup) {
-		v->drift_baseline = d->slow;
+	double x = obs->top_similarity;
+	bool warm = d->s.n >= (uint32_t)ds->warmup;
+	/* Drift is a slide. A baseline that learns a fixed share of every
+	 * sample forgets in a hundred samples, under a minute on a busy
+	 * template, and follows a slow slide down without ever seeing it: it
+	 * learns at most half per baseline_half_life instead (the mean of the
+	 * warm-up first), and not at all while the recent average is half the
+	 * drop below it (a slide must not teach the baseline it is judged by). */
+	double alpha = warm ? ds->baseline_alpha : 1.0 / (double)(d->s.n + 1);
+	if (warm && ds->baseline_half_life_ms > 0) {
+		double dt = now > d->last_ms ? (double)(now - d->last_ms) : 0.0;
+		double at = 1.0 - exp2(-dt / (double)ds->baseline_half_life_ms);
+		if (at < alpha)
+			alpha = at;
+	}
+	if (now > d->last_ms)
+		d->last_ms = now;
+	if (warm && d->s.slow - d->s.fast > ds->drop / 2)
+		alpha = 0;
+	step_add(&d->s, x, ds->fast_alpha, alpha);
+	if (d->s.n >= (uint32_t)ds->warmup) {
+		v->drift_baseline = d->s.slow;
 		if (v->embedding_drift == VG_TRI_UNSET)
-			v->embedding_drift = tri(d->slow - d->fast > ds->drop);
+			v->embedding_drift = tri(d->s.slow - d->s.fast > ds->drop);
 	}
 	return 0;
 }
@@ -728,7 +755,8 @@ int semantic_inline(struct semantic *sem, const struct observation *obs, int64_t
 		return 0;
 	int rc;
 	if ((rc = check_tokens(sem, obs, now, v)) != 0 ||
-	    (rc = check_jailbreak(sem, obs, now, v)) != 0 || (rc = check_data(sem, obs, v)) != 0)
+	    (rc = check_jailbreak(sem, obs, now, v)) != 0 ||
+	    (rc = check_data(sem, obs, now, v)) != 0)
 		return rc;
 	size_t clen = obs->context_text ? obs->context_len : 0;
 	if (obs->text && sem->defer &&

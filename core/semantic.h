@@ -96,6 +96,9 @@ struct semantic_drift {
 	double fast_alpha;     /* (0.2) */
 	double baseline_alpha; /* (0.01) */
 	double drop;           /* recent top_similarity below baseline by this is drift (0.1) */
+	int64_t baseline_half_life_ms; /* the baseline learns at most half per this much
+	                                * time, however busy the template (30m); 0 = per
+	                                * sample only */
 };
 
 struct semantic_settings {
