@@ -144,8 +144,7 @@ int semantic_text_run(const struct semantic_text_cfg *cfg, struct semantic_worke
 		w->tok = nt;
 		w->cap = need;
 	}
-	while (n < w->cap && ts_next(text, len, &pos, &w->tok[n]))
-		n++;
+	n = ts_tokenize(text, len, &pos, w->tok, w->cap);
 
 	/* 3. the local embedding, when the gateway sent none, and coherence */
 	if (!obs->embedding || obs->embedding_len == 0) {
