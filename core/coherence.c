@@ -180,6 +180,8 @@ int coherence_scan_words(const struct coherence_cfg *cfg, const uint64_t *w, siz
 		if (mask_has(cfg->phrase_mask, w[i])) {
 			for (size_t k = 0; k < cfg->n_phrases; k++) {
 				const uint64_t *ph = cfg->phrase[k];
+				if (ph[0] != w[i])
+					continue;
 				size_t j = 0;
 				while (j < COH_PHRASE_WORDS && ph[j] && i + j < n &&
 				       w[i + j] == ph[j])

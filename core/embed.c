@@ -12,24 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define W_WORD 1.0f
-#define W_PAIR 1.0f
-#define W_TRI  0.5f
+/*
+ * Weights in half units, summed as integers: every feature adds +-1 (a word
+ * or a pair) or +-0.5 (a trigram), so each bucket's float sum is a multiple
+ * of 0.5 far below 2^23, exact in any order: the integer sum times 0.5 is
+ * bit for bit what float additions would give, at the cost of an integer
+ * add. (A float add is four cycles of latency on the bucket's chain.)
+ */
+#define W_WORD 2
+#define W_PAIR 2
+#define W_TRI  1
 
-static inline void add(float *out, size_t dims, uint64_t h, float w)
+static inline void add(int32_t *acc, size_t dims, uint64_t h, int32_t w)
 {
 	/* Branch-free sign: a branch on a random bit mispredicts half the time. */
 	size_t b = (size_t)(((h >> 32) * (uint64_t)dims) >> 32);
-	out[b] += w * (float)((int)((h & 1) << 1) - 1);
+	acc[b] += w * ((int32_t)((h & 1) << 1) - 1);
 }
 
 /* A character trigram (three bytes in an int): one multiply gives the
  * bucket (high bits) and the sign (a middle bit). */
-static inline void add_tri(float *out, size_t dims, uint32_t win)
+static inline void add_tri(int32_t *acc, size_t dims, uint32_t win)
 {
 	uint32_t m = win * 0x9e3779b1u;
 	size_t b = (size_t)(((uint64_t)m * dims) >> 32);
-	out[b] += W_TRI * (float)((int)((m >> 12) & 2) - 1);
+	acc[b] += W_TRI * ((int32_t)((m >> 12) & 2) - 1);
 }
 
 size_t embed_tokens(const char *text, const struct ts_token *tok, size_t n, float *out, size_t dims,
@@ -39,7 +46,8 @@ size_t embed_tokens(const char *text, const struct ts_token *tok, size_t n, floa
 		dims = 8;
 	if (dims > EMBED_MAX_DIMS)
 		dims = EMBED_MAX_DIMS;
-	memset(out, 0, dims * sizeof(*out));
+	int32_t acc[EMBED_MAX_DIMS];
+	memset(acc, 0, dims * sizeof(*acc));
 	const unsigned char *u = (const unsigned char *)text;
 	size_t features = 0;
 	uint64_t prev = 0;
@@ -57,23 +65,26 @@ size_t embed_tokens(const char *text, const struct ts_token *tok, size_t n, floa
 		uint64_t h = t->hash;
 		if (words)
 			words[k] = h;
-		add(out, dims, h, W_WORD);
+		add(acc, dims, h, W_WORD);
 		if (prev)
-			add(out, dims, ts_mix(prev, h), W_PAIR);
+			add(acc, dims, ts_mix(prev, h), W_PAIR);
 		prev = h;
 		features++;
 		if (t->kind != TS_WORD && t->kind != TS_NUMBER)
 			continue;
-		uint32_t win = ' ';
-		for (size_t b = t->start; b < t->end; b++) {
+		/* Words and numbers have a byte at least: the first trigram is
+		 * " c0c1", the last "cLc ". */
+		uint32_t win = ((uint32_t)' ' << 8) | ts_lower_tab[u[t->start]];
+		for (size_t b = t->start + 1; b < t->end; b++) {
 			win = ((win << 8) | ts_lower_tab[u[b]]) & 0xFFFFFF;
-			if (b > t->start)
-				add_tri(out, dims, win);
+			add_tri(acc, dims, win);
 		}
 		win = ((win << 8) | ' ') & 0xFFFFFF;
-		add_tri(out, dims, win);
+		add_tri(acc, dims, win);
 		features += t->end - t->start;
 	}
+	for (size_t i = 0; i < dims; i++)
+		out[i] = (float)acc[i] * 0.5f;
 	if (features)
 		embed_normalise(out, dims);
 	return features;

@@ -14,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(ENT_LIST_SLOTS >= 2 * ENT_LIST_MAX && (ENT_LIST_SLOTS & (ENT_LIST_SLOTS - 1)) == 0,
+               "the word lists fit at half load");
+_Static_assert(ENTITIES_QTAB >= 2 * ENTITIES_QUERIES && (ENTITIES_QTAB & (ENTITIES_QTAB - 1)) == 0,
+               "the lookup table holds every lookup at half load");
+
 void entities_scratch_init(struct entities_scratch *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -22,7 +27,6 @@ void entities_scratch_init(struct entities_scratch *s)
 
 void entities_scratch_done(struct entities_scratch *s)
 {
-	ts_set_done(&s->ctx);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -83,6 +87,10 @@ void entities_lists_init(struct entities_lists *l)
 			uint64_t h = ts_word_hash(src[k][i].w, src[k][i].len);
 			l->h[k][l->n[k]++] = h;
 			l->mask[k] |= 1ull << (h >> 58);
+			size_t j = (size_t)(h ^ (h >> 29)) & (ENT_LIST_SLOTS - 1);
+			while (l->slot[k][j] && l->slot[k][j] != h)
+				j = (j + 1) & (ENT_LIST_SLOTS - 1);
+			l->slot[k][j] = h;
 		}
 	}
 }
@@ -92,8 +100,10 @@ static bool word_is(const struct entities_lists *l, const struct ts_token *k, in
 {
 	if (k->kind != TS_WORD || !((l->mask[which] >> (k->hash >> 58)) & 1))
 		return false;
-	for (size_t i = 0; i < l->n[which]; i++) {
-		if (l->h[which][i] == k->hash)
+	const uint64_t *slot = l->slot[which];
+	for (size_t j = (size_t)(k->hash ^ (k->hash >> 29)) & (ENT_LIST_SLOTS - 1); slot[j];
+	     j = (j + 1) & (ENT_LIST_SLOTS - 1)) {
+		if (slot[j] == k->hash)
 			return true;
 	}
 	return false;
@@ -318,39 +328,12 @@ int entities_extract(const char *t, size_t len, void (*fn)(size_t, size_t, void 
 struct screen {
 	const char *t;
 	const struct ts_token *tok;
-	const char *ctx;
-	size_t clen;
 	struct entities_scratch *s;
 	struct entities_result *r;
-	size_t n_seen;
-	bool indexed;
-	int err;
+	size_t n_seen, n_ent, n_q;
 };
 
-/*
- * The context as a set of hashes: every pair of adjacent tokens, and every
- * single token that is not a word (a multi-word name is checked by its
- * pairs; a URL, a citation or a number may be an entity on its own).
- */
-static int index_context(struct screen *sc)
-{
-	if (ts_set_reset(&sc->s->ctx, sc->clen / 5 + 16))
-		return VG_ENOMEM;
-	size_t pos = 0;
-	uint64_t prev = 0;
-	struct ts_token k;
-	while (ts_next(sc->ctx, sc->clen, &pos, &k)) {
-		if (k.kind != TS_WORD)
-			ts_set_add(&sc->s->ctx, k.hash);
-		if (prev)
-			ts_set_add(&sc->s->ctx, ts_mix(prev, k.hash));
-		prev = k.hash;
-	}
-	if (sc->s->ctx.oom)
-		return VG_ENOMEM;
-	sc->indexed = true;
-	return 0;
-}
+static void append_sample(struct entities_result *r, const char *t, size_t s, size_t e);
 
 static void append_sample(struct entities_result *r, const char *t, size_t s, size_t e)
 {
@@ -380,11 +363,10 @@ static void append_sample(struct entities_result *r, const char *t, size_t s, si
 	r->sample[o] = '\0';
 }
 
+/* An entity of the answer: counted once, its lookups kept for the scan. */
 static void on_entity(size_t s, size_t e, size_t ta, size_t tb, void *data)
 {
 	struct screen *sc = data;
-	if (sc->err)
-		return;
 	/* Normalised token hashes of the entity. */
 	uint64_t h[16];
 	size_t n = 0;
@@ -403,18 +385,81 @@ static void on_entity(size_t s, size_t e, size_t ta, size_t tb, void *data)
 		return;
 	sc->s->seen[sc->n_seen++] = id;
 	sc->r->found++;
-	if (!sc->indexed && index_context(sc)) {
-		sc->err = VG_ENOMEM;
-		return;
-	}
-	bool ok = true;
+	struct entities_scratch *x = sc->s;
+	size_t k = sc->n_ent++;
+	x->ent[k].s = s;
+	x->ent[k].e = e;
+	x->ent[k].q = sc->n_q;
 	if (n == 1)
-		ok = ts_set_has(&sc->s->ctx, h[0]);
-	for (size_t i = 1; i < n && ok; i++)
-		ok = ts_set_has(&sc->s->ctx, ts_mix(h[i - 1], h[i]));
-	if (!ok) {
-		sc->r->unsupported++;
-		append_sample(sc->r, sc->t, s, e);
+		x->q[sc->n_q++] = h[0];
+	for (size_t i = 1; i < n; i++)
+		x->q[sc->n_q++] = ts_mix(h[i - 1], h[i]);
+	x->ent[k].nq = sc->n_q - x->ent[k].q;
+}
+
+static size_t slot_of(uint64_t h, size_t mask)
+{
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* Where h is in the table, or a free slot. */
+static size_t probe(const uint64_t *tab, size_t mask, uint64_t h)
+{
+	size_t i = slot_of(h, mask);
+	while (tab[i] && tab[i] != h)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/*
+ * The context holds every pair of adjacent tokens and every single token
+ * that is not a word (a multi-word name is checked by its pairs; a URL, a
+ * citation or a number may be an entity on its own): one pass over it marks
+ * which of the lookups it holds, and stops once all are found.
+ */
+static void scan_context(struct entities_scratch *x, size_t nq, const char *ctx, size_t clen)
+{
+	size_t cap = 64;
+	while (cap < nq * 2)
+		cap *= 2;
+	size_t mask = cap - 1, distinct = 0, hits = 0;
+	memset(x->qtab, 0, cap * sizeof(x->qtab[0]));
+	memset(x->qhit, 0, cap);
+	memset(x->qbits, 0, sizeof(x->qbits));
+	for (size_t i = 0; i < nq; i++) {
+		size_t j = probe(x->qtab, mask, x->q[i]);
+		if (!x->qtab[j]) {
+			x->qtab[j] = x->q[i];
+			distinct++;
+		}
+		x->qbits[x->q[i] >> 58] |= 1ull << ((x->q[i] >> 52) & 63);
+	}
+	size_t pos = 0;
+	uint64_t prev = 0;
+	for (;;) {
+		size_t n = ts_tokenize(ctx, clen, &pos, x->tok, sizeof(x->tok) / sizeof(x->tok[0]));
+		for (size_t i = 0; i < n; i++) {
+			uint64_t h = x->tok[i].hash;
+			uint64_t look[2];
+			int nl = 0;
+			if (x->tok[i].kind != TS_WORD)
+				look[nl++] = h;
+			if (prev)
+				look[nl++] = ts_mix(prev, h);
+			prev = h;
+			for (int l = 0; l < nl; l++) {
+				if (!((x->qbits[look[l] >> 58] >> ((look[l] >> 52) & 63)) & 1))
+					continue; /* most context tokens: no lookup */
+				size_t j = probe(x->qtab, mask, look[l]);
+				if (x->qtab[j] && !x->qhit[j]) {
+					x->qhit[j] = 1;
+					if (++hits == distinct)
+						return;
+				}
+			}
+		}
+		if (n < sizeof(x->tok) / sizeof(x->tok[0]))
+			return;
 	}
 }
 
@@ -423,16 +468,22 @@ int entities_screen_tokens(const char *answer, size_t alen, const struct ts_toke
                            struct entities_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	struct screen sc = { .t = answer,
-		             .tok = tok,
-		             .ctx = context ? context : "",
-		             .clen = context ? clen : 0,
-		             .s = s,
-		             .r = r };
+	struct screen sc = { .t = answer, .tok = tok, .s = s, .r = r };
 	extract(&s->lists, answer, alen, tok, n, on_entity, &sc);
-	if (sc.err) {
-		memset(r, 0, sizeof(*r));
-		return sc.err;
+	if (!sc.n_ent)
+		return 0;
+	scan_context(s, sc.n_q, context ? context : "", context ? clen : 0);
+	size_t cap = 64;
+	while (cap < sc.n_q * 2)
+		cap *= 2;
+	for (size_t k = 0; k < sc.n_ent; k++) {
+		bool ok = true;
+		for (size_t i = 0; i < s->ent[k].nq && ok; i++)
+			ok = s->qhit[probe(s->qtab, cap - 1, s->q[s->ent[k].q + i])];
+		if (!ok) {
+			r->unsupported++;
+			append_sample(r, answer, s->ent[k].s, s->ent[k].e);
+		}
 	}
 	return 0;
 }

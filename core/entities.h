@@ -9,7 +9,9 @@
  *   - citation markers ("[3]", "Section 12.4", "Table 2", "§ 4").
  * An entity is supported when its normalised tokens occur in the context in
  * the same order (every adjacent pair does; a single token occurs at all),
- * case-insensitively. Pure, no state between calls but the scratch memory.
+ * case-insensitively. Pure, no state between calls but the scratch memory,
+ * and no allocation: the context is scanned once for the lookups of all the
+ * answer's entities, and no further than until every one is found.
  */
 #ifndef VIGIL_CORE_ENTITIES_H
 #define VIGIL_CORE_ENTITIES_H
@@ -23,19 +25,34 @@
 /* The word lists (units, months, citation words, name connectors) as word
  * hashes; entities_scratch_init() fills them. */
 enum { ENT_UNITS, ENT_MONTHS, ENT_CITERS, ENT_CONNECTORS, ENT_LIST__COUNT };
-#define ENT_LIST_MAX 96
+#define ENT_LIST_MAX   96
+#define ENT_LIST_SLOTS 256 /* a power of two, at least 2 * ENT_LIST_MAX */
 struct entities_lists {
 	uint64_t h[ENT_LIST__COUNT][ENT_LIST_MAX];
 	size_t n[ENT_LIST__COUNT];
 	uint64_t mask[ENT_LIST__COUNT]; /* one bit per member: a cheap "surely not" */
+	uint64_t slot[ENT_LIST__COUNT][ENT_LIST_SLOTS]; /* the members, open addressing */
 };
 
 void entities_lists_init(struct entities_lists *l);
 
+#define ENTITIES_QUERIES (ENTITIES_MAX * 15) /* context lookups per answer, at most */
+#define ENTITIES_QTAB    2048                /* a power of two, at least 2 * ENTITIES_QUERIES */
+
 struct entities_scratch {
-	struct ts_set ctx; /* unigram and bigram hashes of the context */
 	uint64_t seen[ENTITIES_MAX];
 	struct entities_lists lists;
+	/* The entities of the answer, then what the context must hold for each:
+	 * its token (one-token entities) or its adjacent token pairs. */
+	struct {
+		size_t s, e;  /* the span in the answer */
+		size_t q, nq; /* its lookups in q[] */
+	} ent[ENTITIES_MAX];
+	uint64_t q[ENTITIES_QUERIES];
+	uint64_t qtab[ENTITIES_QTAB]; /* the distinct lookups (open addressing, 0 = free) */
+	uint8_t qhit[ENTITIES_QTAB];  /* ... found in the context */
+	uint64_t qbits[64];           /* a bit per lookup's top 12 hash bits: "surely not" */
+	struct ts_token tok[128];     /* the context, a slice at a time */
 };
 
 void entities_scratch_init(struct entities_scratch *s);

@@ -40,16 +40,15 @@ int ts_set_reset(struct ts_set *s, size_t expected)
 	size_t cap = 64;
 	while (cap < expected * 2 && cap < ((size_t)1 << 30))
 		cap *= 2;
-	if (cap > s->cap) {
+	if (cap > s->alloc) {
 		uint64_t *sl = malloc(cap * sizeof(*sl));
 		if (!sl)
 			return VG_ENOMEM;
 		free(s->slots);
 		s->slots = sl;
-		s->cap = cap;
-	} else {
-		cap = s->cap;
+		s->alloc = cap;
 	}
+	s->cap = cap;
 	memset(s->slots, 0, cap * sizeof(*s->slots));
 	s->n = 0;
 	s->oom = false;
@@ -64,13 +63,14 @@ static void set_put(uint64_t *slots, size_t mask, uint64_t h)
 	slots[i] = h;
 }
 
-/* Double the table; false when out of memory (the set stays as it was). */
-static bool set_grow(struct ts_set *s)
+bool ts__set_grow(struct ts_set *s)
 {
 	size_t cap = s->cap ? s->cap * 2 : 64;
 	uint64_t *sl = calloc(cap, sizeof(*sl));
-	if (!sl)
+	if (!sl) {
+		s->oom = true;
 		return false;
+	}
 	for (size_t i = 0; i < s->cap; i++) {
 		if (s->slots[i])
 			set_put(sl, cap - 1, s->slots[i]);
@@ -78,38 +78,8 @@ static bool set_grow(struct ts_set *s)
 	free(s->slots);
 	s->slots = sl;
 	s->cap = cap;
+	s->alloc = cap;
 	return true;
-}
-
-bool ts_set_add(struct ts_set *s, uint64_t h)
-{
-	if ((!s->cap || s->n * 4 >= s->cap * 3) && !set_grow(s)) {
-		s->oom = true;
-		return false;
-	}
-	size_t mask = s->cap - 1;
-	for (size_t i = (size_t)(h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
-		if (s->slots[i] == h)
-			return false;
-		if (!s->slots[i]) {
-			s->slots[i] = h;
-			s->n++;
-			return true;
-		}
-	}
-}
-
-bool ts_set_has(const struct ts_set *s, uint64_t h)
-{
-	if (!s->cap)
-		return false;
-	size_t mask = s->cap - 1;
-	for (size_t i = (size_t)(h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
-		if (s->slots[i] == h)
-			return true;
-		if (!s->slots[i])
-			return false;
-	}
 }
 
 /* Byte classes: what may start or continue a token. */
@@ -163,7 +133,115 @@ static bool url_char(char c)
 	       c != ')' && c != ']' && c != '}' && c != '|' && c != '`';
 }
 
-bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
+/*
+ * Eight bytes at a time (little-endian only; elsewhere the byte loops do
+ * everything). For a chunk x of text:
+ *   swar_alnum(x)  the high bit of every byte that is an ASCII letter or
+ *                  digit (7-bit range tests that cannot borrow across bytes);
+ *   swar_sum(z, L) sum(c_i * 33^(L-1-i)) over the first L bytes of z, which
+ *                  must be lower-cased, so that h*33^L + swar_sum(z, L) is
+ *                  exactly what L calls of ts_word_step() give: computed as
+ *                  S = sum(c_i * 33^(7-i)) in 16-, 32- and 64-bit lanes,
+ *                  times the inverse of 33^(8-L) (33 is odd, so invertible
+ *                  modulo 2^64), with no branch on the word's length.
+ * Word boundaries mispredict less this way; the tokens and hashes are the
+ * byte loops' to the bit (tests/unit/test_textscan compares them).
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TS_SWAR 1
+#define B8(c)   (0x0101010101010101ull * (uint64_t)(c))
+
+static inline uint64_t load8(const unsigned char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+/* High bit of each byte in [lo, hi] (bytes of y below 0x80). */
+static inline uint64_t swar_between(uint64_t y, unsigned lo, unsigned hi)
+{
+	uint64_t ge = (y | B8(0x80)) - B8(lo);
+	uint64_t le = B8(0x80 + hi) - y;
+	return ge & le & B8(0x80);
+}
+
+static inline uint64_t swar_alnum(uint64_t x)
+{
+	uint64_t y = x & B8(0x7f);
+	uint64_t w = swar_between(y, '0', '9') | swar_between(y | B8(0x20), 'a', 'z');
+	return w & ~x & B8(0x80);
+}
+
+/* 33^k and (33^-1)^k modulo 2^64, k = 0..8. */
+static const uint64_t pow33[9] = {
+	0x0000000000000001ull, 0x0000000000000021ull, 0x0000000000000441ull,
+	0x0000000000008c61ull, 0x0000000000121881ull, 0x00000000025528a1ull,
+	0x000000004cfa3cc1ull, 0x00000009ec41d4e1ull, 0x00000147747c7101ull,
+};
+static const uint64_t inv33[9] = {
+	0x0000000000000001ull, 0x0f83e0f83e0f83e1ull, 0xca2ac8c1b44e0bc1ull,
+	0x8a014be6d6eb17a1ull, 0xbe5d215492262781ull, 0x24cc84e3884ebb61ull,
+	0x65f6aeb18fc45341ull, 0x8eb9e64370f66f21ull, 0x4262b966e4648f01ull,
+};
+
+/* The first L bytes of a chunk (L = 0..8). */
+static const uint64_t first_bytes[9] = {
+	0,
+	0xffull,
+	0xffffull,
+	0xffffffull,
+	0xffffffffull,
+	0xffffffffffull,
+	0xffffffffffffull,
+	0xffffffffffffffull,
+	~0ull,
+};
+
+/* sum(c_i * 33^(L-1-i)) over the first L bytes of z (lower-cased). */
+static inline uint64_t swar_sum(uint64_t z, unsigned L)
+{
+	z &= first_bytes[L];
+	const uint64_t m16 = 0x00ff00ff00ff00ffull, m32 = 0x0000ffff0000ffffull;
+	uint64_t p = (z & m16) * 33 + ((z >> 8) & m16);         /* c0*33+c1 per 16 bits */
+	uint64_t q = (p & m32) * 1089 + ((p >> 16) & m32);      /* per 32 bits */
+	uint64_t S = (q & 0xffffffffull) * 1185921 + (q >> 32); /* sum c_i 33^(7-i) */
+	return S * inv33[8 - L];
+}
+
+/* The number of leading ASCII letters and digits in a chunk (0..8). */
+static inline unsigned swar_run(uint64_t x)
+{
+	uint64_t stop = ~swar_alnum(x) & B8(0x80);
+	return stop ? (unsigned)__builtin_ctzll(stop) >> 3 : 8;
+}
+
+/* The eight bytes of s as a little-endian chunk. */
+static inline uint64_t le8(const char *s)
+{
+	uint64_t x;
+	memcpy(&x, s, 8);
+	return x;
+}
+
+/* url_at() for a chunk x at the token's start: the same byte tests, no
+ * branch (the first letter alone mispredicts on every word starting with h
+ * or w). */
+static inline bool swar_url(uint64_t x)
+{
+	uint64_t http = (x | 0x20202020ull) & 0x00ffffffffffffffull;
+	uint64_t https = x | 0x2020202020ull;
+	uint64_t www = (x | 0x202020ull) & 0xffffffffull;
+	/* | rather than ||: all three are cheap, and no branch */
+	return ((int)(http == (le8("http://\0") & 0x00ffffffffffffffull)) |
+	        (int)(https == le8("https://")) |
+	        (int)(www == (le8("www.\0\0\0\0") & 0xffffffffull))) != 0;
+}
+#endif
+
+/* The body of ts_next (inlined into ts_tokenize's loop too). */
+static inline __attribute__((always_inline)) bool next_token(const char *t, size_t len, size_t *pos,
+                                                             struct ts_token *tok)
 {
 	const unsigned char *u = (const unsigned char *)t;
 	size_t i = *pos;
@@ -216,7 +294,14 @@ bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
 			i += ts_symbol_len(t, len, i);
 			continue;
 		}
-		if (((c | 0x20) == 'h' || (c | 0x20) == 'w') && url_at(t, len, i)) {
+#ifdef TS_SWAR
+		bool url = i + 8 <= len
+		                   ? swar_url(load8(u + i))
+		                   : ((c | 0x20) == 'h' || (c | 0x20) == 'w') && url_at(t, len, i);
+#else
+		bool url = ((c | 0x20) == 'h' || (c | 0x20) == 'w') && url_at(t, len, i);
+#endif
+		if (url) {
 			size_t e = i;
 			while (e < len && url_char(t[e]))
 				e++;
@@ -235,7 +320,18 @@ bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
 		uint64_t h = TS_WORD_SEED;
 		size_t e = i;
 		for (;;) {
-			/* The common case, ASCII letters and digits, in a tight loop. */
+			/* The common case, ASCII letters and digits. */
+#ifdef TS_SWAR
+			/* Eight bytes at a time: one chunk for most words. */
+			while (e + 8 <= len) {
+				uint64_t x = load8(u + e);
+				unsigned k = swar_run(x);
+				h = h * pow33[k] + swar_sum(x | B8(0x20), k);
+				e += k;
+				if (k < 8)
+					break;
+			}
+#endif
 			while (e < len && (ts_cls[u[e]] & (TS_C_ALPHA | TS_C_DIGIT | TS_C_HIGH)) &&
 			       !(ts_cls[u[e]] & TS_C_HIGH)) {
 				h = ts_word_step(h, ts_lower_tab[u[e]]);
@@ -255,6 +351,19 @@ bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
 	}
 	*pos = len;
 	return false;
+}
+
+bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok)
+{
+	return next_token(t, len, pos, tok);
+}
+
+size_t ts_tokenize(const char *t, size_t len, size_t *pos, struct ts_token *tok, size_t cap)
+{
+	size_t n = 0;
+	while (n < cap && next_token(t, len, pos, &tok[n]))
+		n++;
+	return n;
 }
 
 size_t ts_find(const char *hay, size_t hlen, const char *needle, size_t nlen)

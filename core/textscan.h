@@ -104,7 +104,8 @@ static inline size_t ts_symbol_len(const char *t, size_t len, size_t i)
 /* A set of non-zero 64-bit hashes. Zero-initialise, or ts_set_init(). */
 struct ts_set {
 	uint64_t *slots;
-	size_t cap; /* a power of two */
+	size_t cap;   /* slots in use, a power of two */
+	size_t alloc; /* slots allocated (kept across resets) */
 	size_t n;
 	bool oom; /* an add failed for want of memory since the last reset */
 };
@@ -113,15 +114,45 @@ void ts_set_init(struct ts_set *s);
 void ts_set_done(struct ts_set *s);
 
 /* Empty the set and size it for about `expected` members (it grows past
- * that as needed). 0 or VG_ENOMEM. */
+ * that as needed): only that much is cleared, whatever an earlier, larger
+ * use left allocated. 0 or VG_ENOMEM. */
 int ts_set_reset(struct ts_set *s, size_t expected);
+
+/* Double the table (for ts_set_add); false, with s->oom set, when out of
+ * memory (the set stays as it was). */
+bool ts__set_grow(struct ts_set *s);
 
 /* Add h; true when it was not there yet. The set doubles when three
  * quarters full; when that fails for want of memory, h is dropped, false is
- * returned and s->oom is set. */
-bool ts_set_add(struct ts_set *s, uint64_t h);
+ * returned and s->oom is set. Inline: the scanners add a few per word. */
+static inline bool ts_set_add(struct ts_set *s, uint64_t h)
+{
+	if ((!s->cap || s->n * 4 >= s->cap * 3) && !ts__set_grow(s))
+		return false;
+	size_t mask = s->cap - 1;
+	for (size_t i = (size_t)(h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+		if (s->slots[i] == h)
+			return false;
+		if (!s->slots[i]) {
+			s->slots[i] = h;
+			s->n++;
+			return true;
+		}
+	}
+}
 
-bool ts_set_has(const struct ts_set *s, uint64_t h);
+static inline bool ts_set_has(const struct ts_set *s, uint64_t h)
+{
+	if (!s->cap)
+		return false;
+	size_t mask = s->cap - 1;
+	for (size_t i = (size_t)(h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+		if (s->slots[i] == h)
+			return true;
+		if (!s->slots[i])
+			return false;
+	}
+}
 
 /* One normalised token. */
 enum ts_kind { TS_WORD, TS_NUMBER, TS_URL, TS_CITE };
@@ -133,6 +164,10 @@ struct ts_token {
 
 /* The next token at or after *pos; false at the end. Advances *pos. */
 bool ts_next(const char *t, size_t len, size_t *pos, struct ts_token *tok);
+
+/* At most cap tokens at or after *pos, as that many ts_next() calls would
+ * cut them (fewer only at the end); returns how many. Advances *pos. */
+size_t ts_tokenize(const char *t, size_t len, size_t *pos, struct ts_token *tok, size_t cap);
 
 /* Where needle occurs in hay, or (size_t)-1. */
 size_t ts_find(const char *hay, size_t hlen, const char *needle, size_t nlen);
