@@ -913,8 +913,12 @@ int ingest_new(struct ingest **out, uv_loop_t *loop, struct store *store,
 	ing->opt = *opt;
 	if (ing->opt.poll_ms <= 0)
 		ing->opt.poll_ms = 500;
+	/* 128 KiB: two chunks in memory (bytes and ~200 decoded observations
+	 * each) and batches of that size waiting for the store; 256 KiB cost
+	 * 1.7 MiB more peak RSS for 3.5% fewer instructions (fewer incident
+	 * refreshes, one per batch) */
 	if (ing->opt.chunk_bytes < 4096)
-		ing->opt.chunk_bytes = 256 * 1024;
+		ing->opt.chunk_bytes = 128 * 1024;
 	if (ing->opt.dedupe_window == 0)
 		ing->opt.dedupe_window = 65536;
 	ing->dedupe = dedupe_new(ing->opt.dedupe_window);

@@ -67,7 +67,7 @@ struct ingest_options {
 	enum decode_format format;
 	bool follow;
 	int poll_ms;          /* follow: stat and glob every poll_ms (default 500) */
-	size_t chunk_bytes;   /* read size (default 256 KiB) */
+	size_t chunk_bytes;   /* read size (default 128 KiB) */
 	size_t dedupe_window; /* pairs remembered (default 65536) */
 };
 

@@ -36,16 +36,22 @@ static int fail(struct jt *p, int code, const char *what)
 	return code;
 }
 
-static int add(struct jt *p, uint8_t type, size_t start)
+/* Make room for more tokens (out of line: add() is on every token). */
+__attribute__((noinline)) static int grow(struct jt *p)
 {
-	if (p->n == p->cap) {
-		unsigned ncap = p->cap ? p->cap * 2 : 64;
-		struct jtok *nt = realloc(p->t, ncap * sizeof(*nt));
-		if (!nt)
-			return JTOK_ENOMEM;
-		p->t = nt;
-		p->cap = ncap;
-	}
+	unsigned ncap = p->cap ? p->cap * 2 : 64;
+	struct jtok *nt = realloc(p->t, ncap * sizeof(*nt));
+	if (!nt)
+		return JTOK_ENOMEM;
+	p->t = nt;
+	p->cap = ncap;
+	return 0;
+}
+
+static inline int add(struct jt *p, uint8_t type, size_t start)
+{
+	if (p->n == p->cap && grow(p) != 0)
+		return JTOK_ENOMEM;
 	struct jtok *k = &p->t[p->n];
 	k->type = type;
 	k->escaped = 0;
@@ -94,8 +100,9 @@ static int string(struct jt *p)
 			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x));
 			unsigned mask = (unsigned)_mm_movemask_epi8(hit);
 			if (mask) {
+				/* i is at the byte: no need to look for it again */
 				i += (size_t)__builtin_ctz(mask);
-				break;
+				goto at_byte;
 			}
 			i += 16;
 		}
@@ -107,6 +114,9 @@ static int string(struct jt *p)
 				break;
 			i += 8;
 		}
+#if defined(__SSE2__)
+	at_byte:
+#endif
 		if (i >= len) {
 			p->i = i;
 			return fail(p, JTOK_EPART, "the text ends inside a string");

@@ -64,16 +64,18 @@ int store_action_parse(const char *s)
 
 /* ---- batches ------------------------------------------------------------------------ */
 
-/* An observation as stored: the columns of the observations table. */
+/* An observation as stored: the columns of the observations table. Its
+ * strings live in the batch's string arena (offsets into b->ostr), so a
+ * queued row takes what its strings need rather than the fixed buffers of
+ * struct observation (a batch waits in the queue: this is most of its size). */
+enum { OS_REQUEST_ID, OS_PROVIDER, OS_MODEL, OS_REGION, OS_KEY_ALIAS, OS_TEMPLATE, OS__COUNT };
 struct obs_row {
 	int64_t ts_ms;
 	int32_t attempt, http_status, retry_count;
 	int8_t source, traffic, selection, transport, err_class, finish;
 	double dns, connect, tls, ttfb, total, cost;
 	int64_t body_bytes, in_tok, out_tok, cached, predicted;
-	char request_id[VG_REQUEST_ID_MAX];
-	struct provider_id pid;
-	char template_id[VG_TEMPLATE_MAX];
+	uint32_t str[OS__COUNT];
 };
 
 /* A failure event with its JSON detail, built when it is added (on the
@@ -108,6 +110,7 @@ struct store_batch {
 	struct store_commit result;
 	struct store_answer answer;
 	struct arr obs, events, trans, inc, hist, outbox, oupd, acts, applied, quar, tails, health;
+	struct arr ostr; /* the observations' strings, NUL-terminated, back to back */
 	size_t rows;
 	struct store_batch *next;
 };
@@ -163,8 +166,9 @@ static void batch_free_rows(struct store_batch *b)
 		free((char *)ARR_AT(b->outbox, struct store_outbox, i)->payload_json);
 	for (size_t i = 0; i < b->acts.n; i++)
 		free((char *)ARR_AT(b->acts, struct store_operator_action, i)->note);
-	struct arr *all[] = { &b->obs,  &b->events, &b->trans,   &b->inc,  &b->hist,  &b->outbox,
-		              &b->oupd, &b->acts,   &b->applied, &b->quar, &b->tails, &b->health };
+	struct arr *all[] = { &b->obs,    &b->events, &b->trans, &b->inc,     &b->hist,
+		              &b->outbox, &b->oupd,   &b->acts,  &b->applied, &b->quar,
+		              &b->tails,  &b->health, &b->ostr };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		free(all[i]->v);
 		memset(all[i], 0, sizeof(*all[i]));
@@ -206,11 +210,53 @@ size_t store_batch_rows(const struct store_batch *b)
 		return VG_ENOMEM;                                                                  \
 	(b)->rows++
 
+/* Append s (NUL-terminated within max bytes) to the batch's string arena. */
+static int add_str(struct store_batch *b, const char *s, size_t max, uint32_t *off)
+{
+	size_t n = strnlen(s, max - 1);
+	struct arr *a = &b->ostr;
+	if (a->n + n + 1 > UINT32_MAX)
+		return VG_ENOMEM;
+	if (a->n + n + 1 > a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 4096;
+		while (ncap < a->n + n + 1)
+			ncap *= 2;
+		char *nv = realloc(a->v, ncap);
+		if (!nv)
+			return VG_ENOMEM;
+		a->v = nv;
+		a->cap = ncap;
+	}
+	char *d = (char *)a->v + a->n;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*off = (uint32_t)a->n;
+	a->n += n + 1;
+	return 0;
+}
+
 int store_batch_add_observation(struct store_batch *b, const struct observation *o)
 {
 	if (!vg_has(o->ts_ms) || !o->pid.provider[0] || !o->request_id[0])
 		return VG_EINVAL;
-	PUSH(b, obs, struct obs_row, r);
+	uint32_t str[OS__COUNT];
+	size_t used = b->ostr.n;
+	if (add_str(b, o->request_id, sizeof(o->request_id), &str[OS_REQUEST_ID]) ||
+	    add_str(b, o->pid.provider, sizeof(o->pid.provider), &str[OS_PROVIDER]) ||
+	    add_str(b, o->pid.model, sizeof(o->pid.model), &str[OS_MODEL]) ||
+	    add_str(b, o->pid.region, sizeof(o->pid.region), &str[OS_REGION]) ||
+	    add_str(b, o->pid.key_alias, sizeof(o->pid.key_alias), &str[OS_KEY_ALIAS]) ||
+	    add_str(b, o->template_id, sizeof(o->template_id), &str[OS_TEMPLATE])) {
+		b->ostr.n = used;
+		return VG_ENOMEM;
+	}
+	struct obs_row *r = arr_push(&b->obs, sizeof(*r));
+	if (!r) {
+		b->ostr.n = used;
+		return VG_ENOMEM;
+	}
+	b->rows++;
+	memcpy(r->str, str, sizeof(str));
 	r->ts_ms = o->ts_ms;
 	r->attempt = o->attempt > 0 ? o->attempt : 1;
 	r->http_status = o->http_status;
@@ -232,9 +278,6 @@ int store_batch_add_observation(struct store_batch *b, const struct observation 
 	r->out_tok = observation_output_tokens(o);
 	r->cached = vg_has(o->cached_input_tokens) ? o->cached_input_tokens : o->norm.cached_tokens;
 	r->predicted = o->predicted_input_tokens;
-	memcpy(r->request_id, o->request_id, sizeof(r->request_id));
-	r->pid = o->pid;
-	memcpy(r->template_id, o->template_id, sizeof(r->template_id));
 	return 0;
 }
 
@@ -749,14 +792,15 @@ static int flush_aggs(struct store *s)
 	return SQLITE_OK;
 }
 
-static int agg_obs(struct store *s, const struct obs_row *r)
+static int agg_obs(struct store *s, const struct obs_row *r, const char *provider,
+                   const char *model)
 {
 	int64_t minute = r->ts_ms - (r->ts_ms % 60000 + 60000) % 60000;
 	struct obs_agg *a = NULL;
 	for (int i = s->n_oagg - 1; i >= 0; i--) {
 		struct obs_agg *c = &s->oagg[i];
-		if (c->minute == minute && strcmp(c->provider, r->pid.provider) == 0 &&
-		    strcmp(c->model, r->pid.model) == 0) {
+		if (c->minute == minute && strcmp(c->provider, provider) == 0 &&
+		    strcmp(c->model, model) == 0) {
 			a = c;
 			break;
 		}
@@ -770,8 +814,8 @@ static int agg_obs(struct store *s, const struct obs_row *r)
 		a = &s->oagg[s->n_oagg++];
 		memset(a, 0, sizeof(*a));
 		a->minute = minute;
-		memcpy(a->provider, r->pid.provider, sizeof(a->provider));
-		memcpy(a->model, r->pid.model, sizeof(a->model));
+		model_copy_str(a->provider, sizeof(a->provider), provider, (size_t)-1);
+		model_copy_str(a->model, sizeof(a->model), model, (size_t)-1);
 	}
 	a->requests++;
 	if (r->transport != TE_NONE || r->err_class != EC_OK || r->http_status >= 400)
@@ -822,18 +866,21 @@ static int agg_event(struct store *s, const struct failure_event *ev)
 static int apply_obs(struct store *s, struct store_batch *b)
 {
 	sqlite3_stmt *st = s->st[ST_OBS];
+	const char *strs = b->ostr.v;
 	for (size_t i = 0; i < b->obs.n; i++) {
 		const struct obs_row *r = ARR_AT(b->obs, struct obs_row, i);
+		const char *provider = strs + r->str[OS_PROVIDER];
+		const char *model = strs + r->str[OS_MODEL];
 		sqlite3_bind_int64(st, 1, r->ts_ms);
-		sqlite3_bind_text(st, 2, r->request_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, strs + r->str[OS_REQUEST_ID], -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, r->attempt);
 		sqlite3_bind_text(st, 4, r->source == OBS_PROBE ? "probe" : "gateway", -1,
 		                  SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, r->pid.provider, -1, SQLITE_STATIC);
-		bind_text(st, 6, r->pid.model);
-		bind_text(st, 7, r->pid.region);
-		bind_text(st, 8, r->pid.key_alias);
-		bind_text(st, 9, r->template_id);
+		sqlite3_bind_text(st, 5, provider, -1, SQLITE_STATIC);
+		bind_text(st, 6, model);
+		bind_text(st, 7, strs + r->str[OS_REGION]);
+		bind_text(st, 8, strs + r->str[OS_KEY_ALIAS]);
+		bind_text(st, 9, strs + r->str[OS_TEMPLATE]);
 		bind_name(st, 10, r->traffic,
 		          model_traffic_class_name((enum traffic_class)r->traffic));
 		bind_name(st, 11, r->selection,
@@ -862,7 +909,7 @@ static int apply_obs(struct store *s, struct store_batch *b)
 			return rc;
 		if (sqlite3_changes(s->db) > 0) {
 			b->result.inserted++;
-			rc = agg_obs(s, r);
+			rc = agg_obs(s, r, provider, model);
 			if (rc != SQLITE_OK)
 				return rc;
 		} else {
@@ -1717,7 +1764,7 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	char *err = NULL;
 	if (sqlite3_exec(s->db,
 	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2048;"
+	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1024;"
 	                 "PRAGMA wal_autocheckpoint = 4000;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		if (cause)
