@@ -64,6 +64,23 @@ static bool mask_has(const uint64_t m[4], uint64_t h)
 	return (m[h >> 62] >> ((h >> 56) & 63)) & 1;
 }
 
+_Static_assert(COH_MAX_PHRASES <= 32, "phrase sets are 32-bit masks");
+
+static size_t first_slot(uint64_t h)
+{
+	return (size_t)(h ^ (h >> 29)) & 63;
+}
+
+/* The phrases that start with word h (bit k: phrase k). */
+static uint32_t phrases_from(const struct coherence_cfg *c, uint64_t h)
+{
+	for (size_t j = first_slot(h); c->first_word[j]; j = (j + 1) & 63) {
+		if (c->first_word[j] == h)
+			return c->first_phrases[j];
+	}
+	return 0;
+}
+
 void coherence_cfg_init(struct coherence_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -84,8 +101,15 @@ void coherence_cfg_init(struct coherence_cfg *c)
 	c->n_copula = fill(copulas, c->copula, 16);
 	c->n_negation = fill(negations, c->negation, 4);
 	c->n_stop = fill(stops, c->stop, COH_MAX_WORDS);
-	for (size_t i = 0; i < c->n_phrases; i++)
-		mask_set(c->phrase_mask, c->phrase[i][0]);
+	for (size_t i = 0; i < c->n_phrases; i++) {
+		uint64_t h = c->phrase[i][0];
+		mask_set(c->phrase_mask, h);
+		size_t j = first_slot(h);
+		while (c->first_word[j] && c->first_word[j] != h)
+			j = (j + 1) & 63;
+		c->first_word[j] = h;
+		c->first_phrases[j] |= 1u << i;
+	}
 	for (size_t i = 0; i < c->n_copula; i++)
 		mask_set(c->copula_mask, c->copula[i]);
 	for (size_t i = 0; i < c->n_negation; i++)
@@ -177,11 +201,12 @@ int coherence_scan_words(const struct coherence_cfg *cfg, const uint64_t *w, siz
 	if (r->trigrams >= min_trigrams && r->trigrams > 0)
 		r->repeat_ratio = (double)repeated / (double)r->trigrams;
 	for (size_t i = 0; i < n; i++) {
-		if (mask_has(cfg->phrase_mask, w[i])) {
-			for (size_t k = 0; k < cfg->n_phrases; k++) {
+		uint32_t starts = mask_has(cfg->phrase_mask, w[i]) ? phrases_from(cfg, w[i]) : 0;
+		if (starts) {
+			/* in list order, as the first match wins */
+			for (uint32_t set = starts; set; set &= set - 1) {
+				size_t k = (size_t)__builtin_ctz(set);
 				const uint64_t *ph = cfg->phrase[k];
-				if (ph[0] != w[i])
-					continue;
 				size_t j = 0;
 				while (j < COH_PHRASE_WORDS && ph[j] && i + j < n &&
 				       w[i + j] == ph[j])

@@ -24,6 +24,9 @@ struct coherence_cfg {
 	uint64_t phrase[COH_MAX_PHRASES][COH_PHRASE_WORDS]; /* word hashes, 0-terminated */
 	const char *phrase_text[COH_MAX_PHRASES];
 	size_t n_phrases;
+	/* first word -> the phrases it starts (bit k: phrase k), open addressing */
+	uint64_t first_word[64];
+	uint32_t first_phrases[64];
 	uint64_t copula[16];
 	size_t n_copula;
 	uint64_t negation[4];

@@ -9,6 +9,7 @@
 #include "core/textscan.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,9 @@ static inline void add_tri(int32_t *acc, size_t dims, uint32_t win)
 	acc[b] += W_TRI * ((int32_t)((m >> 12) & 2) - 1);
 }
 
+/* The bytes that end a sentence between two tokens. */
+static const bool sentence_end[256] = { ['.'] = true, ['!'] = true, ['?'] = true, ['\n'] = true };
+
 size_t embed_tokens(const char *text, const struct ts_token *tok, size_t n, float *out, size_t dims,
                     uint64_t *words)
 {
@@ -56,7 +60,7 @@ size_t embed_tokens(const char *text, const struct ts_token *tok, size_t n, floa
 		const struct ts_token *t = &tok[k];
 		/* A sentence end between two tokens breaks the pair. */
 		for (size_t g = last_end; g < t->start; g++) {
-			if (u[g] == '.' || u[g] == '!' || u[g] == '?' || u[g] == '\n') {
+			if (sentence_end[u[g]]) {
 				prev = 0;
 				break;
 			}
