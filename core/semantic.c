@@ -239,25 +239,28 @@ struct model_rec {
 };
 
 #define WIN_BUCKETS 12
+
+/* window_total() runs per observation, but what it counts changes once a
+ * bucket: a view keeps, for one window length, the times [lo, hi) that
+ * share now's bucket b (ring index i) and the newest bucket too old, oldest
+ * (no divisions per call), and the totals of the counted buckets other than
+ * i: the sums before i as one (pre), those after it one by one (post), so
+ * a total adds in the same order as a walk of all buckets would. */
+struct window_view {
+	int64_t window_ms, lo, hi, b, oldest;
+	int i, npost;
+	bool totals; /* n, hits, pre, post hold */
+	uint32_t n, hits;
+	double pre, post[WIN_BUCKETS];
+};
+
 struct window {
 	int64_t bucket_ms;
 	int64_t start[WIN_BUCKETS];
 	uint32_t n[WIN_BUCKETS], hits[WIN_BUCKETS];
 	double sum[WIN_BUCKETS];
-	/* window_total() runs per observation but the buckets it counts
-	 * change once a bucket: it keeps the totals of the counted buckets
-	 * other than now's (index c_i) for (c_b, c_oldest), the sums before
-	 * c_i as one (c_pre) and those after it one by one (c_post), so the
-	 * total adds in the same order as a walk of all buckets would. */
-	bool c_valid;
-	int c_i, c_npost;
-	int64_t c_b, c_oldest;
-	uint32_t c_n, c_hits;
-	double c_pre, c_post[WIN_BUCKETS];
-	/* The times [p_lo, p_hi) share p_b and p_oldest (of p_window_ms),
-	 * found without the three divisions per call. */
-	int64_t p_lo, p_hi, p_window_ms, p_b, p_oldest;
-	int p_i;
+	struct window_view view[2]; /* the whole window and its recent part */
+	int last;                   /* the view used last */
 };
 
 static void window_init(struct window *w, int64_t window_ms)
@@ -268,52 +271,54 @@ static void window_init(struct window *w, int64_t window_ms)
 		w->bucket_ms = 1;
 	for (int i = 0; i < WIN_BUCKETS; i++)
 		w->start[i] = INT64_MIN;
-	w->p_lo = 1; /* an empty range */
+	for (int k = 0; k < 2; k++) {
+		w->view[k].window_ms = INT64_MIN;
+		w->view[k].lo = 1; /* an empty range */
+	}
 }
 
-/* now's bucket *b (at ring index *i) and the newest bucket too old for the
- * window, *oldest. */
-static void window_pos(struct window *w, int64_t now, int64_t window_ms, int64_t *b,
-                       int64_t *oldest, int *i)
+/* Place view v at now: b, oldest and i, and the range of times sharing them. */
+static void window_place(const struct window *w, struct window_view *v, int64_t now)
 {
-	if (now >= w->p_lo && now < w->p_hi && window_ms == w->p_window_ms) {
-		*b = w->p_b;
-		*oldest = w->p_oldest;
-		*i = w->p_i;
-		return;
-	}
-	int64_t bm = w->bucket_ms;
-	*b = now / bm;
-	*oldest = (now - window_ms) / bm;
-	*i = (int)(((*b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
-	w->p_window_ms = window_ms;
-	w->p_b = *b;
-	w->p_oldest = *oldest;
-	w->p_i = *i;
-	w->p_lo = 1;
-	w->p_hi = 0;
+	int64_t bm = w->bucket_ms, b = now / bm, oldest = (now - v->window_ms) / bm;
+	if (b != v->b || oldest != v->oldest)
+		v->totals = false;
+	v->b = b;
+	v->oldest = oldest;
+	v->i = (int)(((b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	v->lo = 1;
+	v->hi = 0;
 	/* Only where both divisions floor (non-negative) and nothing overflows. */
-	if (window_ms >= 0 && now - window_ms >= 0 && now < INT64_MAX / 4 &&
-	    window_ms < INT64_MAX / 4) {
-		int64_t lo = *b * bm, hi = lo + bm;
-		int64_t olo = *oldest * bm + window_ms, ohi = olo + bm;
-		w->p_lo = lo > olo ? lo : olo;
-		w->p_hi = hi < ohi ? hi : ohi;
+	if (v->window_ms >= 0 && now - v->window_ms >= 0 && now < INT64_MAX / 4 &&
+	    v->window_ms < INT64_MAX / 4) {
+		int64_t lo = b * bm, hi = lo + bm;
+		int64_t olo = oldest * bm + v->window_ms, ohi = olo + bm;
+		v->lo = lo > olo ? lo : olo;
+		v->hi = hi < ohi ? hi : ohi;
 	}
 }
 
-static void window_add(struct window *w, int64_t now, int64_t window_ms, bool hit, double x)
+static void window_add(struct window *w, int64_t now, bool hit, double x)
 {
-	int64_t b, oldest;
+	int64_t b;
 	int i;
-	window_pos(w, now, window_ms, &b, &oldest, &i);
+	const struct window_view *v = &w->view[w->last];
+	if (now >= v->lo && now < v->hi) {
+		b = v->b;
+		i = v->i;
+	} else {
+		b = now / w->bucket_ms;
+		i = (int)(((b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	}
+	for (int k = 0; k < 2; k++) {
+		/* A view's totals leave its bucket i out. */
+		if (w->start[i] != b || i != w->view[k].i)
+			w->view[k].totals = false;
+	}
 	if (w->start[i] != b) {
 		w->start[i] = b;
 		w->n[i] = w->hits[i] = 0;
 		w->sum[i] = 0;
-		w->c_valid = false;
-	} else if (i != w->c_i) {
-		w->c_valid = false;
 	}
 	w->n[i]++;
 	w->hits[i] += hit;
@@ -329,38 +334,45 @@ static bool window_counts(const struct window *w, int i, int64_t b, int64_t olde
 static void window_total(struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
                          uint32_t *hits, double *sum)
 {
-	int64_t b, oldest;
-	int ci;
-	window_pos(w, now, window_ms, &b, &oldest, &ci);
-	if (!w->c_valid || w->c_b != b || w->c_oldest != oldest) {
-		w->c_valid = true;
-		w->c_b = b;
-		w->c_oldest = oldest;
-		w->c_i = ci;
-		w->c_n = w->c_hits = 0;
-		w->c_pre = 0;
-		w->c_npost = 0;
+	int k = w->view[w->last].window_ms == window_ms ? w->last : !w->last;
+	struct window_view *v = &w->view[k];
+	w->last = k;
+	if (v->window_ms != window_ms) {
+		v->window_ms = window_ms;
+		v->lo = 1;
+		v->hi = 0;
+		v->totals = false;
+	}
+	if (!(now >= v->lo && now < v->hi))
+		window_place(w, v, now);
+	int64_t b = v->b, oldest = v->oldest;
+	int ci = v->i;
+	if (!v->totals) {
+		v->totals = true;
+		v->n = v->hits = 0;
+		v->pre = 0;
+		v->npost = 0;
 		for (int i = 0; i < WIN_BUCKETS; i++) {
 			if (i == ci || !window_counts(w, i, b, oldest))
 				continue;
-			w->c_n += w->n[i];
-			w->c_hits += w->hits[i];
+			v->n += w->n[i];
+			v->hits += w->hits[i];
 			if (i < ci)
-				w->c_pre += w->sum[i];
+				v->pre += w->sum[i];
 			else
-				w->c_post[w->c_npost++] = w->sum[i];
+				v->post[v->npost++] = w->sum[i];
 		}
 	}
-	*n = w->c_n;
-	*hits = w->c_hits;
-	*sum = w->c_pre;
+	*n = v->n;
+	*hits = v->hits;
+	*sum = v->pre;
 	if (window_counts(w, ci, b, oldest)) {
 		*n += w->n[ci];
 		*hits += w->hits[ci];
 		*sum += w->sum[ci];
 	}
-	for (int k = 0; k < w->c_npost; k++)
-		*sum += w->c_post[k];
+	for (int j = 0; j < v->npost; j++)
+		*sum += v->post[j];
 }
 
 struct semantic {
@@ -536,7 +548,7 @@ static int check_tokens(struct semantic *sem, const struct observation *obs, int
 		window_init(w, ts->stuffing_window_ms);
 	}
 	double ratio = (double)in / (double)pred;
-	window_add(w, now, ts->stuffing_window_ms, ratio > sem->cs.context_stuffing_ratio, ratio);
+	window_add(w, now, ratio > sem->cs.context_stuffing_ratio, ratio);
 	uint32_t n, hits;
 	double sum;
 	window_total(w, now, ts->stuffing_window_ms, &n, &hits, &sum);
@@ -603,7 +615,7 @@ static int check_jailbreak(struct semantic *sem, const struct observation *obs, 
 			}
 			window_init(w, js->window_ms);
 		}
-		window_add(w, now, js->window_ms, block, 0);
+		window_add(w, now, block, 0);
 		uint32_t n, hits;
 		double sum;
 		window_total(w, now, js->window_ms, &n, &hits, &sum);
