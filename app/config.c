@@ -123,6 +123,7 @@ static const struct cfg_field sem_tokens_fields[] = {
 	CFG_DUR("stuffing_window", struct semantic_tokens, stuffing_window_ms, 1000, 864e6),
 	CFG_INT(struct semantic_tokens, stuffing_min_samples, 1, 1e6),
 	CFG_DBL(struct semantic_tokens, stuffing_share, 0.01, 1.0001),
+	CFG_DUR("stuffing_recent", struct semantic_tokens, stuffing_recent_ms, 0, 864e6),
 	CFG_END,
 };
 

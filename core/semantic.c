@@ -34,6 +34,7 @@ void semantic_defaults(struct semantic_settings *s)
 	s->tokens.stuffing_window_ms = 15 * 60 * 1000;
 	s->tokens.stuffing_min_samples = 20;
 	s->tokens.stuffing_share = 0.9;
+	s->tokens.stuffing_recent_ms = 5 * 60 * 1000;
 	s->similarity.dims = 256;
 	s->similarity.warmup = 20;
 	s->similarity.centroid_alpha = 0.05;
@@ -462,11 +463,26 @@ static int check_tokens(struct semantic *sem, const struct observation *obs, int
 	uint32_t n, hits;
 	double sum;
 	window_total(w, now, ts->stuffing_window_ms, &n, &hits, &sum);
-	if (n >= (uint32_t)ts->stuffing_min_samples && n > 0) {
+	bool judged = n >= (uint32_t)ts->stuffing_min_samples && n > 0;
+	bool stuffed = judged && (double)hits / n >= ts->stuffing_share;
+	if (judged)
 		v->stuffing_ratio = sum / n;
-		if (v->context_stuffing == VG_TRI_UNSET)
-			v->context_stuffing = tri((double)hits / n >= ts->stuffing_share);
+	/* Needing the share over the whole window, no episode shorter than
+	 * share x window (13.5 of 15 minutes) could ever show: its newest part,
+	 * with as many samples, may say so first. */
+	if (!stuffed && ts->stuffing_recent_ms > 0 &&
+	    ts->stuffing_recent_ms < ts->stuffing_window_ms) {
+		uint32_t rn, rh;
+		double rs;
+		window_total(w, now, ts->stuffing_recent_ms, &rn, &rh, &rs);
+		if (rn >= (uint32_t)ts->stuffing_min_samples && rn > 0 &&
+		    (double)rh / rn >= ts->stuffing_share) {
+			stuffed = judged = true;
+			v->stuffing_ratio = rs / rn;
+		}
 	}
+	if (judged && v->context_stuffing == VG_TRI_UNSET)
+		v->context_stuffing = tri(stuffed);
 	return 0;
 }
 

@@ -53,7 +53,10 @@ struct semantic_budget {
 struct semantic_tokens {
 	int64_t stuffing_window_ms;   /* window of the context-stuffing test (15m) */
 	int32_t stuffing_min_samples; /* requests of the template needed in it (20) */
-	double stuffing_share; /* share of them above the ratio that is "stays above" (0.9) */
+	double stuffing_share;      /* share of them above the ratio that is "stays above" (0.9) */
+	int64_t stuffing_recent_ms; /* the share is also judged over this newest part of the
+	                             * window (5m), so an episode shorter than the window
+	                             * shows; 0 = the whole window only */
 };
 
 struct semantic_similarity {

@@ -16,9 +16,7 @@ DATA=$SRC/tests/data/replay
 
 KNOWN_GAPS=(
 	"faults|forbidden 'any incident' (*/*): incident #1 quality/regression openai peaked low"
-	"oncall-day|incident 'search context stuffing' (cost/context_stuffing template internal-search): missing"
 	"oncall-day|forbidden 'nothing before the first fault' (*/*): incident #1 quality/regression google peaked low"
-	"oncall-day|detect 'search-context-stuffing': first event never"
 	"oncall-day|detect 'tagline-jailbreak': first event after"
 	"silent-update|incident 'gpt-4o hallucination' (quality/hallucination openai): missing"
 	"silent-update|incident 'gpt-4o regression' (quality/regression openai): missing"

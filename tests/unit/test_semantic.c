@@ -67,6 +67,8 @@ static void apply_settings(json_t *o, struct semantic_settings *ss, struct core_
 			ss->similarity.dims = (int32_t)d;
 		else if (!strcmp(k, "tokens.stuffing_min_samples"))
 			ss->tokens.stuffing_min_samples = (int32_t)d;
+		else if (!strcmp(k, "tokens.stuffing_recent_ms"))
+			ss->tokens.stuffing_recent_ms = (int64_t)d;
 		else if (!strcmp(k, "jailbreak.min_samples"))
 			ss->jailbreak.min_samples = (int32_t)d;
 		else if (!strcmp(k, "jailbreak.rate"))
