@@ -162,6 +162,7 @@ static const struct cfg_field sem_jailbreak_fields[] = {
 	CFG_DBL(struct semantic_jailbreak, rate, 0.0001, 1),
 	CFG_DUR("window", struct semantic_jailbreak, window_ms, 1000, 864e6),
 	CFG_INT(struct semantic_jailbreak, min_samples, 1, 1e6),
+	CFG_DUR("recent", struct semantic_jailbreak, recent_ms, 0, 864e6),
 	CFG_END,
 };
 

@@ -53,6 +53,7 @@ void semantic_defaults(struct semantic_settings *s)
 	s->jailbreak.rate = 0.2;
 	s->jailbreak.window_ms = 10 * 60 * 1000;
 	s->jailbreak.min_samples = 10;
+	s->jailbreak.recent_ms = 2 * 60 * 1000;
 	s->drift.warmup = 30;
 	s->drift.fast_alpha = 0.2;
 	s->drift.baseline_alpha = 0.01;
@@ -534,6 +535,17 @@ static int check_jailbreak(struct semantic *sem, const struct observation *obs, 
 			double r = (double)hits / n;
 			if (!vg_has_d(rate) || r > rate)
 				rate = r;
+		}
+		/* The window's share lags a wave by rate/share of the window (four
+		 * minutes for half the requests): its newest part, with as many
+		 * samples, may say so first. */
+		if (js->recent_ms > 0 && js->recent_ms < js->window_ms) {
+			window_total(w, now, js->recent_ms, &n, &hits, &sum);
+			if (n >= (uint32_t)js->min_samples && n > 0) {
+				double r = (double)hits / n;
+				if (!vg_has_d(rate) || r > rate)
+					rate = r;
+			}
 		}
 	}
 	if (vg_has_d(rate)) {

@@ -92,6 +92,9 @@ struct semantic_jailbreak {
 	double rate;         /* blocks+refusals share over this, per key alias or template (0.2) */
 	int64_t window_ms;   /* (10m) */
 	int32_t min_samples; /* requests needed in the window (10) */
+	int64_t recent_ms;   /* the share is also judged over this newest part of the
+	                      * window (2m), so a wave is seen before the window's share
+	                      * catches up; 0 = the whole window only */
 };
 
 struct semantic_drift {

@@ -17,7 +17,6 @@ DATA=$SRC/tests/data/replay
 KNOWN_GAPS=(
 	"faults|forbidden 'any incident' (*/*): incident #1 quality/regression openai peaked low"
 	"oncall-day|forbidden 'nothing before the first fault' (*/*): incident #1 quality/regression google peaked low"
-	"oncall-day|detect 'tagline-jailbreak': first event after"
 	"silent-update|incident 'gpt-4o hallucination' (quality/hallucination openai): missing"
 	"silent-update|incident 'gpt-4o regression' (quality/regression openai): missing"
 	"silent-update|forbidden 'background alone' (quality/*): incident #1 quality/hallucination openai"

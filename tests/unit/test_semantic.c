@@ -71,6 +71,8 @@ static void apply_settings(json_t *o, struct semantic_settings *ss, struct core_
 			ss->tokens.stuffing_recent_ms = (int64_t)d;
 		else if (!strcmp(k, "jailbreak.min_samples"))
 			ss->jailbreak.min_samples = (int32_t)d;
+		else if (!strcmp(k, "jailbreak.recent_ms"))
+			ss->jailbreak.recent_ms = (int64_t)d;
 		else if (!strcmp(k, "jailbreak.rate"))
 			ss->jailbreak.rate = d;
 		else if (!strcmp(k, "drift.warmup"))
