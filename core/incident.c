@@ -30,6 +30,12 @@ struct incidents {
 	size_t n_changes, cap_changes;
 	char **strs; /* actor and note copies the changes borrow */
 	size_t n_strs, cap_strs;
+	/* Called per observation, evict() and incidents_tick() walk every
+	 * incident only when one may be due: evict_at is the earliest
+	 * resolved_ms + keep_resolved_ms of the resolved ones, tick_at the
+	 * earliest ticket or quiet time of the others (INT64_MIN: walk at the
+	 * next call; set wherever an incident appears or resolves). */
+	int64_t evict_at, tick_at;
 };
 
 static const char *const state_names[] = { "open", "acknowledged", "resolved" };
@@ -119,6 +125,7 @@ struct incidents *incidents_new(const struct incident_settings *s, int64_t first
 	t->s.instance[sizeof(t->s.instance) - 1] = '\0';
 	t->next_id = first_id;
 	t->now = INT64_MIN;
+	t->evict_at = t->tick_at = INT64_MIN;
 	return t;
 }
 
@@ -153,6 +160,10 @@ void incidents_free(struct incidents *t)
 
 static void evict(struct incidents *t)
 {
+	/* Nothing resolved since the last walk (so at most KEEP_RESOLVED_MAX are)
+	 * and none old enough yet: nothing to evict. */
+	if (t->now < t->evict_at)
+		return;
 	size_t resolved = 0;
 	for (size_t i = 0; i < t->n; i++)
 		resolved += t->v[i]->state == INC_RESOLVED;
@@ -171,6 +182,13 @@ static void evict(struct incidents *t)
 		t->v[w++] = inc;
 	}
 	t->n = w;
+	t->evict_at = INT64_MAX;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct incident *inc = t->v[i];
+		if (inc->state == INC_RESOLVED &&
+		    inc->resolved_ms + t->s.keep_resolved_ms < t->evict_at)
+			t->evict_at = inc->resolved_ms + t->s.keep_resolved_ms;
+	}
 }
 
 void incidents_begin(struct incidents *t)
@@ -322,6 +340,7 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 		inc->state = INC_RESOLVED;
 		inc->resolved_ms = quiet_at;
 		inc->auto_resolved = true;
+		t->evict_at = INT64_MIN;
 		if (record(t, inc, INCC_AUTO_RESOLVED, quiet_at, from, inc->severity, 0, 0, NULL,
 		           NULL))
 			return VG_ENOMEM;
@@ -329,13 +348,35 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 	return 0;
 }
 
+/* The earliest time tick_one() would change inc; INT64_MAX when never. */
+static int64_t tick_due(const struct incidents *t, const struct incident *inc)
+{
+	if (inc->state == INC_RESOLVED)
+		return INT64_MAX;
+	int64_t ticket_at = inc->first_ms + t->s.ticket_after_ms;
+	int64_t quiet_at = inc->last_ms + t->s.quiet_period_ms;
+	if (!inc->ticketed_ms && quiet_at > ticket_at)
+		return ticket_at;
+	return quiet_at;
+}
+
 int incidents_tick(struct incidents *t, int64_t now)
 {
 	if (now > t->now)
 		t->now = now;
-	for (size_t i = 0; i < t->n; i++)
-		if (tick_one(t, t->v[i], t->now))
+	if (t->now < t->tick_at)
+		return 0;
+	int64_t due = INT64_MAX;
+	for (size_t i = 0; i < t->n; i++) {
+		if (tick_one(t, t->v[i], t->now)) {
+			t->tick_at = INT64_MIN;
 			return VG_ENOMEM;
+		}
+		int64_t d = tick_due(t, t->v[i]);
+		if (d < due)
+			due = d;
+	}
+	t->tick_at = due;
 	return 0;
 }
 
@@ -489,6 +530,7 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 	}
 	t->next_id++;
 	t->v[t->n++] = inc;
+	t->tick_at = INT64_MIN;
 	return link_related(t, inc, now);
 }
 
@@ -570,6 +612,7 @@ int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *
 	enum incident_state from = inc->state;
 	inc->state = INC_RESOLVED;
 	inc->resolved_ms = now;
+	t->evict_at = INT64_MIN;
 	return record(t, inc, INCC_RESOLVED, now, from, inc->severity, 0, 0, actor, note);
 }
 
@@ -909,6 +952,7 @@ int incidents_restore(struct incidents *t, json_t *obj, char **cause)
 	memmove(&t->v[at + 1], &t->v[at], (t->n - at) * sizeof(*t->v));
 	t->v[at] = inc;
 	t->n++;
+	t->evict_at = t->tick_at = INT64_MIN;
 	if (inc->id >= t->next_id)
 		t->next_id = inc->id + 1;
 	int64_t latest = inc->resolved_ms > inc->last_ms ? inc->resolved_ms : inc->last_ms;

@@ -32,6 +32,9 @@ void lhist_init(struct lhist *h);
 /* The bucket a value falls in (NaN, zero and negatives fall in bucket 0). */
 size_t lhist_index(double x);
 
+/* The largest value bucket i holds (+inf for the last). */
+double lhist_bound(size_t i);
+
 /* The value a bucket reports. */
 double lhist_value(size_t i);
 

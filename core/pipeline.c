@@ -740,7 +740,7 @@ static int8_t unstable_of(const struct semantic_verdicts *v)
 /* Stage 4d: health windows of the provider and the model. */
 static void stage_health(struct entity *prov, struct entity *mod, const struct observation *obs,
                          const struct semantic_verdicts *v, const struct tax_signal *sg, size_t n,
-                         int64_t now)
+                         double headroom, int64_t now)
 {
 	if (!prov)
 		return;
@@ -777,7 +777,7 @@ static void stage_health(struct entity *prov, struct entity *mod, const struct o
 	hs.unstable = unstable_of(v);
 	hs.cost_usd = obs->cost_usd;
 	hs.expected_cost_usd = expected_cost(mod, obs);
-	hs.headroom = headroom_of(&obs->norm);
+	hs.headroom = headroom;
 	health_record(&prov->health, &hs, now);
 	if (mod)
 		health_record(&mod->health, &hs, now);
@@ -852,9 +852,8 @@ static void stage_events(struct pipeline *p, const struct observation *obs, stru
  * zero within the soft window, before the first 429 (none in the window): an
  * early warning (LOW), at most once per window per provider. */
 static void stage_headroom(struct pipeline *p, const struct observation *obs, struct entity *prov,
-                           struct entity *mod, int64_t now)
+                           struct entity *mod, double h, int64_t now)
 {
-	double h = headroom_of(&obs->norm);
 	if (!prov || isnan(h) || h >= p->settings.headroom_warn)
 		return;
 	if (vg_has(prov->headroom_warned_ms) &&
@@ -919,9 +918,10 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	count_window(p, prov, sg, n, now);
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);
-	stage_health(prov, mod, obs, &v, sg, n, now);
+	double headroom = headroom_of(&obs->norm);
+	stage_health(prov, mod, obs, &v, sg, n, headroom, now);
 	stage_events(p, obs, prov, mod, sg, n, now);
-	stage_headroom(p, obs, prov, mod, now);
+	stage_headroom(p, obs, prov, mod, headroom, now);
 	stage_incidents(p, now);
 	finish(p, out);
 	return p->stage6_err;

@@ -240,11 +240,28 @@ struct model_rec {
 };
 
 #define WIN_BUCKETS 12
+
+/* window_total() runs per observation, but what it counts changes once a
+ * bucket: a view keeps, for one window length, the times [lo, hi) that
+ * share now's bucket b (ring index i) and the newest bucket too old, oldest
+ * (no divisions per call), and the totals of the counted buckets other than
+ * i: the sums before i as one (pre), those after it one by one (post), so
+ * a total adds in the same order as a walk of all buckets would. */
+struct window_view {
+	int64_t window_ms, lo, hi, b, oldest;
+	int i, npost;
+	bool totals; /* n, hits, pre, post hold */
+	uint32_t n, hits;
+	double pre, post[WIN_BUCKETS];
+};
+
 struct window {
 	int64_t bucket_ms;
 	int64_t start[WIN_BUCKETS];
 	uint32_t n[WIN_BUCKETS], hits[WIN_BUCKETS];
 	double sum[WIN_BUCKETS];
+	struct window_view view[2]; /* the whole window and its recent part */
+	int last;                   /* the view used last */
 };
 
 static void window_init(struct window *w, int64_t window_ms)
@@ -255,12 +272,50 @@ static void window_init(struct window *w, int64_t window_ms)
 		w->bucket_ms = 1;
 	for (int i = 0; i < WIN_BUCKETS; i++)
 		w->start[i] = INT64_MIN;
+	for (int k = 0; k < 2; k++) {
+		w->view[k].window_ms = INT64_MIN;
+		w->view[k].lo = 1; /* an empty range */
+	}
+}
+
+/* Place view v at now: b, oldest and i, and the range of times sharing them. */
+static void window_place(const struct window *w, struct window_view *v, int64_t now)
+{
+	int64_t bm = w->bucket_ms, b = now / bm, oldest = (now - v->window_ms) / bm;
+	if (b != v->b || oldest != v->oldest)
+		v->totals = false;
+	v->b = b;
+	v->oldest = oldest;
+	v->i = (int)(((b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	v->lo = 1;
+	v->hi = 0;
+	/* Only where both divisions floor (non-negative) and nothing overflows. */
+	if (v->window_ms >= 0 && now - v->window_ms >= 0 && now < INT64_MAX / 4 &&
+	    v->window_ms < INT64_MAX / 4) {
+		int64_t lo = b * bm, hi = lo + bm;
+		int64_t olo = oldest * bm + v->window_ms, ohi = olo + bm;
+		v->lo = lo > olo ? lo : olo;
+		v->hi = hi < ohi ? hi : ohi;
+	}
 }
 
 static void window_add(struct window *w, int64_t now, bool hit, double x)
 {
-	int64_t b = now / w->bucket_ms;
-	int i = (int)(((b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	int64_t b;
+	int i;
+	const struct window_view *v = &w->view[w->last];
+	if (now >= v->lo && now < v->hi) {
+		b = v->b;
+		i = v->i;
+	} else {
+		b = now / w->bucket_ms;
+		i = (int)(((b % WIN_BUCKETS) + WIN_BUCKETS) % WIN_BUCKETS);
+	}
+	for (int k = 0; k < 2; k++) {
+		/* A view's totals leave its bucket i out. */
+		if (w->start[i] != b || i != w->view[k].i)
+			w->view[k].totals = false;
+	}
 	if (w->start[i] != b) {
 		w->start[i] = b;
 		w->n[i] = w->hits[i] = 0;
@@ -271,20 +326,54 @@ static void window_add(struct window *w, int64_t now, bool hit, double x)
 	w->sum[i] += x;
 }
 
+static bool window_counts(const struct window *w, int i, int64_t b, int64_t oldest)
+{
+	return !(w->start[i] == INT64_MIN || w->start[i] > b || w->start[i] <= oldest);
+}
+
 /* Totals over the buckets within window_ms of now. */
-static void window_total(const struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
+static void window_total(struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
                          uint32_t *hits, double *sum)
 {
-	int64_t b = now / w->bucket_ms, oldest = (now - window_ms) / w->bucket_ms;
-	*n = *hits = 0;
-	*sum = 0;
-	for (int i = 0; i < WIN_BUCKETS; i++) {
-		if (w->start[i] == INT64_MIN || w->start[i] > b || w->start[i] <= oldest)
-			continue;
-		*n += w->n[i];
-		*hits += w->hits[i];
-		*sum += w->sum[i];
+	int k = w->view[w->last].window_ms == window_ms ? w->last : !w->last;
+	struct window_view *v = &w->view[k];
+	w->last = k;
+	if (v->window_ms != window_ms) {
+		v->window_ms = window_ms;
+		v->lo = 1;
+		v->hi = 0;
+		v->totals = false;
 	}
+	if (!(now >= v->lo && now < v->hi))
+		window_place(w, v, now);
+	int64_t b = v->b, oldest = v->oldest;
+	int ci = v->i;
+	if (!v->totals) {
+		v->totals = true;
+		v->n = v->hits = 0;
+		v->pre = 0;
+		v->npost = 0;
+		for (int i = 0; i < WIN_BUCKETS; i++) {
+			if (i == ci || !window_counts(w, i, b, oldest))
+				continue;
+			v->n += w->n[i];
+			v->hits += w->hits[i];
+			if (i < ci)
+				v->pre += w->sum[i];
+			else
+				v->post[v->npost++] = w->sum[i];
+		}
+	}
+	*n = v->n;
+	*hits = v->hits;
+	*sum = v->pre;
+	if (window_counts(w, ci, b, oldest)) {
+		*n += w->n[ci];
+		*hits += w->hits[ci];
+		*sum += w->sum[ci];
+	}
+	for (int j = 0; j < v->npost; j++)
+		*sum += v->post[j];
 }
 
 struct semantic {

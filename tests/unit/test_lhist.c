@@ -2,7 +2,8 @@
  * test_lhist.c: the log-bucket histogram: p50/p95/p99 within 1% of the exact
  * sample quantiles for seeded samples of several shapes, merging equals
  * adding the samples to one histogram, scaling leaves quantiles alone,
- * bounds and empty histograms.
+ * bounds and empty histograms, and the table lookup that replaced log()
+ * gives the bucket of the log formula for every bound and seeded values.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static uint64_t rng = 88172645463325252ULL;
 
@@ -141,12 +143,81 @@ static void test_bounds(void **state)
 	}
 }
 
+/* The bucket by its definition, with libm's log: what lhist_index() must
+ * give for every double. */
+static size_t index_by_log(double x)
+{
+	if (!(x > LHIST_MIN))
+		return 0;
+	double k = ceil(log(x / LHIST_MIN) * 50.49854429873557);
+	if (k >= (double)(LHIST_BUCKETS - 1))
+		return LHIST_BUCKETS - 1;
+	return (size_t)k;
+}
+
+static double from_bits(uint64_t u)
+{
+	double x;
+	memcpy(&x, &u, sizeof(x));
+	return x;
+}
+
+static uint64_t to_bits(double x)
+{
+	uint64_t u;
+	memcpy(&u, &x, sizeof(u));
+	return u;
+}
+
+static void test_index_is_the_log_formula(void **state)
+{
+	(void)state;
+	/* Every table bound is the largest double of its bucket by the formula
+	 * (bisection over the positive doubles, which order like their bits). */
+	for (size_t k = 0; k + 1 < LHIST_BUCKETS; k++) {
+		uint64_t lo = to_bits(LHIST_MIN), hi = to_bits(1e9);
+		while (hi - lo > 1) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			if (index_by_log(from_bits(mid)) <= k)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (lhist_bound(k) != from_bits(lo))
+			fail_msg("bound %zu is %a, the formula says %a", k, lhist_bound(k),
+			         from_bits(lo));
+	}
+	assert_true(isinf(lhist_bound(LHIST_BUCKETS - 1)));
+	/* Around every bound, and at seeded values over the whole range. */
+	for (size_t k = 0; k + 1 < LHIST_BUCKETS; k++) {
+		double lo = lhist_bound(k), hi = lo;
+		for (int j = 0; j < 64; j++) {
+			assert_int_equal(lhist_index(lo), index_by_log(lo));
+			assert_int_equal(lhist_index(hi), index_by_log(hi));
+			lo = nextafter(lo, 0);
+			hi = nextafter(hi, INFINITY);
+		}
+	}
+	for (int i = 0; i < 1000000; i++) {
+		double x = exp(uniform() * 25.0 - 4.0);
+		if (lhist_index(x) != index_by_log(x))
+			fail_msg("%a: bucket %zu, the formula says %zu", x, lhist_index(x),
+			         index_by_log(x));
+	}
+	const double odd[] = { 0,         -1,    LHIST_MIN, nextafter(LHIST_MIN, 1),
+		               1.2e7,     1.3e7, 1e300,     INFINITY,
+		               -INFINITY, NAN,   5e-324 };
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		assert_int_equal(lhist_index(odd[i]), index_by_log(odd[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accuracy),
 		cmocka_unit_test(test_merge_and_scale),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_index_is_the_log_formula),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
