@@ -421,12 +421,21 @@ static bool failed_request(const struct observation *obs)
 	       obs->norm.stream_error || obs->norm.body_truncated;
 }
 
-/* The first failed request in each fault's scope after its onset. */
+/* Whether a fault is a hard provider failure: the ones "within 5 s of
+ * traffic time" is about, and the ones whose first failed request says
+ * when they first showed. */
+static bool fault_hard(const struct rp_fault *f)
+{
+	return f->kind.category == CAT_PROVIDER && f->kind.subtype >= 0 &&
+	       model_subtype_is_hard((enum subtype)f->kind.subtype);
+}
+
+/* The first failed request in each hard fault's scope after its onset. */
 static void note_symptoms(struct replay *r, const struct observation *obs, int64_t end)
 {
 	for (size_t i = 0; i < r->n_faults; i++) {
 		struct rp_fault *f = &r->faults[i];
-		if (vg_has(f->symptom_ms) || end < f->onset_ms || end > f->end_ms)
+		if (!fault_hard(f) || vg_has(f->symptom_ms) || end < f->onset_ms || end > f->end_ms)
 			continue;
 		if (failed_request(obs) && fault_scope(f, obs->pid.provider, obs->template_id,
 		                                       obs->pid.model, obs->pid.region))
