@@ -299,7 +299,8 @@ static void window_place(const struct window *w, struct window_view *v, int64_t 
 	}
 }
 
-static void window_add(struct window *w, int64_t now, bool hit, double x)
+static inline __attribute__((always_inline)) void window_add(struct window *w, int64_t now,
+                                                             bool hit, double x)
 {
 	int64_t b;
 	int i;
@@ -361,9 +362,12 @@ static void window_refresh(struct window *w, struct window_view *v, int64_t now,
 	}
 }
 
-/* Totals over the buckets within window_ms of now (sum may be NULL). */
-static inline void window_total(struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
-                                uint32_t *hits, double *sum)
+/* Totals over the buckets within window_ms of now (sum may be NULL).
+ * Inline, as window_add(): six calls per observation, where the calls were
+ * half the cost. */
+static inline __attribute__((always_inline)) void window_total(struct window *w, int64_t now,
+                                                               int64_t window_ms, uint32_t *n,
+                                                               uint32_t *hits, double *sum)
 {
 	int k = w->view[w->last].window_ms == window_ms ? w->last : !w->last;
 	struct window_view *v = &w->view[k];
