@@ -5,6 +5,7 @@
  */
 #include "core/swin.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 void swin_init(struct swin *w, int64_t width_ms, int nslots)
@@ -30,6 +31,25 @@ static int64_t bucket_of(const struct swin *w, int64_t now)
 	return q;
 }
 
+/* Whether now falls in the head bucket, without the divisions of bucket_of()
+ * (three calls or more per observation land there). */
+static bool in_head(const struct swin *w, int64_t now)
+{
+	return w->head != INT64_MIN && now >= w->head_lo && now < w->head_hi;
+}
+
+static void set_head(struct swin *w, int64_t b)
+{
+	w->head = b;
+	if (b <= INT64_MIN / w->bucket_ms) { /* b * bucket_ms might not fit: no shortcut */
+		w->head_lo = 1;
+		w->head_hi = 0;
+		return;
+	}
+	w->head_lo = b * w->bucket_ms;
+	w->head_hi = w->head_lo > INT64_MAX - w->bucket_ms ? INT64_MAX : w->head_lo + w->bucket_ms;
+}
+
 static void clear_bucket(struct swin *w, int64_t idx)
 {
 	int32_t *c = w->counts[((idx % SWIN_BUCKETS) + SWIN_BUCKETS) % SWIN_BUCKETS];
@@ -41,9 +61,11 @@ static void clear_bucket(struct swin *w, int64_t idx)
 
 void swin_advance(struct swin *w, int64_t now)
 {
+	if (in_head(w, now))
+		return;
 	int64_t b = bucket_of(w, now);
 	if (w->head == INT64_MIN) {
-		w->head = b;
+		set_head(w, b);
 		return;
 	}
 	if (b <= w->head)
@@ -55,7 +77,7 @@ void swin_advance(struct swin *w, int64_t now)
 		for (int64_t i = w->head + 1; i <= b; i++)
 			clear_bucket(w, i);
 	}
-	w->head = b;
+	set_head(w, b);
 }
 
 void swin_add(struct swin *w, int64_t now, int slot, int32_t n)
@@ -98,6 +120,8 @@ int64_t swin_peek(const struct swin *w, int64_t now, int slot)
 {
 	if (slot < 0 || slot >= w->nslots || w->head == INT64_MIN)
 		return 0;
+	if (in_head(w, now))
+		return w->sums[slot];
 	int64_t b = bucket_of(w, now);
 	if (b <= w->head)
 		return w->sums[slot];

@@ -20,6 +20,7 @@
 struct swin {
 	int64_t bucket_ms; /* width of one bucket */
 	int64_t head;      /* index (time / bucket_ms) of the newest bucket; INT64_MIN before use */
+	int64_t head_lo, head_hi; /* the times [head_lo, head_hi) fall in bucket head */
 	int32_t nslots;
 	int32_t counts[SWIN_BUCKETS][SWIN_SLOTS];
 	int64_t sums[SWIN_SLOTS];
