@@ -145,21 +145,24 @@ static bool ok_val(double x)
 	return isfinite(x) && x >= 0;
 }
 
-void health_record(struct health *h, const struct health_sample *in, int64_t now)
+/* Non-finite measurements would poison the sums for good: drop them. */
+static void clean_sample(struct health_sample *s)
 {
-	/* Non-finite measurements would poison the sums for good: drop them. */
-	struct health_sample clean = *in;
-	const struct health_sample *s = &clean;
-	if (!ok_val(clean.latency_ms))
-		clean.latency_ms = NAN;
-	if (!ok_val(clean.ttfb_ms))
-		clean.ttfb_ms = NAN;
-	if (!ok_val(clean.cost_usd))
-		clean.cost_usd = NAN;
-	if (!ok_val(clean.expected_cost_usd))
-		clean.expected_cost_usd = NAN;
-	if (!ok_val(clean.headroom))
-		clean.headroom = NAN;
+	if (!ok_val(s->latency_ms))
+		s->latency_ms = NAN;
+	if (!ok_val(s->ttfb_ms))
+		s->ttfb_ms = NAN;
+	if (!ok_val(s->cost_usd))
+		s->cost_usd = NAN;
+	if (!ok_val(s->expected_cost_usd))
+		s->expected_cost_usd = NAN;
+	if (!ok_val(s->headroom))
+		s->headroom = NAN;
+}
+
+/* Add a clean sample whose latency falls in bucket `bucket` of the histogram. */
+static void record(struct health *h, const struct health_sample *s, size_t bucket, int64_t now)
+{
 	double w = weight(h, &now);
 
 	h->n += w;
@@ -170,7 +173,7 @@ void health_record(struct health *h, const struct health_sample *in, int64_t now
 	if (s->err >= 0 && s->err < HE__COUNT)
 		h->err[s->err] += w;
 	if (s->latency_ms > 0)
-		lhist_add(&h->latency, s->latency_ms, w);
+		lhist_add_at(&h->latency, bucket, w);
 
 	if (!s->error && vg_has(s->output_tokens) && s->output_tokens >= 0 && s->latency_ms > 0) {
 		double gen = s->latency_ms;
@@ -213,6 +216,21 @@ void health_record(struct health *h, const struct health_sample *in, int64_t now
 		h->headroom_last = s->headroom;
 		h->headroom_last_ms = now;
 	}
+}
+
+void health_record(struct health *h, const struct health_sample *in, int64_t now)
+{
+	health_record2(h, NULL, in, now);
+}
+
+void health_record2(struct health *a, struct health *b, const struct health_sample *in, int64_t now)
+{
+	struct health_sample s = *in;
+	clean_sample(&s);
+	size_t bucket = s.latency_ms > 0 ? lhist_index(s.latency_ms) : 0;
+	record(a, &s, bucket, now);
+	if (b)
+		record(b, &s, bucket, now);
 }
 
 void health_merge(struct health *dst, const struct health *src)

@@ -90,6 +90,11 @@ void health_init(struct health *h, int64_t half_life_ms);
  * occasional rescale of the histogram. */
 void health_record(struct health *h, const struct health_sample *s, int64_t now);
 
+/* The same sample in a and then in b (a provider's window and its model's;
+ * b may be NULL): health_record(a, s, now) and health_record(b, s, now), with
+ * the sample checked and its latency bucket found once. */
+void health_record2(struct health *a, struct health *b, const struct health_sample *s, int64_t now);
+
 /* Add semantic verdicts that arrived after the request was recorded (the
  * sidecar's): only the quality measures change, not the request count.
  * Each argument is an enum vg_tri; unset ones are ignored. */

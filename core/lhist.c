@@ -300,6 +300,16 @@ void lhist_add(struct lhist *h, double x, double w)
 	h->total += w;
 }
 
+void lhist_add_at(struct lhist *h, size_t i, double w)
+{
+	if (!(w > 0))
+		return;
+	if (i >= LHIST_BUCKETS)
+		i = LHIST_BUCKETS - 1;
+	h->b[i] += w;
+	h->total += w;
+}
+
 void lhist_merge(struct lhist *dst, const struct lhist *src)
 {
 	for (size_t i = 0; i < LHIST_BUCKETS; i++)

@@ -41,6 +41,10 @@ double lhist_value(size_t i);
 /* Add value x with weight w (w <= 0 or NaN x is ignored). */
 void lhist_add(struct lhist *h, double x, double w);
 
+/* Add weight w to bucket i (from lhist_index(); w <= 0 is ignored): what
+ * lhist_add() does for a value in that bucket. */
+void lhist_add_at(struct lhist *h, size_t i, double w);
+
 /* dst += src, bucket by bucket. */
 void lhist_merge(struct lhist *dst, const struct lhist *src);
 

@@ -27,6 +27,7 @@
 #include "core/health.h"
 #include "core/semantic.h"
 #include "core/severity.h"
+#include "core/strmap.h"
 #include "core/swin.h"
 #include "core/taxonomy.h"
 #include "core/vgerr.h"
@@ -123,21 +124,13 @@ struct pipeline {
 
 /* ---- entities ------------------------------------------------------------ */
 
-static uint32_t fnv(uint32_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
+/* Eight bytes a step (a byte-wise FNV of a model name was a tenth of an
+ * observation's cost); only the table's slots depend on it. */
 static uint32_t entity_hash(const char *provider, const char *model)
 {
-	uint32_t h = fnv(2166136261u, provider);
-	h ^= 0xffu; /* separator: ("ab","c") and ("a","bc") differ */
-	h *= 16777619u;
-	return fnv(h, model);
+	uint64_t h =
+	        strmap_hash(provider, strlen(provider)) * 31 + strmap_hash(model, strlen(model));
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static const struct pipeline_provider *configured(const struct pipeline *p, const char *name)
@@ -778,9 +771,7 @@ static void stage_health(struct entity *prov, struct entity *mod, const struct o
 	hs.cost_usd = obs->cost_usd;
 	hs.expected_cost_usd = expected_cost(mod, obs);
 	hs.headroom = headroom;
-	health_record(&prov->health, &hs, now);
-	if (mod)
-		health_record(&mod->health, &hs, now);
+	health_record2(&prov->health, mod ? &mod->health : NULL, &hs, now);
 }
 
 /* The sliding-window test of a soft signal: enough samples, rate over the bar.
@@ -905,16 +896,24 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	struct tax_signal sg[TAXONOMY_MAX_SIGNALS];
 	size_t n = taxonomy_classify(obs, &v, &p->settings, sg, COUNT(sg));
 
-	struct entity *prov = entity_get(p, obs->pid.provider, "", -1, now);
-	struct entity *mod = NULL;
-	if (prov) {
-		prov->last_seen_ms = now;
-		if (obs->pid.model[0]) {
-			mod = entity_get(p, obs->pid.provider, obs->pid.model, prov->index, now);
-			if (mod)
-				mod->last_seen_ms = now;
-		}
+	/* The model's entity, once it exists, names its provider's: one
+	 * lookup per observation instead of two. */
+	struct entity *mod = NULL, *prov = NULL;
+	if (obs->pid.model[0]) {
+		mod = find(p, obs->pid.provider, obs->pid.model,
+		           entity_hash(obs->pid.provider, obs->pid.model));
+		if (mod)
+			prov = p->ents[mod->parent];
 	}
+	if (!mod) {
+		prov = entity_get(p, obs->pid.provider, "", -1, now);
+		if (prov && obs->pid.model[0])
+			mod = entity_get(p, obs->pid.provider, obs->pid.model, prov->index, now);
+	}
+	if (prov)
+		prov->last_seen_ms = now;
+	if (mod)
+		mod->last_seen_ms = now;
 	count_window(p, prov, sg, n, now);
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);

@@ -331,13 +331,10 @@ static bool window_counts(const struct window *w, int i, int64_t b, int64_t olde
 	return !(w->start[i] == INT64_MIN || w->start[i] > b || w->start[i] <= oldest);
 }
 
-/* Totals over the buckets within window_ms of now. */
-static void window_total(struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
-                         uint32_t *hits, double *sum)
+/* Bring view v to now for window_ms: place it and total the buckets other
+ * than its own (the rare part of window_total()). */
+static void window_refresh(struct window *w, struct window_view *v, int64_t now, int64_t window_ms)
 {
-	int k = w->view[w->last].window_ms == window_ms ? w->last : !w->last;
-	struct window_view *v = &w->view[k];
-	w->last = k;
 	if (v->window_ms != window_ms) {
 		v->window_ms = window_ms;
 		v->lo = 1;
@@ -346,32 +343,42 @@ static void window_total(struct window *w, int64_t now, int64_t window_ms, uint3
 	}
 	if (!(now >= v->lo && now < v->hi))
 		window_place(w, v, now);
-	int64_t b = v->b, oldest = v->oldest;
+	if (v->totals)
+		return;
+	v->totals = true;
+	v->n = v->hits = 0;
+	v->pre = 0;
+	v->npost = 0;
+	for (int i = 0; i < WIN_BUCKETS; i++) {
+		if (i == v->i || !window_counts(w, i, v->b, v->oldest))
+			continue;
+		v->n += w->n[i];
+		v->hits += w->hits[i];
+		if (i < v->i)
+			v->pre += w->sum[i];
+		else
+			v->post[v->npost++] = w->sum[i];
+	}
+}
+
+/* Totals over the buckets within window_ms of now (sum may be NULL). */
+static inline void window_total(struct window *w, int64_t now, int64_t window_ms, uint32_t *n,
+                                uint32_t *hits, double *sum)
+{
+	int k = w->view[w->last].window_ms == window_ms ? w->last : !w->last;
+	struct window_view *v = &w->view[k];
+	w->last = k;
+	if (v->window_ms != window_ms || !(now >= v->lo && now < v->hi) || !v->totals)
+		window_refresh(w, v, now, window_ms);
 	int ci = v->i;
-	if (!v->totals) {
-		v->totals = true;
-		v->n = v->hits = 0;
-		v->pre = 0;
-		v->npost = 0;
-		for (int i = 0; i < WIN_BUCKETS; i++) {
-			if (i == ci || !window_counts(w, i, b, oldest))
-				continue;
-			v->n += w->n[i];
-			v->hits += w->hits[i];
-			if (i < ci)
-				v->pre += w->sum[i];
-			else
-				v->post[v->npost++] = w->sum[i];
-		}
-	}
-	*n = v->n;
-	*hits = v->hits;
+	bool mine = window_counts(w, ci, v->b, v->oldest);
+	*n = v->n + (mine ? w->n[ci] : 0);
+	*hits = v->hits + (mine ? w->hits[ci] : 0);
+	if (!sum)
+		return;
 	*sum = v->pre;
-	if (window_counts(w, ci, b, oldest)) {
-		*n += w->n[ci];
-		*hits += w->hits[ci];
+	if (mine)
 		*sum += w->sum[ci];
-	}
 	for (int j = 0; j < v->npost; j++)
 		*sum += v->post[j];
 }
@@ -618,8 +625,7 @@ static int check_jailbreak(struct semantic *sem, const struct observation *obs, 
 		}
 		window_add(w, now, block, 0);
 		uint32_t n, hits;
-		double sum;
-		window_total(w, now, js->window_ms, &n, &hits, &sum);
+		window_total(w, now, js->window_ms, &n, &hits, NULL);
 		if (n >= (uint32_t)js->min_samples && n > 0) {
 			double r = (double)hits / n;
 			if (!vg_has_d(rate) || r > rate)
@@ -629,7 +635,7 @@ static int check_jailbreak(struct semantic *sem, const struct observation *obs, 
 		 * minutes for half the requests): its newest part, with as many
 		 * samples, may say so first. */
 		if (js->recent_ms > 0 && js->recent_ms < js->window_ms) {
-			window_total(w, now, js->recent_ms, &n, &hits, &sum);
+			window_total(w, now, js->recent_ms, &n, &hits, NULL);
 			if (n >= (uint32_t)js->min_samples && n > 0) {
 				double r = (double)hits / n;
 				if (!vg_has_d(rate) || r > rate)
@@ -904,6 +910,16 @@ int semantic_inline(struct semantic *sem, const struct observation *obs, int64_t
 		v->deferred = true;
 		sem->deferred++;
 		return 0;
+	}
+	if (!obs->text) {
+		/* No text: the text checks measure nothing, and merging their
+		 * empty verdicts only fills these two (without building them per
+		 * observation); a gateway embedding still counts. */
+		if (!vg_has_d(v->repeat_ratio))
+			v->repeat_ratio = VG_NONE_D;
+		if (v->contradictions < 0)
+			v->contradictions = -1;
+		return track_similarity(sem, obs, NULL, now, v);
 	}
 	struct semantic_text *t = sem->text;
 	if ((rc = semantic_text_run(&sem->cfg, sem->worker, obs, t)) != 0)

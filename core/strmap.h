@@ -12,6 +12,7 @@
 #define VIGIL_CORE_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct strmap;
 
@@ -22,6 +23,10 @@ struct strmap *strmap_new(size_t max_keys, strmap_free_fn free_value);
 
 /* Free the map, its keys and its values; NULL does nothing. */
 void strmap_free(struct strmap *m);
+
+/* The map's hash of key[0..len): eight bytes a step, never 0. Also for
+ * other tables of short names. */
+uint64_t strmap_hash(const char *key, size_t len);
 
 /* The value under key[0..len), or NULL. */
 void *strmap_get(const struct strmap *m, const char *key, size_t len);

@@ -1,7 +1,8 @@
 /*
  * test_health.c: decaying health windows: availability and error rates,
  * decay by half-life, percentiles, throughput, the quality score composite,
- * cost efficiency, the headroom trend, rescaling over long runs, merging.
+ * cost efficiency, the headroom trend, rescaling over long runs, merging,
+ * and one sample recorded in two windows at once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -265,6 +266,51 @@ static void test_merge(void **state)
 	assert_string_equal(health_status_name(HS_429), "429");
 }
 
+/* health_record2(a, b) is health_record(a) then health_record(b), to the
+ * bit: varied samples (unmeasured, non-finite and negative values, errors,
+ * headroom) over hours, through rescales, with b started later. */
+static void test_record_pair(void **state)
+{
+	(void)state;
+	struct health *a1 = malloc(sizeof(*a1)), *b1 = malloc(sizeof(*b1));
+	struct health *a2 = malloc(sizeof(*a2)), *b2 = malloc(sizeof(*b2));
+	health_init(a1, HL);
+	health_init(a2, HL);
+	health_init(b1, 2 * HL);
+	health_init(b2, 2 * HL);
+	const double odd[] = { NAN, INFINITY, -5, 0, 0.05, 1e9 };
+	uint64_t r = 12345;
+	for (int i = 0; i < 20000; i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned k = (unsigned)(r >> 33);
+		int64_t now = T0 + (int64_t)i * 2000;
+		struct health_sample s =
+		        k % 7 ? ok(50 + k % 5000) : failed(HS_5XX, HE_SERVER_ERROR);
+		if (k % 11 == 0)
+			s.latency_ms = odd[k % 6];
+		s.ttfb_ms = k % 13 ? s.latency_ms / 3 : odd[(k >> 4) % 6];
+		s.input_tokens = k % 5 ? (int64_t)(k % 900) : VG_NONE;
+		s.output_tokens = k % 3 ? (int64_t)(k % 300) : -1;
+		s.schema_valid = (int8_t)(k % 3) - 1;
+		s.hallucination = (int8_t)((k >> 2) % 3) - 1;
+		s.unstable = (int8_t)((k >> 4) % 3) - 1;
+		s.cost_usd = k % 17 ? (double)(k % 1000) * 1e-6 : odd[(k >> 6) % 6];
+		s.expected_cost_usd = k % 4 ? (double)(k % 900) * 1e-6 : NAN;
+		s.headroom = k % 9 ? (double)(k % 1000) / 1000.0 : odd[(k >> 8) % 6];
+		bool both = i > 300;
+		health_record(a1, &s, now);
+		if (both)
+			health_record(b1, &s, now);
+		health_record2(a2, both ? b2 : NULL, &s, now);
+	}
+	assert_memory_equal(a1, a2, sizeof(*a1));
+	assert_memory_equal(b1, b2, sizeof(*b1));
+	free(a1);
+	free(b1);
+	free(a2);
+	free(b2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_headroom_trend),
 		cmocka_unit_test(test_long_run),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_record_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

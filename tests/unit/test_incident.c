@@ -1,5 +1,5 @@
-/* test_incident.c: grouping, lifecycle, operator actions, samples and the
- * JSON round trip of core/incident. */
+/* test_incident.c: grouping, lifecycle, operator actions, samples, the
+ * JSON round trip and the grouping key of core/incident. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -524,6 +524,29 @@ static void test_names(void **state)
 	assert_string_equal(incident_state_name((enum incident_state)7), "unknown");
 }
 
+/* The grouping key, whole and cut at every buffer size as snprintf cuts. */
+static void test_key(void **state)
+{
+	(void)state;
+	struct failure_event ev = ev_at(T0, SUB_TIMEOUT, SEV_HIGH);
+	char buf[INCIDENT_KEY_MAX];
+	assert_int_equal(incident_key(&ev, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "provider/openai/outage");
+	ev = ev_full(T0, CAT_COST, SUB_TOKEN_INFLATION, SEV_LOW, "anthropic", MODEL, "");
+	assert_int_equal(incident_key(&ev, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "cost/anthropic/token_inflation");
+	const char *full = "cost/anthropic/token_inflation";
+	for (size_t size = 0; size <= strlen(full) + 2; size++) {
+		char got[64], want[64];
+		memset(got, 'x', sizeof(got));
+		memset(want, 'x', sizeof(want));
+		int n = snprintf(want, size, "%s", full);
+		int rc = incident_key(&ev, got, size);
+		assert_int_equal(rc, (size_t)n >= size ? VG_ERANGE : 0);
+		assert_memory_equal(got, want, sizeof(got));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_event),
 		cmocka_unit_test(test_deterministic_and_restore),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
