@@ -10,7 +10,9 @@
  *     judge there).
  *
  * Ownership: each observation (and every pointer in it) is borrowed for the
- * duration of the callback only. Single-threaded, blocking I/O.
+ * duration of the callback only. Blocking I/O. Files are read and decoded
+ * on a second thread, a few batches ahead; the callbacks always run on the
+ * caller's thread, in input order, exactly as they would without it.
  */
 #ifndef VIGIL_DATA_REPLAY_SRC_H
 #define VIGIL_DATA_REPLAY_SRC_H
@@ -32,7 +34,8 @@ struct replay_src_cb {
 /*
  * Read the files in order. Returns 0, VG_EIO with a malloc'd message in
  * *cause naming the file (caller frees), VG_ENOMEM, or the obs callback's
- * code.
+ * code; after a non-zero callback code nothing more is read (from stdin,
+ * the decoder thread may still wait for one more line before it ends).
  */
 int replay_src_files(char *const *paths, size_t n, enum decode_format fmt,
                      const struct replay_src_cb *cb, char **cause);
