@@ -49,6 +49,7 @@ void semantic_defaults(struct semantic_settings *s)
 	s->coherence.min_trigrams = 10;
 	s->coherence.contradictions = 1;
 	s->hallucination.max_unsupported = 1;
+	qrate_defaults(&s->hallucination.rate);
 	s->pii.enabled = true;
 	s->jailbreak.rate = 0.2;
 	s->jailbreak.window_ms = 10 * 60 * 1000;
@@ -393,7 +394,7 @@ struct semantic {
 	bool defer;
 	struct semantic_worker *worker;
 	struct semantic_text *text;
-	struct strmap *sim, *model, *stuff, *jail, *drift;
+	struct strmap *sim, *model, *stuff, *jail, *drift, *hrate;
 	uint64_t deferred, untracked;
 };
 
@@ -415,8 +416,9 @@ struct semantic *semantic_new(const struct semantic_settings *ss, const struct c
 	sem->stuff = strmap_new(max, NULL);
 	sem->jail = strmap_new(max * 2, NULL);
 	sem->drift = strmap_new(max, NULL);
+	sem->hrate = strmap_new(max, NULL);
 	if (!sem->worker || !sem->text || !sem->sim || !sem->model || !sem->stuff || !sem->jail ||
-	    !sem->drift) {
+	    !sem->drift || !sem->hrate) {
 		semantic_free(sem);
 		return NULL;
 	}
@@ -434,6 +436,7 @@ void semantic_free(struct semantic *sem)
 	strmap_free(sem->stuff);
 	strmap_free(sem->jail);
 	strmap_free(sem->drift);
+	strmap_free(sem->hrate);
 	free(sem);
 }
 
@@ -442,7 +445,7 @@ int semantic_reconfigure(struct semantic *sem, const struct semantic_settings *s
 {
 	const struct semantic_settings *old = &sem->cfg.settings;
 	size_t max = old->max_keys > 0 ? (size_t)old->max_keys : 1;
-	struct strmap *stuff = NULL, *jail = NULL;
+	struct strmap *stuff = NULL, *jail = NULL, *hrate = NULL;
 	if (ss->tokens.stuffing_window_ms != old->tokens.stuffing_window_ms &&
 	    !(stuff = strmap_new(max, NULL)))
 		return VG_ENOMEM;
@@ -450,6 +453,17 @@ int semantic_reconfigure(struct semantic *sem, const struct semantic_settings *s
 	    !(jail = strmap_new(max * 2, NULL))) {
 		strmap_free(stuff);
 		return VG_ENOMEM;
+	}
+	/* A tracker's buckets are cut for its window. */
+	if (ss->hallucination.rate.window_ms != old->hallucination.rate.window_ms &&
+	    !(hrate = strmap_new(max, NULL))) {
+		strmap_free(stuff);
+		strmap_free(jail);
+		return VG_ENOMEM;
+	}
+	if (hrate) {
+		strmap_free(sem->hrate);
+		sem->hrate = hrate;
 	}
 	if (stuff) {
 		strmap_free(sem->stuff);
@@ -734,16 +748,97 @@ static struct sim_state *inherit(struct semantic *sem, const struct observation 
 }
 
 /* 1 when every measured quality verdict passes, 0 when one fails, NaN when
- * none is measured. */
+ * none is measured. A hallucination within its model's usual rate passes:
+ * the screen's background is not a quality step. */
 static double quality_pass(const struct semantic_verdicts *v)
 {
 	if (v->schema_valid == VG_TRI_UNSET && v->hallucination == VG_TRI_UNSET &&
 	    v->coherence == VG_TRI_UNSET)
 		return NAN;
-	return v->schema_valid == VG_TRI_FALSE || v->hallucination == VG_TRI_TRUE ||
-	                       v->coherence == VG_TRI_TRUE
+	bool hallucinated =
+	        v->hallucination == VG_TRI_TRUE && v->hallucination_excess != VG_TRI_FALSE;
+	return v->schema_valid == VG_TRI_FALSE || hallucinated || v->coherence == VG_TRI_TRUE
 	               ? 0.0
 	               : 1.0;
+}
+
+/* The hallucination rate of one provider's model alias (core/qrate). */
+struct hrate_rec {
+	struct qrate q;
+	char cur[VG_MODEL_MAX];  /* the version answering now */
+	char prev[VG_MODEL_MAX]; /* the one before: going back to it is no change */
+};
+
+/* Length of the alias of a versioned model name: a trailing date
+ * ("gpt-4o-2024-08-06", "claude-3-5-haiku-20241022"), a three-digit
+ * revision ("gemini-2.0-flash-001") or an "@version" is the version. */
+static size_t model_alias_len(const char *m)
+{
+	size_t n = strlen(m);
+	const char *at = strchr(m, '@');
+	if (at && at > m)
+		return (size_t)(at - m);
+	size_t d = 0; /* trailing digits */
+	while (d < n && m[n - 1 - d] >= '0' && m[n - 1 - d] <= '9')
+		d++;
+	if (d == n || m[n - 1 - d] != '-')
+		return n;
+	if (d == 8 || d == 3) /* YYYYMMDD, NNN */
+		return n - 1 - d;
+	/* YYYY-MM-DD: three groups of 2, 2 and 4 digits */
+	if (d == 2 && n >= 11) {
+		const char *p = m + n - 11;
+		bool date = p[0] == '-' && p[5] == '-' && p[8] == '-';
+		for (int i = 1; date && i < 11; i++)
+			date = (i == 5 || i == 8) || (p[i] >= '0' && p[i] <= '9');
+		if (date)
+			return n - 11;
+	}
+	return n;
+}
+
+static int track_hallucination(struct semantic *sem, const struct observation *obs, int64_t now,
+                               struct semantic_verdicts *v)
+{
+	if (v->hallucination == VG_TRI_UNSET || !obs->pid.model[0])
+		return 0;
+	struct qrate_settings qs = sem->cfg.settings.hallucination.rate;
+	qs.change_window_ms = sem->cfg.settings.similarity.change_window_ms;
+	char alias[VG_MODEL_MAX];
+	model_copy_str(alias, sizeof(alias), obs->pid.model, model_alias_len(obs->pid.model));
+	char key[VG_NAME_MAX + VG_MODEL_MAX + 4];
+	size_t klen = make_key(key, sizeof(key), obs->pid.provider, alias, NULL);
+	struct hrate_rec *h = strmap_get(sem->hrate, key, klen);
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return VG_ENOMEM;
+		qrate_init(&h->q, &qs);
+		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
+		int rc = strmap_put(sem->hrate, key, klen, h);
+		if (rc) {
+			free(h);
+			if (rc == VG_EFULL) {
+				sem->untracked++;
+				return 0;
+			}
+			return rc;
+		}
+	} else if (strcmp(h->cur, obs->pid.model) != 0) {
+		/* A new version answers for the alias; back to the previous one
+		 * (two versions in use at once) is no change. */
+		if (strcmp(h->prev, obs->pid.model) != 0)
+			qrate_change(&h->q, now);
+		memcpy(h->prev, h->cur, sizeof(h->prev));
+		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
+	}
+	struct qrate_verdict qv;
+	qrate_add(&h->q, &qs, v->hallucination == VG_TRI_TRUE, now, &qv);
+	v->hallucination_excess = v->hallucination == VG_TRI_TRUE ? tri(qv.excess) : VG_TRI_FALSE;
+	v->hallucination_rate = qv.rate;
+	v->hallucination_baseline = qv.baseline;
+	v->hallucination_window = (int32_t)(qv.n > INT32_MAX ? INT32_MAX : qv.n);
+	return 0;
 }
 
 static int track_similarity(struct semantic *sem, const struct observation *obs,
@@ -893,6 +988,9 @@ int semantic_complete(struct semantic *sem, const struct observation *obs,
 {
 	if (t)
 		merge_text(v, &t->v);
+	int rc = track_hallucination(sem, obs, now, v);
+	if (rc)
+		return rc;
 	return track_similarity(sem, obs, t, now, v);
 }
 
