@@ -19,6 +19,7 @@ void qrate_defaults(struct qrate_settings *s)
 	s->min_failures = 2;
 	s->clean_rate = 0.005;
 	s->burst = false;
+	s->warmup = 200;
 	s->change_window_ms = 60 * 60 * 1000;
 }
 
@@ -140,6 +141,19 @@ void qrate_add(struct qrate *q, const struct qrate_settings *s, bool failed, int
 {
 	double p = qrate_baseline(q, s, now);
 	window_add(q, now, failed);
+	bool alarmed = q->alarm_at != INT64_MIN && now - q->alarm_at <= s->window_ms;
+	/* The baseline learns a response once it leaves the newest 64 (a
+	 * burst is judged against what was usual before it), and not while
+	 * alarmed (an incident is not usual). */
+	bool frozen = alarmed && q->learned >= (uint64_t)(s->warmup > 0 ? s->warmup : 0);
+	if (q->seq_n == 64 && !frozen) {
+		q->learned++;
+		double d = decay(q, s, now);
+		q->base_n = q->base_n * d + 1;
+		q->base_k = q->base_k * d + (double)(q->seq >> 63);
+		if (q->base_at == INT64_MIN || now > q->base_at)
+			q->base_at = now;
+	}
 	q->seq = (q->seq << 1) | (failed ? 1u : 0u);
 	if (q->seq_n < 64)
 		q->seq_n++;
@@ -149,7 +163,6 @@ void qrate_add(struct qrate *q, const struct qrate_settings *s, bool failed, int
 		q->chg_n++;
 		q->chg_k += failed;
 	}
-	bool alarmed = q->alarm_at != INT64_MIN && now - q->alarm_at <= s->window_ms;
 
 	memset(out, 0, sizeof(*out));
 	window_total(q, now, &out->n, &out->k);
@@ -158,23 +171,13 @@ void qrate_add(struct qrate *q, const struct qrate_settings *s, bool failed, int
 	out->changed = in_change;
 	if (failed) {
 		bool ex = p <= s->clean_rate ||
-		          in_excess(s, out->n, out->k, p, alarmed ? 1.0 : s->alpha);
+		          in_excess(s, out->n, out->k, p, alarmed ? s->change_alpha : s->alpha);
 		if (!ex && !alarmed && s->burst)
 			ex = burst(q, s, p, s->alpha);
 		if (!ex && !alarmed && in_change)
 			ex = in_excess(s, q->chg_n, q->chg_k, p, s->change_alpha);
 		out->excess = ex;
-		if (ex) {
+		if (ex)
 			q->alarm_at = now;
-			alarmed = true;
-		}
-	}
-	/* Learn what is usual, but not from an incident. */
-	if (!alarmed) {
-		double d = decay(q, s, now);
-		q->base_n = q->base_n * d + 1;
-		q->base_k = q->base_k * d + (failed ? 1 : 0);
-		if (q->base_at == INT64_MIN || now > q->base_at)
-			q->base_at = now;
 	}
 }

@@ -11,8 +11,9 @@
  *   - a baseline failure rate: counts that decay with a half-life, plus a
  *     prior worth a number of responses (the cold start: a conservative
  *     static rate until the tracker has seen enough), never below a floor;
- *     it does not learn while the tracker is alarmed, so an incident is
- *     not absorbed into "usual",
+ *     it learns a response once 64 newer ones came (a burst is judged
+ *     against what was usual before it) and not while the tracker is
+ *     alarmed, so an incident is not absorbed into "usual",
  *   - the responses since the last model-version change.
  *
  * A failure is in excess when, among n responses with k failures
@@ -28,8 +29,13 @@
  *     (three in a row where one in a hundred is usual).
  * A key whose baseline is at most clean_rate is clean: there each failure is
  * in excess (one hallucination of a model that has none is news). While
- * alarmed (a failure was in excess within the window) a failure stays in
- * excess while the window's q >= ratio * p.
+ * alarmed (a failure was in excess within the window) the window test runs
+ * at change_alpha, so an incident does not flicker.
+ *
+ * The baseline stops learning while alarmed only once warm (warmup
+ * responses learned): a cold tracker's baseline is mostly its prior, and
+ * freezing it there would keep a key whose usual rate is above the prior
+ * alarmed for ever.
  *
  * Pure: time comes in as now; no clock, no I/O.
  */
@@ -53,6 +59,7 @@ struct qrate_settings {
 	int32_t min_failures;     /* failures needed in the responses tested (2) */
 	double clean_rate;        /* a baseline at most this is clean (0.005; 0 = never) */
 	bool burst;               /* test the runs of the newest responses too (false) */
+	int32_t warmup;           /* responses learned before an alarm stops learning (200) */
 	int64_t change_window_ms; /* how long after a change that test runs (1 h) */
 };
 
@@ -64,6 +71,7 @@ struct qrate {
 	int64_t start[QRATE_BUCKETS]; /* bucket number held, or INT64_MIN */
 	uint32_t n[QRATE_BUCKETS], k[QRATE_BUCKETS];
 	double base_n, base_k; /* decayed counts */
+	uint64_t learned;      /* responses learned, ever */
 	int64_t base_at;       /* time of the last decay, or INT64_MIN */
 	int64_t changed_at;    /* last model change, or INT64_MIN */
 	uint32_t chg_n, chg_k; /* since then */

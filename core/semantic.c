@@ -21,7 +21,6 @@
 #include "core/vgerr.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,15 +202,19 @@ int semantic_text_run(const struct semantic_text_cfg *cfg, struct semantic_worke
 struct step {
 	uint32_t n;
 	double fast, slow;
+	double var; /* the spread around slow, at slow's pace */
 };
 
 static void step_add(struct step *d, double x, double fast_alpha, double slow_alpha)
 {
 	if (!d->n) {
 		d->fast = d->slow = x;
+		d->var = 0;
 	} else {
+		double dx = x - d->slow;
 		d->fast += fast_alpha * (x - d->fast);
-		d->slow += slow_alpha * (x - d->slow);
+		d->slow += slow_alpha * dx;
+		d->var = (1 - slow_alpha) * (d->var + slow_alpha * dx * dx);
 	}
 	d->n++;
 }
@@ -225,8 +228,25 @@ struct sim_state {
 	                     * coherent), from the warm-up on */
 	int64_t changed_at; /* when the model changed and this centroid was inherited */
 	uint32_t since_change;
+	struct qrate odd; /* answers off the baseline similarity by step_drop, against
+	                     * their usual rate (a step is a rate of odd answers over it) */
 	float *c;
 };
+
+/* The odd-answer rate test of the similarity step: runs of the newest
+ * answers count (three odd in a row where one in a hundred is usual is a
+ * step), a single odd answer never does; the window and the change window
+ * as for hallucinations. */
+static void odd_settings(const struct semantic_similarity *ss, struct qrate_settings *qs)
+{
+	qrate_defaults(qs);
+	qs->prior_rate = 0.02;
+	qs->alpha = 1e-4;
+	qs->min_failures = 3;
+	qs->clean_rate = 0;
+	qs->burst = true;
+	qs->change_window_ms = ss->change_window_ms;
+}
 
 static void sim_state_free(void *p)
 {
@@ -744,6 +764,7 @@ static struct sim_state *inherit(struct semantic *sem, const struct observation 
 	s->qual.n = s->qual.n ? 1 : 0;
 	s->changed_at = now;
 	s->since_change = 0;
+	qrate_change(&s->odd, now);
 	return s;
 }
 
@@ -757,9 +778,8 @@ static double quality_pass(const struct semantic_verdicts *v)
 		return NAN;
 	bool hallucinated =
 	        v->hallucination == VG_TRI_TRUE && v->hallucination_excess != VG_TRI_FALSE;
-	return v->schema_valid == VG_TRI_FALSE || hallucinated || v->coherence == VG_TRI_TRUE
-	               ? 0.0
-	               : 1.0;
+	return v->schema_valid == VG_TRI_FALSE || hallucinated || v->coherence == VG_TRI_TRUE ? 0.0
+	                                                                                      : 1.0;
 }
 
 /* The hallucination rate of one provider's model alias (core/qrate). */
@@ -889,6 +909,9 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 				sim_state_free(st);
 				return VG_ENOMEM;
 			}
+			struct qrate_settings qs;
+			odd_settings(ss, &qs);
+			qrate_init(&st->odd, &qs);
 		}
 		int rc = strmap_put(sem->sim, key, klen, st);
 		if (rc) {
@@ -915,11 +938,18 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		memset(&st->sim, 0, sizeof(st->sim));
 		memset(&st->qual, 0, sizeof(st->qual));
 		st->changed_at = VG_NONE;
+		struct qrate_settings qs;
+		odd_settings(ss, &qs);
+		qrate_init(&st->odd, &qs);
 	}
 
 	if (st->n >= (uint32_t)ss->warmup) {
 		double cn = sqrt(embed_dot(st->c, st->c, dims));
 		double sim = cn > 0 ? embed_dot(e, st->c, dims) / (enorm * cn) : 0;
+		/* Odd: below the baseline (before this answer moved it) by
+		 * step_drop and by three of its usual deviations. */
+		double bar = st->sim.n ? st->sim.slow - fmax(ss->step_drop, 3 * sqrt(st->sim.var))
+		                       : -INFINITY;
 		step_add(&st->sim, sim, ss->fast_alpha, ss->baseline_alpha);
 		double q = quality_pass(v);
 		if (!isnan(q))
@@ -938,9 +968,17 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		        st->qual.n >= (uint32_t)ss->warmup ||
 		        (in_change && st->since_change >= (uint32_t)ss->change_min_samples &&
 		         st->qual.n > 0);
+		/* Odd answers count once the baseline is ready, and right after
+		 * a model change (the inherited one). */
+		struct qrate_verdict qv = { .excess = false };
+		if (ready || in_change) {
+			struct qrate_settings qs;
+			odd_settings(ss, &qs);
+			qrate_add(&st->odd, &qs, sim < bar, now, &qv);
+		}
 		if (ready && v->regression == VG_TRI_UNSET)
 			v->regression = tri(
-			        st->sim.slow - st->sim.fast > ss->step_drop ||
+			        qv.excess ||
 			        (ss->min_similarity > 0 && st->sim.fast < ss->min_similarity) ||
 			        (qual_ready && st->qual.slow - st->qual.fast > ss->quality_drop));
 	}
