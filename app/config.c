@@ -158,7 +158,7 @@ static const struct cfg_field sem_hallucination_rate_fields[] = {
 	CFG_DBL(struct qrate_settings, alpha, 1e-12, 0.5),
 	CFG_DBL(struct qrate_settings, change_alpha, 1e-12, 0.5),
 	CFG_INT(struct qrate_settings, min_failures, 1, 1000),
-	CFG_DBL(struct qrate_settings, clean_rate, 0, 0.9999),
+	CFG_DBL(struct qrate_settings, clean_rate, 0, 1),
 	CFG_BOOL(struct qrate_settings, burst),
 	CFG_INT(struct qrate_settings, warmup, 0, 1e9),
 	CFG_END,
