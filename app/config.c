@@ -148,8 +148,25 @@ static const struct cfg_field sem_coherence_fields[] = {
 	CFG_END,
 };
 
+static const struct cfg_field sem_hallucination_rate_fields[] = {
+	CFG_DUR("window", struct qrate_settings, window_ms, 1000, 864e6),
+	CFG_DUR("half_life", struct qrate_settings, half_life_ms, 0, 864e7),
+	CFG_DBL(struct qrate_settings, prior_rate, 0.0001, 0.9999),
+	CFG_DBL(struct qrate_settings, prior_weight, 0, 1e9),
+	CFG_DBL(struct qrate_settings, floor, 0.00001, 0.9999),
+	CFG_DBL(struct qrate_settings, ratio, 1, 1000),
+	CFG_DBL(struct qrate_settings, alpha, 1e-12, 0.5),
+	CFG_DBL(struct qrate_settings, change_alpha, 1e-12, 0.5),
+	CFG_INT(struct qrate_settings, min_failures, 1, 1000),
+	CFG_DBL(struct qrate_settings, clean_rate, 0, 1),
+	CFG_BOOL(struct qrate_settings, burst),
+	CFG_INT(struct qrate_settings, warmup, 0, 1e9),
+	CFG_END,
+};
+
 static const struct cfg_field sem_hallucination_fields[] = {
 	CFG_INT(struct semantic_hallucination, max_unsupported, 0, 1000),
+	CFG_MAP("rate", struct semantic_hallucination, rate, sem_hallucination_rate_fields),
 	CFG_END,
 };
 

@@ -30,6 +30,10 @@ void semantic_verdicts_init(struct semantic_verdicts *v)
 	v->schema_valid = VG_TRI_UNSET;
 	v->hallucination = VG_TRI_UNSET;
 	v->unsupported_entities = -1;
+	v->hallucination_excess = VG_TRI_UNSET;
+	v->hallucination_rate = VG_NONE_D;
+	v->hallucination_baseline = VG_NONE_D;
+	v->hallucination_window = -1;
 	v->similarity = VG_NONE_D;
 	v->regression = VG_TRI_UNSET;
 	v->coherence = VG_TRI_UNSET;

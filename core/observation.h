@@ -67,6 +67,9 @@ struct semantic_verdicts {
 	int8_t hallucination;              /* enum vg_tri */
 	int32_t unsupported_entities;      /* -1 when not measured */
 	char hallucination_sample[96];     /* a few unsupported entities */
+	int8_t hallucination_excess;       /* enum vg_tri: at a rate over the baseline of the
+	                                    * provider's model (unset: not judged; false: a
+	                                    * hallucination within the usual rate, no event) */
 	double similarity;                 /* vs the template's centroid, NaN if not measured */
 	int8_t regression;
 	int8_t coherence;
@@ -91,6 +94,9 @@ struct semantic_verdicts {
 	double stuffing_ratio;      /* the template's mean actual/predicted input over the window */
 	double jailbreak_rate;      /* blocks and refusals / requests over the window */
 	double drift_baseline;      /* the template's usual top_similarity */
+	double hallucination_rate;  /* the model's hallucinations / responses, recent window */
+	double hallucination_baseline; /* ... its usual rate */
+	int32_t hallucination_window;  /* responses in that window, -1 when not measured */
 };
 
 struct observation {

@@ -21,7 +21,6 @@
 #include "core/vgerr.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +48,7 @@ void semantic_defaults(struct semantic_settings *s)
 	s->coherence.min_trigrams = 10;
 	s->coherence.contradictions = 1;
 	s->hallucination.max_unsupported = 1;
+	qrate_defaults(&s->hallucination.rate);
 	s->pii.enabled = true;
 	s->jailbreak.rate = 0.2;
 	s->jailbreak.window_ms = 10 * 60 * 1000;
@@ -202,15 +202,19 @@ int semantic_text_run(const struct semantic_text_cfg *cfg, struct semantic_worke
 struct step {
 	uint32_t n;
 	double fast, slow;
+	double var; /* the spread around slow, at slow's pace */
 };
 
 static void step_add(struct step *d, double x, double fast_alpha, double slow_alpha)
 {
 	if (!d->n) {
 		d->fast = d->slow = x;
+		d->var = 0;
 	} else {
+		double dx = x - d->slow;
 		d->fast += fast_alpha * (x - d->fast);
-		d->slow += slow_alpha * (x - d->slow);
+		d->slow += slow_alpha * dx;
+		d->var = (1 - slow_alpha) * (d->var + slow_alpha * dx * dx);
 	}
 	d->n++;
 }
@@ -224,8 +228,25 @@ struct sim_state {
 	                     * coherent), from the warm-up on */
 	int64_t changed_at; /* when the model changed and this centroid was inherited */
 	uint32_t since_change;
+	struct qrate odd; /* answers off the baseline similarity by step_drop, against
+	                     * their usual rate (a step is a rate of odd answers over it) */
 	float *c;
 };
+
+/* The odd-answer rate test of the similarity step: runs of the newest
+ * answers count (three odd in a row where one in a hundred is usual is a
+ * step), a single odd answer never does; the window and the change window
+ * as for hallucinations. */
+static void odd_settings(const struct semantic_similarity *ss, struct qrate_settings *qs)
+{
+	qrate_defaults(qs);
+	qs->prior_rate = 0.02;
+	qs->alpha = 1e-4;
+	qs->min_failures = 3;
+	qs->clean_rate = 0;
+	qs->burst = true;
+	qs->change_window_ms = ss->change_window_ms;
+}
 
 static void sim_state_free(void *p)
 {
@@ -393,7 +414,7 @@ struct semantic {
 	bool defer;
 	struct semantic_worker *worker;
 	struct semantic_text *text;
-	struct strmap *sim, *model, *stuff, *jail, *drift;
+	struct strmap *sim, *model, *stuff, *jail, *drift, *hrate;
 	uint64_t deferred, untracked;
 };
 
@@ -415,8 +436,9 @@ struct semantic *semantic_new(const struct semantic_settings *ss, const struct c
 	sem->stuff = strmap_new(max, NULL);
 	sem->jail = strmap_new(max * 2, NULL);
 	sem->drift = strmap_new(max, NULL);
+	sem->hrate = strmap_new(max, NULL);
 	if (!sem->worker || !sem->text || !sem->sim || !sem->model || !sem->stuff || !sem->jail ||
-	    !sem->drift) {
+	    !sem->drift || !sem->hrate) {
 		semantic_free(sem);
 		return NULL;
 	}
@@ -434,6 +456,7 @@ void semantic_free(struct semantic *sem)
 	strmap_free(sem->stuff);
 	strmap_free(sem->jail);
 	strmap_free(sem->drift);
+	strmap_free(sem->hrate);
 	free(sem);
 }
 
@@ -442,7 +465,7 @@ int semantic_reconfigure(struct semantic *sem, const struct semantic_settings *s
 {
 	const struct semantic_settings *old = &sem->cfg.settings;
 	size_t max = old->max_keys > 0 ? (size_t)old->max_keys : 1;
-	struct strmap *stuff = NULL, *jail = NULL;
+	struct strmap *stuff = NULL, *jail = NULL, *hrate = NULL;
 	if (ss->tokens.stuffing_window_ms != old->tokens.stuffing_window_ms &&
 	    !(stuff = strmap_new(max, NULL)))
 		return VG_ENOMEM;
@@ -450,6 +473,17 @@ int semantic_reconfigure(struct semantic *sem, const struct semantic_settings *s
 	    !(jail = strmap_new(max * 2, NULL))) {
 		strmap_free(stuff);
 		return VG_ENOMEM;
+	}
+	/* A tracker's buckets are cut for its window. */
+	if (ss->hallucination.rate.window_ms != old->hallucination.rate.window_ms &&
+	    !(hrate = strmap_new(max, NULL))) {
+		strmap_free(stuff);
+		strmap_free(jail);
+		return VG_ENOMEM;
+	}
+	if (hrate) {
+		strmap_free(sem->hrate);
+		sem->hrate = hrate;
 	}
 	if (stuff) {
 		strmap_free(sem->stuff);
@@ -730,20 +764,101 @@ static struct sim_state *inherit(struct semantic *sem, const struct observation 
 	s->qual.n = s->qual.n ? 1 : 0;
 	s->changed_at = now;
 	s->since_change = 0;
+	qrate_change(&s->odd, now);
 	return s;
 }
 
 /* 1 when every measured quality verdict passes, 0 when one fails, NaN when
- * none is measured. */
+ * none is measured. A hallucination within its model's usual rate passes:
+ * the screen's background is not a quality step. */
 static double quality_pass(const struct semantic_verdicts *v)
 {
 	if (v->schema_valid == VG_TRI_UNSET && v->hallucination == VG_TRI_UNSET &&
 	    v->coherence == VG_TRI_UNSET)
 		return NAN;
-	return v->schema_valid == VG_TRI_FALSE || v->hallucination == VG_TRI_TRUE ||
-	                       v->coherence == VG_TRI_TRUE
-	               ? 0.0
-	               : 1.0;
+	bool hallucinated =
+	        v->hallucination == VG_TRI_TRUE && v->hallucination_excess != VG_TRI_FALSE;
+	return v->schema_valid == VG_TRI_FALSE || hallucinated || v->coherence == VG_TRI_TRUE ? 0.0
+	                                                                                      : 1.0;
+}
+
+/* The hallucination rate of one provider's model alias (core/qrate). */
+struct hrate_rec {
+	struct qrate q;
+	char cur[VG_MODEL_MAX];  /* the version answering now */
+	char prev[VG_MODEL_MAX]; /* the one before: going back to it is no change */
+};
+
+/* Length of the alias of a versioned model name: a trailing date
+ * ("gpt-4o-2024-08-06", "claude-3-5-haiku-20241022"), a three-digit
+ * revision ("gemini-2.0-flash-001") or an "@version" is the version. */
+static size_t model_alias_len(const char *m)
+{
+	size_t n = strlen(m);
+	const char *at = strchr(m, '@');
+	if (at && at > m)
+		return (size_t)(at - m);
+	size_t d = 0; /* trailing digits */
+	while (d < n && m[n - 1 - d] >= '0' && m[n - 1 - d] <= '9')
+		d++;
+	if (d == n || m[n - 1 - d] != '-')
+		return n;
+	if (d == 8 || d == 3) /* YYYYMMDD, NNN */
+		return n - 1 - d;
+	/* YYYY-MM-DD: three groups of 2, 2 and 4 digits */
+	if (d == 2 && n >= 11) {
+		const char *p = m + n - 11;
+		bool date = p[0] == '-' && p[5] == '-' && p[8] == '-';
+		for (int i = 1; date && i < 11; i++)
+			date = (i == 5 || i == 8) || (p[i] >= '0' && p[i] <= '9');
+		if (date)
+			return n - 11;
+	}
+	return n;
+}
+
+static int track_hallucination(struct semantic *sem, const struct observation *obs, int64_t now,
+                               struct semantic_verdicts *v)
+{
+	if (v->hallucination == VG_TRI_UNSET || !obs->pid.model[0])
+		return 0;
+	struct qrate_settings qs = sem->cfg.settings.hallucination.rate;
+	qs.change_window_ms = sem->cfg.settings.similarity.change_window_ms;
+	char alias[VG_MODEL_MAX];
+	model_copy_str(alias, sizeof(alias), obs->pid.model, model_alias_len(obs->pid.model));
+	char key[VG_NAME_MAX + VG_MODEL_MAX + 4];
+	size_t klen = make_key(key, sizeof(key), obs->pid.provider, alias, NULL);
+	struct hrate_rec *h = strmap_get(sem->hrate, key, klen);
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return VG_ENOMEM;
+		qrate_init(&h->q, &qs);
+		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
+		int rc = strmap_put(sem->hrate, key, klen, h);
+		if (rc) {
+			free(h);
+			if (rc == VG_EFULL) {
+				sem->untracked++;
+				return 0;
+			}
+			return rc;
+		}
+	} else if (strcmp(h->cur, obs->pid.model) != 0) {
+		/* A new version answers for the alias; back to the previous one
+		 * (two versions in use at once) is no change. */
+		if (strcmp(h->prev, obs->pid.model) != 0)
+			qrate_change(&h->q, now);
+		memcpy(h->prev, h->cur, sizeof(h->prev));
+		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
+	}
+	struct qrate_verdict qv;
+	qrate_add(&h->q, &qs, v->hallucination == VG_TRI_TRUE, now, &qv);
+	v->hallucination_excess = v->hallucination == VG_TRI_TRUE ? tri(qv.excess) : VG_TRI_FALSE;
+	v->hallucination_rate = qv.rate;
+	v->hallucination_baseline = qv.baseline;
+	v->hallucination_window = (int32_t)(qv.n > INT32_MAX ? INT32_MAX : qv.n);
+	return 0;
 }
 
 static int track_similarity(struct semantic *sem, const struct observation *obs,
@@ -794,6 +909,9 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 				sim_state_free(st);
 				return VG_ENOMEM;
 			}
+			struct qrate_settings qs;
+			odd_settings(ss, &qs);
+			qrate_init(&st->odd, &qs);
 		}
 		int rc = strmap_put(sem->sim, key, klen, st);
 		if (rc) {
@@ -820,11 +938,18 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		memset(&st->sim, 0, sizeof(st->sim));
 		memset(&st->qual, 0, sizeof(st->qual));
 		st->changed_at = VG_NONE;
+		struct qrate_settings qs;
+		odd_settings(ss, &qs);
+		qrate_init(&st->odd, &qs);
 	}
 
 	if (st->n >= (uint32_t)ss->warmup) {
 		double cn = sqrt(embed_dot(st->c, st->c, dims));
 		double sim = cn > 0 ? embed_dot(e, st->c, dims) / (enorm * cn) : 0;
+		/* Odd: below the baseline (before this answer moved it) by
+		 * step_drop and by three of its usual deviations. */
+		double bar = st->sim.n ? st->sim.slow - fmax(ss->step_drop, 3 * sqrt(st->sim.var))
+		                       : -INFINITY;
 		step_add(&st->sim, sim, ss->fast_alpha, ss->baseline_alpha);
 		double q = quality_pass(v);
 		if (!isnan(q))
@@ -843,9 +968,17 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		        st->qual.n >= (uint32_t)ss->warmup ||
 		        (in_change && st->since_change >= (uint32_t)ss->change_min_samples &&
 		         st->qual.n > 0);
+		/* Odd answers count once the baseline is ready, and right after
+		 * a model change (the inherited one). */
+		struct qrate_verdict qv = { .excess = false };
+		if (ready || in_change) {
+			struct qrate_settings qs;
+			odd_settings(ss, &qs);
+			qrate_add(&st->odd, &qs, sim < bar, now, &qv);
+		}
 		if (ready && v->regression == VG_TRI_UNSET)
 			v->regression = tri(
-			        st->sim.slow - st->sim.fast > ss->step_drop ||
+			        qv.excess ||
 			        (ss->min_similarity > 0 && st->sim.fast < ss->min_similarity) ||
 			        (qual_ready && st->qual.slow - st->qual.fast > ss->quality_drop));
 	}
@@ -893,6 +1026,9 @@ int semantic_complete(struct semantic *sem, const struct observation *obs,
 {
 	if (t)
 		merge_text(v, &t->v);
+	int rc = track_hallucination(sem, obs, now, v);
+	if (rc)
+		return rc;
 	return track_similarity(sem, obs, t, now, v);
 }
 

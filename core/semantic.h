@@ -37,6 +37,7 @@
 #include "core/event.h"
 #include "core/jschema.h"
 #include "core/observation.h"
+#include "core/qrate.h"
 #include "core/settings.h"
 
 #include <stdbool.h>
@@ -82,6 +83,10 @@ struct semantic_coherence {
 
 struct semantic_hallucination {
 	int32_t max_unsupported; /* more unsupported entities than this is a hallucination (1) */
+	/* Hallucinations become failure events only at a rate over their
+	 * baseline, per provider and model alias (core/qrate; its
+	 * change_window_ms is similarity.change_window_ms). */
+	struct qrate_settings rate;
 };
 
 struct semantic_pii {

@@ -177,9 +177,17 @@ static void quality_branch(struct sink *k, const struct semantic_verdicts *v)
 			model_copy_str(sg->causal.detail, sizeof(sg->causal.detail),
 			               v->schema_pointer, (size_t)-1);
 	}
-	if (v->hallucination == VG_TRI_TRUE && (sg = add(k, SUB_HALLUCINATION)) != NULL) {
+	/* A hallucination judged against its model's usual rate counts only
+	 * over it (hallucination_excess false: the screen's background). */
+	if (v->hallucination == VG_TRI_TRUE && v->hallucination_excess != VG_TRI_FALSE &&
+	    (sg = add(k, SUB_HALLUCINATION)) != NULL) {
 		if (v->unsupported_entities >= 0)
 			sg->causal.value = v->unsupported_entities;
+		if (v->hallucination_window >= 0) {
+			sg->causal.error_rate = v->hallucination_rate;
+			sg->causal.threshold = v->hallucination_baseline;
+			sg->causal.window_count = v->hallucination_window;
+		}
 		model_copy_str(sg->causal.detail, sizeof(sg->causal.detail),
 		               v->hallucination_sample, (size_t)-1);
 		sg->causal.similarity = v->similarity;

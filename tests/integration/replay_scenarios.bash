@@ -14,14 +14,7 @@ VIGIL=${VIGIL_BIN:-build/gcc/vigil}
 SRC=${VIGIL_SOURCE_DIR:-.}
 DATA=$SRC/tests/data/replay
 
-KNOWN_GAPS=(
-	"faults|forbidden 'any incident' (*/*): incident #1 quality/regression openai peaked low"
-	"oncall-day|forbidden 'nothing before the first fault' (*/*): incident #1 quality/regression google peaked low"
-	"silent-update|incident 'gpt-4o hallucination' (quality/hallucination openai): missing"
-	"silent-update|incident 'gpt-4o regression' (quality/regression openai): missing"
-	"silent-update|forbidden 'background alone' (quality/*): incident #1 quality/hallucination openai"
-	"silent-update|forbidden 'background alone' (quality/*): incident #2 quality/regression openai"
-)
+KNOWN_GAPS=()
 
 # The long scenarios are cut to what their verdicts need (calm: half an
 # hour of healthy traffic; openai at 97% errors by 50m; google's wave 20

@@ -50,6 +50,8 @@ semantic:
     inline_max_bytes: 300
   hallucination:
     max_unsupported: $1
+    rate:
+      clean_rate: 1 # every hallucination is an event: this tests the wiring, not the rate
 EOF
 }
 config 1 >"$T/conf/vigil.yaml"

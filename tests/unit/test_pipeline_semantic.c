@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #define T0 1700000000000LL
@@ -114,20 +115,84 @@ static void test_pii_event_is_masked(void **state)
 	assert_null(strstr(ev->causal.detail, "eve@"));
 }
 
+static const char *const SUPPORTED = "Our refund policy allows returns within 30 days.";
+static const char *const INVENTED =
+        "According to Jane Porter of Initech Labs [4], see https://x.example/y.";
+
+/* Feed n answers of model at one a second from *now; every k-th (k > 0)
+ * invents entities. Returns the hallucination events among them. */
+static size_t feed_answers(struct pipeline *p, const char *model, int n, int k, int64_t *now)
+{
+	size_t events = 0;
+	for (int i = 0; i < n; i++) {
+		struct observation obs;
+		char id[32];
+		snprintf(id, sizeof(id), "h%lld", (long long)*now);
+		bool bad = k > 0 && i % k == k - 1;
+		base_obs(&obs, id, bad ? INVENTED : SUPPORTED);
+		snprintf(obs.pid.model, sizeof(obs.pid.model), "%s", model);
+		obs.ts_ms = *now;
+		obs.context_text = SUPPORTED;
+		obs.context_len = strlen(SUPPORTED);
+		struct effects e;
+		assert_int_equal(pipeline_feed(p, &obs, *now, &e), 0);
+		events += find(&e, SUB_HALLUCINATION) != NULL;
+		*now += 1000;
+	}
+	return events;
+}
+
+/* On a model whose answers have been clean, one hallucination is an event
+ * with its entities and the rate behind it. */
 static void test_hallucination_event(void **state)
 {
 	struct fixture *f = *state;
+	int64_t now = T0;
+	assert_int_equal(feed_answers(f->p, "gpt-4o-mini", 300, 0, &now), 0);
 	struct observation obs;
-	base_obs(&obs, "r4",
-	         "According to Jane Porter of Initech Labs [4], see https://x.example/y.");
-	obs.context_text = "Our refund policy allows returns within 30 days.";
-	obs.context_len = strlen(obs.context_text);
+	base_obs(&obs, "r4", INVENTED);
+	obs.ts_ms = now;
+	obs.context_text = SUPPORTED;
+	obs.context_len = strlen(SUPPORTED);
 	struct effects e;
-	assert_int_equal(pipeline_feed(f->p, &obs, T0, &e), 0);
+	assert_int_equal(pipeline_feed(f->p, &obs, now, &e), 0);
 	const struct failure_event *ev = find(&e, SUB_HALLUCINATION);
 	assert_non_null(ev);
 	assert_true(ev->causal.value == 3); /* "Jane Porter of Initech Labs", [4], the URL */
 	assert_non_null(strstr(ev->causal.detail, "Jane Porter"));
+	/* The last minute's answers (the window's buckets are 5 s) */
+	assert_true(ev->causal.window_count >= 55 && ev->causal.window_count <= 61);
+	assert_true(fabs(ev->causal.error_rate - 1.0 / (double)ev->causal.window_count) < 1e-9);
+	assert_true(ev->causal.threshold <= 0.005); /* the clean baseline */
+}
+
+/* The screen's steady background (one answer in twenty) is no event, from
+ * the cold start on; a version of the model answering with three times as
+ * many is, within seconds of the change. */
+static void test_hallucination_background_and_step(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T0;
+	assert_int_equal(feed_answers(f->p, "gpt-4o-2024-08-06", 1200, 20, &now), 0);
+	int64_t change = now;
+	size_t events = 0;
+	int64_t first = -1;
+	for (int i = 0; i < 30 && first < 0; i++) {
+		if (feed_answers(f->p, "gpt-4o-2024-11-20", 1, i % 3 == 2 ? 1 : 0, &now)) {
+			events++;
+			first = now - 1000 - change;
+		}
+	}
+	assert_int_equal(events, 1);
+	assert_true(first >= 0 && first <= 10000);
+	/* The same step on another model alias is not judged as a change:
+	 * without one it takes the window test. */
+	now += 3600 * 1000;
+	assert_int_equal(feed_answers(f->p, "claude-3-5-haiku-20241022", 1200, 20, &now), 0);
+	size_t later = feed_answers(f->p, "claude-3-5-haiku-20241022", 10, 3, &now);
+	assert_int_equal(later, 0);
+	later = feed_answers(f->p, "claude-3-5-haiku-20241022", 120, 3, &now);
+	assert_true(later > 0);
 }
 
 /* Text over the budget is deferred, then joined through pipeline_feed_text
@@ -252,6 +317,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_violation_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pii_event_is_masked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hallucination_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hallucination_background_and_step, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_semantic_only_before_feeding, setup,
 		                                teardown),
