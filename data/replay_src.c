@@ -1,7 +1,7 @@
 /*
- * replay_src.c: the replay's readers (see replay_src.h): lines through one
- * decoder on a thread of its own, or rows of the observations table back
- * into observations.
+ * replay_src.c: the replay's readers (see replay_src.h): lines read ahead
+ * on a second thread and decoded on both, or rows of the observations table
+ * back into observations.
  */
 #include "data/replay_src.h"
 
@@ -34,24 +34,41 @@ static void set_cause(char **cause, const char *fmt, ...)
 	}
 }
 
-/* ---- files: a decoder thread ahead of the caller ------------------------------ */
+/* ---- lines: read ahead on a second thread, decoded by both ----------------------- */
 
 /*
- * The files are read and decoded on a thread of their own, which hands the
- * caller's thread batches of what the callbacks get, in order: per line,
- * where it was and why it was quarantined, and the observations decoded
- * from it, copied with their borrowed texts and embedding into the batch.
- * The caller runs the callbacks (the replay) while the next batches are
- * decoded. A batch holds up to RS_BATCH lines or observations, or about
- * RS_BATCH_TEXT bytes of texts, whichever comes first: small enough that
- * what is handed over is still in the caches when it is used.
+ * A second thread reads the input into batches of raw lines (up to
+ * RS_BATCH lines or about RS_BATCH_BYTES bytes), numbered in input order,
+ * and decodes the oldest batch not yet decoded. The caller's thread runs
+ * the callbacks over the decoded batches in their order, and whenever the
+ * batch it needs next is not decoded yet, it decodes a raw batch itself
+ * (the next one if it can, a later one if the other thread has that)
+ * instead of waiting: the two cores share the decoding, which costs
+ * several times the replay, and the caller never idles while there is
+ * work. Each thread has its own decoder; what the callbacks get is copied
+ * into the batch (observations with their borrowed texts and embedding),
+ * and batches are small enough that it is still in the caches when used.
  */
-#define RS_BATCH      256
-#define RS_BATCH_TEXT (512 * 1024)
-#define RS_NBATCH     4
+#define RS_BATCH       256
+#define RS_BATCH_BYTES (512 * 1024)
+#define RS_NSLOT       8
+
+enum rs_state {
+	RS_FREE,    /* nobody's */
+	RS_FILLING, /* the reader thread is reading lines into it */
+	RS_RAW,     /* lines read, not decoded */
+	RS_BUSY,    /* being decoded */
+	RS_READY,   /* decoded: for the callbacks */
+};
+
+struct rs_raw {
+	size_t off, len; /* in raw */
+	const char *file;
+	uint64_t no;
+};
 
 struct rs_line {
-	const char *file; /* one of the caller's paths */
+	const char *file;
 	uint64_t no;
 	bool bad;
 	size_t why; /* offset into text, SIZE_MAX: "" */
@@ -64,6 +81,14 @@ struct rs_refs {
 };
 
 struct rs_batch {
+	enum rs_state state;
+	uint64_t seq;
+	/* read */
+	char *raw;
+	size_t n_raw, cap_raw;
+	struct rs_raw *rl;
+	size_t n_rl, cap_rl;
+	/* decoded */
 	struct rs_line *lines;
 	size_t n_lines, cap_lines;
 	struct observation *obs;
@@ -71,33 +96,35 @@ struct rs_batch {
 	size_t n_obs, cap_obs;
 	char *text;
 	size_t n_text, cap_text;
-	bool last; /* the end of the input: rc and cause say how it ended */
-	int rc;    /* 0, VG_EIO (cause set) or VG_ENOMEM */
+	bool last; /* the end of the input (or a failure): rc and cause say how */
+	int rc;    /* 0, the input's error (cause set), or VG_ENOMEM */
 	char *cause;
 };
 
 struct rs_reader {
-	char *const *paths;
-	size_t n_paths;
+	const struct replay_src_input *in;
 	enum decode_format fmt;
 	uv_mutex_t mu;
 	uv_cond_t cv;
-	struct rs_batch batches[RS_NBATCH];
-	struct rs_batch *full[RS_NBATCH], *free_[RS_NBATCH];
-	int head, nfull, nfree;
-	bool stop; /* the caller stopped reading: the decoder thread ends */
+	struct rs_batch slots[RS_NSLOT];
+	uint64_t next_seq; /* the next batch the reader thread fills */
+	bool eof;          /* the reader thread has filled the last batch */
+	bool stop;         /* the caller has stopped: the reader thread ends */
 };
 
 static void batch_reset(struct rs_batch *b)
 {
-	b->n_lines = b->n_obs = b->n_text = 0;
+	b->n_raw = b->n_rl = b->n_lines = b->n_obs = b->n_text = 0;
 	b->last = false;
 	b->rc = 0;
+	free(b->cause);
 	b->cause = NULL;
 }
 
 static void batch_done(struct rs_batch *b)
 {
+	free(b->raw);
+	free(b->rl);
 	free(b->lines);
 	free(b->obs);
 	free(b->refs);
@@ -129,10 +156,8 @@ static int batch_text(struct rs_batch *b, const void *src, size_t len, size_t *o
 		return 0;
 	}
 	size_t at = (b->n_text + 7) & ~(size_t)7;
-	size_t cap = b->cap_text;
-	if (grow_to((void **)&b->text, &cap, at + len + 1, 1, 64 * 1024) != 0)
+	if (grow_to((void **)&b->text, &b->cap_text, at + len + 1, 1, 64 * 1024) != 0)
 		return VG_ENOMEM;
-	b->cap_text = cap;
 	memcpy(b->text + at, src, len);
 	b->text[at + len] = '\0';
 	b->n_text = at + len + 1;
@@ -176,9 +201,25 @@ static int batch_add(struct rs_batch *b, const char *file, uint64_t no,
 	return 0;
 }
 
-/* The batch's text no longer moves: point the observations into it. */
-static void batch_seal(struct rs_batch *b)
+/* Decode a batch's raw lines. On failure (VG_ENOMEM) the batch ends the
+ * input after the lines decoded so far. */
+static void batch_decode(struct rs_batch *b, struct decoder *d, enum decode_format fmt)
 {
+	int rc = d ? 0 : VG_ENOMEM;
+	for (size_t i = 0; i < b->n_rl && rc == 0; i++) {
+		const struct rs_raw *r = &b->rl[i];
+		struct decode_result res;
+		rc = decode_line(d, fmt, b->raw + r->off, r->len, &res);
+		if (rc == 0 && !(r->len == 0 && res.n_obs == 0)) /* a blank line is no line */
+			rc = batch_add(b, r->file, r->no, &res);
+	}
+	if (rc != 0) {
+		b->last = true;
+		b->rc = rc;
+		free(b->cause);
+		b->cause = NULL;
+	}
+	/* the text no longer moves: point the observations into it */
 	for (size_t i = 0; i < b->n_obs; i++) {
 		struct observation *o = &b->obs[i];
 		const struct rs_refs *rf = &b->refs[i];
@@ -190,135 +231,99 @@ static void batch_seal(struct rs_batch *b)
 	}
 }
 
-static bool batch_full(const struct rs_batch *b)
+/* Read lines into a batch until it is full or the input ends. */
+static void batch_fill(struct rs_batch *b, const struct replay_src_input *in)
 {
-	return b->n_lines >= RS_BATCH || b->n_obs >= RS_BATCH || b->n_text >= RS_BATCH_TEXT;
-}
-
-/* Decoder side: a free batch, or NULL when the caller has stopped. */
-static struct rs_batch *take_free(struct rs_reader *rd)
-{
-	uv_mutex_lock(&rd->mu);
-	while (rd->nfree == 0 && !rd->stop)
-		uv_cond_wait(&rd->cv, &rd->mu);
-	struct rs_batch *b = rd->stop ? NULL : rd->free_[--rd->nfree];
-	uv_mutex_unlock(&rd->mu);
-	if (b)
-		batch_reset(b);
-	return b;
-}
-
-static void put_full(struct rs_reader *rd, struct rs_batch *b)
-{
-	batch_seal(b);
-	uv_mutex_lock(&rd->mu);
-	rd->full[(rd->head + rd->nfull) % RS_NBATCH] = b;
-	rd->nfull++;
-	uv_cond_broadcast(&rd->cv);
-	uv_mutex_unlock(&rd->mu);
-}
-
-/* Caller side. */
-static struct rs_batch *take_full(struct rs_reader *rd)
-{
-	uv_mutex_lock(&rd->mu);
-	while (rd->nfull == 0)
-		uv_cond_wait(&rd->cv, &rd->mu);
-	struct rs_batch *b = rd->full[rd->head];
-	rd->head = (rd->head + 1) % RS_NBATCH;
-	rd->nfull--;
-	uv_mutex_unlock(&rd->mu);
-	return b;
-}
-
-static void put_free(struct rs_reader *rd, struct rs_batch *b, bool stop)
-{
-	free(b->cause);
-	b->cause = NULL;
-	uv_mutex_lock(&rd->mu);
-	rd->free_[rd->nfree++] = b;
-	if (stop)
-		rd->stop = true;
-	uv_cond_broadcast(&rd->cv);
-	uv_mutex_unlock(&rd->mu);
-}
-
-static bool stopped(struct rs_reader *rd)
-{
-	uv_mutex_lock(&rd->mu);
-	bool s = rd->stop;
-	uv_mutex_unlock(&rd->mu);
-	return s;
-}
-
-/* Read one file into batches. Returns 0, VG_EIO (cause set), VG_ENOMEM, or
- * 1 when the caller stopped. */
-static int read_file(struct rs_reader *rd, struct decoder *d, const char *path,
-                     struct rs_batch **bp, char **cause)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (!f) {
-		set_cause(cause, "%s: %s", path, strerror(errno));
-		return VG_EIO;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	uint64_t no = 0;
-	int rc = 0;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		no++;
-		size_t n = (size_t)len;
-		if (n && line[n - 1] == '\n')
-			n--;
-		struct decode_result res;
-		rc = decode_line(d, rd->fmt, line, n, &res);
-		if (rc != 0)
-			break;
-		if (n == 0 && res.n_obs == 0)
-			continue; /* a blank line is not a line of input */
-		rc = batch_add(*bp, path, no, &res);
-		if (rc != 0)
-			break;
-		if (batch_full(*bp)) {
-			put_full(rd, *bp);
-			*bp = take_free(rd);
-			if (!*bp) {
-				rc = 1;
-				break;
-			}
+	while (b->n_rl < RS_BATCH && b->n_raw < RS_BATCH_BYTES) {
+		const char *line, *file = NULL;
+		size_t len;
+		uint64_t no = 0;
+		char *cause = NULL;
+		int rc = in->next(in->data, &line, &len, &file, &no, &cause);
+		if (rc <= 0) {
+			b->last = true;
+			b->rc = rc;
+			b->cause = cause;
+			return;
 		}
+		if (grow_to((void **)&b->raw, &b->cap_raw, b->n_raw + len + 1, 1, 64 * 1024) != 0 ||
+		    grow_to((void **)&b->rl, &b->cap_rl, b->n_rl + 1, sizeof(*b->rl), RS_BATCH) !=
+		            0) {
+			b->last = true;
+			b->rc = VG_ENOMEM;
+			return;
+		}
+		memcpy(b->raw + b->n_raw, line, len);
+		b->rl[b->n_rl++] = (struct rs_raw){ b->n_raw, len, file, no };
+		b->n_raw += len + 1;
 	}
-	if (rc == 0 && ferror(f)) {
-		set_cause(cause, "%s: %s", path, strerror(errno));
-		rc = VG_EIO;
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	return rc;
 }
 
-static void decode_thread(void *arg)
+static struct rs_batch *slot_in(struct rs_reader *rd, enum rs_state st)
+{
+	struct rs_batch *best = NULL;
+	for (int i = 0; i < RS_NSLOT; i++) {
+		struct rs_batch *b = &rd->slots[i];
+		if (b->state == st && (!best || b->seq < best->seq))
+			best = b;
+	}
+	return best;
+}
+
+static struct rs_batch *slot_seq(struct rs_reader *rd, uint64_t seq)
+{
+	for (int i = 0; i < RS_NSLOT; i++)
+		if (rd->slots[i].state != RS_FREE && rd->slots[i].seq == seq)
+			return &rd->slots[i];
+	return NULL;
+}
+
+/* Decode b outside the lock (called and returning with it held). */
+static void decode_unlocked(struct rs_reader *rd, struct rs_batch *b, struct decoder **d)
+{
+	b->state = RS_BUSY;
+	uv_mutex_unlock(&rd->mu);
+	if (!*d)
+		*d = decoder_new();
+	batch_decode(b, *d, rd->fmt);
+	uv_mutex_lock(&rd->mu);
+	b->state = RS_READY;
+	uv_cond_broadcast(&rd->cv);
+}
+
+/* The reader thread: fill a free slot while there is one, else decode the
+ * oldest raw batch, else wait. */
+static void reader_thread(void *arg)
 {
 	struct rs_reader *rd = arg;
-	struct rs_batch *b = take_free(rd);
-	if (!b)
-		return;
-	struct decoder *d = decoder_new();
-	int rc = d ? 0 : VG_ENOMEM;
-	char *cause = NULL;
-	for (size_t i = 0; i < rd->n_paths && rc == 0 && !stopped(rd); i++)
-		rc = read_file(rd, d, rd->paths[i], &b, &cause);
-	decoder_free(d);
-	if (rc == 1 || !b) {
-		free(cause);
-		return;
+	struct decoder *d = NULL;
+	uv_mutex_lock(&rd->mu);
+	while (!rd->stop) {
+		struct rs_batch *b = rd->eof ? NULL : slot_in(rd, RS_FREE);
+		if (b) {
+			batch_reset(b);
+			b->state = RS_FILLING;
+			b->seq = rd->next_seq++;
+			uv_mutex_unlock(&rd->mu);
+			batch_fill(b, rd->in);
+			uv_mutex_lock(&rd->mu);
+			b->state = RS_RAW;
+			if (b->last)
+				rd->eof = true;
+			uv_cond_broadcast(&rd->cv);
+			continue;
+		}
+		b = slot_in(rd, RS_RAW);
+		if (b) {
+			decode_unlocked(rd, b, &d);
+			continue;
+		}
+		if (rd->eof)
+			break;
+		uv_cond_wait(&rd->cv, &rd->mu);
 	}
-	b->last = true;
-	b->rc = rc;
-	b->cause = cause;
-	put_full(rd, b);
+	uv_mutex_unlock(&rd->mu);
+	decoder_free(d);
 }
 
 /* Run the callbacks over a batch. Returns 0 or the first non-zero obs callback code. */
@@ -338,50 +343,132 @@ static int deliver(const struct rs_batch *b, const struct replay_src_cb *cb)
 	return 0;
 }
 
-int replay_src_files(char *const *paths, size_t n, enum decode_format fmt,
+int replay_src_input(const struct replay_src_input *in, enum decode_format fmt,
                      const struct replay_src_cb *cb, char **cause)
 {
 	struct rs_reader *rd = calloc(1, sizeof(*rd));
 	if (!rd)
 		return VG_ENOMEM;
-	rd->paths = paths;
-	rd->n_paths = n;
+	rd->in = in;
 	rd->fmt = fmt;
+	struct decoder *d = NULL;
+	uv_thread_t th;
 	int rc = VG_ENOMEM;
 	if (uv_mutex_init(&rd->mu) != 0)
 		goto fail_mutex;
 	if (uv_cond_init(&rd->cv) != 0)
 		goto fail_cond;
-	for (int i = 0; i < RS_NBATCH; i++)
-		rd->free_[rd->nfree++] = &rd->batches[i];
-	uv_thread_t th;
-	if (uv_thread_create(&th, decode_thread, rd) != 0)
+	if (uv_thread_create(&th, reader_thread, rd) != 0)
 		goto fail_thread;
-	rc = 0;
+	uint64_t want = 0;
+	uv_mutex_lock(&rd->mu);
 	for (;;) {
-		struct rs_batch *b = take_full(rd);
-		rc = deliver(b, cb);
-		bool last = b->last;
-		if (rc == 0 && last) {
-			rc = b->rc;
-			if (cause) {
-				*cause = b->cause;
-				b->cause = NULL;
+		struct rs_batch *b = slot_seq(rd, want);
+		if (b && b->state == RS_READY) {
+			uv_mutex_unlock(&rd->mu);
+			rc = deliver(b, cb);
+			uv_mutex_lock(&rd->mu);
+			bool last = b->last;
+			if (rc == 0 && last) {
+				rc = b->rc;
+				if (cause) {
+					*cause = b->cause;
+					b->cause = NULL;
+				}
 			}
+			b->state = RS_FREE;
+			uv_cond_broadcast(&rd->cv);
+			want++;
+			if (last || rc != 0)
+				break;
+			continue;
 		}
-		put_free(rd, b, rc != 0);
-		if (last || rc != 0)
-			break;
+		/* not decoded yet: decode it, or a later one the reader has not
+		 * taken, rather than wait */
+		struct rs_batch *r = b && b->state == RS_RAW ? b : slot_in(rd, RS_RAW);
+		if (r) {
+			decode_unlocked(rd, r, &d);
+			continue;
+		}
+		uv_cond_wait(&rd->cv, &rd->mu);
 	}
+	rd->stop = true;
+	uv_cond_broadcast(&rd->cv);
+	uv_mutex_unlock(&rd->mu);
 	uv_thread_join(&th);
 fail_thread:
-	for (int i = 0; i < RS_NBATCH; i++)
-		batch_done(&rd->batches[i]);
 	uv_cond_destroy(&rd->cv);
 fail_cond:
 	uv_mutex_destroy(&rd->mu);
 fail_mutex:
+	for (int i = 0; i < RS_NSLOT; i++)
+		batch_done(&rd->slots[i]);
+	decoder_free(d);
 	free(rd);
+	return rc;
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+struct files {
+	char *const *paths;
+	size_t n, at;
+	FILE *f;
+	char *line;
+	size_t cap;
+	uint64_t no;
+};
+
+static int files_next(void *data, const char **line, size_t *len, const char **file, uint64_t *no,
+                      char **cause)
+{
+	struct files *fs = data;
+	for (;;) {
+		if (!fs->f) {
+			if (fs->at == fs->n)
+				return 0;
+			const char *path = fs->paths[fs->at];
+			fs->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+			if (!fs->f) {
+				set_cause(cause, "%s: %s", path, strerror(errno));
+				return VG_EIO;
+			}
+			fs->no = 0;
+		}
+		const char *path = fs->paths[fs->at];
+		ssize_t n = getline(&fs->line, &fs->cap, fs->f);
+		if (n >= 0) {
+			size_t l = (size_t)n;
+			if (l && fs->line[l - 1] == '\n')
+				l--;
+			*line = fs->line;
+			*len = l;
+			*file = path;
+			*no = ++fs->no;
+			return 1;
+		}
+		bool err = ferror(fs->f) != 0;
+		int e = errno;
+		if (fs->f != stdin)
+			fclose(fs->f);
+		fs->f = NULL;
+		if (err) {
+			set_cause(cause, "%s: %s", path, strerror(e));
+			return VG_EIO;
+		}
+		fs->at++;
+	}
+}
+
+int replay_src_files(char *const *paths, size_t n, enum decode_format fmt,
+                     const struct replay_src_cb *cb, char **cause)
+{
+	struct files fs = { .paths = paths, .n = n };
+	struct replay_src_input in = { .next = files_next, .data = &fs };
+	int rc = replay_src_input(&in, fmt, cb, cause);
+	if (fs.f && fs.f != stdin)
+		fclose(fs.f);
+	free(fs.line);
 	return rc;
 }
 

@@ -14,10 +14,11 @@
  *            (app/replay: virtual clock, ticks, incidents, payloads);
  *            baseline in the same run: the bare pipeline_feed() loop, the
  *            engine's floor. Target (issue 10): >= 2M events/s.
- *   lines    events-v1 lines in memory (about 560 bytes each), decoded and
- *            replayed on both cores: a decoder thread hands batches of
- *            observations to the replay thread; baseline in the same run:
- *            decode and replay on one thread, as `vigil replay FILE` does.
+ *   lines    events-v1 lines in memory (about 630 bytes each), decoded and
+ *            replayed on both cores as `vigil replay FILE` does
+ *            (data/replay_src: a second thread reads lines ahead, both
+ *            decode, the caller replays in order); baseline in the same
+ *            run: decode and replay on one thread.
  *            Target: >= 500k events/s (a week's 60M lines in two minutes).
  *
  * Each contender runs K times (1) and its fastest run counts, for every
@@ -29,8 +30,8 @@
 #include "core/settings.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
+#include "data/replay_src.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,139 +257,67 @@ static double run_memory(const struct pool *pl, long total, bool engine, uint64_
 
 /* ---- figure 2: lines, one thread and two ---------------------------------- */
 
-/* 256 observations (360 kB) a batch, eight batches: what is handed over
- * stays in the caches (4096 a batch was 47 MB in flight, read back from
- * memory by the replay thread). */
-#define BATCH  256
-#define NBATCH 8
-
-struct batch {
-	struct observation obs[BATCH];
-	size_t n;
-	bool last;
-};
-
-struct queue {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct batch *full[NBATCH], *free_[NBATCH];
-	int nfull, nfree, head;
-};
-
-struct producer {
+/* The pool's lines, lap after lap, as a replay source. */
+struct pool_input {
 	const struct pool *pl;
-	long total;
-	struct queue *q;
-	int err;
+	long total, i;
 };
 
-static struct batch *take_free(struct queue *q)
+static int pool_next(void *data, const char **line, size_t *len, const char **file,
+                     uint64_t *line_no, char **cause)
 {
-	pthread_mutex_lock(&q->mu);
-	while (q->nfree == 0)
-		pthread_cond_wait(&q->cv, &q->mu);
-	struct batch *b = q->free_[--q->nfree];
-	pthread_mutex_unlock(&q->mu);
-	return b;
+	struct pool_input *pi = data;
+	(void)cause;
+	if (pi->i == pi->total)
+		return 0;
+	long k = pi->i % pi->pl->n;
+	*line = pi->pl->buf + pi->pl->off[k];
+	*len = pi->pl->len[k];
+	*file = "pool";
+	*line_no = (uint64_t)++pi->i;
+	return 1;
 }
 
-static void put_full(struct queue *q, struct batch *b)
+/* The replay side: each line's lap moves its observations' times on. */
+struct lines_ctx {
+	const struct pool *pl;
+	struct replay *r;
+	int64_t shift_ms;
+};
+
+static void on_line(void *data, bool bad, const char *file, uint64_t line_no, const char *why)
 {
-	pthread_mutex_lock(&q->mu);
-	q->full[(q->head + q->nfull) % NBATCH] = b;
-	q->nfull++;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
+	struct lines_ctx *c = data;
+	(void)bad, (void)file, (void)why;
+	c->shift_ms = (int64_t)((line_no - 1) / (uint64_t)c->pl->n) * c->pl->span_ms;
 }
 
-static struct batch *take_full(struct queue *q)
+static int on_obs(void *data, const struct observation *obs)
 {
-	pthread_mutex_lock(&q->mu);
-	while (q->nfull == 0)
-		pthread_cond_wait(&q->cv, &q->mu);
-	struct batch *b = q->full[q->head];
-	q->head = (q->head + 1) % NBATCH;
-	q->nfull--;
-	pthread_mutex_unlock(&q->mu);
-	return b;
+	struct lines_ctx *c = data;
+	struct observation o = *obs;
+	o.ts_ms += c->shift_ms;
+	return replay_feed(c->r, &o);
 }
 
-static void put_free(struct queue *q, struct batch *b)
-{
-	pthread_mutex_lock(&q->mu);
-	q->free_[q->nfree++] = b;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-/* The decoder thread: lines -> batches of observations (copied: these lines
- * carry no response text, so nothing borrowed is left in them). */
-static void *produce(void *arg)
-{
-	struct producer *pr = arg;
-	struct decoder *d = decoder_new();
-	struct batch *b = take_free(pr->q);
-	b->n = 0;
-	for (long i = 0; i < pr->total && d; i++) {
-		long k = i % pr->pl->n;
-		struct decode_result res;
-		if (decode_line(d, DECODE_AUTO, pr->pl->buf + pr->pl->off[k], pr->pl->len[k],
-		                &res) != 0) {
-			pr->err = VG_ENOMEM;
-			break;
-		}
-		for (size_t j = 0; j < res.n_obs; j++) {
-			b->obs[b->n] = res.obs[j];
-			b->obs[b->n].ts_ms += (int64_t)(i / pr->pl->n) * pr->pl->span_ms;
-			if (++b->n == BATCH) {
-				b->last = false;
-				put_full(pr->q, b);
-				b = take_free(pr->q);
-				b->n = 0;
-			}
-		}
-	}
-	b->last = true;
-	put_full(pr->q, b);
-	decoder_free(d);
-	return NULL;
-}
-
+/* What `vigil replay FILE` does (data/replay_src): lines read ahead on a
+ * second thread and decoded on both, callbacks in order on this one. */
 static double run_lines_two(const struct pool *pl, long total, uint64_t *events)
 {
-	struct queue q;
-	memset(&q, 0, sizeof(q));
-	pthread_mutex_init(&q.mu, NULL);
-	pthread_cond_init(&q.cv, NULL);
-	struct batch *bs = malloc(NBATCH * sizeof(*bs));
-	if (!bs)
-		exit(1);
-	for (int i = 0; i < NBATCH; i++)
-		q.free_[q.nfree++] = &bs[i];
 	struct replay *r = new_replay();
-	struct producer pr = { .pl = pl, .total = total, .q = &q };
+	struct pool_input pi = { .pl = pl, .total = total };
+	struct replay_src_input in = { .next = pool_next, .data = &pi };
+	struct lines_ctx c = { .pl = pl, .r = r };
+	struct replay_src_cb cb = { .obs = on_obs, .line = on_line, .data = &c };
 	double t0 = now_s();
-	pthread_t th;
-	pthread_create(&th, NULL, produce, &pr);
-	for (;;) {
-		struct batch *b = take_full(&q);
-		for (size_t i = 0; i < b->n; i++)
-			if (replay_feed(r, &b->obs[i]) != 0)
-				exit(1);
-		bool last = b->last;
-		put_free(&q, b);
-		if (last)
-			break;
-	}
-	pthread_join(th, NULL);
+	char *cause = NULL;
+	int rc = replay_src_input(&in, DECODE_AUTO, &cb, &cause);
+	free(cause);
 	replay_finish(r);
 	double dt = now_s() - t0;
 	*events = replay_events(r);
 	replay_free(r);
-	free(bs);
-	pthread_mutex_destroy(&q.mu);
-	pthread_cond_destroy(&q.cv);
-	return pr.err ? -1 : dt;
+	return rc != 0 ? -1 : dt;
 }
 
 static double run_lines_one(const struct pool *pl, long total, uint64_t *events)
