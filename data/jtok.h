@@ -22,14 +22,11 @@
 enum jtok_type { JTOK_OBJECT = 1, JTOK_ARRAY, JTOK_STRING, JTOK_PRIMITIVE };
 
 struct jtok {
-	/* Bit-fields of an int type rather than uint8_t: a store to a char
-	 * type may alias anything, and made the tokenizer reload its cursor
-	 * from memory after every token it wrote. */
-	unsigned type : 8;    /* enum jtok_type */
-	unsigned escaped : 8; /* a string with at least one backslash escape */
-	int32_t start;        /* first byte (for strings: after the opening quote) */
-	int32_t end;          /* one past the last byte (for strings: the closing quote) */
-	int32_t size;         /* children: keys of an object, elements of an array, 1 for a key */
+	uint8_t type;    /* enum jtok_type */
+	uint8_t escaped; /* a string with at least one backslash escape */
+	int32_t start;   /* first byte (for strings: after the opening quote) */
+	int32_t end;     /* one past the last byte (for strings: the closing quote) */
+	int32_t size;    /* children: keys of an object, elements of an array, 1 for a key */
 };
 
 enum jtok_err {
