@@ -94,8 +94,16 @@ bool decode_utf8_valid(const char *buf, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)buf;
 	size_t i = 0;
+	/* ASCII fast path: 32 bytes at a time while there is no high bit (most
+	 * lines are all ASCII), then eight at a time around the rest. */
+	while (i + 32 <= len) {
+		uint64_t w[4];
+		memcpy(w, s + i, 32);
+		if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) != 0)
+			break;
+		i += 32;
+	}
 	while (i < len) {
-		/* ASCII fast path, eight bytes at a time. */
 		if (i + 8 <= len) {
 			uint64_t w;
 			memcpy(&w, s + i, 8);
