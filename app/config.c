@@ -89,6 +89,7 @@ static const struct cfg_field severity_fields[] = {
 	CFG_ENUM(struct severity_settings, default_traffic_class, traffic_class_names, false),
 	CFG_DBL(struct severity_settings, healthy_availability, 0, 1),
 	CFG_DUR("escalation_gap", struct severity_settings, escalation_gap_ms, 1000, 864e6),
+	CFG_DUR("failover_grace", struct severity_settings, failover_grace_ms, 0, 864e6),
 	CFG_LIST("overrides", struct severity_settings, overrides, n_overrides,
 	         severity_override_fields, false),
 	CFG_END,

@@ -80,6 +80,8 @@ struct entity {
 	struct breaker breaker;
 	struct swin win;            /* provider entities only */
 	int64_t failover_ok_ms;     /* a successful fallback request after this one failed */
+	int64_t failover_fail_ms;   /* a failed one */
+	int64_t retry_ok_ms;        /* a successful retry here (attempt > 1 as primary) */
 	int64_t headroom_warned_ms; /* last rate-limit early warning, VG_NONE */
 	struct health health;
 	struct escalation esc[CAT_TAXONOMY_COUNT];
@@ -227,6 +229,8 @@ static struct entity *entity_get(struct pipeline *p, const char *provider, const
 		breaker_init(&e->breaker, &p->settings.breaker, now);
 	swin_init(&e->win, p->settings.soft_window_ms, SL__COUNT);
 	e->failover_ok_ms = VG_NONE;
+	e->failover_fail_ms = VG_NONE;
+	e->retry_ok_ms = VG_NONE;
 	e->headroom_warned_ms = VG_NONE;
 	health_init(&e->health, p->settings.health_half_life_ms);
 	for (size_t c = 0; c < COUNT(e->esc); c++)
@@ -447,22 +451,35 @@ static void count_window(struct pipeline *p, struct entity *prov, const struct t
 		swin_add(&prov->win, now, SL_HARD, 1);
 }
 
-/* Stage 4b: evidence that failover works: a successful fallback request
- * after a failure of another provider is credited to that provider. */
+/* Stage 4b: evidence that failures are recovered: a successful fallback
+ * request after a failure of another provider is credited to that
+ * provider (a failed one too, as evidence against), and a successful retry
+ * (attempt > 1 as primary) to its own provider. */
 static void note_failover(struct pipeline *p, const struct observation *obs,
                           const struct tax_signal *sg, size_t n, int64_t now)
 {
-	if (obs->selection_reason != SEL_FALLBACK || !obs->after_failure_of[0])
-		return;
+	bool ok = true;
 	for (size_t i = 0; i < n; i++) {
 		if (sg[i].category == CAT_PROVIDER && sg[i].subtype != SUB_LATENCY)
-			return; /* the fallback failed too */
+			ok = false; /* the fallback (or the retry) failed too */
 	}
+	if (obs->selection_reason == SEL_PRIMARY && obs->attempt > 1 && ok) {
+		/* A retry on the same provider answered: its failures are being
+		 * recovered, as by a failover. */
+		struct entity *e = entity_get(p, obs->pid.provider, "", -1, now);
+		if (e)
+			e->retry_ok_ms = now;
+		return;
+	}
+	if (obs->selection_reason != SEL_FALLBACK || !obs->after_failure_of[0])
+		return;
 	if (strcmp(obs->after_failure_of, obs->pid.provider) == 0)
 		return;
 	struct entity *failed = entity_get(p, obs->after_failure_of, "", -1, now);
-	if (failed)
+	if (failed && ok)
 		failed->failover_ok_ms = now;
+	else if (failed)
+		failed->failover_fail_ms = now;
 }
 
 static void add_transitions(struct pipeline *p, const struct entity *e,
@@ -539,6 +556,33 @@ static bool healthy_fallback(const struct pipeline *p, const struct entity *fail
 	return false;
 }
 
+/* A breaker that opened less than failover_grace_ms ago, with no failed
+ * fallback attempt seen within the soft window: the gateway's first
+ * fallback answers are on their way, so the outage is not yet judged
+ * unrecoverable. */
+static bool failover_pending(const struct pipeline *p, const struct entity *prov,
+                             const struct entity *mod, int64_t now)
+{
+	int64_t grace = p->sev.settings.failover_grace_ms;
+	if (grace <= 0)
+		return false;
+	const struct entity *e[2] = { prov, mod };
+	int64_t opened = VG_NONE;
+	for (int i = 0; i < 2; i++) {
+		if (!e[i] || !e[i]->has_breaker || e[i]->breaker.state == BRK_CLOSED)
+			continue;
+		if (e[i]->breaker.state != BRK_OPEN || e[i]->breaker.since_ms > now ||
+		    now - e[i]->breaker.since_ms > grace)
+			return false; /* probing, or open for longer: judged as it is */
+		if (!vg_has(opened) || e[i]->breaker.since_ms < opened)
+			opened = e[i]->breaker.since_ms;
+	}
+	if (!vg_has(opened))
+		return false;
+	return !(vg_has(prov->failover_fail_ms) &&
+	         now - prov->failover_fail_ms <= p->settings.soft_window_ms);
+}
+
 static enum breaker_state worse(enum breaker_state a, enum breaker_state b)
 {
 	/* open > half_open > closed */
@@ -573,9 +617,11 @@ static void snapshot(const struct pipeline *p, const struct entity *prov, const 
 				s->blast_radius = (double)affected / (double)global;
 		}
 	}
-	bool recent = vg_has(prov->failover_ok_ms) &&
-	              now - prov->failover_ok_ms <= p->settings.soft_window_ms;
-	s->failover_working = recent || healthy_fallback(p, prov, now);
+	int64_t win = p->settings.soft_window_ms;
+	bool recent = (vg_has(prov->failover_ok_ms) && now - prov->failover_ok_ms <= win) ||
+	              (vg_has(prov->retry_ok_ms) && now - prov->retry_ok_ms <= win);
+	s->failover_working =
+	        recent || healthy_fallback(p, prov, now) || failover_pending(p, prov, mod, now);
 	if ((int)cat < CAT_TAXONOMY_COUNT) {
 		const struct escalation *esc = &prov->esc[cat];
 		if (vg_has(esc->since_ms) &&

@@ -88,6 +88,11 @@ static double decay(const struct qrate *q, const struct qrate_settings *s, int64
 	return exp2(-(double)(now - q->base_at) / (double)s->half_life_ms);
 }
 
+bool qrate_alarmed(const struct qrate *q, const struct qrate_settings *s, int64_t now)
+{
+	return q->alarm_at != INT64_MIN && now >= q->alarm_at && now - q->alarm_at <= s->window_ms;
+}
+
 double qrate_baseline(const struct qrate *q, const struct qrate_settings *s, int64_t now)
 {
 	double d = decay(q, s, now);
@@ -141,7 +146,7 @@ void qrate_add(struct qrate *q, const struct qrate_settings *s, bool failed, int
 {
 	double p = qrate_baseline(q, s, now);
 	window_add(q, now, failed);
-	bool alarmed = q->alarm_at != INT64_MIN && now - q->alarm_at <= s->window_ms;
+	bool alarmed = qrate_alarmed(q, s, now);
 	/* The baseline learns a response once it leaves the newest 64 (a
 	 * burst is judged against what was usual before it), and not while
 	 * alarmed (an incident is not usual). */

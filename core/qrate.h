@@ -99,6 +99,9 @@ void qrate_change(struct qrate *q, int64_t now);
 void qrate_add(struct qrate *q, const struct qrate_settings *s, bool failed, int64_t now,
                struct qrate_verdict *out);
 
+/* Whether a failure was in excess within the window before now. */
+bool qrate_alarmed(const struct qrate *q, const struct qrate_settings *s, int64_t now);
+
 /* The baseline failure rate at now (prior, decay and floor applied). */
 double qrate_baseline(const struct qrate *q, const struct qrate_settings *s, int64_t now);
 

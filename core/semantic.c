@@ -233,7 +233,8 @@ struct sim_state {
 	float *c;
 };
 
-/* The odd-answer rate test of the similarity step: runs of the newest
+/* The odd-answer rate test of the similarity step (a false-alarm bound of
+ * 1e-5 per test: it runs at every odd answer, over up to 64 runs): runs of the newest
  * answers count (three odd in a row where one in a hundred is usual is a
  * step), a single odd answer never does; the window and the change window
  * as for hallucinations. */
@@ -241,7 +242,7 @@ static void odd_settings(const struct semantic_similarity *ss, struct qrate_sett
 {
 	qrate_defaults(qs);
 	qs->prior_rate = 0.02;
-	qs->alpha = 1e-4;
+	qs->alpha = 1e-5;
 	qs->min_failures = 3;
 	qs->clean_rate = 0;
 	qs->burst = true;
@@ -782,9 +783,12 @@ static double quality_pass(const struct semantic_verdicts *v)
 	                                                                                      : 1.0;
 }
 
-/* The hallucination rate of one provider's model alias (core/qrate). */
+/* The quality rates of one provider's model alias (core/qrate): its
+ * hallucinations, and its quality failures of any kind (the chapter's
+ * quality score: schema, hallucination screen, coherence, similarity). */
 struct hrate_rec {
 	struct qrate q;
+	struct qrate qual;
 	char cur[VG_MODEL_MAX];  /* the version answering now */
 	char prev[VG_MODEL_MAX]; /* the one before: going back to it is no change */
 };
@@ -817,13 +821,23 @@ static size_t model_alias_len(const char *m)
 	return n;
 }
 
-static int track_hallucination(struct semantic *sem, const struct observation *obs, int64_t now,
-                               struct semantic_verdicts *v)
+static void rate_settings(const struct semantic *sem, struct qrate_settings *qs)
 {
-	if (v->hallucination == VG_TRI_UNSET || !obs->pid.model[0])
+	*qs = sem->cfg.settings.hallucination.rate;
+	qs->change_window_ms = sem->cfg.settings.similarity.change_window_ms;
+}
+
+/* The alias record of obs's model, created on first sight; a new version
+ * of the alias starts the change window of its trackers. *out is NULL
+ * when the model is unnamed or the map is full. */
+static int alias_rec(struct semantic *sem, const struct observation *obs, int64_t now,
+                     struct hrate_rec **out)
+{
+	*out = NULL;
+	if (!obs->pid.model[0])
 		return 0;
-	struct qrate_settings qs = sem->cfg.settings.hallucination.rate;
-	qs.change_window_ms = sem->cfg.settings.similarity.change_window_ms;
+	struct qrate_settings qs;
+	rate_settings(sem, &qs);
 	char alias[VG_MODEL_MAX];
 	model_copy_str(alias, sizeof(alias), obs->pid.model, model_alias_len(obs->pid.model));
 	char key[VG_NAME_MAX + VG_MODEL_MAX + 4];
@@ -834,6 +848,7 @@ static int track_hallucination(struct semantic *sem, const struct observation *o
 		if (!h)
 			return VG_ENOMEM;
 		qrate_init(&h->q, &qs);
+		qrate_init(&h->qual, &qs);
 		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
 		int rc = strmap_put(sem->hrate, key, klen, h);
 		if (rc) {
@@ -847,23 +862,76 @@ static int track_hallucination(struct semantic *sem, const struct observation *o
 	} else if (strcmp(h->cur, obs->pid.model) != 0) {
 		/* A new version answers for the alias; back to the previous one
 		 * (two versions in use at once) is no change. */
-		if (strcmp(h->prev, obs->pid.model) != 0)
+		if (strcmp(h->prev, obs->pid.model) != 0) {
 			qrate_change(&h->q, now);
+			qrate_change(&h->qual, now);
+		}
 		memcpy(h->prev, h->cur, sizeof(h->prev));
 		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
 	}
-	struct qrate_verdict qv;
-	qrate_add(&h->q, &qs, v->hallucination == VG_TRI_TRUE, now, &qv);
-	v->hallucination_excess = v->hallucination == VG_TRI_TRUE ? tri(qv.excess) : VG_TRI_FALSE;
-	v->hallucination_rate = qv.rate;
-	v->hallucination_baseline = qv.baseline;
-	v->hallucination_window = (int32_t)(qv.n > INT32_MAX ? INT32_MAX : qv.n);
+	*out = h;
 	return 0;
 }
 
-static int track_similarity(struct semantic *sem, const struct observation *obs,
-                            const struct semantic_text *t, int64_t now, struct semantic_verdicts *v)
+/* The composite quality rate is judged after a model change only (the
+ * chapter's evaluation on every model swap): in steady state the screens
+ * and the similarity step judge on their own, and testing the sum of their
+ * backgrounds at every answer would add false alarms, not evidence. */
+static void quality_settings(const struct semantic *sem, struct qrate_settings *qs)
 {
+	rate_settings(sem, qs);
+	qs->alpha = 1e-300; /* no window test */
+	qs->clean_rate = 0; /* one failure is the screens' business, not a regression */
+	qs->burst = false;
+}
+
+/* A hallucination counts at a rate over the alias's usual. */
+static void judge_hallucination(const struct semantic *sem, struct hrate_rec *h, int64_t now,
+                                struct semantic_verdicts *v)
+{
+	if (v->hallucination == VG_TRI_UNSET)
+		return;
+	struct qrate_settings qs;
+	rate_settings(sem, &qs);
+	/* While the alias's quality as a whole is in a step, its
+	 * hallucinations belong to it. */
+	struct qrate_settings cs;
+	quality_settings(sem, &cs);
+	bool step = qrate_alarmed(&h->qual, &cs, now);
+	struct qrate_verdict qv;
+	qrate_add(&h->q, &qs, v->hallucination == VG_TRI_TRUE, now, &qv);
+	v->hallucination_excess =
+	        v->hallucination == VG_TRI_TRUE ? tri(qv.excess || step) : VG_TRI_FALSE;
+	v->hallucination_rate = qv.rate;
+	v->hallucination_baseline = qv.baseline;
+	v->hallucination_window = (int32_t)(qv.n > INT32_MAX ? INT32_MAX : qv.n);
+}
+
+/* Quality failures of any kind (odd: the similarity check's verdict on
+ * this answer) since a model change, at a rate over the alias's usual, are
+ * a regression: the evidence of several screens together, each with its own
+ * background, shows a step sooner than any one of them. */
+static void judge_quality(const struct semantic *sem, struct hrate_rec *h, int64_t now, int8_t odd,
+                          struct semantic_verdicts *v)
+{
+	if (v->hallucination == VG_TRI_UNSET && v->schema_valid == VG_TRI_UNSET &&
+	    v->coherence == VG_TRI_UNSET && odd == VG_TRI_UNSET)
+		return;
+	bool failed = v->hallucination == VG_TRI_TRUE || v->schema_valid == VG_TRI_FALSE ||
+	              v->coherence == VG_TRI_TRUE || odd == VG_TRI_TRUE;
+	struct qrate_settings qs;
+	quality_settings(sem, &qs);
+	struct qrate_verdict qv;
+	qrate_add(&h->qual, &qs, failed, now, &qv);
+	if (qv.excess)
+		v->regression = VG_TRI_TRUE;
+}
+
+static int track_similarity(struct semantic *sem, const struct observation *obs,
+                            const struct semantic_text *t, int64_t now, struct semantic_verdicts *v,
+                            int8_t *odd)
+{
+	*odd = VG_TRI_UNSET;
 	const struct semantic_similarity *ss = &sem->cfg.settings.similarity;
 	const float *e;
 	uint32_t dims;
@@ -975,6 +1043,7 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 			struct qrate_settings qs;
 			odd_settings(ss, &qs);
 			qrate_add(&st->odd, &qs, sim < bar, now, &qv);
+			*odd = tri(sim < bar);
 		}
 		if (ready && v->regression == VG_TRI_UNSET)
 			v->regression = tri(
@@ -1026,10 +1095,18 @@ int semantic_complete(struct semantic *sem, const struct observation *obs,
 {
 	if (t)
 		merge_text(v, &t->v);
-	int rc = track_hallucination(sem, obs, now, v);
+	struct hrate_rec *h;
+	int rc = alias_rec(sem, obs, now, &h);
 	if (rc)
 		return rc;
-	return track_similarity(sem, obs, t, now, v);
+	if (h)
+		judge_hallucination(sem, h, now, v);
+	int8_t odd;
+	if ((rc = track_similarity(sem, obs, t, now, v, &odd)) != 0)
+		return rc;
+	if (h)
+		judge_quality(sem, h, now, odd, v);
+	return 0;
 }
 
 int semantic_inline(struct semantic *sem, const struct observation *obs, int64_t now,
@@ -1059,7 +1136,8 @@ int semantic_inline(struct semantic *sem, const struct observation *obs, int64_t
 			v->repeat_ratio = VG_NONE_D;
 		if (v->contradictions < 0)
 			v->contradictions = -1;
-		return track_similarity(sem, obs, NULL, now, v);
+		int8_t odd;
+		return track_similarity(sem, obs, NULL, now, v, &odd);
 	}
 	struct semantic_text *t = sem->text;
 	if ((rc = semantic_text_run(&sem->cfg, sem->worker, obs, t)) != 0)

@@ -22,6 +22,7 @@ void settings_defaults(struct core_settings *s)
 	s->severity.blast_raise = 0.5;
 	s->severity.default_traffic_class = 0; /* TC_REVENUE: unknown traffic counts as revenue */
 	s->severity.healthy_availability = 0.90;
+	s->severity.failover_grace_ms = 10 * 1000;
 	s->severity.escalation_gap_ms = 5 * 60 * 1000;
 	s->health_half_life_ms = 5 * 60 * 1000;
 	s->breaker.consecutive_failures = 5;

@@ -55,6 +55,9 @@ struct severity_settings {
 	int default_traffic_class;   /* enum traffic_class for traffic that names none */
 	double healthy_availability; /* a fallback at or above this availability is healthy */
 	int64_t escalation_gap_ms;   /* a MEDIUM stream with a gap longer than this starts over */
+	int64_t failover_grace_ms;   /* an open breaker younger than this, with no failed
+	                              * fallback attempt seen, is judged as failing over: the
+	                              * gateway's first fallback answers take a moment (0 = off) */
 	struct severity_override overrides[SEVERITY_MAX_OVERRIDES];
 	size_t n_overrides;
 };

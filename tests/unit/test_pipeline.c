@@ -287,7 +287,16 @@ static void test_breaker_and_severity(void **state)
 	assert_string_equal(fx.transitions[0].model, "");
 	assert_non_null(strstr(fx.transitions[0].reason, "5 consecutive"));
 	assert_non_null(strstr(fx.transitions[0].reason, "overloaded 503"));
-	/* Open breaker, no fallback traffic, revenue: CRITICAL. */
+	/* Open breaker, no fallback answer yet: within failover_grace it is
+	 * judged as failing over (HIGH), ... */
+	assert_int_equal(fx.events[0].severity, SEV_HIGH);
+	/* ... until a fallback attempt fails too: no failover, revenue: CRITICAL. */
+	o = obs_status("anthropic", t += 100, 529, EC_OVERLOADED);
+	o.selection_reason = SEL_FALLBACK;
+	model_copy_str(o.after_failure_of, sizeof(o.after_failure_of), "openai", (size_t)-1);
+	pipeline_feed(p, &o, t, &fx);
+	o = obs_status("openai", t += 100, 503, EC_OVERLOADED);
+	pipeline_feed(p, &o, t, &fx);
 	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
 
 	/* A successful fallback request after openai failed: failover works -> HIGH. */
@@ -409,6 +418,7 @@ static void test_healthy_fallback(void **state)
 	(void)state;
 	struct core_settings s;
 	settings_defaults(&s);
+	s.severity.failover_grace_ms = 0; /* judged at once (test_failover_grace) */
 	struct pipeline *p = make(&s);
 	struct effects fx;
 	int64_t t = T0;
@@ -432,6 +442,74 @@ static void test_healthy_fallback(void **state)
 		pipeline_feed(p, &o, t, &fx);
 	}
 	o = obs_status("openai", t += 10, 500, EC_SERVER_ERROR);
+	pipeline_feed(p, &o, t, &fx);
+	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
+	pipeline_free(p);
+}
+
+/* An outage's first seconds: the breaker opened, the gateway's fallback
+ * answers not seen yet. HIGH for failover_grace, then CRITICAL without
+ * evidence; with the grace off, CRITICAL at once. */
+static void test_failover_grace(void **state)
+{
+	(void)state;
+	for (int off = 0; off < 2; off++) {
+		struct core_settings s;
+		settings_defaults(&s);
+		if (off)
+			s.severity.failover_grace_ms = 0;
+		struct pipeline *p = make(&s);
+		struct effects fx;
+		int64_t t = T0;
+		for (int i = 0; i < 5; i++) {
+			struct observation o = obs_status("openai", t += 10, 500, EC_SERVER_ERROR);
+			pipeline_feed(p, &o, t, &fx);
+		}
+		int64_t opened = t;
+		assert_int_equal(fx.events[0].severity, off ? SEV_CRITICAL : SEV_HIGH);
+		/* open requests still fail (the gateway keeps trying it) */
+		struct observation o =
+		        obs_status("openai", t = opened + 10000, 500, EC_SERVER_ERROR);
+		pipeline_feed(p, &o, t, &fx);
+		assert_int_equal(fx.events[0].severity, off ? SEV_CRITICAL : SEV_HIGH);
+		o = obs_status("openai", t = opened + 10001, 500, EC_SERVER_ERROR);
+		pipeline_feed(p, &o, t, &fx);
+		assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
+		pipeline_free(p);
+	}
+}
+
+/* A retry on the same provider that answers is recovery too: the breaker
+ * opened on a run of failures, but retried requests are served. */
+static void test_retry_recovers(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	s.severity.failover_grace_ms = 0;
+	struct pipeline *p = make(&s);
+	struct effects fx;
+	int64_t t = T0;
+	for (int i = 0; i < 5; i++) {
+		struct observation o = obs_status("openai", t += 10, 503, EC_OVERLOADED);
+		pipeline_feed(p, &o, t, &fx);
+	}
+	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
+	/* a retry that fails too is no evidence */
+	struct observation o = obs_status("openai", t += 10, 503, EC_OVERLOADED);
+	o.selection_reason = SEL_PRIMARY;
+	o.attempt = 2;
+	pipeline_feed(p, &o, t, &fx);
+	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
+	o = obs_ok("openai", t += 10);
+	o.selection_reason = SEL_PRIMARY;
+	o.attempt = 2;
+	pipeline_feed(p, &o, t, &fx);
+	o = obs_status("openai", t += 10, 503, EC_OVERLOADED);
+	pipeline_feed(p, &o, t, &fx);
+	assert_int_equal(fx.events[0].severity, SEV_HIGH);
+	/* evidence is recent or nothing: a soft window later, CRITICAL again */
+	o = obs_status("openai", t += s.soft_window_ms + 1, 503, EC_OVERLOADED);
 	pipeline_feed(p, &o, t, &fx);
 	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
 	pipeline_free(p);
@@ -766,6 +844,8 @@ int main(void)
 		cmocka_unit_test(test_oscillation),
 		cmocka_unit_test(test_model_breaker),
 		cmocka_unit_test(test_healthy_fallback),
+		cmocka_unit_test(test_failover_grace),
+		cmocka_unit_test(test_retry_recovers),
 		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_time_and_errors),
 		cmocka_unit_test(test_deterministic),
