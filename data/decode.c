@@ -163,6 +163,36 @@ static const double pow10_tab[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e
  */
 static bool parse_json_number(const char *s, size_t len, double *out, int64_t *iout, bool *is_int)
 {
+	/* The common case first: [-]digits[.digits], 18 digits at most, no
+	 * exponent; exact, and the same value the general path gives. */
+	{
+		const char *p = s, *e = s + len;
+		bool fneg = p < e && *p == '-';
+		p += fneg;
+		const char *d0 = p;
+		uint64_t m = 0;
+		while (p < e && (unsigned)(*p - '0') < 10)
+			m = m * 10 + (uint64_t)(*p++ - '0');
+		size_t nint = (size_t)(p - d0), nfrac = 0;
+		bool ok = nint > 0 && !(nint > 1 && *d0 == '0');
+		if (ok && p < e && *p == '.') {
+			const char *f0 = ++p;
+			while (p < e && (unsigned)(*p - '0') < 10)
+				m = m * 10 + (uint64_t)(*p++ - '0');
+			nfrac = (size_t)(p - f0);
+			ok = nfrac > 0;
+		}
+		if (ok && p == e && nint + nfrac <= 18) {
+			double v = (double)m;
+			if (nfrac)
+				v /= pow10_tab[nfrac];
+			*out = fneg ? -v : v;
+			*is_int = nfrac == 0;
+			if (*is_int)
+				*iout = fneg ? -(int64_t)m : (int64_t)m;
+			return true;
+		}
+	}
 	size_t i = 0;
 	bool neg = false;
 	uint64_t mant = 0;
@@ -518,8 +548,10 @@ static int fail(struct v1 *v, enum decode_reason r, const char *fmt, ...)
 }
 
 /* Index of the token after the subtree rooted at i. */
-static int skip(const struct v1 *v, int i)
+static inline int skip(const struct v1 *v, int i)
 {
+	if (v->d->tok[i].type == JTOK_STRING || v->d->tok[i].type == JTOK_PRIMITIVE)
+		return i + 1; /* no children */
 	int end = v->d->tok[i].end;
 	int j = i + 1;
 	while (j < v->ntok && v->d->tok[j].start < end)
