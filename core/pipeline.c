@@ -81,7 +81,6 @@ struct entity {
 	struct swin win;            /* provider entities only */
 	int64_t failover_ok_ms;     /* a successful fallback request after this one failed */
 	int64_t failover_fail_ms;   /* a failed one */
-	int64_t retry_ok_ms;        /* a successful retry here (attempt > 1 as primary) */
 	int64_t headroom_warned_ms; /* last rate-limit early warning, VG_NONE */
 	struct health health;
 	struct escalation esc[CAT_TAXONOMY_COUNT];
@@ -230,7 +229,6 @@ static struct entity *entity_get(struct pipeline *p, const char *provider, const
 	swin_init(&e->win, p->settings.soft_window_ms, SL__COUNT);
 	e->failover_ok_ms = VG_NONE;
 	e->failover_fail_ms = VG_NONE;
-	e->retry_ok_ms = VG_NONE;
 	e->headroom_warned_ms = VG_NONE;
 	health_init(&e->health, p->settings.health_half_life_ms);
 	for (size_t c = 0; c < COUNT(e->esc); c++)
@@ -451,25 +449,18 @@ static void count_window(struct pipeline *p, struct entity *prov, const struct t
 		swin_add(&prov->win, now, SL_HARD, 1);
 }
 
-/* Stage 4b: evidence that failures are recovered: a successful fallback
- * request after a failure of another provider is credited to that
- * provider (a failed one too, as evidence against), and a successful retry
- * (attempt > 1 as primary) to its own provider. */
+/* Stage 4b: evidence that failover works: a successful fallback request
+ * after a failure of another provider is credited to that provider (a
+ * failed one too, as evidence against). A successful retry on the failing
+ * provider is not: in a wave with no healthy fallback some retries answer,
+ * and the outage is still unrecoverable. */
 static void note_failover(struct pipeline *p, const struct observation *obs,
                           const struct tax_signal *sg, size_t n, int64_t now)
 {
 	bool ok = true;
 	for (size_t i = 0; i < n; i++) {
 		if (sg[i].category == CAT_PROVIDER && sg[i].subtype != SUB_LATENCY)
-			ok = false; /* the fallback (or the retry) failed too */
-	}
-	if (obs->selection_reason == SEL_PRIMARY && obs->attempt > 1 && ok) {
-		/* A retry on the same provider answered: its failures are being
-		 * recovered, as by a failover. */
-		struct entity *e = entity_get(p, obs->pid.provider, "", -1, now);
-		if (e)
-			e->retry_ok_ms = now;
-		return;
+			ok = false; /* the fallback failed too */
 	}
 	if (obs->selection_reason != SEL_FALLBACK || !obs->after_failure_of[0])
 		return;
@@ -617,9 +608,8 @@ static void snapshot(const struct pipeline *p, const struct entity *prov, const 
 				s->blast_radius = (double)affected / (double)global;
 		}
 	}
-	int64_t win = p->settings.soft_window_ms;
-	bool recent = (vg_has(prov->failover_ok_ms) && now - prov->failover_ok_ms <= win) ||
-	              (vg_has(prov->retry_ok_ms) && now - prov->retry_ok_ms <= win);
+	bool recent = vg_has(prov->failover_ok_ms) &&
+	              now - prov->failover_ok_ms <= p->settings.soft_window_ms;
 	s->failover_working =
 	        recent || healthy_fallback(p, prov, now) || failover_pending(p, prov, mod, now);
 	if ((int)cat < CAT_TAXONOMY_COUNT) {

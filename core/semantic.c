@@ -842,23 +842,14 @@ static int alias_rec(struct semantic *sem, const struct observation *obs, int64_
 	model_copy_str(alias, sizeof(alias), obs->pid.model, model_alias_len(obs->pid.model));
 	char key[VG_NAME_MAX + VG_MODEL_MAX + 4];
 	size_t klen = make_key(key, sizeof(key), obs->pid.provider, alias, NULL);
-	struct hrate_rec *h = strmap_get(sem->hrate, key, klen);
-	if (!h) {
-		h = calloc(1, sizeof(*h));
-		if (!h)
-			return VG_ENOMEM;
+	int err = 0;
+	struct hrate_rec *h = get_or_add(sem, sem->hrate, key, klen, sizeof(*h), &err);
+	if (!h)
+		return err; /* 0 when the map is full: not tracked */
+	if (!h->cur[0]) {   /* new */
 		qrate_init(&h->q, &qs);
 		qrate_init(&h->qual, &qs);
 		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
-		int rc = strmap_put(sem->hrate, key, klen, h);
-		if (rc) {
-			free(h);
-			if (rc == VG_EFULL) {
-				sem->untracked++;
-				return 0;
-			}
-			return rc;
-		}
 	} else if (strcmp(h->cur, obs->pid.model) != 0) {
 		/* A new version answers for the alias; back to the previous one
 		 * (two versions in use at once) is no change. */

@@ -479,42 +479,6 @@ static void test_failover_grace(void **state)
 	}
 }
 
-/* A retry on the same provider that answers is recovery too: the breaker
- * opened on a run of failures, but retried requests are served. */
-static void test_retry_recovers(void **state)
-{
-	(void)state;
-	struct core_settings s;
-	settings_defaults(&s);
-	s.severity.failover_grace_ms = 0;
-	struct pipeline *p = make(&s);
-	struct effects fx;
-	int64_t t = T0;
-	for (int i = 0; i < 5; i++) {
-		struct observation o = obs_status("openai", t += 10, 503, EC_OVERLOADED);
-		pipeline_feed(p, &o, t, &fx);
-	}
-	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
-	/* a retry that fails too is no evidence */
-	struct observation o = obs_status("openai", t += 10, 503, EC_OVERLOADED);
-	o.selection_reason = SEL_PRIMARY;
-	o.attempt = 2;
-	pipeline_feed(p, &o, t, &fx);
-	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
-	o = obs_ok("openai", t += 10);
-	o.selection_reason = SEL_PRIMARY;
-	o.attempt = 2;
-	pipeline_feed(p, &o, t, &fx);
-	o = obs_status("openai", t += 10, 503, EC_OVERLOADED);
-	pipeline_feed(p, &o, t, &fx);
-	assert_int_equal(fx.events[0].severity, SEV_HIGH);
-	/* evidence is recent or nothing: a soft window later, CRITICAL again */
-	o = obs_status("openai", t += s.soft_window_ms + 1, 503, EC_OVERLOADED);
-	pipeline_feed(p, &o, t, &fx);
-	assert_int_equal(fx.events[0].severity, SEV_CRITICAL);
-	pipeline_free(p);
-}
-
 /* MEDIUM sustained for escalation_ms becomes HIGH. */
 static void test_escalation(void **state)
 {
@@ -845,7 +809,6 @@ int main(void)
 		cmocka_unit_test(test_model_breaker),
 		cmocka_unit_test(test_healthy_fallback),
 		cmocka_unit_test(test_failover_grace),
-		cmocka_unit_test(test_retry_recovers),
 		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_time_and_errors),
 		cmocka_unit_test(test_deterministic),
