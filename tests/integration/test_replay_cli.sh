@@ -84,6 +84,16 @@ check "bad line exits 0" test "$(status "$VIGIL" replay --json - <"$TMP/mixed.js
 check "bad line counted" test "$(jq .input.bad_lines "$TMP/out")" = 1
 check "bad line reported" grep -q "mixed\|-:201\|could not be used" "$TMP/err"
 
+# Files are read and decoded ahead on a second thread, in batches: several
+# files (batches across their ends) give the report one stream gives.
+split -l 300 "$TMP/ev.jsonl" "$TMP/part."
+"$VIGIL" replay --json "$TMP"/part.* >"$TMP/parts.json"
+"$VIGIL" replay --json - <"$TMP/ev.jsonl" >"$TMP/stdin.json"
+"$VIGIL" replay --json "$TMP/ev.jsonl" >"$TMP/one.json"
+check "several files: a report" jq -e '.input.observations > 600' "$TMP/parts.json"
+check "several files = stdin" cmp -s "$TMP/parts.json" "$TMP/stdin.json"
+check "several files = one file" cmp -s "$TMP/parts.json" "$TMP/one.json"
+
 # --speed N paces on the events' own clock: 3 s of traffic at 30x is ~0.1 s.
 jq -c 'select(.ts < "2026-11-27T10:00:03")' "$TMP/ev.jsonl" >"$TMP/3s.jsonl"
 check "--speed 30" test "$(status "$VIGIL" replay --speed 30 "$TMP/3s.jsonl")" = 0
