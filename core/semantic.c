@@ -796,7 +796,7 @@ struct hrate_rec {
 /* Length of the alias of a versioned model name: a trailing date
  * ("gpt-4o-2024-08-06", "claude-3-5-haiku-20241022"), a three-digit
  * revision ("gemini-2.0-flash-001") or an "@version" is the version. */
-static size_t model_alias_len(const char *m)
+size_t semantic_model_alias_len(const char *m)
 {
 	size_t n = strlen(m);
 	const char *at = strchr(m, '@');
@@ -807,10 +807,10 @@ static size_t model_alias_len(const char *m)
 		d++;
 	if (d == n || m[n - 1 - d] != '-')
 		return n;
-	if (d == 8 || d == 3) /* YYYYMMDD, NNN */
+	if ((d == 8 || d == 3) && n > d + 1) /* YYYYMMDD, NNN, after a name */
 		return n - 1 - d;
 	/* YYYY-MM-DD: three groups of 2, 2 and 4 digits */
-	if (d == 2 && n >= 11) {
+	if (d == 2 && n > 11) {
 		const char *p = m + n - 11;
 		bool date = p[0] == '-' && p[5] == '-' && p[8] == '-';
 		for (int i = 1; date && i < 11; i++)
@@ -839,7 +839,8 @@ static int alias_rec(struct semantic *sem, const struct observation *obs, int64_
 	struct qrate_settings qs;
 	rate_settings(sem, &qs);
 	char alias[VG_MODEL_MAX];
-	model_copy_str(alias, sizeof(alias), obs->pid.model, model_alias_len(obs->pid.model));
+	model_copy_str(alias, sizeof(alias), obs->pid.model,
+	               semantic_model_alias_len(obs->pid.model));
 	char key[VG_NAME_MAX + VG_MODEL_MAX + 4];
 	size_t klen = make_key(key, sizeof(key), obs->pid.provider, alias, NULL);
 	int err = 0;

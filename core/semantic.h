@@ -128,6 +128,10 @@ struct semantic_settings {
 /* Fill *s with the defaults documented in examples/vigil.yaml. */
 void semantic_defaults(struct semantic_settings *s);
 
+/* Length of the alias part of a versioned model name: the quality rates
+ * are kept per alias, so a new snapshot of it is a version change. */
+size_t semantic_model_alias_len(const char *model);
+
 /* ---- the text work: pure, any thread ------------------------------------- */
 
 /* What the text checks need, immutable once built; shared with the sidecar. */

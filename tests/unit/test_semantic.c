@@ -529,12 +529,43 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void test_model_alias(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *model, *alias;
+	} cases[] = {
+		{ "gpt-4o-2024-08-06", "gpt-4o" },
+		{ "gpt-4o-2024-11-20", "gpt-4o" },
+		{ "gpt-4o-mini-2024-07-18", "gpt-4o-mini" },
+		{ "claude-3-5-haiku-20241022", "claude-3-5-haiku" },
+		{ "claude-sonnet-4-20250514", "claude-sonnet-4" },
+		{ "gemini-2.0-flash-001", "gemini-2.0-flash" },
+		{ "claude-3-5-sonnet@20240620", "claude-3-5-sonnet" },
+		{ "gpt-4o", "gpt-4o" },
+		{ "o1", "o1" },
+		{ "model-12", "model-12" },               /* two digits: a name, not a version */
+		{ "model-2024-8-06", "model-2024-8-06" }, /* not a date */
+		{ "20241022", "20241022" },               /* digits alone */
+		{ "-001", "-001" },                       /* nothing before the revision */
+		{ "@v1", "@v1" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = semantic_model_alias_len(cases[i].model);
+		if (n != strlen(cases[i].alias) || strncmp(cases[i].model, cases[i].alias, n) != 0)
+			fail_msg("%s: alias of length %zu, want %s", cases[i].model, n,
+			         cases[i].alias);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_files),      cmocka_unit_test(test_luhn),
 		cmocka_unit_test(test_blind_spot_event), cmocka_unit_test(test_max_keys),
 		cmocka_unit_test(test_schema_folder),    cmocka_unit_test(test_config_section),
+		cmocka_unit_test(test_model_alias),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
