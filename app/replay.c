@@ -16,6 +16,7 @@
 #include "core/route.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,21 +126,6 @@ struct replay {
 	struct rp_fault *faults;
 	size_t n_faults;
 };
-
-static int grow(void **v, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap * 2 : 64;
-	while (n < need)
-		n *= 2;
-	void *p = realloc(*v, n * elem);
-	if (!p)
-		return VG_ENOMEM;
-	*v = p;
-	*cap = n;
-	return 0;
-}
 
 int replay_new(const struct replay_options *o, struct replay **out, char **cause)
 {
@@ -260,8 +246,8 @@ static struct rp_incident *incident_record(struct replay *r, int64_t id)
 		return NULL;
 	size_t idx = (size_t)(id - 1);
 	if (idx >= r->n_incidents) {
-		if (grow((void **)&r->incidents, &r->cap_incidents, idx + 1,
-		         sizeof(*r->incidents)) != 0)
+		if (vg_grow((void **)&r->incidents, &r->cap_incidents, idx + 1,
+		            sizeof(*r->incidents), 64) != 0)
 			return NULL;
 		memset(&r->incidents[r->n_incidents], 0,
 		       (idx + 1 - r->n_incidents) * sizeof(*r->incidents));
@@ -308,7 +294,8 @@ static int on_change(struct replay *r, const struct incident_change *ch)
 	}
 	if (ch->kind == INCC_UPDATED)
 		return 0;
-	if (grow((void **)&ri->steps, &ri->cap_steps, ri->n_steps + 1, sizeof(*ri->steps)) != 0)
+	if (vg_grow((void **)&ri->steps, &ri->cap_steps, ri->n_steps + 1, sizeof(*ri->steps), 64) !=
+	    0)
 		return VG_ENOMEM;
 	struct rp_step *s = &ri->steps[ri->n_steps++];
 	s->time_ms = ch->time_ms;
@@ -320,7 +307,7 @@ static int on_change(struct replay *r, const struct incident_change *ch)
 
 static int on_notification(struct replay *r, const struct notification *n)
 {
-	if (grow((void **)&r->notes, &r->cap_notes, r->n_notes + 1, sizeof(*r->notes)) != 0)
+	if (vg_grow((void **)&r->notes, &r->cap_notes, r->n_notes + 1, sizeof(*r->notes), 64) != 0)
 		return VG_ENOMEM;
 	struct rp_note *c = &r->notes[r->n_notes];
 	memset(c, 0, sizeof(*c));
@@ -352,8 +339,8 @@ static int collect(struct replay *r, const struct effects *eff)
 		if ((unsigned)ev->category < CAT__COUNT && (unsigned)ev->severity < SEV__COUNT)
 			r->by_cat_sev[ev->category][ev->severity]++;
 		if (r->opt.keep_events) {
-			if (grow((void **)&r->events, &r->cap_events, r->n_events + 1,
-			         sizeof(*r->events)) != 0)
+			if (vg_grow((void **)&r->events, &r->cap_events, r->n_events + 1,
+			            sizeof(*r->events), 64) != 0)
 				return VG_ENOMEM;
 			struct rp_event *e = &r->events[r->n_events++];
 			e->id = ev->id;
@@ -375,8 +362,8 @@ static int collect(struct replay *r, const struct effects *eff)
 	}
 	for (size_t i = 0; i < eff->n_transitions; i++) {
 		r->transitions_total++;
-		if (grow((void **)&r->transitions, &r->cap_transitions, r->n_transitions + 1,
-		         sizeof(*r->transitions)) != 0)
+		if (vg_grow((void **)&r->transitions, &r->cap_transitions, r->n_transitions + 1,
+		            sizeof(*r->transitions), 64) != 0)
 			return VG_ENOMEM;
 		r->transitions[r->n_transitions++] = eff->transitions[i];
 	}

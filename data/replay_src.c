@@ -6,6 +6,7 @@
 #include "data/replay_src.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <errno.h>
 #include <math.h>
@@ -132,21 +133,6 @@ static void batch_done(struct rs_batch *b)
 	free(b->cause);
 }
 
-static int grow_to(void **v, size_t *cap, size_t need, size_t elem, size_t first)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : first;
-	while (n < need)
-		n *= 2;
-	void *p = realloc(*v, n * elem);
-	if (!p)
-		return VG_ENOMEM;
-	*v = p;
-	*cap = n;
-	return 0;
-}
-
 /* Copy len bytes into the batch's text, 8-aligned; *off is where (SIZE_MAX
  * for a NULL src). */
 static int batch_text(struct rs_batch *b, const void *src, size_t len, size_t *off)
@@ -156,7 +142,7 @@ static int batch_text(struct rs_batch *b, const void *src, size_t len, size_t *o
 		return 0;
 	}
 	size_t at = (b->n_text + 7) & ~(size_t)7;
-	if (grow_to((void **)&b->text, &b->cap_text, at + len + 1, 1, 64 * 1024) != 0)
+	if (vg_grow((void **)&b->text, &b->cap_text, at + len + 1, 1, 64 * 1024) != 0)
 		return VG_ENOMEM;
 	memcpy(b->text + at, src, len);
 	b->text[at + len] = '\0';
@@ -168,13 +154,13 @@ static int batch_text(struct rs_batch *b, const void *src, size_t len, size_t *o
 static int batch_add(struct rs_batch *b, const char *file, uint64_t no,
                      const struct decode_result *res)
 {
-	if (grow_to((void **)&b->lines, &b->cap_lines, b->n_lines + 1, sizeof(*b->lines),
+	if (vg_grow((void **)&b->lines, &b->cap_lines, b->n_lines + 1, sizeof(*b->lines),
 	            RS_BATCH) != 0)
 		return VG_ENOMEM;
 	size_t cap = b->cap_obs;
-	if (grow_to((void **)&b->obs, &cap, b->n_obs + res->n_obs, sizeof(*b->obs), RS_BATCH) !=
+	if (vg_grow((void **)&b->obs, &cap, b->n_obs + res->n_obs, sizeof(*b->obs), RS_BATCH) !=
 	            0 ||
-	    grow_to((void **)&b->refs, &b->cap_obs, b->n_obs + res->n_obs, sizeof(*b->refs),
+	    vg_grow((void **)&b->refs, &b->cap_obs, b->n_obs + res->n_obs, sizeof(*b->refs),
 	            RS_BATCH) != 0)
 		return VG_ENOMEM;
 	struct rs_line *l = &b->lines[b->n_lines];
@@ -246,8 +232,8 @@ static void batch_fill(struct rs_batch *b, const struct replay_src_input *in)
 			b->cause = cause;
 			return;
 		}
-		if (grow_to((void **)&b->raw, &b->cap_raw, b->n_raw + len + 1, 1, 64 * 1024) != 0 ||
-		    grow_to((void **)&b->rl, &b->cap_rl, b->n_rl + 1, sizeof(*b->rl), RS_BATCH) !=
+		if (vg_grow((void **)&b->raw, &b->cap_raw, b->n_raw + len + 1, 1, 64 * 1024) != 0 ||
+		    vg_grow((void **)&b->rl, &b->cap_rl, b->n_rl + 1, sizeof(*b->rl), RS_BATCH) !=
 		            0) {
 			b->last = true;
 			b->rc = VG_ENOMEM;
