@@ -8,8 +8,9 @@
  * simulated gateway writes, one paging sink (the simulated pager), and the
  * decisions that wait (auto-resolve, escalation, breaker cool-down,
  * grouping, tickets) compressed by the scenario's speed so the demo shows
- * them; measurement windows stay as they are (the traffic is compressed
- * too). The semantic checks are on with the JSON Schemas the scenario's
+ * them, and the measurement windows and baseline memories compressed the
+ * same way, so a window holds as much of the scenario as a replay on the
+ * scenario's clock would (a short wave's share reaches its bar). The semantic checks are on with the JSON Schemas the scenario's
  * templates name (shipped in sim/schemas), written to `schemas/` in the
  * demo's folder as an operator would keep them next to vigil.yaml: the
  * daemon compiles them at start, validates every structured answer against
@@ -120,6 +121,14 @@ static int64_t compress(int64_t ms, double k)
 	return (int64_t)((double)ms / k);
 }
 
+/* A compressed window, never under the configuration's one-second floor
+ * (0 stays 0: "off"). */
+static int64_t window(int64_t ms, double k)
+{
+	int64_t w = compress(ms, k);
+	return ms > 0 && w < 1000 ? 1000 : w;
+}
+
 /* The embedded default configuration (see the top of the file). */
 static int build_config(struct demo_engine *e, char **cause)
 {
@@ -143,6 +152,24 @@ static int build_config(struct demo_engine *e, char **cause)
 	c->thresholds.breaker.cooldown_ms = compress(c->thresholds.breaker.cooldown_ms, k);
 	c->thresholds.breaker.oscillation_window_ms =
 	        compress(c->thresholds.breaker.oscillation_window_ms, k);
+	/* The windows and memories of the rules too, so that a window holds as
+	 * much of the scenario as in a replay on the scenario's own clock (at
+	 * 10x a wall-clock 10-minute window would hold 100 minutes of traffic,
+	 * and a short wave's share would never reach its bar). */
+	struct core_settings *t = &c->thresholds;
+	t->soft_window_ms = window(t->soft_window_ms, k);
+	t->latency_recent_ms = window(t->latency_recent_ms, k);
+	t->health_half_life_ms = window(t->health_half_life_ms, k);
+	t->severity.failover_grace_ms = compress(t->severity.failover_grace_ms, k);
+	struct semantic_settings *ss = &c->semantic.checks;
+	ss->tokens.stuffing_window_ms = window(ss->tokens.stuffing_window_ms, k);
+	ss->tokens.stuffing_recent_ms = window(ss->tokens.stuffing_recent_ms, k);
+	ss->jailbreak.window_ms = window(ss->jailbreak.window_ms, k);
+	ss->jailbreak.recent_ms = window(ss->jailbreak.recent_ms, k);
+	ss->drift.baseline_half_life_ms = window(ss->drift.baseline_half_life_ms, k);
+	ss->similarity.change_window_ms = window(ss->similarity.change_window_ms, k);
+	ss->hallucination.rate.window_ms = window(ss->hallucination.rate.window_ms, k);
+	ss->hallucination.rate.half_life_ms = window(ss->hallucination.rate.half_life_ms, k);
 
 	/* /metrics only when asked (the default address may be taken). */
 	c->metrics.listen[0] = '\0';
