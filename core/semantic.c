@@ -416,8 +416,28 @@ struct semantic {
 	struct semantic_worker *worker;
 	struct semantic_text *text;
 	struct strmap *sim, *model, *stuff, *jail, *drift, *hrate;
+	/* The rate trackers' settings, derived from cfg.settings once per
+	 * (re)configuration (rates_update): hallucinations, the quality
+	 * failures together after a model change, odd answers. */
+	struct qrate_settings rate_h, rate_q, rate_odd;
 	uint64_t deferred, untracked;
 };
+
+/* The composite quality rate is judged after a model change only (the
+ * chapter's evaluation on every model swap): in steady state the screens
+ * and the similarity step judge on their own, and testing the sum of their
+ * backgrounds at every answer would add false alarms, not evidence. */
+static void rates_update(struct semantic *sem)
+{
+	const struct semantic_settings *ss = &sem->cfg.settings;
+	sem->rate_h = ss->hallucination.rate;
+	sem->rate_h.change_window_ms = ss->similarity.change_window_ms;
+	sem->rate_q = sem->rate_h;
+	sem->rate_q.alpha = 1e-300; /* no window test */
+	sem->rate_q.clean_rate = 0; /* one failure is the screens' business, not a regression */
+	sem->rate_q.burst = false;
+	odd_settings(&ss->similarity, &sem->rate_odd);
+}
 
 struct semantic *semantic_new(const struct semantic_settings *ss, const struct core_settings *cs,
                               const struct jschema_set *schemas)
@@ -427,6 +447,7 @@ struct semantic *semantic_new(const struct semantic_settings *ss, const struct c
 		return NULL;
 	sem->cfg.settings = *ss;
 	sem->cfg.schemas = schemas;
+	rates_update(sem);
 	coherence_cfg_init(&sem->cfg.coherence);
 	sem->cs = *cs;
 	size_t max = ss->max_keys > 0 ? (size_t)ss->max_keys : 1;
@@ -497,6 +518,7 @@ int semantic_reconfigure(struct semantic *sem, const struct semantic_settings *s
 	int32_t keys = old->max_keys;
 	sem->cfg.settings = *ss;
 	sem->cfg.settings.max_keys = keys;
+	rates_update(sem);
 	sem->cfg.schemas = schemas;
 	return 0;
 }
@@ -821,12 +843,6 @@ size_t semantic_model_alias_len(const char *m)
 	return n;
 }
 
-static void rate_settings(const struct semantic *sem, struct qrate_settings *qs)
-{
-	*qs = sem->cfg.settings.hallucination.rate;
-	qs->change_window_ms = sem->cfg.settings.similarity.change_window_ms;
-}
-
 /* The alias record of obs's model, created on first sight; a new version
  * of the alias starts the change window of its trackers. *out is NULL
  * when the model is unnamed or the map is full. */
@@ -836,8 +852,6 @@ static int alias_rec(struct semantic *sem, const struct observation *obs, int64_
 	*out = NULL;
 	if (!obs->pid.model[0])
 		return 0;
-	struct qrate_settings qs;
-	rate_settings(sem, &qs);
 	char alias[VG_MODEL_MAX];
 	model_copy_str(alias, sizeof(alias), obs->pid.model,
 	               semantic_model_alias_len(obs->pid.model));
@@ -848,8 +862,8 @@ static int alias_rec(struct semantic *sem, const struct observation *obs, int64_
 	if (!h)
 		return err; /* 0 when the map is full: not tracked */
 	if (!h->cur[0]) {   /* new */
-		qrate_init(&h->q, &qs);
-		qrate_init(&h->qual, &qs);
+		qrate_init(&h->q, &sem->rate_h);
+		qrate_init(&h->qual, &sem->rate_q);
 		model_copy_str(h->cur, sizeof(h->cur), obs->pid.model, (size_t)-1);
 	} else if (strcmp(h->cur, obs->pid.model) != 0) {
 		/* A new version answers for the alias; back to the previous one
@@ -865,33 +879,17 @@ static int alias_rec(struct semantic *sem, const struct observation *obs, int64_
 	return 0;
 }
 
-/* The composite quality rate is judged after a model change only (the
- * chapter's evaluation on every model swap): in steady state the screens
- * and the similarity step judge on their own, and testing the sum of their
- * backgrounds at every answer would add false alarms, not evidence. */
-static void quality_settings(const struct semantic *sem, struct qrate_settings *qs)
-{
-	rate_settings(sem, qs);
-	qs->alpha = 1e-300; /* no window test */
-	qs->clean_rate = 0; /* one failure is the screens' business, not a regression */
-	qs->burst = false;
-}
-
 /* A hallucination counts at a rate over the alias's usual. */
 static void judge_hallucination(const struct semantic *sem, struct hrate_rec *h, int64_t now,
                                 struct semantic_verdicts *v)
 {
 	if (v->hallucination == VG_TRI_UNSET)
 		return;
-	struct qrate_settings qs;
-	rate_settings(sem, &qs);
 	/* While the alias's quality as a whole is in a step, its
 	 * hallucinations belong to it. */
-	struct qrate_settings cs;
-	quality_settings(sem, &cs);
-	bool step = qrate_alarmed(&h->qual, &cs, now);
+	bool step = qrate_alarmed(&h->qual, &sem->rate_q, now);
 	struct qrate_verdict qv;
-	qrate_add(&h->q, &qs, v->hallucination == VG_TRI_TRUE, now, &qv);
+	qrate_add(&h->q, &sem->rate_h, v->hallucination == VG_TRI_TRUE, now, &qv);
 	v->hallucination_excess =
 	        v->hallucination == VG_TRI_TRUE ? tri(qv.excess || step) : VG_TRI_FALSE;
 	v->hallucination_rate = qv.rate;
@@ -911,10 +909,8 @@ static void judge_quality(const struct semantic *sem, struct hrate_rec *h, int64
 		return;
 	bool failed = v->hallucination == VG_TRI_TRUE || v->schema_valid == VG_TRI_FALSE ||
 	              v->coherence == VG_TRI_TRUE || odd == VG_TRI_TRUE;
-	struct qrate_settings qs;
-	quality_settings(sem, &qs);
 	struct qrate_verdict qv;
-	qrate_add(&h->qual, &qs, failed, now, &qv);
+	qrate_add(&h->qual, &sem->rate_q, failed, now, &qv);
 	if (qv.excess)
 		v->regression = VG_TRI_TRUE;
 }
@@ -969,9 +965,7 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 				sim_state_free(st);
 				return VG_ENOMEM;
 			}
-			struct qrate_settings qs;
-			odd_settings(ss, &qs);
-			qrate_init(&st->odd, &qs);
+			qrate_init(&st->odd, &sem->rate_odd);
 		}
 		int rc = strmap_put(sem->sim, key, klen, st);
 		if (rc) {
@@ -998,9 +992,7 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		memset(&st->sim, 0, sizeof(st->sim));
 		memset(&st->qual, 0, sizeof(st->qual));
 		st->changed_at = VG_NONE;
-		struct qrate_settings qs;
-		odd_settings(ss, &qs);
-		qrate_init(&st->odd, &qs);
+		qrate_init(&st->odd, &sem->rate_odd);
 	}
 
 	if (st->n >= (uint32_t)ss->warmup) {
@@ -1032,9 +1024,7 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		 * a model change (the inherited one). */
 		struct qrate_verdict qv = { .excess = false };
 		if (ready || in_change) {
-			struct qrate_settings qs;
-			odd_settings(ss, &qs);
-			qrate_add(&st->odd, &qs, sim < bar, now, &qv);
+			qrate_add(&st->odd, &sem->rate_odd, sim < bar, now, &qv);
 			*odd = tri(sim < bar);
 		}
 		if (ready && v->regression == VG_TRI_UNSET)
