@@ -12,9 +12,9 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "core/taxonomy.h"
-#include "data/httpd.h"
 #include "data/metrics.h"
 #include "data/metrics_std.h"
+#include "net/httpd.h"
 #include "probes/canary.h"
 
 #include <getopt.h>

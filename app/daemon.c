@@ -34,15 +34,15 @@
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
-#include "data/httpd.h"
 #include "data/ingest.h"
 #include "data/metrics.h"
 #include "data/metrics_std.h"
 #include "data/outbox.h"
 #include "data/sinks.h"
 #include "data/store.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "probes/canary.h"
-#include "probes/http.h"
 
 #include <jansson.h>
 #include <stdarg.h>

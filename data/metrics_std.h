@@ -41,7 +41,7 @@
 
 #include "core/pipeline.h"
 #include "data/metrics.h"
-#include "probes/http.h"
+#include "net/http.h"
 
 /* Handles of the standard families; NULL members only after a failed register. */
 struct vigil_metrics {

@@ -25,7 +25,7 @@
 
 #include "app/config.h"
 #include "core/route.h"
-#include "probes/http.h"
+#include "net/http.h"
 
 struct sinks;
 

@@ -9,7 +9,7 @@
  * iteration (so the caller may stop the set from it). The set is freed when
  * the last of its timers has closed.
  *
- * Stopping from inside the result callback is safe: probes/http calls a
+ * Stopping from inside the result callback is safe: net/http calls a
  * completion only after the transfer is out of the multi handle and off the
  * client's list (so http_client_close() cannot complete or free it a second
  * time) and frees it after the callback returns; a closing client is torn

@@ -4,7 +4,7 @@
  * provider), each a minimal request in the provider's own format asking for
  * the JSON object {"ok":true} with a small max-token limit, sent on a fresh
  * connection so the DNS, connect and TLS phases are measured every time
- * (probes/http: libcurl multi on the libuv loop).
+ * (net/http: libcurl multi on the libuv loop).
  *
  * When: core/schedule (a pure, seeded function) gives each endpoint its next
  * start, every `probes.interval` with jitter, staggered so that no two
@@ -39,7 +39,7 @@
 
 #include "app/config.h"
 #include "core/observation.h"
-#include "probes/http.h"
+#include "net/http.h"
 
 #include <stdbool.h>
 #include <stdint.h>

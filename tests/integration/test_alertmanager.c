@@ -17,7 +17,7 @@
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/outbox.h"
-#include "probes/http.h"
+#include "net/http.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
 

@@ -21,11 +21,11 @@
 
 #include "core/pipeline.h"
 #include "core/vgerr.h"
-#include "data/httpd.h"
 #include "data/metrics_std.h"
 #include "data/outbox.h"
 #include "data/store.h"
-#include "probes/http.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
 

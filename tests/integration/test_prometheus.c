@@ -15,9 +15,9 @@
 
 #include "core/pipeline.h"
 #include "core/vgerr.h"
-#include "data/httpd.h"
 #include "data/metrics_std.h"
-#include "probes/http.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
 

@@ -16,9 +16,9 @@
 #include "core/pipeline.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
-#include "data/httpd.h"
 #include "data/outbox.h"
-#include "probes/http.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "tests/support/proc.h"
 
 #include <curl/curl.h>
