@@ -403,7 +403,9 @@ int cmd_probe_main(int argc, char **argv)
 		        httpd_port(pc.httpd));
 	}
 	struct canary_opts o = { .once = pc.once, .on_idle = on_idle, .metrics = pc.vm };
-	int rc = canary_start_opts(&loop, cfg, &o, on_result, &pc, &pc.set, &cause);
+	struct canary_config cc;
+	config_canary(cfg, &cc);
+	int rc = canary_start_opts(&loop, &cc, &o, on_result, &pc, &pc.set, &cause);
 	if (rc) {
 		fprintf(stderr, "vigil probe: %s\n", cause ? cause : "cannot start the canaries");
 		free(cause);

@@ -9,6 +9,7 @@
 
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "probes/canary.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -852,24 +853,44 @@ const struct cfg_provider *config_provider(const struct vigil_config *cfg, const
 	return NULL;
 }
 
-void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
-                  double *in_per_1k, double *out_per_1k)
+/* The canary's limits are the config's (nothing is cut when copying). */
+_Static_assert(CANARY_MAX_PROVIDERS >= CFG_MAX_PROVIDERS, "canary providers");
+_Static_assert(CANARY_MAX_MODELS >= CFG_MAX_MODELS, "canary models");
+_Static_assert(CANARY_URL_MAX >= CFG_URL_MAX, "canary base_url");
+_Static_assert(CANARY_ENV_MAX >= sizeof(((struct cfg_provider *)0)->api_key_env),
+               "canary api_key_env");
+
+void config_canary(const struct vigil_config *cfg, struct canary_config *out)
 {
-	*in_per_1k = *out_per_1k = -1;
-	const struct cfg_provider *p = config_provider(cfg, provider);
-	if (!p)
-		return;
-	const struct cfg_model *best = NULL;
-	for (size_t i = 0; i < p->n_models; i++) {
-		/* A configured "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" too, and
-		 * "gpt-4o" does not price "gpt-4o-mini". */
-		if (pipeline_model_matches(p->models[i].name, model) &&
-		    (!best || strlen(p->models[i].name) > strlen(best->name)))
-			best = &p->models[i];
-	}
-	if (best) {
-		*in_per_1k = best->price_in_per_1k;
-		*out_per_1k = best->price_out_per_1k;
+	memset(out, 0, sizeof(*out));
+	const struct cfg_probes *pr = &cfg->probes;
+	out->enabled = pr->enabled;
+	out->interval_ms = pr->interval_ms;
+	out->jitter_ms = pr->jitter_ms;
+	out->connect_timeout_ms = pr->connect_timeout_ms;
+	out->timeout_ms = pr->timeout_ms;
+	out->max_tokens = pr->max_tokens;
+	out->max_body = pr->max_body;
+	out->daily_budget_usd = pr->daily_budget_usd;
+	out->availability = pr->availability;
+	out->first_model_only = pr->models == PROBE_MODELS_FIRST;
+	out->seed = (uint64_t)pr->seed;
+	model_copy_str(out->instance, sizeof(out->instance), cfg->incidents.instance, (size_t)-1);
+	for (size_t i = 0; i < cfg->n_providers; i++) {
+		const struct cfg_provider *cp = &cfg->providers[i];
+		struct canary_provider *p = &out->providers[out->n_providers++];
+		model_copy_str(p->name, sizeof(p->name), cp->name, (size_t)-1);
+		p->kind = (enum provider_kind)cp->kind;
+		model_copy_str(p->base_url, sizeof(p->base_url), cp->base_url, (size_t)-1);
+		model_copy_str(p->api_key_env, sizeof(p->api_key_env), cp->api_key_env, (size_t)-1);
+		model_copy_str(p->key_alias, sizeof(p->key_alias), cp->key_alias, (size_t)-1);
+		model_copy_str(p->region, sizeof(p->region), cp->region, (size_t)-1);
+		for (size_t j = 0; j < cp->n_models; j++) {
+			struct canary_model *m = &p->models[p->n_models++];
+			model_copy_str(m->name, sizeof(m->name), cp->models[j].name, (size_t)-1);
+			m->price_in_per_1k = cp->models[j].price_in_per_1k;
+			m->price_out_per_1k = cp->models[j].price_out_per_1k;
+		}
 	}
 }
 

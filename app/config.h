@@ -28,6 +28,8 @@
 #define CFG_PATH_MAX      512
 #define CFG_URL_MAX       256
 
+struct canary_config;
+
 enum cfg_role { ROLE_PRIMARY, ROLE_FALLBACK };
 
 struct cfg_model {
@@ -249,10 +251,9 @@ int config_split_listen(const char *listen, char *host, size_t host_size, int *p
 /* The provider named `name`, or NULL. */
 const struct cfg_provider *config_provider(const struct vigil_config *cfg, const char *name);
 
-/* The configured price of a model (per 1k tokens, input and output), or -1
- * in both when the provider or model is not configured. */
-void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
-                  double *in_per_1k, double *out_per_1k);
+/* The canary probes' options (probes/canary): the probes section and every
+ * provider with its models and prices. */
+void config_canary(const struct vigil_config *cfg, struct canary_config *out);
 
 /* The configured providers as the pipeline takes them (name, role, models
  * with prices and per-model breakers). Writes at most max; returns how many. */

@@ -472,8 +472,10 @@ static void start_canaries(struct daemon *d)
 		.log_ud = d,
 		.metrics = &d->vm,
 	};
+	struct canary_config cc;
+	config_canary(d->cfg, &cc);
 	char *cause = NULL;
-	int rc = canary_start_opts(d->loop, d->cfg, &o, on_probe, d, &d->canaries, &cause);
+	int rc = canary_start_opts(d->loop, &cc, &o, on_probe, d, &d->canaries, &cause);
 	if (rc != 0)
 		log_line(d, "error", "canaries not started",
 		         json_pack("{s:s}", "error", cause ? cause : vg_strerror(rc)));
