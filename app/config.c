@@ -9,6 +9,7 @@
 
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "data/sinks.h"
 #include "probes/canary.h"
 
 #include <errno.h>
@@ -766,6 +767,30 @@ size_t config_routes(const struct vigil_config *cfg, struct route_sink *sinks, s
 			model_copy_str(o->jira_issue_type, sizeof(o->jira_issue_type),
 			               c->issue_type, (size_t)-1);
 		}
+	}
+	return n;
+}
+
+/* The loader's auth names are enum sink_auth's, in its order. */
+_Static_assert(SINK_AUTH_BEARER == 0 && SINK_AUTH_BASIC == 1, "sink_auth_names");
+_Static_assert(SINK_URL_MAX >= CFG_URL_MAX, "sink url");
+_Static_assert(SINK_ENV_MAX >= sizeof(((struct cfg_sink *)0)->secret_env), "sink secret_env");
+
+size_t config_sink_specs(const struct vigil_config *cfg, struct sink_spec *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_sinks && n < max; i++) {
+		const struct cfg_sink *c = &cfg->sinks[i];
+		struct sink_spec *s = &out[n++];
+		memset(s, 0, sizeof(*s));
+		model_copy_str(s->name, sizeof(s->name), c->name, (size_t)-1);
+		s->kind = (enum sink_kind)c->kind;
+		model_copy_str(s->url, sizeof(s->url), c->url, (size_t)-1);
+		model_copy_str(s->secret_env, sizeof(s->secret_env), c->secret_env, (size_t)-1);
+		s->auth = (enum sink_auth)c->auth;
+		s->timeout_ms = c->timeout_ms;
+		s->resend_interval_ms = c->resend_interval_ms;
+		s->resolve_timeout_ms = c->resolve_timeout_ms;
 	}
 	return n;
 }

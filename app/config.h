@@ -29,6 +29,7 @@
 #define CFG_URL_MAX       256
 
 struct canary_config;
+struct sink_spec;
 
 enum cfg_role { ROLE_PRIMARY, ROLE_FALLBACK };
 
@@ -97,7 +98,6 @@ struct cfg_events_file {
 /* `sinks:` where incidents go (data/sinks). Secrets (routing keys, tokens)
  * are never in the file: secret_env names the environment variable. */
 #define CFG_MAX_SINKS 8
-enum cfg_sink_auth { SINK_AUTH_BEARER, SINK_AUTH_BASIC };
 struct cfg_sink {
 	char name[VG_NAME_MAX];     /* unique; the outbox's sink name */
 	int kind;                   /* enum sink_kind: pagerduty, alertmanager, webhook, jira */
@@ -105,7 +105,7 @@ struct cfg_sink {
 	                          * webhook: the URL; Jira: the base URL (".../rest/api/2/issue"
 	                          * is appended) */
 	char secret_env[64];        /* PagerDuty routing key, webhook/Jira token; "" = none */
-	int auth;                   /* enum cfg_sink_auth (webhook, jira): bearer (default) or
+	int auth;                   /* enum sink_auth (webhook, jira): bearer (default) or
 	                          * basic (the variable holds "user:token") */
 	char min_severity[16];      /* "critical".."low"; default high (pagerduty, alertmanager),
 	                          * low (webhook, jira) */
@@ -243,6 +243,10 @@ void config_incident_settings(const struct vigil_config *cfg, struct incident_se
  * payload options of `incidents:` and the sinks; returns the count. */
 size_t config_routes(const struct vigil_config *cfg, struct route_sink *sinks, size_t max,
                      struct payload_options *o);
+
+/* The sinks of the `sinks:` section as data/sinks takes them (at most max,
+ * in file order); returns the count. */
+size_t config_sink_specs(const struct vigil_config *cfg, struct sink_spec *out, size_t max);
 
 /* Split a listen address ("127.0.0.1:9464", "[::1]:0", ":9464" = all
  * interfaces) into host and port. Returns 0 or VG_EINVAL. */

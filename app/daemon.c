@@ -862,7 +862,9 @@ int daemon_start(struct daemon *d, char **cause)
 	metrics_on_collect(d->reg, metrics_std_collect_pipeline, &d->msrc);
 	metrics_on_collect(d->reg, collect_daemon, d);
 
-	rc = sinks_new(d->cfg->sinks, d->cfg->n_sinks, env_get, d, &d->sinks, cause);
+	struct sink_spec specs[CFG_MAX_SINKS];
+	size_t n_specs = config_sink_specs(d->cfg, specs, CFG_MAX_SINKS);
+	rc = sinks_new(specs, n_specs, env_get, d, &d->sinks, cause);
 	if (rc != 0)
 		return rc;
 

@@ -184,7 +184,7 @@ static void test_no_secret_leaks(void **state)
 	while (!t->next_outbox_id)
 		uv_run(&t->loop, UV_RUN_ONCE);
 
-	struct cfg_sink cs[3];
+	struct sink_spec cs[3];
 	memset(cs, 0, sizeof(cs));
 	snprintf(cs[0].name, sizeof(cs[0].name), "pd");
 	cs[0].kind = SINK_PAGERDUTY;

@@ -12,6 +12,7 @@
 #include "core/price.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
+#include "data/sinks.h"
 #include "probes/canary.h"
 #include "tests/support/testutil.h"
 
@@ -165,6 +166,21 @@ static void test_sinks(void **state)
 	assert_int_equal(cfg->sinks[2].min_severity_value, SEV_MEDIUM);
 	assert_int_equal(cfg->sinks[3].auth, SINK_AUTH_BASIC);
 	assert_int_equal(cfg->sinks[3].min_severity_value, SEV_LOW);
+	/* What data/sinks gets: the delivery half of each sink, defaults filled. */
+	struct sink_spec sp[CFG_MAX_SINKS];
+	assert_int_equal(config_sink_specs(cfg, sp, CFG_MAX_SINKS), 4);
+	assert_int_equal(config_sink_specs(cfg, sp, 2), 2);
+	assert_string_equal(sp[0].name, cfg->sinks[0].name);
+	assert_int_equal(sp[0].kind, SINK_PAGERDUTY);
+	assert_string_equal(sp[0].url, cfg->sinks[0].url);
+	assert_string_equal(sp[0].secret_env, cfg->sinks[0].secret_env);
+	assert_int_equal(sp[0].timeout_ms, 10000);
+	assert_int_equal(sp[1].kind, SINK_ALERTMANAGER);
+	assert_int_equal(sp[1].resend_interval_ms, 30000);
+	assert_int_equal(sp[1].resolve_timeout_ms, 120000);
+	assert_int_equal(config_sink_specs(cfg, sp, CFG_MAX_SINKS), 4);
+	assert_int_equal(sp[3].auth, SINK_AUTH_BASIC);
+	assert_int_equal(sp[2].auth, SINK_AUTH_BEARER);
 	assert_int_equal(cfg->n_events, 2);
 	assert_string_equal(cfg->events[0].path, "logs/gateway-*.jsonl");
 	assert_int_equal(cfg->events[0].format, DECODE_AUTO);
