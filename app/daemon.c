@@ -29,6 +29,7 @@
  */
 #include "app/daemon.h"
 
+#include "app/metrics_std.h"
 #include "app/semsvc.h"
 #include "core/incident.h"
 #include "core/pipeline.h"
@@ -36,7 +37,6 @@
 #include "data/decode.h"
 #include "data/ingest.h"
 #include "data/metrics.h"
-#include "data/metrics_std.h"
 #include "data/outbox.h"
 #include "data/sinks.h"
 #include "data/store.h"
@@ -470,8 +470,8 @@ static void start_canaries(struct daemon *d)
 		.now_ud = d,
 		.log = on_canary_log,
 		.log_ud = d,
-		.metrics = &d->vm,
 	};
+	metrics_std_canary_hooks(&d->vm, &o.hooks);
 	struct canary_config cc;
 	config_canary(d->cfg, &cc);
 	char *cause = NULL;
@@ -896,7 +896,7 @@ int daemon_start(struct daemon *d, char **cause)
 	o.log_data = d;
 	o.on_health = on_sink_health;
 	o.health_data = d;
-	o.metrics = &d->vm;
+	o.metrics = metrics_std_outbox(&d->vm);
 	if ((rc = http_client_new(d->loop, &d->http)) != 0 ||
 	    (rc = outbox_new(d->loop, d->sinks, d->http, &o, &d->ob)) != 0) {
 		close_all(d);

@@ -23,7 +23,6 @@
 #include "core/probe_budget.h"
 #include "core/schedule.h"
 #include "core/vgerr.h"
-#include "data/metrics_std.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -342,14 +341,12 @@ static int build_endpoints(struct canary_set *s)
 
 /* ---- results ---- */
 
-static void budget_metrics(struct canary_set *s, size_t pi, int64_t now)
+static void budget_hook(struct canary_set *s, size_t pi, int64_t now)
 {
-	struct vigil_metrics *vm = s->o.metrics;
-	if (!vm || !vm->probe_budget_exhausted)
-		return;
-	const char *v[] = { s->cfg.providers[pi].name };
-	metrics_set(vm->probe_budget_exhausted, v, s->budget[pi].exhausted ? 1 : 0);
-	metrics_set(vm->probe_spend_today, v, probe_budget_spent(&s->budget[pi], now));
+	const struct canary_hooks *h = &s->o.hooks;
+	if (h->budget)
+		h->budget(h->ud, s->cfg.providers[pi].name, s->budget[pi].exhausted,
+		          probe_budget_spent(&s->budget[pi], now));
 }
 
 /* The model's answer text (borrowed from j), or NULL. */
@@ -534,6 +531,8 @@ static void on_response(void *data, const struct http_response *r)
 
 	struct canary_result res = {
 		.endpoint = e->name,
+		.provider = p->name,
+		.model = e->model,
 		.kind = e->kind,
 		.healthy = healthy,
 		.error = te != TE_NONE || cut ? r->error : "",
@@ -544,11 +543,9 @@ static void on_response(void *data, const struct http_response *r)
 		.seq = s->seq,
 		.index = e->index,
 	};
-	if (s->o.metrics) {
-		metrics_std_probe(s->o.metrics, p->name, e->model, &r->times, healthy,
-		                  res.spend_usd);
-		budget_metrics(s, e->provider, now);
-	}
+	if (s->o.hooks.result)
+		s->o.hooks.result(s->o.hooks.ud, &obs, &res);
+	budget_hook(s, e->provider, now);
 	if (s->cb)
 		s->cb(s->ud, &obs, &res);
 	json_decref(doc);
@@ -595,12 +592,10 @@ static bool probe(struct endpoint *e)
 		logf_(s, "%s: a new UTC day: canaries resume (budget $%.6f)", p->name,
 		      b->limit_usd);
 	if (changed)
-		budget_metrics(s, e->provider, now);
+		budget_hook(s, e->provider, now);
 	if (!ok) {
-		if (s->o.metrics && s->o.metrics->probe_skipped) {
-			const char *v[] = { p->name, e->model, "budget" };
-			metrics_inc(s->o.metrics->probe_skipped, v);
-		}
+		if (s->o.hooks.skipped)
+			s->o.hooks.skipped(s->o.hooks.ud, p->name, e->model, "budget");
 		return false;
 	}
 	struct http_request req = {
@@ -793,18 +788,6 @@ void canary_stop(struct canary_set *s)
 	}
 	uv_timer_stop(&s->idle_timer);
 	uv_close((uv_handle_t *)&s->idle_timer, on_closed);
-}
-
-void canary_set_metrics(struct canary_set *s, struct vigil_metrics *vm)
-{
-	if (!s)
-		return;
-	s->o.metrics = vm;
-	if (vm) {
-		int64_t now = now_ms(s);
-		for (size_t i = 0; i < s->cfg.n_providers; i++)
-			budget_metrics(s, i, now);
-	}
 }
 
 size_t canary_probe_now(struct canary_set *s)

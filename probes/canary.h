@@ -22,16 +22,17 @@
  *
  * Spend: each probe's cost (usage x the model's price, by core/price's rule)
  * is added to the provider's spend for the current UTC day
- * (core/probe_budget); when a probe would take it over
- * `daily_budget_usd`, that provider is not
- * probed again until the next UTC day, with one log line and the metric
- * vigil_probe_budget_exhausted{provider} = 1.
+ * (core/probe_budget); when a probe would take it over `daily_budget_usd`,
+ * that provider is not probed again until the next UTC day, with one log
+ * line and a budget hook call (exhausted).
  *
  * Results: each finished probe becomes one struct observation (source =
  * OBS_PROBE, selection_reason = SEL_CANARY, traffic_class internal, the
  * phase end times, status, lower-cased headers normalised by core/normalise,
  * truncation, finish reason, usage, cost, and the {"ok":true} check as
  * verdicts.schema_valid) delivered through the callback on the loop thread.
+ * This module records no metrics: the app does, from the results and the
+ * hooks (struct canary_hooks; app/metrics_std fills one).
  * A transfer cut short after a 2xx status is an answered, truncated response
  * (taxonomy: truncation), not a reset.
  *
@@ -51,7 +52,6 @@
 #include <uv.h>
 
 struct canary_set;
-struct vigil_metrics;
 
 /* ---- what to probe (filled by app/config from vigil.yaml) ---- */
 
@@ -103,7 +103,8 @@ enum canary_kind {
 
 /* What a probe measured beyond the observation (for printing and logs). */
 struct canary_result {
-	const char *endpoint; /* "openai/gpt-4o-mini", "openai/models" */
+	const char *endpoint;         /* "openai/gpt-4o-mini", "openai/models" */
+	const char *provider, *model; /* model "" for the availability probe */
 	enum canary_kind kind;
 	bool healthy;                   /* 2xx, complete, and (completions) {"ok":true} came back */
 	const char *error;              /* libcurl's message, or ""; never holds a key */
@@ -122,6 +123,23 @@ typedef void (*canary_result_fn)(void *ud, const struct observation *obs,
 /* A log line (no newline), borrowed for the call. */
 typedef void (*canary_log_fn)(void *ud, const char *line);
 
+/*
+ * What the app may watch besides the results, e.g. to record probe metrics
+ * (app/metrics_std). Every member may be NULL; all run on the loop thread,
+ * before the result callback where both apply, and must not stop the set.
+ * Strings are borrowed for the call.
+ */
+struct canary_hooks {
+	/* Every finished probe, as the result callback gets it. */
+	canary_result_fn result;
+	/* A provider's probe budget: after each of its probes, and when it runs
+	 * out or a new UTC day restores it. */
+	void (*budget)(void *ud, const char *provider, bool exhausted, double spent_today_usd);
+	/* A probe not sent; reason "budget". */
+	void (*skipped)(void *ud, const char *provider, const char *model, const char *reason);
+	void *ud;
+};
+
 struct canary_opts {
 	bool once;                       /* probe every endpoint once, now, then stay idle */
 	void (*on_idle)(void *ud);       /* once mode: called after the last result */
@@ -130,7 +148,7 @@ struct canary_opts {
 	void *now_ud;
 	canary_log_fn log; /* NULL: lines go to stderr as "vigil probe: ..." */
 	void *log_ud;
-	struct vigil_metrics *metrics;           /* may be NULL */
+	struct canary_hooks hooks;               /* all NULL: none */
 	const char *ca_file;                     /* extra CA bundle (tests), may be NULL */
 	const char *resolve;                     /* CURLOPT_RESOLVE entry (tests), may be NULL */
 	const char *(*getenv)(const char *name); /* NULL: getenv(3) */
@@ -161,10 +179,6 @@ int canary_start_opts(uv_loop_t *loop, const struct canary_config *cc, const str
  * observation in hand stays valid until the callback returns) and on_idle.
  */
 void canary_stop(struct canary_set *s);
-
-/* Feed probe metrics (phases, duration, success, spend, budget) into vm from
- * now on (NULL stops). vm must outlive the set. */
-void canary_set_metrics(struct canary_set *s, struct vigil_metrics *vm);
 
 /* Start every enabled endpoint that is not in flight now (a console's
  * "probe now"); the schedule continues afterwards. Returns how many started. */

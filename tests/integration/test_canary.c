@@ -20,11 +20,11 @@
 #include <cmocka.h>
 
 #include "app/config.h"
+#include "app/metrics_std.h"
 #include "core/price.h"
 #include "core/taxonomy.h"
 #include "core/vgerr.h"
 #include "data/metrics.h"
-#include "data/metrics_std.h"
 #include "probes/canary.h"
 #include "sim/sim.h"
 
@@ -243,8 +243,9 @@ static void run_once(const struct canary_config *cfg, struct run *run, struct vi
 		.on_idle = on_idle,
 		.log = on_log,
 		.log_ud = run,
-		.metrics = vm,
 	};
+	if (vm)
+		metrics_std_canary_hooks(vm, &o.hooks);
 	struct canary_set *set = NULL;
 	char *cause = NULL;
 	assert_int_equal(canary_start_opts(&loop, cfg, &o, on_result, run, &set, &cause), 0);
@@ -607,9 +608,8 @@ static void test_budget_stops_and_resumes(void **state)
 	assert_int_equal(metrics_std_register(reg, &vm, "test"), 0);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
-	struct canary_opts o = {
-		.log = on_log, .log_ud = run, .now_ms = fake_now, .now_ud = run, .metrics = &vm
-	};
+	struct canary_opts o = { .log = on_log, .log_ud = run, .now_ms = fake_now, .now_ud = run };
+	metrics_std_canary_hooks(&vm, &o.hooks);
 	struct canary_set *set = NULL;
 	assert_int_equal(canary_start_opts(&loop, cfg, &o, on_result, run, &set, NULL), 0);
 	uint64_t before = sim_server_requests(sim->s);

@@ -19,9 +19,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "app/metrics_std.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
-#include "data/metrics_std.h"
 #include "data/outbox.h"
 #include "data/store.h"
 #include "net/http.h"
@@ -212,7 +212,7 @@ static void test_no_secret_leaks(void **state)
 	o.backoff_max_ms = 100;
 	o.log = on_log;
 	o.log_data = t;
-	o.metrics = &t->vm;
+	o.metrics = metrics_std_outbox(&t->vm);
 	assert_int_equal(outbox_new(&t->loop, t->sinks, t->http, &o, &t->ob), 0);
 	assert_int_equal(outbox_attach_store(t->ob, t->store, 50), 0);
 

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "app/metrics_std.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
-#include "data/metrics_std.h"
 #include "net/http.h"
 #include "net/httpd.h"
 #include "tests/support/proc.h"
