@@ -11,10 +11,10 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/metrics_std.h"
 #include "core/taxonomy.h"
-#include "data/httpd.h"
 #include "data/metrics.h"
-#include "data/metrics_std.h"
+#include "net/httpd.h"
 #include "probes/canary.h"
 
 #include <getopt.h>
@@ -402,8 +402,12 @@ int cmd_probe_main(int argc, char **argv)
 		fprintf(stderr, "vigil probe: metrics on http://%s:%d/metrics\n", host,
 		        httpd_port(pc.httpd));
 	}
-	struct canary_opts o = { .once = pc.once, .on_idle = on_idle, .metrics = pc.vm };
-	int rc = canary_start_opts(&loop, cfg, &o, on_result, &pc, &pc.set, &cause);
+	struct canary_opts o = { .once = pc.once, .on_idle = on_idle };
+	if (pc.vm)
+		metrics_std_canary_hooks(pc.vm, &o.hooks);
+	struct canary_config cc;
+	config_canary(cfg, &cc);
+	int rc = canary_start_opts(&loop, &cc, &o, on_result, &pc, &pc.set, &cause);
 	if (rc) {
 		fprintf(stderr, "vigil probe: %s\n", cause ? cause : "cannot start the canaries");
 		free(cause);

@@ -9,6 +9,8 @@
 
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "data/sinks.h"
+#include "probes/canary.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -769,6 +771,30 @@ size_t config_routes(const struct vigil_config *cfg, struct route_sink *sinks, s
 	return n;
 }
 
+/* The loader's auth names are enum sink_auth's, in its order. */
+_Static_assert(SINK_AUTH_BEARER == 0 && SINK_AUTH_BASIC == 1, "sink_auth_names");
+_Static_assert(SINK_URL_MAX >= CFG_URL_MAX, "sink url");
+_Static_assert(SINK_ENV_MAX >= sizeof(((struct cfg_sink *)0)->secret_env), "sink secret_env");
+
+size_t config_sink_specs(const struct vigil_config *cfg, struct sink_spec *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_sinks && n < max; i++) {
+		const struct cfg_sink *c = &cfg->sinks[i];
+		struct sink_spec *s = &out[n++];
+		memset(s, 0, sizeof(*s));
+		model_copy_str(s->name, sizeof(s->name), c->name, (size_t)-1);
+		s->kind = (enum sink_kind)c->kind;
+		model_copy_str(s->url, sizeof(s->url), c->url, (size_t)-1);
+		model_copy_str(s->secret_env, sizeof(s->secret_env), c->secret_env, (size_t)-1);
+		s->auth = (enum sink_auth)c->auth;
+		s->timeout_ms = c->timeout_ms;
+		s->resend_interval_ms = c->resend_interval_ms;
+		s->resolve_timeout_ms = c->resolve_timeout_ms;
+	}
+	return n;
+}
+
 static int load(struct vigil_config *cfg, const char *file, const char *yaml, size_t len,
                 char **cause)
 {
@@ -852,24 +878,44 @@ const struct cfg_provider *config_provider(const struct vigil_config *cfg, const
 	return NULL;
 }
 
-void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
-                  double *in_per_1k, double *out_per_1k)
+/* The canary's limits are the config's (nothing is cut when copying). */
+_Static_assert(CANARY_MAX_PROVIDERS >= CFG_MAX_PROVIDERS, "canary providers");
+_Static_assert(CANARY_MAX_MODELS >= CFG_MAX_MODELS, "canary models");
+_Static_assert(CANARY_URL_MAX >= CFG_URL_MAX, "canary base_url");
+_Static_assert(CANARY_ENV_MAX >= sizeof(((struct cfg_provider *)0)->api_key_env),
+               "canary api_key_env");
+
+void config_canary(const struct vigil_config *cfg, struct canary_config *out)
 {
-	*in_per_1k = *out_per_1k = -1;
-	const struct cfg_provider *p = config_provider(cfg, provider);
-	if (!p)
-		return;
-	const struct cfg_model *best = NULL;
-	for (size_t i = 0; i < p->n_models; i++) {
-		/* A configured "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" too, and
-		 * "gpt-4o" does not price "gpt-4o-mini". */
-		if (pipeline_model_matches(p->models[i].name, model) &&
-		    (!best || strlen(p->models[i].name) > strlen(best->name)))
-			best = &p->models[i];
-	}
-	if (best) {
-		*in_per_1k = best->price_in_per_1k;
-		*out_per_1k = best->price_out_per_1k;
+	memset(out, 0, sizeof(*out));
+	const struct cfg_probes *pr = &cfg->probes;
+	out->enabled = pr->enabled;
+	out->interval_ms = pr->interval_ms;
+	out->jitter_ms = pr->jitter_ms;
+	out->connect_timeout_ms = pr->connect_timeout_ms;
+	out->timeout_ms = pr->timeout_ms;
+	out->max_tokens = pr->max_tokens;
+	out->max_body = pr->max_body;
+	out->daily_budget_usd = pr->daily_budget_usd;
+	out->availability = pr->availability;
+	out->first_model_only = pr->models == PROBE_MODELS_FIRST;
+	out->seed = (uint64_t)pr->seed;
+	model_copy_str(out->instance, sizeof(out->instance), cfg->incidents.instance, (size_t)-1);
+	for (size_t i = 0; i < cfg->n_providers; i++) {
+		const struct cfg_provider *cp = &cfg->providers[i];
+		struct canary_provider *p = &out->providers[out->n_providers++];
+		model_copy_str(p->name, sizeof(p->name), cp->name, (size_t)-1);
+		p->kind = (enum provider_kind)cp->kind;
+		model_copy_str(p->base_url, sizeof(p->base_url), cp->base_url, (size_t)-1);
+		model_copy_str(p->api_key_env, sizeof(p->api_key_env), cp->api_key_env, (size_t)-1);
+		model_copy_str(p->key_alias, sizeof(p->key_alias), cp->key_alias, (size_t)-1);
+		model_copy_str(p->region, sizeof(p->region), cp->region, (size_t)-1);
+		for (size_t j = 0; j < cp->n_models; j++) {
+			struct canary_model *m = &p->models[p->n_models++];
+			model_copy_str(m->name, sizeof(m->name), cp->models[j].name, (size_t)-1);
+			m->price_in_per_1k = cp->models[j].price_in_per_1k;
+			m->price_out_per_1k = cp->models[j].price_out_per_1k;
+		}
 	}
 }
 

@@ -28,6 +28,9 @@
 #define CFG_PATH_MAX      512
 #define CFG_URL_MAX       256
 
+struct canary_config;
+struct sink_spec;
+
 enum cfg_role { ROLE_PRIMARY, ROLE_FALLBACK };
 
 struct cfg_model {
@@ -95,7 +98,6 @@ struct cfg_events_file {
 /* `sinks:` where incidents go (data/sinks). Secrets (routing keys, tokens)
  * are never in the file: secret_env names the environment variable. */
 #define CFG_MAX_SINKS 8
-enum cfg_sink_auth { SINK_AUTH_BEARER, SINK_AUTH_BASIC };
 struct cfg_sink {
 	char name[VG_NAME_MAX];     /* unique; the outbox's sink name */
 	int kind;                   /* enum sink_kind: pagerduty, alertmanager, webhook, jira */
@@ -103,7 +105,7 @@ struct cfg_sink {
 	                          * webhook: the URL; Jira: the base URL (".../rest/api/2/issue"
 	                          * is appended) */
 	char secret_env[64];        /* PagerDuty routing key, webhook/Jira token; "" = none */
-	int auth;                   /* enum cfg_sink_auth (webhook, jira): bearer (default) or
+	int auth;                   /* enum sink_auth (webhook, jira): bearer (default) or
 	                          * basic (the variable holds "user:token") */
 	char min_severity[16];      /* "critical".."low"; default high (pagerduty, alertmanager),
 	                          * low (webhook, jira) */
@@ -242,6 +244,10 @@ void config_incident_settings(const struct vigil_config *cfg, struct incident_se
 size_t config_routes(const struct vigil_config *cfg, struct route_sink *sinks, size_t max,
                      struct payload_options *o);
 
+/* The sinks of the `sinks:` section as data/sinks takes them (at most max,
+ * in file order); returns the count. */
+size_t config_sink_specs(const struct vigil_config *cfg, struct sink_spec *out, size_t max);
+
 /* Split a listen address ("127.0.0.1:9464", "[::1]:0", ":9464" = all
  * interfaces) into host and port. Returns 0 or VG_EINVAL. */
 int config_split_listen(const char *listen, char *host, size_t host_size, int *port);
@@ -249,10 +255,9 @@ int config_split_listen(const char *listen, char *host, size_t host_size, int *p
 /* The provider named `name`, or NULL. */
 const struct cfg_provider *config_provider(const struct vigil_config *cfg, const char *name);
 
-/* The configured price of a model (per 1k tokens, input and output), or -1
- * in both when the provider or model is not configured. */
-void config_price(const struct vigil_config *cfg, const char *provider, const char *model,
-                  double *in_per_1k, double *out_per_1k);
+/* The canary probes' options (probes/canary): the probes section and every
+ * provider with its models and prices. */
+void config_canary(const struct vigil_config *cfg, struct canary_config *out);
 
 /* The configured providers as the pipeline takes them (name, role, models
  * with prices and per-model breakers). Writes at most max; returns how many. */

@@ -29,20 +29,20 @@
  */
 #include "app/daemon.h"
 
+#include "app/metrics_std.h"
 #include "app/semsvc.h"
 #include "core/incident.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
-#include "data/httpd.h"
 #include "data/ingest.h"
 #include "data/metrics.h"
-#include "data/metrics_std.h"
 #include "data/outbox.h"
 #include "data/sinks.h"
 #include "data/store.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "probes/canary.h"
-#include "probes/http.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -470,10 +470,12 @@ static void start_canaries(struct daemon *d)
 		.now_ud = d,
 		.log = on_canary_log,
 		.log_ud = d,
-		.metrics = &d->vm,
 	};
+	metrics_std_canary_hooks(&d->vm, &o.hooks);
+	struct canary_config cc;
+	config_canary(d->cfg, &cc);
 	char *cause = NULL;
-	int rc = canary_start_opts(d->loop, d->cfg, &o, on_probe, d, &d->canaries, &cause);
+	int rc = canary_start_opts(d->loop, &cc, &o, on_probe, d, &d->canaries, &cause);
 	if (rc != 0)
 		log_line(d, "error", "canaries not started",
 		         json_pack("{s:s}", "error", cause ? cause : vg_strerror(rc)));
@@ -860,7 +862,9 @@ int daemon_start(struct daemon *d, char **cause)
 	metrics_on_collect(d->reg, metrics_std_collect_pipeline, &d->msrc);
 	metrics_on_collect(d->reg, collect_daemon, d);
 
-	rc = sinks_new(d->cfg->sinks, d->cfg->n_sinks, env_get, d, &d->sinks, cause);
+	struct sink_spec specs[CFG_MAX_SINKS];
+	size_t n_specs = config_sink_specs(d->cfg, specs, CFG_MAX_SINKS);
+	rc = sinks_new(specs, n_specs, env_get, d, &d->sinks, cause);
 	if (rc != 0)
 		return rc;
 
@@ -892,7 +896,7 @@ int daemon_start(struct daemon *d, char **cause)
 	o.log_data = d;
 	o.on_health = on_sink_health;
 	o.health_data = d;
-	o.metrics = &d->vm;
+	o.metrics = metrics_std_outbox(&d->vm);
 	if ((rc = http_client_new(d->loop, &d->http)) != 0 ||
 	    (rc = outbox_new(d->loop, d->sinks, d->http, &o, &d->ob)) != 0) {
 		close_all(d);

@@ -4,7 +4,7 @@
 #include "app/demo_pager.h"
 
 #include "core/vgerr.h"
-#include "data/httpd.h"
+#include "net/httpd.h"
 
 #include <errno.h>
 #include <jansson.h>

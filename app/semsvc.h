@@ -39,10 +39,10 @@
 #define VIGIL_APP_SEMSVC_H
 
 #include "app/config.h"
+#include "app/metrics_std.h"
 #include "app/sidecar.h"
 #include "core/jschema.h"
 #include "core/pipeline.h"
-#include "data/metrics_std.h"
 
 #include <stdint.h>
 #include <uv.h>

@@ -10,5 +10,5 @@ foreach(src ${fuzzers})
   target_compile_options(${name} PRIVATE ${VIGIL_WARNINGS}
       -fsanitize=fuzzer)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
-  target_link_libraries(${name} PRIVATE vigil_shell)
+  target_link_libraries(${name} PRIVATE vigil_app)
 endforeach()

@@ -19,14 +19,14 @@ set(VIGIL_TEST_ENV
 file(GLOB VIGIL_TEST_SUPPORT CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/support/*.c)
 if(VIGIL_TEST_SUPPORT)
   add_library(vigil_test_support STATIC ${VIGIL_TEST_SUPPORT})
-  target_link_libraries(vigil_test_support PUBLIC vigil_shell PkgConfig::CMOCKA)
+  target_link_libraries(vigil_test_support PUBLIC vigil_app PkgConfig::CMOCKA)
   target_compile_options(vigil_test_support PRIVATE ${VIGIL_WARNINGS})
   target_compile_definitions(vigil_test_support PUBLIC
       VIGIL_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
       VIGIL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   set(VIGIL_TEST_LIBS vigil_test_support)
 else()
-  set(VIGIL_TEST_LIBS vigil_shell PkgConfig::CMOCKA)
+  set(VIGIL_TEST_LIBS vigil_app PkgConfig::CMOCKA)
 endif()
 
 function(vigil_c_tests dir label timeout)

@@ -25,6 +25,7 @@
 
 #include "core/breaker.h"
 #include "core/health.h"
+#include "core/price.h"
 #include "core/semantic.h"
 #include "core/severity.h"
 #include "core/strmap.h"
@@ -143,28 +144,20 @@ static const struct pipeline_provider *configured(const struct pipeline *p, cons
 	return NULL;
 }
 
-/* Whether configured model name `cfg` names `model`: exactly, or with a
- * version suffix ("gpt-4o" names "gpt-4o-2024-08-06", not "gpt-4o-mini"). */
 bool pipeline_model_matches(const char *cfg, const char *model)
 {
-	size_t n = strlen(cfg);
-	if (n == 0 || strncmp(cfg, model, n) != 0)
-		return false;
-	return model[n] == '\0' || (model[n] == '-' && model[n + 1] >= '0' && model[n + 1] <= '9');
+	return price_model_matches(cfg, model);
 }
 
+/* The configured model that `model` is priced and breakered as (core/price's
+ * lookup rule), or NULL. */
 static const struct pipeline_model *configured_model(const struct pipeline_provider *cp,
                                                      const char *model)
 {
-	const struct pipeline_model *best = NULL;
 	if (!cp)
 		return NULL;
-	for (size_t i = 0; i < cp->n_models; i++) {
-		if (pipeline_model_matches(cp->models[i].name, model) &&
-		    (!best || strlen(cp->models[i].name) > strlen(best->name)))
-			best = &cp->models[i];
-	}
-	return best;
+	return price_find(model, cp->models, cp->n_models, sizeof(cp->models[0]),
+	                  offsetof(struct pipeline_model, name));
 }
 
 static struct entity *find(const struct pipeline *p, const char *provider, const char *model,
@@ -744,13 +737,10 @@ static double headroom_of(const struct norm_signals *n)
 static double expected_cost(const struct entity *mod, const struct observation *obs)
 {
 	const struct pipeline_model *m = mod ? mod->cfg_model : NULL;
-	int64_t in = observation_input_tokens(obs), out = observation_output_tokens(obs);
-	if (!m || m->price_in_per_1k <= 0 || !vg_has(in) || in < 0)
+	if (!m)
 		return VG_NONE_D;
-	double c = (double)in / 1000.0 * m->price_in_per_1k;
-	if (vg_has(out) && out > 0 && m->price_out_per_1k > 0)
-		c += (double)out / 1000.0 * m->price_out_per_1k;
-	return c;
+	return price_cost(m->price_in_per_1k, m->price_out_per_1k, observation_input_tokens(obs),
+	                  observation_output_tokens(obs));
 }
 
 /* Similarity stability of one response (enum vg_tri): unstable when the

@@ -7,7 +7,7 @@
 #include "data/metrics.h"
 
 #include "core/vgerr.h"
-#include "data/httpd.h"
+#include "net/httpd.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * metrics.h: a registry of Prometheus metric families (counters, gauges,
  * histograms with labels) that any module updates, rendered in the
  * Prometheus text exposition format (version 0.0.4) and served on /metrics
- * over HTTP on the loop (data/httpd).
+ * over HTTP on the loop (net/httpd).
  *
  * A family is registered once (metrics_counter(), metrics_gauge(),
  * metrics_histogram()) and returns a handle; registering the same name again

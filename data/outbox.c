@@ -9,6 +9,7 @@
 #include "data/outbox.h"
 
 #include "core/vgerr.h"
+#include "data/metrics.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -130,10 +131,10 @@ static int64_t now_ms(struct outbox *ob)
 
 static void set_pending_metric(struct outbox *ob, int sink)
 {
-	if (!ob->o.metrics || sink < 0)
+	if (!ob->o.metrics.pending || sink < 0)
 		return;
 	const char *v[] = { sinks_info(ob->sinks, (size_t)sink)->name };
-	metrics_set(ob->o.metrics->outbox_pending, v, (double)ob->ss[sink].pending);
+	metrics_set(ob->o.metrics.pending, v, (double)ob->ss[sink].pending);
 }
 
 int outbox_new(uv_loop_t *loop, struct sinks *sinks, struct http_client *http,
@@ -411,18 +412,18 @@ int64_t outbox_pending(const struct outbox *ob, const char *sink)
 
 static void count(struct outbox *ob, int sink, const char *result)
 {
-	if (!ob->o.metrics)
+	if (!ob->o.metrics.deliveries)
 		return;
 	const char *v[] = { sinks_info(ob->sinks, (size_t)sink)->name, result };
-	metrics_inc(ob->o.metrics->sink_deliveries, v);
+	metrics_inc(ob->o.metrics.deliveries, v);
 }
 
 static void set_up(struct outbox *ob, int sink, bool up)
 {
-	if (!ob->o.metrics)
+	if (!ob->o.metrics.up)
 		return;
 	const char *v[] = { sinks_info(ob->sinks, (size_t)sink)->name };
-	metrics_set(ob->o.metrics->sink_up, v, up ? 1 : 0);
+	metrics_set(ob->o.metrics.up, v, up ? 1 : 0);
 }
 
 /* Hand the open update batch to the store (kept when the queue is full). */

@@ -41,9 +41,10 @@
 #define VIGIL_DATA_OUTBOX_H
 
 #include "core/route.h"
-#include "data/metrics_std.h"
 #include "data/sinks.h"
 #include "data/store.h" /* enum outbox_state, struct store_outbox */
+
+struct metric_family;
 
 /* A row as persisted. payload is borrowed in hooks and outbox_load(). */
 struct outbox_row {
@@ -69,6 +70,15 @@ struct outbox_persist {
 	void *data;
 };
 
+/* The outbox's series, in families of a data/metrics registry that the
+ * caller registered with these labels (app/metrics_std does); a NULL member
+ * is not recorded. */
+struct outbox_metrics {
+	struct metric_family *pending;    /* gauge {sink}: rows not delivered yet */
+	struct metric_family *deliveries; /* counter {sink,result}: delivered|retry|rejected */
+	struct metric_family *up;         /* gauge {sink}: the last attempt was accepted (1) */
+};
+
 struct outbox_options {
 	struct outbox_persist persist;
 	int max_in_flight;             /* per sink (4) */
@@ -84,7 +94,7 @@ struct outbox_options {
 	/* A sink went down (up = false) or came back (up = true). May be NULL. */
 	void (*on_health)(void *data, const char *sink, bool up, const char *detail);
 	void *health_data;
-	struct vigil_metrics *metrics; /* may be NULL */
+	struct outbox_metrics metrics; /* all NULL: none */
 };
 
 struct outbox;

@@ -23,7 +23,7 @@ struct am_alert {
 
 struct sink {
 	struct sink_info info;
-	struct cfg_sink cfg;
+	struct sink_spec cfg;
 	char *secret; /* from the environment; NULL when none */
 	/* alertmanager */
 	struct am_alert *alerts;
@@ -69,7 +69,7 @@ const char *sinks_verdict_name(enum sink_verdict v)
 	}
 }
 
-int sinks_new(const struct cfg_sink *cfg, size_t n, sinks_getenv_fn getenv_fn, void *env_data,
+int sinks_new(const struct sink_spec *cfg, size_t n, sinks_getenv_fn getenv_fn, void *env_data,
               struct sinks **out, char **cause)
 {
 	if (cause)
@@ -89,7 +89,7 @@ int sinks_new(const struct cfg_sink *cfg, size_t n, sinks_getenv_fn getenv_fn, v
 		k->cfg = cfg[i];
 		k->owner = s;
 		model_copy_str(k->info.name, sizeof(k->info.name), cfg[i].name, (size_t)-1);
-		k->info.kind = (enum sink_kind)cfg[i].kind;
+		k->info.kind = cfg[i].kind;
 		k->info.timeout_ms = cfg[i].timeout_ms > 0 ? cfg[i].timeout_ms : 10000;
 		if (!cfg[i].secret_env[0])
 			continue;

@@ -14,7 +14,10 @@
  *   webhook       POST <url>, the payload; optional bearer/basic secret
  *   jira          POST <url>/rest/api/2/issue; bearer or basic secret
  *
- * Secrets are read once from the environment variables the config names and
+ * What each sink is comes in a struct sink_spec (below), which app/config
+ * fills from vigil.yaml's sinks section.
+ *
+ * Secrets are read once from the environment variables the specs name and
  * live only in this module's memory: never in a row, a log line or a metric.
  * Text that goes to logs (answers of a sink) passes sinks_redact() first.
  *
@@ -23,11 +26,31 @@
 #ifndef VIGIL_DATA_SINKS_H
 #define VIGIL_DATA_SINKS_H
 
-#include "app/config.h"
 #include "core/route.h"
-#include "probes/http.h"
+#include "net/http.h"
 
 struct sinks;
+
+#define SINK_URL_MAX 256
+#define SINK_ENV_MAX 64
+
+/* How a webhook or Jira secret is sent. */
+enum sink_auth {
+	SINK_AUTH_BEARER, /* "Authorization: Bearer <secret>" (the default) */
+	SINK_AUTH_BASIC,  /* the variable holds "user:token", sent as Basic */
+};
+
+/* One sink to deliver to. Zero-initialise it and set what you know. */
+struct sink_spec {
+	char name[VG_NAME_MAX];        /* unique; the outbox rows' sink name */
+	enum sink_kind kind;           /* pagerduty, alertmanager, webhook, jira */
+	char url[SINK_URL_MAX];        /* see the table above */
+	char secret_env[SINK_ENV_MAX]; /* variable with the routing key or token; "": none */
+	enum sink_auth auth;           /* webhook, jira */
+	int64_t timeout_ms;            /* per delivery attempt (<= 0: 10 s) */
+	int64_t resend_interval_ms;    /* alertmanager: re-send firing alerts this often */
+	int64_t resolve_timeout_ms;    /* alertmanager: keep sending resolved ones this long */
+};
 
 /* What a delivery attempt's answer means. */
 enum sink_verdict {
@@ -47,12 +70,12 @@ struct sink_info {
 typedef const char *(*sinks_getenv_fn)(void *data, const char *name);
 
 /*
- * Set up the sinks of the config (cfg_sink[n]). Secrets are read through
+ * Set up the sinks of specs[n] (copied). Secrets are read through
  * `getenv_fn` (NULL: getenv). Returns 0 and *out, or VG_ECONFIG with a
  * malloc'd message in *cause naming the sink and the variable (never its
  * value) when a named variable is unset or empty, or VG_ENOMEM.
  */
-int sinks_new(const struct cfg_sink *cfg, size_t n, sinks_getenv_fn getenv_fn, void *env_data,
+int sinks_new(const struct sink_spec *specs, size_t n, sinks_getenv_fn getenv_fn, void *env_data,
               struct sinks **out, char **cause);
 
 /* Free; NULL does nothing. The secrets are wiped first. Stop the resend timer
@@ -72,7 +95,7 @@ int sinks_find(const struct sinks *s, const char *name);
  * the sink cannot send, e.g. not JSON for PagerDuty), or VG_ENOMEM.
  */
 struct sink_scratch {
-	char url[CFG_URL_MAX + 64];
+	char url[SINK_URL_MAX + 64];
 	char *headers[4];
 	size_t n_headers;
 	char *body; /* when the payload had to be rewritten (routing key) */

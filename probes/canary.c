@@ -9,7 +9,7 @@
  * iteration (so the caller may stop the set from it). The set is freed when
  * the last of its timers has closed.
  *
- * Stopping from inside the result callback is safe: probes/http calls a
+ * Stopping from inside the result callback is safe: net/http calls a
  * completion only after the transfer is out of the multi handle and off the
  * client's list (so http_client_close() cannot complete or free it a second
  * time) and frees it after the callback returns; a closing client is torn
@@ -19,10 +19,10 @@
 #include "probes/canary.h"
 
 #include "core/normalise.h"
+#include "core/price.h"
 #include "core/probe_budget.h"
 #include "core/schedule.h"
 #include "core/vgerr.h"
-#include "data/metrics_std.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -46,7 +46,7 @@ struct endpoint {
 	enum canary_kind kind;
 	bool enabled;
 	char reason[192];
-	char url[CFG_URL_MAX + VG_MODEL_MAX + 64];
+	char url[CANARY_URL_MAX + VG_MODEL_MAX + 64];
 	char *body;
 	size_t body_len;
 	char *headers[MAX_HEADERS]; /* one may hold the key: wiped before it is freed */
@@ -60,15 +60,14 @@ struct endpoint {
 
 struct canary_set {
 	uv_loop_t *loop;
-	struct vigil_config cfg;
+	struct canary_config cfg;
 	struct canary_opts o;
 	canary_result_fn cb;
 	void *ud;
 	struct http_client *http;
 	struct endpoint *ep;
 	size_t n_ep;
-	struct probe_budget budget[CFG_MAX_PROVIDERS];
-	bool priced[CFG_MAX_PROVIDERS];
+	struct probe_budget budget[CANARY_MAX_PROVIDERS];
 	struct schedule sched;
 	uv_timer_t idle_timer;
 	size_t once_left; /* once mode: endpoints not finished yet */
@@ -152,7 +151,7 @@ static size_t base_len(const char *base, const char *suffix, bool *has_suffix)
 
 /* ---- requests in each provider's format ---- */
 
-static int build_url(struct endpoint *e, const struct cfg_provider *p)
+static int build_url(struct endpoint *e, const struct canary_provider *p)
 {
 	bool v;
 	int n;
@@ -175,7 +174,7 @@ static int build_url(struct endpoint *e, const struct cfg_provider *p)
 	return n > 0 && (size_t)n < sizeof(e->url) ? 0 : VG_EINVAL;
 }
 
-static int build_body(struct endpoint *e, const struct cfg_provider *p, int max_tokens)
+static int build_body(struct endpoint *e, const struct canary_provider *p, int max_tokens)
 {
 	if (e->kind == CANARY_MODELS)
 		return 0;
@@ -214,7 +213,7 @@ static int add_header(struct endpoint *e, char *h)
 }
 
 /* The auth header (key may be NULL: none) and the provider's own headers. */
-static int build_headers(struct endpoint *e, const struct cfg_provider *p, const char *key)
+static int build_headers(struct endpoint *e, const struct canary_provider *p, const char *key)
 {
 	int rc = 0;
 	if (key) {
@@ -234,7 +233,7 @@ static int build_headers(struct endpoint *e, const struct cfg_provider *p, const
 
 /* ---- endpoints from the config ---- */
 
-static const char *key_problem(const struct canary_set *s, const struct cfg_provider *p,
+static const char *key_problem(const struct canary_set *s, const struct canary_provider *p,
                                const char **key)
 {
 	*key = NULL;
@@ -254,7 +253,7 @@ static const char *key_problem(const struct canary_set *s, const struct cfg_prov
 static int add_endpoint(struct canary_set *s, size_t pi, const char *model, enum canary_kind kind,
                         const char *key, const char *disabled)
 {
-	const struct cfg_provider *p = &s->cfg.providers[pi];
+	const struct canary_provider *p = &s->cfg.providers[pi];
 	struct endpoint *e = &s->ep[s->n_ep];
 	memset(e, 0, sizeof(*e));
 	e->set = s;
@@ -274,7 +273,7 @@ static int add_endpoint(struct canary_set *s, size_t pi, const char *model, enum
 		snprintf(e->reason, sizeof(e->reason), "the URL is too long");
 		return 0;
 	}
-	rc = build_body(e, p, s->cfg.probes.max_tokens);
+	rc = build_body(e, p, s->cfg.max_tokens);
 	if (!rc)
 		rc = build_headers(e, p, key);
 	if (rc)
@@ -285,19 +284,19 @@ static int add_endpoint(struct canary_set *s, size_t pi, const char *model, enum
 
 static int build_endpoints(struct canary_set *s)
 {
-	const struct vigil_config *c = &s->cfg;
+	const struct canary_config *c = &s->cfg;
 	size_t max = 0;
 	for (size_t i = 0; i < c->n_providers; i++)
 		max += c->providers[i].n_models + 1;
 	s->ep = calloc(max ? max : 1, sizeof(*s->ep));
 	if (!s->ep)
 		return VG_ENOMEM;
-	if (!c->probes.enabled) {
+	if (!c->enabled) {
 		logf_(s, "probes.enabled is false: no canaries");
 		return 0;
 	}
 	for (size_t i = 0; i < c->n_providers; i++) {
-		const struct cfg_provider *p = &c->providers[i];
+		const struct canary_provider *p = &c->providers[i];
 		const char *key = NULL;
 		const char *problem = key_problem(s, p, &key);
 		char why[192] = "";
@@ -309,10 +308,9 @@ static int build_endpoints(struct canary_set *s)
 			logf_(s, "%s: no api_key_env configured: canaries are sent without a key",
 			      p->name);
 		}
-		probe_budget_init(&s->budget[i], c->probes.daily_budget_usd);
-		size_t nm =
-		        c->probes.models == PROBE_MODELS_FIRST && p->n_models > 1 ? 1 : p->n_models;
-		if (nm == 0 && !c->probes.availability)
+		probe_budget_init(&s->budget[i], c->daily_budget_usd);
+		size_t nm = c->first_model_only && p->n_models > 1 ? 1 : p->n_models;
+		if (nm == 0 && !c->availability)
 			logf_(s,
 			      "%s: no models configured and probes.availability is off: nothing "
 			      "to probe",
@@ -323,14 +321,16 @@ static int build_endpoints(struct canary_set *s)
 			                      problem ? why : NULL);
 			if (rc)
 				return rc;
-			if (p->models[m].price_in_per_1k <= 0 && p->models[m].price_out_per_1k <= 0)
+			/* core/price: no input price, no cost */
+			if (p->models[m].price_in_per_1k <= 0)
 				priced = false;
 		}
-		s->priced[i] = priced;
-		if (nm > 0 && !priced && c->probes.daily_budget_usd > 0 && !problem)
-			logf_(s, "%s: a probed model has no price: its probe spend is counted as 0",
+		if (nm > 0 && !priced && c->daily_budget_usd > 0 && !problem)
+			logf_(s,
+			      "%s: a probed model has no price_in_per_1k: its probe spend is "
+			      "counted as 0",
 			      p->name);
-		if (c->probes.availability) {
+		if (c->availability) {
 			int rc = add_endpoint(s, i, "", CANARY_MODELS, key, problem ? why : NULL);
 			if (rc)
 				return rc;
@@ -341,14 +341,12 @@ static int build_endpoints(struct canary_set *s)
 
 /* ---- results ---- */
 
-static void budget_metrics(struct canary_set *s, size_t pi, int64_t now)
+static void budget_hook(struct canary_set *s, size_t pi, int64_t now)
 {
-	struct vigil_metrics *vm = s->o.metrics;
-	if (!vm || !vm->probe_budget_exhausted)
-		return;
-	const char *v[] = { s->cfg.providers[pi].name };
-	metrics_set(vm->probe_budget_exhausted, v, s->budget[pi].exhausted ? 1 : 0);
-	metrics_set(vm->probe_spend_today, v, probe_budget_spent(&s->budget[pi], now));
+	const struct canary_hooks *h = &s->o.hooks;
+	if (h->budget)
+		h->budget(h->ud, s->cfg.providers[pi].name, s->budget[pi].exhausted,
+		          probe_budget_spent(&s->budget[pi], now));
 }
 
 /* The model's answer text (borrowed from j), or NULL. */
@@ -414,7 +412,7 @@ static void on_response(void *data, const struct http_response *r)
 	e->in_flight = false;
 	if (r->err == VG_ESTATE || s->stopping)
 		return; /* cancelled by canary_stop(): nothing to report */
-	const struct cfg_provider *p = &s->cfg.providers[e->provider];
+	const struct canary_provider *p = &s->cfg.providers[e->provider];
 	int64_t now = now_ms(s);
 	if (r->err && r->err != VG_ENET) {
 		logf_(s, "%s: probe lost: %s", e->name, vg_strerror(r->err));
@@ -437,7 +435,7 @@ static void on_response(void *data, const struct http_response *r)
 	model_copy_str(obs.pid.model, sizeof(obs.pid.model), e->model, (size_t)-1);
 	model_copy_str(obs.pid.region, sizeof(obs.pid.region), p->region, (size_t)-1);
 	model_copy_str(obs.pid.key_alias, sizeof(obs.pid.key_alias), p->key_alias, (size_t)-1);
-	obs.kind = (enum provider_kind)p->kind;
+	obs.kind = p->kind;
 	model_copy_str(obs.template_id, sizeof(obs.template_id),
 	               e->kind == CANARY_MODELS ? "canary-models" : "canary", (size_t)-1);
 	obs.traffic_class = TC_INTERNAL;
@@ -515,20 +513,17 @@ static void on_response(void *data, const struct http_response *r)
 	               obs.norm.finish != FR_CONTENT_FILTER &&
 	               (e->kind == CANARY_MODELS || obs.verdicts.schema_valid == VG_TRI_TRUE);
 
-	/* Cost: usage x the configured price; unknown prices count as 0. */
+	/* Cost: usage x the model's price (core/price); unknown when the price or
+	 * the usage is, and then no spend is charged. */
 	double cost = VG_NONE_D;
 	if (e->kind == CANARY_COMPLETION) {
-		double pin, pout;
-		config_price(&s->cfg, p->name, e->model, &pin, &pout);
-		int64_t tin = observation_input_tokens(&obs);
-		int64_t tout = observation_output_tokens(&obs);
-		if (vg_has(tin) || vg_has(tout)) {
-			cost = 0;
-			if (vg_has(tin) && tin > 0 && pin > 0)
-				cost += (double)tin / 1000.0 * pin;
-			if (vg_has(tout) && tout > 0 && pout > 0)
-				cost += (double)tout / 1000.0 * pout;
-		}
+		const struct canary_model *m =
+		        price_find(e->model, p->models, p->n_models, sizeof(p->models[0]),
+		                   offsetof(struct canary_model, name));
+		if (m)
+			cost = price_cost(m->price_in_per_1k, m->price_out_per_1k,
+			                  observation_input_tokens(&obs),
+			                  observation_output_tokens(&obs));
 	}
 	obs.cost_usd = cost;
 	struct probe_budget *b = &s->budget[e->provider];
@@ -536,6 +531,8 @@ static void on_response(void *data, const struct http_response *r)
 
 	struct canary_result res = {
 		.endpoint = e->name,
+		.provider = p->name,
+		.model = e->model,
 		.kind = e->kind,
 		.healthy = healthy,
 		.error = te != TE_NONE || cut ? r->error : "",
@@ -546,11 +543,9 @@ static void on_response(void *data, const struct http_response *r)
 		.seq = s->seq,
 		.index = e->index,
 	};
-	if (s->o.metrics) {
-		metrics_std_probe(s->o.metrics, p->name, e->model, &r->times, healthy,
-		                  res.spend_usd);
-		budget_metrics(s, e->provider, now);
-	}
+	if (s->o.hooks.result)
+		s->o.hooks.result(s->o.hooks.ud, &obs, &res);
+	budget_hook(s, e->provider, now);
 	if (s->cb)
 		s->cb(s->ud, &obs, &res);
 	json_decref(doc);
@@ -581,7 +576,7 @@ static void once_done(struct canary_set *s)
 static bool probe(struct endpoint *e)
 {
 	struct canary_set *s = e->set;
-	const struct cfg_provider *p = &s->cfg.providers[e->provider];
+	const struct canary_provider *p = &s->cfg.providers[e->provider];
 	int64_t now = now_ms(s);
 	if (e->in_flight)
 		return false;
@@ -597,12 +592,10 @@ static bool probe(struct endpoint *e)
 		logf_(s, "%s: a new UTC day: canaries resume (budget $%.6f)", p->name,
 		      b->limit_usd);
 	if (changed)
-		budget_metrics(s, e->provider, now);
+		budget_hook(s, e->provider, now);
 	if (!ok) {
-		if (s->o.metrics && s->o.metrics->probe_skipped) {
-			const char *v[] = { p->name, e->model, "budget" };
-			metrics_inc(s->o.metrics->probe_skipped, v);
-		}
+		if (s->o.hooks.skipped)
+			s->o.hooks.skipped(s->o.hooks.ud, p->name, e->model, "budget");
 		return false;
 	}
 	struct http_request req = {
@@ -612,10 +605,10 @@ static bool probe(struct endpoint *e)
 		.n_headers = e->n_headers,
 		.body = e->body,
 		.body_len = e->body_len,
-		.connect_timeout_ms = s->cfg.probes.connect_timeout_ms,
-		.timeout_ms = s->cfg.probes.timeout_ms,
+		.connect_timeout_ms = s->cfg.connect_timeout_ms,
+		.timeout_ms = s->cfg.timeout_ms,
 		.fresh_connect = true,
-		.max_body = (size_t)s->cfg.probes.max_body,
+		.max_body = (size_t)s->cfg.max_body,
 		.ca_file = s->o.ca_file,
 		.resolve = s->o.resolve,
 	};
@@ -636,7 +629,7 @@ static void arm(struct endpoint *e, int64_t now)
 	int64_t from = e->next_ms > now ? e->next_ms : now;
 	int64_t next = schedule_next(&s->sched, e->index, from);
 	if (next < 0) /* more endpoints than ms in an interval: plain interval */
-		next = from + s->cfg.probes.interval_ms;
+		next = from + s->cfg.interval_ms;
 	e->next_ms = next;
 }
 
@@ -696,7 +689,7 @@ static void free_unstarted(struct canary_set *s)
 	free(s);
 }
 
-int canary_start_opts(uv_loop_t *loop, const struct vigil_config *cfg, const struct canary_opts *o,
+int canary_start_opts(uv_loop_t *loop, const struct canary_config *cfg, const struct canary_opts *o,
                       canary_result_fn cb, void *ud, struct canary_set **out, char **cause)
 {
 	*out = NULL;
@@ -726,16 +719,16 @@ int canary_start_opts(uv_loop_t *loop, const struct vigil_config *cfg, const str
 		free_unstarted(s);
 		return rc;
 	}
-	uint64_t seed = s->o.seed ? s->o.seed : (uint64_t)cfg->probes.seed;
+	uint64_t seed = s->o.seed ? s->o.seed : cfg->seed;
 	if (!seed) {
 		/* A stable seed per instance name, so restarts keep the timetable. */
 		seed = 1469598103934665603ULL;
-		for (const char *c = cfg->incidents.instance; *c; c++)
+		for (const char *c = cfg->instance; *c; c++)
 			seed = (seed ^ (unsigned char)*c) * 1099511628211ULL;
 	}
 	s->sched = (struct schedule){
-		.interval_ms = cfg->probes.interval_ms > 0 ? cfg->probes.interval_ms : 60000,
-		.jitter_ms = cfg->probes.jitter_ms,
+		.interval_ms = cfg->interval_ms > 0 ? cfg->interval_ms : 60000,
+		.jitter_ms = cfg->jitter_ms,
 		.seed = seed,
 		.count = s->n_ep ? s->n_ep : 1,
 	};
@@ -769,7 +762,7 @@ int canary_start_opts(uv_loop_t *loop, const struct vigil_config *cfg, const str
 	return 0;
 }
 
-struct canary_set *canary_start(uv_loop_t *loop, const struct vigil_config *cfg,
+struct canary_set *canary_start(uv_loop_t *loop, const struct canary_config *cfg,
                                 canary_result_fn cb, void *ud)
 {
 	struct canary_set *s = NULL;
@@ -795,18 +788,6 @@ void canary_stop(struct canary_set *s)
 	}
 	uv_timer_stop(&s->idle_timer);
 	uv_close((uv_handle_t *)&s->idle_timer, on_closed);
-}
-
-void canary_set_metrics(struct canary_set *s, struct vigil_metrics *vm)
-{
-	if (!s)
-		return;
-	s->o.metrics = vm;
-	if (vm) {
-		int64_t now = now_ms(s);
-		for (size_t i = 0; i < s->cfg.n_providers; i++)
-			budget_metrics(s, i, now);
-	}
 }
 
 size_t canary_probe_now(struct canary_set *s)

@@ -6,7 +6,8 @@
 #   scripts/dev.sh test         install, build, run the whole suite (what CI runs):
 #                               gcc build + every CTest label, clang ASan/UBSan
 #                               build + unit and integration labels, core purity,
-#                               format check, fuzz corpus replay + short fuzzing
+#                               layer check, format check, fuzz corpus replay +
+#                               short fuzzing
 #   scripts/dev.sh build        install and build (gcc) only
 #
 # Each stage prints how many seconds it took.
@@ -76,6 +77,10 @@ test)
 	stage "core purity check"
 	"$ROOT/scripts/check-purity.sh" build/gcc/libvigil_core.a
 	stage_done "core purity check"
+
+	stage "layer check"
+	"$ROOT/scripts/check-layers.sh" build/gcc
+	stage_done "layer check"
 
 	stage "tests (gcc): unit, integration, e2e, soak"
 	ctest --test-dir build/gcc --output-on-failure -j "$JOBS" --timeout 1800

@@ -18,6 +18,7 @@
  *             probe of the exporter process from /proc/<pid>/stat.
  * Defaults: 600 probes/s for 20 s. The simulator's CPU is in neither figure.
  */
+#include "app/config.h"
 #include "core/vgerr.h"
 #include "probes/canary.h"
 #include "tests/support/proc.h"
@@ -143,13 +144,16 @@ static int bench_vigil(int port, int rate, int seconds)
 	snprintf(yaml + o, cap - o,
 	         "probes: {interval: 100ms, jitter: 1ms, timeout: 5s, daily_budget_usd: 0}\n");
 	setenv("PROBE_BENCH_KEY", "sk-bench", 1);
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	struct vigil_config *vc = malloc(sizeof(*vc));
+	struct canary_config *cfg = malloc(sizeof(*cfg));
 	char *cause = NULL;
-	config_defaults(cfg);
-	if (config_load_string(cfg, yaml, strlen(yaml), "bench.yaml", &cause)) {
+	config_defaults(vc);
+	if (config_load_string(vc, yaml, strlen(yaml), "bench.yaml", &cause)) {
 		fprintf(stderr, "bench config: %s\n", cause);
 		return 1;
 	}
+	config_canary(vc, cfg);
+	free(vc);
 	free(yaml);
 	struct bench b = { 0 };
 	uv_loop_init(&b.loop);

@@ -17,7 +17,7 @@
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/outbox.h"
-#include "probes/http.h"
+#include "net/http.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
 
@@ -208,7 +208,7 @@ static void test_alertmanager(void **state)
 	assert_int_equal(http_client_new(&t->loop, &t->http), 0);
 	start_alertmanager(t);
 
-	struct cfg_sink cs;
+	struct sink_spec cs;
 	memset(&cs, 0, sizeof(cs));
 	snprintf(cs.name, sizeof(cs.name), "am");
 	cs.kind = SINK_ALERTMANAGER;

@@ -19,10 +19,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "app/config.h"
+#include "app/metrics_std.h"
+#include "core/price.h"
 #include "core/taxonomy.h"
 #include "core/vgerr.h"
 #include "data/metrics.h"
-#include "data/metrics_std.h"
 #include "probes/canary.h"
 #include "sim/sim.h"
 
@@ -215,17 +217,23 @@ static bool log_has(const struct run *run, const char *needle)
 	return false;
 }
 
-static void load_config(struct vigil_config *cfg, const char *yaml)
+/* The canary options app/config makes of a vigil.yaml (caller frees). */
+static struct canary_config *load_config(const char *yaml)
 {
 	char *cause = NULL;
-	config_defaults(cfg);
-	int rc = config_load_string(cfg, yaml, strlen(yaml), "test.yaml", &cause);
+	struct vigil_config *vc = malloc(sizeof(*vc));
+	struct canary_config *cfg = malloc(sizeof(*cfg));
+	config_defaults(vc);
+	int rc = config_load_string(vc, yaml, strlen(yaml), "test.yaml", &cause);
 	if (rc)
 		fail_msg("config: %s", cause);
+	config_canary(vc, cfg);
+	free(vc);
+	return cfg;
 }
 
 /* Run a once-mode set to its end and stop it. */
-static void run_once(struct vigil_config *cfg, struct run *run, struct vigil_metrics *vm)
+static void run_once(const struct canary_config *cfg, struct run *run, struct vigil_metrics *vm)
 {
 	uv_loop_t loop;
 	uv_loop_init(&loop);
@@ -235,8 +243,9 @@ static void run_once(struct vigil_config *cfg, struct run *run, struct vigil_met
 		.on_idle = on_idle,
 		.log = on_log,
 		.log_ud = run,
-		.metrics = vm,
 	};
+	if (vm)
+		metrics_std_canary_hooks(vm, &o.hooks);
 	struct canary_set *set = NULL;
 	char *cause = NULL;
 	assert_int_equal(canary_start_opts(&loop, cfg, &o, on_result, run, &set, &cause), 0);
@@ -395,8 +404,7 @@ static void test_faults_all_providers(void **state)
 	         " api_key_env: VIGIL_TEST_GOOGLE_KEY, models: %s}\n"
 	         "probes: {timeout: 2s, connect_timeout: 1s, availability: true}\n",
 	         sim->port, MODELS, sim->port, MODELS, sim->port, MODELS);
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	load_config(cfg, yaml);
+	struct canary_config *cfg = load_config(yaml);
 	struct run *run = calloc(1, sizeof(*run));
 	struct metrics *reg = metrics_new();
 	struct vigil_metrics vm;
@@ -427,6 +435,25 @@ static void test_faults_all_providers(void **state)
 		assert_true(isnan(g->obs.cost_usd));
 	}
 	assert_string_equal(find(run, "openai/sim-ok")->obs.pid.key_alias, "oa");
+	/* Cost by core/price's rule, as the pipeline prices the same tokens: a
+	 * priced model costs usage x price; a model without a price costs
+	 * "unknown" (not 0) and charges no spend. */
+	for (size_t i = 0; i < 3; i++) {
+		const char *prov[] = { "openai", "anthropic", "google" };
+		char ep[64];
+		snprintf(ep, sizeof(ep), "%s/sim-ok", prov[i]);
+		const struct got *ok = find(run, ep);
+		int64_t tin = observation_input_tokens(&ok->obs);
+		int64_t tout = observation_output_tokens(&ok->obs);
+		assert_true(tin > 0 && tout > 0);
+		assert_true(ok->obs.cost_usd == price_cost(0.5, 1.5, tin, tout));
+		assert_true(ok->spend == ok->obs.cost_usd);
+		snprintf(ep, sizeof(ep), "%s/sim-format", prov[i]);
+		const struct got *unpriced = find(run, ep);
+		assert_true(vg_has(observation_input_tokens(&unpriced->obs)));
+		assert_true(isnan(unpriced->obs.cost_usd));
+		assert_true(unpriced->spend == 0);
+	}
 	/* Every probe reached the simulator on its own connection; the hung one
 	 * was answered by our timeout, not by the server. */
 	assert_true(sim_server_requests(sim->s) - before >= 3 * 16 - 3);
@@ -461,8 +488,7 @@ static void test_missing_and_empty_keys(void **state)
 	         "  - {name: keyless, kind: openai, base_url: 'http://127.0.0.1:%d',"
 	         " models: [{name: sim-ok}]}\n",
 	         sim->port, sim->port, sim->port, sim->port);
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	load_config(cfg, yaml);
+	struct canary_config *cfg = load_config(yaml);
 	struct run *run = calloc(1, sizeof(*run));
 	uint64_t before = sim_server_requests(sim->s);
 	run_once(cfg, run, NULL);
@@ -495,8 +521,7 @@ static void test_endpoint_table(void **state)
 	         " api_key_env: VIGIL_TEST_OPENAI_KEY, models: [{name: sim-ok}, {name: x}]}\n"
 	         "probes: {models: first, interval: 1h, jitter: 1s}\n",
 	         sim->port, sim->port);
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	load_config(cfg, yaml);
+	struct canary_config *cfg = load_config(yaml);
 	struct run *run = calloc(1, sizeof(*run));
 	uv_loop_t loop;
 	uv_loop_init(&loop);
@@ -544,8 +569,7 @@ static void test_connect_refused(void **state)
 	         "  - {name: gone, kind: anthropic, base_url: 'http://127.0.0.1:%d',"
 	         " api_key_env: VIGIL_TEST_ANTHROPIC_KEY, models: [{name: claude}]}\n",
 	         closed_port());
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	load_config(cfg, yaml);
+	struct canary_config *cfg = load_config(yaml);
 	struct run *run = calloc(1, sizeof(*run));
 	run_once(cfg, run, NULL);
 	assert_int_equal(run->n, 1);
@@ -574,8 +598,7 @@ static void test_budget_stops_and_resumes(void **state)
 	         " models: [{name: sim-ok, price_in_per_1k: 100, price_out_per_1k: 300}]}\n"
 	         "probes: {interval: 24h, jitter: 1s, daily_budget_usd: 20}\n",
 	         sim->port);
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	load_config(cfg, yaml);
+	struct canary_config *cfg = load_config(yaml);
 	struct run *run = calloc(1, sizeof(*run));
 	settings_defaults(&run->settings);
 	run->clock_ms = 1764374400000LL; /* 2025-11-29T00:00:00Z */
@@ -585,9 +608,8 @@ static void test_budget_stops_and_resumes(void **state)
 	assert_int_equal(metrics_std_register(reg, &vm, "test"), 0);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
-	struct canary_opts o = {
-		.log = on_log, .log_ud = run, .now_ms = fake_now, .now_ud = run, .metrics = &vm
-	};
+	struct canary_opts o = { .log = on_log, .log_ud = run, .now_ms = fake_now, .now_ud = run };
+	metrics_std_canary_hooks(&vm, &o.hooks);
 	struct canary_set *set = NULL;
 	assert_int_equal(canary_start_opts(&loop, cfg, &o, on_result, run, &set, NULL), 0);
 	uint64_t before = sim_server_requests(sim->s);
@@ -658,8 +680,7 @@ static void test_scheduled(void **state)
 	         " api_key_env: VIGIL_TEST_OPENAI_KEY, models: [{name: sim-ok}, {name: sim-500}]}\n"
 	         "probes: {interval: 200ms, jitter: 50ms, seed: 7}\n",
 	         sim->port);
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	load_config(cfg, yaml);
+	struct canary_config *cfg = load_config(yaml);
 	struct run *run = calloc(1, sizeof(*run));
 	settings_defaults(&run->settings);
 	uv_loop_t loop;
@@ -739,8 +760,7 @@ static void on_guard(uv_timer_t *t)
 static void run_stop_from_callback(const char *yaml, bool once, size_t stop_after,
                                    struct stopper *st)
 {
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	load_config(cfg, yaml);
+	struct canary_config *cfg = load_config(yaml);
 	memset(st, 0, sizeof(*st));
 	settings_defaults(&st->run.settings);
 	st->stop_after = stop_after;

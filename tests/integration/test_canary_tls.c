@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "app/config.h"
 #include "core/taxonomy.h"
 #include "probes/canary.h"
 #include "sim/sim.h"
@@ -282,11 +283,14 @@ static void probe_once(int port, const char *ca_file, struct got *g)
 	         " api_key_env: VIGIL_TLS_TEST_KEY, models: [{name: sim-ok}]}\n"
 	         "probes: {timeout: 5s}\n",
 	         port);
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	struct vigil_config *vc = malloc(sizeof(*vc));
+	struct canary_config *cfg = malloc(sizeof(*cfg));
 	char *cause = NULL;
-	config_defaults(cfg);
-	if (config_load_string(cfg, yaml, strlen(yaml), "tls.yaml", &cause))
+	config_defaults(vc);
+	if (config_load_string(vc, yaml, strlen(yaml), "tls.yaml", &cause))
 		fail_msg("config: %s", cause);
+	config_canary(vc, cfg);
+	free(vc);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct canary_opts o = {

@@ -27,7 +27,7 @@
 #include "core/incident.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
-#include "probes/http.h"
+#include "net/http.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_http.c: probes/http (libcurl multi on libuv) against data/httpd on
+ * test_http.c: net/http (libcurl multi on libuv) against net/httpd on
  * loopback: status, lower-cased headers, phase times, POST bodies, the body
  * cap, timeouts, refused connections, resets, cancel, close with requests
  * in flight, many requests at once, and httpd's refusals (413).
@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "core/vgerr.h"
-#include "data/httpd.h"
-#include "probes/http.h"
+#include "net/http.h"
+#include "net/httpd.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

@@ -19,13 +19,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "app/metrics_std.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
-#include "data/httpd.h"
-#include "data/metrics_std.h"
 #include "data/outbox.h"
 #include "data/store.h"
-#include "probes/http.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
 
@@ -184,7 +184,7 @@ static void test_no_secret_leaks(void **state)
 	while (!t->next_outbox_id)
 		uv_run(&t->loop, UV_RUN_ONCE);
 
-	struct cfg_sink cs[3];
+	struct sink_spec cs[3];
 	memset(cs, 0, sizeof(cs));
 	snprintf(cs[0].name, sizeof(cs[0].name), "pd");
 	cs[0].kind = SINK_PAGERDUTY;
@@ -212,7 +212,7 @@ static void test_no_secret_leaks(void **state)
 	o.backoff_max_ms = 100;
 	o.log = on_log;
 	o.log_data = t;
-	o.metrics = &t->vm;
+	o.metrics = metrics_std_outbox(&t->vm);
 	assert_int_equal(outbox_new(&t->loop, t->sinks, t->http, &o, &t->ob), 0);
 	assert_int_equal(outbox_attach_store(t->ob, t->store, 50), 0);
 

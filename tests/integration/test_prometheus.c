@@ -13,11 +13,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "app/metrics_std.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
-#include "data/httpd.h"
-#include "data/metrics_std.h"
-#include "probes/http.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
 

@@ -19,11 +19,11 @@
 #include <cmocka.h>
 
 #include "app/config.h"
+#include "app/metrics_std.h"
 #include "app/semsvc.h"
 #include "core/incident.h"
 #include "core/vgerr.h"
 #include "data/metrics.h"
-#include "data/metrics_std.h"
 
 #include <stdio.h>
 #include <stdlib.h>

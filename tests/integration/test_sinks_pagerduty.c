@@ -16,9 +16,9 @@
 #include "core/pipeline.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
-#include "data/httpd.h"
 #include "data/outbox.h"
-#include "probes/http.h"
+#include "net/http.h"
+#include "net/httpd.h"
 #include "tests/support/proc.h"
 
 #include <curl/curl.h>
@@ -164,7 +164,7 @@ static void setup_harness(struct harness *h, int refusals)
 	                 0);
 	assert_int_equal(
 	        httpd_start(&h->loop, "127.0.0.1", 0, on_request, &h->bad, &h->bad_srv, NULL), 0);
-	struct cfg_sink cs[2];
+	struct sink_spec cs[2];
 	memset(cs, 0, sizeof(cs));
 	snprintf(cs[0].name, sizeof(cs[0].name), "pd");
 	cs[0].kind = SINK_PAGERDUTY;
@@ -383,7 +383,7 @@ static void test_load_and_unknown(void **state)
 static void test_missing_secret(void **state)
 {
 	(void)state;
-	struct cfg_sink cs;
+	struct sink_spec cs;
 	memset(&cs, 0, sizeof(cs));
 	snprintf(cs.name, sizeof(cs.name), "pd");
 	cs.kind = SINK_PAGERDUTY;

@@ -2,7 +2,7 @@
 #include "tests/support/proc.h"
 
 #include "core/vgerr.h"
-#include "probes/http.h"
+#include "net/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

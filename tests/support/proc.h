@@ -2,7 +2,7 @@
  * proc.h: helpers for integration tests that run real servers (Prometheus,
  * Alertmanager): find a binary, pick a free loopback port, start a process
  * with its output in a log file, stop it, and make a blocking HTTP call by
- * running a libuv loop until probes/http answers.
+ * running a libuv loop until net/http answers.
  */
 #ifndef VIGIL_TESTS_PROC_H
 #define VIGIL_TESTS_PROC_H

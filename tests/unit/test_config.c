@@ -9,8 +9,11 @@
 #include <cmocka.h>
 
 #include "app/config.h"
-#include "data/decode.h"
+#include "core/price.h"
 #include "core/vgerr.h"
+#include "data/decode.h"
+#include "data/sinks.h"
+#include "probes/canary.h"
 #include "tests/support/testutil.h"
 
 #include <stdio.h>
@@ -78,11 +81,25 @@ static void test_values(void **state)
 	assert_int_equal(cfg->thresholds.breaker.consecutive_failures, 3);
 	/* untouched keys keep their defaults */
 	assert_int_equal(cfg->thresholds.breaker.halfopen_successes, 3);
-	double in, out;
-	config_price(cfg, "sim-openai", "gpt-4o-mini-2024-07-18", &in, &out);
-	assert_true(in == 0.00015 && out == 0.0006);
-	config_price(cfg, "sim-openai", "gpt-4o", &in, &out);
-	assert_true(in < 0);
+	/* The canary's options carry the provider and its prices; core/price
+	 * looks a dated model name up in them. */
+	struct canary_config *cc = malloc(sizeof(*cc));
+	config_canary(cfg, cc);
+	assert_int_equal(cc->n_providers, 1);
+	const struct canary_provider *cp = &cc->providers[0];
+	assert_string_equal(cp->name, "sim-openai");
+	assert_int_equal(cp->kind, PK_OPENAI);
+	assert_string_equal(cp->base_url, "http://127.0.0.1:8080");
+	assert_string_equal(cp->api_key_env, "SIM_KEY");
+	assert_string_equal(cp->key_alias, "sim-openai");
+	assert_int_equal(cp->n_models, 1);
+	const size_t off = offsetof(struct canary_model, name);
+	const struct canary_model *m = price_find("gpt-4o-mini-2024-07-18", cp->models,
+	                                          cp->n_models, sizeof(cp->models[0]), off);
+	assert_non_null(m);
+	assert_true(m->price_in_per_1k == 0.00015 && m->price_out_per_1k == 0.0006);
+	assert_null(price_find("gpt-4o", cp->models, cp->n_models, sizeof(cp->models[0]), off));
+	free(cc);
 	free(cfg);
 }
 
@@ -149,6 +166,21 @@ static void test_sinks(void **state)
 	assert_int_equal(cfg->sinks[2].min_severity_value, SEV_MEDIUM);
 	assert_int_equal(cfg->sinks[3].auth, SINK_AUTH_BASIC);
 	assert_int_equal(cfg->sinks[3].min_severity_value, SEV_LOW);
+	/* What data/sinks gets: the delivery half of each sink, defaults filled. */
+	struct sink_spec sp[CFG_MAX_SINKS];
+	assert_int_equal(config_sink_specs(cfg, sp, CFG_MAX_SINKS), 4);
+	assert_int_equal(config_sink_specs(cfg, sp, 2), 2);
+	assert_string_equal(sp[0].name, cfg->sinks[0].name);
+	assert_int_equal(sp[0].kind, SINK_PAGERDUTY);
+	assert_string_equal(sp[0].url, cfg->sinks[0].url);
+	assert_string_equal(sp[0].secret_env, cfg->sinks[0].secret_env);
+	assert_int_equal(sp[0].timeout_ms, 10000);
+	assert_int_equal(sp[1].kind, SINK_ALERTMANAGER);
+	assert_int_equal(sp[1].resend_interval_ms, 30000);
+	assert_int_equal(sp[1].resolve_timeout_ms, 120000);
+	assert_int_equal(config_sink_specs(cfg, sp, CFG_MAX_SINKS), 4);
+	assert_int_equal(sp[3].auth, SINK_AUTH_BASIC);
+	assert_int_equal(sp[2].auth, SINK_AUTH_BEARER);
 	assert_int_equal(cfg->n_events, 2);
 	assert_string_equal(cfg->events[0].path, "logs/gateway-*.jsonl");
 	assert_int_equal(cfg->events[0].format, DECODE_AUTO);
@@ -231,6 +263,22 @@ static void test_probes(void **state)
 	assert_true(cfg->probes.availability);
 	assert_int_equal(cfg->probes.models, PROBE_MODELS_FIRST);
 	assert_int_equal(cfg->probes.seed, 1234);
+	struct canary_config *cc = malloc(sizeof(*cc));
+	config_canary(cfg, cc);
+	assert_true(cc->enabled);
+	assert_int_equal(cc->interval_ms, 30000);
+	assert_int_equal(cc->jitter_ms, 5000);
+	assert_int_equal(cc->connect_timeout_ms, 2000);
+	assert_int_equal(cc->timeout_ms, 10000);
+	assert_int_equal(cc->max_tokens, 8);
+	assert_int_equal(cc->max_body, 65536);
+	assert_true(cc->daily_budget_usd == 0.25);
+	assert_true(cc->availability);
+	assert_true(cc->first_model_only);
+	assert_int_equal(cc->seed, 1234);
+	assert_string_equal(cc->instance, "vigil");
+	assert_int_equal(cc->n_providers, 0);
+	free(cc);
 	free(cfg);
 }
 

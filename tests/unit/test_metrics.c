@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "app/metrics_std.h"
 #include "core/vgerr.h"
 #include "data/metrics.h"
-#include "data/metrics_std.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -197,6 +197,35 @@ static void test_std(void **state)
 	assert_true(fabs(metrics_value(vm.probe_phase, tv) - 0.007) < 1e-9);
 	const char *sv[] = { "openai", "gpt-4o" };
 	assert_true(metrics_value(vm.probe_success, sv) == 1);
+
+	/* The canary hands results, budgets and skips to hooks; these record
+	 * them into the same families. */
+	struct canary_hooks h;
+	metrics_std_canary_hooks(&vm, &h);
+	struct canary_result cr = { .endpoint = "anthropic/haiku",
+		                    .provider = "anthropic",
+		                    .model = "haiku",
+		                    .healthy = false,
+		                    .times = &t,
+		                    .spend_usd = 0.5 };
+	h.result(h.ud, &o, &cr);
+	h.result(h.ud, &o, &cr);
+	const char *hv[] = { "anthropic", "haiku" };
+	assert_true(metrics_value(vm.probe_success, hv) == 0);
+	assert_true(metrics_value(vm.probe_spend, hv) == 1.0);
+	h.budget(h.ud, "anthropic", true, 0.75);
+	const char *bv[] = { "anthropic" };
+	assert_true(metrics_value(vm.probe_budget_exhausted, bv) == 1);
+	assert_true(metrics_value(vm.probe_spend_today, bv) == 0.75);
+	h.skipped(h.ud, "anthropic", "haiku", "budget");
+	const char *kv[] = { "anthropic", "haiku", "budget" };
+	assert_true(metrics_value(vm.probe_skipped, kv) == 1);
+
+	/* The outbox gets its three families as generic handles. */
+	struct outbox_metrics om = metrics_std_outbox(&vm);
+	assert_ptr_equal(om.pending, vm.outbox_pending);
+	assert_ptr_equal(om.deliveries, vm.sink_deliveries);
+	assert_ptr_equal(om.up, vm.sink_up);
 
 	/* a pipeline's effects and its live state */
 	struct core_settings s;

@@ -14,8 +14,8 @@
  * borrowed until the reply is answered or dropped; httpd_respond() copies
  * the body.
  */
-#ifndef VIGIL_DATA_HTTPD_H
-#define VIGIL_DATA_HTTPD_H
+#ifndef VIGIL_NET_HTTPD_H
+#define VIGIL_NET_HTTPD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /*
  * metrics_std.c: registration of vigil's standard families and the helpers
- * that feed them (see metrics_std.h for the list).
+ * and hooks that feed them (see metrics_std.h for the list).
  */
-#include "data/metrics_std.h"
+#include "app/metrics_std.h"
 
 #include "core/vgerr.h"
 
@@ -222,6 +222,46 @@ void metrics_std_probe(struct vigil_metrics *vm, const char *provider, const cha
 	metrics_set(vm->probe_success, v, success ? 1 : 0);
 	if (spend_usd > 0)
 		metrics_add(vm->probe_spend, v, spend_usd);
+}
+
+static void on_probe_result(void *ud, const struct observation *obs, const struct canary_result *r)
+{
+	(void)obs;
+	metrics_std_probe(ud, r->provider, r->model, r->times, r->healthy, r->spend_usd);
+}
+
+static void on_probe_budget(void *ud, const char *provider, bool exhausted, double spent)
+{
+	struct vigil_metrics *vm = ud;
+	const char *v[] = { provider };
+	metrics_set(vm->probe_budget_exhausted, v, exhausted ? 1 : 0);
+	metrics_set(vm->probe_spend_today, v, spent);
+}
+
+static void on_probe_skipped(void *ud, const char *provider, const char *model, const char *reason)
+{
+	struct vigil_metrics *vm = ud;
+	const char *v[] = { provider, model, reason };
+	metrics_inc(vm->probe_skipped, v);
+}
+
+void metrics_std_canary_hooks(struct vigil_metrics *vm, struct canary_hooks *h)
+{
+	*h = (struct canary_hooks){
+		.result = on_probe_result,
+		.budget = on_probe_budget,
+		.skipped = on_probe_skipped,
+		.ud = vm,
+	};
+}
+
+struct outbox_metrics metrics_std_outbox(const struct vigil_metrics *vm)
+{
+	return (struct outbox_metrics){
+		.pending = vm->outbox_pending,
+		.deliveries = vm->sink_deliveries,
+		.up = vm->sink_up,
+	};
 }
 
 static void set_if(struct metric_family *f, const char *const *v, double x)

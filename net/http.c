@@ -11,7 +11,7 @@
  * `dispatching` defers the final teardown of a closing client until the
  * dispatch loop is done with the multi handle.
  */
-#include "probes/http.h"
+#include "net/http.h"
 
 #include "core/vgerr.h"
 

@@ -3,7 +3,7 @@
  * whole request, stops reading, calls the handler, writes the answer and
  * closes. Connections are kept in a list so httpd_close() can close them.
  */
-#include "data/httpd.h"
+#include "net/httpd.h"
 
 #include "core/vgerr.h"
 

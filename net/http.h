@@ -5,7 +5,7 @@
  * Nothing here blocks the loop: no easy_perform, no DNS on the loop thread
  * (libcurl resolves on its own thread).
  *
- * Used by the canary probes (probes/) and by the sinks (data/sinks). One
+ * Used by the canary probes (probes/), the sinks and the outbox (data/). One
  * client per loop; any number of requests in flight. Every request ends in
  * exactly one completion callback, on the loop thread, with a struct
  * http_response: the status (or a transport error mapped to enum
@@ -20,8 +20,8 @@
  * Ownership: http_request() copies everything in the request; the response
  * passed to the callback is borrowed for the duration of the call.
  */
-#ifndef VIGIL_PROBES_HTTP_H
-#define VIGIL_PROBES_HTTP_H
+#ifndef VIGIL_NET_HTTP_H
+#define VIGIL_NET_HTTP_H
 
 #include "core/model.h"
 

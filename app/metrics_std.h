@@ -2,7 +2,12 @@
  * metrics_std.h: vigil's metric families on /metrics, registered in one
  * place so names, units and labels stay consistent, plus the helpers that
  * turn what the modules produce (pipeline effects, observations, probe
- * timings, the pipeline's health read API, incident counts) into series.
+ * results and budgets, the pipeline's health read API, incident counts,
+ * outbox deliveries) into series. This is the fan-in that knows every part,
+ * so it lives in app/: the lower layers record nothing themselves but hand
+ * their results to hooks (probes/canary's struct canary_hooks) or take
+ * generic family handles (data/outbox's struct outbox_metrics), which this
+ * module fills; data/metrics stays a generic registry.
  *
  *   vigil_build_info{version}                                        gauge 1
  *   vigil_probe_phase_duration_seconds{provider,model,phase}         gauge, last probe;
@@ -36,12 +41,14 @@
  *
  * Threads: loop thread only.
  */
-#ifndef VIGIL_DATA_METRICS_STD_H
-#define VIGIL_DATA_METRICS_STD_H
+#ifndef VIGIL_APP_METRICS_STD_H
+#define VIGIL_APP_METRICS_STD_H
 
 #include "core/pipeline.h"
 #include "data/metrics.h"
-#include "probes/http.h"
+#include "data/outbox.h"
+#include "net/http.h"
+#include "probes/canary.h"
 
 /* Handles of the standard families; NULL members only after a failed register. */
 struct vigil_metrics {
@@ -75,6 +82,15 @@ void metrics_std_observation(struct vigil_metrics *vm, const struct observation 
  * NaN for none). */
 void metrics_std_probe(struct vigil_metrics *vm, const char *provider, const char *model,
                        const struct http_times *times, bool success, double spend_usd);
+
+/* Fill *h with hooks that record into vm (borrowed; it must outlive the
+ * canary set) each probe's phases, duration, success and spend
+ * (metrics_std_probe), each provider's budget gauges and each skipped probe.
+ * A probe's observation is counted where it is fed (metrics_std_observation). */
+void metrics_std_canary_hooks(struct vigil_metrics *vm, struct canary_hooks *h);
+
+/* The outbox's families of vm (outbox_options.metrics). */
+struct outbox_metrics metrics_std_outbox(const struct vigil_metrics *vm);
 
 /*
  * A collect hook (metrics_on_collect(reg, metrics_std_collect_pipeline, ctx))
