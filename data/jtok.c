@@ -1,5 +1,7 @@
 /*
- * jtok.c: recursive descent over the text, appending tokens. Strings are the
+ * jtok.c: one pass over the text, appending tokens; open containers are kept
+ * on an explicit stack (no recursion, so no nesting depth can exhaust the C
+ * stack: depth costs four bytes of heap a level). Strings are the
  * bulk of an event line, so their scan looks at eight bytes at once for a
  * quote, a backslash or a control character and only steps byte by byte
  * around those.
@@ -227,76 +229,10 @@ static int number(struct jt *p)
 	return k;
 }
 
-static int value(struct jt *p, int depth);
-
-static int container(struct jt *p, int depth, bool object)
+/* A scalar at p->i (string, literal or number). */
+static int scalar(struct jt *p)
 {
-	if (depth >= JTOK_MAX_DEPTH)
-		return fail(p, JTOK_EDEPTH, "nested too deeply");
-	int k = add(p, object ? JTOK_OBJECT : JTOK_ARRAY, p->i);
-	if (k < 0)
-		return k;
-	char close = object ? '}' : ']';
-	p->i++;
-	ws(p);
-	if (p->i < p->len && p->js[p->i] == close) {
-		p->i++;
-		p->t[k].end = (int32_t)p->i;
-		return k;
-	}
-	for (;;) {
-		if (object) {
-			if (p->i >= p->len)
-				return fail(p, JTOK_EPART, "the text ends inside an object");
-			if (p->js[p->i] != '"')
-				return fail(p, JTOK_EINVAL, "expected a key");
-			int key = string(p);
-			if (key < 0)
-				return key;
-			ws(p);
-			if (p->i >= p->len)
-				return fail(p, JTOK_EPART, "the text ends inside an object");
-			if (p->js[p->i] != ':')
-				return fail(p, JTOK_EINVAL, "expected ':'");
-			p->i++;
-			ws(p);
-			int v = value(p, depth + 1);
-			if (v < 0)
-				return v;
-			p->t[key].size = 1;
-		} else {
-			int v = value(p, depth + 1);
-			if (v < 0)
-				return v;
-		}
-		p->t[k].size++;
-		ws(p);
-		if (p->i >= p->len)
-			return fail(p, JTOK_EPART,
-			            object ? "the text ends inside an object"
-			                   : "the text ends inside an array");
-		char c = p->js[p->i];
-		if (c == ',') {
-			p->i++;
-			ws(p);
-			continue;
-		}
-		if (c == close) {
-			p->i++;
-			p->t[k].end = (int32_t)p->i;
-			return k;
-		}
-		return fail(p, JTOK_EINVAL, object ? "expected ',' or '}'" : "expected ',' or ']'");
-	}
-}
-
-static int value(struct jt *p, int depth)
-{
-	if (p->i >= p->len)
-		return fail(p, JTOK_EPART, "expected a value");
 	switch (p->js[p->i]) {
-	case '{': return container(p, depth, true);
-	case '[': return container(p, depth, false);
 	case '"': return string(p);
 	case 't': return literal(p, "true", 4);
 	case 'f': return literal(p, "false", 5);
@@ -305,6 +241,120 @@ static int value(struct jt *p, int depth)
 		if (p->js[p->i] == '-' || (p->js[p->i] >= '0' && p->js[p->i] <= '9'))
 			return number(p);
 		return fail(p, JTOK_EINVAL, "expected a value");
+	}
+}
+
+/* The open containers, innermost last: their token indexes, the sign bit
+ * set for an object. Sixty-four levels live on the C stack; deeper text
+ * grows a heap copy, so nesting is bounded by the text's length alone. */
+struct nest {
+	uint32_t *at;
+	size_t n, cap;
+	uint32_t local[64];
+};
+
+#define NEST_OBJECT 0x80000000u
+
+static int push(struct nest *s, uint32_t v)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap * 2;
+		uint32_t *na = s->at == s->local ? malloc(ncap * sizeof(*na))
+		                                 : realloc(s->at, ncap * sizeof(*na));
+		if (!na)
+			return JTOK_ENOMEM;
+		if (s->at == s->local)
+			memcpy(na, s->local, sizeof(s->local));
+		s->at = na;
+		s->cap = ncap;
+	}
+	s->at[s->n++] = v;
+	return 0;
+}
+
+/* An object's key and its ':' (p->i at the key's quote), then whitespace. */
+static int key(struct jt *p)
+{
+	if (p->i >= p->len)
+		return fail(p, JTOK_EPART, "the text ends inside an object");
+	if (p->js[p->i] != '"')
+		return fail(p, JTOK_EINVAL, "expected a key");
+	int k = string(p);
+	if (k < 0)
+		return k;
+	p->t[k].size = 1;
+	ws(p);
+	if (p->i >= p->len)
+		return fail(p, JTOK_EPART, "the text ends inside an object");
+	if (p->js[p->i] != ':')
+		return fail(p, JTOK_EINVAL, "expected ':'");
+	p->i++;
+	ws(p);
+	return 0;
+}
+
+/*
+ * One value, iteratively: a container pushes itself and its members follow
+ * in the same loop, so hostile nesting costs heap, never C stack. After each
+ * complete value the innermost open container counts it and expects ',' or
+ * its closing bracket.
+ */
+static int value(struct jt *p, struct nest *s)
+{
+	int rc;
+	for (;;) {
+		/* a value starts at p->i */
+		if (p->i >= p->len)
+			return fail(p, JTOK_EPART, "expected a value");
+		char c = p->js[p->i];
+		if (c == '{' || c == '[') {
+			bool object = c == '{';
+			int k = add(p, object ? JTOK_OBJECT : JTOK_ARRAY, p->i);
+			if (k < 0)
+				return k;
+			p->i++;
+			ws(p);
+			if (p->i < p->len && p->js[p->i] == (object ? '}' : ']')) {
+				p->i++;
+				p->t[k].end = (int32_t)p->i;
+			} else {
+				if ((rc = push(s, (uint32_t)k | (object ? NEST_OBJECT : 0))) != 0)
+					return rc;
+				if (object && (rc = key(p)) != 0)
+					return rc;
+				continue; /* the first member */
+			}
+		} else if ((rc = scalar(p)) < 0) {
+			return rc;
+		}
+		/* a value is complete: close what it completes */
+		for (;;) {
+			if (s->n == 0)
+				return 0;
+			uint32_t top = s->at[s->n - 1];
+			bool object = (top & NEST_OBJECT) != 0;
+			struct jtok *t = &p->t[top & ~NEST_OBJECT];
+			t->size++;
+			ws(p);
+			if (p->i >= p->len)
+				return fail(p, JTOK_EPART,
+				            object ? "the text ends inside an object"
+				                   : "the text ends inside an array");
+			c = p->js[p->i];
+			if (c == ',') {
+				p->i++;
+				ws(p);
+				if (object && (rc = key(p)) != 0)
+					return rc;
+				break; /* the next member */
+			}
+			if (c != (object ? '}' : ']'))
+				return fail(p, JTOK_EINVAL,
+				            object ? "expected ',' or '}'" : "expected ',' or ']'");
+			p->i++;
+			t->end = (int32_t)p->i;
+			s->n--;
+		}
 	}
 }
 
@@ -317,7 +367,11 @@ int jtok_parse(const char *js, size_t len, struct jtok **toks, unsigned *cap,
 	if (len > (size_t)INT32_MAX)
 		return fail(&p, JTOK_EINVAL, "too long");
 	ws(&p);
-	int rc = value(&p, 0);
+	struct nest s = { .cap = 64 };
+	s.at = s.local;
+	int rc = value(&p, &s);
+	if (s.at != s.local)
+		free(s.at);
 	if (rc >= 0) {
 		ws(&p);
 		if (p.i != len)
