@@ -687,7 +687,8 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 			if (!tok_string(v, j, &h->name, &h->name_len) ||
 			    !tok_string(v, vi, &h->value, &h->value_len))
 				return fail(v, DR_NOT_JSON, "bad string in http.headers");
-			if (memchr(h->name, 0, h->name_len) || memchr(h->value, 0, h->value_len))
+			if ((v->d->tok[j].escaped && memchr(h->name, 0, h->name_len)) ||
+			    (v->d->tok[vi].escaped && memchr(h->value, 0, h->value_len)))
 				return fail(
 				        v, DR_BAD_FIELD,
 				        "field 'http.headers' contains a NUL character (\\u0000)");
@@ -771,7 +772,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 		 * the buffer's end, would merge two requests (or providers) into one.
 		 * Longer descriptive names (a Vertex model's resource path) are cut
 		 * at a character boundary: documented in docs/events.md. */
-		if (memchr(s, 0, sl))
+		if (v->d->tok[i].escaped && memchr(s, 0, sl))
 			return fail(v, DR_BAD_FIELD,
 			            "field '%s' contains a NUL character (\\u0000)", f->path);
 		if ((f->type == F_ID || f->type == F_PROV) && sl >= f->size)
@@ -830,7 +831,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	case F_TRANSPORT: {
 		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
-		if (memchr(s, 0, sl))
+		if (v->d->tok[i].escaped && memchr(s, 0, sl))
 			return fail(v, DR_BAD_FIELD,
 			            "field '%s' contains a NUL character (\\u0000)", f->path);
 		int e = f->type == F_TRAFFIC     ? model_traffic_class_parse(s, sl)
@@ -862,7 +863,7 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	case F_BLOCK:
 		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
-		if (memchr(s, 0, sl))
+		if (v->d->tok[i].escaped && memchr(s, 0, sl))
 			return fail(v, DR_BAD_FIELD,
 			            "field '%s' contains a NUL character (\\u0000)", f->path);
 		if (f->type == F_FINISH) {

@@ -244,9 +244,9 @@ static int scalar(struct jt *p)
 	}
 }
 
-/* The open containers, innermost last: their token indexes, the sign bit
- * set for an object. Sixty-four levels live on the C stack; deeper text
- * grows a heap copy, so nesting is bounded by the text's length alone. */
+/* The open containers around the innermost one: their token indexes, the
+ * sign bit set for an object. Sixty-four levels live on the C stack; deeper
+ * text grows a heap copy, so nesting is bounded by the text's length alone. */
 struct nest {
 	uint32_t *at;
 	size_t n, cap;
@@ -254,26 +254,24 @@ struct nest {
 };
 
 #define NEST_OBJECT 0x80000000u
+#define NEST_NONE   0xFFFFFFFFu
 
-static int push(struct nest *s, uint32_t v)
+__attribute__((noinline)) static int nest_grow(struct nest *s)
 {
-	if (s->n == s->cap) {
-		size_t ncap = s->cap * 2;
-		uint32_t *na = s->at == s->local ? malloc(ncap * sizeof(*na))
-		                                 : realloc(s->at, ncap * sizeof(*na));
-		if (!na)
-			return JTOK_ENOMEM;
-		if (s->at == s->local)
-			memcpy(na, s->local, sizeof(s->local));
-		s->at = na;
-		s->cap = ncap;
-	}
-	s->at[s->n++] = v;
+	size_t ncap = s->cap * 2;
+	uint32_t *na =
+	        s->at == s->local ? malloc(ncap * sizeof(*na)) : realloc(s->at, ncap * sizeof(*na));
+	if (!na)
+		return JTOK_ENOMEM;
+	if (s->at == s->local)
+		memcpy(na, s->local, sizeof(s->local));
+	s->at = na;
+	s->cap = ncap;
 	return 0;
 }
 
 /* An object's key and its ':' (p->i at the key's quote), then whitespace. */
-static int key(struct jt *p)
+static inline int key(struct jt *p)
 {
 	if (p->i >= p->len)
 		return fail(p, JTOK_EPART, "the text ends inside an object");
@@ -294,13 +292,14 @@ static int key(struct jt *p)
 }
 
 /*
- * One value, iteratively: a container pushes itself and its members follow
- * in the same loop, so hostile nesting costs heap, never C stack. After each
- * complete value the innermost open container counts it and expects ',' or
- * its closing bracket.
+ * One value, iteratively: a container becomes the innermost open one (its
+ * parent goes on the stack) and its members follow in the same loop, so
+ * hostile nesting costs heap, never C stack. After each complete value the
+ * innermost open container counts it and expects ',' or its closing bracket.
  */
 static int value(struct jt *p, struct nest *s)
 {
+	uint32_t cur = NEST_NONE; /* the innermost open container */
 	int rc;
 	for (;;) {
 		/* a value starts at p->i */
@@ -318,8 +317,12 @@ static int value(struct jt *p, struct nest *s)
 				p->i++;
 				p->t[k].end = (int32_t)p->i;
 			} else {
-				if ((rc = push(s, (uint32_t)k | (object ? NEST_OBJECT : 0))) != 0)
-					return rc;
+				if (cur != NEST_NONE) {
+					if (s->n == s->cap && (rc = nest_grow(s)) != 0)
+						return rc;
+					s->at[s->n++] = cur;
+				}
+				cur = (uint32_t)k | (object ? NEST_OBJECT : 0);
 				if (object && (rc = key(p)) != 0)
 					return rc;
 				continue; /* the first member */
@@ -329,11 +332,10 @@ static int value(struct jt *p, struct nest *s)
 		}
 		/* a value is complete: close what it completes */
 		for (;;) {
-			if (s->n == 0)
+			if (cur == NEST_NONE)
 				return 0;
-			uint32_t top = s->at[s->n - 1];
-			bool object = (top & NEST_OBJECT) != 0;
-			struct jtok *t = &p->t[top & ~NEST_OBJECT];
+			bool object = (cur & NEST_OBJECT) != 0;
+			struct jtok *t = &p->t[cur & ~NEST_OBJECT];
 			t->size++;
 			ws(p);
 			if (p->i >= p->len)
@@ -353,7 +355,7 @@ static int value(struct jt *p, struct nest *s)
 				            object ? "expected ',' or '}'" : "expected ',' or ']'");
 			p->i++;
 			t->end = (int32_t)p->i;
-			s->n--;
+			cur = s->n ? s->at[--s->n] : NEST_NONE;
 		}
 	}
 }

@@ -645,13 +645,16 @@ enum verdict { V_JSON, V_NOT_JSON, V_EXCUSED };
 static enum verdict jansson_verdict(const char *s, size_t len)
 {
 	json_error_t je;
-	json_t *j = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	json_t *j =
+	        json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
 	if (j) {
 		json_decref(j);
 		return V_JSON;
 	}
-	/* jansson refuses lone surrogates and numbers it cannot hold */
-	if (strstr(je.text, "nicode") || strstr(je.text, "too big") || strstr(je.text, "overflow"))
+	/* jansson refuses lone surrogates and numbers it cannot hold; a repeated
+	 * key is JSON to both, but jansson's tree keeps one of the two */
+	if (strstr(je.text, "nicode") || strstr(je.text, "too big") ||
+	    strstr(je.text, "overflow") || strstr(je.text, "duplicate"))
 		return V_EXCUSED;
 	return V_NOT_JSON;
 }
