@@ -363,6 +363,7 @@ enum ftype {
 	F_PROV, /* provider: string, required; sets kind */
 	F_STR,
 	F_INT32,
+	F_STATUS, /* http.status: an HTTP status code, 100..599 */
 	F_INT64,
 	F_DOUBLE,
 	F_TRI,
@@ -384,7 +385,7 @@ struct field {
 	const char *name;
 	uint8_t name_len;
 	uint8_t type;
-	uint16_t size;
+	uint16_t size; /* strings: the buffer's size; F_INT32: the smallest valid value */
 	size_t offset;
 	const struct field *sub; /* F_SECTION */
 	const char *path;        /* dotted name for messages */
@@ -405,7 +406,7 @@ static const struct field selection_fields[] = {
 	FLD("reason", F_SELECTION, O(selection_reason), 0, "selection.reason"),
 	FLD("after_failure_of", F_STR, O(after_failure_of), S(after_failure_of),
 	    "selection.after_failure_of"),
-	FLD("attempt", F_INT32, O(attempt), 0, "selection.attempt"),
+	FLD("attempt", F_INT32, O(attempt), 1, "selection.attempt"),
 	END,
 };
 
@@ -420,7 +421,7 @@ static const struct field transport_fields[] = {
 };
 
 static const struct field http_fields[] = {
-	FLD("status", F_INT32, O(http_status), 0, "http.status"),
+	FLD("status", F_STATUS, O(http_status), 0, "http.status"),
 	FLD("headers", F_HEADERS, 0, 0, "http.headers"),
 	FLD("body_bytes", F_INT64, O(body_bytes), 0, "http.body_bytes"),
 	FLD("body", F_BODY, 0, 0, "http.body"),
@@ -686,6 +687,11 @@ static int set_headers(struct v1 *v, const struct field *f, int i)
 			if (!tok_string(v, j, &h->name, &h->name_len) ||
 			    !tok_string(v, vi, &h->value, &h->value_len))
 				return fail(v, DR_NOT_JSON, "bad string in http.headers");
+			if ((v->d->tok[j].escaped && memchr(h->name, 0, h->name_len)) ||
+			    (v->d->tok[vi].escaped && memchr(h->value, 0, h->value_len)))
+				return fail(
+				        v, DR_BAD_FIELD,
+				        "field 'http.headers' contains a NUL character (\\u0000)");
 			v->nheaders++;
 		}
 		j = skip(v, vi);
@@ -762,6 +768,16 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 			return bad_type(v, f, "a string");
 		if ((f->type == F_ID || f->type == F_PROV) && sl == 0)
 			return fail(v, DR_BAD_FIELD, "field '%s' is empty", f->path);
+		/* kept whole or not at all: a string cut at a NUL, or an id cut at
+		 * the buffer's end, would merge two requests (or providers) into one.
+		 * Longer descriptive names (a Vertex model's resource path) are cut
+		 * at a character boundary: documented in docs/events.md. */
+		if (v->d->tok[i].escaped && memchr(s, 0, sl))
+			return fail(v, DR_BAD_FIELD,
+			            "field '%s' contains a NUL character (\\u0000)", f->path);
+		if ((f->type == F_ID || f->type == F_PROV) && sl >= f->size)
+			return fail(v, DR_BAD_FIELD, "field '%s' is longer than %u bytes", f->path,
+			            (unsigned)f->size - 1);
 		model_copy_str(base + f->offset, f->size, s, sl);
 		if (f->type == F_ID)
 			v->seen |= REQ_ID;
@@ -770,13 +786,23 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 			v->obs->kind = model_provider_kind_from_name(s, sl);
 		}
 		return 0;
+	case F_STATUS:
+		if (tok_number(v, i, f, &d, &iv, &is_int) < 0 || !is_int)
+			return bad_type(v, f, "an integer");
+		if (iv < 100 || iv > 599)
+			return fail(v, DR_BAD_FIELD,
+			            "field '%s' out of range (%lld; an HTTP status is 100 to 599)",
+			            f->path, (long long)iv);
+		*(int32_t *)(void *)(base + f->offset) = (int32_t)iv;
+		return 0;
 	case F_INT32:
 	case F_INT64:
 		if (tok_number(v, i, f, &d, &iv, &is_int) < 0 || !is_int)
 			return bad_type(v, f, "an integer");
 		if (f->type == F_INT32) {
-			if (iv < 0 || iv > INT32_MAX)
-				return fail(v, DR_BAD_FIELD, "field '%s' out of range", f->path);
+			if (iv < (int64_t)f->size || iv > INT32_MAX)
+				return fail(v, DR_BAD_FIELD, "field '%s' out of range (%lld)",
+				            f->path, (long long)iv);
 			*(int32_t *)(void *)(base + f->offset) = (int32_t)iv;
 		} else {
 			if (iv < 0)
@@ -805,6 +831,9 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	case F_TRANSPORT: {
 		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
+		if (v->d->tok[i].escaped && memchr(s, 0, sl))
+			return fail(v, DR_BAD_FIELD,
+			            "field '%s' contains a NUL character (\\u0000)", f->path);
 		int e = f->type == F_TRAFFIC     ? model_traffic_class_parse(s, sl)
 		        : f->type == F_SELECTION ? model_selection_reason_parse(s, sl)
 		                                 : model_transport_error_parse(s, sl);
@@ -834,6 +863,9 @@ static int set_field(struct v1 *v, const struct field *f, int i)
 	case F_BLOCK:
 		if (t->type != JTOK_STRING || !tok_string(v, i, &s, &sl))
 			return bad_type(v, f, "a string");
+		if (v->d->tok[i].escaped && memchr(s, 0, sl))
+			return fail(v, DR_BAD_FIELD,
+			            "field '%s' contains a NUL character (\\u0000)", f->path);
 		if (f->type == F_FINISH) {
 			v->finish = s;
 			v->finish_len = sl;
@@ -895,7 +927,7 @@ static void v1_normalise(struct v1 *v)
 	}
 }
 
-static int decode_otlp(struct decoder *d, const char *js, size_t len, struct decode_result *res);
+static int decode_otlp(struct decoder *d, const char *js, int ntok, struct decode_result *res);
 
 static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok, bool auto_format,
                      struct decode_result *res)
@@ -917,7 +949,8 @@ static int decode_v1(struct decoder *d, const char *js, size_t len, int ntok, bo
 	if (r == -3) {
 		/* a top-level resourceSpans: an OTLP line */
 		memset(res, 0, sizeof(*res));
-		return decode_otlp(d, js, len, res);
+		d->scratch_used = 0;
+		return decode_otlp(d, js, ntok, res);
 	}
 	if (r < 0)
 		return 0;
@@ -969,7 +1002,11 @@ static bool any_int(json_t *val, int64_t *out)
 	if (!s) {
 		json_t *dv = json_object_get(val, "doubleValue");
 		if (json_is_number(dv)) {
-			*out = (int64_t)json_number_value(dv);
+			/* a whole number within int64 only (a cast of 1e300 is undefined) */
+			double x = json_number_value(dv);
+			if (!(x >= -9.2e18 && x <= 9.2e18) || x != floor(x))
+				return false;
+			*out = (int64_t)x;
 			return true;
 		}
 		s = any_string(val);
@@ -1017,7 +1054,8 @@ static bool nanos(json_t *v, int64_t *ms, int64_t *sub_ns)
 
 struct otlp_attr {
 	const char *provider, *system, *req_model, *resp_model, *finish, *error_type, *server;
-	int64_t in_tok, out_tok, cached_tok, status;
+	json_t *in_tok, *out_tok, *cached_tok, *status; /* validated in otlp_span() */
+	const char *in_key, *out_key, *cached_key;
 };
 
 static void otlp_attrs(json_t *attrs, struct otlp_attr *a)
@@ -1045,16 +1083,16 @@ static void otlp_attrs(json_t *attrs, struct otlp_attr *a)
 			a->server = any_string(val);
 		else if (strcmp(key, "gen_ai.usage.input_tokens") == 0 ||
 		         strcmp(key, "gen_ai.usage.prompt_tokens") == 0)
-			any_int(val, &a->in_tok);
+			a->in_tok = val, a->in_key = key;
 		else if (strcmp(key, "gen_ai.usage.output_tokens") == 0 ||
 		         strcmp(key, "gen_ai.usage.completion_tokens") == 0)
-			any_int(val, &a->out_tok);
+			a->out_tok = val, a->out_key = key;
 		else if (strcmp(key, "gen_ai.usage.cache_read.input_tokens") == 0 ||
 		         strcmp(key, "gen_ai.usage.cached_input_tokens") == 0)
-			any_int(val, &a->cached_tok);
+			a->cached_tok = val, a->cached_key = key;
 		else if (strcmp(key, "http.response.status_code") == 0 ||
 		         strcmp(key, "http.status_code") == 0)
-			any_int(val, &a->status);
+			a->status = val;
 	}
 }
 
@@ -1068,15 +1106,42 @@ static void otlp_note(struct decode_result *res, size_t *nbad, size_t ri, size_t
 	}
 }
 
+/* A token count attribute: absent (VG_NONE), or a non-negative integer;
+ * anything else is a bad span, as in events-v1 (never read as absent). */
+static bool otlp_count(json_t *val, const char *key, int64_t *out, char *why, size_t whysz)
+{
+	*out = VG_NONE;
+	if (!val)
+		return true;
+	int64_t n;
+	if (!any_int(val, &n)) {
+		snprintf(why, whysz, "attribute '%s' must be an integer", key);
+		return false;
+	}
+	if (n < 0) {
+		snprintf(why, whysz, "attribute '%s' is negative", key);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
 /* One span -> obs. Returns 1 decoded, 0 not a GenAI span, -1 bad (noted). */
 static int otlp_span(json_t *span, struct observation *o, struct decode_result *res, size_t *nbad,
                      size_t ri, size_t si, size_t pi)
 {
+	if (!json_is_object(span)) {
+		otlp_note(res, nbad, ri, si, pi, "a span must be an object");
+		return -1;
+	}
 	struct otlp_attr a;
 	memset(&a, 0, sizeof(a));
-	a.in_tok = a.out_tok = a.cached_tok = VG_NONE;
-	a.status = -1;
-	otlp_attrs(json_object_get(span, "attributes"), &a);
+	json_t *attrs = json_object_get(span, "attributes");
+	if (attrs && !json_is_array(attrs) && !json_is_null(attrs)) {
+		otlp_note(res, nbad, ri, si, pi, "field 'attributes' must be an array");
+		return -1;
+	}
+	otlp_attrs(attrs, &a);
 	const char *prov = a.provider ? a.provider : a.system;
 	if (!prov)
 		return 0;
@@ -1111,11 +1176,23 @@ static int otlp_span(json_t *span, struct observation *o, struct decode_result *
 		model_copy_str(o->pid.model, sizeof(o->pid.model), model, (size_t)-1);
 	if (a.server)
 		model_copy_str(o->pid.region, sizeof(o->pid.region), a.server, (size_t)-1);
-	o->input_tokens = a.in_tok >= 0 ? a.in_tok : VG_NONE;
-	o->output_tokens = a.out_tok >= 0 ? a.out_tok : VG_NONE;
-	o->cached_input_tokens = a.cached_tok >= 0 ? a.cached_tok : VG_NONE;
-	if (a.status >= 100 && a.status <= 999)
-		o->http_status = (int32_t)a.status;
+	char why[96];
+	if (!otlp_count(a.in_tok, a.in_key, &o->input_tokens, why, sizeof(why)) ||
+	    !otlp_count(a.out_tok, a.out_key, &o->output_tokens, why, sizeof(why)) ||
+	    !otlp_count(a.cached_tok, a.cached_key, &o->cached_input_tokens, why, sizeof(why))) {
+		otlp_note(res, nbad, ri, si, pi, why);
+		return -1;
+	}
+	if (a.status) {
+		int64_t st;
+		if (!any_int(a.status, &st) || st < 100 || st > 599) {
+			otlp_note(res, nbad, ri, si, pi,
+			          "attribute 'http.response.status_code' out of range (an HTTP "
+			          "status is 100 to 599)");
+			return -1;
+		}
+		o->http_status = (int32_t)st;
+	}
 	if (a.error_type) {
 		int te = model_transport_error_parse(a.error_type, (size_t)-1);
 		if (te > 0 && o->http_status < 0)
@@ -1147,14 +1224,158 @@ static int otlp_span(json_t *span, struct observation *o, struct decode_result *
 	return 1;
 }
 
-static int decode_otlp(struct decoder *d, const char *js, size_t len, struct decode_result *res)
+/*
+ * The line as a jansson tree, built from its jtok tokens (the text is
+ * tokenized once). Subtrees deeper than OTLP_MAX_DEPTH become null: the
+ * deepest field vigil reads (resourceSpans[].scopeSpans[].spans[]
+ * .attributes[].value.arrayValue.values[].stringValue) is at depth 10, so
+ * unknown fields of any depth are skipped, never refused, and the building
+ * recursion stays short. Strings holding a NUL are refused (bad_field), as
+ * in events-v1; a repeated key is not JSON, as jansson's loader said before.
+ */
+#define OTLP_MAX_DEPTH 24
+
+struct tree {
+	struct decoder *d;
+	const char *js;
+	int ntok;
+	int i; /* the next token */
+	struct decode_result *res;
+	bool nomem;
+};
+
+static json_t *tree_fail(struct tree *t, enum decode_reason r, const char *what)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(js, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!t->res->reason) {
+		t->res->reason = r;
+		snprintf(t->res->detail, sizeof(t->res->detail), "%s at byte %d", what,
+		         (int)t->d->tok[t->i].start);
+	}
+	return NULL;
+}
+
+/* Token t->i as a NUL-terminated string in the scratch (valid until the next call). */
+static const char *tree_string(struct tree *t, size_t *len)
+{
+	const struct jtok *k = &t->d->tok[t->i];
+	size_t n = (size_t)(k->end - k->start);
+	long m = unescape(t->js + k->start, n, t->d->scratch);
+	if (m < 0)
+		return NULL;
+	t->d->scratch[m] = '\0';
+	*len = (size_t)m;
+	return t->d->scratch;
+}
+
+static json_t *tree_build(struct tree *t, int depth)
+{
+	const struct jtok *k = &t->d->tok[t->i];
+	json_t *v = NULL;
+	if (depth > OTLP_MAX_DEPTH) {
+		int end = k->end, j = t->i + 1;
+		while (j < t->ntok && t->d->tok[j].start < end)
+			j++;
+		t->i = j;
+		if (!(v = json_null()))
+			t->nomem = true;
+		return v;
+	}
+	switch ((enum jtok_type)k->type) {
+	case JTOK_STRING: {
+		size_t n;
+		const char *str = tree_string(t, &n);
+		if (!str)
+			return tree_fail(t, DR_NOT_JSON, "a bad string");
+		if (memchr(str, 0, n))
+			return tree_fail(t, DR_BAD_FIELD,
+			                 "a string contains a NUL character (\\u0000)");
+		v = json_stringn(str, n);
+		t->i++;
+		break;
+	}
+	case JTOK_PRIMITIVE: {
+		const char *p = t->js + k->start;
+		size_t n = (size_t)(k->end - k->start);
+		double d;
+		int64_t iv;
+		bool is_int;
+		if (is_literal(p, n, "true"))
+			v = json_true();
+		else if (is_literal(p, n, "false"))
+			v = json_false();
+		else if (is_literal(p, n, "null"))
+			v = json_null();
+		else if (parse_json_number(p, n, &d, &iv, &is_int))
+			v = is_int ? json_integer((json_int_t)iv) : json_real(d);
+		else
+			return tree_fail(t, DR_NOT_JSON, "a bad value");
+		t->i++;
+		break;
+	}
+	case JTOK_ARRAY: {
+		int n = k->size;
+		v = json_array();
+		t->i++;
+		for (int e = 0; v && e < n; e++) {
+			json_t *c = tree_build(t, depth + 1);
+			if (!c || json_array_append_new(v, c) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+		break;
+	}
+	case JTOK_OBJECT: {
+		int n = k->size;
+		v = json_object();
+		t->i++;
+		for (int e = 0; v && e < n; e++) {
+			size_t kl;
+			const char *key = tree_string(t, &kl);
+			if (!key || memchr(key, 0, kl)) {
+				json_decref(v);
+				return tree_fail(t, key ? DR_BAD_FIELD : DR_NOT_JSON,
+				                 key ? "a key contains a NUL character (\\u0000)"
+				                     : "a bad key");
+			}
+			if (json_object_get(v, key)) {
+				json_decref(v);
+				return tree_fail(t, DR_NOT_JSON, "not JSON: duplicate object key");
+			}
+			char *kcopy = strdup(key);
+			t->i++;
+			json_t *c = kcopy ? tree_build(t, depth + 1) : NULL;
+			if (!kcopy)
+				t->nomem = true;
+			if (!c || json_object_set_new(v, kcopy, c) != 0) {
+				free(kcopy);
+				json_decref(v);
+				return NULL;
+			}
+			free(kcopy);
+		}
+		break;
+	}
+	}
+	if (!v)
+		t->nomem = true;
+	return v;
+}
+
+static int otlp_bad(struct decode_result *res, const char *what)
+{
+	res->reason = DR_BAD_FIELD;
+	snprintf(res->detail, sizeof(res->detail), "%s", what);
+	return 0;
+}
+
+static int decode_otlp(struct decoder *d, const char *js, int ntok, struct decode_result *res)
+{
+	struct tree t = { .d = d, .js = js, .ntok = ntok, .res = res };
+	json_t *root = tree_build(&t, 0);
 	if (!root) {
-		res->reason = DR_NOT_JSON;
-		snprintf(res->detail, sizeof(res->detail), "not JSON: %s at byte %d", jerr.text,
-		         jerr.position);
+		if (t.nomem && !res->reason)
+			return VG_ENOMEM;
 		return 0;
 	}
 	int rc = 0;
@@ -1172,11 +1393,35 @@ static int decode_otlp(struct decoder *d, const char *js, size_t len, struct dec
 		            : "missing required field 'resourceSpans'");
 		goto out;
 	}
+	/* A container of the wrong type is refused, as events-v1 refuses a
+	 * field of the wrong type: silently reading it as empty would hide the
+	 * spans a broken exporter meant to send. */
 	size_t ri, si, pi;
 	json_t *r, *ss, *span;
+	char where[96];
 	json_array_foreach (rs, ri, r) {
-		json_array_foreach (json_object_get(r, "scopeSpans"), si, ss) {
-			json_array_foreach (json_object_get(ss, "spans"), pi, span) {
+		json_t *sss = json_is_object(r) ? json_object_get(r, "scopeSpans") : NULL;
+		if (!json_is_object(r) || (sss && !json_is_array(sss) && !json_is_null(sss))) {
+			snprintf(where, sizeof(where), "resourceSpans[%zu]%s", ri,
+			         json_is_object(r) ? ".scopeSpans must be an array"
+			                           : " must be an object");
+			n = 0;
+			otlp_bad(res, where);
+			goto out;
+		}
+		json_array_foreach (sss, si, ss) {
+			json_t *spans = json_is_object(ss) ? json_object_get(ss, "spans") : NULL;
+			if (!json_is_object(ss) ||
+			    (spans && !json_is_array(spans) && !json_is_null(spans))) {
+				snprintf(where, sizeof(where),
+				         "resourceSpans[%zu].scopeSpans[%zu]%s", ri, si,
+				         json_is_object(ss) ? ".spans must be an array"
+				                            : " must be an object");
+				n = 0;
+				otlp_bad(res, where);
+				goto out;
+			}
+			json_array_foreach (spans, pi, span) {
 				if ((rc = grow_obs(d, n + 1)) != 0)
 					goto out;
 				int got = otlp_span(span, &d->obs[n], res, &nbad, ri, si, pi);
@@ -1224,8 +1469,6 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 		snprintf(out->detail, sizeof(out->detail), "not valid UTF-8");
 		return 0;
 	}
-	if (fmt == DECODE_OTLP)
-		return decode_otlp(d, line, len, out);
 	if (d->scratch_cap < len + 16) {
 		char *ns = realloc(d->scratch, len + 16);
 		if (!ns)
@@ -1253,5 +1496,7 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 		snprintf(out->detail, sizeof(out->detail), "a JSON value but not an object");
 		return 0;
 	}
+	if (fmt == DECODE_OTLP)
+		return decode_otlp(d, line, ntok, out);
 	return decode_v1(d, line, len, ntok, fmt == DECODE_AUTO, out);
 }

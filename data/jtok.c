@@ -1,5 +1,7 @@
 /*
- * jtok.c: recursive descent over the text, appending tokens. Strings are the
+ * jtok.c: one pass over the text, appending tokens; open containers are kept
+ * on an explicit stack (no recursion, so no nesting depth can exhaust the C
+ * stack: depth costs four bytes of heap a level). Strings are the
  * bulk of an event line, so their scan looks at eight bytes at once for a
  * quote, a backslash or a control character and only steps byte by byte
  * around those.
@@ -227,76 +229,10 @@ static int number(struct jt *p)
 	return k;
 }
 
-static int value(struct jt *p, int depth);
-
-static int container(struct jt *p, int depth, bool object)
+/* A scalar at p->i (string, literal or number). */
+static int scalar(struct jt *p)
 {
-	if (depth >= JTOK_MAX_DEPTH)
-		return fail(p, JTOK_EDEPTH, "nested too deeply");
-	int k = add(p, object ? JTOK_OBJECT : JTOK_ARRAY, p->i);
-	if (k < 0)
-		return k;
-	char close = object ? '}' : ']';
-	p->i++;
-	ws(p);
-	if (p->i < p->len && p->js[p->i] == close) {
-		p->i++;
-		p->t[k].end = (int32_t)p->i;
-		return k;
-	}
-	for (;;) {
-		if (object) {
-			if (p->i >= p->len)
-				return fail(p, JTOK_EPART, "the text ends inside an object");
-			if (p->js[p->i] != '"')
-				return fail(p, JTOK_EINVAL, "expected a key");
-			int key = string(p);
-			if (key < 0)
-				return key;
-			ws(p);
-			if (p->i >= p->len)
-				return fail(p, JTOK_EPART, "the text ends inside an object");
-			if (p->js[p->i] != ':')
-				return fail(p, JTOK_EINVAL, "expected ':'");
-			p->i++;
-			ws(p);
-			int v = value(p, depth + 1);
-			if (v < 0)
-				return v;
-			p->t[key].size = 1;
-		} else {
-			int v = value(p, depth + 1);
-			if (v < 0)
-				return v;
-		}
-		p->t[k].size++;
-		ws(p);
-		if (p->i >= p->len)
-			return fail(p, JTOK_EPART,
-			            object ? "the text ends inside an object"
-			                   : "the text ends inside an array");
-		char c = p->js[p->i];
-		if (c == ',') {
-			p->i++;
-			ws(p);
-			continue;
-		}
-		if (c == close) {
-			p->i++;
-			p->t[k].end = (int32_t)p->i;
-			return k;
-		}
-		return fail(p, JTOK_EINVAL, object ? "expected ',' or '}'" : "expected ',' or ']'");
-	}
-}
-
-static int value(struct jt *p, int depth)
-{
-	if (p->i >= p->len)
-		return fail(p, JTOK_EPART, "expected a value");
 	switch (p->js[p->i]) {
-	case '{': return container(p, depth, true);
-	case '[': return container(p, depth, false);
 	case '"': return string(p);
 	case 't': return literal(p, "true", 4);
 	case 'f': return literal(p, "false", 5);
@@ -305,6 +241,122 @@ static int value(struct jt *p, int depth)
 		if (p->js[p->i] == '-' || (p->js[p->i] >= '0' && p->js[p->i] <= '9'))
 			return number(p);
 		return fail(p, JTOK_EINVAL, "expected a value");
+	}
+}
+
+/* The open containers around the innermost one: their token indexes, the
+ * sign bit set for an object. Sixty-four levels live on the C stack; deeper
+ * text grows a heap copy, so nesting is bounded by the text's length alone. */
+struct nest {
+	uint32_t *at;
+	size_t n, cap;
+	uint32_t local[64];
+};
+
+#define NEST_OBJECT 0x80000000u
+#define NEST_NONE   0xFFFFFFFFu
+
+__attribute__((noinline)) static int nest_grow(struct nest *s)
+{
+	size_t ncap = s->cap * 2;
+	uint32_t *na =
+	        s->at == s->local ? malloc(ncap * sizeof(*na)) : realloc(s->at, ncap * sizeof(*na));
+	if (!na)
+		return JTOK_ENOMEM;
+	if (s->at == s->local)
+		memcpy(na, s->local, sizeof(s->local));
+	s->at = na;
+	s->cap = ncap;
+	return 0;
+}
+
+/* An object's key and its ':' (p->i at the key's quote), then whitespace. */
+static inline int key(struct jt *p)
+{
+	if (p->i >= p->len)
+		return fail(p, JTOK_EPART, "the text ends inside an object");
+	if (p->js[p->i] != '"')
+		return fail(p, JTOK_EINVAL, "expected a key");
+	int k = string(p);
+	if (k < 0)
+		return k;
+	p->t[k].size = 1;
+	ws(p);
+	if (p->i >= p->len)
+		return fail(p, JTOK_EPART, "the text ends inside an object");
+	if (p->js[p->i] != ':')
+		return fail(p, JTOK_EINVAL, "expected ':'");
+	p->i++;
+	ws(p);
+	return 0;
+}
+
+/*
+ * One value, iteratively: a container becomes the innermost open one (its
+ * parent goes on the stack) and its members follow in the same loop, so
+ * hostile nesting costs heap, never C stack. After each complete value the
+ * innermost open container counts it and expects ',' or its closing bracket.
+ */
+static int value(struct jt *p, struct nest *s)
+{
+	uint32_t cur = NEST_NONE; /* the innermost open container */
+	int rc;
+	for (;;) {
+		/* a value starts at p->i */
+		if (p->i >= p->len)
+			return fail(p, JTOK_EPART, "expected a value");
+		char c = p->js[p->i];
+		if (c == '{' || c == '[') {
+			bool object = c == '{';
+			int k = add(p, object ? JTOK_OBJECT : JTOK_ARRAY, p->i);
+			if (k < 0)
+				return k;
+			p->i++;
+			ws(p);
+			if (p->i < p->len && p->js[p->i] == (object ? '}' : ']')) {
+				p->i++;
+				p->t[k].end = (int32_t)p->i;
+			} else {
+				if (cur != NEST_NONE) {
+					if (s->n == s->cap && (rc = nest_grow(s)) != 0)
+						return rc;
+					s->at[s->n++] = cur;
+				}
+				cur = (uint32_t)k | (object ? NEST_OBJECT : 0);
+				if (object && (rc = key(p)) != 0)
+					return rc;
+				continue; /* the first member */
+			}
+		} else if ((rc = scalar(p)) < 0) {
+			return rc;
+		}
+		/* a value is complete: close what it completes */
+		for (;;) {
+			if (cur == NEST_NONE)
+				return 0;
+			bool object = (cur & NEST_OBJECT) != 0;
+			struct jtok *t = &p->t[cur & ~NEST_OBJECT];
+			t->size++;
+			ws(p);
+			if (p->i >= p->len)
+				return fail(p, JTOK_EPART,
+				            object ? "the text ends inside an object"
+				                   : "the text ends inside an array");
+			c = p->js[p->i];
+			if (c == ',') {
+				p->i++;
+				ws(p);
+				if (object && (rc = key(p)) != 0)
+					return rc;
+				break; /* the next member */
+			}
+			if (c != (object ? '}' : ']'))
+				return fail(p, JTOK_EINVAL,
+				            object ? "expected ',' or '}'" : "expected ',' or ']'");
+			p->i++;
+			t->end = (int32_t)p->i;
+			cur = s->n ? s->at[--s->n] : NEST_NONE;
+		}
 	}
 }
 
@@ -317,7 +369,11 @@ int jtok_parse(const char *js, size_t len, struct jtok **toks, unsigned *cap,
 	if (len > (size_t)INT32_MAX)
 		return fail(&p, JTOK_EINVAL, "too long");
 	ws(&p);
-	int rc = value(&p, 0);
+	struct nest s = { .cap = 64 };
+	s.at = s.local;
+	int rc = value(&p, &s);
+	if (s.at != s.local)
+		free(s.at);
 	if (rc >= 0) {
 		ws(&p);
 		if (p.i != len)

@@ -8,16 +8,15 @@
  * escape, so that readers without escapes can point into the text.
  *
  * It does not check UTF-8 (data/decode does, for the whole line first).
- * Nesting deeper than JTOK_MAX_DEPTH is refused. Pure and thread-compatible:
- * the caller owns the token array.
+ * Nesting is limited only by the text's length (a gateway may log unknown
+ * fields of any depth; they are skipped, never refused). Pure and
+ * thread-compatible: the caller owns the token array.
  */
 #ifndef VIGIL_DATA_JTOK_H
 #define VIGIL_DATA_JTOK_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#define JTOK_MAX_DEPTH 128
 
 enum jtok_type { JTOK_OBJECT = 1, JTOK_ARRAY, JTOK_STRING, JTOK_PRIMITIVE };
 
@@ -33,7 +32,6 @@ enum jtok_err {
 	JTOK_ENOMEM = -1, /* the token array could not grow */
 	JTOK_EINVAL = -2, /* not JSON: err->pos and err->what say where and why */
 	JTOK_EPART = -3,  /* the text ends inside a value */
-	JTOK_EDEPTH = -4, /* nested deeper than JTOK_MAX_DEPTH */
 };
 
 struct jtok_error {

@@ -5,7 +5,7 @@
  * every observation with a provider, a request id and a time. And the fast
  * tokenizer must agree with jansson on what is JSON (a differential check),
  * except where jansson refuses numbers too big for it or lone surrogate
- * escapes, or ours refuses nesting deeper than JTOK_MAX_DEPTH.
+ * escapes, or it refuses nesting deeper than its own limit (ours has none).
  */
 #include "data/decode.h"
 #include "tests/fuzz/fuzz_decode_check.h"
@@ -49,10 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!blank && ours != theirs) {
 			/* jansson refuses huge numbers and lone surrogates (\ud83d), which
 			 * JSON's grammar allows and vigil decodes (as U+FFFD) */
-			bool excused = (!theirs && (strstr(jerr.text, "too big") ||
-			                            strstr(jerr.text, "overflow") ||
-			                            strstr(jerr.text, "nicode"))) ||
-			               (!ours && strstr(r.detail, "nested too deeply"));
+			bool excused =
+			        (!theirs &&
+			         (strstr(jerr.text, "too big") || strstr(jerr.text, "overflow") ||
+			          strstr(jerr.text, "nicode") || strstr(jerr.text, "depth")));
 			if (!excused)
 				__builtin_trap();
 		}

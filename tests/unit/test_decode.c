@@ -417,11 +417,78 @@ static void test_long_and_edge_lines(void **state)
 	decoder_free(d);
 }
 
+/* An events-v1 line with an unknown field nested `depth` levels deep
+ * ({"x":{"x":...}} or [[...]]) before the required fields. */
+static char *deep_line(size_t depth, bool objects, bool otlp)
+{
+	size_t cap = depth * 6 + 1024;
+	char *s = malloc(cap);
+	assert_non_null(s);
+	size_t n = 0;
+	const char *head = otlp ? "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"future\":"
+	                        : "{\"future\":";
+	memcpy(s + n, head, strlen(head));
+	n += strlen(head);
+	for (size_t i = 0; i < depth; i++) {
+		if (objects) {
+			memcpy(s + n, "{\"x\":", 5);
+			n += 5;
+		} else {
+			s[n++] = '[';
+		}
+	}
+	s[n++] = '1';
+	for (size_t i = 0; i < depth; i++)
+		s[n++] = objects ? '}' : ']';
+	const char *tail =
+	        otlp ? ",\"traceId\":\"t\",\"spanId\":\"s\",\"startTimeUnixNano\":"
+	               "\"1795773600000000000\",\"attributes\":[{\"key\":\"gen_ai.provider.name\","
+	               "\"value\":{\"stringValue\":\"openai\"}}]}]}]}]}"
+	             : ",\"schema_version\":1,\"ts\":\"2026-11-27T10:00:00.000Z\","
+	               "\"request_id\":\"deep\",\"provider\":\"openai\"}";
+	memcpy(s + n, tail, strlen(tail) + 1);
+	return s;
+}
+
+/* Unknown fields are ignored at any depth, in both formats: 500 levels
+ * (quarantined before) and 100k, of objects and of arrays. */
+static void test_deep_unknown_fields(void **state)
+{
+	(void)state;
+	struct decoder *d = decoder_new();
+	assert_non_null(d);
+	const size_t depths[] = { 500, 100000 };
+	for (int otlp = 0; otlp < 2; otlp++) {
+		for (int obj = 0; obj < 2; obj++) {
+			for (size_t k = 0; k < 2; k++) {
+				char *line = deep_line(depths[k], obj, otlp);
+				struct decode_result r;
+				for (int fmt = 0; fmt < 2; fmt++) {
+					enum decode_format f =
+					        fmt ? (otlp ? DECODE_OTLP : DECODE_VIGIL)
+					            : DECODE_AUTO;
+					assert_int_equal(decode_line(d, f, line, strlen(line), &r),
+					                 0);
+					if (r.reason != DR_NONE)
+						fprintf(stderr, "depth %zu obj %d otlp %d: %s\n",
+						        depths[k], obj, otlp, r.detail);
+					assert_int_equal(r.reason, DR_NONE);
+					assert_int_equal(r.n_obs, 1);
+					assert_string_equal(r.obs[0].pid.provider, "openai");
+				}
+				free(line);
+			}
+		}
+	}
+	decoder_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_case_files),
 		cmocka_unit_test(test_long_and_edge_lines),
+		cmocka_unit_test(test_deep_unknown_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
