@@ -381,26 +381,11 @@ static void apply_action(struct daemon *d, const struct store_operator_action *a
 	memset(&fx, 0, sizeof(fx));
 	int64_t now = now_ms(d);
 	const char *note = a->note ? a->note : "";
-	char wizard[INCIDENT_NOTE_MAX];
-	int rc;
-	switch (a->action) {
-	case ACT_ACK:
-		rc = pipeline_acknowledge(d->p, a->incident_id, now, a->actor, note, &fx);
-		break;
-	case ACT_RESOLVE:
-		rc = pipeline_resolve(d->p, a->incident_id, now, a->actor, note, &fx);
-		break;
-	case ACT_WIZARD:
-		/* The wizard's path is kept on the incident as a note (its history). */
-		snprintf(wizard, sizeof(wizard), "triage: %s", note);
-		rc = pipeline_note(d->p, a->incident_id, now, a->actor, wizard, &fx);
-		break;
-	case ACT_NOTE:
-	default: rc = pipeline_note(d->p, a->incident_id, now, a->actor, note, &fx); break;
-	}
+	int rc =
+	        pipeline_operator_action(d->p, a->action, a->incident_id, now, a->actor, note, &fx);
 	json_t *f = json_pack("{s:I,s:I,s:s,s:s}", "action_id", (json_int_t)a->id, "incident",
-	                      (json_int_t)a->incident_id, "action", store_action_name(a->action),
-	                      "actor", a->actor);
+	                      (json_int_t)a->incident_id, "action", action_name(a->action), "actor",
+	                      a->actor);
 	if (rc == 0) {
 		d->st.actions_applied++;
 		log_line(d, "info", "operator action applied", f);
