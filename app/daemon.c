@@ -29,6 +29,7 @@
  */
 #include "app/daemon.h"
 
+#include "app/pipeline_setup.h"
 #include "app/semsvc.h"
 #include "core/incident.h"
 #include "core/pipeline.h"
@@ -86,7 +87,7 @@ struct daemon {
 	bool tick_init;
 
 	struct semsvc *sem;             /* the sidecar and its glue, while running */
-	struct jschema_set *schemas;    /* compiled from semantic.schemas_dir; NULL = none */
+	struct pipeline_setup ps;       /* the pipeline and its schemas */
 	struct store_batch *feed_batch; /* the tailer's batch while semsvc_offer() runs */
 	bool sem_drained;               /* stopping: the analyses in flight came back */
 
@@ -710,14 +711,7 @@ static void on_max_ids(void *data, const struct store_answer *a)
 		fail_stop(d, a->err ? a->err : d->stop_err);
 		return;
 	}
-	struct incident_settings is;
-	config_incident_settings(d->cfg, &is);
-	struct route_sink rs[CFG_MAX_SINKS];
-	struct payload_options po;
-	size_t n = config_routes(d->cfg, rs, CFG_MAX_SINKS, &po);
-	pipeline_set_next_event_id(d->p, (uint64_t)a->max_ids.event + 1);
-	pipeline_set_incidents(d->p, &is, a->max_ids.incident + 1);
-	pipeline_set_routes(d->p, rs, n, &po);
+	pipeline_setup_resume(&d->ps, d->cfg, a->max_ids.event, a->max_ids.incident);
 	d->next_outbox_id = a->max_ids.outbox + 1;
 	/* actions older than this run that are still unapplied are applied now */
 	if (store_query(d->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, d) != 0)
@@ -821,24 +815,22 @@ int daemon_start(struct daemon *d, char **cause)
 	if (listen[0] && config_split_listen(listen, host, sizeof(host), &port) != 0)
 		return set_cause(cause, VG_EINVAL, "metrics.listen: '%s' is not host:port", listen);
 
-	struct pipeline_provider pp[CFG_MAX_PROVIDERS];
-	size_t npp = config_pipeline_providers(d->cfg, pp, CFG_MAX_PROVIDERS);
-	d->p = pipeline_new(&d->cfg->thresholds, pp, npp);
-	d->reg = metrics_new();
-	if (!d->p || !d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
-		return set_cause(cause, VG_ENOMEM, "out of memory");
-	/* The `semantic:` section and its schemas (relative to the config
-	 * file's folder), before anything is opened: a bad schema is a config
-	 * error naming the file and JSON pointer. */
+	/* The pipeline with the `semantic:` section and its schemas (relative
+	 * to the config file's folder), before anything is opened: a bad schema
+	 * is a config error naming the file and JSON pointer. */
+	struct pipeline_setup_options po = { .config_path = d->cfg->file[0] ? d->cfg->file : NULL };
 	char *scause = NULL;
-	rc = semsvc_configure(d->p, d->cfg, d->cfg->file[0] ? d->cfg->file : NULL, &d->schemas,
-	                      &scause);
+	rc = pipeline_setup_init(&d->ps, d->cfg, &po, &scause);
 	if (rc != 0) {
 		rc = set_cause(cause, rc == VG_ENOMEM ? VG_ENOMEM : VG_ECONFIG, "%s",
 		               scause ? scause : vg_strerror(rc));
 		free(scause);
 		return rc;
 	}
+	d->p = d->ps.p;
+	d->reg = metrics_new();
+	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
+		return set_cause(cause, VG_ENOMEM, "out of memory");
 	d->msrc = (struct metrics_std_source){
 		.vm = &d->vm, .pipeline = d->p, .now_ms = now_hook, .now_data = d
 	};
@@ -1030,8 +1022,7 @@ void daemon_free(struct daemon *d)
 		return;
 	sinks_free(d->sinks);
 	metrics_free(d->reg);
-	pipeline_free(d->p);
-	jschema_set_free(d->schemas); /* after the pipeline that borrowed it */
+	pipeline_setup_done(&d->ps);
 	free(d->cfg);
 	free(d);
 }
@@ -1086,8 +1077,8 @@ int daemon_reload(struct daemon *d, const char *path, char **cause)
 		         json_pack("{s:s}", "error", scause ? scause : vg_strerror(rc)));
 	free(scause);
 	if (d->p) {
-		jschema_set_free(d->schemas); /* nothing refers to it any more */
-		d->schemas = set;
+		jschema_set_free(d->ps.schemas); /* nothing refers to it any more */
+		d->ps.schemas = set;
 	}
 	json_t *applied = json_array(), *restart = json_array();
 	if (d->p)
@@ -1114,10 +1105,7 @@ int daemon_reload(struct daemon *d, const char *path, char **cause)
 		json_array_append_new(restart, json_string("events (removed files)"));
 	/* routes and payload texts */
 	if (sinks_same(d->cfg, n)) {
-		struct route_sink rs[CFG_MAX_SINKS];
-		struct payload_options po;
-		size_t k = config_routes(n, rs, CFG_MAX_SINKS, &po);
-		if (d->p && pipeline_set_routes(d->p, rs, k, &po) == 0)
+		if (d->p && pipeline_setup_routes(&d->ps, n) == 0)
 			json_array_append_new(applied, json_string("routes"));
 	} else {
 		json_array_append_new(restart, json_string("sinks"));

@@ -4,6 +4,8 @@
  */
 #include "tests/support/consoledb.h"
 
+#include "app/config.h"
+#include "app/pipeline_setup.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/store.h"
@@ -16,7 +18,8 @@
 struct fill {
 	uv_loop_t loop;
 	struct store *store;
-	struct pipeline *p;
+	struct pipeline_setup ps;
+	struct pipeline *p; /* ps.p */
 	struct store_batch *b;
 	int64_t next_outbox;
 	int pending, errs;
@@ -189,15 +192,30 @@ int consoledb_fill(const char *path, const struct consoledb_opts *o, struct cons
 		uv_loop_close(&f.loop);
 		return rc;
 	}
-	struct core_settings cs;
-	settings_defaults(&cs);
-	struct pipeline_provider pp[3];
-	memset(pp, 0, sizeof(pp));
-	for (int i = 0; i < 3; i++) {
-		snprintf(pp[i].name, sizeof(pp[i].name), "%s", who[i].provider);
-		pp[i].fallback = i > 0;
+	/* The pipeline as the daemon sets it up for a vigil.yaml naming the
+	 * three providers (the primary first, two fallbacks) and nothing else. */
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	rc = cfg ? 0 : VG_ENOMEM;
+	if (rc == 0) {
+		config_defaults(cfg);
+		for (int i = 0; i < 3; i++) {
+			struct cfg_provider *cp = &cfg->providers[cfg->n_providers++];
+			snprintf(cp->name, sizeof(cp->name), "%s", who[i].provider);
+			cp->kind = who[i].kind;
+			cp->role = i > 0 ? ROLE_FALLBACK : ROLE_PRIMARY;
+		}
+		rc = pipeline_setup_init(&f.ps, cfg, NULL, &cause);
+		free(cfg);
 	}
-	f.p = pipeline_new(&cs, pp, 3);
+	if (rc != 0) {
+		fprintf(stderr, "consoledb: %s\n", cause ? cause : vg_strerror(rc));
+		free(cause);
+		store_close(f.store);
+		uv_run(&f.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&f.loop);
+		return rc;
+	}
+	f.p = f.ps.p;
 	f.b = store_batch_new(on_commit, &f);
 	int64_t every = o->health_every_ms > 0 ? o->health_every_ms : 2000;
 	int64_t start = o->end_ms - o->span_ms;
@@ -236,6 +254,6 @@ int consoledb_fill(const char *path, const struct consoledb_opts *o, struct cons
 	store_close(f.store);
 	uv_run(&f.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&f.loop);
-	pipeline_free(f.p);
+	pipeline_setup_done(&f.ps);
 	return rc ? rc : f.errs ? VG_EDB : 0;
 }
