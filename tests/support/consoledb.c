@@ -5,6 +5,7 @@
 #include "tests/support/consoledb.h"
 
 #include "app/config.h"
+#include "app/health_rows.h"
 #include "app/pipeline_setup.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
@@ -19,7 +20,8 @@ struct fill {
 	uv_loop_t loop;
 	struct store *store;
 	struct pipeline_setup ps;
-	struct pipeline *p; /* ps.p */
+	struct pipeline *p;              /* ps.p */
+	struct core_settings thresholds; /* the config's */
 	struct store_batch *b;
 	int64_t next_outbox;
 	int pending, errs;
@@ -84,34 +86,10 @@ static int add_effects(struct fill *f, const struct effects *e)
 	return store_batch_add_effects(f->b, e, &f->next_outbox);
 }
 
+/* The health rows as the daemon writes them (no probes here). */
 static int add_health(struct fill *f, int64_t now)
 {
-	size_t n = pipeline_health_count(f->p);
-	for (size_t i = 0; i < n; i++) {
-		struct health_view v;
-		if (pipeline_health_view(f->p, i, now, &v) != 0)
-			continue;
-		struct store_health h;
-		memset(&h, 0, sizeof(h));
-		memcpy(h.provider, v.provider, sizeof(h.provider));
-		memcpy(h.model, v.model, sizeof(h.model));
-		h.fallback = v.fallback;
-		h.configured = v.configured;
-		h.window_requests = v.window_requests;
-		h.h = v.health;
-		h.has_breaker = v.has_breaker;
-		h.breaker = v.breaker;
-		h.breaker_since_ms = v.breaker_since_ms;
-		h.opens_in_window = v.breaker_opens_in_window;
-		h.oscillating = false;
-		h.probe_spend_usd = VG_NONE_D;
-		h.probe_budget_usd = VG_NONE_D;
-		h.latency_threshold_ms = 2000;
-		h.updated_ms = now;
-		if (store_batch_add_health(f->b, &h) != 0)
-			return VG_ENOMEM;
-	}
-	return 0;
+	return health_rows_add(f->b, f->p, &f->thresholds, now, NULL, NULL);
 }
 
 static const struct {
@@ -205,6 +183,7 @@ int consoledb_fill(const char *path, const struct consoledb_opts *o, struct cons
 			cp->role = i > 0 ? ROLE_FALLBACK : ROLE_PRIMARY;
 		}
 		rc = pipeline_setup_init(&f.ps, cfg, NULL, &cause);
+		f.thresholds = cfg->thresholds;
 		free(cfg);
 	}
 	if (rc != 0) {
