@@ -1,9 +1,9 @@
 /*
- * daemon.c: the composition root of `vigil run` (see daemon.h): the life
- * cycle and the data path. Operator actions are in daemon_actions.c, the
- * health rows and vigil's own health in daemon_health.c, the canaries in
- * daemon_probes.c, a config reload in daemon_reload.c; daemon_internal.h
- * holds the state they share.
+ * daemon.c: the composition root of `vigil run` (see daemon.h): its life
+ * cycle and what it opens. The data path is in daemon_feed.c, operator
+ * actions in daemon_actions.c, the health rows and vigil's own health in
+ * daemon_health.c, the canaries in daemon_probes.c, a config reload in
+ * daemon_reload.c; daemon_internal.h holds the state they share.
  *
  * Life cycle: a state machine (app/daemon_fsm: pure, every transition
  * tested) says what to do; daemon__dispatch() feeds it the events (store
@@ -29,14 +29,13 @@
  * opens (an invalid schema is a startup error naming the file and JSON
  * pointer); once running, texts over the inline budget go to the sidecar
  * thread after their pipeline_feed() (semsvc_offer) and the late verdicts
- * come back as effects stored like any others (daemon__on_semantic_effects).
+ * come back as effects stored like any others (daemon_feed.c).
  * A stop first waits for the analyses in flight (semsvc_drain), then stops
  * the thread.
  */
 #include "app/daemon.h"
 
 #include "app/daemon_internal.h"
-#include "core/incident.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
 #include "data/httpd.h"
@@ -107,97 +106,7 @@ static int64_t now_hook(void *data)
 	return daemon__now(data);
 }
 
-static void log_incident_changes(struct daemon *d, const struct effects *fx)
-{
-	for (size_t i = 0; i < fx->n_incident_changes; i++) {
-		const struct incident_change *c = &fx->incident_changes[i];
-		if (c->kind == INCC_UPDATED)
-			continue;
-		if (c->kind == INCC_OPENED)
-			d->st.incidents_opened++;
-		const struct incident *inc = c->incident;
-		char msg[48];
-		snprintf(msg, sizeof(msg), "incident %s", incident_change_name(c->kind));
-		json_t *f = json_object();
-		json_object_set_new(f, "incident", json_integer(c->incident_id));
-		if (inc) {
-			json_object_set_new(f, "key", json_string(inc->key));
-			json_object_set_new(f, "category",
-			                    json_string(model_category_name(inc->category)));
-			json_object_set_new(f, "subtype",
-			                    json_string(model_subtype_name(inc->subtype)));
-			json_object_set_new(f, "provider", json_string(inc->provider));
-			json_object_set_new(f, "severity",
-			                    json_string(model_severity_name(inc->severity)));
-			json_object_set_new(f, "count", json_integer(inc->count));
-		}
-		json_object_set_new(f, "state", json_string(incident_state_name(c->to)));
-		if (c->kind == INCC_RELATED)
-			json_object_set_new(f, "related", json_integer(c->related_id));
-		if (c->actor && c->actor[0])
-			json_object_set_new(f, "actor", json_string(c->actor));
-		daemon__log(d, "info", msg, f);
-	}
-}
-
-void daemon__account(struct daemon *d, const struct effects *fx)
-{
-	d->st.failure_events += (int64_t)fx->n_events;
-	metrics_std_effects(&d->vm, fx);
-	log_incident_changes(d, fx);
-}
-
-/* ---- the waiting batch ----------------------------------------------------------- */
-
-static void on_batch_commit(void *data, const struct store_commit *c)
-{
-	struct daemon *d = data;
-	if (c->err != 0) {
-		d->st.batches_failed++;
-		daemon__log(d, "error", "store batch failed",
-		            json_pack("{s:s}", "error", vg_strerror(c->err)));
-	}
-}
-
-struct store_batch *daemon__waiting_batch(struct daemon *d)
-{
-	if (!d->waiting)
-		d->waiting = store_batch_new(on_batch_commit, d);
-	return d->waiting;
-}
-
-int daemon__submit_waiting(struct daemon *d)
-{
-	if (!d->waiting || !d->store)
-		return 0;
-	if (store_batch_refresh_incidents(d->waiting, pipeline_incidents(d->p)) != 0)
-		daemon__log(d, "error", "out of memory refreshing incidents", NULL);
-	int rc = store_submit(d->store, d->waiting);
-	if (rc == 0) {
-		d->waiting = NULL;
-	} else if (rc != VG_EFULL) {
-		daemon__log(d, "error", "the store refused a batch",
-		            json_pack("{s:s}", "error", vg_strerror(rc)));
-		store_batch_free(d->waiting);
-		d->waiting = NULL;
-		daemon__dispatch(d, DE_FAILED, rc);
-	}
-	return rc;
-}
-
-int daemon__keep_effects(struct daemon *d, const struct effects *fx)
-{
-	daemon__account(d, fx);
-	if (fx->n_events == 0 && fx->n_transitions == 0 && fx->n_incident_changes == 0 &&
-	    fx->n_notifications == 0)
-		return 0;
-	struct store_batch *b = daemon__waiting_batch(d);
-	if (!b || store_batch_add_effects(b, fx, &d->next_outbox_id) != 0) {
-		daemon__log(d, "error", "out of memory keeping effects", NULL);
-		return VG_ENOMEM;
-	}
-	return 0;
-}
+/* ---- the store queue ---------------------------------------------------------------- */
 
 static void on_space(void *data)
 {
@@ -205,39 +114,6 @@ static void on_space(void *data)
 }
 
 /* ---- the semantic sidecar -------------------------------------------------------- */
-
-/* What a sidecar result or a blind-spot report decided: stored like the
- * effects of pipeline_feed(); inside observe_file() into the tailer's batch
- * (its incident details are refreshed when it is sealed). */
-void daemon__on_semantic_effects(void *data, const struct effects *fx)
-{
-	struct daemon *d = data;
-	if (d->feed_batch) {
-		daemon__account(d, fx);
-		if (store_batch_add_effects(d->feed_batch, fx, &d->next_outbox_id) != 0)
-			daemon__log(d, "error", "out of memory keeping effects", NULL);
-		return;
-	}
-	if (daemon__keep_effects(d, fx) == 0)
-		daemon__submit_waiting(d);
-}
-
-/* After pipeline_feed() and once fx is stored (a blind-spot report reuses
- * the pipeline's effect buffers): the deferred text checks to the sidecar.
- * A full queue skips the analysis; semsvc reports the blind spot. */
-static void offer_semantic(struct daemon *d, const struct observation *obs,
-                           const struct effects *fx, struct store_batch *b)
-{
-	if (!d->sem || !fx->semantic_deferred)
-		return;
-	d->feed_batch = b;
-	int rc = semsvc_offer(d->sem, obs, fx, observation_end_ms(obs));
-	d->feed_batch = NULL;
-	if (rc != 0 && rc != VG_EFULL)
-		daemon__log(d, "warn", "semantic analysis not queued",
-		            json_pack("{s:s,s:s}", "request_id", obs->request_id, "error",
-		                      vg_strerror(rc)));
-}
 
 /* The sidecar thread for the text checks over the inline budget. Without
  * it (no thread) every check runs inline: slower, never blind. */
@@ -272,52 +148,6 @@ static void stop_sidecar(struct daemon *d)
 static void on_sem_drained(void *data)
 {
 	daemon__dispatch(data, DE_SEM_DRAINED, 0);
-}
-
-/* ---- observations ------------------------------------------------------------------ */
-
-static int observe_file(void *data, const struct observation *obs, struct store_batch *b)
-{
-	struct daemon *d = data;
-	struct effects fx;
-	int rc = pipeline_feed(d->p, obs, observation_end_ms(obs), &fx);
-	if (rc == VG_EINVAL)
-		return 0; /* the decoder guarantees provider and time */
-	if (rc != 0)
-		return rc;
-	d->st.observations++;
-	metrics_std_observation(&d->vm, obs);
-	daemon__account(d, &fx);
-	rc = store_batch_add_effects(b, &fx, &d->next_outbox_id);
-	if (rc == 0)
-		offer_semantic(d, obs, &fx, b);
-	return rc;
-}
-
-static int seal_file(void *data, struct store_batch *b)
-{
-	struct daemon *d = data;
-	return store_batch_refresh_incidents(b, pipeline_incidents(d->p));
-}
-
-int daemon_observe(struct daemon *d, const struct observation *obs)
-{
-	if (d->state != DS_RUNNING)
-		return VG_ESTATE;
-	struct effects fx;
-	int rc = pipeline_feed(d->p, obs, observation_end_ms(obs), &fx);
-	if (rc != 0)
-		return rc;
-	d->st.observations++;
-	metrics_std_observation(&d->vm, obs);
-	struct store_batch *b = daemon__waiting_batch(d);
-	if (!b || store_batch_add_observation(b, obs) != 0)
-		return VG_ENOMEM;
-	rc = daemon__keep_effects(d, &fx);
-	if (rc == 0)
-		offer_semantic(d, obs, &fx, NULL);
-	daemon__submit_waiting(d);
-	return rc;
 }
 
 /* ---- the tick ------------------------------------------------------------------ */
@@ -399,7 +229,7 @@ static int open_following(struct daemon *d)
 	int rc = ingest_new(&d->ing, d->loop, d->store, &io);
 	if (rc != 0)
 		return rc;
-	ingest_set_observer(d->ing, observe_file, seal_file, d);
+	ingest_set_observer(d->ing, daemon__observe_file, daemon__seal_file, d);
 	for (size_t i = 0; i < d->cfg->n_events; i++) {
 		ingest_add(d->ing, d->cfg->events[i].path);
 		daemon__log(d, "info", "following",

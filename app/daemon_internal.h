@@ -1,9 +1,10 @@
 /*
  * daemon_internal.h: the daemon's state and the helpers its files share
- * (daemon.c: life cycle and the data path; daemon_actions.c: operator
- * actions; daemon_health.c: health rows, vigil's own health, metrics;
- * daemon_probes.c: the canaries; daemon_reload.c: config reload). Not for
- * use outside app/daemon*.c. Loop thread only.
+ * (daemon.c: the life cycle; daemon_feed.c: the data path;
+ * daemon_actions.c: operator actions; daemon_health.c: health rows,
+ * vigil's own health, metrics; daemon_probes.c: the canaries;
+ * daemon_reload.c: config reload). Not for use outside app/daemon*.c.
+ * Loop thread only.
  */
 #ifndef VIGIL_APP_DAEMON_INTERNAL_H
 #define VIGIL_APP_DAEMON_INTERNAL_H
@@ -81,6 +82,9 @@ void daemon__log(struct daemon *d, const char *level, const char *msg, json_t *f
 int64_t daemon__now(struct daemon *d);
 /* Feed the life cycle an event (err: the first one is kept for on_stopped). */
 void daemon__dispatch(struct daemon *d, enum dfsm_event ev, int err);
+
+/* ---- daemon_feed.c ---- */
+
 /* Counters, metrics and the log of what one pipeline call decided. */
 void daemon__account(struct daemon *d, const struct effects *fx);
 /* The batch for effects that do not come from the tailer (NULL: no memory). */
@@ -92,6 +96,9 @@ int daemon__keep_effects(struct daemon *d, const struct effects *fx);
 int daemon__submit_waiting(struct daemon *d);
 /* The semantic sidecar's effects (semsvc's on_effects). */
 void daemon__on_semantic_effects(void *data, const struct effects *fx);
+/* The tailer's observer and sealer (data/ingest). */
+int daemon__observe_file(void *data, const struct observation *obs, struct store_batch *b);
+int daemon__seal_file(void *data, struct store_batch *b);
 
 /* ---- daemon_actions.c ---- */
 
