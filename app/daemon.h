@@ -20,7 +20,8 @@
  * (stops following, waits for the sidecar's analyses in flight, commits
  * everything, closes every handle; on_stopped runs
  * once the store has closed) -> run the loop until it is empty ->
- * daemon_free(). The daemon never stops the loop and installs no signal
+ * daemon_free(). The states in between and what each event does are
+ * app/daemon_fsm's (a pure transition table, tested pair by pair). The daemon never stops the loop and installs no signal
  * handlers: `vigil run` maps SIGTERM/SIGINT to daemon_stop() and SIGHUP to
  * daemon_reload().
  *
