@@ -68,7 +68,7 @@ static int file_act(void *ud, const struct op_action *a, char **cause)
 		*cause = strdup("cannot open the actions file");
 		return VG_EIO;
 	}
-	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "kind", op_kind_name(a->kind), "incident",
+	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "kind", action_name(a->kind), "incident",
 	                      (json_int_t)a->incident_id, "by", a->by, "note", a->note);
 	if (o && a->payload) {
 		json_t *p = json_loads(a->payload, 0, NULL);

@@ -11,7 +11,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/config.h"
-#include "app/semsvc.h"
+#include "app/pipeline_setup.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
@@ -31,7 +31,7 @@ struct run {
 	uv_loop_t *loop;
 	struct store *store;
 	struct ingest *ing;
-	struct pipeline *pipeline;
+	struct pipeline_setup ps;
 	struct vigil_config *cfg;
 	int64_t next_outbox_id;
 	struct store_batch *tick_batch; /* effects of a tick waiting for room */
@@ -96,7 +96,7 @@ static int observe(void *data, const struct observation *obs, struct store_batch
 {
 	struct run *r = data;
 	struct effects eff;
-	int rc = pipeline_feed(r->pipeline, obs, observation_end_ms(obs), &eff);
+	int rc = pipeline_feed(r->ps.p, obs, observation_end_ms(obs), &eff);
 	if (rc == VG_EINVAL)
 		return 0; /* the decoder guarantees provider and time; nothing to decide */
 	if (rc != 0)
@@ -107,7 +107,7 @@ static int observe(void *data, const struct observation *obs, struct store_batch
 static int seal(void *data, struct store_batch *b)
 {
 	struct run *r = data;
-	return store_batch_refresh_incidents(b, pipeline_incidents(r->pipeline));
+	return store_batch_refresh_incidents(b, pipeline_incidents(r->ps.p));
 }
 
 static void submit_tick_batch(struct run *r)
@@ -134,8 +134,7 @@ static void on_tick(uv_timer_t *h)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (pipeline_tick(r->pipeline, now, &eff) != 0 ||
-	    (eff.n_events == 0 && eff.n_transitions == 0))
+	if (pipeline_tick(r->ps.p, now, &eff) != 0 || (eff.n_events == 0 && eff.n_transitions == 0))
 		return;
 	r->tick_batch = store_batch_new(NULL, NULL);
 	if (r->tick_batch &&
@@ -212,7 +211,7 @@ static void on_open_incidents(void *data, const struct store_answer *a)
 		                    ? json_loads(a->incidents[i].detail_json, 0, NULL)
 		                    : NULL;
 		char *cause = NULL;
-		if (j && pipeline_restore_incident(r->pipeline, j, &cause) != 0)
+		if (j && pipeline_restore_incident(r->ps.p, j, &cause) != 0)
 			fprintf(stderr, "vigil ingest: incident %lld not restored: %s\n",
 			        (long long)a->incidents[i].id, cause ? cause : "invalid");
 		free(cause);
@@ -225,14 +224,8 @@ static void on_open_incidents(void *data, const struct store_answer *a)
 static void on_max_ids(void *data, const struct store_answer *a)
 {
 	struct run *r = data;
-	struct incident_settings is;
-	config_incident_settings(r->cfg, &is);
-	struct route_sink sinks[CFG_MAX_SINKS];
-	struct payload_options po;
-	size_t n = config_routes(r->cfg, sinks, CFG_MAX_SINKS, &po);
-	pipeline_set_next_event_id(r->pipeline, (uint64_t)a->max_ids.event + 1);
-	pipeline_set_incidents(r->pipeline, &is, a->max_ids.incident + 1);
-	pipeline_set_routes(r->pipeline, sinks, n, &po);
+	if (a->err == 0)
+		pipeline_setup_resume(&r->ps, r->cfg, a->max_ids.event, a->max_ids.incident);
 	r->next_outbox_id = a->max_ids.outbox + 1;
 	if (a->err != 0 || store_query(r->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, r) != 0)
 		start_reading(r);
@@ -314,31 +307,26 @@ int cmd_ingest_main(int argc, char **argv)
 		.on_space = on_space,
 		.data = &r,
 	};
-	struct pipeline_provider pp[CFG_MAX_PROVIDERS];
-	size_t npp = config_pipeline_providers(cfg, pp, CFG_MAX_PROVIDERS);
-	r.pipeline = pipeline_new(&cfg->thresholds, pp, npp);
 	char *cause = NULL;
-	/* The `semantic:` section and its schemas; every check runs inline here
-	 * (no sidecar), so ingesting a file is as exact as replaying it. */
-	struct jschema_set *schemas = NULL;
-	int rc = r.pipeline ? semsvc_configure(r.pipeline, cfg, config, &schemas, &cause)
-	                    : VG_ENOMEM;
-	if (rc != 0 && r.pipeline) {
+	/* The pipeline with the `semantic:` section and its schemas; every
+	 * check runs inline here (no sidecar), so ingesting a file is as exact
+	 * as replaying it. */
+	struct pipeline_setup_options po = { .config_path = config };
+	int rc = pipeline_setup_init(&r.ps, cfg, &po, &cause);
+	if (rc != 0 && rc != VG_ENOMEM) {
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);
-		pipeline_free(r.pipeline);
 		free(cfg);
 		uv_loop_close(&loop);
 		return CLI_EXIT_USAGE;
 	}
 	if (rc == 0)
 		rc = store_open(&r.store, &loop, &so, &cause);
-	r.cfg = cfg; /* until the pipeline is set up (on_max_ids) */
+	r.cfg = cfg; /* until the numbering continues (on_max_ids) */
 	if (rc != 0) {
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);
-		pipeline_free(r.pipeline);
-		jschema_set_free(schemas);
+		pipeline_setup_done(&r.ps);
 		free(cfg);
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
@@ -349,8 +337,7 @@ int cmd_ingest_main(int argc, char **argv)
 		store_close(r.store);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
-		pipeline_free(r.pipeline);
-		jschema_set_free(schemas);
+		pipeline_setup_done(&r.ps);
 		free(cfg);
 		return CLI_EXIT_FAIL;
 	}
@@ -386,8 +373,7 @@ int cmd_ingest_main(int argc, char **argv)
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	pipeline_free(r.pipeline);
-	jschema_set_free(schemas);
+	pipeline_setup_done(&r.ps);
 	free(r.cfg);
 
 	const struct ingest_stats *st = &r.final;

@@ -1,108 +1,58 @@
 /*
- * daemon.c: the composition root of `vigil run` (see daemon.h).
+ * daemon.c: the composition root of `vigil run` (see daemon.h): its life
+ * cycle and what it opens. The data path is in daemon_feed.c, operator
+ * actions in daemon_actions.c, the health rows and vigil's own health in
+ * daemon_health.c, the canaries in daemon_probes.c, a config reload in
+ * daemon_reload.c; daemon_internal.h holds the state they share.
+ *
+ * Life cycle: a state machine (app/daemon_fsm: pure, every transition
+ * tested) says what to do; daemon__dispatch() feeds it the events (store
+ * answers, callbacks, daemon_stop()) and perform() does the actions. An
+ * action may call back at once (a drain with nothing in flight, on_ready
+ * calling daemon_stop()): such events wait in a small queue until the
+ * actions of the current one are done, so every transition runs whole.
  *
  * Data flow on the loop thread: event-file lines (data/ingest) and
  * daemon_observe() -> pipeline_feed() -> metrics + one store batch (the
  * observation, its effects, the outbox rows) -> the store thread commits ->
  * the outbox (attached to the store) reads the committed pending rows and
  * delivers them through the sinks. Every tick: pipeline_tick() at the
- * clock, then the unapplied operator actions are read back from the store
- * and applied (acknowledge, resolve, note, wizard path), each one marked
- * applied in the same batch as the effects it caused, so a crash neither
- * loses nor repeats one.
+ * clock, the health rows, then the unapplied operator actions are read back
+ * from the store and applied.
  *
  * Effects that do not come from the tailer (ticks, operator actions,
  * monitor events, daemon_observe) collect in one waiting batch, submitted at
  * once or, when the store queue is full, on its on_space (never dropped).
  *
- * Canary probes (probes/canary) run when providers are configured and
- * probes.enabled; their observations go through daemon_observe().
- *
  * The semantic checks (app/semsvc): the `semantic:` section and its schema
- * folder are applied to the pipeline before the store opens (an invalid
- * schema is a startup error naming the file and JSON pointer); once running,
- * texts over the inline budget go to the sidecar thread after their
- * pipeline_feed() (semsvc_offer) and the late verdicts come back as effects
- * stored like any others (on_semantic_effects). SIGHUP re-applies the
- * section (semsvc_reload); a stop first waits for the analyses in flight
- * (semsvc_drain), then stops the thread.
+ * folder are applied to the pipeline (app/pipeline_setup) before the store
+ * opens (an invalid schema is a startup error naming the file and JSON
+ * pointer); once running, texts over the inline budget go to the sidecar
+ * thread after their pipeline_feed() (semsvc_offer) and the late verdicts
+ * come back as effects stored like any others (daemon_feed.c).
+ * A stop first waits for the analyses in flight (semsvc_drain), then stops
+ * the thread.
  */
 #include "app/daemon.h"
 
-#include "app/metrics_std.h"
-#include "app/semsvc.h"
-#include "core/incident.h"
-#include "core/pipeline.h"
+#include "app/daemon_internal.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
 #include "data/ingest.h"
-#include "data/metrics.h"
 #include "data/outbox.h"
 #include "data/sinks.h"
-#include "data/store.h"
 #include "net/http.h"
 #include "net/httpd.h"
-#include "probes/canary.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-enum dstate { D_NEW, D_STARTING, D_RUNNING, D_STOPPING, D_STOPPED };
+/* ---- logging and the clock ------------------------------------------------------ */
 
-struct daemon {
-	uv_loop_t *loop;
-	struct vigil_config *cfg;
-	struct daemon_options opt;
-	char db_path[CFG_PATH_MAX];
-	enum dstate state;
-	int stop_err;
-
-	struct pipeline *p;
-	struct store *store;
-	struct ingest *ing;
-	bool ingest_started, ingest_done;
-
-	struct metrics *reg;
-	struct vigil_metrics vm;
-	struct metrics_std_source msrc;
-	struct httpd *msrv;
-	int metrics_port;
-
-	struct http_client *http;
-	struct sinks *sinks;
-	struct outbox *ob;
-
-	int64_t next_outbox_id;
-	int64_t last_action_id; /* highest operator action applied (never twice) */
-	bool actions_query;     /* an STORE_Q_ACTIONS_UNAPPLIED in flight */
-	bool flushing;
-	struct store_batch *waiting; /* effects not from the tailer, not yet submitted */
-
-	uv_timer_t tick;
-	bool tick_init;
-
-	struct semsvc *sem;             /* the sidecar and its glue, while running */
-	struct jschema_set *schemas;    /* compiled from semantic.schemas_dir; NULL = none */
-	struct store_batch *feed_batch; /* the tailer's batch while semsvc_offer() runs */
-	bool sem_drained;               /* stopping: the analyses in flight came back */
-
-	struct canary_set *canaries;
-	double spend[CFG_MAX_PROVIDERS], budget[CFG_MAX_PROVIDERS]; /* probes, today (USD) */
-	int64_t health_ms, last_health_ms; /* health rollups every health_ms (2 s) */
-	bool refused;                      /* our last submit found the store queue full */
-	uint64_t full_since; /* loop time the queue was first seen full, 0 = not full */
-	bool full_reported;  /* the monitor incident for this episode is raised */
-	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
-	struct daemon_stats st;
-};
-
-/* ---- logging ------------------------------------------------------------------- */
-
-static void log_line(struct daemon *d, const char *level, const char *msg, json_t *fields)
+void daemon__log(struct daemon *d, const char *level, const char *msg, json_t *fields)
 {
 	json_t *o = json_object();
 	struct timespec ts;
@@ -136,7 +86,7 @@ static void log_line(struct daemon *d, const char *level, const char *msg, json_
 /* The outbox's text lines (already redacted) as JSON lines. */
 static void on_outbox_log(void *data, const char *line)
 {
-	log_line(data, "warn", line, NULL);
+	daemon__log(data, "warn", line, NULL);
 }
 
 static int64_t wall_ms(void)
@@ -146,367 +96,24 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t now_ms(struct daemon *d)
+int64_t daemon__now(struct daemon *d)
 {
 	return d->opt.now_ms ? d->opt.now_ms(d->opt.now_data) : wall_ms();
 }
 
 static int64_t now_hook(void *data)
 {
-	return now_ms(data);
+	return daemon__now(data);
 }
 
-static void log_incident_changes(struct daemon *d, const struct effects *fx)
-{
-	for (size_t i = 0; i < fx->n_incident_changes; i++) {
-		const struct incident_change *c = &fx->incident_changes[i];
-		if (c->kind == INCC_UPDATED)
-			continue;
-		if (c->kind == INCC_OPENED)
-			d->st.incidents_opened++;
-		const struct incident *inc = c->incident;
-		char msg[48];
-		snprintf(msg, sizeof(msg), "incident %s", incident_change_name(c->kind));
-		json_t *f = json_object();
-		json_object_set_new(f, "incident", json_integer(c->incident_id));
-		if (inc) {
-			json_object_set_new(f, "key", json_string(inc->key));
-			json_object_set_new(f, "category",
-			                    json_string(model_category_name(inc->category)));
-			json_object_set_new(f, "subtype",
-			                    json_string(model_subtype_name(inc->subtype)));
-			json_object_set_new(f, "provider", json_string(inc->provider));
-			json_object_set_new(f, "severity",
-			                    json_string(model_severity_name(inc->severity)));
-			json_object_set_new(f, "count", json_integer(inc->count));
-		}
-		json_object_set_new(f, "state", json_string(incident_state_name(c->to)));
-		if (c->kind == INCC_RELATED)
-			json_object_set_new(f, "related", json_integer(c->related_id));
-		if (c->actor && c->actor[0])
-			json_object_set_new(f, "actor", json_string(c->actor));
-		log_line(d, "info", msg, f);
-	}
-}
-
-/* What one pipeline call decided: counters, metrics, the log. */
-static void account(struct daemon *d, const struct effects *fx)
-{
-	d->st.failure_events += (int64_t)fx->n_events;
-	metrics_std_effects(&d->vm, fx);
-	log_incident_changes(d, fx);
-}
-
-/* ---- the waiting batch ----------------------------------------------------------- */
-
-static void fail_stop(struct daemon *d, int err);
-
-static void on_batch_commit(void *data, const struct store_commit *c)
-{
-	struct daemon *d = data;
-	if (c->err != 0) {
-		d->st.batches_failed++;
-		log_line(d, "error", "store batch failed",
-		         json_pack("{s:s}", "error", vg_strerror(c->err)));
-	}
-}
-
-static struct store_batch *waiting_batch(struct daemon *d)
-{
-	if (!d->waiting)
-		d->waiting = store_batch_new(on_batch_commit, d);
-	return d->waiting;
-}
-
-/* Submit the waiting batch (after refreshing the incident details); on a
- * full queue it waits for on_space. */
-static void submit_waiting(struct daemon *d)
-{
-	if (!d->waiting || !d->store)
-		return;
-	if (store_batch_refresh_incidents(d->waiting, pipeline_incidents(d->p)) != 0)
-		log_line(d, "error", "out of memory refreshing incidents", NULL);
-	int rc = store_submit(d->store, d->waiting);
-	d->refused = rc == VG_EFULL;
-	if (rc == 0) {
-		d->waiting = NULL;
-	} else if (rc != VG_EFULL) {
-		log_line(d, "error", "the store refused a batch",
-		         json_pack("{s:s}", "error", vg_strerror(rc)));
-		store_batch_free(d->waiting);
-		d->waiting = NULL;
-		fail_stop(d, rc);
-	}
-}
-
-/* Effects of a call outside the tailer, into the waiting batch. */
-static int keep_effects(struct daemon *d, const struct effects *fx)
-{
-	account(d, fx);
-	if (fx->n_events == 0 && fx->n_transitions == 0 && fx->n_incident_changes == 0 &&
-	    fx->n_notifications == 0)
-		return 0;
-	struct store_batch *b = waiting_batch(d);
-	if (!b || store_batch_add_effects(b, fx, &d->next_outbox_id) != 0) {
-		log_line(d, "error", "out of memory keeping effects", NULL);
-		return VG_ENOMEM;
-	}
-	return 0;
-}
-
-static void finish_stop(struct daemon *d);
+/* ---- the store queue ---------------------------------------------------------------- */
 
 static void on_space(void *data)
 {
-	struct daemon *d = data;
-	submit_waiting(d);
-	if (d->ing && d->ingest_started && !d->ingest_done)
-		ingest_resume(d->ing);
-	else if (d->state == D_STOPPING)
-		finish_stop(d);
+	daemon__dispatch(data, DE_SPACE, 0);
 }
 
 /* ---- the semantic sidecar -------------------------------------------------------- */
-
-/* What a sidecar result or a blind-spot report decided: stored like the
- * effects of pipeline_feed(); inside observe_file() into the tailer's batch
- * (its incident details are refreshed when it is sealed). */
-static void on_semantic_effects(void *data, const struct effects *fx)
-{
-	struct daemon *d = data;
-	if (d->feed_batch) {
-		account(d, fx);
-		if (store_batch_add_effects(d->feed_batch, fx, &d->next_outbox_id) != 0)
-			log_line(d, "error", "out of memory keeping effects", NULL);
-		return;
-	}
-	if (keep_effects(d, fx) == 0)
-		submit_waiting(d);
-}
-
-/* After pipeline_feed() and once fx is stored (a blind-spot report reuses
- * the pipeline's effect buffers): the deferred text checks to the sidecar.
- * A full queue skips the analysis; semsvc reports the blind spot. */
-static void offer_semantic(struct daemon *d, const struct observation *obs,
-                           const struct effects *fx, struct store_batch *b)
-{
-	if (!d->sem || !fx->semantic_deferred)
-		return;
-	d->feed_batch = b;
-	int rc = semsvc_offer(d->sem, obs, fx, observation_end_ms(obs));
-	d->feed_batch = NULL;
-	if (rc != 0 && rc != VG_EFULL)
-		log_line(d, "warn", "semantic analysis not queued",
-		         json_pack("{s:s,s:s}", "request_id", obs->request_id, "error",
-		                   vg_strerror(rc)));
-}
-
-/* ---- the tailer's observer ------------------------------------------------------- */
-
-static int observe_file(void *data, const struct observation *obs, struct store_batch *b)
-{
-	struct daemon *d = data;
-	struct effects fx;
-	int rc = pipeline_feed(d->p, obs, observation_end_ms(obs), &fx);
-	if (rc == VG_EINVAL)
-		return 0; /* the decoder guarantees provider and time */
-	if (rc != 0)
-		return rc;
-	d->st.observations++;
-	metrics_std_observation(&d->vm, obs);
-	account(d, &fx);
-	rc = store_batch_add_effects(b, &fx, &d->next_outbox_id);
-	if (rc == 0)
-		offer_semantic(d, obs, &fx, b);
-	return rc;
-}
-
-static int seal_file(void *data, struct store_batch *b)
-{
-	struct daemon *d = data;
-	return store_batch_refresh_incidents(b, pipeline_incidents(d->p));
-}
-
-int daemon_observe(struct daemon *d, const struct observation *obs)
-{
-	if (d->state != D_RUNNING)
-		return VG_ESTATE;
-	struct effects fx;
-	int rc = pipeline_feed(d->p, obs, observation_end_ms(obs), &fx);
-	if (rc != 0)
-		return rc;
-	d->st.observations++;
-	metrics_std_observation(&d->vm, obs);
-	struct store_batch *b = waiting_batch(d);
-	if (!b || store_batch_add_observation(b, obs) != 0)
-		return VG_ENOMEM;
-	rc = keep_effects(d, &fx);
-	if (rc == 0)
-		offer_semantic(d, obs, &fx, NULL);
-	submit_waiting(d);
-	return rc;
-}
-
-/* ---- vigil's own health -------------------------------------------------------- */
-
-static void monitor(struct daemon *d, enum subtype sub, const char *source, const char *detail)
-{
-	if (d->state != D_RUNNING)
-		return;
-	struct effects fx;
-	if (pipeline_monitor(d->p, sub, source, detail, 1, now_ms(d), &fx) == 0) {
-		keep_effects(d, &fx);
-		submit_waiting(d);
-	}
-}
-
-static void on_sink_health(void *data, const char *sink, bool up, const char *detail)
-{
-	struct daemon *d = data;
-	log_line(d, up ? "info" : "error", up ? "sink up" : "sink unreachable",
-	         json_pack("{s:s,s:s}", "sink", sink, "detail", detail ? detail : ""));
-	if (!up) {
-		char source[VG_NAME_MAX + 8];
-		snprintf(source, sizeof(source), "sink:%s", sink);
-		monitor(d, SUB_SINK_UNREACHABLE, source, detail);
-	}
-}
-
-/* ---- operator actions ------------------------------------------------------------ */
-
-static void apply_action(struct daemon *d, const struct store_operator_action *a,
-                         struct store_batch *b)
-{
-	struct effects fx;
-	memset(&fx, 0, sizeof(fx));
-	int64_t now = now_ms(d);
-	const char *note = a->note ? a->note : "";
-	char wizard[INCIDENT_NOTE_MAX];
-	int rc;
-	switch (a->action) {
-	case ACT_ACK:
-		rc = pipeline_acknowledge(d->p, a->incident_id, now, a->actor, note, &fx);
-		break;
-	case ACT_RESOLVE:
-		rc = pipeline_resolve(d->p, a->incident_id, now, a->actor, note, &fx);
-		break;
-	case ACT_WIZARD:
-		/* The wizard's path is kept on the incident as a note (its history). */
-		snprintf(wizard, sizeof(wizard), "triage: %s", note);
-		rc = pipeline_note(d->p, a->incident_id, now, a->actor, wizard, &fx);
-		break;
-	case ACT_NOTE:
-	default: rc = pipeline_note(d->p, a->incident_id, now, a->actor, note, &fx); break;
-	}
-	json_t *f = json_pack("{s:I,s:I,s:s,s:s}", "action_id", (json_int_t)a->id, "incident",
-	                      (json_int_t)a->incident_id, "action", store_action_name(a->action),
-	                      "actor", a->actor);
-	if (rc == 0) {
-		d->st.actions_applied++;
-		log_line(d, "info", "operator action applied", f);
-	} else {
-		json_object_set_new(f, "error", json_string(vg_strerror(rc)));
-		log_line(d, "warn", "operator action not applicable", f);
-	}
-	/* applied either way: an action that does not apply never will */
-	account(d, &fx);
-	if (store_batch_add_effects(b, &fx, &d->next_outbox_id) != 0 ||
-	    store_batch_mark_action_applied(b, a->id) != 0)
-		log_line(d, "error", "out of memory applying an operator action", NULL);
-}
-
-static void on_actions(void *data, const struct store_answer *a)
-{
-	struct daemon *d = data;
-	d->actions_query = false;
-	if (a->err != 0 || d->state != D_RUNNING || a->n_actions == 0)
-		return;
-	struct store_batch *b = waiting_batch(d);
-	if (!b)
-		return;
-	for (size_t i = 0; i < a->n_actions; i++) {
-		if (a->actions[i].id <= d->last_action_id)
-			continue;
-		apply_action(d, &a->actions[i], b);
-		d->last_action_id = a->actions[i].id;
-	}
-	submit_waiting(d);
-}
-
-/* ---- SEAMs ------------------------------------------------------------------------- */
-
-/* ---- canary probes ------------------------------------------------------------ */
-
-static void on_canary_log(void *data, const char *line)
-{
-	log_line(data, "info", line, NULL);
-}
-
-/* A finished probe: into the pipeline and the store like any observation;
- * its provider's spend today and budget go to the health rows. */
-static void on_probe(void *ud, const struct observation *obs, const struct canary_result *r)
-{
-	struct daemon *d = ud;
-	int rc = daemon_observe(d, obs); /* may stop the daemon, canaries included */
-	if (rc != 0 && rc != VG_ESTATE)
-		log_line(d, "warn", "probe result not used",
-		         json_pack("{s:s,s:s}", "endpoint", r->endpoint, "error", vg_strerror(rc)));
-	for (size_t i = 0; i < d->cfg->n_providers; i++) {
-		if (strcmp(d->cfg->providers[i].name, obs->pid.provider) != 0)
-			continue;
-		d->spend[i] = r->spend_today_usd;
-		d->budget[i] = r->budget_usd > 0 ? r->budget_usd : VG_NONE_D;
-	}
-}
-
-static void start_canaries(struct daemon *d)
-{
-	for (size_t i = 0; i < CFG_MAX_PROVIDERS; i++)
-		d->spend[i] = d->budget[i] = VG_NONE_D;
-	if (d->cfg->n_providers == 0 || !d->cfg->probes.enabled)
-		return;
-	struct canary_opts o = {
-		.now_ms = now_hook,
-		.now_ud = d,
-		.log = on_canary_log,
-		.log_ud = d,
-	};
-	metrics_std_canary_hooks(&d->vm, &o.hooks);
-	struct canary_config cc;
-	config_canary(d->cfg, &cc);
-	char *cause = NULL;
-	int rc = canary_start_opts(d->loop, &cc, &o, on_probe, d, &d->canaries, &cause);
-	if (rc != 0)
-		log_line(d, "error", "canaries not started",
-		         json_pack("{s:s}", "error", cause ? cause : vg_strerror(rc)));
-	else
-		log_line(d, "info", "canaries started",
-		         json_pack("{s:i}", "endpoints", (int)canary_endpoint_count(d->canaries)));
-	free(cause);
-}
-
-static void stop_canaries(struct daemon *d)
-{
-	/* safe from inside the set's own result callback too (on_probe) */
-	canary_stop(d->canaries);
-	d->canaries = NULL;
-}
-
-/* The probe spend of a provider's health row (NaN for model rows and
- * providers not probed). */
-static void probe_spend(const struct daemon *d, const char *provider, const char *model,
-                        double *spend, double *budget)
-{
-	*spend = *budget = VG_NONE_D;
-	if (model[0])
-		return;
-	for (size_t i = 0; i < d->cfg->n_providers; i++) {
-		if (strcmp(d->cfg->providers[i].name, provider) == 0) {
-			*spend = d->spend[i];
-			*budget = d->budget[i];
-		}
-	}
-}
 
 /* The sidecar thread for the text checks over the inline budget. Without
  * it (no thread) every check runs inline: slower, never blind. */
@@ -518,17 +125,18 @@ static void start_sidecar(struct daemon *d)
 	semsvc_options_default(&o);
 	if (d->cfg->semantic.sidecar_queue > 0)
 		o.capacity = (size_t)d->cfg->semantic.sidecar_queue;
-	o.on_effects = on_semantic_effects;
+	o.on_effects = daemon__on_semantic_effects;
 	o.data = d;
 	o.metrics = &d->vm;
 	int rc = semsvc_start(d->loop, d->p, &o, &d->sem);
 	if (rc != 0)
-		log_line(d, "error", "sidecar not started, every semantic check runs inline",
-		         json_pack("{s:s}", "error", vg_strerror(rc)));
+		daemon__log(d, "error", "sidecar not started, every semantic check runs inline",
+		            json_pack("{s:s}", "error", vg_strerror(rc)));
 	else
-		log_line(d, "info", "sidecar started",
-		         json_pack("{s:I,s:I}", "queue", (json_int_t)o.capacity, "inline_max_bytes",
-		                   (json_int_t)d->cfg->semantic.checks.budget.inline_max_bytes));
+		daemon__log(d, "info", "sidecar started",
+		            json_pack("{s:I,s:I}", "queue", (json_int_t)o.capacity,
+		                      "inline_max_bytes",
+		                      (json_int_t)d->cfg->semantic.checks.budget.inline_max_bytes));
 }
 
 static void stop_sidecar(struct daemon *d)
@@ -537,156 +145,40 @@ static void stop_sidecar(struct daemon *d)
 	d->sem = NULL;
 }
 
-/* The console's health rollups: one row per pipeline_health_view() row
- * (providers and provider/models), every health_ms, in the waiting batch. */
-static void add_health_rows(struct daemon *d, int64_t now)
+static void on_sem_drained(void *data)
 {
-	if (d->last_health_ms && now - d->last_health_ms < d->health_ms && now >= d->last_health_ms)
-		return;
-	d->last_health_ms = now;
-	size_t n = pipeline_health_count(d->p);
-	struct store_batch *b = n ? waiting_batch(d) : NULL;
-	for (size_t i = 0; b && i < n; i++) {
-		struct health_view v;
-		if (pipeline_health_view(d->p, i, now, &v) != 0)
-			continue;
-		struct store_health h;
-		memset(&h, 0, sizeof(h));
-		memcpy(h.provider, v.provider, sizeof(h.provider));
-		memcpy(h.model, v.model, sizeof(h.model));
-		h.fallback = v.fallback;
-		h.configured = v.configured;
-		h.window_requests = v.window_requests;
-		h.h = v.health;
-		h.has_breaker = v.has_breaker;
-		h.breaker = v.breaker;
-		h.breaker_since_ms = v.breaker_since_ms;
-		h.opens_in_window = v.breaker_opens_in_window;
-		h.oscillating =
-		        v.has_breaker && d->cfg->thresholds.breaker.oscillation_opens > 0 &&
-		        v.breaker_opens_in_window >= d->cfg->thresholds.breaker.oscillation_opens;
-		probe_spend(d, h.provider, h.model, &h.probe_spend_usd, &h.probe_budget_usd);
-		h.latency_threshold_ms = d->cfg->thresholds.latency_ms;
-		h.updated_ms = now;
-		if (store_batch_add_health(b, &h) != 0) {
-			log_line(d, "error", "out of memory writing health rows", NULL);
-			return;
-		}
-	}
+	daemon__dispatch(data, DE_SEM_DRAINED, 0);
 }
 
 /* ---- the tick ------------------------------------------------------------------ */
 
-/* The store queue full for store_full_ms (by the loop's monotonic time): a
- * monitor incident, once per episode. Back-pressure pauses the tailer and
- * loses nothing, but the console is behind while it lasts. */
-static void watch_store_queue(struct daemon *d)
-{
-	struct store_stats ss;
-	store_stats(d->store, &ss);
-	int cap = d->cfg->store.queue_batches > 0 ? d->cfg->store.queue_batches : 8;
-	bool full = d->refused || ss.queued >= cap;
-	uint64_t now = uv_now(d->loop);
-	if (!full) {
-		if (d->full_reported)
-			log_line(d, "info", "store queue has room again", NULL);
-		d->full_since = 0;
-		d->full_reported = false;
-		return;
-	}
-	if (!d->full_since) {
-		d->full_since = now;
-		return;
-	}
-	if (d->full_reported || (int64_t)(now - d->full_since) < d->opt.store_full_ms)
-		return;
-	d->full_reported = true;
-	char detail[96];
-	snprintf(detail, sizeof(detail), "store queue full (%d batches) for %lld ms", cap,
-	         (long long)(now - d->full_since));
-	log_line(d, "error", "store queue full", json_pack("{s:s}", "detail", detail));
-	monitor(d, SUB_STORE_QUEUE_FULL, "store", detail);
-}
-
 static void on_tick(uv_timer_t *h)
 {
 	struct daemon *d = h->data;
-	if (d->state != D_RUNNING)
+	if (d->state != DS_RUNNING)
 		return;
-	int64_t now = now_ms(d);
+	int64_t now = daemon__now(d);
 	struct effects fx;
 	if (pipeline_tick(d->p, now, &fx) == 0)
-		keep_effects(d, &fx);
-	add_health_rows(d, now);
-	submit_waiting(d);
-	watch_store_queue(d);
-	/* Actions are read when nothing of ours waits: what the query returns is
-	 * then never already applied in a batch not yet submitted. */
-	if (!d->actions_query && !d->waiting &&
-	    store_query(d->store, STORE_Q_ACTIONS_UNAPPLIED, on_actions, d) == 0)
-		d->actions_query = true;
+		daemon__keep_effects(d, &fx);
+	daemon__add_health_rows(d, now);
+	daemon__submit_waiting(d);
+	daemon__watch_store_queue(d);
+	daemon__poll_actions(d);
 }
 
-/* ---- metrics ----------------------------------------------------------------------- */
+/* ---- startup ------------------------------------------------------------------------- */
 
-static void collect_daemon(void *data, struct metrics *reg)
+static void on_ingest_done(void *data, const struct ingest_stats *st)
 {
-	(void)reg;
 	struct daemon *d = data;
-	if (d->ing) {
-		struct ingest_stats is;
-		ingest_stats(d->ing, &is);
-		if (is.lines > d->lines_seen && d->vm.ingest_lines)
-			metrics_add(d->vm.ingest_lines, NULL, (double)(is.lines - d->lines_seen));
-		if (is.quarantined > d->quarantined_seen && d->vm.ingest_quarantined) {
-			/* the tailer counts them all together; per reason: the quarantine table */
-			const char *v[] = { "any" };
-			metrics_add(d->vm.ingest_quarantined, v,
-			            (double)(is.quarantined - d->quarantined_seen));
-		}
-		d->lines_seen = is.lines;
-		d->quarantined_seen = is.quarantined;
-	}
+	d->st.lines = st->lines;
+	d->st.quarantined = st->quarantined;
+	if (st->err && !d->stop_err)
+		daemon__log(d, "error", "following stopped",
+		            json_pack("{s:s}", "error", vg_strerror(st->err)));
+	daemon__dispatch(d, DE_INGEST_DONE, st->err);
 }
-
-/* ---- start --------------------------------------------------------------------------- */
-
-static void started(struct daemon *d)
-{
-	d->state = D_RUNNING;
-	struct ingest_options io;
-	memset(&io, 0, sizeof(io));
-	io.format = DECODE_AUTO;
-	io.follow = true;
-	if (d->cfg->n_events == 1)
-		io.format = (enum decode_format)d->cfg->events[0].format;
-	int rc = ingest_new(&d->ing, d->loop, d->store, &io);
-	if (rc != 0) {
-		fail_stop(d, rc);
-		return;
-	}
-	ingest_set_observer(d->ing, observe_file, seal_file, d);
-	for (size_t i = 0; i < d->cfg->n_events; i++) {
-		ingest_add(d->ing, d->cfg->events[i].path);
-		log_line(d, "info", "following",
-		         json_pack("{s:s}", "path", d->cfg->events[i].path));
-	}
-	if (outbox_attach_store(d->ob, d->store, 500) != 0 ||
-	    sinks_start_resend(d->sinks, d->loop, d->http, NULL, NULL) != 0) {
-		fail_stop(d, VG_ENOMEM);
-		return;
-	}
-	start_sidecar(d);
-	start_canaries(d);
-	uv_timer_start(&d->tick, on_tick, (uint64_t)d->opt.tick_ms, (uint64_t)d->opt.tick_ms);
-	log_line(d, "info", "running",
-	         json_pack("{s:s,s:i,s:I}", "db", d->db_path, "metrics_port", d->metrics_port,
-	                   "event_files", (json_int_t)d->cfg->n_events));
-	if (d->opt.on_ready)
-		d->opt.on_ready(d->opt.data, d);
-}
-
-static void on_ingest_done(void *data, const struct ingest_stats *st);
 
 static void on_open_incidents(void *data, const struct store_answer *a)
 {
@@ -700,46 +192,221 @@ static void on_open_incidents(void *data, const struct store_answer *a)
 		if (j && pipeline_restore_incident(d->p, j, &cause) == 0)
 			restored++;
 		else
-			log_line(d, "warn", "incident not restored",
-			         json_pack("{s:I,s:s}", "incident", (json_int_t)a->incidents[i].id,
-			                   "error", cause ? cause : "no detail"));
+			daemon__log(d, "warn", "incident not restored",
+			            json_pack("{s:I,s:s}", "incident",
+			                      (json_int_t)a->incidents[i].id, "error",
+			                      cause ? cause : "no detail"));
 		free(cause);
 		json_decref(j);
 	}
 	if (restored)
-		log_line(d, "info", "incidents restored",
-		         json_pack("{s:I}", "count", (json_int_t)restored));
-	if (d->state != D_STARTING) {
-		fail_stop(d, d->stop_err);
-		return;
-	}
-	started(d);
-	if (d->state == D_RUNNING && ingest_start(d->ing, on_ingest_done, d) == 0)
-		d->ingest_started = true;
-	else if (d->state == D_RUNNING)
-		fail_stop(d, VG_EDB);
+		daemon__log(d, "info", "incidents restored",
+		            json_pack("{s:I}", "count", (json_int_t)restored));
+	daemon__dispatch(d, DE_INCIDENTS, 0);
 }
 
 static void on_max_ids(void *data, const struct store_answer *a)
 {
 	struct daemon *d = data;
-	if (a->err != 0 || d->state != D_STARTING) {
-		fail_stop(d, a->err ? a->err : d->stop_err);
+	if (a->err != 0) {
+		daemon__dispatch(d, DE_FAILED, a->err);
 		return;
 	}
-	struct incident_settings is;
-	config_incident_settings(d->cfg, &is);
-	struct route_sink rs[CFG_MAX_SINKS];
-	struct payload_options po;
-	size_t n = config_routes(d->cfg, rs, CFG_MAX_SINKS, &po);
-	pipeline_set_next_event_id(d->p, (uint64_t)a->max_ids.event + 1);
-	pipeline_set_incidents(d->p, &is, a->max_ids.incident + 1);
-	pipeline_set_routes(d->p, rs, n, &po);
-	d->next_outbox_id = a->max_ids.outbox + 1;
-	/* actions older than this run that are still unapplied are applied now */
-	if (store_query(d->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, d) != 0)
-		fail_stop(d, VG_EDB);
+	d->max_ids = a->max_ids;
+	daemon__dispatch(d, DE_IDS, 0);
 }
+
+/* The tailer, the outbox on the store, the sinks' resends; then follow.
+ * Returns 0 or the error that stops the start. */
+static int open_following(struct daemon *d)
+{
+	struct ingest_options io;
+	memset(&io, 0, sizeof(io));
+	io.format = DECODE_AUTO;
+	io.follow = true;
+	if (d->cfg->n_events == 1)
+		io.format = (enum decode_format)d->cfg->events[0].format;
+	int rc = ingest_new(&d->ing, d->loop, d->store, &io);
+	if (rc != 0)
+		return rc;
+	ingest_set_observer(d->ing, daemon__observe_file, daemon__seal_file, d);
+	for (size_t i = 0; i < d->cfg->n_events; i++) {
+		ingest_add(d->ing, d->cfg->events[i].path);
+		daemon__log(d, "info", "following",
+		            json_pack("{s:s}", "path", d->cfg->events[i].path));
+	}
+	if (outbox_attach_store(d->ob, d->store, 500) != 0 ||
+	    sinks_start_resend(d->sinks, d->loop, d->http, NULL, NULL) != 0)
+		return VG_ENOMEM;
+	if (ingest_start(d->ing, on_ingest_done, d) != 0)
+		return VG_EDB;
+	return 0;
+}
+
+/* ---- the life cycle ------------------------------------------------------------------ */
+
+static void on_flushed(void *data, const struct store_commit *c)
+{
+	daemon__dispatch(data, DE_FLUSHED, c->err);
+}
+
+static void on_close_timer(uv_timer_t *h)
+{
+	daemon__dispatch(h->data, DE_CLOSE_TIMER, 0);
+}
+
+static void on_tick_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Close what daemon_start() opened, in reverse order (memory goes in the
+ * close callbacks; the caller runs the loop); the tick is DA_CLOSE_ALL's. */
+static void close_opened(struct daemon *d)
+{
+	daemon__stop_canaries(d);
+	stop_sidecar(d);
+	if (d->ing) {
+		ingest_free(d->ing);
+		d->ing = NULL;
+	}
+	if (d->ob) {
+		outbox_close(d->ob);
+		d->ob = NULL;
+	}
+	if (d->sinks)
+		sinks_stop_resend(d->sinks);
+	if (d->http) {
+		http_client_close(d->http);
+		d->http = NULL;
+	}
+	if (d->msrv) {
+		httpd_close(d->msrv);
+		d->msrv = NULL;
+	}
+	store_batch_free(d->waiting);
+	d->waiting = NULL;
+	if (d->store) {
+		store_close(d->store);
+		d->store = NULL;
+	}
+}
+
+static void perform(struct daemon *d, enum dfsm_action a)
+{
+	switch (a) {
+	case DA_RESUME_NUMBERING:
+		pipeline_setup_resume(&d->ps, d->cfg, d->max_ids.event, d->max_ids.incident);
+		d->next_outbox_id = d->max_ids.outbox + 1;
+		break;
+	case DA_QUERY_INCIDENTS:
+		if (store_query(d->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, d) != 0)
+			daemon__dispatch(d, DE_FAILED, VG_EDB);
+		break;
+	case DA_OPEN_FOLLOWING: {
+		int rc = open_following(d);
+		daemon__dispatch(d, rc ? DE_FAILED : DE_FOLLOWING, rc);
+		break;
+	}
+	case DA_START_SIDECAR: start_sidecar(d); break;
+	case DA_START_CANARIES: daemon__start_canaries(d); break;
+	case DA_START_TICK:
+		uv_timer_start(d->tick, on_tick, (uint64_t)d->opt.tick_ms,
+		               (uint64_t)d->opt.tick_ms);
+		break;
+	case DA_LOG_RUNNING:
+		daemon__log(d, "info", "running",
+		            json_pack("{s:s,s:i,s:I}", "db", d->db_path, "metrics_port",
+		                      d->metrics_port, "event_files",
+		                      (json_int_t)d->cfg->n_events));
+		break;
+	case DA_NOTIFY_READY:
+		if (d->opt.on_ready)
+			d->opt.on_ready(d->opt.data, d);
+		break;
+	case DA_LOG_STOPPING: daemon__log(d, "info", "stopping", NULL); break;
+	case DA_STOP_TICK: uv_timer_stop(d->tick); break;
+	case DA_STOP_CANARIES: daemon__stop_canaries(d); break;
+	case DA_STOP_INGEST: ingest_stop(d->ing); break; /* -> on_ingest_done */
+	case DA_RESUME_INGEST:
+		if (d->ing)
+			ingest_resume(d->ing);
+		break;
+	case DA_DRAIN_SIDECAR:
+		if (d->sem)
+			semsvc_drain(d->sem, on_sem_drained, d); /* may call back at once */
+		else
+			daemon__dispatch(d, DE_SEM_DRAINED, 0);
+		break;
+	case DA_STOP_SIDECAR: stop_sidecar(d); break;
+	case DA_SUBMIT_WAITING:
+		/* a refused batch has sent DE_FAILED already; a full queue waits */
+		if (daemon__submit_waiting(d) == 0)
+			daemon__dispatch(d, DE_SUBMITTED, 0);
+		break;
+	case DA_FLUSH:
+		if (store_flush(d->store, on_flushed, d) != 0)
+			daemon__dispatch(d, DE_FLUSHED, VG_EDB);
+		break;
+	case DA_LOG_FLUSHED: {
+		struct store_stats ss;
+		store_stats(d->store, &ss);
+		daemon__log(d, "info", "store flushed",
+		            json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)ss.committed_rows,
+		                      "observations", (json_int_t)ss.inserted, "batches_failed",
+		                      (json_int_t)d->st.batches_failed));
+		break;
+	}
+	case DA_SCHEDULE_CLOSE:
+		/* outside the store's own callbacks */
+		uv_timer_stop(d->tick);
+		uv_timer_start(d->tick, on_close_timer, 0, 0);
+		break;
+	case DA_CLOSE_ALL:
+		close_opened(d);
+		uv_close((uv_handle_t *)d->tick, on_tick_closed);
+		d->tick = NULL;
+		break;
+	case DA_LOG_STOPPED:
+		daemon__log(d, "info", "stopped", json_pack("{s:i}", "err", d->stop_err));
+		break;
+	case DA_NOTIFY_STOPPED:
+		if (d->opt.on_stopped)
+			d->opt.on_stopped(d->opt.data, d, d->stop_err);
+		break;
+	default: break;
+	}
+}
+
+void daemon__dispatch(struct daemon *d, enum dfsm_event ev, int err)
+{
+	if (err && !d->stop_err)
+		d->stop_err = err;
+	if (d->ev_len == DAEMON_EVENTS_MAX) {
+		/* cannot happen: an action sends at most one event at once */
+		daemon__log(d, "error", "life-cycle event queue full",
+		            json_pack("{s:s}", "event", dfsm_event_name(ev)));
+		abort();
+	}
+	size_t tail = (d->ev_head + d->ev_len++) % DAEMON_EVENTS_MAX;
+	d->events[tail].ev = ev;
+	d->events[tail].err = err;
+	if (d->dispatching)
+		return; /* after the actions of the event being handled */
+	d->dispatching = true;
+	while (d->ev_len) {
+		enum dfsm_event e = d->events[d->ev_head].ev;
+		d->ev_head = (d->ev_head + 1) % DAEMON_EVENTS_MAX;
+		d->ev_len--;
+		struct dfsm_step s = dfsm_next(d->state, e);
+		d->state = s.next;
+		for (size_t i = 0; i < s.n; i++)
+			perform(d, s.actions[i]);
+	}
+	d->dispatching = false;
+}
+
+/* ---- new, start, stop, free ------------------------------------------------------------ */
 
 static const char *env_get(void *data, const char *name)
 {
@@ -770,7 +437,7 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	model_copy_str(d->db_path, sizeof(d->db_path),
 	               d->opt.db_path ? d->opt.db_path : cfg->store.path, (size_t)-1);
 	d->opt.db_path = NULL;
-	d->state = D_NEW;
+	d->state = DS_NEW;
 	*out = d;
 	return 0;
 }
@@ -789,48 +456,11 @@ __attribute__((format(printf, 3, 4))) static int set_cause(char **cause, int rc,
 	return rc;
 }
 
-/* Close what daemon_start() opened, in reverse order (memory goes in the
- * close callbacks; the caller runs the loop). */
-static void close_all(struct daemon *d)
-{
-	stop_canaries(d);
-	stop_sidecar(d);
-	if (d->tick_init) {
-		uv_timer_stop(&d->tick);
-		uv_close((uv_handle_t *)&d->tick, NULL);
-		d->tick_init = false;
-	}
-	if (d->ing) {
-		ingest_free(d->ing);
-		d->ing = NULL;
-	}
-	if (d->ob) {
-		outbox_close(d->ob);
-		d->ob = NULL;
-	}
-	if (d->sinks)
-		sinks_stop_resend(d->sinks);
-	if (d->http) {
-		http_client_close(d->http);
-		d->http = NULL;
-	}
-	if (d->msrv) {
-		httpd_close(d->msrv);
-		d->msrv = NULL;
-	}
-	store_batch_free(d->waiting);
-	d->waiting = NULL;
-	if (d->store) {
-		store_close(d->store);
-		d->store = NULL;
-	}
-}
-
 int daemon_start(struct daemon *d, char **cause)
 {
 	if (cause)
 		*cause = NULL;
-	if (d->state != D_NEW)
+	if (d->state != DS_NEW || d->p)
 		return VG_ESTATE;
 	char host[128];
 	int port = 0, rc;
@@ -838,29 +468,27 @@ int daemon_start(struct daemon *d, char **cause)
 	if (listen[0] && config_split_listen(listen, host, sizeof(host), &port) != 0)
 		return set_cause(cause, VG_EINVAL, "metrics.listen: '%s' is not host:port", listen);
 
-	struct pipeline_provider pp[CFG_MAX_PROVIDERS];
-	size_t npp = config_pipeline_providers(d->cfg, pp, CFG_MAX_PROVIDERS);
-	d->p = pipeline_new(&d->cfg->thresholds, pp, npp);
-	d->reg = metrics_new();
-	if (!d->p || !d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
-		return set_cause(cause, VG_ENOMEM, "out of memory");
-	/* The `semantic:` section and its schemas (relative to the config
-	 * file's folder), before anything is opened: a bad schema is a config
-	 * error naming the file and JSON pointer. */
+	/* The pipeline with the `semantic:` section and its schemas (relative
+	 * to the config file's folder), before anything is opened: a bad schema
+	 * is a config error naming the file and JSON pointer. */
+	struct pipeline_setup_options po = { .config_path = d->cfg->file[0] ? d->cfg->file : NULL };
 	char *scause = NULL;
-	rc = semsvc_configure(d->p, d->cfg, d->cfg->file[0] ? d->cfg->file : NULL, &d->schemas,
-	                      &scause);
+	rc = pipeline_setup_init(&d->ps, d->cfg, &po, &scause);
 	if (rc != 0) {
 		rc = set_cause(cause, rc == VG_ENOMEM ? VG_ENOMEM : VG_ECONFIG, "%s",
 		               scause ? scause : vg_strerror(rc));
 		free(scause);
 		return rc;
 	}
+	d->p = d->ps.p;
+	d->reg = metrics_new();
+	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
+		return set_cause(cause, VG_ENOMEM, "out of memory");
 	d->msrc = (struct metrics_std_source){
 		.vm = &d->vm, .pipeline = d->p, .now_ms = now_hook, .now_data = d
 	};
 	metrics_on_collect(d->reg, metrics_std_collect_pipeline, &d->msrc);
-	metrics_on_collect(d->reg, collect_daemon, d);
+	metrics_on_collect(d->reg, daemon__collect, d);
 
 	struct sink_spec specs[CFG_MAX_SINKS];
 	size_t n_specs = config_sink_specs(d->cfg, specs, CFG_MAX_SINKS);
@@ -883,164 +511,51 @@ int daemon_start(struct daemon *d, char **cause)
 	if (listen[0]) {
 		rc = metrics_serve(d->reg, d->loop, host, port, &d->msrv, cause);
 		if (rc != 0) {
-			close_all(d);
+			close_opened(d);
 			return rc;
 		}
 		d->metrics_port = httpd_port(d->msrv);
-		log_line(d, "info", "metrics listening",
-		         json_pack("{s:s,s:i}", "host", host, "port", d->metrics_port));
+		daemon__log(d, "info", "metrics listening",
+		            json_pack("{s:s,s:i}", "host", host, "port", d->metrics_port));
 	}
 	struct outbox_options o;
 	outbox_options_defaults(&o);
 	o.log = on_outbox_log; /* delivery backoffs run on the wall clock */
 	o.log_data = d;
-	o.on_health = on_sink_health;
+	o.on_health = daemon__on_sink_health;
 	o.health_data = d;
 	o.metrics = metrics_std_outbox(&d->vm);
 	if ((rc = http_client_new(d->loop, &d->http)) != 0 ||
 	    (rc = outbox_new(d->loop, d->sinks, d->http, &o, &d->ob)) != 0) {
-		close_all(d);
+		close_opened(d);
 		return set_cause(cause, rc, "cannot set up delivery: %s", vg_strerror(rc));
 	}
-	uv_timer_init(d->loop, &d->tick);
-	d->tick.data = d;
-	d->tick_init = true;
-	d->state = D_STARTING;
-	if (store_query(d->store, STORE_Q_MAX_IDS, on_max_ids, d) != 0) {
-		close_all(d);
-		d->state = D_STOPPED;
-		return set_cause(cause, VG_EDB, "the store refused the first query");
+	d->tick = malloc(sizeof(*d->tick));
+	rc = !d->tick                                                     ? VG_ENOMEM
+	     : store_query(d->store, STORE_Q_MAX_IDS, on_max_ids, d) != 0 ? VG_EDB
+	                                                                  : 0;
+	if (rc != 0) {
+		close_opened(d);
+		free(d->tick);
+		d->tick = NULL;
+		return set_cause(cause, rc, "%s",
+		                 rc == VG_EDB ? "the store refused the first query"
+		                              : "out of memory");
 	}
-	log_line(d, "info", "starting",
-	         json_pack("{s:s,s:s,s:i,s:i}", "config", d->cfg->file, "db", d->db_path,
-	                   "providers", (int)d->cfg->n_providers, "sinks", (int)d->cfg->n_sinks));
+	uv_timer_init(d->loop, d->tick);
+	d->tick->data = d;
+	daemon__dispatch(d, DE_START, 0);
+	daemon__log(d, "info", "starting",
+	            json_pack("{s:s,s:s,s:i,s:i}", "config", d->cfg->file, "db", d->db_path,
+	                      "providers", (int)d->cfg->n_providers, "sinks",
+	                      (int)d->cfg->n_sinks));
 	return 0;
-}
-
-/* ---- stop ---------------------------------------------------------------------------- */
-
-static void finish_stop(struct daemon *d);
-
-/* Close everything outside the store's own callbacks (a zero timer). */
-static void on_close_timer(uv_timer_t *h)
-{
-	struct daemon *d = h->data;
-	close_all(d);
-	d->state = D_STOPPED;
-	log_line(d, "info", "stopped", json_pack("{s:i}", "err", d->stop_err));
-	if (d->opt.on_stopped)
-		d->opt.on_stopped(d->opt.data, d, d->stop_err);
-}
-
-static void on_flushed(void *data, const struct store_commit *c)
-{
-	struct daemon *d = data;
-	if (c->err != 0 && !d->stop_err)
-		d->stop_err = c->err;
-	if (d->store) {
-		struct store_stats ss;
-		store_stats(d->store, &ss);
-		log_line(d, "info", "store flushed",
-		         json_pack("{s:I,s:I,s:I}", "rows", (json_int_t)ss.committed_rows,
-		                   "observations", (json_int_t)ss.inserted, "batches_failed",
-		                   (json_int_t)d->st.batches_failed));
-	}
-	if (d->tick_init) {
-		uv_timer_stop(&d->tick);
-		uv_timer_start(&d->tick, on_close_timer, 0, 0);
-	} else {
-		on_close_timer(&d->tick);
-	}
-}
-
-static void on_sem_drained(void *data)
-{
-	struct daemon *d = data;
-	d->sem_drained = true;
-	stop_sidecar(d);
-	finish_stop(d);
-}
-
-/* The tailer is done (or never ran): wait for the sidecar's analyses in
- * flight, submit what waits, flush, close. */
-static void finish_stop(struct daemon *d)
-{
-	if (d->flushing || d->state == D_STOPPED)
-		return;
-	if (d->sem && !d->sem_drained) {
-		semsvc_drain(d->sem, on_sem_drained, d); /* may call back at once */
-		return;
-	}
-	if (d->store && d->waiting) {
-		submit_waiting(d);
-		if (d->flushing || d->state == D_STOPPED)
-			return; /* submit_waiting failed and stopped us already */
-		if (d->waiting)
-			return; /* the queue is full: on_space comes back here */
-	}
-	d->flushing = true;
-	if (d->store && store_flush(d->store, on_flushed, d) == 0)
-		return;
-	struct store_commit c = { .err = d->store ? VG_EDB : 0 };
-	on_flushed(d, &c);
-}
-
-static void on_ingest_done(void *data, const struct ingest_stats *st)
-{
-	struct daemon *d = data;
-	d->ingest_done = true;
-	d->st.lines = st->lines;
-	d->st.quarantined = st->quarantined;
-	if (st->err && !d->stop_err) {
-		d->stop_err = st->err;
-		log_line(d, "error", "following stopped",
-		         json_pack("{s:s}", "error", vg_strerror(st->err)));
-	}
-	if (d->state == D_RUNNING)
-		d->state = D_STOPPING; /* an error: stop the rest too */
-	finish_stop(d);
-}
-
-static void begin_stop(struct daemon *d)
-{
-	d->state = D_STOPPING;
-	if (d->tick_init)
-		uv_timer_stop(&d->tick);
-	stop_canaries(d);
-	if (d->ing && d->ingest_started && !d->ingest_done) {
-		ingest_stop(d->ing); /* on_ingest_done -> finish_stop */
-		return;
-	}
-	finish_stop(d);
-}
-
-static void fail_stop(struct daemon *d, int err)
-{
-	if (err && !d->stop_err)
-		d->stop_err = err;
-	if (d->state == D_STOPPED || d->state == D_NEW)
-		return;
-	if (d->state == D_STOPPING) {
-		if (!d->ingest_started || d->ingest_done)
-			finish_stop(d);
-		return;
-	}
-	begin_stop(d);
 }
 
 void daemon_stop(struct daemon *d)
 {
-	if (!d)
-		return;
-	if (d->state == D_STARTING) {
-		/* the startup queries answer first; they see the state and stop */
-		d->state = D_STOPPING;
-		return;
-	}
-	if (d->state != D_RUNNING)
-		return;
-	log_line(d, "info", "stopping", NULL);
-	begin_stop(d);
+	if (d)
+		daemon__dispatch(d, DE_STOP, 0);
 }
 
 void daemon_free(struct daemon *d)
@@ -1049,135 +564,9 @@ void daemon_free(struct daemon *d)
 		return;
 	sinks_free(d->sinks);
 	metrics_free(d->reg);
-	pipeline_free(d->p);
-	jschema_set_free(d->schemas); /* after the pipeline that borrowed it */
+	pipeline_setup_done(&d->ps);
 	free(d->cfg);
 	free(d);
-}
-
-/* ---- reload -------------------------------------------------------------------------- */
-
-static bool sinks_same(const struct vigil_config *a, const struct vigil_config *b)
-{
-	if (a->n_sinks != b->n_sinks)
-		return false;
-	for (size_t i = 0; i < a->n_sinks; i++) {
-		const struct cfg_sink *x = &a->sinks[i], *y = &b->sinks[i];
-		if (strcmp(x->name, y->name) || x->kind != y->kind || strcmp(x->url, y->url) ||
-		    strcmp(x->secret_env, y->secret_env) || x->auth != y->auth)
-			return false;
-	}
-	return true;
-}
-
-int daemon_reload(struct daemon *d, const char *path, char **cause)
-{
-	if (cause)
-		*cause = NULL;
-	const char *file = path ? path : d->cfg->file;
-	if (!file[0])
-		return set_cause(cause, VG_ECONFIG, "no config file to reload");
-	struct vigil_config *n = malloc(sizeof(*n));
-	if (!n)
-		return VG_ENOMEM;
-	config_defaults(n);
-	int rc = config_load(n, file, cause);
-	if (rc != 0) {
-		log_line(d, "error", "reload refused, the old config stays",
-		         json_pack("{s:s}", "error", cause && *cause ? *cause : vg_strerror(rc)));
-		free(n);
-		return rc;
-	}
-	/* The semantic section first: a bad schema still refuses the reload. */
-	struct jschema_set *set = NULL;
-	char *scause = NULL;
-	rc = d->p ? semsvc_reload(d->sem, d->p, n, file, &set, &scause) : 0;
-	if (rc != 0 && rc != VG_ESTATE) {
-		log_line(d, "error", "reload refused, the old config stays",
-		         json_pack("{s:s}", "error", scause ? scause : vg_strerror(rc)));
-		set_cause(cause, VG_ECONFIG, "%s", scause ? scause : vg_strerror(rc));
-		free(scause);
-		free(n);
-		return rc == VG_ENOMEM ? rc : VG_ECONFIG;
-	}
-	if (rc == VG_ESTATE)
-		log_line(d, "error", "sidecar not restarted, every semantic check runs inline",
-		         json_pack("{s:s}", "error", scause ? scause : vg_strerror(rc)));
-	free(scause);
-	if (d->p) {
-		jschema_set_free(d->schemas); /* nothing refers to it any more */
-		d->schemas = set;
-	}
-	json_t *applied = json_array(), *restart = json_array();
-	if (d->p)
-		json_array_append_new(applied, json_string("semantic"));
-	if (n->semantic.checks.max_keys != d->cfg->semantic.checks.max_keys)
-		json_array_append_new(restart, json_string("semantic.max_keys"));
-	/* new event files */
-	size_t added = 0;
-	for (size_t i = 0; i < n->n_events; i++) {
-		bool known = false;
-		for (size_t k = 0; k < d->cfg->n_events && !known; k++)
-			known = strcmp(n->events[i].path, d->cfg->events[k].path) == 0;
-		if (known)
-			continue;
-		if (d->ing && ingest_add(d->ing, n->events[i].path) == 0) {
-			added++;
-			log_line(d, "info", "following",
-			         json_pack("{s:s}", "path", n->events[i].path));
-		}
-	}
-	if (added)
-		json_array_append_new(applied, json_string("events"));
-	if (n->n_events < d->cfg->n_events)
-		json_array_append_new(restart, json_string("events (removed files)"));
-	/* routes and payload texts */
-	if (sinks_same(d->cfg, n)) {
-		struct route_sink rs[CFG_MAX_SINKS];
-		struct payload_options po;
-		size_t k = config_routes(n, rs, CFG_MAX_SINKS, &po);
-		if (d->p && pipeline_set_routes(d->p, rs, k, &po) == 0)
-			json_array_append_new(applied, json_string("routes"));
-	} else {
-		json_array_append_new(restart, json_string("sinks"));
-	}
-	if (memcmp(&n->store, &d->cfg->store, sizeof(n->store)) != 0)
-		json_array_append_new(restart, json_string("store"));
-	if (strcmp(n->metrics.listen, d->cfg->metrics.listen) != 0)
-		json_array_append_new(restart, json_string("metrics.listen"));
-	if (n->n_providers != d->cfg->n_providers ||
-	    memcmp(n->providers, d->cfg->providers, sizeof(n->providers)) != 0)
-		json_array_append_new(restart, json_string("providers"));
-	if (memcmp(&n->thresholds, &d->cfg->thresholds, sizeof(n->thresholds)) != 0)
-		json_array_append_new(restart, json_string("thresholds"));
-	if (n->incidents.group_gap_ms != d->cfg->incidents.group_gap_ms ||
-	    n->incidents.quiet_period_ms != d->cfg->incidents.quiet_period_ms ||
-	    n->incidents.ticket_after_ms != d->cfg->incidents.ticket_after_ms ||
-	    n->incidents.keep_resolved_ms != d->cfg->incidents.keep_resolved_ms)
-		json_array_append_new(restart, json_string("incidents timings"));
-
-	/* keep what runs: the new file for what was applied */
-	struct vigil_config *old = d->cfg;
-	struct vigil_config keep = *old;
-	memcpy(keep.events, n->events, sizeof(n->events));
-	keep.n_events = n->n_events;
-	keep.semantic = n->semantic;
-	keep.semantic.checks.max_keys = old->semantic.checks.max_keys;
-	if (sinks_same(old, n)) {
-		memcpy(keep.sinks, n->sinks, sizeof(n->sinks));
-		keep.incidents = n->incidents;
-		keep.incidents.group_gap_ms = old->incidents.group_gap_ms;
-		keep.incidents.quiet_period_ms = old->incidents.quiet_period_ms;
-		keep.incidents.ticket_after_ms = old->incidents.ticket_after_ms;
-		keep.incidents.keep_resolved_ms = old->incidents.keep_resolved_ms;
-	}
-	model_copy_str(keep.file, sizeof(keep.file), file, (size_t)-1);
-	*d->cfg = keep;
-	free(n);
-	log_line(d, "info", "config reloaded",
-	         json_pack("{s:s,s:o,s:o}", "config", file, "applied", applied, "restart_needed",
-	                   restart));
-	return 0;
 }
 
 /* ---- read API ---------------------------------------------------------------------- */
@@ -1206,5 +595,5 @@ void daemon_stats(const struct daemon *d, struct daemon_stats *out)
 		out->lines = is.lines;
 		out->quarantined = is.quarantined;
 	}
-	out->running = d->state == D_RUNNING;
+	out->running = d->state == DS_RUNNING;
 }

@@ -5,7 +5,7 @@
  * One daemon on one libuv loop owns: the pipeline (core) with its semantic
  * checks and their sidecar thread (app/semsvc), the tailer of the
  * configured event files (data/ingest), the store thread (data/store), the
- * /metrics endpoint (data/metrics + data/httpd), the outbox and the sinks
+ * /metrics endpoint (data/metrics + net/httpd), the outbox and the sinks
  * (data/outbox, data/sinks), the operator actions written by `vigil
  * console` (applied to the incidents and forwarded to the sinks), and a
  * one-second tick that lets time pass in the pipeline (breakers cool down,
@@ -20,7 +20,8 @@
  * (stops following, waits for the sidecar's analyses in flight, commits
  * everything, closes every handle; on_stopped runs
  * once the store has closed) -> run the loop until it is empty ->
- * daemon_free(). The daemon never stops the loop and installs no signal
+ * daemon_free(). The states in between and what each event does are
+ * app/daemon_fsm's (a pure transition table, tested pair by pair). The daemon never stops the loop and installs no signal
  * handlers: `vigil run` maps SIGTERM/SIGINT to daemon_stop() and SIGHUP to
  * daemon_reload().
  *

@@ -9,7 +9,7 @@
  */
 #include "app/replay.h"
 
-#include "app/semsvc.h"
+#include "app/pipeline_setup.h"
 #include "core/incident.h"
 #include "core/jschema.h"
 #include "core/pipeline.h"
@@ -147,55 +147,35 @@ int replay_new(const struct replay_options *o, struct replay **out, char **cause
 		config_defaults(defaults);
 		cfg = defaults;
 	}
-	struct pipeline_provider *pp = calloc(CFG_MAX_PROVIDERS, sizeof(*pp));
-	int rc = VG_ENOMEM;
-	if (!pp)
-		goto fail;
-	size_t npp = config_pipeline_providers(cfg, pp, CFG_MAX_PROVIDERS);
-	r->pipeline = pipeline_new(&cfg->thresholds, pp, npp);
-	free(pp);
-	if (!r->pipeline)
-		goto fail;
-	char *why = NULL;
-	rc = semsvc_configure(r->pipeline, cfg, o->config_path, &r->schemas, &why);
-	if (cause)
-		*cause = why;
-	else
-		free(why);
-	if (rc != 0)
-		goto fail;
-
-	struct incident_settings is;
-	config_incident_settings(cfg, &is);
-	rc = pipeline_set_incidents(r->pipeline, &is, 1);
-	if (rc != 0)
-		goto fail;
-	struct route_sink sinks[PIPELINE_MAX_SINKS];
-	struct payload_options po;
-	size_t n = config_routes(cfg, sinks, PIPELINE_MAX_SINKS, &po);
-	if (n == 0) {
-		static const struct {
-			const char *name;
-			enum sink_kind kind;
-			enum severity min;
-		} dflt[] = {
-			{ "pagerduty", SINK_PAGERDUTY, SEV_HIGH },
-			{ "alertmanager", SINK_ALERTMANAGER, SEV_HIGH },
-			{ "webhook", SINK_WEBHOOK, SEV_LOW },
-			{ "jira", SINK_JIRA, SEV_MEDIUM },
-		};
-		for (size_t i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++) {
-			memset(&sinks[i], 0, sizeof(sinks[i]));
-			model_copy_str(sinks[i].name, sizeof(sinks[i].name), dflt[i].name,
-			               (size_t)-1);
-			sinks[i].kind = dflt[i].kind;
-			sinks[i].min_severity = dflt[i].min;
-		}
-		n = sizeof(dflt) / sizeof(dflt[0]);
+	/* Without sinks in the config: every payload shape (replay.h). */
+	static const struct {
+		const char *name;
+		enum sink_kind kind;
+		enum severity min;
+	} dflt[] = {
+		{ "pagerduty", SINK_PAGERDUTY, SEV_HIGH },
+		{ "alertmanager", SINK_ALERTMANAGER, SEV_HIGH },
+		{ "webhook", SINK_WEBHOOK, SEV_LOW },
+		{ "jira", SINK_JIRA, SEV_MEDIUM },
+	};
+	struct route_sink sinks[sizeof(dflt) / sizeof(dflt[0])];
+	memset(sinks, 0, sizeof(sinks));
+	for (size_t i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++) {
+		model_copy_str(sinks[i].name, sizeof(sinks[i].name), dflt[i].name, (size_t)-1);
+		sinks[i].kind = dflt[i].kind;
+		sinks[i].min_severity = dflt[i].min;
 	}
-	rc = pipeline_set_routes(r->pipeline, sinks, n, &po);
+	struct pipeline_setup_options so = {
+		.config_path = o->config_path,
+		.routes_if_none = sinks,
+		.n_routes_if_none = sizeof(dflt) / sizeof(dflt[0]),
+	};
+	struct pipeline_setup ps;
+	int rc = pipeline_setup_init(&ps, cfg, &so, cause);
 	if (rc != 0)
 		goto fail;
+	r->pipeline = ps.p;
+	r->schemas = ps.schemas;
 	free(defaults);
 	*out = r;
 	return 0;

@@ -1105,43 +1105,33 @@ const struct incidents *pipeline_incidents(const struct pipeline *p)
 	return p->incidents;
 }
 
-enum operator_op { OP_ACK, OP_RESOLVE, OP_NOTE };
-
-static int operator_action(struct pipeline *p, enum operator_op op, int64_t id, int64_t now,
-                           const char *actor, const char *note, struct effects *out)
+int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_t incident_id,
+                             int64_t now, const char *actor, const char *note, struct effects *out)
 {
 	begin(p, out);
-	if (!vg_has(now)) {
+	if (!vg_has(now) || (unsigned)action >= ACTION__COUNT) {
 		finish(p, out);
 		return VG_EINVAL;
 	}
 	now = advance(p, now);
+	char triage[INCIDENT_NOTE_MAX];
 	int rc;
-	switch (op) {
-	case OP_ACK: rc = incidents_acknowledge(p->incidents, id, now, actor, note); break;
-	case OP_RESOLVE: rc = incidents_resolve(p->incidents, id, now, actor, note); break;
-	default: rc = incidents_note(p->incidents, id, now, actor, note); break;
+	switch (action) {
+	case ACTION_ACK:
+		rc = incidents_acknowledge(p->incidents, incident_id, now, actor, note);
+		break;
+	case ACTION_RESOLVE:
+		rc = incidents_resolve(p->incidents, incident_id, now, actor, note);
+		break;
+	case ACTION_TRIAGE:
+		/* the wizard's path stays on the incident as a note (its history) */
+		snprintf(triage, sizeof(triage), "triage: %s", note ? note : "");
+		rc = incidents_note(p->incidents, incident_id, now, actor, triage);
+		break;
+	default: rc = incidents_note(p->incidents, incident_id, now, actor, note); break;
 	}
 	finish(p, out);
 	return rc ? rc : p->stage6_err;
-}
-
-int pipeline_acknowledge(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
-                         const char *note, struct effects *out)
-{
-	return operator_action(p, OP_ACK, incident_id, now, actor, note, out);
-}
-
-int pipeline_resolve(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
-                     const char *note, struct effects *out)
-{
-	return operator_action(p, OP_RESOLVE, incident_id, now, actor, note, out);
-}
-
-int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
-                  const char *note, struct effects *out)
-{
-	return operator_action(p, OP_NOTE, incident_id, now, actor, note, out);
 }
 
 /* ---- read API ---------------------------------------------------------------- */

@@ -25,6 +25,7 @@
 #ifndef VIGIL_CORE_PIPELINE_H
 #define VIGIL_CORE_PIPELINE_H
 
+#include "core/action.h"
 #include "core/event.h"
 #include "core/health.h"
 #include "core/incident.h"
@@ -186,19 +187,18 @@ int pipeline_set_routes(struct pipeline *p, const struct route_sink *sinks, size
 int pipeline_restore_incident(struct pipeline *p, json_t *obj, char **cause);
 
 /*
- * Operator actions (from the console's operator_actions table) at `now`:
- * acknowledge (with a note), resolve, note. Fill *out with the incident
- * change and the notifications (PagerDuty acknowledge, Alertmanager silence,
- * ...). Return 0, VG_ENOTFOUND (no such incident in memory), VG_ESTATE (the
- * action does not apply in its state), VG_EINVAL (now not given) or
- * VG_ENOMEM; *out is filled (possibly empty) in every case.
+ * An operator action (from the console's operator_actions table) on an
+ * incident at `now`: ACTION_ACK acknowledges, ACTION_RESOLVE resolves
+ * (both with `note`, may be ""), ACTION_NOTE adds `note` to its history,
+ * ACTION_TRIAGE keeps the triage wizard's path (`note`, JSON text) on its
+ * history as the note "triage: <path>". Fills *out with the incident change
+ * and the notifications (PagerDuty acknowledge, Alertmanager silence, ...).
+ * Returns 0, VG_ENOTFOUND (no such incident in memory), VG_ESTATE (the
+ * action does not apply in its state), VG_EINVAL (now not given, or no such
+ * action) or VG_ENOMEM; *out is filled (possibly empty) in every case.
  */
-int pipeline_acknowledge(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
-                         const char *note, struct effects *out);
-int pipeline_resolve(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
-                     const char *note, struct effects *out);
-int pipeline_note(struct pipeline *p, int64_t incident_id, int64_t now, const char *actor,
-                  const char *note, struct effects *out);
+int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_t incident_id,
+                             int64_t now, const char *actor, const char *note, struct effects *out);
 
 /* The incident tracker, read-only (the console's incident list, /metrics).
  * Borrowed; valid until the next pipeline_* call that changes state. */

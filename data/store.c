@@ -31,7 +31,6 @@
 /* ---- names ----------------------------------------------------------------------- */
 
 static const char *const outbox_state_names[OUTBOX__COUNT] = { "pending", "delivered", "dead" };
-static const char *const action_names[ACT__COUNT] = { "ack", "resolve", "note", "wizard" };
 
 static int parse_name(const char *const *names, int n, const char *s)
 {
@@ -47,19 +46,9 @@ const char *store_outbox_state_name(enum outbox_state s)
 	return (unsigned)s < OUTBOX__COUNT ? outbox_state_names[s] : "unknown";
 }
 
-const char *store_action_name(enum operator_action_kind a)
-{
-	return (unsigned)a < ACT__COUNT ? action_names[a] : "unknown";
-}
-
 int store_outbox_state_parse(const char *s)
 {
 	return parse_name(outbox_state_names, OUTBOX__COUNT, s);
-}
-
-int store_action_parse(const char *s)
-{
-	return parse_name(action_names, ACT__COUNT, s);
 }
 
 /* ---- batches ------------------------------------------------------------------------ */
@@ -1052,7 +1041,7 @@ static int apply_others(struct store *s, struct store_batch *b)
 		else
 			sqlite3_bind_null(st, 1);
 		sqlite3_bind_int64(st, 2, r->incident_id);
-		sqlite3_bind_text(st, 3, store_action_name(r->action), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, action_stored_name(r->action), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, r->actor, -1, SQLITE_STATIC);
 		bind_text(st, 5, r->note);
 		sqlite3_bind_int64(st, 6, r->time_ms);
@@ -1334,8 +1323,8 @@ static void row_action(sqlite3_stmt *st, void *e)
 	struct store_operator_action *a = e;
 	a->id = sqlite3_column_int64(st, 0);
 	a->incident_id = sqlite3_column_int64(st, 1);
-	int act = store_action_parse((const char *)sqlite3_column_text(st, 2));
-	a->action = act < 0 ? ACT_NOTE : (enum operator_action_kind)act;
+	int act = action_parse((const char *)sqlite3_column_text(st, 2));
+	a->action = act < 0 ? ACTION_NOTE : (enum action_kind)act;
 	col_copy(st, 3, a->actor, sizeof(a->actor));
 	a->note = col_dup(st, 4);
 	a->time_ms = sqlite3_column_int64(st, 5);

@@ -34,6 +34,7 @@
 #ifndef VIGIL_DATA_STORE_H
 #define VIGIL_DATA_STORE_H
 
+#include "core/action.h"
 #include "core/event.h"
 #include "core/model.h"
 #include "core/observation.h"
@@ -50,7 +51,6 @@
 
 /* enum incident_state (open, acknowledged, resolved) is core/incident's. */
 enum outbox_state { OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_DEAD, OUTBOX__COUNT };
-enum operator_action_kind { ACT_ACK, ACT_RESOLVE, ACT_NOTE, ACT_WIZARD, ACT__COUNT };
 
 /* An incident, inserted or replaced as a whole (by id). */
 struct store_incident {
@@ -105,13 +105,15 @@ struct store_outbox_update {
 	int64_t delivered_ms;
 };
 
-/* An operator's action from the console (acknowledge, resolve, note, wizard path). */
+/* An operator's action from the console (acknowledge, resolve, note, triage
+ * path; core/action), stored under action_stored_name(). A stored text no
+ * build knows reads back as ACTION_NOTE. */
 struct store_operator_action {
 	int64_t id; /* 0 on insert: the database assigns it */
 	int64_t incident_id;
-	enum operator_action_kind action;
+	enum action_kind action;
 	char actor[64];
-	const char *note; /* may be NULL; the wizard's path as JSON text for ACT_WIZARD */
+	const char *note; /* may be NULL; the wizard's path as JSON text for ACTION_TRIAGE */
 	int64_t time_ms;
 	bool applied;
 };
@@ -301,10 +303,8 @@ struct store_stats {
 };
 void store_stats(struct store *s, struct store_stats *out);
 
-/* Static names for the enums above ("pending", "ack", ...); -1 when unknown. */
+/* Static names for the enum above ("pending", ...); -1 when unknown. */
 const char *store_outbox_state_name(enum outbox_state s);
-const char *store_action_name(enum operator_action_kind a);
 int store_outbox_state_parse(const char *s);
-int store_action_parse(const char *s);
 
 #endif

@@ -15,17 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *op_kind_name(enum op_kind k)
-{
-	switch (k) {
-	case OP_ACK: return "ack";
-	case OP_RESOLVE: return "resolve";
-	case OP_NOTE: return "note";
-	case OP_TRIAGE: return "triage";
-	default: return "?";
-	}
-}
-
 void op_action_done(struct op_action *a)
 {
 	if (!a)
@@ -82,7 +71,7 @@ static const struct snap_incident *current_incident(const struct console *c,
 	return NULL;
 }
 
-static unsigned queue(struct console *c, enum op_kind kind, int64_t id, const char *note,
+static unsigned queue(struct console *c, enum action_kind kind, int64_t id, const char *note,
                       char *payload)
 {
 	if (c->n_actions >= CONSOLE_MAX_ACTIONS) {
@@ -199,7 +188,7 @@ static unsigned wizard_keys(struct console *c, int key, struct rect body)
 				say(c, true, "out of memory: the triage path was not recorded");
 				return f;
 			}
-			f |= queue(c, OP_TRIAGE, c->wizard.incident_id, line, text);
+			f |= queue(c, ACTION_TRIAGE, c->wizard.incident_id, line, text);
 			say(c, false, "triage path recorded on #%lld",
 			    (long long)c->wizard.incident_id);
 		}
@@ -261,16 +250,16 @@ static unsigned prompt_keys(struct console *c, int key)
 		say(c, false, "cancelled");
 		return f | PANE_REDRAW;
 	}
-	enum op_kind op = kind == PROMPT_ACK       ? OP_ACK
-	                  : kind == PROMPT_RESOLVE ? OP_RESOLVE
-	                                           : OP_NOTE;
-	if (op == OP_NOTE && !c->prompt.text[0]) {
+	enum action_kind op = kind == PROMPT_ACK       ? ACTION_ACK
+	                      : kind == PROMPT_RESOLVE ? ACTION_RESOLVE
+	                                               : ACTION_NOTE;
+	if (op == ACTION_NOTE && !c->prompt.text[0]) {
 		say(c, false, "empty note: nothing recorded");
 		return f | PANE_REDRAW;
 	}
 	f |= queue(c, op, c->prompt_incident, c->prompt.text, NULL);
-	static const char *const done[OP__COUNT] = { "acknowledged", "resolved", "noted on",
-		                                     "triaged" };
+	static const char *const done[ACTION__COUNT] = { "acknowledged", "resolved", "noted on",
+		                                         "triaged" };
 	say(c, false, "%s #%lld (the daemon applies it within a second)", done[op],
 	    (long long)c->prompt_incident);
 	return f;

@@ -17,24 +17,21 @@
 #ifndef VIGIL_TUI_CONSOLE_H
 #define VIGIL_TUI_CONSOLE_H
 
+#include "core/action.h"
 #include "tui/panes.h"
 
 #define CONSOLE_MIN_ROWS 24
 #define CONSOLE_MIN_COLS 80
 
-/* What an operator did, for the operator_actions table. */
-enum op_kind { OP_ACK, OP_RESOLVE, OP_NOTE, OP_TRIAGE, OP__COUNT };
-
+/* What an operator did, for the operator_actions table (the actions and
+ * their names are core/action's). */
 struct op_action {
-	enum op_kind kind;
+	enum action_kind kind;
 	int64_t incident_id;
 	char by[VG_NAME_MAX];  /* the operator */
 	char note[PROMPT_MAX]; /* optional, sanitised */
-	char *payload;         /* OP_TRIAGE: the wizard's path as JSON text (malloc'd) */
+	char *payload;         /* ACTION_TRIAGE: the wizard's path as JSON text (malloc'd) */
 };
-
-/* "ack", "resolve", "note", "triage". Static. */
-const char *op_kind_name(enum op_kind k);
 
 /* Free what an action owns (its payload); the struct itself is the caller's. */
 void op_action_done(struct op_action *a);

@@ -89,7 +89,6 @@ int console_reader_open_writer(const char *path, void **out, char **cause)
 
 int console_reader_insert(void *vdb, const struct op_action *a, int64_t now_ms, char **cause)
 {
-	static const char *const names[OP__COUNT] = { "ack", "resolve", "note", "wizard" };
 	sqlite3 *db = vdb;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(
@@ -99,10 +98,10 @@ int console_reader_insert(void *vdb, const struct op_action *a, int64_t now_ms, 
 	        -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, a->incident_id);
-		sqlite3_bind_text(st, 2, names[a->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, action_stored_name(a->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, a->by, -1, SQLITE_STATIC);
 		/* The wizard's path goes as JSON; other actions carry the note. */
-		const char *note = a->kind == OP_TRIAGE && a->payload ? a->payload : a->note;
+		const char *note = a->kind == ACTION_TRIAGE && a->payload ? a->payload : a->note;
 		if (note && *note)
 			sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
 		else

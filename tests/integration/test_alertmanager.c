@@ -300,8 +300,9 @@ static void test_alertmanager(void **state)
 
 	/* acknowledging makes a silence that suppresses the openai alert */
 	int64_t t_ack = wall_now(); /* the silence starts now, not in the future */
-	assert_int_equal(
-	        pipeline_acknowledge(t->p, inc_openai, t_ack, "alice", "failing over", &fx), 0);
+	assert_int_equal(pipeline_operator_action(t->p, ACTION_ACK, inc_openai, t_ack, "alice",
+	                                          "failing over", &fx),
+	                 0);
 	deliver(t, &fx);
 	assert_true(tp_wait(&t->loop, drained, t, 10000));
 	json_t *sil = get_json(t, "/api/v2/silences");
@@ -335,7 +336,9 @@ static void test_alertmanager(void **state)
 	assert_int_equal(sinks_alertmanager_active(t->sinks, 0), 2);
 
 	/* resolving anthropic ends its alert */
-	assert_int_equal(pipeline_resolve(t->p, inc_anthropic, wall_now(), "bob", NULL, &fx), 0);
+	assert_int_equal(pipeline_operator_action(t->p, ACTION_RESOLVE, inc_anthropic, wall_now(),
+	                                          "bob", NULL, &fx),
+	                 0);
 	deliver(t, &fx);
 	assert_true(tp_wait(&t->loop, drained, t, 10000));
 	struct want_state gone = { t, id_anthropic, NULL };

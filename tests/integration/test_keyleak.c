@@ -248,7 +248,9 @@ static void test_no_secret_leaks(void **state)
 		metrics_std_observation(&t->vm, &ob);
 		persist(t, &fx);
 	}
-	assert_int_equal(pipeline_acknowledge(t->p, 1, T0 + 125000, "alice", "on it", &fx), 0);
+	assert_int_equal(
+	        pipeline_operator_action(t->p, ACTION_ACK, 1, T0 + 125000, "alice", "on it", &fx),
+	        0);
 	persist(t, &fx);
 	if (!tp_wait(&t->loop, all_done, t, 30000))
 		fail_msg("not delivered: pd %d/%d hook %d/%d jira %d/%d", t->pd.accepted,

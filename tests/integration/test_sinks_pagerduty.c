@@ -280,10 +280,13 @@ static void test_refuse_then_accept(void **state)
 	tp_run_for(&h->loop, 100);
 	assert_int_equal(h->rc.n_accepted, 0);
 	/* the operator acknowledges and resolves openai; anthropic goes quiet */
-	assert_int_equal(
-	        pipeline_acknowledge(h->p, id_openai, T0 + 30000, "alice", "failing over", &fx), 0);
+	assert_int_equal(pipeline_operator_action(h->p, ACTION_ACK, id_openai, T0 + 30000, "alice",
+	                                          "failing over", &fx),
+	                 0);
 	deliver(h, &fx);
-	assert_int_equal(pipeline_resolve(h->p, id_openai, T0 + 60000, "alice", NULL, &fx), 0);
+	assert_int_equal(pipeline_operator_action(h->p, ACTION_RESOLVE, id_openai, T0 + 60000,
+	                                          "alice", NULL, &fx),
+	                 0);
 	deliver(h, &fx);
 	assert_int_equal(pipeline_tick(h->p, T0 + 20 * MINUTE, &fx), 0);
 	deliver(h, &fx);

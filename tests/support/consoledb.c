@@ -4,6 +4,9 @@
  */
 #include "tests/support/consoledb.h"
 
+#include "app/config.h"
+#include "app/health_rows.h"
+#include "app/pipeline_setup.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/store.h"
@@ -16,7 +19,9 @@
 struct fill {
 	uv_loop_t loop;
 	struct store *store;
-	struct pipeline *p;
+	struct pipeline_setup ps;
+	struct pipeline *p;              /* ps.p */
+	struct core_settings thresholds; /* the config's */
 	struct store_batch *b;
 	int64_t next_outbox;
 	int pending, errs;
@@ -81,34 +86,10 @@ static int add_effects(struct fill *f, const struct effects *e)
 	return store_batch_add_effects(f->b, e, &f->next_outbox);
 }
 
+/* The health rows as the daemon writes them (no probes here). */
 static int add_health(struct fill *f, int64_t now)
 {
-	size_t n = pipeline_health_count(f->p);
-	for (size_t i = 0; i < n; i++) {
-		struct health_view v;
-		if (pipeline_health_view(f->p, i, now, &v) != 0)
-			continue;
-		struct store_health h;
-		memset(&h, 0, sizeof(h));
-		memcpy(h.provider, v.provider, sizeof(h.provider));
-		memcpy(h.model, v.model, sizeof(h.model));
-		h.fallback = v.fallback;
-		h.configured = v.configured;
-		h.window_requests = v.window_requests;
-		h.h = v.health;
-		h.has_breaker = v.has_breaker;
-		h.breaker = v.breaker;
-		h.breaker_since_ms = v.breaker_since_ms;
-		h.opens_in_window = v.breaker_opens_in_window;
-		h.oscillating = false;
-		h.probe_spend_usd = VG_NONE_D;
-		h.probe_budget_usd = VG_NONE_D;
-		h.latency_threshold_ms = 2000;
-		h.updated_ms = now;
-		if (store_batch_add_health(f->b, &h) != 0)
-			return VG_ENOMEM;
-	}
-	return 0;
+	return health_rows_add(f->b, f->p, &f->thresholds, now, NULL, NULL);
 }
 
 static const struct {
@@ -189,15 +170,31 @@ int consoledb_fill(const char *path, const struct consoledb_opts *o, struct cons
 		uv_loop_close(&f.loop);
 		return rc;
 	}
-	struct core_settings cs;
-	settings_defaults(&cs);
-	struct pipeline_provider pp[3];
-	memset(pp, 0, sizeof(pp));
-	for (int i = 0; i < 3; i++) {
-		snprintf(pp[i].name, sizeof(pp[i].name), "%s", who[i].provider);
-		pp[i].fallback = i > 0;
+	/* The pipeline as the daemon sets it up for a vigil.yaml naming the
+	 * three providers (the primary first, two fallbacks) and nothing else. */
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	rc = cfg ? 0 : VG_ENOMEM;
+	if (rc == 0) {
+		config_defaults(cfg);
+		for (int i = 0; i < 3; i++) {
+			struct cfg_provider *cp = &cfg->providers[cfg->n_providers++];
+			snprintf(cp->name, sizeof(cp->name), "%s", who[i].provider);
+			cp->kind = who[i].kind;
+			cp->role = i > 0 ? ROLE_FALLBACK : ROLE_PRIMARY;
+		}
+		rc = pipeline_setup_init(&f.ps, cfg, NULL, &cause);
+		f.thresholds = cfg->thresholds;
+		free(cfg);
 	}
-	f.p = pipeline_new(&cs, pp, 3);
+	if (rc != 0) {
+		fprintf(stderr, "consoledb: %s\n", cause ? cause : vg_strerror(rc));
+		free(cause);
+		store_close(f.store);
+		uv_run(&f.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&f.loop);
+		return rc;
+	}
+	f.p = f.ps.p;
 	f.b = store_batch_new(on_commit, &f);
 	int64_t every = o->health_every_ms > 0 ? o->health_every_ms : 2000;
 	int64_t start = o->end_ms - o->span_ms;
@@ -236,6 +233,6 @@ int consoledb_fill(const char *path, const struct consoledb_opts *o, struct cons
 	store_close(f.store);
 	uv_run(&f.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&f.loop);
-	pipeline_free(f.p);
+	pipeline_setup_done(&f.ps);
 	return rc ? rc : f.errs ? VG_EDB : 0;
 }

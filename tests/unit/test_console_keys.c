@@ -194,7 +194,7 @@ static void test_acknowledge(void **state)
 	unsigned fl = console_key(f->c, f->s, TK_ENTER);
 	assert_true(fl & PANE_ACTION);
 	assert_true(console_take_action(f->c, &a));
-	assert_int_equal(a.kind, OP_ACK);
+	assert_int_equal(a.kind, ACTION_ACK);
 	assert_int_equal(a.incident_id, 12);
 	assert_string_equal(a.note, "on it");
 	assert_string_equal(a.by, "alice");
@@ -218,7 +218,7 @@ static void test_acknowledge(void **state)
 	type(f, "retries capped");
 	console_key(f->c, f->s, TK_ENTER);
 	assert_true(console_take_action(f->c, &a));
-	assert_int_equal(a.kind, OP_NOTE);
+	assert_int_equal(a.kind, ACTION_NOTE);
 	assert_int_equal(a.incident_id, 14);
 	op_action_done(&a);
 }
@@ -237,7 +237,7 @@ static void test_resolve(void **state)
 	assert_int_equal(f->c->prompt_kind, PROMPT_RESOLVE);
 	console_key(f->c, f->s, TK_ENTER);
 	assert_true(console_take_action(f->c, &a));
-	assert_int_equal(a.kind, OP_RESOLVE);
+	assert_int_equal(a.kind, ACTION_RESOLVE);
 	assert_int_equal(a.incident_id, 11);
 	assert_string_equal(a.note, "");
 	op_action_done(&a);
@@ -293,7 +293,7 @@ static void test_wizard_records_path(void **state)
 	assert_true(triage_done(&f->c->wizard.walk));
 	assert_true(all & PANE_ACTION);
 	assert_true(console_take_action(f->c, &a));
-	assert_int_equal(a.kind, OP_TRIAGE);
+	assert_int_equal(a.kind, ACTION_TRIAGE);
 	assert_int_equal(a.incident_id, 12);
 	assert_non_null(a.payload);
 	json_error_t jerr;

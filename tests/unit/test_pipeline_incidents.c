@@ -169,20 +169,41 @@ static void test_operator_actions(void **state)
 	struct effects fx;
 	struct observation o = obs(T0, 401, EC_AUTH);
 	assert_int_equal(pipeline_feed(p, &o, T0, &fx), 0);
-	assert_int_equal(pipeline_acknowledge(p, 1, T0 + 1000, "alice", "rotating", &fx), 0);
+	assert_int_equal(
+	        pipeline_operator_action(p, ACTION_ACK, 1, T0 + 1000, "alice", "rotating", &fx), 0);
 	assert_int_equal(fx.n_incident_changes, 1);
 	assert_int_equal(fx.incident_changes[0].kind, INCC_ACKNOWLEDGED);
 	assert_int_equal(count_ops(&fx, "pd", NOTIFY_ACKNOWLEDGE), 1);
 	assert_int_equal(count_ops(&fx, "am", NOTIFY_SILENCE), 1);
-	assert_int_equal(pipeline_acknowledge(p, 1, T0 + 2000, "bob", NULL, &fx), VG_ESTATE);
+	assert_int_equal(pipeline_operator_action(p, ACTION_ACK, 1, T0 + 2000, "bob", NULL, &fx),
+	                 VG_ESTATE);
 	assert_int_equal(fx.n_notifications, 0);
-	assert_int_equal(pipeline_note(p, 1, T0 + 3000, "alice", "new key deployed", &fx), 0);
+	assert_int_equal(pipeline_operator_action(p, ACTION_NOTE, 1, T0 + 3000, "alice",
+	                                          "new key deployed", &fx),
+	                 0);
 	assert_int_equal(fx.n_notifications, 0);
-	assert_int_equal(pipeline_resolve(p, 1, T0 + 4000, "alice", NULL, &fx), 0);
+	/* the triage wizard's path is kept on the history as a note */
+	assert_int_equal(pipeline_operator_action(p, ACTION_TRIAGE, 1, T0 + 3500, "alice",
+	                                          "{\"steps\":[]}", &fx),
+	                 0);
+	assert_int_equal(fx.n_incident_changes, 1);
+	assert_int_equal(fx.incident_changes[0].kind, INCC_NOTE);
+	assert_string_equal(fx.incident_changes[0].note, "triage: {\"steps\":[]}");
+	assert_int_equal(fx.n_notifications, 0);
+	assert_int_equal(
+	        pipeline_operator_action(p, ACTION__COUNT, 1, T0 + 3600, "alice", "x", &fx),
+	        VG_EINVAL);
+	assert_int_equal(fx.n_incident_changes, 0);
+	assert_int_equal(
+	        pipeline_operator_action(p, ACTION_RESOLVE, 1, T0 + 4000, "alice", NULL, &fx), 0);
 	assert_int_equal(count_ops(&fx, "pd", NOTIFY_RESOLVE), 1);
 	assert_string_equal(fx.notifications[0].dedup_key, "vigil/provider/openai/auth/1");
-	assert_int_equal(pipeline_resolve(p, 9, T0 + 4000, "alice", NULL, &fx), VG_ENOTFOUND);
-	assert_int_equal(pipeline_resolve(p, 1, VG_NONE, "alice", NULL, &fx), VG_EINVAL);
+	assert_int_equal(
+	        pipeline_operator_action(p, ACTION_RESOLVE, 9, T0 + 4000, "alice", NULL, &fx),
+	        VG_ENOTFOUND);
+	assert_int_equal(
+	        pipeline_operator_action(p, ACTION_RESOLVE, 1, VG_NONE, "alice", NULL, &fx),
+	        VG_EINVAL);
 	pipeline_free(p);
 }
 

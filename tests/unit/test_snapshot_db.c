@@ -218,7 +218,7 @@ static void test_writer_only_inserts_actions(void **state)
 	void *w = NULL;
 	char *cause = NULL;
 	assert_int_equal(console_reader_open_writer(f->path, &w, &cause), 0);
-	struct op_action a = { .kind = OP_ACK, .incident_id = f->r.outage_incident };
+	struct op_action a = { .kind = ACTION_ACK, .incident_id = f->r.outage_incident };
 	snprintf(a.by, sizeof(a.by), "carol");
 	snprintf(a.note, sizeof(a.note), "on it");
 	assert_int_equal(console_reader_insert(w, &a, END_MS, &cause), 0);
@@ -226,7 +226,7 @@ static void test_writer_only_inserts_actions(void **state)
 	                                  "'carol' AND action = 'ack' AND applied = 0"),
 	                 1);
 	/* The triage path goes as its JSON. */
-	struct op_action t = { .kind = OP_TRIAGE, .incident_id = f->r.outage_incident };
+	struct op_action t = { .kind = ACTION_TRIAGE, .incident_id = f->r.outage_incident };
 	snprintf(t.by, sizeof(t.by), "carol");
 	t.payload = strdup("{\"summary\":\"x\"}");
 	assert_int_equal(console_reader_insert(w, &t, END_MS, &cause), 0);

@@ -31,6 +31,7 @@ struct waiter {
 	char first_detail[64];
 	struct store_tail_pos first_tail;
 	struct store_max_ids ids;
+	enum action_kind kinds[8]; /* of the actions answered, in order */
 };
 
 static void on_commit(void *data, const struct store_commit *c)
@@ -58,6 +59,8 @@ static void on_answer(void *data, const struct store_answer *a)
 	if (a->n_incidents)
 		snprintf(w->first_detail, sizeof(w->first_detail), "%s",
 		         a->incidents[0].detail_json ? a->incidents[0].detail_json : "(null)");
+	for (size_t i = 0; i < a->n_actions && i < 8; i++)
+		w->kinds[i] = a->actions[i].action;
 	if (a->n_tails)
 		w->first_tail = a->tails[0];
 	w->ids = a->max_ids;
@@ -277,11 +280,11 @@ static void test_every_row_kind(void **state)
 	};
 	assert_int_equal(store_batch_add_outbox_update(b, &up), 0);
 	struct store_operator_action a1 = {
-		.incident_id = 7, .action = ACT_ACK, .time_ms = 10, .note = "looking"
+		.incident_id = 7, .action = ACTION_ACK, .time_ms = 10, .note = "looking"
 	};
 	snprintf(a1.actor, sizeof(a1.actor), "alice");
 	struct store_operator_action a2 = a1;
-	a2.action = ACT_NOTE;
+	a2.action = ACTION_NOTE;
 	a2.note = "second";
 	assert_int_equal(store_batch_add_action(b, &a1), 0);
 	assert_int_equal(store_batch_add_action(b, &a2), 0);
@@ -363,6 +366,48 @@ static void test_every_row_kind(void **state)
 /* A real pipeline's effects: an outage of 503s becomes one incident whose
  * row (and deferred detail) matches the tracker, its history and the
  * webhook notifications in the outbox with ids from the caller. */
+/* Operator actions by name: the triage path is stored as "wizard" (what
+ * every build so far reads and writes); rows written by an older build or
+ * by hand read back as the same action, and a text no build knows as a
+ * note. */
+static void test_action_names(void **state)
+{
+	struct fixture *f = *state;
+	open_store(f, NULL);
+	struct store_batch *b = store_batch_new(on_commit, &f->w);
+	struct store_operator_action a = {
+		.incident_id = 3, .action = ACTION_TRIAGE, .time_ms = 10, .note = "{\"steps\":[]}"
+	};
+	snprintf(a.actor, sizeof(a.actor), "alice");
+	assert_int_equal(store_batch_add_action(b, &a), 0);
+	assert_int_equal(store_submit(f->s, b), 0);
+	flush(f);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM operator_actions WHERE id = 1 AND "
+	                                "action = 'wizard'"),
+	                 1);
+
+	/* rows from elsewhere (an older console, or by hand) */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(
+	        sqlite3_exec(db,
+	                     "INSERT INTO operator_actions (incident_id, action, actor, "
+	                     "time_ms) VALUES (3, 'wizard', 'bob', 11), (3, 'triage', "
+	                     "'bob', 12), (3, 'resolve', 'bob', 13), (3, 'zap', 'bob', 14)",
+	                     NULL, NULL, NULL),
+	        SQLITE_OK);
+	sqlite3_close(db);
+	ask(f, STORE_Q_ACTIONS_UNAPPLIED);
+	assert_int_equal(f->w.copy.n_actions, 5);
+	assert_int_equal(f->w.kinds[0], ACTION_TRIAGE);
+	assert_int_equal(f->w.kinds[1], ACTION_TRIAGE);
+	assert_int_equal(f->w.kinds[2], ACTION_TRIAGE);
+	assert_int_equal(f->w.kinds[3], ACTION_RESOLVE);
+	assert_int_equal(f->w.kinds[4], ACTION_NOTE);
+	close_store(f);
+}
+
 static void test_effects_from_pipeline(void **state)
 {
 	struct fixture *f = *state;
@@ -554,6 +599,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_and_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_row_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_action_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_effects_from_pipeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_pressure, setup, teardown),

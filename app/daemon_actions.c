@@ -1,0 +1,68 @@
+/*
+ * daemon_actions.c: the operator actions written by `vigil console` into
+ * the operator_actions table (see daemon.h). Every tick, when nothing of
+ * the daemon's waits for the store, the unapplied actions are read back
+ * and applied to the incidents (pipeline_operator_action: acknowledge,
+ * resolve, note, the triage path); each is marked applied in the same batch
+ * as the effects it caused (the notifications to the sinks included), so a
+ * crash neither loses nor repeats one.
+ */
+#include "app/daemon_internal.h"
+
+#include "core/action.h"
+#include "core/vgerr.h"
+
+#include <string.h>
+
+static void apply_action(struct daemon *d, const struct store_operator_action *a,
+                         struct store_batch *b)
+{
+	struct effects fx;
+	memset(&fx, 0, sizeof(fx));
+	int64_t now = daemon__now(d);
+	const char *note = a->note ? a->note : "";
+	int rc =
+	        pipeline_operator_action(d->p, a->action, a->incident_id, now, a->actor, note, &fx);
+	json_t *f = json_pack("{s:I,s:I,s:s,s:s}", "action_id", (json_int_t)a->id, "incident",
+	                      (json_int_t)a->incident_id, "action", action_name(a->action), "actor",
+	                      a->actor);
+	if (rc == 0) {
+		d->st.actions_applied++;
+		daemon__log(d, "info", "operator action applied", f);
+	} else {
+		json_object_set_new(f, "error", json_string(vg_strerror(rc)));
+		daemon__log(d, "warn", "operator action not applicable", f);
+	}
+	/* applied either way: an action that does not apply never will */
+	daemon__account(d, &fx);
+	if (store_batch_add_effects(b, &fx, &d->next_outbox_id) != 0 ||
+	    store_batch_mark_action_applied(b, a->id) != 0)
+		daemon__log(d, "error", "out of memory applying an operator action", NULL);
+}
+
+static void on_actions(void *data, const struct store_answer *a)
+{
+	struct daemon *d = data;
+	d->actions_query = false;
+	if (a->err != 0 || d->state != DS_RUNNING || a->n_actions == 0)
+		return;
+	struct store_batch *b = daemon__waiting_batch(d);
+	if (!b)
+		return;
+	for (size_t i = 0; i < a->n_actions; i++) {
+		if (a->actions[i].id <= d->last_action_id)
+			continue;
+		apply_action(d, &a->actions[i], b);
+		d->last_action_id = a->actions[i].id;
+	}
+	daemon__submit_waiting(d);
+}
+
+void daemon__poll_actions(struct daemon *d)
+{
+	/* Actions are read when nothing of ours waits: what the query returns is
+	 * then never already applied in a batch not yet submitted. */
+	if (!d->actions_query && !d->waiting && d->store &&
+	    store_query(d->store, STORE_Q_ACTIONS_UNAPPLIED, on_actions, d) == 0)
+		d->actions_query = true;
+}

@@ -1,0 +1,112 @@
+/*
+ * daemon_health.c: what the daemon reports about the providers and about
+ * itself. The console's health rows (app/health_rows) every health_ms into
+ * the waiting batch; vigil's own health (DESIGN.md): a sink unreachable and
+ * the store queue full for store_full_ms become `monitor` incidents through
+ * pipeline_monitor(); and the tailer's counters for /metrics.
+ */
+#include "app/daemon_internal.h"
+
+#include "app/health_rows.h"
+#include "data/ingest.h"
+
+#include <stdio.h>
+
+/* ---- vigil's own health -------------------------------------------------------- */
+
+void daemon__monitor(struct daemon *d, enum subtype sub, const char *source, const char *detail)
+{
+	if (d->state != DS_RUNNING)
+		return;
+	struct effects fx;
+	if (pipeline_monitor(d->p, sub, source, detail, 1, daemon__now(d), &fx) == 0) {
+		daemon__keep_effects(d, &fx);
+		daemon__submit_waiting(d);
+	}
+}
+
+void daemon__on_sink_health(void *data, const char *sink, bool up, const char *detail)
+{
+	struct daemon *d = data;
+	daemon__log(d, up ? "info" : "error", up ? "sink up" : "sink unreachable",
+	            json_pack("{s:s,s:s}", "sink", sink, "detail", detail ? detail : ""));
+	if (!up) {
+		char source[VG_NAME_MAX + 8];
+		snprintf(source, sizeof(source), "sink:%s", sink);
+		daemon__monitor(d, SUB_SINK_UNREACHABLE, source, detail);
+	}
+}
+
+/* The store queue full for store_full_ms (by the loop's monotonic time): a
+ * monitor incident, once per episode. Back-pressure pauses the tailer and
+ * loses nothing, but the console is behind while it lasts. Called right
+ * after a submit: a batch of ours still waiting means the queue refused it. */
+void daemon__watch_store_queue(struct daemon *d)
+{
+	struct store_stats ss;
+	store_stats(d->store, &ss);
+	int cap = d->cfg->store.queue_batches > 0 ? d->cfg->store.queue_batches : 8;
+	bool full = d->waiting != NULL || ss.queued >= cap;
+	uint64_t now = uv_now(d->loop);
+	if (!full) {
+		if (d->full_reported)
+			daemon__log(d, "info", "store queue has room again", NULL);
+		d->full_since = 0;
+		d->full_reported = false;
+		return;
+	}
+	if (!d->full_since) {
+		d->full_since = now;
+		return;
+	}
+	if (d->full_reported || (int64_t)(now - d->full_since) < d->opt.store_full_ms)
+		return;
+	d->full_reported = true;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "store queue full (%d batches) for %lld ms", cap,
+	         (long long)(now - d->full_since));
+	daemon__log(d, "error", "store queue full", json_pack("{s:s}", "detail", detail));
+	daemon__monitor(d, SUB_STORE_QUEUE_FULL, "store", detail);
+}
+
+/* ---- the console's health rows -------------------------------------------------- */
+
+static void spend_of(void *data, const char *provider, const char *model, double *spend,
+                     double *budget)
+{
+	daemon__probe_spend(data, provider, model, spend, budget);
+}
+
+void daemon__add_health_rows(struct daemon *d, int64_t now)
+{
+	if (d->last_health_ms && now - d->last_health_ms < d->health_ms && now >= d->last_health_ms)
+		return;
+	d->last_health_ms = now;
+	if (pipeline_health_count(d->p) == 0)
+		return;
+	struct store_batch *b = daemon__waiting_batch(d);
+	if (b && health_rows_add(b, d->p, &d->cfg->thresholds, now, spend_of, d) != 0)
+		daemon__log(d, "error", "out of memory writing health rows", NULL);
+}
+
+/* ---- metrics ----------------------------------------------------------------------- */
+
+void daemon__collect(void *data, struct metrics *reg)
+{
+	(void)reg;
+	struct daemon *d = data;
+	if (!d->ing)
+		return;
+	struct ingest_stats is;
+	ingest_stats(d->ing, &is);
+	if (is.lines > d->lines_seen && d->vm.ingest_lines)
+		metrics_add(d->vm.ingest_lines, NULL, (double)(is.lines - d->lines_seen));
+	if (is.quarantined > d->quarantined_seen && d->vm.ingest_quarantined) {
+		/* the tailer counts them all together; per reason: the quarantine table */
+		const char *v[] = { "any" };
+		metrics_add(d->vm.ingest_quarantined, v,
+		            (double)(is.quarantined - d->quarantined_seen));
+	}
+	d->lines_seen = is.lines;
+	d->quarantined_seen = is.quarantined;
+}
