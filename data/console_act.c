@@ -1,12 +1,13 @@
 /*
  * console_act.c: the console's restricted writer (see console_act.h). One
- * connection with an authorizer; the INSERT is prepared once at open.
+ * connection with an authorizer; the store's operator_actions INSERT
+ * (data/store_write.c) is prepared on it once, at open.
  */
 #include "data/console_act.h"
 
 #include "core/vgerr.h"
+#include "data/store_internal.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,7 @@
 struct console_act {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
-	char path[200];
 };
-
-static const char insert_sql[] = "INSERT INTO operator_actions (incident_id, action, actor, note, "
-                                 "time_ms) VALUES (:incident_id, :action, :actor, :note, :time_ms)";
 
 /* Reads, and inserts into operator_actions; nothing else. */
 static int authorize(void *ud, int code, const char *a, const char *b, const char *db,
@@ -39,13 +36,6 @@ static int authorize(void *ud, int code, const char *a, const char *b, const cha
 	}
 }
 
-static char *msg(const char *path, const char *what, sqlite3 *db)
-{
-	char m[300];
-	snprintf(m, sizeof(m), "%s: %s: %s", path, what, db ? sqlite3_errmsg(db) : "out of memory");
-	return strdup(m);
-}
-
 void console_act_close(struct console_act *w)
 {
 	if (!w)
@@ -61,20 +51,16 @@ int console_act_open(const char *path, struct console_act **out, char **cause)
 	struct console_act *w = calloc(1, sizeof(*w));
 	if (!w)
 		return VG_ENOMEM;
-	snprintf(w->path, sizeof(w->path), "%s", path);
 	int rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		if (cause)
-			*cause = msg(path, "cannot open for operator actions", w->db);
-		console_act_close(w);
-		return VG_EDB;
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(w->db, 2000);
+		sqlite3_set_authorizer(w->db, authorize, NULL);
+		rc = store__action_prepare(w->db, &w->insert);
 	}
-	sqlite3_busy_timeout(w->db, 2000);
-	sqlite3_set_authorizer(w->db, authorize, NULL);
-	rc = sqlite3_prepare_v3(w->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &w->insert, NULL);
 	if (rc != SQLITE_OK) {
 		if (cause)
-			*cause = msg(path, "cannot open for operator actions", w->db);
+			*cause = store__cause("%s: cannot open for operator actions: %s", path,
+			                      w->db ? sqlite3_errmsg(w->db) : "out of memory");
 		console_act_close(w);
 		return VG_EDB;
 	}
@@ -84,28 +70,14 @@ int console_act_open(const char *path, struct console_act **out, char **cause)
 
 int console_act_write(struct console_act *w, const struct store_operator_action *a, char **cause)
 {
-	sqlite3_stmt *st = w->insert;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":incident_id"), a->incident_id);
-	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":action"),
-	                  store_action_name(a->action), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":actor"), a->actor, -1,
-	                  SQLITE_STATIC);
-	int note = sqlite3_bind_parameter_index(st, ":note");
-	if (a->note && *a->note)
-		sqlite3_bind_text(st, note, a->note, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, note);
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":time_ms"), a->time_ms);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		if (cause) {
-			char m[300];
-			snprintf(m, sizeof(m), "cannot write the action: %s",
-			         sqlite3_errmsg(w->db));
-			*cause = strdup(m);
-		}
+	/* The database assigns the id; a new action is not applied yet. */
+	struct store_operator_action row = *a;
+	row.id = 0;
+	row.applied = false;
+	int rc = store__action_insert(w->insert, &row);
+	if (rc != SQLITE_OK) {
+		if (cause)
+			*cause = store__cause("cannot write the action: %s", sqlite3_errmsg(w->db));
 		return VG_EDB;
 	}
 	return 0;
