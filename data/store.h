@@ -29,7 +29,9 @@
  * store_submit() takes the batch when it returns 0. Answers and commit
  * reports passed to callbacks are borrowed for the duration of the call.
  *
- * The schema (user_version 2) is documented in data/store_schema.c.
+ * The schema (PRAGMA user_version = STORE_SCHEMA_VERSION) is documented in
+ * data/store_schema.c; the columns each table is written and read with are
+ * listed once, in data/store_columns.h.
  */
 #ifndef VIGIL_DATA_STORE_H
 #define VIGIL_DATA_STORE_H
