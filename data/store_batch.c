@@ -50,16 +50,6 @@ int store_action_parse(const char *s)
 
 /* ---- batches ------------------------------------------------------------------------ */
 
-void *store__arr_push(struct store__arr *a, size_t size)
-{
-	if (a->n == a->cap && vg_grow(&a->v, &a->cap, a->n + 1, size, 16) != 0)
-		return NULL;
-	void *slot = (char *)a->v + a->n * size;
-	memset(slot, 0, size);
-	a->n++;
-	return slot;
-}
-
 static char *dup_or_null(const char *s, bool *oom)
 {
 	if (!s)

@@ -8,7 +8,6 @@
 #include "core/vgerr.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 /* A string being built in a fixed buffer; `over` once it did not fit. */
@@ -18,19 +17,34 @@ struct sql_buf {
 	bool over;
 };
 
-static void put(struct sql_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct sql_buf *b, const char *fmt, ...)
+/* Append the strings given, up to a NULL. */
+static void put(struct sql_buf *b, ...) __attribute__((sentinel));
+static void put(struct sql_buf *b, ...)
 {
-	if (b->over)
-		return;
 	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(b->p + b->n, b->size - b->n, fmt, ap);
+	va_start(ap, b);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+		size_t len = strlen(s);
+		if (b->over || len >= b->size - b->n) {
+			b->over = true;
+			break;
+		}
+		memcpy(b->p + b->n, s, len + 1);
+		b->n += len;
+	}
 	va_end(ap);
-	if (w < 0 || (size_t)w >= b->size - b->n)
-		b->over = true;
-	else
-		b->n += (size_t)w;
+}
+
+/* Append the placeholder "?k". */
+static void put_param(struct sql_buf *b, size_t k)
+{
+	char num[24], *p = num + sizeof(num);
+	*--p = '\0';
+	do
+		*--p = (char)('0' + k % 10);
+	while ((k /= 10) > 0);
+	*--p = '?';
+	put(b, p, NULL);
 }
 
 /* The names of the columns with a role in `roles` (a bit per enum
@@ -43,15 +57,15 @@ static void list(struct sql_buf *b, const struct store__col *cols, size_t n, uns
 		const struct store__col *c = &cols[i];
 		if (!(roles & (1u << c->role)))
 			continue;
-		put(b, "%s", k++ ? sep : "");
+		put(b, k++ ? sep : "", c->name, NULL);
 		if (!assign)
-			put(b, "%s", c->name);
-		else if (c->role == STORE__ADD)
-			put(b, "%s = %s + excluded.%s", c->name, c->name, c->name);
+			continue;
+		if (c->role == STORE__ADD)
+			put(b, " = ", c->name, " + excluded.", c->name, NULL);
 		else if (c->role == STORE__KEEP)
-			put(b, "%s = coalesce(excluded.%s, %s)", c->name, c->name, c->name);
+			put(b, " = coalesce(excluded.", c->name, ", ", c->name, ")", NULL);
 		else
-			put(b, "%s = excluded.%s", c->name, c->name);
+			put(b, " = excluded.", c->name, NULL);
 	}
 }
 
@@ -71,32 +85,40 @@ int store__sql_write(char *buf, size_t size, const char *verb, const char *table
 	struct sql_buf b = { buf, size, 0, size == 0 };
 	if (strcmp(verb, "UPDATE") == 0) {
 		/* UPDATE t SET a = ?2, b = ?3 WHERE k = ?1: numbered in list order */
-		put(&b, "UPDATE %s SET ", table);
+		put(&b, "UPDATE ", table, " SET ", NULL);
 		int k = 0;
-		for (size_t i = 0; i < n; i++)
-			if (cols[i].role != STORE__KEY)
-				put(&b, "%s%s = ?%zu", k++ ? ", " : "", cols[i].name, i + 1);
-		put(&b, " WHERE ");
-		k = 0;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			if (cols[i].role == STORE__KEY)
-				put(&b, "%s%s = ?%zu", k++ ? " AND " : "", cols[i].name, i + 1);
+				continue;
+			put(&b, k++ ? ", " : "", cols[i].name, " = ", NULL);
+			put_param(&b, i + 1);
+		}
+		put(&b, " WHERE ", NULL);
+		k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (cols[i].role != STORE__KEY)
+				continue;
+			put(&b, k++ ? " AND " : "", cols[i].name, " = ", NULL);
+			put_param(&b, i + 1);
+		}
 	} else {
-		put(&b, "%s INTO %s (", verb, table);
+		put(&b, verb, " INTO ", table, " (", NULL);
 		list(&b, cols, n, ~0u, ", ", false);
-		put(&b, ") VALUES (");
-		for (size_t i = 0; i < n; i++)
-			put(&b, "%s?%zu", i ? ", " : "", i + 1);
-		put(&b, ")");
+		put(&b, ") VALUES (", NULL);
+		for (size_t i = 0; i < n; i++) {
+			put(&b, i ? ", " : "", NULL);
+			put_param(&b, i + 1);
+		}
+		put(&b, ")", NULL);
 		if (count(cols, n, ROLE(KEY)) > 0) {
-			put(&b, " ON CONFLICT (");
+			put(&b, " ON CONFLICT (", NULL);
 			list(&b, cols, n, ROLE(KEY), ", ", false);
-			put(&b, ") DO ");
+			put(&b, ") DO ", NULL);
 			if (count(cols, n, ROLE(SET) | ROLE(ADD) | ROLE(KEEP)) > 0) {
-				put(&b, "UPDATE SET ");
+				put(&b, "UPDATE SET ", NULL);
 				list(&b, cols, n, ROLE(SET) | ROLE(ADD) | ROLE(KEEP), ", ", true);
 			} else {
-				put(&b, "NOTHING");
+				put(&b, "NOTHING", NULL);
 			}
 		}
 	}
@@ -107,8 +129,8 @@ int store__sql_select(char *buf, size_t size, const char *table, const struct st
                       size_t n, const char *tail)
 {
 	struct sql_buf b = { buf, size, 0, size == 0 };
-	put(&b, "SELECT ");
+	put(&b, "SELECT ", NULL);
 	list(&b, cols, n, ~0u, ", ", false);
-	put(&b, " FROM %s%s%s", table, tail && *tail ? " " : "", tail ? tail : "");
+	put(&b, " FROM ", table, tail && *tail ? " " : "", tail ? tail : "", NULL);
 	return b.over ? VG_ERANGE : 0;
 }

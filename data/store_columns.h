@@ -41,17 +41,17 @@
 	X(region, NEW, text_opt, strs + r->str[STORE__OS_REGION])                                  \
 	X(key_alias, NEW, text_opt, strs + r->str[STORE__OS_KEY_ALIAS])                            \
 	X(template, NEW, text_opt, strs + r->str[STORE__OS_TEMPLATE])                              \
-	X(traffic_class, NEW, text_opt,                                                            \
+	X(traffic_class, NEW, name_opt,                                                            \
 	  r->traffic >= 0 ? model_traffic_class_name((enum traffic_class)r->traffic) : NULL)       \
-	X(selection, NEW, text_opt,                                                                \
+	X(selection, NEW, name_opt,                                                                \
 	  r->selection >= 0 ? model_selection_reason_name((enum selection_reason)r->selection)     \
 	                    : NULL)                                                                \
 	X(http_status, NEW, int_pos, r->http_status)                                               \
-	X(transport_error, NEW, text_opt,                                                          \
+	X(transport_error, NEW, name_opt,                                                          \
 	  r->transport != TE_NONE ? model_transport_error_name((enum transport_error)r->transport) \
 	                          : NULL)                                                          \
 	X(error_class, NEW, text, model_err_class_name((enum err_class)r->err_class))              \
-	X(finish, NEW, text_opt,                                                                   \
+	X(finish, NEW, name_opt,                                                                   \
 	  r->finish >= 0 ? model_finish_reason_name((enum finish_reason)r->finish) : NULL)         \
 	X(dns_ms, NEW, real_opt, r->dns)                                                           \
 	X(connect_ms, NEW, real_opt, r->connect)                                                   \
@@ -79,7 +79,7 @@
 	X(key_alias, NEW, text_opt, r->ev.pid.key_alias)                                           \
 	X(request_id, NEW, text_opt, r->ev.request_id)                                             \
 	X(template, NEW, text_opt, r->ev.template_id)                                              \
-	X(traffic_class, NEW, text_opt,                                                            \
+	X(traffic_class, NEW, name_opt,                                                            \
 	  (int)r->ev.traffic_class >= 0 ? model_traffic_class_name(r->ev.traffic_class) : NULL)    \
 	X(retryable, NEW, int_opt,                                                                 \
 	  r->ev.retryable == VG_TRI_UNSET ? VG_NONE : (int64_t)r->ev.retryable)                    \
@@ -227,7 +227,7 @@
 	X(headroom_slope, NEW, real_opt, r->h.headroom_slope)                                      \
 	X(probe_spend_usd, NEW, real_opt, r->probe_spend_usd)                                      \
 	X(probe_budget_usd, NEW, real_opt, r->probe_budget_usd)                                    \
-	X(breaker, NEW, text_opt, r->has_breaker ? model_breaker_state_name(r->breaker) : NULL)    \
+	X(breaker, NEW, name_opt, r->has_breaker ? model_breaker_state_name(r->breaker) : NULL)    \
 	X(breaker_since_ms, NEW, int_opt, r->has_breaker ? r->breaker_since_ms : VG_NONE)          \
 	X(opens_in_window, NEW, int_opt, r->has_breaker ? (int64_t)r->opens_in_window : VG_NONE)   \
 	X(oscillating, NEW, int, r->oscillating)                                                   \
@@ -283,6 +283,7 @@ int store__sql_select(char *buf, size_t size, const char *table, const struct st
  *   real      REAL, always               real_opt  NULL when NaN
  *   text      TEXT, always (a char array when read)
  *   text_opt  NULL when NULL or ""  (a char array when read; "" for NULL)
+ *   name_opt  a static name (never ""), NULL when NULL
  *   str       TEXT, always (a malloc'd char * when read)
  *   str_opt   NULL when NULL or ""  (a malloc'd char * or NULL when read)
  *   blob      a struct store__blob
@@ -350,6 +351,14 @@ static inline void store__bind_text(sqlite3_stmt *st, int i, const char *s)
 static inline void store__bind_text_opt(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s && *s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static inline void store__bind_name_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
@@ -454,6 +463,7 @@ static inline int store__parse_or(int v, int dflt)
 	(v) = sqlite3_column_type(st, i) == SQLITE_NULL ? VG_NONE_D : sqlite3_column_double(st, i)
 #define STORE__GET_text(st, i, v)     store__get_text(st, i, (v), sizeof(v))
 #define STORE__GET_text_opt(st, i, v) store__get_text(st, i, (v), sizeof(v))
+#define STORE__GET_name_opt(st, i, v) store__get_text(st, i, (v), sizeof(v))
 #define STORE__GET_str(st, i, v)      (v) = store__get_dup(st, i)
 #define STORE__GET_str_opt(st, i, v)  (v) = store__get_dup(st, i)
 #define STORE__GET_category(st, i, v)                                                              \

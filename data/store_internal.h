@@ -17,12 +17,14 @@
 #ifndef VIGIL_DATA_STORE_INTERNAL_H
 #define VIGIL_DATA_STORE_INTERNAL_H
 
+#include "core/vgmem.h"
 #include "data/store.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- batches (store_batch.c) ----------------------------------------------------- */
 
@@ -32,8 +34,17 @@ struct store__arr {
 	size_t n, cap;
 };
 
-/* Append a zeroed element of `size` bytes; NULL when out of memory. */
-void *store__arr_push(struct store__arr *a, size_t size);
+/* Append a zeroed element of `size` bytes; NULL when out of memory. (Inline:
+ * it runs for every row, and with `size` known the zeroing is a few stores.) */
+static inline void *store__arr_push(struct store__arr *a, size_t size)
+{
+	if (a->n == a->cap && vg_grow(&a->v, &a->cap, a->n + 1, size, 16) != 0)
+		return NULL;
+	void *slot = (char *)a->v + a->n * size;
+	memset(slot, 0, size);
+	a->n++;
+	return slot;
+}
 
 #define STORE__AT(a, T, i) (&((T *)(a).v)[i])
 
