@@ -14,29 +14,19 @@ static const char *const names[ACTION__COUNT] = {
 	[ACTION_TRIAGE] = "triage",
 };
 
-/* What the operator_actions table holds: frozen, see action.h. */
-static const char *const stored[ACTION__COUNT] = {
-	[ACTION_ACK] = "ack",
-	[ACTION_RESOLVE] = "resolve",
-	[ACTION_NOTE] = "note",
-	[ACTION_TRIAGE] = "wizard",
-};
-
 const char *action_name(enum action_kind a)
 {
 	return (unsigned)a < ACTION__COUNT ? names[a] : "unknown";
 }
 
-const char *action_stored_name(enum action_kind a)
-{
-	return (unsigned)a < ACTION__COUNT ? stored[a] : "unknown";
-}
-
 int action_parse(const char *s)
 {
 	for (int i = 0; s && i < ACTION__COUNT; i++) {
-		if (strcmp(s, names[i]) == 0 || strcmp(s, stored[i]) == 0)
+		if (strcmp(s, names[i]) == 0)
 			return i;
 	}
+	/* databases written before the one enum kept the triage path as "wizard" */
+	if (s && strcmp(s, "wizard") == 0)
+		return ACTION_TRIAGE;
 	return VG_EINVAL;
 }

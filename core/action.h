@@ -5,12 +5,11 @@
  * (pipeline_operator_action). Names and parsing only; pure.
  *
  * Each action has one name, the one a user reads in the console, the
- * daemon's log and `vigil console --json`: "ack", "resolve", "note",
- * "triage". The database keeps them as action_stored_name() says, which is
- * the same text except for the triage wizard's path: that has been stored
- * as "wizard" since the table exists, and still is, so that a database
- * stays readable by the builds before and after this one (a console and a
- * daemon of different versions share one file). action_parse() takes both.
+ * daemon's log, `vigil console --json` and the operator_actions table:
+ * "ack", "resolve", "note", "triage". Databases written before this enum
+ * existed hold "wizard" for the triage path; action_parse() reads that as
+ * ACTION_TRIAGE, so they stay readable (an older daemon would not know a
+ * "triage" row: upgrade the daemon with or before its consoles).
  */
 #ifndef VIGIL_CORE_ACTION_H
 #define VIGIL_CORE_ACTION_H
@@ -26,12 +25,7 @@ enum action_kind {
 /* "ack", "resolve", "note", "triage"; "unknown" out of range. Static. */
 const char *action_name(enum action_kind a);
 
-/* The text the operator_actions table holds for `a` ("wizard" for
- * ACTION_TRIAGE, otherwise action_name()); "unknown" out of range. Static. */
-const char *action_stored_name(enum action_kind a);
-
-/* The action named `s`: a name or a stored name (so "triage" and "wizard"
- * are both ACTION_TRIAGE). Returns the enum value, or VG_EINVAL for NULL or
+/* The action named `s` ("wizard", from older databases, is ACTION_TRIAGE). Returns the enum value, or VG_EINVAL for NULL or
  * an unknown text. */
 int action_parse(const char *s);
 

@@ -29,7 +29,9 @@
  * store_submit() takes the batch when it returns 0. Answers and commit
  * reports passed to callbacks are borrowed for the duration of the call.
  *
- * The schema (user_version 2) is documented in data/store_schema.c.
+ * The schema (PRAGMA user_version = STORE_SCHEMA_VERSION) is documented in
+ * data/store_schema.c; the columns each table is written and read with are
+ * listed once, in data/store_columns.h.
  */
 #ifndef VIGIL_DATA_STORE_H
 #define VIGIL_DATA_STORE_H
@@ -106,7 +108,7 @@ struct store_outbox_update {
 };
 
 /* An operator's action from the console (acknowledge, resolve, note, triage
- * path; core/action), stored under action_stored_name(). A stored text no
+ * path; core/action), stored under action_name(). A stored text no
  * build knows reads back as ACTION_NOTE. */
 struct store_operator_action {
 	int64_t id; /* 0 on insert: the database assigns it */

@@ -1,9 +1,153 @@
-/* store_internal.h: what data/store*.c share (not for other modules). */
+/*
+ * store_internal.h: what the files of the store share (not for other
+ * modules; data/console_act.c borrows the operator_actions writer). The
+ * store is split by job:
+ *
+ *   store.c            the thread, the queue, transactions, open and close
+ *   store_batch.c      building batches (any thread) and freeing them
+ *   store_columns.h    every table's columns, listed once (writes and reads)
+ *   store_columns.c    the SQL generated from those lists
+ *   store_write.c      applying a batch: prepared statements, rollups
+ *   store_read.c       the loop's queries (store_query())
+ *   store_retention.c  pruning old rows
+ *   store_schema.c     the schema and its migrations
+ *
+ * All but store_batch.c run on the store thread only.
+ */
 #ifndef VIGIL_DATA_STORE_INTERNAL_H
 #define VIGIL_DATA_STORE_INTERNAL_H
 
-/* The schema's migrations, applied in order; user_version = how many ran. */
-extern const char *const store__migrations[];
-extern const int store__n_migrations;
+#include "core/vgmem.h"
+#include "data/store.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ---- batches (store_batch.c) ----------------------------------------------------- */
+
+/* A growing array of fixed-size elements. */
+struct store__arr {
+	void *v;
+	size_t n, cap;
+};
+
+/* Append a zeroed element of `size` bytes; NULL when out of memory. (Inline:
+ * it runs for every row, and with `size` known the zeroing is a few stores.) */
+static inline void *store__arr_push(struct store__arr *a, size_t size)
+{
+	if (a->n == a->cap && vg_grow(&a->v, &a->cap, a->n + 1, size, 16) != 0)
+		return NULL;
+	void *slot = (char *)a->v + a->n * size;
+	memset(slot, 0, size);
+	a->n++;
+	return slot;
+}
+
+#define STORE__AT(a, T, i) (&((T *)(a).v)[i])
+
+/* An observation as stored: the columns of the observations table. Its
+ * strings live in the batch's string arena (offsets into b->ostr), so a
+ * queued row takes what its strings need rather than the fixed buffers of
+ * struct observation (a batch waits in the queue: this is most of its size). */
+enum {
+	STORE__OS_REQUEST_ID,
+	STORE__OS_PROVIDER,
+	STORE__OS_MODEL,
+	STORE__OS_REGION,
+	STORE__OS_KEY_ALIAS,
+	STORE__OS_TEMPLATE,
+	STORE__OS_COUNT
+};
+struct store__obs_row {
+	int64_t ts_ms;
+	int32_t attempt, http_status, retry_count;
+	int8_t source, traffic, selection, transport, err_class, finish;
+	double dns, connect, tls, ttfb, total, cost;
+	int64_t body_bytes, in_tok, out_tok, cached, predicted;
+	uint32_t str[STORE__OS_COUNT];
+};
+
+/* A failure event with its JSON detail, built when it is added (on the
+ * producer's thread, which has more room than the store thread). */
+struct store__ev_row {
+	struct failure_event ev;
+	char *detail;
+};
+
+struct store__inc_row {
+	struct store_incident r;
+	bool stale; /* detail_json is behind the columns */
+};
+
+struct store__qrow {
+	struct store_quarantine q;
+	unsigned char head[256];
+};
+
+enum store__item_kind { STORE__ROWS, STORE__FLUSH, STORE__QUERY, STORE__STOP };
+
+/* A queue item: rows to write, a flush, a query or the stop. */
+struct store_batch {
+	enum store__item_kind kind;
+	store_commit_cb cb;
+	void *data;
+	store_answer_cb qcb;
+	struct store_commit result;
+	struct store_answer answer;
+	struct store__arr obs, events, trans, inc, hist, outbox, oupd, acts, applied, quar, tails,
+	        health;
+	struct store__arr ostr; /* the observations' strings, NUL-terminated, back to back */
+	size_t rows;
+	struct store_batch *next;
+};
+
+/* Free a batch's rows (not its header or answer); the batch is empty after. */
+void store__batch_free_rows(struct store_batch *b);
+
+/* ---- writing (store_write.c) ------------------------------------------------------- */
+
+struct store__writer;
+
+/* Prepare the write statements on `db` (the store's connection). Returns 0,
+ * or VG_ENOMEM / VG_EDB with a malloc'd message in *cause. */
+int store__writer_open(struct store__writer **out, sqlite3 *db, const char *path, char **cause);
+void store__writer_close(struct store__writer *w);
+
+/* Write a batch's rows inside the open transaction, counting inserted and
+ * duplicate observations in b->result; the per-minute rollups are kept in
+ * memory until store__writer_rollups(). Returns an SQLite code. */
+int store__writer_apply(struct store__writer *w, struct store_batch *b);
+
+/* Write the rollups kept since the last call (just before a commit), or
+ * forget them (after a rollback). The first returns an SQLite code. */
+int store__writer_rollups(struct store__writer *w);
+void store__writer_discard(struct store__writer *w);
+
+/* The operator_actions INSERT, for a connection of its own (data/console_act):
+ * prepare it, then write one row (its id and applied are written as given:
+ * 0 lets the database assign the id). Both return an SQLite code. */
+int store__action_prepare(sqlite3 *db, sqlite3_stmt **out);
+int store__action_insert(sqlite3_stmt *st, const struct store_operator_action *a);
+
+/* ---- reading, retention, schema --------------------------------------------------- */
+
+/* Answer a->query on `db` (store_read.c): fills the arrays of *a (owned by
+ * it) and returns 0 or VG_EDB. */
+int store__answer(sqlite3 *db, struct store_answer *a);
+
+/* Delete at most `chunk` rows older than cutoff_ms from each table, each in
+ * a short transaction of its own (store_retention.c). Adds what was deleted
+ * to *deleted; returns true when some table may hold more. */
+bool store__prune(sqlite3 *db, int64_t cutoff_ms, int chunk, int64_t *deleted);
+
+/* Bring the schema of `db` up to date (store_schema.c). Returns 0, or
+ * VG_EVERSION (newer than this build) / VG_EDB with a malloc'd *cause. */
+int store__migrate(sqlite3 *db, const char *path, char **cause);
+
+/* A malloc'd message (NULL when out of memory), for `char **cause`. */
+char *store__cause(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

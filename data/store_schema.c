@@ -1,6 +1,8 @@
 /*
  * store_schema.c: the database schema, as the list of migrations that
- * data/store applies in order (PRAGMA user_version counts them).
+ * store__migrate() applies in order when the store opens (PRAGMA
+ * user_version counts them). The columns each statement writes and reads
+ * are listed in data/store_columns.h.
  *
  * Conventions: times are INTEGER ms since the epoch (UTC); "not measured" is
  * NULL, never 0; enums are stored by their lower-case names (the spelling of
@@ -9,11 +11,15 @@
  * console's panes are cheap queries; an index exists only where a query
  * named beside it needs one.
  *
- * Never edit a migration that has shipped: append a new one.
+ * Never edit a migration that has shipped: append a new one (and raise
+ * STORE_SCHEMA_VERSION in store.h).
  */
 #include "data/store_internal.h"
 
+#include "core/vgerr.h"
+
 #include <stddef.h>
+#include <stdio.h>
 
 static const char migration_1[] =
         /* One row per request (gateway event or probe). Dedupe key: (request_id,
@@ -147,5 +153,46 @@ static const char migration_2[] =
         " p95_ms REAL, requests INTEGER,"
         " PRIMARY KEY (minute_ms, provider, model)) WITHOUT ROWID;";
 
-const char *const store__migrations[] = { migration_1, migration_2 };
-const int store__n_migrations = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));
+static const char *const migrations[] = { migration_1, migration_2 };
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "a migration for every schema version");
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+int store__migrate(sqlite3 *db, const char *path, char **cause)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (version > N_MIGRATIONS) {
+		if (cause)
+			*cause = store__cause("%s: database schema version %d is newer than this "
+			                      "vigil knows (%d)",
+			                      path, version, N_MIGRATIONS);
+		return VG_EVERSION;
+	}
+	for (int v = version; v < N_MIGRATIONS; v++) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		char *err = NULL;
+		if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK ||
+		    sqlite3_exec(db, migrations[v], NULL, NULL, &err) != SQLITE_OK ||
+		    exec(db, pragma) != SQLITE_OK || exec(db, "COMMIT") != SQLITE_OK) {
+			if (cause)
+				*cause = store__cause("%s: migration to schema %d failed: %s", path,
+				                      v + 1, err ? err : sqlite3_errmsg(db));
+			sqlite3_free(err);
+			exec(db, "ROLLBACK");
+			return VG_EDB;
+		}
+	}
+	return 0;
+}

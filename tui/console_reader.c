@@ -8,10 +8,10 @@
 #include "tui/console_reader.h"
 
 #include "core/vgerr.h"
-#include "tui/snapshot_db.h"
+#include "data/console_act.h"
+#include "data/console_read.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +29,8 @@ struct console_reader {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct snapshot_db *db;
-	sqlite3 *writer;
+	struct console_read *db;
+	struct console_act *writer;
 	struct console_reader_opts o;
 	/* mailbox (under mu) */
 	bool want_build, building, stop;
@@ -49,76 +49,24 @@ struct console_reader {
 	char ready_cause[200];
 };
 
-static int authorize(void *ud, int code, const char *a, const char *b, const char *db,
-                     const char *trigger)
+/* The row for the operator_actions table: the wizard's path goes as its
+ * JSON, other actions carry their note. */
+static int write_action(struct console_act *w, const struct op_action *a, int64_t now_ms,
+                        char **cause)
 {
-	(void)ud;
-	(void)b;
-	(void)db;
-	(void)trigger;
-	switch (code) {
-	case SQLITE_INSERT:
-		return a && strcmp(a, "operator_actions") == 0 ? SQLITE_OK : SQLITE_DENY;
-	case SQLITE_READ:
-	case SQLITE_SELECT:
-	case SQLITE_FUNCTION:
-	case SQLITE_TRANSACTION: return SQLITE_OK;
-	default: return SQLITE_DENY;
+	struct store_operator_action row = {
+		.incident_id = a->incident_id,
+		.time_ms = now_ms,
+	};
+	if ((unsigned)a->kind >= ACTION__COUNT) {
+		if (cause)
+			*cause = strdup("unknown operator action");
+		return VG_EINVAL;
 	}
-}
-
-int console_reader_open_writer(const char *path, void **out, char **cause)
-{
-	sqlite3 *w = NULL;
-	int rc = sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		if (cause) {
-			char m[300];
-			snprintf(m, sizeof(m), "%s: cannot open for operator actions: %s", path,
-			         w ? sqlite3_errmsg(w) : "out of memory");
-			*cause = strdup(m);
-		}
-		sqlite3_close(w);
-		return VG_EDB;
-	}
-	sqlite3_busy_timeout(w, 2000);
-	sqlite3_set_authorizer(w, authorize, NULL);
-	*out = w;
-	return 0;
-}
-
-int console_reader_insert(void *vdb, const struct op_action *a, int64_t now_ms, char **cause)
-{
-	sqlite3 *db = vdb;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(
-	        db,
-	        "INSERT INTO operator_actions (incident_id, action, actor, note, "
-	        "time_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-	        -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, a->incident_id);
-		sqlite3_bind_text(st, 2, action_stored_name(a->kind), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, a->by, -1, SQLITE_STATIC);
-		/* The wizard's path goes as JSON; other actions carry the note. */
-		const char *note = a->kind == ACTION_TRIAGE && a->payload ? a->payload : a->note;
-		if (note && *note)
-			sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 4);
-		sqlite3_bind_int64(st, 5, now_ms);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		if (cause) {
-			char m[300];
-			snprintf(m, sizeof(m), "cannot write the action: %s", sqlite3_errmsg(db));
-			*cause = strdup(m);
-		}
-		return VG_EDB;
-	}
-	return 0;
+	row.action = a->kind;
+	snprintf(row.actor, sizeof(row.actor), "%s", a->by);
+	row.note = a->kind == ACTION_TRIAGE && a->payload ? a->payload : a->note;
+	return console_act_write(w, &row, cause);
 }
 
 static void on_closed(uv_handle_t *h);
@@ -141,7 +89,7 @@ static void *run(void *arg)
 			r->n_todo--;
 			pthread_mutex_unlock(&r->mu);
 			char *cause = NULL;
-			int err = console_reader_insert(r->writer, &a, now, &cause);
+			int err = write_action(r->writer, &a, now, &cause);
 			pthread_mutex_lock(&r->mu);
 			if (r->n_done < MAX_ACTIONS) {
 				struct done_action *d = &r->done[r->n_done++];
@@ -163,7 +111,7 @@ static void *run(void *arg)
 		r->building = true;
 		pthread_mutex_unlock(&r->mu);
 		char *cause = NULL;
-		int err = snapshot_db_build(r->db, r->built, now, detail, &cause);
+		int err = console_read_build(r->db, r->built, now, detail, &cause);
 		pthread_mutex_lock(&r->mu);
 		r->building = false;
 		struct snapshot *t = r->ready;
@@ -223,14 +171,11 @@ int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,
 		return VG_ENOMEM;
 	}
 	r->o = *o;
-	int rc = snapshot_db_open(o->db_path, &r->db, cause);
-	if (rc == 0 && o->writer) {
-		void *w = NULL;
-		rc = console_reader_open_writer(o->db_path, &w, cause);
-		r->writer = w;
-	}
+	int rc = console_read_open(o->db_path, &r->db, cause);
+	if (rc == 0 && o->writer)
+		rc = console_act_open(o->db_path, &r->writer, cause);
 	if (rc != 0) {
-		snapshot_db_close(r->db);
+		console_read_close(r->db);
 		snapshot_free(r->built);
 		snapshot_free(r->ready);
 		snapshot_free(r->loop_copy);
@@ -246,8 +191,8 @@ int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,
 			*cause = strdup("cannot start the console's reader thread");
 		pthread_mutex_destroy(&r->mu);
 		pthread_cond_destroy(&r->cv);
-		snapshot_db_close(r->db);
-		sqlite3_close(r->writer);
+		console_read_close(r->db);
+		console_act_close(r->writer);
 		/* Freed in the close callback, after the loop's next turn. */
 		uv_close((uv_handle_t *)&r->async, on_closed);
 		return VG_ENOMEM;
@@ -312,7 +257,7 @@ void console_reader_stop(struct console_reader *r)
 	r->n_done = 0;
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
-	snapshot_db_close(r->db);
-	sqlite3_close(r->writer);
+	console_read_close(r->db);
+	console_act_close(r->writer);
 	uv_close((uv_handle_t *)&r->async, on_closed);
 }

@@ -2,10 +2,11 @@
  * console_reader.h: the console's database thread. The loop thread never
  * calls SQLite (DESIGN.md, Threads), and in `vigil demo` the console shares
  * that loop with the daemon, so snapshots are built here, on a thread of
- * their own with a read-only connection (tui/snapshot_db), and handed back
- * through uv_async_send(). With `writer` set it also owns a second
- * connection that may only INSERT INTO operator_actions (an authorizer
- * refuses every other write): that is all `vigil console` ever writes.
+ * their own through data/console_read (a read-only connection), and handed
+ * back through uv_async_send(). With `writer` set it also owns
+ * data/console_act's restricted connection, which may only insert operator
+ * actions: that is all `vigil console` ever writes. Every SQL statement is
+ * data/'s; this file only moves requests and answers between threads.
  *
  * Requests coalesce: asking for a snapshot while one is being built makes
  * one more build afterwards, never a queue. Actions are written in order.
@@ -53,12 +54,5 @@ int console_reader_write(struct console_reader *r, const struct op_action *a, in
 /* Stop the thread (pending actions are written first), close the
  * connections and the async handle; freed in its close callback. */
 void console_reader_stop(struct console_reader *r);
-
-/* Write one action through an open writer connection (used by the thread;
- * exposed for tests). `db` is a sqlite3*. 0 or VG_EDB with *cause. */
-int console_reader_insert(void *db, const struct op_action *a, int64_t now_ms, char **cause);
-
-/* Open the restricted writer connection on `path` (a sqlite3* in *db). */
-int console_reader_open_writer(const char *path, void **db, char **cause);
 
 #endif

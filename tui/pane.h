@@ -10,7 +10,7 @@
 #ifndef VIGIL_TUI_PANE_H
 #define VIGIL_TUI_PANE_H
 
-#include "tui/snapshot.h"
+#include "data/snapshot.h"
 #include "tui/surface.h"
 
 #include <stdbool.h>

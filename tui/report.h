@@ -8,7 +8,7 @@
 #ifndef VIGIL_TUI_REPORT_H
 #define VIGIL_TUI_REPORT_H
 
-#include "tui/snapshot.h"
+#include "data/snapshot.h"
 
 #include <stdio.h>
 

@@ -13,7 +13,7 @@
 #ifndef VIGIL_TUI_SNAPSHOT_JSON_H
 #define VIGIL_TUI_SNAPSHOT_JSON_H
 
-#include "tui/snapshot.h"
+#include "data/snapshot.h"
 
 #include <jansson.h>
 

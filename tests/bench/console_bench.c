@@ -14,7 +14,7 @@
  *   attach   open the database read-only, build the first snapshot, draw
  *            the first frame: what `vigil console --db` does before the
  *            operator sees anything (best of 5, fresh connection each);
- *   build    snapshot_db_build() (every console query) per refresh;
+ *   build    console_read_build() (every console query) per refresh;
  *   draw     console_draw() of that snapshot on the in-memory grid (80x24
  *            and 120x40), every pane and the incident detail view;
  *   frame    build + draw, the cost of one refresh;
@@ -27,7 +27,7 @@
 #include "core/vgerr.h"
 #include "tui/console.h"
 #include "tui/grid.h"
-#include "tui/snapshot_db.h"
+#include "data/console_read.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -177,16 +177,16 @@ int main(int argc, char **argv)
 	double att[5];
 	for (int i = 0; i < 5 && rc == 0; i++) {
 		double t0 = now_ms();
-		struct snapshot_db *db = NULL;
-		rc = snapshot_db_open(path, &db, &cause);
+		struct console_read *db = NULL;
+		rc = console_read_open(path, &db, &cause);
 		if (rc == 0)
-			rc = snapshot_db_build(db, s, now, 0, &cause);
+			rc = console_read_build(db, s, now, 0, &cause);
 		if (rc == 0) {
 			console_update(&c, s);
 			console_draw(&c, s, g80);
 		}
 		att[i] = now_ms() - t0;
-		snapshot_db_close(db);
+		console_read_close(db);
 	}
 	if (rc != 0) {
 		fprintf(stderr, "console_bench: %s\n", cause ? cause : vg_strerror(rc));
@@ -196,8 +196,8 @@ int main(int argc, char **argv)
 	printf("%-28s best %7.3f ms   median %7.3f ms   worst %7.3f ms   (target <= 200 ms)\n",
 	       "attach (open+build+draw)", att[0], att[2], att[4]);
 
-	struct snapshot_db *db = NULL;
-	if (snapshot_db_open(path, &db, &cause) != 0) {
+	struct console_read *db = NULL;
+	if (console_read_open(path, &db, &cause) != 0) {
 		fprintf(stderr, "console_bench: %s\n", cause ? cause : "open failed");
 		return 1;
 	}
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < frames && rc == 0; i++) {
 		int64_t t = now + i * 1000LL; /* one refresh a second */
 		double t0 = now_ms();
-		rc = snapshot_db_build(db, s, t, 0, &cause);
+		rc = console_read_build(db, s, t, 0, &cause);
 		double t1 = now_ms();
 		console_key(&c, s, panes[i % 4].key);
 		console_update(&c, s);
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < frames && rc == 0; i++) {
 		double t0 = now_ms();
-		rc = snapshot_db_build(db, s, now + i * 1000LL, detail, &cause);
+		rc = console_read_build(db, s, now + i * 1000LL, detail, &cause);
 		bd[i] = now_ms() - t0;
 	}
 	if (rc != 0) {
@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 	stats("frame 80x24 (build+draw)", fr, frames);
 	printf("(target: frame <= 5 ms; %d incidents and %d providers in the snapshot)\n",
 	       s->n_incidents, s->n_providers);
-	snapshot_db_close(db);
+	console_read_close(db);
 	free(b);
 	free(bd);
 	free(d80);

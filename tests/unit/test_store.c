@@ -366,10 +366,9 @@ static void test_every_row_kind(void **state)
 /* A real pipeline's effects: an outage of 503s becomes one incident whose
  * row (and deferred detail) matches the tracker, its history and the
  * webhook notifications in the outbox with ids from the caller. */
-/* Operator actions by name: the triage path is stored as "wizard" (what
- * every build so far reads and writes); rows written by an older build or
- * by hand read back as the same action, and a text no build knows as a
- * note. */
+/* Operator actions by name: the triage path is stored as "triage";
+ * "wizard" rows (written before the one enum) and rows by hand read back as
+ * the same action, and a text no build knows as a note. */
 static void test_action_names(void **state)
 {
 	struct fixture *f = *state;
@@ -383,7 +382,7 @@ static void test_action_names(void **state)
 	assert_int_equal(store_submit(f->s, b), 0);
 	flush(f);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM operator_actions WHERE id = 1 AND "
-	                                "action = 'wizard'"),
+	                                "action = 'triage'"),
 	                 1);
 
 	/* rows from elsewhere (an older console, or by hand) */
@@ -469,6 +468,202 @@ static void test_effects_from_pipeline(void **state)
 	                                "sink = 'hook' AND json_valid(payload)"),
 	                 (int64_t)notifications);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM failure_events"), (int64_t)events);
+}
+
+/* Every field of the rows the daemon reads back (outbox, actions,
+ * incidents, tail positions) comes back as written, NULLs included. */
+struct whole {
+	int answers;
+	struct store_outbox ob[2];
+	char ob_payload[2][32];
+	size_t n_ob;
+	struct store_operator_action act[2];
+	char act_note[2][32];
+	bool act_note_null[2];
+	size_t n_act;
+	struct store_incident inc;
+	char inc_detail[32];
+	bool inc_detail_null;
+	size_t n_inc;
+	struct store_tail_pos tail;
+	size_t n_tail;
+};
+
+static void on_whole(void *data, const struct store_answer *a)
+{
+	struct whole *w = data;
+	w->answers++;
+	assert_int_equal(a->err, 0);
+	switch (a->query) {
+	case STORE_Q_OUTBOX_PENDING:
+		w->n_ob = a->n_outbox;
+		for (size_t i = 0; i < a->n_outbox && i < 2; i++) {
+			w->ob[i] = a->outbox[i];
+			snprintf(w->ob_payload[i], sizeof(w->ob_payload[i]), "%s",
+			         a->outbox[i].payload_json);
+			w->ob[i].payload_json = NULL;
+		}
+		break;
+	case STORE_Q_ACTIONS_UNAPPLIED:
+		w->n_act = a->n_actions;
+		for (size_t i = 0; i < a->n_actions && i < 2; i++) {
+			w->act[i] = a->actions[i];
+			w->act_note_null[i] = a->actions[i].note == NULL;
+			snprintf(w->act_note[i], sizeof(w->act_note[i]), "%s",
+			         a->actions[i].note ? a->actions[i].note : "");
+			w->act[i].note = NULL;
+		}
+		break;
+	case STORE_Q_INCIDENTS_OPEN:
+		w->n_inc = a->n_incidents;
+		if (a->n_incidents) {
+			w->inc = a->incidents[0];
+			w->inc_detail_null = a->incidents[0].detail_json == NULL;
+			snprintf(w->inc_detail, sizeof(w->inc_detail), "%s",
+			         a->incidents[0].detail_json ? a->incidents[0].detail_json : "");
+			w->inc.detail_json = NULL;
+		}
+		break;
+	case STORE_Q_TAIL_POSITIONS:
+		w->n_tail = a->n_tails;
+		if (a->n_tails)
+			w->tail = a->tails[0];
+		break;
+	default: break;
+	}
+}
+
+static void test_rows_read_back_whole(void **state)
+{
+	struct fixture *f = *state;
+	open_store(f, NULL);
+	struct store_batch *b = store_batch_new(on_commit, &f->w);
+	struct store_outbox ob = { .id = 5,
+		                   .incident_id = 9,
+		                   .sequence = 77,
+		                   .payload_json = "{\"a\":1}",
+		                   .state = OUTBOX_PENDING,
+		                   .attempts = 3,
+		                   .next_attempt_ms = 1000,
+		                   .created_ms = 900,
+		                   .delivered_ms = 0 };
+	snprintf(ob.sink, sizeof(ob.sink), "webhook");
+	snprintf(ob.dedup_key, sizeof(ob.dedup_key), "vigil-9");
+	snprintf(ob.op, sizeof(ob.op), "trigger");
+	assert_int_equal(store_batch_add_outbox(b, &ob), 0);
+	struct store_outbox ob2 = ob; /* no op, no incident: stored NULL, read "" and 0 */
+	ob2.id = 6;
+	ob2.incident_id = 0;
+	ob2.op[0] = '\0';
+	ob2.delivered_ms = 1234; /* delivered but still pending: kept as given */
+	assert_int_equal(store_batch_add_outbox(b, &ob2), 0);
+	struct store_operator_action a = {
+		.incident_id = 9, .action = ACTION_TRIAGE, .note = "{\"path\":[]}", .time_ms = 55
+	};
+	snprintf(a.actor, sizeof(a.actor), "erin");
+	assert_int_equal(store_batch_add_action(b, &a), 0);
+	struct store_operator_action a2 = a;
+	a2.action = ACTION_RESOLVE;
+	a2.note = NULL;
+	assert_int_equal(store_batch_add_action(b, &a2), 0);
+	struct store_incident inc = { .id = 9,
+		                      .category = CAT_COST,
+		                      .subtype = SUB_TOKEN_INFLATION,
+		                      .severity = SEV_MEDIUM,
+		                      .state = INC_ACKNOWLEDGED,
+		                      .count = 12,
+		                      .first_ms = 100,
+		                      .last_ms = 200,
+		                      .detail_json = NULL };
+	snprintf(inc.key, sizeof(inc.key), "cost/openai/token_inflation");
+	snprintf(inc.provider, sizeof(inc.provider), "openai");
+	snprintf(inc.model, sizeof(inc.model), "gpt-4o");
+	assert_int_equal(store_batch_add_incident(b, &inc), 0);
+	struct store_tail_pos tp = { .dev = UINT64_MAX - 1,
+		                     .ino = 1ULL << 63,
+		                     .offset = 4096,
+		                     .line_no = 17,
+		                     .head_sig = 42,
+		                     .updated_ms = 31 };
+	snprintf(tp.path, sizeof(tp.path), "/var/log/gw.jsonl");
+	assert_int_equal(store_batch_set_tail(b, &tp), 0);
+	assert_int_equal(store_submit(f->s, b), 0);
+	flush(f);
+	assert_int_equal(f->w.errs, 0);
+
+	struct whole w;
+	memset(&w, 0, sizeof(w));
+	enum store_query qs[] = { STORE_Q_OUTBOX_PENDING, STORE_Q_ACTIONS_UNAPPLIED,
+		                  STORE_Q_INCIDENTS_OPEN, STORE_Q_TAIL_POSITIONS };
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		assert_int_equal(store_query(f->s, qs[i], on_whole, &w), 0);
+	run_until(&f->loop, &w.answers, 4);
+
+	assert_int_equal(w.n_ob, 2);
+	assert_int_equal(w.ob[0].id, 5);
+	assert_string_equal(w.ob[0].sink, "webhook");
+	assert_string_equal(w.ob[0].dedup_key, "vigil-9");
+	assert_string_equal(w.ob[0].op, "trigger");
+	assert_int_equal(w.ob[0].incident_id, 9);
+	assert_int_equal(w.ob[0].sequence, 77);
+	assert_string_equal(w.ob_payload[0], "{\"a\":1}");
+	assert_int_equal(w.ob[0].state, OUTBOX_PENDING);
+	assert_int_equal(w.ob[0].attempts, 3);
+	assert_int_equal(w.ob[0].next_attempt_ms, 1000);
+	assert_int_equal(w.ob[0].created_ms, 900);
+	assert_int_equal(w.ob[0].delivered_ms, 0);
+	assert_int_equal(w.ob[1].id, 6);
+	assert_string_equal(w.ob[1].op, "");
+	assert_int_equal(w.ob[1].incident_id, 0);
+	assert_int_equal(w.ob[1].delivered_ms, 1234);
+
+	assert_int_equal(w.n_act, 2);
+	assert_int_equal(w.act[0].id, 1);
+	assert_int_equal(w.act[0].incident_id, 9);
+	assert_int_equal(w.act[0].action, ACTION_TRIAGE);
+	assert_string_equal(w.act[0].actor, "erin");
+	assert_false(w.act_note_null[0]);
+	assert_string_equal(w.act_note[0], "{\"path\":[]}");
+	assert_int_equal(w.act[0].time_ms, 55);
+	assert_false(w.act[0].applied);
+	assert_int_equal(w.act[1].id, 2);
+	assert_int_equal(w.act[1].action, ACTION_RESOLVE);
+	assert_true(w.act_note_null[1]);
+
+	assert_int_equal(w.n_inc, 1);
+	assert_int_equal(w.inc.id, 9);
+	assert_string_equal(w.inc.key, "cost/openai/token_inflation");
+	assert_int_equal(w.inc.category, CAT_COST);
+	assert_int_equal(w.inc.subtype, SUB_TOKEN_INFLATION);
+	assert_string_equal(w.inc.provider, "openai");
+	assert_string_equal(w.inc.model, "gpt-4o");
+	assert_int_equal(w.inc.severity, SEV_MEDIUM);
+	assert_int_equal(w.inc.state, INC_ACKNOWLEDGED);
+	assert_int_equal(w.inc.count, 12);
+	assert_int_equal(w.inc.first_ms, 100);
+	assert_int_equal(w.inc.last_ms, 200);
+	assert_true(w.inc_detail_null);
+
+	assert_int_equal(w.n_tail, 1);
+	assert_true(w.tail.dev == UINT64_MAX - 1);
+	assert_true(w.tail.ino == 1ULL << 63);
+	assert_string_equal(w.tail.path, "/var/log/gw.jsonl");
+	assert_int_equal(w.tail.offset, 4096);
+	assert_int_equal(w.tail.line_no, 17);
+	assert_true(w.tail.head_sig == 42);
+	assert_int_equal(w.tail.updated_ms, 31);
+	close_store(f);
+
+	/* NULL where the schema says "none": what a console's SQL sees. */
+	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE id = 6 AND op IS NULL "
+	                                "AND incident_id IS NULL"),
+	                 1);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE id = 5 AND "
+	                                "delivered_ms IS NULL"),
+	                 1);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM operator_actions WHERE id = 2 AND "
+	                                "note IS NULL"),
+	                 1);
 }
 
 static void test_dedupe(void **state)
@@ -601,6 +796,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_row_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_action_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_effects_from_pipeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_read_back_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_pressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),

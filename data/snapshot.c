@@ -1,8 +1,8 @@
 /*
  * snapshot.c: allocation, reset and lookups of the console's snapshot model
- * (see snapshot.h).
+ * (see snapshot.h). Pure: no I/O.
  */
-#include "tui/snapshot.h"
+#include "data/snapshot.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * snapshot_db.c: console snapshots from the store's database, read-only
- * (see snapshot_db.h). The schema is data/store_schema.c's: rollups for the
+ * console_read.c: console snapshots from the store's database, read-only
+ * (see console_read.h). The schema is data/store_schema.c's: rollups for the
  * panes (health and health_minute, written by the daemon from core's health
  * read API; obs_minute and event_minute, counted by the store), incidents
  * with their history, breaker transitions, operator actions.
@@ -8,7 +8,7 @@
  * The list of statements below is the whole of what the console asks; keep
  * it that way, so the query-plan test sees every query.
  */
-#include "tui/snapshot_db.h"
+#include "data/console_read.h"
 
 #include "core/incident.h"
 #include "core/sanitize.h"
@@ -87,7 +87,7 @@ static const char *const sql[Q__COUNT] = {
  * again once a minute. */
 #define TAX_SETTLED_MS (3 * 60000LL)
 
-struct snapshot_db {
+struct console_read {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q__COUNT];
 	char path[200];
@@ -97,7 +97,7 @@ struct snapshot_db {
 	int64_t tax[CAT__COUNT][SEV__COUNT];
 };
 
-const char *const *snapshot_db_queries(size_t *n)
+const char *const *console_read_queries(size_t *n)
 {
 	*n = Q__COUNT;
 	return sql;
@@ -114,7 +114,7 @@ static char *msg(const char *fmt, ...)
 	return strdup(b);
 }
 
-void snapshot_db_close(struct snapshot_db *db)
+void console_read_close(struct console_read *db)
 {
 	if (!db)
 		return;
@@ -124,7 +124,7 @@ void snapshot_db_close(struct snapshot_db *db)
 	free(db);
 }
 
-int snapshot_db_open(const char *path, struct snapshot_db **out, char **cause)
+int console_read_open(const char *path, struct console_read **out, char **cause)
 {
 	*out = NULL;
 	struct stat sb;
@@ -133,7 +133,7 @@ int snapshot_db_open(const char *path, struct snapshot_db **out, char **cause)
 			*cause = msg("%s: no such database (start `vigil run` or give --db)", path);
 		return VG_EIO;
 	}
-	struct snapshot_db *db = calloc(1, sizeof(*db));
+	struct console_read *db = calloc(1, sizeof(*db));
 	if (!db)
 		return VG_ENOMEM;
 	snprintf(db->path, sizeof(db->path), "%s", path);
@@ -142,7 +142,7 @@ int snapshot_db_open(const char *path, struct snapshot_db **out, char **cause)
 		if (cause)
 			*cause = msg("%s: %s", path,
 			             db->db ? sqlite3_errmsg(db->db) : "cannot open");
-		snapshot_db_close(db);
+		console_read_close(db);
 		return VG_EDB;
 	}
 	sqlite3_busy_timeout(db->db, 1000);
@@ -153,7 +153,7 @@ int snapshot_db_open(const char *path, struct snapshot_db **out, char **cause)
 			if (cause)
 				*cause = msg("%s: not a vigil database, or an older one (%s)", path,
 				             sqlite3_errmsg(db->db));
-			snapshot_db_close(db);
+			console_read_close(db);
 			return VG_EDB;
 		}
 	}
@@ -208,7 +208,7 @@ static int find_row(const struct snapshot *s, const char *provider, const char *
 	return -1;
 }
 
-static int read_health(struct snapshot_db *db, struct snapshot *s)
+static int read_health(struct console_read *db, struct snapshot *s)
 {
 	sqlite3_stmt *st = db->st[Q_HEALTH];
 	int rc;
@@ -253,7 +253,7 @@ static int read_health(struct snapshot_db *db, struct snapshot *s)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : rc;
 }
 
-static int read_spark(struct snapshot_db *db, struct snapshot *s, int64_t now)
+static int read_spark(struct console_read *db, struct snapshot *s, int64_t now)
 {
 	sqlite3_stmt *st = db->st[Q_SPARK];
 	int64_t from = minute_of(now) - (int64_t)(SNAP_SPARK_N - 1) * 60000;
@@ -280,7 +280,7 @@ static int read_spark(struct snapshot_db *db, struct snapshot *s, int64_t now)
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
-static int read_transitions(struct snapshot_db *db, struct snapshot *s)
+static int read_transitions(struct console_read *db, struct snapshot *s)
 {
 	sqlite3_stmt *st = db->st[Q_TRANS_MAX];
 	int rc = sqlite3_step(st);
@@ -308,7 +308,7 @@ static int read_transitions(struct snapshot_db *db, struct snapshot *s)
 }
 
 /* Add (sign 1) or subtract (-1) the counts of minutes [from, upto) to out. */
-static int taxonomy_range(struct snapshot_db *db, int64_t from, int64_t upto, int sign,
+static int taxonomy_range(struct console_read *db, int64_t from, int64_t upto, int sign,
                           int64_t out[CAT__COUNT][SEV__COUNT])
 {
 	if (upto <= from)
@@ -329,7 +329,7 @@ static int taxonomy_range(struct snapshot_db *db, int64_t from, int64_t upto, in
 
 /* The last 24 h: the settled minutes from the cache (moved along), the
  * recent ones read now. */
-static int taxonomy_day(struct snapshot_db *db, struct snapshot *s, int64_t from, int64_t now)
+static int taxonomy_day(struct console_read *db, struct snapshot *s, int64_t from, int64_t now)
 {
 	int64_t upto = minute_of(now) - TAX_SETTLED_MS;
 	int rc = 0;
@@ -365,7 +365,7 @@ static int taxonomy_day(struct snapshot_db *db, struct snapshot *s, int64_t from
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
-static int read_taxonomy(struct snapshot_db *db, struct snapshot *s, int64_t now)
+static int read_taxonomy(struct console_read *db, struct snapshot *s, int64_t now)
 {
 	static const int64_t span[SNAP_W__COUNT] = { 5 * 60000LL, 3600000LL, 86400000LL };
 	sqlite3_stmt *st = db->st[Q_TAXONOMY];
@@ -437,7 +437,7 @@ static struct triage_evidence *evidence_of(struct snapshot *s, const char *provi
 
 /* Rates over the last five minutes: counts from the rollups divided by the
  * requests in the same minutes; the fallback share from health. */
-static int read_evidence(struct snapshot_db *db, struct snapshot *s, int64_t now)
+static int read_evidence(struct console_read *db, struct snapshot *s, int64_t now)
 {
 	int64_t from = minute_of(now) - 4 * 60000;
 	double count[SNAP_MAX_PROVIDERS + 1][TM__COUNT];
@@ -553,7 +553,7 @@ static void read_incident_row(sqlite3_stmt *st, struct snap_incident *inc)
 }
 
 /* Who acknowledged, related incidents, triaged: from the history. */
-static int read_history_marks(struct snapshot_db *db, struct snap_incident *inc)
+static int read_history_marks(struct console_read *db, struct snap_incident *inc)
 {
 	sqlite3_stmt *st = db->st[Q_INC_HISTORY];
 	sqlite3_bind_int64(st, 1, inc->id);
@@ -601,7 +601,7 @@ static int inc_cmp(const void *a, const void *b)
 	return x->id > y->id ? -1 : x->id < y->id;
 }
 
-static int read_incidents(struct snapshot_db *db, struct snapshot *s, int64_t now)
+static int read_incidents(struct console_read *db, struct snapshot *s, int64_t now)
 {
 	sqlite3_stmt *st = db->st[Q_INC_OPEN];
 	int rc;
@@ -775,7 +775,7 @@ static enum snap_tl_kind tl_kind(const char *what)
 	return SNAP_TL_EVENT;
 }
 
-static int read_detail(struct snapshot_db *db, struct snapshot *s, int64_t id)
+static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 {
 	struct snap_detail *d = &s->detail;
 	struct snap_incident *inc = NULL;
@@ -835,8 +835,8 @@ static int read_detail(struct snapshot_db *db, struct snapshot *s, int64_t id)
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
-int snapshot_db_build(struct snapshot_db *db, struct snapshot *s, int64_t now_ms, int64_t detail_id,
-                      char **cause)
+int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_ms,
+                       int64_t detail_id, char **cause)
 {
 	snapshot_reset(s);
 	s->now_ms = now_ms;

@@ -1,10 +1,12 @@
 /*
  * snapshot.h: what the console shows, as plain data. A builder fills one
- * from the database (tui/snapshot_db.c, read-only, cheap queries over
+ * from the database (data/console_read.c, read-only, cheap queries over
  * rollups) or from a JSON file (tui/snapshot_json.c: tests, the bench);
- * panes only read it. Building and drawing are separate so that panes are
- * tested without a terminal and the console can attach to a database that
- * another process writes.
+ * the panes (tui/) only read it. It lives in data/ because data/ fills it
+ * and data/ may not include tui/; it needs nothing but core/ and libc.
+ * Building and drawing are separate so that panes are tested without a
+ * terminal and the console can attach to a database that another process
+ * writes.
  *
  * Every string in a snapshot has been through core/sanitize: whatever came
  * from outside (model names from the gateway's file, provider messages,
@@ -16,8 +18,8 @@
  * struct snapshot is large (fixed-capacity arrays, no pointers): allocate it
  * with snapshot_new(), copy it with memcpy.
  */
-#ifndef VIGIL_TUI_SNAPSHOT_H
-#define VIGIL_TUI_SNAPSHOT_H
+#ifndef VIGIL_DATA_SNAPSHOT_H
+#define VIGIL_DATA_SNAPSHOT_H
 
 #include "core/model.h"
 #include "core/triage.h"

@@ -1,10 +1,12 @@
 /*
- * test_snapshot_db.c: console snapshots from a real database written by the
- * real pipeline and store (tests/support/consoledb): what the builder reads
- * agrees with the tables it reads from (counted independently with SQL),
- * every console query has a plan without a full scan of a raw table, the
- * console's writer connection can insert operator actions and nothing else,
- * and a model name carrying escape sequences arrives inert.
+ * test_console_read.c: the console's read and act API (data/console_read,
+ * data/console_act) on a real database written by the real pipeline and
+ * store (tests/support/consoledb): what the builder reads agrees with the
+ * tables it reads from (counted independently with SQL), every console
+ * query has a plan without a full scan of a raw table, the console's writer
+ * connection can insert operator actions and nothing else (directly, and
+ * through tui/console_reader's thread), and a model name carrying escape
+ * sequences arrives inert.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +19,8 @@
 #include "tests/support/testutil.h"
 #include "tui/console.h"
 #include "tui/console_reader.h"
-#include "tui/snapshot_db.h"
+#include "data/console_act.h"
+#include "data/console_read.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -80,11 +83,11 @@ static int64_t sql_int(const char *path, const char *q)
 static void test_build(void **state)
 {
 	struct fx *f = *state;
-	struct snapshot_db *db = NULL;
+	struct console_read *db = NULL;
 	char *cause = NULL;
-	assert_int_equal(snapshot_db_open(f->path, &db, &cause), 0);
+	assert_int_equal(console_read_open(f->path, &db, &cause), 0);
 	struct snapshot *s = snapshot_new();
-	assert_int_equal(snapshot_db_build(db, s, END_MS + 1000, f->r.outage_incident, &cause), 0);
+	assert_int_equal(console_read_build(db, s, END_MS + 1000, f->r.outage_incident, &cause), 0);
 
 	/* Health: one row per provider and provider/model; the primary is failing. */
 	assert_int_equal(s->n_providers, sql_int(f->path, "SELECT count(*) FROM health"));
@@ -163,7 +166,7 @@ static void test_build(void **state)
 		assert_null(strchr(s->providers[i].model, 0x07));
 	}
 	snapshot_free(s);
-	snapshot_db_close(db);
+	console_read_close(db);
 }
 
 /* A full scan of a table that grows with traffic is what the console must
@@ -180,7 +183,7 @@ static void test_query_plans(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	size_t n;
-	const char *const *qs = snapshot_db_queries(&n);
+	const char *const *qs = console_read_queries(&n);
 	int checked = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (strncmp(qs[i], "SELECT", 6) != 0)
@@ -212,27 +215,34 @@ static void test_query_plans(void **state)
 	sqlite3_close(db);
 }
 
-static void test_writer_only_inserts_actions(void **state)
+/* The console's writer connection inserts operator actions and nothing else. */
+static void test_act_only_inserts_actions(void **state)
 {
 	struct fx *f = *state;
-	void *w = NULL;
+	struct console_act *w = NULL;
 	char *cause = NULL;
-	assert_int_equal(console_reader_open_writer(f->path, &w, &cause), 0);
-	struct op_action a = { .kind = ACTION_ACK, .incident_id = f->r.outage_incident };
-	snprintf(a.by, sizeof(a.by), "carol");
-	snprintf(a.note, sizeof(a.note), "on it");
-	assert_int_equal(console_reader_insert(w, &a, END_MS, &cause), 0);
+	assert_int_equal(console_act_open(f->path, &w, &cause), 0);
+	int64_t before = sql_int(f->path, "SELECT count(*) FROM operator_actions");
+	struct store_operator_action a = {
+		.id = 999, /* ignored: the database assigns it */
+		.incident_id = f->r.outage_incident,
+		.action = ACTION_ACK,
+		.note = "on it",
+		.time_ms = END_MS,
+		.applied = true, /* ignored: a new action is unapplied */
+	};
+	snprintf(a.actor, sizeof(a.actor), "carol");
+	assert_int_equal(console_act_write(w, &a, &cause), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
-	                                  "'carol' AND action = 'ack' AND applied = 0"),
+	                                  "'carol' AND action = 'ack' AND applied = 0 AND note = "
+	                                  "'on it' AND id != 999"),
 	                 1);
-	/* The triage path goes as its JSON. */
-	struct op_action t = { .kind = ACTION_TRIAGE, .incident_id = f->r.outage_incident };
-	snprintf(t.by, sizeof(t.by), "carol");
-	t.payload = strdup("{\"summary\":\"x\"}");
-	assert_int_equal(console_reader_insert(w, &t, END_MS, &cause), 0);
-	op_action_done(&t);
+	/* A note-less action stores NULL. */
+	a.action = ACTION_RESOLVE;
+	a.note = NULL;
+	assert_int_equal(console_act_write(w, &a, &cause), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE action = "
-	                                  "'wizard' AND note = '{\"summary\":\"x\"}'"),
+	                                  "'resolve' AND note IS NULL"),
 	                 1);
 	/* Anything else is refused by the authorizer. */
 	static const char *const bad[] = {
@@ -247,25 +257,98 @@ static void test_writer_only_inserts_actions(void **state)
 		"PRAGMA journal_mode = DELETE",
 		"ATTACH DATABASE ':memory:' AS m",
 	};
+	sqlite3 *db = console_act_db(w);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *err = NULL;
-		int rc = sqlite3_exec(w, bad[i], NULL, NULL, &err);
+		int rc = sqlite3_exec(db, bad[i], NULL, NULL, &err);
 		if (rc == SQLITE_OK)
 			fail_msg("allowed: %s", bad[i]);
 		sqlite3_free(err);
 	}
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions"), 2);
-	sqlite3_close(w);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions"), before + 2);
+	console_act_close(w);
+}
+
+struct acts_seen {
+	int n, errs;
+};
+
+static void on_snap_ignored(void *ud, const struct snapshot *s, int err, const char *cause)
+{
+	(void)ud;
+	(void)s;
+	(void)err;
+	(void)cause;
+}
+
+static void on_act_seen(void *ud, const struct op_action *a, int err, const char *cause)
+{
+	struct acts_seen *seen = ud;
+	(void)a;
+	(void)cause;
+	seen->n++;
+	seen->errs += err != 0;
+}
+
+/* The console's actions, through its reader thread: an acknowledgement with
+ * its note, and the wizard's path as its JSON under the action "triage". */
+static void test_reader_writes_actions(void **state)
+{
+	struct fx *f = *state;
+	uv_loop_t loop;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	struct acts_seen seen = { 0 };
+	struct console_reader_opts o = {
+		.db_path = f->path,
+		.writer = true,
+		.on_snapshot = on_snap_ignored,
+		.on_action = on_act_seen,
+		.ud = &seen,
+	};
+	struct console_reader *r = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_reader_start(&loop, &o, &r, &cause), 0);
+	struct op_action a = { .kind = ACTION_ACK, .incident_id = f->r.outage_incident };
+	snprintf(a.by, sizeof(a.by), "dave");
+	snprintf(a.note, sizeof(a.note), "looking");
+	assert_int_equal(console_reader_write(r, &a, END_MS), 0);
+	struct op_action t = { .kind = ACTION_TRIAGE, .incident_id = f->r.outage_incident };
+	snprintf(t.by, sizeof(t.by), "dave");
+	t.payload = strdup("{\"summary\":\"x\"}");
+	assert_int_equal(console_reader_write(r, &t, END_MS), 0); /* copies the payload */
+	op_action_done(&t);
+	for (int i = 0; i < 100000 && seen.n < 2; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.errs, 0);
+	console_reader_stop(r);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
+	                                  "'dave' AND action = 'ack' AND note = 'looking'"),
+	                 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
+	                                  "'dave' AND action = 'triage' AND note = "
+	                                  "'{\"summary\":\"x\"}'"),
+	                 1);
+	/* A console opened without its writer refuses to write. */
+	o.writer = false;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(console_reader_start(&loop, &o, &r, &cause), 0);
+	assert_int_equal(console_reader_write(r, &a, END_MS), VG_ESTATE);
+	console_reader_stop(r);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
 static void test_open_errors(void **state)
 {
 	struct fx *f = *state;
-	struct snapshot_db *db = NULL;
+	struct console_read *db = NULL;
 	char *cause = NULL;
 	char path[600];
 	snprintf(path, sizeof(path), "%s/missing.db", f->dir);
-	assert_int_equal(snapshot_db_open(path, &db, &cause), VG_EIO);
+	assert_int_equal(console_read_open(path, &db, &cause), VG_EIO);
 	assert_non_null(strstr(cause, "missing.db"));
 	free(cause);
 	/* A file that is not a vigil database. */
@@ -275,7 +358,7 @@ static void test_open_errors(void **state)
 	sqlite3_exec(o, "CREATE TABLE t (a)", NULL, NULL, NULL);
 	sqlite3_close(o);
 	cause = NULL;
-	assert_int_equal(snapshot_db_open(path, &db, &cause), VG_EDB);
+	assert_int_equal(console_read_open(path, &db, &cause), VG_EDB);
 	assert_non_null(strstr(cause, "not a vigil database"));
 	free(cause);
 	assert_null(db);
@@ -287,9 +370,9 @@ static void test_open_errors(void **state)
 static void test_taxonomy_day_moves(void **state)
 {
 	struct fx *f = *state;
-	struct snapshot_db *db = NULL;
+	struct console_read *db = NULL;
 	char *cause = NULL;
-	assert_int_equal(snapshot_db_open(f->path, &db, &cause), 0);
+	assert_int_equal(console_read_open(f->path, &db, &cause), 0);
 	struct snapshot *s = snapshot_new();
 	int64_t now = END_MS + 22 * 3600000LL;
 	int changed = 0;
@@ -297,7 +380,7 @@ static void test_taxonomy_day_moves(void **state)
 	for (int i = 0; i < 240; i++) {
 		if (i == 120)
 			now -= 25 * 60000LL; /* a clock going back: summed again */
-		assert_int_equal(snapshot_db_build(db, s, now, 0, &cause), 0);
+		assert_int_equal(console_read_build(db, s, now, 0, &cause), 0);
 		int64_t got = 0;
 		for (int c = 0; c < CAT__COUNT; c++)
 			for (int v = 0; v < SEV__COUNT; v++)
@@ -317,7 +400,7 @@ static void test_taxonomy_day_moves(void **state)
 	assert_true(changed > 10);
 	assert_int_equal(prev, 0);
 	snapshot_free(s);
-	snapshot_db_close(db);
+	console_read_close(db);
 }
 
 int main(void)
@@ -326,7 +409,8 @@ int main(void)
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_taxonomy_day_moves),
-		cmocka_unit_test(test_writer_only_inserts_actions),
+		cmocka_unit_test(test_act_only_inserts_actions),
+		cmocka_unit_test(test_reader_writes_actions),
 		cmocka_unit_test(test_open_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,89 @@
+/*
+ * console_act.c: the console's restricted writer (see console_act.h). One
+ * connection with an authorizer; the store's operator_actions INSERT
+ * (data/store_write.c) is prepared on it once, at open.
+ */
+#include "data/console_act.h"
+
+#include "core/vgerr.h"
+#include "data/store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct console_act {
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+};
+
+/* Reads, and inserts into operator_actions; nothing else. */
+static int authorize(void *ud, int code, const char *a, const char *b, const char *db,
+                     const char *trigger)
+{
+	(void)ud;
+	(void)b;
+	(void)db;
+	(void)trigger;
+	switch (code) {
+	case SQLITE_INSERT:
+		return a && strcmp(a, "operator_actions") == 0 ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_READ:
+	case SQLITE_SELECT:
+	case SQLITE_FUNCTION:
+	case SQLITE_TRANSACTION: return SQLITE_OK;
+	default: return SQLITE_DENY;
+	}
+}
+
+void console_act_close(struct console_act *w)
+{
+	if (!w)
+		return;
+	sqlite3_finalize(w->insert);
+	sqlite3_close(w->db);
+	free(w);
+}
+
+int console_act_open(const char *path, struct console_act **out, char **cause)
+{
+	*out = NULL;
+	struct console_act *w = calloc(1, sizeof(*w));
+	if (!w)
+		return VG_ENOMEM;
+	int rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(w->db, 2000);
+		sqlite3_set_authorizer(w->db, authorize, NULL);
+		rc = store__action_prepare(w->db, &w->insert);
+	}
+	if (rc != SQLITE_OK) {
+		if (cause)
+			*cause = store__cause("%s: cannot open for operator actions: %s", path,
+			                      w->db ? sqlite3_errmsg(w->db) : "out of memory");
+		console_act_close(w);
+		return VG_EDB;
+	}
+	*out = w;
+	return 0;
+}
+
+int console_act_write(struct console_act *w, const struct store_operator_action *a, char **cause)
+{
+	/* The database assigns the id; a new action is not applied yet. */
+	struct store_operator_action row = *a;
+	row.id = 0;
+	row.applied = false;
+	int rc = store__action_insert(w->insert, &row);
+	if (rc != SQLITE_OK) {
+		if (cause)
+			*cause = store__cause("cannot write the action: %s", sqlite3_errmsg(w->db));
+		return VG_EDB;
+	}
+	return 0;
+}
+
+struct sqlite3 *console_act_db(struct console_act *w)
+{
+	return w->db;
+}

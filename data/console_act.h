@@ -1,0 +1,48 @@
+/*
+ * console_act.h: the console's act API, the one write a console makes
+ * (DESIGN.md, "The console and the daemon"): an operator action (acknowledge,
+ * resolve, note, the triage wizard's path) inserted into operator_actions,
+ * which the daemon notices and applies.
+ *
+ * The connection is restricted: an SQLite authorizer lets it read and insert
+ * into operator_actions, and refuses every other write (UPDATE, DELETE, DDL,
+ * PRAGMA, ATTACH, an INSERT into any other table), so a console cannot
+ * change what the daemon owns even by mistake. The row is written through
+ * the store's own column table for operator_actions (data/store_write.c):
+ * the table's columns are known in one place.
+ *
+ * Not thread-safe: one thread uses a struct console_act at a time (the
+ * console's reader thread, tui/console_reader).
+ */
+#ifndef VIGIL_DATA_CONSOLE_ACT_H
+#define VIGIL_DATA_CONSOLE_ACT_H
+
+#include "data/store.h"
+
+struct console_act;
+struct sqlite3;
+
+/*
+ * Open `path` (an existing vigil database) for operator actions. Returns 0
+ * and *out, or VG_EDB with a malloc'd message naming the file in *cause
+ * (caller frees; may be NULL). Nothing is left open on error.
+ */
+int console_act_open(const char *path, struct console_act **out, char **cause);
+
+/* Close; NULL does nothing. */
+void console_act_close(struct console_act *w);
+
+/*
+ * Insert one action: a->incident_id, a->action, a->actor, a->note (may be
+ * NULL; the wizard's path as JSON text for ACTION_TRIAGE) and a->time_ms; the
+ * database assigns the id and the row starts unapplied (a->id and
+ * a->applied are ignored). Returns 0, or VG_EDB with a malloc'd message in
+ * *cause (caller frees; may be NULL).
+ */
+int console_act_write(struct console_act *w, const struct store_operator_action *a, char **cause);
+
+/* The restricted connection itself, for tests that check what it refuses.
+ * Borrowed: valid until console_act_close(). */
+struct sqlite3 *console_act_db(struct console_act *w);
+
+#endif
