@@ -223,8 +223,11 @@ int baseline_limits_derive(const struct baseline_settings *s, size_t gateway_ser
 		double w = bucket * BL_WIN_BUCKETS; /* s */
 		double windows = 2.0 * (double)BL_WEEK_MS / 1000.0 / w;
 		out->window_ms[src] = w * 1000.0;
-		out->alpha[src] = (1 - share) * b / (k * windows);
+		out->alpha[src] = (1 - share) * b / (2 * k * windows);
 		out->glr[src] = glr_bar(out->alpha[src], s->max_rps[src] * w);
+		double buckets = (double)BL_WEEK_MS / 1000.0 / bucket;
+		out->alpha_recent[src] = (1 - share) * b / (2 * k * buckets);
+		out->glr_recent[src] = glr_bar(out->alpha_recent[src], s->max_rps[src] * bucket);
 		out->z_sample[src] = baseline__z_upper((1 - share) * b / (k * minutes));
 	}
 	return 0;
@@ -286,7 +289,7 @@ void baseline_model_decay(struct baseline_model *m, const struct baseline_settin
 
 static double pooled_of(double pooled, double prior)
 {
-	return pooled > 0 ? pooled : prior * prior;
+	return isnan(pooled) ? prior * prior : pooled > 0 ? pooled : 0;
 }
 
 static double shrunk_var(double var, double vw, double pooled, const struct baseline_settings *s,
@@ -311,10 +314,24 @@ double baseline__stat_var(const struct baseline_model *m, const struct baseline_
 double baseline__rate_var(const struct baseline_model *m, const struct baseline_settings *s, int r,
                           int slot)
 {
+	/* Slot -> metric -> series: each level shrunk toward the next with the
+	 * prior's weight variance_prior_weeks. */
+	double v0 = s->variance_prior_weeks > 0 ? s->variance_prior_weeks : 0;
+	double prior = s->sigma_prior[BK_RATE] * s->sigma_prior[BK_RATE];
+	double sw = 0, sv = 0;
+	for (int i = 0; i < BL_RATES; i++)
+		if (m->rate[i].pw > 0) {
+			sw += m->rate[i].pw;
+			sv += m->rate[i].pw * m->rate[i].pooled;
+		}
+	double series = (sv + v0 * prior) / (sw + v0 > 0 ? sw + v0 : 1);
 	const struct bl_rate *rt = &m->rate[r];
+	double pw = rt->pw > 0 ? rt->pw : 0;
+	double metric =
+	        pw + v0 > 0 ? ((pw > 0 ? pw * rt->pooled : 0) + v0 * series) / (pw + v0) : series;
 	if (slot < 0)
-		return shrunk_var(0, 0, rt->pooled, s, BK_RATE);
-	return shrunk_var(rt->var[slot], rt->vw[slot], rt->pooled, s, BK_RATE);
+		return shrunk_var(0, 0, metric, s, BK_RATE);
+	return shrunk_var(rt->var[slot], rt->vw[slot], metric, s, BK_RATE);
 }
 
 static double pool(const float *var, const float *vw, double prior, double v0)
@@ -333,18 +350,53 @@ static int rate_count(int r)
 }
 
 double baseline__slot_rate(const struct baseline_model *m, const struct baseline_settings *s, int r,
-                           int slot)
+                           int slot, bool floored, double *k_eff, double *n_eff)
 {
 	const struct bl_rate *rt = &m->rate[r];
 	const struct bl_count *c = &m->cnt[rate_count(r)];
 	double n0 = s->rate_prior_requests;
 	double p = qrate_posterior(rt->total, c->total, s->rate_floor, n0);
+	double k = rt->total + s->rate_floor * n0, n = c->total + n0;
 	if (slot >= 0) {
 		int a = (slot + BL_SLOTS - 1) % BL_SLOTS, b = (slot + 1) % BL_SLOTS;
 		p = qrate_posterior((double)rt->k[a] + rt->k[b], (double)c->n[a] + c->n[b], p, n0);
+		k = (double)rt->k[slot] + p * n0;
+		n = (double)c->n[slot] + n0;
 		p = qrate_posterior(rt->k[slot], c->n[slot], p, n0);
 	}
-	return p > s->rate_floor ? p : s->rate_floor;
+	if (k_eff)
+		*k_eff = k;
+	if (n_eff)
+		*n_eff = n;
+	return !floored || p > s->rate_floor ? p : s->rate_floor;
+}
+
+void baseline__log_count_moments(double n, double p, double *mean, double *var)
+{
+	double mu = n * p, q = 1 - p;
+	long big_n = (long)floor(n + 0.5);
+	if (mu >= 30 || big_n < 1 || !(p > 0) || !(p < 1)) {
+		/* The delta method is close enough with this many expected. */
+		double d = (mu + 0.5) * (mu + 0.5);
+		*var = mu * q / d;
+		*mean = log(mu + 0.5) - 0.5 * *var;
+		return;
+	}
+	/* Sum the binomial pmf from k = 0 (at most ~100 terms for mu < 30). */
+	long kmax = (long)ceil(mu + 12 * sqrt(mu) + 12);
+	if (kmax > big_n)
+		kmax = big_n;
+	double pmf = exp((double)big_n * log1p(-p)), odds = p / q;
+	double tot = 0, m1 = 0, m2 = 0;
+	for (long k = 0; k <= kmax; k++) {
+		double l = log((double)k + 0.5);
+		tot += pmf;
+		m1 += pmf * l;
+		m2 += pmf * l * l;
+		pmf *= (double)(big_n - k) / (double)(k + 1) * odds;
+	}
+	*mean = m1 / tot;
+	*var = fmax(0.0, m2 / tot - *mean * *mean);
 }
 
 void baseline__rate_counts(const struct rollup *ru, int ri, double *k, double *n)
@@ -444,8 +496,9 @@ static void stat_update(struct baseline_model *m, const struct baseline_settings
 		rc = clampd(r, -lim, lim);
 		double gv = fmax(gamma_week(s), 1.0 / ((double)st->vw[slot] + 1.0));
 		double e = rc * rc - v;
-		double var = st->var[slot] + gv * (e - st->var[slot]);
-		st->var[slot] = (float)(var > 0 ? var : 0);
+		/* Not clamped at 0: a clamp would bias every slot upward;
+		 * the floor applies where the variance is used. */
+		st->var[slot] = (float)(st->var[slot] + gv * (e - st->var[slot]));
 		st->vw[slot] += 1.0f;
 	}
 	/* L' = L + alpha r, S' = S + g (y - L' - S) = S + g (1 - alpha) r; a
@@ -472,23 +525,39 @@ static void rate_update(struct baseline_model *m, const struct baseline_settings
 	struct bl_rate *rt = &m->rate[r];
 	double kc = k;
 	if (w_prev > 0) {
-		double p = baseline__slot_rate(m, s, r, slot);
-		double mu = n * p;
-		double v = mu / ((mu + 0.5) * (mu + 0.5)); /* Poisson, ln((k + .5) / (mu + .5)) */
+		double p = baseline__slot_rate(m, s, r, slot, false, NULL, NULL);
+		double mu = n * p, e, v;
+		/* The residual of ln(k + 0.5) from its mean under the binomial,
+		 * whose variance v is the hour's sampling part. */
+		baseline__log_count_moments(n, p, &e, &v);
 		double sig = sqrt(baseline__rate_var(m, s, r, slot) + v);
 		double lim = s->clip_sigmas * sig;
-		double res = log((k + 0.5) / (mu + 0.5));
+		double res = log(k + 0.5) - e;
 		double rc = clampd(res, -lim, lim);
 		if (rc != res)
-			kc = fmax(0.0, (mu + 0.5) * exp(rc) - 0.5);
-		/* Hours that expect few failures say little about the variance. */
-		double omega = mu / (mu + 1.0);
+			kc = fmax(0.0, exp(e + rc) - 0.5);
+		/* The variance sample: the relative excess of (k - mu)^2 over
+		 * the binomial's mu q, an unbiased estimate of sigma^2 when the
+		 * rate varies by exp(N(0, sigma^2)) (Pearson's, which unlike a
+		 * log residual stays unbiased with few failures). Its variance is
+		 * about 2 (1/mu + sigma^2)^2, so an hour counts by its relative
+		 * information (mu s0 / (1 + mu s0))^2, s0 the prior variance:
+		 * hours that expect few failures say little. */
+		double d = kc - mu;
+		double sample = mu > 0 ? (d * d - mu * (1 - p)) / (mu * mu) : 0;
+		double s0 = s->sigma_prior[BK_RATE] * s->sigma_prior[BK_RATE];
+		double info = mu * s0 / (1.0 + mu * s0);
+		double omega = info * info;
 		double gv = fmax(gamma_week(s), 1.0 / ((double)rt->vw[slot] + 1.0)) * omega;
-		double var = rt->var[slot] + gv * (rc * rc - v - rt->var[slot]);
-		rt->var[slot] = (float)(var > 0 ? var : 0);
+		rt->var[slot] = (float)(rt->var[slot] + gv * (sample - rt->var[slot]));
 		rt->vw[slot] = (float)(rt->vw[slot] + omega);
-		rt->pooled =
-		        pool(rt->var, rt->vw, s->sigma_prior[BK_RATE], s->variance_prior_weeks);
+		double sw = 0, sv = 0;
+		for (int i = 0; i < BL_SLOTS; i++) {
+			sw += rt->vw[i];
+			sv += (double)rt->vw[i] * rt->var[i];
+		}
+		rt->pw = sw;
+		rt->pooled = sw > 0 ? sv / sw : NAN;
 	}
 	rt->k[slot] = (float)(rt->k[slot] + kc);
 	rt->total += kc;
@@ -647,13 +716,23 @@ void baseline_band_of(const struct baseline_model *m, const struct baseline_ctx 
 	out->warm = h >= s->warm_weight;
 	if (metrics[mt].rate >= 0) {
 		int r = metrics[mt].rate;
-		double p = baseline__slot_rate(m, s, r, seasonal ? slot : -1);
+		double k_eff, n_eff;
+		double p = baseline__slot_rate(m, s, r, seasonal ? slot : -1, true, &k_eff, &n_eff);
 		double sig = sqrt(baseline__rate_var(m, s, r, seasonal ? slot : -1));
 		double margin = z * sig;
+		/* The rate itself is known only so well: its upper bound at z
+		 * (Poisson, square-root scale) on the failures behind it, then
+		 * the week-to-week margin. Ten failures do not pin a rate within
+		 * 30%; none in 7000 requests still bounds it under 0.1%. */
+		double bound = p;
+		if (n_eff > 0) {
+			double rk = sqrt(k_eff + 0.5) + 0.5 * z;
+			bound = fmax(p, rk * rk / n_eff);
+		}
 		out->expected = p;
 		out->sigma = sig;
 		out->lo = p * exp(-margin);
-		out->hi = fmin(1.0, p * exp(margin));
+		out->hi = fmin(1.0, bound * exp(margin));
 		double p0 = c->st.soft_rate > 0 && c->st.soft_rate < 1
 		                    ? exp(h * log(out->hi) + (1 - h) * log(c->st.soft_rate))
 		                    : widened(log(p), margin, h, true);

@@ -29,7 +29,9 @@
  *     (qrate_posterior() twice);
  *   - per slot and statistic, the week-to-week variance of its residual
  *     (the sampling part of an hour's statistic removed), shrunk toward the
- *     series' pooled variance and floored;
+ *     pooled variance of the statistic (rates: of the metric, itself shrunk
+ *     toward the series' pool over every rate metric, so an error type
+ *     that never fails borrows how the others vary) and floored;
  *   - per slot and metric, decayed weeks and samples learned: its weight
  *     h = min(1, weeks / warm_weeks) * samples / (samples + warm_samples);
  *     the slot is warm when h >= warm_weight.
@@ -178,10 +180,12 @@ void baseline_static_from(const struct core_settings *cs, struct baseline_static
 
 /* The thresholds the budget gives (baseline_limits_derive()). */
 struct baseline_limits {
-	double tests;        /* tests in the deployment */
-	double z_between;    /* the band's half-width in week-to-week sigmas */
-	double alpha[2];     /* by source: false-alarm probability of one window */
-	double glr[2];       /* by source: the share tests' bar on n KL(k/n || p0) */
+	double tests;           /* tests in the deployment */
+	double z_between;       /* the band's half-width in week-to-week sigmas */
+	double alpha[2];        /* by source: false-alarm probability of one window */
+	double glr[2];          /* by source: the share tests' bar on n KL(k/n || p0) */
+	double alpha_recent[2]; /* the same for the newest bucket alone */
+	double glr_recent[2];
 	double z_sample[2];  /* by source: the mean tests' standard-error margin */
 	double window_ms[2]; /* by source: window length */
 };
@@ -196,12 +200,14 @@ struct baseline_limits {
  * series):
  *   - week-to-week: each test's slot-hours (168 K a week) may each be beyond
  *     the band by chance: z_between = Phi^-1(1 - between_share B / (168 K));
- *   - sampling: a share test's window (W = 6 buckets) is judged after every
- *     request; 2 * week / W overlapping windows a week per test may each
- *     fire: alpha = (1 - between_share) B / (K * 2 week / W), and the GLR bar
- *     c is the least with e * ceil(c ln N) * exp(-c) <= alpha (Garivier and
- *     Cappé's bound on P(exists n <= N: n KL(k/n || p0) >= c) for Bernoulli
- *     draws at most p0; N = max_rps * W, at least 2);
+ *   - sampling: a share test runs on the window (W = 6 buckets, 2 week / W
+ *     overlapping windows a week) and on its newest bucket alone (a step
+ *     is not diluted by the window's older requests; week / bucket disjoint
+ *     buckets a week), after every request; each gets half of the rest of
+ *     the budget: alpha = (1 - between_share) B / (2 K * windows a week),
+ *     and the GLR bar c is the least with e * ceil(c ln N) * exp(-c) <=
+ *     alpha (Garivier and Cappé's bound on P(exists n <= N: n KL(k/n || p0)
+ *     >= c) for Bernoulli draws at most p0; N = max_rps * the span, >= 2);
  *   - mean tests are judged once a minute: z_sample = Phi^-1(1 - alpha') with
  *     alpha' = (1 - between_share) B / (K * minutes of a week).
  * Returns 0, or VG_EINVAL for a budget or share out of range.
@@ -230,7 +236,8 @@ struct bl_stat {
 	double pooled; /* pooled week-to-week variance (recomputed when learning) */
 	int32_t started;
 	float season[BL_SLOTS];
-	float var[BL_SLOTS]; /* week-to-week variance of the residual, sampling part removed */
+	float var[BL_SLOTS]; /* week-to-week variance of the residual, sampling part removed
+	                      * (an unbiased estimate: may be slightly negative) */
 	float vw[BL_SLOTS];  /* decayed weeks of variance samples */
 };
 
@@ -243,8 +250,9 @@ struct bl_count {
 
 /* A rate metric's failures (its samples are its bl_count). */
 struct bl_rate {
-	double total; /* decayed failures over the series */
-	double pooled;
+	double total;  /* decayed failures over the series */
+	double pooled; /* the slots' variances, weighted by pw: sum vw var / pw (NaN: none) */
+	double pw;     /* sum vw */
 	float k[BL_SLOTS];
 	float var[BL_SLOTS]; /* ln rate */
 	float vw[BL_SLOTS];

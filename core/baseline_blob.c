@@ -8,7 +8,8 @@
  *         counts[6]: f64 total, f32 w[168], f32 n[168]
  *         stats[8]:  f64 level, f64 trend, f64 pooled, u8 started,
  *                    f32 season[168], f32 var[168], f32 vw[168]
- *         rates[7]:  f64 total, f64 pooled, f32 k[168], f32 var[168], f32 vw[168]
+ *         rates[7]:  f64 total, f64 pooled, f64 pw, f32 k[168], f32 var[168],
+ *                    f32 vw[168]
  *         review:    u8 pending, i8 metric, u32 mask, f64 delta[11], f64 z,
  *                    i64 at_ms, i64 created_ms, u8 near_marker, u8 len + model
  *   u32 CRC-32 (IEEE) of everything before it.
@@ -123,6 +124,7 @@ static void write_model(struct wr *w, const struct baseline_model *m)
 		const struct bl_rate *rt = &m->rate[r];
 		put_f64(w, rt->total);
 		put_f64(w, rt->pooled);
+		put_f64(w, rt->pw);
 		put_f32s(w, rt->k, BL_SLOTS);
 		put_f32s(w, rt->var, BL_SLOTS);
 		put_f32s(w, rt->vw, BL_SLOTS);
@@ -308,21 +310,22 @@ static int decode(struct rd *r, struct baseline_model *m)
 		struct bl_stat *st = &m->stat[i];
 		st->level = get_f64(r, -LN, LN, false, "bad level");
 		st->trend = get_f64(r, -LN, LN, false, "bad trend");
-		st->pooled = get_f64(r, 0, LN, true, "bad pooled variance");
+		st->pooled = get_f64(r, -LN, LN, true, "bad pooled variance");
 		uint8_t started = get_u8(r);
 		if (started > 1)
 			bad(r, "bad started flag");
 		st->started = started;
 		get_f32s(r, st->season, BL_SLOTS, -LN, LN, "bad season");
-		get_f32s(r, st->var, BL_SLOTS, 0, LN, "bad variance");
+		get_f32s(r, st->var, BL_SLOTS, -LN, LN, "bad variance");
 		get_f32s(r, st->vw, BL_SLOTS, 0, BIG, "bad variance weight");
 	}
 	for (int k = 0; k < BL_RATES; k++) {
 		struct bl_rate *rt = &m->rate[k];
 		rt->total = get_f64(r, 0, BIG, false, "bad failure count");
-		rt->pooled = get_f64(r, 0, LN, true, "bad pooled variance");
+		rt->pooled = get_f64(r, -LN, LN, true, "bad pooled variance");
+		rt->pw = get_f64(r, 0, BIG, false, "bad pooled weight");
 		get_f32s(r, rt->k, BL_SLOTS, 0, BIG, "bad slot failures");
-		get_f32s(r, rt->var, BL_SLOTS, 0, LN, "bad variance");
+		get_f32s(r, rt->var, BL_SLOTS, -LN, LN, "bad variance");
 		get_f32s(r, rt->vw, BL_SLOTS, 0, BIG, "bad variance weight");
 	}
 	struct baseline_review *rv = &m->review;

@@ -15,9 +15,13 @@ int baseline__rate_of(enum baseline_metric m);
 
 /* The slot's expected rate of rate index r: its counts shrunk toward its
  * neighbours', shrunk toward the series rate (rate_prior_requests each),
- * floored at rate_floor. slot -1: the series rate alone. */
+ * and, when floored, at least rate_floor (what is judged against; learning
+ * compares with the unfloored rate, so a rate that is always 0 is not
+ * "below" the floor every hour). slot -1: the series rate alone. *k_eff
+ * and *n_eff (when not NULL): the failures and samples the rate rests on,
+ * its prior's included. */
 double baseline__slot_rate(const struct baseline_model *m, const struct baseline_settings *s, int r,
-                           int slot);
+                           int slot, bool floored, double *k_eff, double *n_eff);
 
 /* Week-to-week variance of a slot (-1: pooled) of statistic i or rate r,
  * shrunk toward the pooled variance and floored. */
@@ -29,6 +33,10 @@ double baseline__rate_var(const struct baseline_model *m, const struct baseline_
 /* Sampling variance of an hour's ln quantile (qi 0..2) over n samples, given
  * its ln p50, p95, p99 (lq[3]). */
 double baseline__quantile_var(int qi, double n, const double lq[3]);
+
+/* Mean and variance of ln(K + 0.5) for K ~ Binomial(n, p): summed exactly
+ * when n p < 30, by the delta method above. */
+void baseline__log_count_moments(double n, double p, double *mean, double *var);
 
 /* Failures of rate index r and the samples they are among, in a rollup. */
 void baseline__rate_counts(const struct rollup *r, int ri, double *k, double *n);

@@ -12,7 +12,9 @@
  * computed once a minute, the more lenient of the slot and its neighbour
  * near an hour edge. A share test runs only when its failure count grew
  * (with k fixed, n KL(k/n || p0) falls as n grows), so a healthy request
- * costs a few compares; mean metrics are judged when a minute ends.
+ * costs a few compares; it runs on the whole window and on its newest
+ * bucket alone (a step is not diluted by the window's older requests), each
+ * with its bar from the budget. Mean metrics are judged when a minute ends.
  *
  * A test that fires marks the minute alarmed (not learned), and gives a
  * verdict at its onset and then every realert_ms while it keeps firing;
@@ -393,12 +395,33 @@ static void fire(struct baseline_series *bs, const struct baseline_ctx *c, enum 
 		verdict_text(v);
 }
 
-static bool share_test(const struct baseline_ctx *c, enum obs_source src, uint32_t n, uint32_t k,
-                       double p0)
+static bool share_over(const struct baseline_ctx *c, uint32_t n, uint32_t k, double p0, double bar)
 {
 	if (!(p0 < 1) || (int64_t)k < (int64_t)c->s.min_failures || (double)k <= p0 * (double)n)
 		return false;
-	return qrate_glr(n, k, p0) >= c->lim.glr[src == OBS_PROBE ? OBS_PROBE : OBS_GATEWAY];
+	return qrate_glr(n, k, p0) >= bar;
+}
+
+/* The counts a share test fired on. */
+struct hit {
+	uint32_t n, k;
+};
+
+/* k of the window's n, or bk of its newest bucket's bn, over p0; *h: the
+ * counts that fired. */
+static bool share_test(const struct baseline_ctx *c, enum obs_source src, uint32_t n, uint32_t k,
+                       uint32_t bn, uint32_t bk, double p0, struct hit *h)
+{
+	int i = src == OBS_PROBE ? OBS_PROBE : OBS_GATEWAY;
+	if (share_over(c, n, k, p0, c->lim.glr[i])) {
+		*h = (struct hit){ n, k };
+		return true;
+	}
+	if (bn < n && share_over(c, bn, bk, p0, c->lim.glr_recent[i])) {
+		*h = (struct hit){ bn, bk };
+		return true;
+	}
+	return false;
 }
 
 /* ---- the window ---------------------------------------------------------- */
@@ -503,6 +526,34 @@ void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx 
 	advance(bs, c, now, out);
 }
 
+/* A latency (total, or to the first token) against the p95 and p99 bars:
+ * p99 is judged with p99_min_window requests in the window, p95 below. */
+static void judge_latency(struct baseline_series *bs, const struct baseline_ctx *c,
+                          struct wbucket *b, bool ttft, double x, size_t bucket, int64_t now,
+                          struct baseline_out *out)
+{
+	int wn = ttft ? WC_TTFT_N : WC_LAT_N;
+	int w95 = ttft ? WC_TEX95 : WC_EX95, w99 = ttft ? WC_TEX99 : WC_EX99;
+	const double *bar = ttft ? bs->bars.ttft : bs->bars.lat;
+	b->c[wn]++;
+	uint32_t n = ++bs->c[wn];
+	(ttft ? b->ttft_h : b->lat_h)[bucket >> COARSE_SHIFT]++;
+	bool e95 = x > bar[0], e99 = x > bar[1];
+	if (!(e95 | e99))
+		return;
+	b->c[w95] += e95;
+	bs->c[w95] += e95;
+	b->c[w99] += e99;
+	bs->c[w99] += e99;
+	bool p99 = n >= (uint32_t)c->s.p99_min_window && isfinite(bar[1]);
+	int wk = p99 ? w99 : w95;
+	struct hit h;
+	if ((p99 ? e99 : e95) &&
+	    share_test(c, bs->key.source, n, bs->c[wk], b->c[wn], b->c[wk], p99 ? 0.01 : 0.05, &h))
+		fire(bs, c, ttft ? BM_TTFT : BM_LATENCY, p99 ? 2 : 1, NAN, bar[p99 ? 1 : 0], h.n,
+		     h.k, now, out);
+}
+
 /* Rate index of an error type (RU_RATE_LIMIT .. RU_INVALID: 1 .. 5), or 0. */
 static int err_rate(int err)
 {
@@ -528,12 +579,15 @@ void baseline_series_feed(struct baseline_series *bs, const struct baseline_ctx 
 		b->c[r ? WC_K0 + r : WC_OTHER]++;
 		bs->c[r ? WC_K0 + r : WC_OTHER]++;
 		bool typed = false;
-		if (r && share_test(c, src, n, bs->c[WC_K0 + r], bs->bars.p0[r])) {
+		struct hit h;
+		if (r && share_test(c, src, n, bs->c[WC_K0 + r], b->c[WC_N], b->c[WC_K0 + r],
+		                    bs->bars.p0[r], &h)) {
 			fire(bs, c, (enum baseline_metric)(BM_AVAILABILITY + r), 0, NAN,
-			     bs->bars.p0[r], n, bs->c[WC_K0 + r], now, out);
+			     bs->bars.p0[r], h.n, h.k, now, out);
 			typed = true;
 		}
-		if (!typed && share_test(c, src, n, bs->c[WC_K0], bs->bars.p0[0])) {
+		if (!typed && share_test(c, src, n, bs->c[WC_K0], b->c[WC_N], b->c[WC_K0],
+		                         bs->bars.p0[0], &h)) {
 			/* Silent while the error type behind it fires on its own. */
 			int64_t win = window_ms(c, src);
 			bool told = false;
@@ -541,58 +595,24 @@ void baseline_series_feed(struct baseline_series *bs, const struct baseline_ctx 
 				told |= bs->last_fire[t] != INT64_MIN &&
 				        now - bs->last_fire[t] <= win;
 			if (!told)
-				fire(bs, c, BM_AVAILABILITY, 0, NAN, bs->bars.p0[0], n,
-				     bs->c[WC_K0], now, out);
+				fire(bs, c, BM_AVAILABILITY, 0, NAN, bs->bars.p0[0], h.n, h.k, now,
+				     out);
 		}
 	}
-	if (s->latency_ms > 0) {
-		b->c[WC_LAT_N]++;
-		uint32_t ln = ++bs->c[WC_LAT_N];
-		b->lat_h[s->lat_bucket >> COARSE_SHIFT]++;
-		bool e95 = s->latency_ms > bs->bars.lat[0], e99 = s->latency_ms > bs->bars.lat[1];
-		if (e95 | e99) {
-			b->c[WC_EX95] += e95;
-			bs->c[WC_EX95] += e95;
-			b->c[WC_EX99] += e99;
-			bs->c[WC_EX99] += e99;
-			if (ln >= (uint32_t)c->s.p99_min_window && isfinite(bs->bars.lat[1])) {
-				if (e99 && share_test(c, src, ln, bs->c[WC_EX99], 0.01))
-					fire(bs, c, BM_LATENCY, 2, NAN, bs->bars.lat[1], ln,
-					     bs->c[WC_EX99], now, out);
-			} else if (e95 && share_test(c, src, ln, bs->c[WC_EX95], 0.05)) {
-				fire(bs, c, BM_LATENCY, 1, NAN, bs->bars.lat[0], ln, bs->c[WC_EX95],
-				     now, out);
-			}
-		}
-	}
-	if (s->ttft_ms > 0) {
-		b->c[WC_TTFT_N]++;
-		uint32_t tn = ++bs->c[WC_TTFT_N];
-		b->ttft_h[s->ttft_bucket >> COARSE_SHIFT]++;
-		bool e95 = s->ttft_ms > bs->bars.ttft[0], e99 = s->ttft_ms > bs->bars.ttft[1];
-		if (e95 | e99) {
-			b->c[WC_TEX95] += e95;
-			bs->c[WC_TEX95] += e95;
-			b->c[WC_TEX99] += e99;
-			bs->c[WC_TEX99] += e99;
-			if (tn >= (uint32_t)c->s.p99_min_window && isfinite(bs->bars.ttft[1])) {
-				if (e99 && share_test(c, src, tn, bs->c[WC_TEX99], 0.01))
-					fire(bs, c, BM_TTFT, 2, NAN, bs->bars.ttft[1], tn,
-					     bs->c[WC_TEX99], now, out);
-			} else if (e95 && share_test(c, src, tn, bs->c[WC_TEX95], 0.05)) {
-				fire(bs, c, BM_TTFT, 1, NAN, bs->bars.ttft[0], tn, bs->c[WC_TEX95],
-				     now, out);
-			}
-		}
-	}
+	if (s->latency_ms > 0)
+		judge_latency(bs, c, b, false, s->latency_ms, s->lat_bucket, now, out);
+	if (s->ttft_ms > 0)
+		judge_latency(bs, c, b, true, s->ttft_ms, s->ttft_bucket, now, out);
 	if (s->quality == 0.0 || s->quality == 1.0) {
 		b->c[WC_QN]++;
 		uint32_t qn = ++bs->c[WC_QN];
 		if (s->quality == 0.0) {
 			b->c[WC_K0 + 6]++;
 			uint32_t qk = ++bs->c[WC_K0 + 6];
-			if (share_test(c, src, qn, qk, bs->bars.p0[6]))
-				fire(bs, c, BM_QUALITY, 0, NAN, bs->bars.p0[6], qn, qk, now, out);
+			struct hit h;
+			if (share_test(c, src, qn, qk, b->c[WC_QN], b->c[WC_K0 + 6], bs->bars.p0[6],
+			               &h))
+				fire(bs, c, BM_QUALITY, 0, NAN, bs->bars.p0[6], h.n, h.k, now, out);
 		}
 	}
 	if (!isnan(s->tps_log)) {

@@ -4,7 +4,8 @@
  *
  * Classification runs first, against the model as the week found it: per
  * metric, the residual of every hour whose slot is warm (ln value minus
- * the slot's expectation; for rates ln((k + 0.5) / (n p + 0.5))) with an
+ * the slot's expectation; for rates ln(k + 0.5) minus its binomial mean
+ * at the slot's rate) with an
  * inverse-variance weight (the slot's week-to-week variance plus the hour's
  * sampling variance). The best split of the week into two segments of at
  * least MIN_SEG hours (and the whole week against zero, for a step that
@@ -48,9 +49,11 @@ static bool hour_residual(const struct baseline_model *m, const struct baseline_
 		baseline__rate_counts(h, ri, &k, &n);
 		if (!(n > 0))
 			return false;
-		double mu = n * baseline__slot_rate(m, s, ri, slot);
-		*r = log((k + 0.5) / (mu + 0.5));
-		*w = 1.0 / (baseline__rate_var(m, s, ri, slot) + mu / ((mu + 0.5) * (mu + 0.5)));
+		double e, v;
+		baseline__log_count_moments(
+		        n, baseline__slot_rate(m, s, ri, slot, false, NULL, NULL), &e, &v);
+		*r = log(k + 0.5) - e;
+		*w = 1.0 / (baseline__rate_var(m, s, ri, slot) + v);
 		return true;
 	}
 	int i = baseline__stat_of(mt) + (baseline_metric_kind(mt) == BK_QUANTILE ? 1 : 0);
