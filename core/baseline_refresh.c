@@ -3,14 +3,14 @@
  * review of the steps it finds (see baseline.h).
  *
  * Classification runs first, against the model as the week found it: per
- * metric, the residual of every hour whose slot is warm (ln value minus
- * the slot's expectation; for rates ln(k + 0.5) minus its binomial mean
- * at the slot's rate) with an
- * inverse-variance weight (the slot's week-to-week variance plus the hour's
- * sampling variance). The best split of the week into two segments of at
- * least MIN_SEG hours (and the whole week against zero, for a step that
- * came with the week's first hour) is a step when its size and its
- * significance (difference of weighted means over its standard error) pass
+ * Holt-Winters metric, the residual of every hour whose slot is warm (ln
+ * value minus the slot's expectation) with an inverse-variance weight (the
+ * slot's week-to-week variance plus the hour's sampling variance); per rate
+ * metric, each hour's failures and expected failures (find_rate_step).
+ * The best split of the week into two segments of at least MIN_SEG hours
+ * (and the whole week against its expectation, for a step that came with
+ * the week's first hour) is a step when its size and its significance
+ * (difference of weighted means over its standard error) pass
  * step_min and step_z, or the looser step_min_marker and step_z_marker when
  * a model-version marker is within marker_hours of it. Anything else that
  * moves the level by drift_min a week or more is drift, absorbed by the
@@ -38,24 +38,11 @@ struct step {
 
 static bool hour_residual(const struct baseline_model *m, const struct baseline_settings *s,
                           enum baseline_metric mt, const struct rollup *h,
-                          const struct rollup_stats *st, double *r, double *w)
+                          const struct rollup_stats *st, double *r, double *w, double *b2)
 {
 	int slot = timeparse_hour_of_week(h->start_ms);
 	if (baseline_slot_weight(m, s, mt, slot) < s->warm_weight)
 		return false;
-	int ri = baseline__rate_of(mt);
-	if (ri >= 0) {
-		double k, n;
-		baseline__rate_counts(h, ri, &k, &n);
-		if (!(n > 0))
-			return false;
-		double e, v;
-		baseline__log_count_moments(
-		        n, baseline__slot_rate(m, s, ri, slot, false, NULL, NULL), &e, &v);
-		*r = log(k + 0.5) - e;
-		*w = 1.0 / (baseline__rate_var(m, s, ri, slot) + v);
-		return true;
-	}
 	int i = baseline__stat_of(mt) + (baseline_metric_kind(mt) == BK_QUANTILE ? 1 : 0);
 	double y, v, n;
 	if (!baseline__hour_stat(s, st, i, &y, &v, &n))
@@ -64,7 +51,12 @@ static bool hour_residual(const struct baseline_model *m, const struct baseline_
 	if (!isfinite(e))
 		return false;
 	*r = y - e;
-	*w = 1.0 / (baseline__stat_var(m, s, i, slot) + v);
+	double var = baseline__stat_var(m, s, i, slot);
+	*w = 1.0 / (var + v);
+	/* An exponentially smoothed season is itself uncertain: its variance
+	 * is g / (2 - g) of the week-to-week variance. */
+	double g = 1.0 - exp2(-1.0 / s->season_half_life_weeks);
+	*b2 = var * g / (2.0 - g);
 	return true;
 }
 
@@ -87,7 +79,81 @@ static bool qualifies(const struct baseline_settings *s, double delta, double z,
 	return fabs(delta) >= dmin && fabs(z) >= zmin;
 }
 
-/* The step of metric mt over hours (res: scratch of n). */
+/* The step of rate metric mt, on counts: the failures K and the expected
+ * E (the slot's rate, floored, times the hour's samples) of each segment;
+ * the step is ln((K2 + .5) / (E2 + .5)) - ln((K1 + .5) / (E1 + .5)), with
+ * the variance 1/(K1 + .5) + 1/(K2 + .5) of Poisson counts plus the slots'
+ * week-to-week variance over each segment's hours (a log residual of a
+ * count that is mostly 0 is too skewed for a mean's normal test). */
+static void find_rate_step(const struct baseline_model *m, const struct baseline_settings *s,
+                           enum baseline_metric mt, const struct rollup *hours, size_t n,
+                           double *kk, double *ee, size_t *at, struct step *out)
+{
+	memset(out, 0, sizeof(*out));
+	int ri = baseline__rate_of(mt);
+	size_t h = 0;
+	double vb = 0, bias = 0, tk = 0, te = 0;
+	for (size_t j = 0; j < n; j++) {
+		int slot = timeparse_hour_of_week(hours[j].start_ms);
+		if (baseline_is_holiday(s, hours[j].start_ms) ||
+		    baseline_slot_weight(m, s, mt, slot) < s->warm_weight)
+			continue;
+		double k, cnt, k_eff;
+		baseline__rate_counts(&hours[j], ri, &k, &cnt);
+		if (!(cnt > 0))
+			continue;
+		double p = baseline__slot_rate(m, s, ri, slot, true, &k_eff, NULL);
+		kk[h] = k;
+		ee[h] = cnt * p;
+		at[h] = j;
+		tk += k;
+		te += ee[h];
+		vb += baseline__rate_var(m, s, ri, slot);
+		bias += 1.0 / (k_eff + 1.0);
+		h++;
+	}
+	if (h < 2 * MIN_SEG)
+		return;
+	vb /= (double)h;   /* a slot's week-to-week variance, on average */
+	bias /= (double)h; /* the rates' own relative variance, on average */
+	double best_z = 0, best_d = 0;
+	size_t best = 0;
+	double k1 = 0, e1 = 0;
+	for (size_t j = 0; j + MIN_SEG <= h; j++) {
+		if (j >= MIN_SEG) {
+			double k2 = tk - k1, e2 = te - e1;
+			double d = log((k2 + 0.5) / (e2 + 0.5)) - log((k1 + 0.5) / (e1 + 0.5));
+			double var = 1 / (k1 + 0.5) + 1 / (k2 + 0.5) +
+			             vb * (1.0 / (double)j + 1.0 / (double)(h - j));
+			double z = d / sqrt(var);
+			if (fabs(z) > fabs(best_z)) {
+				best_z = z;
+				best_d = d;
+				best = j;
+			}
+		}
+		k1 += kk[j];
+		e1 += ee[j];
+	}
+	const char *model = NULL;
+	if (best) {
+		int64_t t = hours[at[best]].start_ms;
+		bool near = near_marker(s, hours, n, t, &model);
+		if (qualifies(s, best_d, best_z, near)) {
+			*out = (struct step){ true, best_d, best_z, t, near, model };
+			return;
+		}
+	}
+	double d0 = log((tk + 0.5) / (te + 0.5));
+	double z0 = d0 / sqrt(1 / (tk + 0.5) + vb / (double)h + bias);
+	int64_t t0 = hours[at[0]].start_ms;
+	bool near = near_marker(s, hours, n, t0, &model);
+	if (qualifies(s, d0, z0, near))
+		*out = (struct step){ true, d0, z0, t0, near, model };
+}
+
+/* The step of a Holt-Winters metric mt over hours (res, wt, at: scratch of
+ * n): weighted means of the residuals of ln p95 (or the mean). */
 static void find_step(const struct baseline_model *m, const struct baseline_settings *s,
                       enum baseline_metric mt, const struct rollup *hours,
                       const struct rollup_stats *sts, size_t n, double *res, double *wt, size_t *at,
@@ -95,14 +161,17 @@ static void find_step(const struct baseline_model *m, const struct baseline_sett
 {
 	memset(out, 0, sizeof(*out));
 	size_t k = 0;
+	double bias = 0;
 	for (size_t j = 0; j < n; j++) {
 		if (baseline_is_holiday(s, hours[j].start_ms))
 			continue;
-		double r, w;
-		if (hour_residual(m, s, mt, &hours[j], &sts[j], &r, &w) && isfinite(r) && w > 0) {
+		double r, w, b2;
+		if (hour_residual(m, s, mt, &hours[j], &sts[j], &r, &w, &b2) && isfinite(r) &&
+		    w > 0) {
 			res[k] = r;
 			wt[k] = w;
 			at[k] = j;
+			bias += w * sqrt(b2);
 			k++;
 		}
 	}
@@ -113,6 +182,9 @@ static void find_step(const struct baseline_model *m, const struct baseline_sett
 		tw += wt[j];
 		twr += wt[j] * res[j];
 	}
+	/* The expectation's own error, taken as shared by every hour (the
+	 * conservative case): it shifts the whole week's mean residual. */
+	bias /= tw;
 	/* The best split by significance. */
 	double best_z = 0, best_d = 0;
 	size_t best = 0;
@@ -140,7 +212,7 @@ static void find_step(const struct baseline_model *m, const struct baseline_sett
 		}
 	}
 	/* The whole week off its baseline: a step with the week's first hour. */
-	double d0 = twr / tw, z0 = d0 * sqrt(tw);
+	double d0 = twr / tw, z0 = d0 / sqrt(1 / tw + bias * bias);
 	int64_t t0 = hours[at[0]].start_ms;
 	bool near = near_marker(s, hours, n, t0, &model);
 	if (qualifies(s, d0, z0, near))
@@ -191,8 +263,12 @@ int baseline_refresh(struct baseline_model *m, const struct baseline_settings *s
 		rv.metric = -1;
 		for (int mt = 0; mt < BM__COUNT; mt++) {
 			struct step st;
-			find_step(m, s, (enum baseline_metric)mt, hours, sts, n, scratch,
-			          scratch + n, at, &st);
+			if (baseline__rate_of((enum baseline_metric)mt) >= 0)
+				find_rate_step(m, s, (enum baseline_metric)mt, hours, n, scratch,
+				               scratch + n, at, &st);
+			else
+				find_step(m, s, (enum baseline_metric)mt, hours, sts, n, scratch,
+				          scratch + n, at, &st);
 			if (!st.found)
 				continue;
 			rep->change[mt] = BCH_STEP;
