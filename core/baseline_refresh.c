@@ -12,9 +12,12 @@
  * the week's first hour) is a step when its size and its significance
  * (difference of weighted means over its standard error) pass
  * step_min and step_z, or the looser step_min_marker and step_z_marker when
- * a model-version marker is within marker_hours of it. Anything else that
- * moves the level by drift_min a week or more is drift, absorbed by the
- * level as the hours are learned.
+ * a model-version marker is within marker_hours of it. Holidays are left
+ * out, and so are alarmed hours unless the alarm lasts to the week's last
+ * hour: a deviation that ended was an incident (its hours are not learned
+ * either), one that still lasts may be a change. Anything else that moves
+ * the level by drift_min a week or more is drift, absorbed by the level as
+ * the hours are learned.
  */
 #include "core/baseline.h"
 
@@ -26,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_SEG 6
+#define MIN_SEG 12
 
 struct step {
 	bool found;
@@ -72,6 +75,26 @@ static bool near_marker(const struct baseline_settings *s, const struct rollup *
 	return false;
 }
 
+/* Whether hour j takes part in the classification: not a holiday, and not
+ * alarmed unless the alarm lasts to the end of the hours (a deviation that
+ * ended was an incident; one that still lasts may be a change). */
+static bool classified(const struct baseline_settings *s, const struct rollup *hours, size_t j,
+                       size_t tail)
+{
+	if (baseline_is_holiday(s, hours[j].start_ms))
+		return false;
+	return !(hours[j].flags & ROLLUP_F_ALARMED) || j >= tail;
+}
+
+/* The first hour of the run of alarmed hours that ends the list (n: none). */
+static size_t alarmed_tail(const struct rollup *hours, size_t n)
+{
+	size_t j = n;
+	while (j > 0 && (hours[j - 1].flags & ROLLUP_F_ALARMED))
+		j--;
+	return j;
+}
+
 static bool qualifies(const struct baseline_settings *s, double delta, double z, bool near)
 {
 	double dmin = near ? s->step_min_marker : s->step_min;
@@ -93,9 +116,10 @@ static void find_rate_step(const struct baseline_model *m, const struct baseline
 	int ri = baseline__rate_of(mt);
 	size_t h = 0;
 	double vb = 0, bias = 0, tk = 0, te = 0;
+	size_t tail = alarmed_tail(hours, n);
 	for (size_t j = 0; j < n; j++) {
 		int slot = timeparse_hour_of_week(hours[j].start_ms);
-		if (baseline_is_holiday(s, hours[j].start_ms) ||
+		if (!classified(s, hours, j, tail) ||
 		    baseline_slot_weight(m, s, mt, slot) < s->warm_weight)
 			continue;
 		double k, cnt, k_eff;
@@ -162,8 +186,9 @@ static void find_step(const struct baseline_model *m, const struct baseline_sett
 	memset(out, 0, sizeof(*out));
 	size_t k = 0;
 	double bias = 0;
+	size_t tail = alarmed_tail(hours, n);
 	for (size_t j = 0; j < n; j++) {
-		if (baseline_is_holiday(s, hours[j].start_ms))
+		if (!classified(s, hours, j, tail))
 			continue;
 		double r, w, b2;
 		if (hour_residual(m, s, mt, &hours[j], &sts[j], &r, &w, &b2) && isfinite(r) &&
