@@ -415,6 +415,10 @@ void baseline_series_feed(struct baseline_series *bs, const struct baseline_ctx 
 void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
                           struct baseline_out *out);
 
+/* Bytes one live series takes: its model, its open and last closed minute
+ * and hour rollups, its window. */
+size_t baseline_series_size(void);
+
 /* Whether any of the series' tests fired within the window before now. */
 bool baseline_series_alarmed(const struct baseline_series *bs, int64_t now);
 

@@ -2,19 +2,21 @@
  * baseline_live.c: the live state of one series and detection against its
  * baseline (see baseline.h, "Judging").
  *
- * Per request: the request is folded into the open minute (core/rollup) and
- * into a window of BL_WIN_BUCKETS buckets (a minute each for gateway series,
- * five for probes) that keeps counters only: requests, failures of each
- * rate metric, requests above the latency bars (p95 and p99, total and time
- * to first token), sums of the mean metrics' logs, and a coarse latency
- * histogram (4 lhist buckets each, within 4%) that gives the observed
- * quantile when a test fires. The bars are the slot's (baseline_band_of()),
- * computed once a minute, the more lenient of the slot and its neighbour
- * near an hour edge. A share test runs only when its failure count grew
- * (with k fixed, n KL(k/n || p0) falls as n grows), so a healthy request
- * costs a few compares; it runs on the whole window and on its newest
- * bucket alone (a step is not diluted by the window's older requests), each
- * with its bar from the budget. Mean metrics are judged when a minute ends.
+ * Per request: the request is folded into the open minute (core/rollup),
+ * and the window of BL_WIN_BUCKETS buckets (a minute each for gateway
+ * series, five for probes) reads its counts from there: a bucket holds what
+ * its closed minutes counted (requests, failures of each rate metric, sums
+ * of the mean metrics' logs, a coarse latency histogram: 4 lhist buckets
+ * each, within 4%, for the observed quantile when a test fires), and the
+ * open minute adds its own. Only the requests above the latency bars (p95
+ * and p99, total and to the first token) are counted per request, in the
+ * newest bucket. The bars are the slot's (baseline_band_of()), computed
+ * once a minute, the more lenient of the slot and its neighbour near an
+ * hour edge. A share test runs only when its failure count grew (with k
+ * fixed, n KL(k/n || p0) falls as n grows), so a healthy request costs a
+ * few compares; it runs on the whole window and on its newest bucket alone
+ * (a step is not diluted by the window's older requests), each with its bar
+ * from the budget. Mean metrics are judged when a minute ends.
  *
  * A test that fires marks the minute alarmed (not learned), and gives a
  * verdict at its onset and then every realert_ms while it keeps firing;
@@ -32,6 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Out of the per-request path: kept out of line, so the path stays small. */
+#define COLD         __attribute__((noinline, cold))
 
 #define COARSE_SHIFT 2
 #define COARSE       ((LHIST_BUCKETS + (1 << COARSE_SHIFT) - 1) >> COARSE_SHIFT)
@@ -61,10 +66,11 @@ struct wbucket {
 
 /* The bars of the open minute. */
 struct bars {
-	int slot;               /* hour of week */
-	int nbr;                /* the neighbouring slot that counts too, or -1 */
-	bool holiday;           /* seasonal metrics off, rates against the series */
-	double lat[2], ttft[2]; /* p95, p99 bars (ms) */
+	int slot;                 /* hour of week */
+	int nbr;                  /* the neighbouring slot that counts too, or -1 */
+	bool holiday;             /* seasonal metrics off, rates against the series */
+	double lat[2], ttft[2];   /* p95, p99 bars (ms) */
+	double lat_min, ttft_min; /* the lower of each pair: below it, nothing to count */
 	double p0[BL_RATES];
 	double tps_lo, cost_hi; /* mean metrics' band edges */
 };
@@ -76,11 +82,11 @@ struct baseline_series {
 	struct rollup closed_minute, closed_hour;
 	int64_t minute_id; /* the minute the bars are for */
 	int64_t bucket_id; /* the window's newest bucket */
+	int64_t edge_ms;   /* the next minute's or bucket's start, whichever is first */
 	struct bars bars;
-	struct wbucket win[BL_WIN_BUCKETS];
-	uint32_t c[WC__COUNT]; /* window sums */
-	double d[WD__COUNT];
-	int64_t last_fire[BM__COUNT]; /* INT64_MIN: never */
+	struct wbucket win[BL_WIN_BUCKETS]; /* only buckets within the window hold counts */
+	struct wbucket *cur;                /* the newest */
+	int64_t last_fire[BM__COUNT];       /* INT64_MIN: never */
 	int64_t told[BM__COUNT];
 	int64_t review_told;
 	int64_t alarm_until; /* the last firing plus a window */
@@ -102,6 +108,8 @@ struct baseline_series *baseline_series_new(const struct rollup_series *key)
 	rollup_acc_init(&bs->acc);
 	bs->minute_id = INT64_MIN;
 	bs->bucket_id = INT64_MIN;
+	bs->edge_ms = INT64_MIN;
+	bs->cur = &bs->win[0];
 	for (int i = 0; i < BL_WIN_BUCKETS; i++)
 		bucket_clear(&bs->win[i], INT64_MIN);
 	for (int m = 0; m < BM__COUNT; m++)
@@ -109,6 +117,11 @@ struct baseline_series *baseline_series_new(const struct rollup_series *key)
 	bs->review_told = INT64_MIN;
 	bs->alarm_until = INT64_MIN;
 	return bs;
+}
+
+size_t baseline_series_size(void)
+{
+	return sizeof(struct baseline_series);
 }
 
 void baseline_series_free(struct baseline_series *bs)
@@ -138,10 +151,60 @@ static struct wbucket *bucket_at(struct baseline_series *bs, int64_t id)
 	return &bs->win[i < 0 ? i + BL_WIN_BUCKETS : i];
 }
 
+/* What the open minute counted of window counter i (the requests above
+ * the latency bars are counted in the newest bucket instead). */
+static uint32_t open_count(const struct baseline_series *bs, int i)
+{
+	const struct rollup *m = &bs->acc.minute;
+	double x = 0;
+	switch (i) {
+	case WC_N: x = m->requests; break;
+	case WC_QN: x = m->quality_pass + m->quality_fail; break;
+	case WC_LAT_N: x = m->latency.total; break;
+	case WC_TTFT_N: x = m->ttft.total; break;
+	case WC_OTHER: x = m->errors[RU_OTHER]; break;
+	case WC_K0:
+		for (int e = 0; e < RU_ERR__COUNT; e++)
+			x += m->errors[e];
+		break;
+	case WC_K0 + 6: x = m->quality_fail; break;
+	default:
+		if (i > WC_K0 && i < WC_K0 + 6)
+			x = m->errors[i - WC_K0 - 1]; /* 1..5: RU_RATE_LIMIT .. RU_INVALID */
+		break;
+	}
+	return (uint32_t)x;
+}
+
+/* A counter over the window: its buckets and the open minute. */
+static uint32_t wsum(const struct baseline_series *bs, int i)
+{
+	uint32_t n = open_count(bs, i);
+	for (int j = 0; j < BL_WIN_BUCKETS; j++)
+		n += bs->win[j].c[i];
+	return n;
+}
+
+/* A counter over the newest bucket: its closed minutes and the open one. */
+static uint32_t bsum(const struct baseline_series *bs, int i)
+{
+	return bs->cur->c[i] + open_count(bs, i);
+}
+
+static double dsum(const struct baseline_series *bs, int i)
+{
+	double x = 0;
+	for (int j = 0; j < BL_WIN_BUCKETS; j++)
+		x += bs->win[j].d[i];
+	return x;
+}
+
 static int64_t bucket_ms(const struct baseline_ctx *c, enum obs_source src)
 {
-	int32_t b = c->s.bucket_s[src == OBS_PROBE ? OBS_PROBE : OBS_GATEWAY];
-	return (int64_t)(b > 0 ? b : 60) * 1000;
+	/* Whole minutes: a minute closes into the bucket it belongs to. */
+	int64_t b = c->s.bucket_s[src == OBS_PROBE ? OBS_PROBE : OBS_GATEWAY];
+	b = b < 60 ? 60 : (b + 59) / 60 * 60;
+	return b * 1000;
 }
 
 static int64_t window_ms(const struct baseline_ctx *c, enum obs_source src)
@@ -197,6 +260,8 @@ static void compute_bars(struct baseline_series *bs, const struct baseline_ctx *
 		b->lat[q] = bar_of(bs, c, BM_LATENCY, q + 1, now);
 		b->ttft[q] = bar_of(bs, c, BM_TTFT, q + 1, now);
 	}
+	b->lat_min = fmin(b->lat[0], b->lat[1]);
+	b->ttft_min = fmin(b->ttft[0], b->ttft[1]);
 	for (int r = 0; r < BL_RATES; r++)
 		b->p0[r] = bar_of(bs, c, (enum baseline_metric)(BM_AVAILABILITY + r), 0, now);
 	b->tps_lo = bar_of(bs, c, BM_THROUGHPUT, 0, now);
@@ -300,6 +365,12 @@ static void review_text(const struct baseline_series *bs, struct baseline_verdic
 static double window_quantile(const struct baseline_series *bs, bool ttft, double q)
 {
 	uint64_t h[COARSE] = { 0 }, total = 0;
+	const struct lhist *open = ttft ? &bs->acc.minute.ttft : &bs->acc.minute.latency;
+	for (int j = 0; j < LHIST_BUCKETS; j++)
+		if (open->b[j] > 0) {
+			h[j >> COARSE_SHIFT] += (uint64_t)open->b[j];
+			total += (uint64_t)open->b[j];
+		}
 	for (int i = 0; i < BL_WIN_BUCKETS; i++) {
 		if (bs->win[i].id == INT64_MIN)
 			continue;
@@ -328,13 +399,15 @@ static enum subtype dominant_error(const struct baseline_series *bs)
 		                                     SUB_SERVER_ERROR,   SUB_TIMEOUT,
 		                                     SUB_CONTENT_FILTER, SUB_INVALID_REQUEST,
 		                                     SUB_REGRESSION };
-	uint32_t best = bs->c[WC_OTHER];
+	uint32_t best = wsum(bs, WC_OTHER);
 	enum subtype sub = SUB_PROVIDER_OTHER;
-	for (int r = 1; r <= 5; r++)
-		if (bs->c[WC_K0 + r] > best) {
-			best = bs->c[WC_K0 + r];
+	for (int r = 1; r <= 5; r++) {
+		uint32_t k = wsum(bs, WC_K0 + r);
+		if (k > best) {
+			best = k;
 			sub = subs[r];
 		}
+	}
 	return sub;
 }
 
@@ -426,30 +499,37 @@ static bool share_test(const struct baseline_ctx *c, enum obs_source src, uint32
 
 /* ---- the window ---------------------------------------------------------- */
 
-static void bucket_evict(struct baseline_series *bs, struct wbucket *b)
-{
-	if (b->id == INT64_MIN)
-		return;
-	for (int i = 0; i < WC__COUNT; i++)
-		bs->c[i] -= b->c[i];
-	for (int i = 0; i < WD__COUNT; i++)
-		bs->d[i] -= b->d[i];
-	bucket_clear(b, INT64_MIN);
-}
-
 static void window_advance(struct baseline_series *bs, int64_t id)
 {
 	for (int i = 0; i < BL_WIN_BUCKETS; i++)
 		if (bs->win[i].id != INT64_MIN && bs->win[i].id <= id - BL_WIN_BUCKETS)
-			bucket_evict(bs, &bs->win[i]);
+			bucket_clear(&bs->win[i], INT64_MIN);
 	struct wbucket *b = bucket_at(bs, id);
-	bucket_evict(bs, b);
-	b->id = id;
+	bucket_clear(b, id);
 	bs->bucket_id = id;
-	/* Sums drift by rounding as doubles come and go: start over when empty. */
-	if (bs->c[WC_N] == 0)
-		for (int i = 0; i < WD__COUNT; i++)
-			bs->d[i] = 0;
+}
+
+/* The open minute's counts go to the bucket it belongs to (the newest). */
+static void close_minute(struct baseline_series *bs)
+{
+	struct wbucket *b = bs->cur;
+	const struct rollup *m = &bs->acc.minute;
+	if (!(m->requests > 0))
+		return;
+	for (int i = 0; i < WC__COUNT; i++)
+		b->c[i] += open_count(bs, i);
+	b->d[WD_TPS_N] += m->tps_n;
+	b->d[WD_TPS_S] += m->tps_log;
+	b->d[WD_TPS_S2] += m->tps_log2;
+	b->d[WD_COST_N] += m->cost_n;
+	b->d[WD_COST_S] += m->cost_log;
+	b->d[WD_COST_S2] += m->cost_log2;
+	for (int j = 0; j < LHIST_BUCKETS; j++) {
+		if (m->latency.b[j] > 0)
+			b->lat_h[j >> COARSE_SHIFT] += (uint32_t)m->latency.b[j];
+		if (m->ttft.b[j] > 0)
+			b->ttft_h[j >> COARSE_SHIFT] += (uint32_t)m->ttft.b[j];
+	}
 }
 
 /* The mean metrics, over the window, when a minute ends. */
@@ -459,11 +539,11 @@ static void judge_means(struct baseline_series *bs, const struct baseline_ctx *c
 	int src = bs->key.source == OBS_PROBE ? OBS_PROBE : OBS_GATEWAY;
 	double z = c->lim.z_sample[src];
 	for (int j = 0; j < 2; j++) {
-		double n = bs->d[j ? WD_COST_N : WD_TPS_N];
+		double n = dsum(bs, j ? WD_COST_N : WD_TPS_N);
 		if (!(n >= c->s.min_mean_window) || n < 2)
 			continue;
-		double sum = bs->d[j ? WD_COST_S : WD_TPS_S],
-		       sum2 = bs->d[j ? WD_COST_S2 : WD_TPS_S2];
+		double sum = dsum(bs, j ? WD_COST_S : WD_TPS_S);
+		double sum2 = dsum(bs, j ? WD_COST_S2 : WD_TPS_S2);
 		double mean = sum / n;
 		double var = fmax(0.0, (sum2 - n * mean * mean) / (n - 1));
 		double se = sqrt(var / n);
@@ -487,29 +567,35 @@ static void judge_means(struct baseline_series *bs, const struct baseline_ctx *c
 	}
 }
 
-/* Move to now: judge the mean metrics and close rollups when a minute
- * ends, recompute the bars, advance the window. */
-static void advance(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
-                    struct baseline_out *out)
+/* Move to now (at or past edge_ms): judge the mean metrics and close
+ * rollups when a minute ends, recompute the bars, advance the window. */
+COLD static void advance(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
+                         struct baseline_out *out)
 {
 	int64_t minute = floordiv(now, ROLLUP_MINUTE_MS);
 	if (minute > bs->minute_id) {
 		if (bs->minute_id != INT64_MIN)
-			judge_means(bs, c, now, out);
+			close_minute(bs);
 		int cl = rollup_roll(&bs->acc, now, &bs->closed_minute, &bs->closed_hour);
 		out->closed |= cl;
 		if (cl & ROLLUP_CLOSED_MINUTE)
 			out->minute = &bs->closed_minute;
 		if (cl & ROLLUP_CLOSED_HOUR)
 			out->hour = &bs->closed_hour;
+		if (bs->minute_id != INT64_MIN)
+			judge_means(bs, c, now, out);
 		bs->minute_id = minute;
 		compute_bars(bs, c, now);
 		if (bs->model.review.pending)
 			bs->acc.minute.flags |= ROLLUP_F_REVIEW;
 	}
-	int64_t id = floordiv(now, bucket_ms(c, bs->key.source));
+	int64_t bms = bucket_ms(c, bs->key.source);
+	int64_t id = floordiv(now, bms);
 	if (id > bs->bucket_id)
 		window_advance(bs, id);
+	bs->cur = bucket_at(bs, bs->bucket_id);
+	int64_t e1 = (bs->minute_id + 1) * ROLLUP_MINUTE_MS, e2 = (bs->bucket_id + 1) * bms;
+	bs->edge_ms = e1 < e2 ? e1 : e2;
 }
 
 static void out_init(struct baseline_out *out)
@@ -523,35 +609,8 @@ void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx 
                           struct baseline_out *out)
 {
 	out_init(out);
-	advance(bs, c, now, out);
-}
-
-/* A latency (total, or to the first token) against the p95 and p99 bars:
- * p99 is judged with p99_min_window requests in the window, p95 below. */
-static void judge_latency(struct baseline_series *bs, const struct baseline_ctx *c,
-                          struct wbucket *b, bool ttft, double x, size_t bucket, int64_t now,
-                          struct baseline_out *out)
-{
-	int wn = ttft ? WC_TTFT_N : WC_LAT_N;
-	int w95 = ttft ? WC_TEX95 : WC_EX95, w99 = ttft ? WC_TEX99 : WC_EX99;
-	const double *bar = ttft ? bs->bars.ttft : bs->bars.lat;
-	b->c[wn]++;
-	uint32_t n = ++bs->c[wn];
-	(ttft ? b->ttft_h : b->lat_h)[bucket >> COARSE_SHIFT]++;
-	bool e95 = x > bar[0], e99 = x > bar[1];
-	if (!(e95 | e99))
-		return;
-	b->c[w95] += e95;
-	bs->c[w95] += e95;
-	b->c[w99] += e99;
-	bs->c[w99] += e99;
-	bool p99 = n >= (uint32_t)c->s.p99_min_window && isfinite(bar[1]);
-	int wk = p99 ? w99 : w95;
-	struct hit h;
-	if ((p99 ? e99 : e95) &&
-	    share_test(c, bs->key.source, n, bs->c[wk], b->c[wn], b->c[wk], p99 ? 0.01 : 0.05, &h))
-		fire(bs, c, ttft ? BM_TTFT : BM_LATENCY, p99 ? 2 : 1, NAN, bar[p99 ? 1 : 0], h.n,
-		     h.k, now, out);
+	if (now >= bs->edge_ms)
+		advance(bs, c, now, out);
 }
 
 /* Rate index of an error type (RU_RATE_LIMIT .. RU_INVALID: 1 .. 5), or 0. */
@@ -560,77 +619,78 @@ static int err_rate(int err)
 	return err >= RU_RATE_LIMIT && err <= RU_INVALID ? err + 1 : 0;
 }
 
+/* An error: its type's test, then availability's unless the type fired. */
+COLD static void judge_error(struct baseline_series *bs, const struct baseline_ctx *c, int err,
+                             int64_t now, struct baseline_out *out)
+{
+	enum obs_source src = bs->key.source;
+	int r = err_rate(err);
+	uint32_t n = wsum(bs, WC_N), bn = bsum(bs, WC_N);
+	struct hit h;
+	if (r && share_test(c, src, n, wsum(bs, WC_K0 + r), bn, bsum(bs, WC_K0 + r), bs->bars.p0[r],
+	                    &h)) {
+		fire(bs, c, (enum baseline_metric)(BM_AVAILABILITY + r), 0, NAN, bs->bars.p0[r],
+		     h.n, h.k, now, out);
+		return;
+	}
+	if (!share_test(c, src, n, wsum(bs, WC_K0), bn, bsum(bs, WC_K0), bs->bars.p0[0], &h))
+		return;
+	/* Silent while the error type behind it fires on its own. */
+	int64_t win = window_ms(c, src);
+	for (int t = BM_RATE_LIMIT; t <= BM_INVALID_REQUEST; t++)
+		if (bs->last_fire[t] != INT64_MIN && now - bs->last_fire[t] <= win)
+			return;
+	fire(bs, c, BM_AVAILABILITY, 0, NAN, bs->bars.p0[0], h.n, h.k, now, out);
+}
+
+/* A latency (total, or to the first token) over the lower of its bars:
+ * p99 is judged with p99_min_window requests in the window, p95 below. */
+COLD static void judge_latency(struct baseline_series *bs, const struct baseline_ctx *c,
+                               struct wbucket *b, bool ttft, double x, int64_t now,
+                               struct baseline_out *out)
+{
+	int wn = ttft ? WC_TTFT_N : WC_LAT_N;
+	int w95 = ttft ? WC_TEX95 : WC_EX95, w99 = ttft ? WC_TEX99 : WC_EX99;
+	const double *bar = ttft ? bs->bars.ttft : bs->bars.lat;
+	bool e95 = x > bar[0], e99 = x > bar[1];
+	b->c[w95] += e95;
+	b->c[w99] += e99;
+	uint32_t n = wsum(bs, wn);
+	bool p99 = n >= (uint32_t)c->s.p99_min_window && isfinite(bar[1]);
+	int wk = p99 ? w99 : w95;
+	struct hit h;
+	if ((p99 ? e99 : e95) && share_test(c, bs->key.source, n, wsum(bs, wk), bsum(bs, wn),
+	                                    bsum(bs, wk), p99 ? 0.01 : 0.05, &h))
+		fire(bs, c, ttft ? BM_TTFT : BM_LATENCY, p99 ? 2 : 1, NAN, bar[p99 ? 1 : 0], h.n,
+		     h.k, now, out);
+}
+
+COLD static void judge_quality(struct baseline_series *bs, const struct baseline_ctx *c,
+                               int64_t now, struct baseline_out *out)
+{
+	struct hit h;
+	if (share_test(c, bs->key.source, wsum(bs, WC_QN), wsum(bs, WC_K0 + 6), bsum(bs, WC_QN),
+	               bsum(bs, WC_K0 + 6), bs->bars.p0[6], &h))
+		fire(bs, c, BM_QUALITY, 0, NAN, bs->bars.p0[6], h.n, h.k, now, out);
+}
+
 void baseline_series_feed(struct baseline_series *bs, const struct baseline_ctx *c,
                           const struct rollup_sample *s, bool aggregate, int64_t now,
                           struct baseline_out *out)
 {
 	out_init(out);
-	advance(bs, c, now, out);
-	rollup_fold(&bs->acc, s, aggregate, now, &bs->closed_minute, &bs->closed_hour);
-	struct wbucket *b = bucket_at(bs, bs->bucket_id);
-	enum obs_source src = bs->key.source;
-	b->c[WC_N]++;
-	uint32_t n = ++bs->c[WC_N];
-
-	if (s->err >= 0) {
-		int r = err_rate(s->err);
-		b->c[WC_K0]++;
-		bs->c[WC_K0]++;
-		b->c[r ? WC_K0 + r : WC_OTHER]++;
-		bs->c[r ? WC_K0 + r : WC_OTHER]++;
-		bool typed = false;
-		struct hit h;
-		if (r && share_test(c, src, n, bs->c[WC_K0 + r], b->c[WC_N], b->c[WC_K0 + r],
-		                    bs->bars.p0[r], &h)) {
-			fire(bs, c, (enum baseline_metric)(BM_AVAILABILITY + r), 0, NAN,
-			     bs->bars.p0[r], h.n, h.k, now, out);
-			typed = true;
-		}
-		if (!typed && share_test(c, src, n, bs->c[WC_K0], b->c[WC_N], b->c[WC_K0],
-		                         bs->bars.p0[0], &h)) {
-			/* Silent while the error type behind it fires on its own. */
-			int64_t win = window_ms(c, src);
-			bool told = false;
-			for (int t = BM_RATE_LIMIT; t <= BM_INVALID_REQUEST; t++)
-				told |= bs->last_fire[t] != INT64_MIN &&
-				        now - bs->last_fire[t] <= win;
-			if (!told)
-				fire(bs, c, BM_AVAILABILITY, 0, NAN, bs->bars.p0[0], h.n, h.k, now,
-				     out);
-		}
-	}
-	if (s->latency_ms > 0)
-		judge_latency(bs, c, b, false, s->latency_ms, s->lat_bucket, now, out);
-	if (s->ttft_ms > 0)
-		judge_latency(bs, c, b, true, s->ttft_ms, s->ttft_bucket, now, out);
-	if (s->quality == 0.0 || s->quality == 1.0) {
-		b->c[WC_QN]++;
-		uint32_t qn = ++bs->c[WC_QN];
-		if (s->quality == 0.0) {
-			b->c[WC_K0 + 6]++;
-			uint32_t qk = ++bs->c[WC_K0 + 6];
-			struct hit h;
-			if (share_test(c, src, qn, qk, b->c[WC_QN], b->c[WC_K0 + 6], bs->bars.p0[6],
-			               &h))
-				fire(bs, c, BM_QUALITY, 0, NAN, bs->bars.p0[6], h.n, h.k, now, out);
-		}
-	}
-	if (!isnan(s->tps_log)) {
-		double x = s->tps_log;
-		b->d[WD_TPS_N] += 1;
-		b->d[WD_TPS_S] += x;
-		b->d[WD_TPS_S2] += x * x;
-		bs->d[WD_TPS_N] += 1;
-		bs->d[WD_TPS_S] += x;
-		bs->d[WD_TPS_S2] += x * x;
-	}
-	if (!isnan(s->cost_log)) {
-		double x = s->cost_log;
-		b->d[WD_COST_N] += 1;
-		b->d[WD_COST_S] += x;
-		b->d[WD_COST_S2] += x * x;
-		bs->d[WD_COST_N] += 1;
-		bs->d[WD_COST_S] += x;
-		bs->d[WD_COST_S2] += x * x;
-	}
+	if (now >= bs->edge_ms)
+		advance(bs, c, now, out);
+	if (!aggregate)
+		rollup_note_model(&bs->acc, s->model);
+	rollup_add(&bs->acc.minute, s);
+	/* A test runs only when its failures grew. */
+	if (s->err >= 0)
+		judge_error(bs, c, s->err, now, out);
+	if (s->latency_ms > bs->bars.lat_min)
+		judge_latency(bs, c, bs->cur, false, s->latency_ms, now, out);
+	if (s->ttft_ms > bs->bars.ttft_min)
+		judge_latency(bs, c, bs->cur, true, s->ttft_ms, now, out);
+	if (s->quality == 0.0)
+		judge_quality(bs, c, now, out);
 }

@@ -29,22 +29,31 @@ int rollup_series_name(const struct rollup_series *k, char *buf, size_t size)
 
 int rollup_err_of(const struct observation *obs)
 {
+	/* By normalised error class; -2: none, look further. */
+	static const signed char by_class[EC__COUNT] = {
+		[EC_OK] = -2,
+		[EC_RATE_LIMIT] = RU_RATE_LIMIT,
+		[EC_QUOTA_EXHAUSTED] = RU_OTHER,
+		[EC_SPEND_CAP] = RU_OTHER,
+		[EC_OVERLOADED] = RU_SERVER,
+		[EC_SERVER_ERROR] = RU_SERVER,
+		[EC_TIMEOUT] = RU_TIMEOUT,
+		[EC_AUTH] = RU_OTHER,
+		[EC_PERMISSION] = RU_OTHER,
+		[EC_INVALID_REQUEST] = RU_INVALID,
+		[EC_CONTEXT_LENGTH] = RU_INVALID,
+		[EC_NOT_FOUND] = RU_INVALID,
+		[EC_TOO_LARGE] = RU_INVALID,
+		[EC_CONTENT_FILTER] = RU_CONTENT_FILTER,
+		[EC_TRANSPORT] = RU_TIMEOUT,
+		[EC_OTHER] = RU_OTHER,
+	};
 	if (obs->transport_error != TE_NONE)
 		return RU_TIMEOUT;
-	switch (obs->norm.error_class) {
-	case EC_OK: break;
-	case EC_RATE_LIMIT: return RU_RATE_LIMIT;
-	case EC_OVERLOADED:
-	case EC_SERVER_ERROR: return RU_SERVER;
-	case EC_TIMEOUT:
-	case EC_TRANSPORT: return RU_TIMEOUT;
-	case EC_CONTENT_FILTER: return RU_CONTENT_FILTER;
-	case EC_INVALID_REQUEST:
-	case EC_CONTEXT_LENGTH:
-	case EC_NOT_FOUND:
-	case EC_TOO_LARGE: return RU_INVALID;
-	default: return RU_OTHER;
-	}
+	unsigned ec = (unsigned)obs->norm.error_class;
+	int e = ec < EC__COUNT ? by_class[ec] : RU_OTHER;
+	if (e != -2)
+		return e;
 	/* A gateway line may carry a status and flags without an error class. */
 	if (obs->norm.safety_block || obs->norm.finish == FR_CONTENT_FILTER)
 		return RU_CONTENT_FILTER;
@@ -62,6 +71,25 @@ int rollup_err_of(const struct observation *obs)
 	if (st >= 400)
 		return RU_INVALID;
 	return -1;
+}
+
+/* ln x for the mean metrics, without libm's log (it runs twice a request):
+ * x = 2^e m with m in [1, 2), ln m = 2 atanh(t), t = (m - 1) / (m + 1) <=
+ * 1/3, summed to t^7 (error under 2e-5). Both learning and judging read
+ * the same values, so what error there is cancels. */
+static double fast_ln(double x)
+{
+	if (!(x >= 0x1p-1000 && x <= 0x1p1000))
+		return x > 0 ? log(x) : NAN;
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof(bits));
+	int e = (int)(bits >> 52) - 1023;
+	bits = (bits & 0xfffffffffffffULL) | 0x3ff0000000000000ULL;
+	double m;
+	memcpy(&m, &bits, sizeof(m));
+	double t = (m - 1) / (m + 1), t2 = t * t;
+	return (double)e * 0.6931471805599453 +
+	       2 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7))));
 }
 
 void rollup_sample_of(const struct observation *obs, const struct semantic_verdicts *v,
@@ -82,10 +110,10 @@ void rollup_sample_of(const struct observation *obs, const struct semantic_verdi
 	s->tps_log = NAN;
 	if (ok && s->completion_tokens > 0 && total > 0) {
 		double gen = ttfb > 0 && ttfb < total ? total - ttfb : total;
-		s->tps_log = log(s->completion_tokens * 1000.0 / gen);
+		s->tps_log = fast_ln(s->completion_tokens * 1000.0 / gen);
 	}
 	double tokens = s->prompt_tokens + s->completion_tokens;
-	s->cost_log = s->cost_usd > 0 && tokens > 0 ? log(s->cost_usd * 1000.0 / tokens) : NAN;
+	s->cost_log = s->cost_usd > 0 && tokens > 0 ? fast_ln(s->cost_usd * 1000.0 / tokens) : NAN;
 	s->quality = semantic_quality_pass(v ? v : &obs->verdicts);
 	s->model = obs->pid.model;
 }
@@ -104,10 +132,15 @@ void rollup_add(struct rollup *r, const struct rollup_sample *s)
 		r->errors[s->err] += 1;
 	else
 		r->successes += 1;
-	if (s->latency_ms > 0)
-		lhist_add_at(&r->latency, s->lat_bucket, 1);
-	if (s->ttft_ms > 0)
-		lhist_add_at(&r->ttft, s->ttft_bucket, 1);
+	/* lhist_add_at() without the call: this runs per request and series. */
+	if (s->latency_ms > 0 && s->lat_bucket < LHIST_BUCKETS) {
+		r->latency.b[s->lat_bucket] += 1;
+		r->latency.total += 1;
+	}
+	if (s->ttft_ms > 0 && s->ttft_bucket < LHIST_BUCKETS) {
+		r->ttft.b[s->ttft_bucket] += 1;
+		r->ttft.total += 1;
+	}
 	r->prompt_tokens += s->prompt_tokens;
 	r->completion_tokens += s->completion_tokens;
 	r->cost_usd += s->cost_usd;
@@ -197,18 +230,24 @@ int rollup_roll(struct rollup_acc *a, int64_t now, struct rollup *closed_minute,
 	return closed;
 }
 
+void rollup_note_model(struct rollup_acc *a, const char *model)
+{
+	if (!model || !model[0] || strcmp(model, a->minute.model) == 0)
+		return;
+	/* A new version answers for the alias; the first one seen and a return
+	 * to the one before (two versions in use) are no change. */
+	if (a->minute.model[0] && strcmp(model, a->prev_model) != 0)
+		a->minute.flags |= ROLLUP_F_MARKER;
+	memcpy(a->prev_model, a->minute.model, sizeof(a->prev_model));
+	model_copy_str(a->minute.model, sizeof(a->minute.model), model, (size_t)-1);
+}
+
 int rollup_fold(struct rollup_acc *a, const struct rollup_sample *s, bool aggregate, int64_t now,
                 struct rollup *closed_minute, struct rollup *closed_hour)
 {
 	int closed = rollup_roll(a, now, closed_minute, closed_hour);
-	if (!aggregate && s->model && s->model[0] && strcmp(s->model, a->minute.model) != 0) {
-		/* A new version answers for the alias; the first one seen and a
-		 * return to the one before (two versions in use) are no change. */
-		if (a->minute.model[0] && strcmp(s->model, a->prev_model) != 0)
-			a->minute.flags |= ROLLUP_F_MARKER;
-		memcpy(a->prev_model, a->minute.model, sizeof(a->prev_model));
-		model_copy_str(a->minute.model, sizeof(a->minute.model), s->model, (size_t)-1);
-	}
+	if (!aggregate)
+		rollup_note_model(a, s->model);
 	rollup_add(&a->minute, s);
 	return closed;
 }

@@ -140,6 +140,11 @@ void rollup_acc_init(struct rollup_acc *a);
 int rollup_roll(struct rollup_acc *a, int64_t now, struct rollup *closed_minute,
                 struct rollup *closed_hour);
 
+/* Note that the open minute's request came from model (an alias series'
+ * version): ROLLUP_F_MARKER when it is neither the newest version nor the
+ * one before it. rollup_fold() does this. */
+void rollup_note_model(struct rollup_acc *a, const char *model);
+
 /*
  * rollup_roll() to now, then add s to the open minute and hour, setting
  * ROLLUP_F_MARKER when s names a model version other than the newest and the
