@@ -253,6 +253,8 @@ static void get_str(struct rd *r, char *dst, size_t size, const char *what)
 	}
 }
 
+static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static char *msg(const char *fmt, ...)
 {
 	char buf[160];

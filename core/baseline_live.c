@@ -360,9 +360,15 @@ static void review_text(const struct baseline_series *bs, struct baseline_verdic
 	         rv->model, rv->model[0] ? ")" : "");
 }
 
+/* The counts a test fired on, and whether on the newest bucket alone. */
+struct hit {
+	uint32_t n, k;
+	bool recent;
+};
+
 /* The window's q-quantile of latency (ttft: the other histogram), from the
  * coarse histograms; NaN when empty. */
-static double window_quantile(const struct baseline_series *bs, bool ttft, double q)
+static double window_quantile(const struct baseline_series *bs, bool ttft, double q, bool recent)
 {
 	uint64_t h[COARSE] = { 0 }, total = 0;
 	const struct lhist *open = ttft ? &bs->acc.minute.ttft : &bs->acc.minute.latency;
@@ -372,7 +378,7 @@ static double window_quantile(const struct baseline_series *bs, bool ttft, doubl
 			total += (uint64_t)open->b[j];
 		}
 	for (int i = 0; i < BL_WIN_BUCKETS; i++) {
-		if (bs->win[i].id == INT64_MIN)
+		if (bs->win[i].id == INT64_MIN || (recent && &bs->win[i] != bs->cur))
 			continue;
 		const uint32_t *src = ttft ? bs->win[i].ttft_h : bs->win[i].lat_h;
 		for (int j = 0; j < COARSE; j++) {
@@ -413,7 +419,7 @@ static enum subtype dominant_error(const struct baseline_series *bs)
 
 /* A test fired: mark, and give a verdict unless one was given lately. */
 static void fire(struct baseline_series *bs, const struct baseline_ctx *c, enum baseline_metric mt,
-                 int q, double observed, double threshold, int64_t n, int64_t k, int64_t now,
+                 int q, double observed, double threshold, const struct hit *h, int64_t now,
                  struct baseline_out *out)
 {
 	int64_t win = window_ms(c, bs->key.source);
@@ -443,9 +449,9 @@ static void fire(struct baseline_series *bs, const struct baseline_ctx *c, enum 
 	v->series = bs->key;
 	v->time_ms = now;
 	v->slot = bs->bars.slot;
-	v->n = n;
-	v->k = k;
-	v->share = n > 0 ? (double)k / (double)n : NAN;
+	v->n = h->n;
+	v->k = h->k;
+	v->share = h->n > 0 ? (double)h->k / (double)h->n : NAN;
 	v->onset = onset;
 	v->threshold = threshold;
 	struct baseline_band b;
@@ -456,7 +462,7 @@ static void fire(struct baseline_series *bs, const struct baseline_ctx *c, enum 
 	v->weight = b.weight;
 	if (baseline_metric_kind(mt) == BK_QUANTILE) {
 		v->percentile = q == 2 ? 99 : 95;
-		v->observed = window_quantile(bs, mt == BM_TTFT, q == 2 ? 0.99 : 0.95);
+		v->observed = window_quantile(bs, mt == BM_TTFT, q == 2 ? 0.99 : 0.95, h->recent);
 	} else if (baseline_metric_kind(mt) == BK_RATE) {
 		v->observed = v->share;
 	} else {
@@ -475,11 +481,6 @@ static bool share_over(const struct baseline_ctx *c, uint32_t n, uint32_t k, dou
 	return qrate_glr(n, k, p0) >= bar;
 }
 
-/* The counts a share test fired on. */
-struct hit {
-	uint32_t n, k;
-};
-
 /* k of the window's n, or bk of its newest bucket's bn, over p0; *h: the
  * counts that fired. */
 static bool share_test(const struct baseline_ctx *c, enum obs_source src, uint32_t n, uint32_t k,
@@ -487,11 +488,11 @@ static bool share_test(const struct baseline_ctx *c, enum obs_source src, uint32
 {
 	int i = src == OBS_PROBE ? OBS_PROBE : OBS_GATEWAY;
 	if (share_over(c, n, k, p0, c->lim.glr[i])) {
-		*h = (struct hit){ n, k };
+		*h = (struct hit){ n, k, false };
 		return true;
 	}
 	if (bn < n && share_over(c, bn, bk, p0, c->lim.glr_recent[i])) {
-		*h = (struct hit){ bn, bk };
+		*h = (struct hit){ bn, bk, true };
 		return true;
 	}
 	return false;
@@ -547,22 +548,21 @@ static void judge_means(struct baseline_series *bs, const struct baseline_ctx *c
 		double mean = sum / n;
 		double var = fmax(0.0, (sum2 - n * mean * mean) / (n - 1));
 		double se = sqrt(var / n);
+		struct hit h = { (uint32_t)n, 0, false };
 		if (j == 0) {
 			double lo = bs->bars.tps_lo;
 			if (!(lo > 0))
 				continue;
 			double bar = log(lo) - z * se;
 			if (mean < bar)
-				fire(bs, c, BM_THROUGHPUT, 0, exp(mean), exp(bar), (int64_t)n, 0,
-				     now, out);
+				fire(bs, c, BM_THROUGHPUT, 0, exp(mean), exp(bar), &h, now, out);
 		} else {
 			double hi = bs->bars.cost_hi;
 			if (!isfinite(hi))
 				continue;
 			double bar = log(hi) + z * se;
 			if (mean > bar)
-				fire(bs, c, BM_COST, 0, exp(mean), exp(bar), (int64_t)n, 0, now,
-				     out);
+				fire(bs, c, BM_COST, 0, exp(mean), exp(bar), &h, now, out);
 		}
 	}
 }
@@ -629,8 +629,8 @@ COLD static void judge_error(struct baseline_series *bs, const struct baseline_c
 	struct hit h;
 	if (r && share_test(c, src, n, wsum(bs, WC_K0 + r), bn, bsum(bs, WC_K0 + r), bs->bars.p0[r],
 	                    &h)) {
-		fire(bs, c, (enum baseline_metric)(BM_AVAILABILITY + r), 0, NAN, bs->bars.p0[r],
-		     h.n, h.k, now, out);
+		fire(bs, c, (enum baseline_metric)(BM_AVAILABILITY + r), 0, NAN, bs->bars.p0[r], &h,
+		     now, out);
 		return;
 	}
 	if (!share_test(c, src, n, wsum(bs, WC_K0), bn, bsum(bs, WC_K0), bs->bars.p0[0], &h))
@@ -640,7 +640,7 @@ COLD static void judge_error(struct baseline_series *bs, const struct baseline_c
 	for (int t = BM_RATE_LIMIT; t <= BM_INVALID_REQUEST; t++)
 		if (bs->last_fire[t] != INT64_MIN && now - bs->last_fire[t] <= win)
 			return;
-	fire(bs, c, BM_AVAILABILITY, 0, NAN, bs->bars.p0[0], h.n, h.k, now, out);
+	fire(bs, c, BM_AVAILABILITY, 0, NAN, bs->bars.p0[0], &h, now, out);
 }
 
 /* A latency (total, or to the first token) over the lower of its bars:
@@ -661,8 +661,8 @@ COLD static void judge_latency(struct baseline_series *bs, const struct baseline
 	struct hit h;
 	if ((p99 ? e99 : e95) && share_test(c, bs->key.source, n, wsum(bs, wk), bsum(bs, wn),
 	                                    bsum(bs, wk), p99 ? 0.01 : 0.05, &h))
-		fire(bs, c, ttft ? BM_TTFT : BM_LATENCY, p99 ? 2 : 1, NAN, bar[p99 ? 1 : 0], h.n,
-		     h.k, now, out);
+		fire(bs, c, ttft ? BM_TTFT : BM_LATENCY, p99 ? 2 : 1, NAN, bar[p99 ? 1 : 0], &h,
+		     now, out);
 }
 
 COLD static void judge_quality(struct baseline_series *bs, const struct baseline_ctx *c,
@@ -671,7 +671,7 @@ COLD static void judge_quality(struct baseline_series *bs, const struct baseline
 	struct hit h;
 	if (share_test(c, bs->key.source, wsum(bs, WC_QN), wsum(bs, WC_K0 + 6), bsum(bs, WC_QN),
 	               bsum(bs, WC_K0 + 6), bs->bars.p0[6], &h))
-		fire(bs, c, BM_QUALITY, 0, NAN, bs->bars.p0[6], h.n, h.k, now, out);
+		fire(bs, c, BM_QUALITY, 0, NAN, bs->bars.p0[6], &h, now, out);
 }
 
 void baseline_series_feed(struct baseline_series *bs, const struct baseline_ctx *c,

@@ -218,6 +218,16 @@ static void test_chapter_sentence(void **state)
 	/* The same latency, p95 about 6 s (median 3.1 s): quiet on Monday at
 	 * 15:00 UTC, where business hours make 6.7 s usual ... */
 	struct fault slow = { 3100.0 / 3500.0, 1, -1, 0 };
+	for (int i = 0; i < 2; i++) {
+		struct baseline_band b;
+		int slot = i ? 6 * 24 + 3 : 15;
+		baseline_band_of(trained, &ctx, BM_LATENCY, 1, slot, AT(0, 0, 0), &b);
+		print_message(
+		        "slot %d: usual p95 %.0f ms, band %.0f-%.0f, sigma %.3f, bar %.0f ms, "
+		        "weight %.3f (z %.2f, GLR bars %.1f / %.1f)\n",
+		        slot, b.expected, b.lo, b.hi, b.sigma, b.threshold, b.weight,
+		        ctx.lim.z_between, ctx.lim.glr[0], ctx.lim.glr_recent[0]);
+	}
 	struct baseline_series *bs = series(true);
 	struct seen s;
 	seen_init(&s);
@@ -245,7 +255,8 @@ static void test_chapter_sentence(void **state)
 	assert_non_null(strstr(s.first.text, " s, usual "));
 	assert_non_null(strstr(s.first.text, " for Sun 03:00 UTC, "));
 	assert_non_null(strstr(s.first.text, " requests"));
-	print_message("%s\n", s.first.text);
+	print_message("%s (%lld of %lld over the bar)\n", s.first.text, (long long)s.first.k,
+	              (long long)s.first.n);
 	baseline_series_free(bs);
 }
 
@@ -370,6 +381,7 @@ static void test_review_folds_alerts(void **state)
 	assert_int_equal(s.first.kind, BV_REVIEW_WAITING);
 	assert_non_null(strstr(s.first.text, "baseline review waiting: latency +40%"));
 	assert_non_null(strstr(s.first.text, "claude-3-5-sonnet-20241022"));
+	print_message("%s\n", s.first.text);
 	/* Minutes under review are flagged (not learned). */
 	assert_true(s.minute_flags & ROLLUP_F_REVIEW);
 	baseline_series_free(bs);
@@ -409,7 +421,10 @@ static void test_cold_series_static_bar(void **state)
 	assert_true(s.by_metric[BM_LATENCY] >= 1);
 	assert_true(s.first.threshold == 10000);
 	assert_true(s.first.weight == 0);
+	/* What the text shows is what fired: the observed p95 is over the bar. */
+	assert_true(s.first.observed > s.first.threshold);
 	assert_non_null(strstr(s.first.text, "over the static bar 10.0 s (learning)"));
+	print_message("%s\n", s.first.text);
 	baseline_series_free(bs);
 }
 
@@ -428,6 +443,7 @@ static void test_availability(void **state)
 	assert_int_equal(s.first.metric, BM_AVAILABILITY);
 	assert_true(s.first.subtype == SUB_PROVIDER_OTHER);
 	assert_non_null(strstr(s.first.text, "errors "));
+	print_message("%s\n", s.first.text);
 	baseline_series_free(bs);
 }
 
@@ -445,6 +461,7 @@ static void test_throughput(void **state)
 	assert_true(s.by_metric[BM_THROUGHPUT] >= 1);
 	assert_true(s.first.observed < s.first.threshold);
 	assert_non_null(strstr(s.first.text, "tok/s"));
+	print_message("%s\n", s.first.text);
 	baseline_series_free(bs);
 }
 
