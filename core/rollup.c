@@ -54,6 +54,10 @@ int rollup_err_of(const struct observation *obs)
 	int e = ec < EC__COUNT ? by_class[ec] : RU_OTHER;
 	if (e != -2)
 		return e;
+	/* The usual answer, first. */
+	if (obs->http_status < 400 && !obs->norm.safety_block && !obs->norm.stream_error &&
+	    obs->norm.finish != FR_CONTENT_FILTER)
+		return -1;
 	/* A gateway line may carry a status and flags without an error class. */
 	if (obs->norm.safety_block || obs->norm.finish == FR_CONTENT_FILTER)
 		return RU_CONTENT_FILTER;
