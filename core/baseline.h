@@ -410,6 +410,13 @@ void baseline_series_feed(struct baseline_series *bs, const struct baseline_ctx 
                           const struct rollup_sample *s, bool aggregate, int64_t now,
                           struct baseline_out *out);
 
+/* A quality verdict that came after its request was fed (the sidecar's):
+ * pass is semantic_quality_pass() of the late verdicts (1 or 0; NaN does
+ * nothing). Counted in the open minute and judged like one fed with the
+ * request. */
+void baseline_series_quality(struct baseline_series *bs, const struct baseline_ctx *c, double pass,
+                             int64_t now, struct baseline_out *out);
+
 /* Time passes without requests: close minutes and hours, judge the mean
  * metrics at a minute's end. */
 void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,

@@ -674,6 +674,22 @@ COLD static void judge_quality(struct baseline_series *bs, const struct baseline
 		fire(bs, c, BM_QUALITY, 0, NAN, bs->bars.p0[6], &h, now, out);
 }
 
+void baseline_series_quality(struct baseline_series *bs, const struct baseline_ctx *c, double pass,
+                             int64_t now, struct baseline_out *out)
+{
+	out_init(out);
+	if (pass != 1.0 && pass != 0.0)
+		return;
+	if (now >= bs->edge_ms)
+		advance(bs, c, now, out);
+	if (pass == 1.0) {
+		bs->acc.minute.quality_pass += 1;
+	} else {
+		bs->acc.minute.quality_fail += 1;
+		judge_quality(bs, c, now, out);
+	}
+}
+
 void baseline_series_feed(struct baseline_series *bs, const struct baseline_ctx *c,
                           const struct rollup_sample *s, bool aggregate, int64_t now,
                           struct baseline_out *out)

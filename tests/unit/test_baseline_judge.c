@@ -465,6 +465,44 @@ static void test_throughput(void **state)
 	baseline_series_free(bs);
 }
 
+static void test_late_quality(void **state)
+{
+	(void)state;
+	rng = 21;
+	/* Quality verdicts that come after their requests (the sidecar's):
+	 * usual failures are nothing, half failing is a regression. */
+	struct baseline_series *bs = series(true);
+	struct seen s;
+	seen_init(&s);
+	feed(bs, AT(3, 4, 20), 2, &NONE, 40, &s);
+	struct baseline_out o;
+	int64_t t = AT(3, 4, 22);
+	int verdicts = 0;
+	for (int i = 0; i < 40; i++) {
+		baseline_series_quality(bs, &ctx, uniform() < 0.03 ? 0.0 : 1.0, t + i * 1000, &o);
+		verdicts += (int)o.n_verdicts;
+	}
+	assert_int_equal(verdicts, 0);
+	struct baseline_verdict first;
+	memset(&first, 0, sizeof(first));
+	int late = 0;
+	for (int i = 0; i < 200 && !verdicts; i++, late++) {
+		baseline_series_quality(bs, &ctx, i % 2 == 0 ? 0.0 : 1.0, t + 40000 + i * 100, &o);
+		if (o.n_verdicts)
+			first = o.v[0];
+		verdicts += (int)o.n_verdicts;
+	}
+	assert_int_equal(verdicts, 1);
+	assert_true(late <= 100);
+	assert_int_equal(first.metric, BM_QUALITY);
+	assert_true(first.category == CAT_QUALITY && first.subtype == SUB_REGRESSION);
+	print_message("after %d late verdicts: %s\n", late, first.text);
+	/* NaN (nothing measured) does nothing. */
+	baseline_series_quality(bs, &ctx, NAN, t + 50000, &o);
+	assert_int_equal(o.n_verdicts, 0);
+	baseline_series_free(bs);
+}
+
 static void test_set_feeds_both_series(void **state)
 {
 	(void)state;
@@ -510,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_cold_series_static_bar),
 		cmocka_unit_test(test_availability),
 		cmocka_unit_test(test_throughput),
+		cmocka_unit_test(test_late_quality),
 		cmocka_unit_test(test_set_feeds_both_series),
 	};
 	return cmocka_run_group_tests(tests, train, untrain);
