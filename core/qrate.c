@@ -96,10 +96,15 @@ bool qrate_alarmed(const struct qrate *q, const struct qrate_settings *s, int64_
 double qrate_baseline(const struct qrate *q, const struct qrate_settings *s, int64_t now)
 {
 	double d = decay(q, s, now);
-	double w = s->prior_weight > 0 ? s->prior_weight : 0;
-	double den = q->base_n * d + w;
-	double p = den > 0 ? (q->base_k * d + s->prior_rate * w) / den : s->prior_rate;
+	double p = qrate_posterior(q->base_k * d, q->base_n * d, s->prior_rate, s->prior_weight);
 	return p > s->floor ? p : s->floor;
+}
+
+double qrate_posterior(double k, double n, double prior_rate, double prior_weight)
+{
+	double w = prior_weight > 0 ? prior_weight : 0;
+	double den = n + w;
+	return den > 0 ? (k + prior_rate * w) / den : prior_rate;
 }
 
 double qrate_glr(uint32_t n, uint32_t k, double p)

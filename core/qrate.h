@@ -105,6 +105,12 @@ bool qrate_alarmed(const struct qrate *q, const struct qrate_settings *s, int64_
 /* The baseline failure rate at now (prior, decay and floor applied). */
 double qrate_baseline(const struct qrate *q, const struct qrate_settings *s, int64_t now);
 
+/* (k + prior_rate * prior_weight) / (n + prior_weight): a rate of k in n
+ * shrunk toward prior_rate, the prior worth prior_weight responses (<= 0:
+ * none); prior_rate when both are 0. No floor. qrate_baseline() is this
+ * with the decayed counts; core/baseline uses it for slot rates. */
+double qrate_posterior(double k, double n, double prior_rate, double prior_weight);
+
 /* n * KL(k/n || p): the log of the likelihood ratio of the observed rate
  * against p, 0 when k/n <= p. Exposed for tests. */
 double qrate_glr(uint32_t n, uint32_t k, double p);

@@ -794,7 +794,7 @@ static struct sim_state *inherit(struct semantic *sem, const struct observation 
 /* 1 when every measured quality verdict passes, 0 when one fails, NaN when
  * none is measured. A hallucination within its model's usual rate passes:
  * the screen's background is not a quality step. */
-static double quality_pass(const struct semantic_verdicts *v)
+double semantic_quality_pass(const struct semantic_verdicts *v)
 {
 	if (v->schema_valid == VG_TRI_UNSET && v->hallucination == VG_TRI_UNSET &&
 	    v->coherence == VG_TRI_UNSET)
@@ -1003,7 +1003,7 @@ static int track_similarity(struct semantic *sem, const struct observation *obs,
 		double bar = st->sim.n ? st->sim.slow - fmax(ss->step_drop, 3 * sqrt(st->sim.var))
 		                       : -INFINITY;
 		step_add(&st->sim, sim, ss->fast_alpha, ss->baseline_alpha);
-		double q = quality_pass(v);
+		double q = semantic_quality_pass(v);
 		if (!isnan(q))
 			step_add(&st->qual, q, ss->fast_alpha, ss->baseline_alpha);
 		bool in_change =

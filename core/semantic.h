@@ -128,6 +128,12 @@ struct semantic_settings {
 /* Fill *s with the defaults documented in examples/vigil.yaml. */
 void semantic_defaults(struct semantic_settings *s);
 
+/* Quality of one answer from its verdicts: 1 when every measured verdict
+ * (schema, hallucination screen, coherence) passes, 0 when one fails, NaN
+ * when none was measured. A hallucination within its model's usual rate
+ * (hallucination_excess false) passes. core/baseline counts these. */
+double semantic_quality_pass(const struct semantic_verdicts *v);
+
 /* Length of the alias part of a versioned model name: the quality rates
  * are kept per alias, so a new snapshot of it is a version change. */
 size_t semantic_model_alias_len(const char *model);
