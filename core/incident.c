@@ -9,7 +9,6 @@
 #include "core/incident.h"
 
 #include "core/incident_internal.h"
-#include "core/timeparse.h"
 #include "core/vgerr.h"
 
 #include <stdio.h>
