@@ -1,7 +1,7 @@
 /*
  * pipeline.c: the decision pipeline (see pipeline.h). One call runs these
- * stages in order; each is a static function below, so a later module adds a
- * stage by adding a call in pipeline_feed():
+ * stages in order; each is a function below (stage 5 in pipeline_events.c),
+ * so a later module adds a stage by adding a call in pipeline_feed():
  *
  *   1. admit       check the observation, move the time high-water mark
  *   2. semantic    inline semantic checks (core/semantic) fill the still

@@ -79,7 +79,7 @@ struct tfile {
 	int carry_slot; /* the slot whose unfinished last line the next read continues; -1 */
 	int ready_slot; /* decoded, waiting for the loop (the store was full); -1 */
 
-	/* continuity (see the top of the file) */
+	/* continuity (see the top of ingest.c) */
 	int64_t next_off, next_line; /* where the next read's carried bytes start */
 	bool discarding;
 	int64_t disc_off, disc_line, disc_len;
