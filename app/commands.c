@@ -17,6 +17,7 @@ const struct cli_command cli_commands[] = {
 	{ "replay", "recorded events through today's rules on a virtual clock (nothing sent)",
 	  cmd_replay_main },
 	{ "run", "the daemon: follow events, classify, incidents, /metrics, sinks", cmd_run_main },
+	{ "runbook", "list the runbooks shipped in the binary, or print one", cmd_runbook_main },
 	{ "sim", "simulated providers and gateway traffic (no keys, loopback only)", cmd_sim_main },
 	{ NULL, NULL, NULL },
 };

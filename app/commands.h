@@ -7,6 +7,7 @@ int cmd_demo_main(int argc, char **argv);
 int cmd_ingest_main(int argc, char **argv);
 int cmd_console_main(int argc, char **argv);
 int cmd_replay_main(int argc, char **argv);
+int cmd_runbook_main(int argc, char **argv);
 int cmd_run_main(int argc, char **argv);
 int cmd_sim_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);

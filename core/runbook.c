@@ -1,5 +1,6 @@
 /*
- * runbook.c: cut a runbook's section for a finding (see runbook.h).
+ * runbook.c: find an embedded runbook by name, its title, and cut its
+ * section for a finding (see runbook.h). The table itself is generated.
  */
 #include "core/runbook.h"
 
@@ -141,4 +142,44 @@ int runbook_section(const char *md, size_t len, const char *key, char *out, size
 		return (int)n;
 	}
 	return VG_ENOTFOUND;
+}
+
+const struct runbook_doc *runbook_find(const char *name)
+{
+	static const char dir[] = "docs/runbooks/";
+	if (!name)
+		return NULL;
+	if (strncmp(name, dir, sizeof(dir) - 1) == 0)
+		name += sizeof(dir) - 1;
+	size_t n = strlen(name);
+	for (const struct runbook_doc *d = runbook_docs; d->name; d++) {
+		size_t k = strlen(d->name);
+		if (k == n && memcmp(d->name, name, n) == 0)
+			return d;
+		if (k == n + 3 && memcmp(d->name, name, n) == 0 && strcmp(d->name + n, ".md") == 0)
+			return d;
+	}
+	return NULL;
+}
+
+size_t runbook_title(const struct runbook_doc *doc, char *out, size_t size)
+{
+	size_t pos = 0, n = 0;
+	struct line l = { doc->name, strlen(doc->name) };
+	struct line t;
+	while (next_line(doc->data, doc->len, &pos, &t)) {
+		if (heading_level(&t) == 1) {
+			l.p = t.p + 2;
+			l.n = t.n - 2;
+			break;
+		}
+	}
+	if (l.p == doc->name && l.n > 3 && strcmp(l.p + l.n - 3, ".md") == 0)
+		l.n -= 3;
+	if (size == 0)
+		return 0;
+	n = l.n < size - 1 ? l.n : size - 1;
+	memcpy(out, l.p, n);
+	out[n] = '\0';
+	return n;
 }

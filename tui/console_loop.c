@@ -7,6 +7,7 @@
  */
 #include "tui/console_loop.h"
 
+#include "core/runbook.h"
 #include "core/vgerr.h"
 #include "tui/keys.h"
 #include "tui/surface_curses.h"
@@ -16,10 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef VIGIL_SOURCE_DIR
-#define VIGIL_SOURCE_DIR "."
-#endif
 
 struct console_loop {
 	uv_poll_t input;
@@ -38,28 +35,14 @@ struct console_loop {
 char *console_read_runbook(void *ud, const char *path, size_t *len)
 {
 	(void)ud;
-	/* The source tree first (a built checkout), then an installed layout. */
-	const char *roots[] = { getenv("VIGIL_DOCS_DIR"), VIGIL_SOURCE_DIR, "/usr/share/vigil",
-		                "/usr/local/share/vigil" };
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		if (!roots[i] || !*roots[i])
-			continue;
-		char full[1024];
-		snprintf(full, sizeof(full), "%s/%s", roots[i], path);
-		FILE *f = fopen(full, "rb");
-		if (!f)
-			continue;
-		char *buf = malloc(65536);
-		size_t n = buf ? fread(buf, 1, 65535, f) : 0;
-		fclose(f);
-		if (!buf)
-			return NULL;
-		buf[n] = '\0';
-		if (len)
-			*len = n;
-		return buf;
-	}
-	return NULL;
+	const struct runbook_doc *d = runbook_find(path);
+	char *buf = d ? malloc(d->len + 1) : NULL;
+	if (!buf)
+		return NULL;
+	memcpy(buf, d->data, d->len + 1);
+	if (len)
+		*len = d->len;
+	return buf;
 }
 
 static void draw(struct console_loop *cl)

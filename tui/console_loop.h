@@ -66,8 +66,10 @@ void console_loop_deliver(struct console_loop *cl, const struct snapshot *s, int
 /* Show a one-line message on the bottom row (an action refused, ...). */
 void console_loop_say(struct console_loop *cl, bool bad, const char *text);
 
-/* Read a runbook relative to the source tree or the installed docs: the
- * console's default runbook hook. Returns a malloc'd buffer or NULL. */
+/* The console's default runbook hook: a copy of the runbook embedded in the
+ * binary (core/runbook.h) at `path` ("docs/runbooks/provider.md"), whole.
+ * Returns a malloc'd NUL-terminated buffer (caller frees), or NULL when
+ * there is no such runbook or no memory. */
 char *console_read_runbook(void *ud, const char *path, size_t *len);
 
 #endif

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test_console_snapshot.sh: the real console binary in tmux on frozen
 # snapshots: 80x24 drawing, pane keys, acknowledge with a note (the action
-# comes out), the triage wizard to a finding, resize to 120x40 and back,
-# and outside text carrying terminal escapes (an OSC title, clear screen)
-# showing inert.
+# comes out), the triage wizard to a finding and its runbook section,
+# resize to 120x40 and back, and outside text carrying terminal escapes (an
+# OSC title, clear screen) showing inert.
 source "$(dirname "$0")/tmux_lib.sh"
 
 BIN=${VIGIL_BIN:?}
@@ -35,6 +35,10 @@ for _ in 1 2 3 4 5 6 7; do tm_keys Enter; sleep 0.1; done
 tm_wait "provider/server_error  hard failures, no healthy fallback"
 tm_wait "triage path recorded on #12"
 grep -q '"kind":"triage","incident":12' "$ACTIONS" || fail "triage path not written"
+# The finding's runbook section, from the runbooks embedded in the binary.
+tm_wait "runbook docs/runbooks/provider.md, Hard failures:"
+tm_wait "1. Check the breaker pane: is the provider's breaker open?"
+tm_shows "runbook file not found" && fail "the wizard found no runbook"
 tm_keys Escape
 tm_wait "Enter detail"
 

@@ -23,6 +23,7 @@
 
 #include "tests/support/testutil.h"
 #include "tui/console.h"
+#include "tui/console_loop.h"
 #include "tui/grid.h"
 #include "tui/keys.h"
 #include "tui/snapshot_json.h"
@@ -33,14 +34,6 @@
 #include <sys/stat.h>
 
 #define DATA VIGIL_TEST_DATA_DIR "/tui"
-
-static char *read_runbook(void *ud, const char *path, size_t *len)
-{
-	(void)ud;
-	char full[1024];
-	snprintf(full, sizeof(full), "%s/%s", VIGIL_SOURCE_DIR, path);
-	return tu_read_file(full, len);
-}
 
 static int key_named(const char *name)
 {
@@ -163,7 +156,8 @@ static int run_case(const char *name)
 	if (snapshot_load_file(s, snap_path, &cause) != 0)
 		fail_msg("%s: %s", name, cause);
 	struct console *c = calloc(1, sizeof(*c));
-	struct console_hooks hooks = { read_runbook, NULL };
+	/* The product's hook: the runbooks embedded in the binary. */
+	struct console_hooks hooks = { console_read_runbook, NULL };
 	console_init(c, "alice", &hooks);
 	struct surface *g = grid_new(sc.rows, sc.cols, !sc.ascii, true);
 	/* Lay out once at this size, so page sizes are right for the keys. */
