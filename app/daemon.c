@@ -36,11 +36,13 @@
 #include "app/daemon.h"
 
 #include "app/daemon_internal.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
 #include "data/ingest.h"
 #include "data/outbox.h"
 #include "data/sinks.h"
+#include "net/clock.h"
 #include "net/http.h"
 #include "net/httpd.h"
 
@@ -48,21 +50,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- logging and the clock ------------------------------------------------------ */
 
 void daemon__log(struct daemon *d, const char *level, const char *msg, json_t *fields)
 {
 	json_t *o = json_object();
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	time_t secs = ts.tv_sec;
-	gmtime_r(&secs, &tm);
-	char when[40], stamp[48];
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp, sizeof(stamp), "%s.%03ldZ", when, (long)(ts.tv_nsec / 1000000));
+	char stamp[32];
+	if (timeparse_format_rfc3339(clock_wall_ms(), stamp, sizeof(stamp)) < 0)
+		stamp[0] = '\0';
 	json_object_set_new(o, "ts", json_string(stamp));
 	json_object_set_new(o, "level", json_string(level));
 	json_object_set_new(o, "msg", json_string(msg));
@@ -89,16 +85,9 @@ static void on_outbox_log(void *data, const char *line)
 	daemon__log(data, "warn", line, NULL);
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t daemon__now(struct daemon *d)
 {
-	return d->opt.now_ms ? d->opt.now_ms(d->opt.now_data) : wall_ms();
+	return d->opt.now_ms ? d->opt.now_ms(d->opt.now_data) : clock_wall_ms();
 }
 
 static int64_t now_hook(void *data)

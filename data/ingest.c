@@ -30,19 +30,12 @@
 #include "core/vgerr.h"
 #include "data/dedupe.h"
 #include "data/ingest_internal.h"
+#include "net/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t sig(const unsigned char *p, size_t n)
 {
@@ -167,7 +160,7 @@ static int fill_batch(struct tfile *t, const struct chunk *c, struct store_batch
 			memcpy(q.detail, it->detail, sizeof(q.detail));
 			q.head = it->head;
 			q.head_len = it->head_len;
-			q.time_ms = wall_ms();
+			q.time_ms = clock_wall_ms();
 			if (store_batch_add_quarantine(b, &q) != 0)
 				return VG_ENOMEM;
 			ing->st.quarantined++;
@@ -226,7 +219,7 @@ static void process(struct tfile *t, struct chunk *c)
 		tp.offset = t->commit_off;
 		tp.line_no = t->commit_line;
 		tp.head_sig = t->commit_sig;
-		tp.updated_ms = wall_ms();
+		tp.updated_ms = clock_wall_ms();
 		rc = store_batch_set_tail(b, &tp);
 		if (rc == 0 && ing->seal)
 			rc = ing->seal(ing->observe_data, b);

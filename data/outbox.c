@@ -10,12 +10,12 @@
 
 #include "core/vgerr.h"
 #include "data/metrics.h"
+#include "net/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct keyq;
 
@@ -89,14 +89,6 @@ struct outbox {
 	struct outbox_stats st;
 };
 
-static int64_t wall_ms(void *data)
-{
-	(void)data;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void log_stderr(void *data, const char *line)
 {
 	(void)data;
@@ -151,7 +143,7 @@ int outbox_new(uv_loop_t *loop, struct sinks *sinks, struct http_client *http,
 	else
 		outbox_options_defaults(&ob->o);
 	if (!ob->o.now_ms)
-		ob->o.now_ms = wall_ms;
+		ob->o.now_ms = clock_wall_ms_hook;
 	if (!ob->o.log)
 		ob->o.log = log_stderr;
 	if (ob->o.max_in_flight < 1)

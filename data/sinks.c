@@ -8,12 +8,12 @@
 #include "core/payload.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "net/clock.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct am_alert {
 	char *key;        /* canonical labels JSON */
@@ -50,14 +50,6 @@ static const char *std_getenv(void *data, const char *name)
 {
 	(void)data;
 	return getenv(name);
-}
-
-static int64_t wall_ms(void *data)
-{
-	(void)data;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *sinks_verdict_name(enum sink_verdict v)
@@ -453,7 +445,7 @@ int sinks_start_resend(struct sinks *s, uv_loop_t *loop, struct http_client *htt
 {
 	s->loop = loop;
 	s->http = http;
-	s->now_ms = now_ms ? now_ms : wall_ms;
+	s->now_ms = now_ms ? now_ms : clock_wall_ms_hook;
 	s->now_data = now_data;
 	for (size_t i = 0; i < s->n; i++) {
 		struct sink *k = &s->v[i];

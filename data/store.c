@@ -17,6 +17,7 @@
 
 #include "core/vgerr.h"
 #include "data/store_internal.h"
+#include "net/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 struct store {
@@ -63,13 +63,6 @@ char *store__cause(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return strdup(buf);
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- transactions (store thread) ------------------------------------------------------ */
@@ -198,8 +191,8 @@ static void run_query(struct store *s, struct store_batch *b)
 static bool prune_some(struct store *s)
 {
 	int64_t deleted = 0;
-	bool more =
-	        store__prune(s->db, wall_ms() - s->opt.retention_ms, s->opt.prune_chunk, &deleted);
+	bool more = store__prune(s->db, clock_wall_ms() - s->opt.retention_ms, s->opt.prune_chunk,
+	                         &deleted);
 	s->pruned += deleted;
 	uv_mutex_lock(&s->mu);
 	s->stats.pruned = s->pruned;
