@@ -51,16 +51,12 @@ __attribute__((format(printf, 4, 5))) static int err(struct walk *w, struct fy_n
 	va_end(ap);
 	int col;
 	int line = node_line(at, &col);
-	size_t n = strlen(w->file) + strlen(path) + strlen(msg) + 64;
 	free(w->cause);
-	w->cause = malloc(n);
-	if (!w->cause)
-		return VG_ENOMEM;
 	if (line > 0)
-		snprintf(w->cause, n, "%s:%d:%d: %s: %s", w->file, line, col, path, msg);
+		vg_cause(&w->cause, VG_ECONFIG, "%s:%d:%d: %s: %s", w->file, line, col, path, msg);
 	else
-		snprintf(w->cause, n, "%s: %s: %s", w->file, path, msg);
-	return VG_ECONFIG;
+		vg_cause(&w->cause, VG_ECONFIG, "%s: %s: %s", w->file, path, msg);
+	return w->cause ? VG_ECONFIG : VG_ENOMEM;
 }
 
 static const char *type_name(struct fy_node *n)
@@ -481,22 +477,14 @@ static int load(struct vigil_config *cfg, const char *file, const char *yaml, si
 			model_copy_str(cfg->file, sizeof(cfg->file), file, (size_t)-1);
 			goto out;
 		}
-		if (!yaml && !probe) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "%s: cannot open: %s", file, strerror(errno));
-			w.cause = strdup(msg);
-			rc = VG_EIO;
-		} else {
-			char msg[512];
-			if (de)
-				/* libfyaml's diagnostics are 1-based already. */
-				snprintf(msg, sizeof(msg), "%s:%d:%d: invalid YAML: %s", file,
-				         de->line, de->column, de->msg);
-			else
-				snprintf(msg, sizeof(msg), "%s: invalid YAML", file);
-			w.cause = strdup(msg);
-			rc = VG_ECONFIG;
-		}
+		if (!yaml && !probe)
+			rc = vg_cause(&w.cause, VG_EIO, "%s: cannot open: %s", file,
+			              strerror(errno));
+		else if (de) /* libfyaml's diagnostics are 1-based already. */
+			rc = vg_cause(&w.cause, VG_ECONFIG, "%s:%d:%d: invalid YAML: %s", file,
+			              de->line, de->column, de->msg);
+		else
+			rc = vg_cause(&w.cause, VG_ECONFIG, "%s: invalid YAML", file);
 		if (probe)
 			fclose(probe);
 		goto out;

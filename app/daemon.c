@@ -46,7 +46,6 @@
 #include "net/http.h"
 #include "net/httpd.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,20 +430,6 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	return 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int set_cause(char **cause, int rc, const char *fmt,
-                                                           ...)
-{
-	if (cause) {
-		char buf[512];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(buf, sizeof(buf), fmt, ap);
-		va_end(ap);
-		*cause = strdup(buf);
-	}
-	return rc;
-}
-
 int daemon_start(struct daemon *d, char **cause)
 {
 	if (cause)
@@ -455,7 +440,7 @@ int daemon_start(struct daemon *d, char **cause)
 	int port = 0, rc;
 	const char *listen = d->cfg->metrics.listen;
 	if (listen[0] && config_split_listen(listen, host, sizeof(host), &port) != 0)
-		return set_cause(cause, VG_EINVAL, "metrics.listen: '%s' is not host:port", listen);
+		return vg_cause(cause, VG_EINVAL, "metrics.listen: '%s' is not host:port", listen);
 
 	/* The pipeline with the `semantic:` section and its schemas (relative
 	 * to the config file's folder), before anything is opened: a bad schema
@@ -464,15 +449,15 @@ int daemon_start(struct daemon *d, char **cause)
 	char *scause = NULL;
 	rc = pipeline_setup_init(&d->ps, d->cfg, &po, &scause);
 	if (rc != 0) {
-		rc = set_cause(cause, rc == VG_ENOMEM ? VG_ENOMEM : VG_ECONFIG, "%s",
-		               scause ? scause : vg_strerror(rc));
+		rc = vg_cause(cause, rc == VG_ENOMEM ? VG_ENOMEM : VG_ECONFIG, "%s",
+		              scause ? scause : vg_strerror(rc));
 		free(scause);
 		return rc;
 	}
 	d->p = d->ps.p;
 	d->reg = metrics_new();
 	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
-		return set_cause(cause, VG_ENOMEM, "out of memory");
+		return vg_cause(cause, VG_ENOMEM, "out of memory");
 	d->msrc = (struct metrics_std_source){
 		.vm = &d->vm, .pipeline = d->p, .now_ms = now_hook, .now_data = d
 	};
@@ -517,7 +502,7 @@ int daemon_start(struct daemon *d, char **cause)
 	if ((rc = http_client_new(d->loop, &d->http)) != 0 ||
 	    (rc = outbox_new(d->loop, d->sinks, d->http, &o, &d->ob)) != 0) {
 		close_opened(d);
-		return set_cause(cause, rc, "cannot set up delivery: %s", vg_strerror(rc));
+		return vg_cause(cause, rc, "cannot set up delivery: %s", vg_strerror(rc));
 	}
 	d->tick = malloc(sizeof(*d->tick));
 	rc = !d->tick                                                     ? VG_ENOMEM
@@ -527,9 +512,9 @@ int daemon_start(struct daemon *d, char **cause)
 		close_opened(d);
 		free(d->tick);
 		d->tick = NULL;
-		return set_cause(cause, rc, "%s",
-		                 rc == VG_EDB ? "the store refused the first query"
-		                              : "out of memory");
+		return vg_cause(cause, rc, "%s",
+		                rc == VG_EDB ? "the store refused the first query"
+		                             : "out of memory");
 	}
 	uv_timer_init(d->loop, d->tick);
 	d->tick->data = d;

@@ -5,20 +5,9 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-__attribute__((format(printf, 1, 2))) static char *msg(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return strdup(buf);
-}
 
 int schemas_resolve_dir(const char *config_file, const char *dir, char *out, size_t cap)
 {
@@ -39,10 +28,8 @@ static int name_cmp(const void *a, const void *b)
 static int read_all(const char *path, char **buf, size_t *len, char **cause)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f) {
-		*cause = msg("%s: cannot open: %s", path, strerror(errno));
-		return VG_EIO;
-	}
+	if (!f)
+		return vg_cause(cause, VG_EIO, "%s: cannot open: %s", path, strerror(errno));
 	size_t cap = 4096, n = 0;
 	char *b = malloc(cap);
 	int rc = 0;
@@ -53,7 +40,8 @@ static int read_all(const char *path, char **buf, size_t *len, char **cause)
 			break;
 		if (n == cap) {
 			if (cap >= SCHEMAS_MAX_FILE) {
-				*cause = msg("%s: larger than %s bytes", path, "4 MiB");
+				vg_cause(cause, VG_ETOOBIG, "%s: larger than %s bytes", path,
+				         "4 MiB");
 				rc = VG_ETOOBIG;
 				break;
 			}
@@ -68,10 +56,10 @@ static int read_all(const char *path, char **buf, size_t *len, char **cause)
 		}
 	}
 	if (!rc && !b) {
-		*cause = msg("%s: %s", path, "out of memory");
+		vg_cause(cause, VG_ENOMEM, "%s: %s", path, "out of memory");
 		rc = VG_ENOMEM;
 	} else if (!rc && ferror(f)) {
-		*cause = msg("%s: read error: %s", path, strerror(errno));
+		vg_cause(cause, VG_EIO, "%s: read error: %s", path, strerror(errno));
 		rc = VG_EIO;
 	}
 	fclose(f);
@@ -89,10 +77,9 @@ int schemas_load_dir(const char *dir, struct jschema_set **out, char **cause)
 	*out = NULL;
 	*cause = NULL;
 	DIR *d = opendir(dir);
-	if (!d) {
-		*cause = msg("%s: cannot open schema folder: %s", dir, strerror(errno));
-		return VG_EIO;
-	}
+	if (!d)
+		return vg_cause(cause, VG_EIO, "%s: cannot open schema folder: %s", dir,
+		                strerror(errno));
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
@@ -122,18 +109,18 @@ int schemas_load_dir(const char *dir, struct jschema_set **out, char **cause)
 	if (!rc && !set)
 		rc = VG_ENOMEM;
 	if (rc == VG_ENOMEM)
-		*cause = msg("%s: %s", dir, "out of memory");
+		vg_cause(cause, rc, "%s: %s", dir, "out of memory");
 	if (!rc)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char path[4096];
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
-			*cause = msg("%s/%s: path too long", dir, names[i]);
+			vg_cause(cause, VG_ETOOBIG, "%s/%s: path too long", dir, names[i]);
 			rc = VG_ETOOBIG;
 			break;
 		}
-		char *text;
-		size_t len;
+		char *text = NULL;
+		size_t len = 0;
 		if ((rc = read_all(path, &text, &len, cause)) != 0)
 			break;
 		names[i][strlen(names[i]) - 5] = '\0'; /* the id */

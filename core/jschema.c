@@ -158,10 +158,7 @@ __attribute__((format(printf, 3, 4))) static int cerr(struct cctx *c, int err, c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	size_t n = strlen(c->name) + c->plen + strlen(msg) + 8;
-	c->cause = malloc(n);
-	if (c->cause)
-		snprintf(c->cause, n, "%s: %s: %s", c->name, c->plen ? c->ptr : "/", msg);
+	vg_cause(&c->cause, err, "%s: %s: %s", c->name, c->plen ? c->ptr : "/", msg);
 	c->err = err;
 	return -1;
 }
@@ -988,16 +985,9 @@ int jschema_compile(const char *text, size_t len, const char *name, struct jsche
 	json_error_t jerr;
 	*out = NULL;
 	json_t *root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
-	if (!root) {
-		if (cause) {
-			size_t n = strlen(name) + strlen(jerr.text) + 64;
-			*cause = malloc(n);
-			if (*cause)
-				snprintf(*cause, n, "%s:%d:%d: not JSON: %s", name, jerr.line,
-				         jerr.column, jerr.text);
-		}
-		return VG_EPARSE;
-	}
+	if (!root)
+		return vg_cause(cause, VG_EPARSE, "%s:%d:%d: not JSON: %s", name, jerr.line,
+		                jerr.column, jerr.text);
 	struct jschema *s = calloc(1, sizeof(*s));
 	struct cctx c = { .s = s, .root = root, .name = name };
 	int rc = 0;
@@ -1503,15 +1493,8 @@ static int entry_cmp(const void *a, const void *b)
 int jschema_set_add(struct jschema_set *set, const char *id, const char *text, size_t len,
                     const char *name, char **cause)
 {
-	if (jschema_set_get(set, id)) {
-		if (cause) {
-			size_t n = strlen(name) + strlen(id) + 64;
-			*cause = malloc(n);
-			if (*cause)
-				snprintf(*cause, n, "%s: duplicate schema id '%s'", name, id);
-		}
-		return VG_EINVAL;
-	}
+	if (jschema_set_get(set, id))
+		return vg_cause(cause, VG_EINVAL, "%s: duplicate schema id '%s'", name, id);
 	struct jschema *s;
 	int rc = jschema_compile(text, len, name, &s, cause);
 	if (rc)

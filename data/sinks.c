@@ -87,15 +87,11 @@ int sinks_new(const struct sink_spec *cfg, size_t n, sinks_getenv_fn getenv_fn, 
 			continue;
 		const char *v = getenv_fn(env_data, cfg[i].secret_env);
 		if (!v || !v[0]) {
-			if (cause) {
-				char msg[256];
-				snprintf(msg, sizeof(msg),
-				         "sink '%s': environment variable %s is not set (it must "
-				         "hold the %s)",
-				         cfg[i].name, cfg[i].secret_env,
-				         cfg[i].kind == SINK_PAGERDUTY ? "routing key" : "token");
-				*cause = strdup(msg);
-			}
+			vg_cause(cause, VG_ECONFIG,
+			         "sink '%s': environment variable %s is not set (it must hold the "
+			         "%s)",
+			         cfg[i].name, cfg[i].secret_env,
+			         cfg[i].kind == SINK_PAGERDUTY ? "routing key" : "token");
 			sinks_free(s);
 			return VG_ECONFIG;
 		}

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,16 +53,6 @@ struct store {
 	struct store_batch *txn_head, *txn_tail; /* applied, waiting for the commit */
 	int64_t pruned;
 };
-
-char *store__cause(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return strdup(buf);
-}
 
 /* ---- transactions (store thread) ------------------------------------------------------ */
 
@@ -426,17 +415,15 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	 * derives from it) is private to the user from the start. */
 	int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		if (cause)
-			*cause = store__cause("%s: cannot open: %s", s->path, strerror(errno));
+		vg_cause(cause, VG_EIO, "%s: cannot open: %s", s->path, strerror(errno));
 		free(s);
 		return VG_EIO;
 	}
 	close(fd);
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
-		if (cause)
-			*cause = store__cause("%s: cannot open database: %s", s->path,
-			                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		vg_cause(cause, VG_EDB, "%s: cannot open database: %s", s->path,
+		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		rc = VG_EDB;
 		goto fail;
 	}
@@ -447,9 +434,8 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1024;"
 	                 "PRAGMA wal_autocheckpoint = 4000;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
-		if (cause)
-			*cause = store__cause("%s: not a usable database: %s", s->path,
-			                      err ? err : sqlite3_errmsg(s->db));
+		vg_cause(cause, VG_EDB, "%s: not a usable database: %s", s->path,
+		         err ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
 		rc = VG_EDB;
 		goto fail;

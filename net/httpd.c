@@ -372,12 +372,7 @@ static void on_connection(uv_stream_t *server, int status)
 static int fail_start(char **cause, int code, const char *what, const char *host, int port,
                       int uverr)
 {
-	if (cause) {
-		char buf[256];
-		snprintf(buf, sizeof(buf), "%s %s:%d: %s", what, host, port, uv_strerror(uverr));
-		*cause = strdup(buf);
-	}
-	return code;
+	return vg_cause(cause, code, "%s %s:%d: %s", what, host, port, uv_strerror(uverr));
 }
 
 static void on_listener_closed(uv_handle_t *hd)
