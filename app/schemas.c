@@ -2,6 +2,7 @@
 #include "app/schemas.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,14 +46,11 @@ static int read_all(const char *path, char **buf, size_t *len, char **cause)
 				rc = VG_ETOOBIG;
 				break;
 			}
-			char *nb = realloc(b, cap * 2);
-			if (!nb) {
+			if (vg_grow((void **)&b, &cap, cap + 1, 1, 4096) != 0) {
 				free(b);
 				b = NULL;
 				break;
 			}
-			b = nb;
-			cap *= 2;
 		}
 	}
 	if (!rc && !b) {
@@ -88,15 +86,9 @@ int schemas_load_dir(const char *dir, struct jschema_set **out, char **cause)
 		size_t l = strlen(e->d_name);
 		if (l <= 5 || strcmp(e->d_name + l - 5, ".json") != 0 || e->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			char **nn = realloc(names, nc * sizeof(*nn));
-			if (!nn) {
-				rc = VG_ENOMEM;
-				break;
-			}
-			names = nn;
-			cap = nc;
+		if (vg_grow((void **)&names, &cap, n + 1, sizeof(*names), 16) != 0) {
+			rc = VG_ENOMEM;
+			break;
 		}
 		if (!(names[n] = strdup(e->d_name))) {
 			rc = VG_ENOMEM;

@@ -9,6 +9,7 @@
 #include "core/incident_internal.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,16 +308,8 @@ int incidents_restore(struct incidents *t, json_t *obj, char **cause)
 	if (!rc && incident__find_id(t, inc->id))
 		rc = vg_cause(cause, VG_ESTATE, "incident %lld is already in the tracker",
 		              (long long)inc->id);
-	if (!rc && t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct incident **nv = realloc(t->v, cap * sizeof(*nv));
-		if (!nv)
-			rc = VG_ENOMEM;
-		else {
-			t->v = nv;
-			t->cap = cap;
-		}
-	}
+	if (!rc)
+		rc = vg_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 16);
 	if (rc) {
 		incident__free(inc);
 		return rc;

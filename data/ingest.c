@@ -28,6 +28,7 @@
 #include "data/ingest.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 #include "data/dedupe.h"
 #include "data/ingest_internal.h"
 #include "net/clock.h"
@@ -71,14 +72,8 @@ static struct pos *put_pos(struct ingest *ing, uint64_t dev, uint64_t ino)
 	struct pos *p = ingest__find_pos(ing, dev, ino);
 	if (p)
 		return p;
-	if (ing->n_pos == ing->cap_pos) {
-		size_t ncap = ing->cap_pos ? ing->cap_pos * 2 : 16;
-		struct pos *np = realloc(ing->pos, ncap * sizeof(*np));
-		if (!np)
-			return NULL;
-		ing->pos = np;
-		ing->cap_pos = ncap;
-	}
+	if (vg_grow((void **)&ing->pos, &ing->cap_pos, ing->n_pos + 1, sizeof(*ing->pos), 16) != 0)
+		return NULL;
 	p = &ing->pos[ing->n_pos++];
 	memset(p, 0, sizeof(*p));
 	p->dev = dev;
@@ -379,12 +374,11 @@ void ingest_set_observer(struct ingest *ing, ingest_observe_cb observe, ingest_s
 
 int ingest_add(struct ingest *ing, const char *pattern)
 {
-	char **np = realloc(ing->patterns, (ing->n_patterns + 1) * sizeof(*np));
-	if (!np)
+	if (vg_grow((void **)&ing->patterns, &ing->cap_patterns, ing->n_patterns + 1,
+	            sizeof(*ing->patterns), 4) != 0)
 		return VG_ENOMEM;
-	ing->patterns = np;
-	np[ing->n_patterns] = strdup(pattern);
-	if (!np[ing->n_patterns])
+	ing->patterns[ing->n_patterns] = strdup(pattern);
+	if (!ing->patterns[ing->n_patterns])
 		return VG_ENOMEM;
 	ing->n_patterns++;
 	if (ing->started)

@@ -9,6 +9,7 @@
 #include "data/outbox.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 #include "data/metrics.h"
 #include "net/clock.h"
 
@@ -456,18 +457,9 @@ static void persist_update(struct outbox *ob, struct orow *r, bool done)
 		      (long long)r->r.id);
 		return;
 	}
-	if (done) {
-		if (ob->n_fin == ob->cap_fin) {
-			size_t cap = ob->cap_fin ? ob->cap_fin * 2 : 16;
-			struct finished *nv = realloc(ob->fin, cap * sizeof(*nv));
-			if (nv) {
-				ob->fin = nv;
-				ob->cap_fin = cap;
-			}
-		}
-		if (ob->n_fin < ob->cap_fin)
-			ob->fin[ob->n_fin++] = (struct finished){ r->r.id, ob->batch_no };
-	}
+	if (done &&
+	    vg_grow((void **)&ob->fin, &ob->cap_fin, ob->n_fin + 1, sizeof(*ob->fin), 16) == 0)
+		ob->fin[ob->n_fin++] = (struct finished){ r->r.id, ob->batch_no };
 	submit_updates(ob);
 }
 

@@ -8,6 +8,7 @@
 #include "core/payload.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 #include "net/clock.h"
 
 #include <jansson.h>
@@ -343,15 +344,10 @@ void sinks_alertmanager_delivered(struct sinks *s, size_t i, const char *payload
 			continue;
 		struct am_alert *e = am_find(k, key);
 		if (!e) {
-			if (k->n_alerts == k->cap_alerts) {
-				size_t cap = k->cap_alerts ? k->cap_alerts * 2 : 8;
-				struct am_alert *nv = realloc(k->alerts, cap * sizeof(*nv));
-				if (!nv) {
-					free(key);
-					continue;
-				}
-				k->alerts = nv;
-				k->cap_alerts = cap;
+			if (vg_grow((void **)&k->alerts, &k->cap_alerts, k->n_alerts + 1,
+			            sizeof(*k->alerts), 8) != 0) {
+				free(key);
+				continue;
 			}
 			e = &k->alerts[k->n_alerts++];
 			e->key = key;
