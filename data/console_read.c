@@ -13,6 +13,7 @@
 #include "core/incident.h"
 #include "core/sanitize.h"
 #include "core/vgerr.h"
+#include "data/store.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -132,6 +133,25 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 		return VG_EDB;
 	}
 	sqlite3_busy_timeout(db->db, 1000);
+	/* A newer daemon's schema may still prepare (new columns, same tables)
+	 * yet mean something else: refuse it by its version, as the store does. */
+	sqlite3_stmt *ver = NULL;
+	int version = -1;
+	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
+	    sqlite3_step(ver) == SQLITE_ROW)
+		version = sqlite3_column_int(ver, 0);
+	sqlite3_finalize(ver);
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		if (version < 0)
+			vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db->db));
+		else
+			vg_cause(cause, VG_EVERSION,
+			         "%s: database schema version %d is newer than this vigil knows "
+			         "(%d)",
+			         path, version, STORE_SCHEMA_VERSION);
+		console_read_close(db);
+		return version < 0 ? VG_EDB : VG_EVERSION;
+	}
 	for (int i = 0; i < Q__COUNT; i++) {
 		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
 		                        NULL);

@@ -265,7 +265,8 @@ static int otlp_span(json_t *span, struct observation *o, struct decode_result *
  * .attributes[].value.arrayValue.values[].stringValue) is at depth 10, so
  * unknown fields of any depth are skipped, never refused, and the building
  * recursion stays short. Strings holding a NUL are refused (bad_field), as
- * in events-v1; a repeated key is not JSON, as jansson's loader said before.
+ * in events-v1; a repeated key makes the line DR_NOT_JSON ("duplicate
+ * object key"), as jansson's JSON_REJECT_DUPLICATES would.
  */
 #define OTLP_MAX_DEPTH 24
 

@@ -3,8 +3,8 @@
  * (libfyaml). The loader walks the document section by section (providers
  * first, so routes and phases can name them) and stops at the first bad
  * field with "file:line:col: path: reason". It is the simulator's own
- * reader, independent of vigil's config loader on purpose (DESIGN.md: the
- * simulator shares no code with what it exercises).
+ * reader, independent of vigil's config loader on purpose (the simulator
+ * shares no code with what it exercises, so a misreading is not mirrored).
  */
 #include "sim/sim_scenario.h"
 
