@@ -77,6 +77,13 @@ static double elapsed_s(const struct run *r)
 	return (double)(uv_hrtime() - r->start_ns) / 1e9;
 }
 
+/* What the store's open changed (a file's mode tightened). */
+static void on_store_log(void *data, const char *line)
+{
+	(void)data;
+	fprintf(stderr, "vigil ingest: %s\n", line);
+}
+
 static void on_progress(uv_timer_t *h)
 {
 	struct run *r = h->data;
@@ -318,6 +325,9 @@ int cmd_ingest_main(int argc, char **argv)
 		uv_loop_close(&loop);
 		return CLI_EXIT_USAGE;
 	}
+	so.redact = r.ps.redact;
+	so.group = cfg->store.group;
+	so.log = on_store_log;
 	if (rc == 0)
 		rc = store_open(&r.store, &loop, &so, &cause);
 	r.cfg = cfg; /* until the numbering continues (on_max_ids) */

@@ -74,6 +74,7 @@ void daemon__log(struct daemon *d, const char *level, const char *msg, json_t *f
 	json_decref(o);
 	if (!text)
 		return;
+	redact_str(d->ps.redact, text); /* NULL before the pipeline exists: shapes only */
 	if (d->opt.log) {
 		d->opt.log(d->opt.log_data, text);
 	} else {
@@ -408,6 +409,12 @@ void daemon__dispatch(struct daemon *d, enum dfsm_event ev, int err)
 
 /* ---- new, start, stop, free ------------------------------------------------------------ */
 
+/* What the store's open changed (a file's mode tightened). */
+static void on_store_log(void *data, const char *line)
+{
+	daemon__log(data, "warn", line, NULL);
+}
+
 static const char *env_get(void *data, const char *name)
 {
 	struct daemon *d = data;
@@ -471,7 +478,9 @@ int daemon_start(struct daemon *d, char **cause)
 	/* The pipeline with the `semantic:` section and its schemas (relative
 	 * to the config file's folder), before anything is opened: a bad schema
 	 * is a config error naming the file and JSON pointer. */
-	struct pipeline_setup_options po = { .config_path = d->cfg->file[0] ? d->cfg->file : NULL };
+	struct pipeline_setup_options po = { .config_path = d->cfg->file[0] ? d->cfg->file : NULL,
+		                             .getenv_fn = env_get,
+		                             .env_data = d };
 	char *scause = NULL;
 	rc = pipeline_setup_init(&d->ps, d->cfg, &po, &scause);
 	if (rc != 0) {
@@ -504,6 +513,9 @@ int daemon_start(struct daemon *d, char **cause)
 		.retention_ms = d->cfg->store.retention_ms,
 		.on_space = on_space,
 		.data = d,
+		.redact = d->ps.redact,
+		.group = d->cfg->store.group,
+		.log = on_store_log,
 	};
 	rc = store_open(&d->store, d->loop, &so, cause);
 	if (rc != 0)

@@ -116,7 +116,9 @@ static bool prefix_at(const char *t, size_t len, size_t i, const struct shape *s
 /* The length of a key shape's body starting a word at t[i], or 0. */
 static size_t shape_at(const char *t, size_t len, size_t i, size_t *prefix_len)
 {
-	if (i > 0 && (alnum((unsigned char)t[i - 1]) || t[i - 1] == '_' || t[i - 1] == '-'))
+	/* "task-force-..." holds "sk-" inside a word; "r1-AIza..." or
+	 * "key=sk-..." start a key after punctuation */
+	if (i > 0 && alnum((unsigned char)t[i - 1]))
 		return 0;
 	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
 		const struct shape *s = &shapes[k];

@@ -16,7 +16,8 @@
  *    ("ya29." then 20 or more of [A-Za-z0-9_.-]) and bearer credentials
  *    ("Bearer " then 16 or more token characters). The prefix stays
  *    ("sk-****", "AIza****", "Bearer ****") so a reader knows what was there.
- *    A shape must start a word ("task-..." is not a key).
+ *    A shape must not follow a letter or digit ("task-..." is not a key;
+ *    "r1-AIza..." and "key=sk-..." are).
  *
  * Pure: the set is built once by the shell (core never reads the
  * environment) and only read afterwards, so one set may serve several

@@ -63,6 +63,10 @@ static void test_provider_key_shapes(void **state)
 	expect(NULL, "authorization: BEARER abc.def~ghi+jkl/mno=",
 	       "authorization: BEARER ********************", 1);
 	/* two in one text */
+	/* after punctuation, not after a letter or digit */
+	expect(NULL, "r1-AIza0123456789012345678901234567890123",
+	       "r1-AIza**********************************", 1);
+	expect(NULL, "key=sk-AAAAAAAAAAAAAAAAAAAAAAAA", "key=sk-************************", 1);
 	expect(NULL, "sk-AAAAAAAAAAAAAAAAAAAAAAAA and AIza0123456789012345678901234567890123",
 	       "sk-************************ and AIza**********************************", 2);
 }
