@@ -110,7 +110,7 @@ cat >"$T/run.yaml" <<YAML
 store:
   path: $T/run.db
 metrics:
-  listen: ""
+  listen: 127.0.0.1:0
 probes:
   enabled: false
 events:
@@ -128,6 +128,7 @@ if ! scan "$T/run.out" "$T/run.err"; then
 	echo "FAIL run: a control sequence reached the terminal"
 	fail=1
 fi
+grep -q '"incident opened"' "$T/run.err" || { echo "FAIL run: the daemon opened no incident"; head -3 "$T/run.err"; fail=1; }
 checked=$((checked + 1))
 
 # The hostile names were printed, in a harmless form.
