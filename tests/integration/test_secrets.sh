@@ -7,7 +7,8 @@
 # token) in error types and codes, request ids and model output. Then
 # `vigil ingest`, `vigil run` (with a webhook sink on a local receiver) and
 # `vigil replay --json` run, and the database (and its -wal), the daemon's
-# log, every body the receiver got and every command's output are searched
+# log and /metrics (a model name carries the key: a label value), every body
+# the receiver got and every command's output are searched
 # for each key: none may appear. The searches are not vacuous: the
 # receiver got payloads, the database holds the events and the quarantined
 # line, and the masked keys' prefixes are there.
@@ -57,7 +58,7 @@ ev=$T/events.jsonl
 		printf '{"schema_version":1,"ts":"%s","request_id":"r%d-%s %s","provider":"openai","model":"gpt-4o-mini","key_alias":"%s","template":"support","traffic_class":"revenue","http":{"status":401,"body":{"error":{"message":"Incorrect API key provided: %s. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error %s","code":"%s"}}}}\n' \
 			"$(ts "$i")" "$i" "$GOOGLE" "$BEARER" "$OPENAI_API_KEY" "$OPENAI_API_KEY" "$ANTHROPIC" "$GOOGLE"
 	done
-	printf '{"schema_version":1,"ts":"%s","request_id":"r9","provider":"anthropic","http":{"status":200},"response":{"text":"Sure, use %s or %s"}}\n' "$(ts 9)" "$ANTHROPIC" "$OPENAI_API_KEY"
+	printf '{"schema_version":1,"ts":"%s","request_id":"r9","provider":"anthropic","model":"claude %s","http":{"status":200},"response":{"text":"Sure, use %s or %s"}}\n' "$(ts 9)" "$OPENAI_API_KEY" "$ANTHROPIC" "$OPENAI_API_KEY"
 	# quarantined: its first 256 bytes are kept
 	printf '{"schema_version":1,"ts":"%s","request_id":"bad","provider":"openai","key":"%s","google":"%s","http":{"status":"401"}}\n' "$(ts 10)" "$OPENAI_API_KEY" "$GOOGLE"
 } >"$ev"
@@ -95,6 +96,15 @@ for _ in $(seq 1 150); do
 done
 sleep 1
 cp "$T/run.db-wal" "$T/run.db-wal.copy" 2>/dev/null || true
+mport=$(grep -o '"metrics listening"[^}]*"port":[0-9]*' "$T/run.err" | grep -o '[0-9]*$' || true)
+if [[ -n $mport ]]; then
+	curl -s "http://127.0.0.1:$mport/metrics" >"$T/metrics.txt" || true
+	grep -q 'provider="anthropic"' "$T/metrics.txt" ||
+		{ echo "FAIL: /metrics has no anthropic series"; fail=1; }
+else
+	echo "FAIL: the daemon's /metrics port is not in its log"
+	fail=1
+fi
 kill -TERM "$pid" 2>/dev/null || true
 wait "$pid" || true
 
@@ -112,7 +122,7 @@ grep -q 'sk-\*\*\*\*' "$T/received" "$T/replay.json" ||
 
 for f in "$T/ingest.db" "$T/ingest.db-wal" "$T/run.db" "$T/run.db-wal" "$T/run.db-wal.copy" \
 	"$T/run.err" "$T/run.out" "$T/received" "$T/replay.json" "$T/replay.err" \
-	"$T/ingest.out" "$T/ingest.err"; do
+	"$T/ingest.out" "$T/ingest.err" "$T/metrics.txt"; do
 	[[ -f $f ]] || continue
 	for s in "${SECRETS[@]}"; do
 		if grep -aqF -- "$s" "$f"; then
