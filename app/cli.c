@@ -1,5 +1,6 @@
 /* cli.c: top-level dispatch, --help, version, and shared flag helpers. */
 #include "app/cli.h"
+#include "app/cli_out.h"
 
 #include "core/timeparse.h"
 
@@ -71,6 +72,14 @@ int cli_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	const char *name = argv[1];
+	/* Every command's output is filtered (app/cli_out) but those that draw
+	 * the terminal or write generated data; usage errors quote argv. */
+	const struct cli_command *cmd = NULL;
+	for (const struct cli_command *c = cli_commands; c->name && !cmd; c++)
+		if (strcmp(c->name, name) == 0)
+			cmd = c;
+	if ((!cmd || !cmd->raw) && cli_out_install() != 0)
+		fprintf(stderr, "vigil: output not filtered (out of memory)\n");
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
 		usage(stdout);
 		return CLI_EXIT_OK;
@@ -81,10 +90,8 @@ int cli_main(int argc, char **argv)
 		printf("vigil %s\n", VIGIL_VERSION);
 		return CLI_EXIT_OK;
 	}
-	for (const struct cli_command *c = cli_commands; c->name; c++) {
-		if (strcmp(c->name, name) == 0)
-			return c->run(argc - 1, argv + 1);
-	}
+	if (cmd)
+		return cmd->run(argc - 1, argv + 1);
 	if (name[0] == '-')
 		return cli_usage_error(NULL, "unknown option '%s'", name);
 	return cli_usage_error(NULL, "unknown command '%s'", name);

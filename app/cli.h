@@ -13,11 +13,15 @@
 #define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
-/* A subcommand: run(argc, argv) gets argv[0] = its own name. */
+/* A subcommand: run(argc, argv) gets argv[0] = its own name. Its stdout
+ * and stderr pass through app/cli_out's filter unless `raw` is set (the
+ * console and the demo draw the terminal themselves; the simulator writes
+ * generated data). */
 struct cli_command {
 	const char *name;
 	const char *summary;
 	int (*run)(int argc, char **argv);
+	bool raw;
 };
 
 /* The subcommand table (NULL-name terminated), defined in app/commands.c. */

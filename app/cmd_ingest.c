@@ -9,6 +9,7 @@
  * failed, 2 for usage errors (bad flags, missing files, a bad config).
  */
 #include "app/cli.h"
+#include "app/cli_out.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/pipeline_setup.h"
@@ -76,6 +77,13 @@ static double elapsed_s(const struct run *r)
 	return (double)(clock_mono_ms() - r->start_ms) / 1000.0;
 }
 
+/* What the store's open changed (a file's mode tightened). */
+static void on_store_log(void *data, const char *line)
+{
+	(void)data;
+	fprintf(stderr, "vigil ingest: %s\n", line);
+}
+
 static void on_progress(uv_timer_t *h)
 {
 	struct run *r = h->data;
@@ -84,10 +92,8 @@ static void on_progress(uv_timer_t *h)
 	double secs = elapsed_s(r);
 	char left[32];
 	human_bytes(st.bytes_left, left, sizeof(left));
-	fprintf(stderr, "\r\033[K%lld lines  %.0f lines/s  %lld quarantined  %s left",
-	        (long long)st.lines, secs > 0 ? (double)st.lines / secs : 0.0,
-	        (long long)st.quarantined, left);
-	fflush(stderr);
+	cli_progress("%lld lines  %.0f lines/s  %lld quarantined  %s left", (long long)st.lines,
+	             secs > 0 ? (double)st.lines / secs : 0.0, (long long)st.quarantined, left);
 }
 
 /* Every new observation: through the pipeline at its own end time; the
@@ -156,8 +162,7 @@ static void on_done(void *data, const struct ingest_stats *st)
 	r->done = true;
 	if (r->progress_on) {
 		uv_timer_stop(&r->progress);
-		fprintf(stderr, "\r\033[K");
-		fflush(stderr);
+		cli_progress_end();
 	}
 	uv_close((uv_handle_t *)&r->progress, on_closed_handle);
 	uv_close((uv_handle_t *)&r->tick, on_closed_handle);
@@ -318,6 +323,9 @@ int cmd_ingest_main(int argc, char **argv)
 		uv_loop_close(&loop);
 		return CLI_EXIT_USAGE;
 	}
+	so.redact = r.ps.redact;
+	so.group = cfg->store.group;
+	so.log = on_store_log;
 	if (rc == 0)
 		rc = store_open(&r.store, &loop, &so, &cause);
 	r.cfg = cfg; /* until the numbering continues (on_max_ids) */

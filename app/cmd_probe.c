@@ -9,6 +9,7 @@
  * schedule until SIGINT or SIGTERM (headless; the daemon is `vigil run`).
  */
 #include "app/cli.h"
+#include "app/cli_out.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/metrics_std.h"
@@ -188,7 +189,7 @@ static void on_result(void *ud, const struct observation *obs, const struct cana
 		char *line =
 		        json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 		if (line)
-			printf("%s\n", line);
+			cli_json_print(stdout, line);
 		free(line);
 		json_decref(o);
 	} else {
@@ -234,7 +235,7 @@ static void print_disabled(struct probe_cmd *pc)
 			                      e.disabled_reason);
 			char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 			if (line)
-				printf("%s\n", line);
+				cli_json_print(stdout, line);
 			free(line);
 			json_decref(o);
 		} else {

@@ -8,6 +8,7 @@
  * expectation failed or replaying failed, 2 for usage errors.
  */
 #include "app/cli.h"
+#include "app/cli_out.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/replay.h"
@@ -87,9 +88,11 @@ static int on_event(void *data, const struct failure_event *ev)
 	json_t *j = event_to_json(ev);
 	if (!j)
 		return VG_ENOMEM;
-	int rc = json_dumpf(j, r->events_out, JSON_COMPACT);
+	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	if (rc != 0 || fputc('\n', r->events_out) == EOF)
+	int rc = text ? cli_json_print(r->events_out, text) : -1;
+	free(text);
+	if (rc != 0)
 		return VG_EIO;
 	return 0;
 }
@@ -398,9 +401,11 @@ int cmd_replay_main(int argc, char **argv)
 	if (!rep)
 		goto oom;
 	if (json) {
-		if (json_dumpf(rep, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0)
+		char *text = json_dumps(rep, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		int printed = text ? cli_json_print(stdout, text) : -1;
+		free(text);
+		if (printed != 0)
 			goto out;
-		printf("\n");
 	} else if (!events || events_path) {
 		print_text(rep);
 	}

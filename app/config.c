@@ -3,34 +3,53 @@
  * in config_keys.c, the option structs filled from a config in
  * config_options.c.
  *
- * config_load() parses the document, then walks it against the root table;
- * every node it visits is checked against the field it lands in. The first
- * error stops the walk and comes back as "file:line:col: key.path: reason".
+ * config_load() reads the file (text only: a NUL byte or invalid UTF-8 is an
+ * error, and so is a second YAML document), parses it, then walks it against
+ * the root table; every node it visits is checked against the field it lands
+ * in, and YAML aliases and non-standard tags (!!python/object) are refused.
+ * The walk remembers where each key path stood, so the checks across fields
+ * that run after it still point at the line. The first error stops the walk
+ * and comes back as "file:line:col: key.path: reason".
  */
 #include "app/config.h"
 
 #include "app/config_internal.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 #include "data/sinks.h"
 
 #include <errno.h>
 #include <libfyaml.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- the walker ---------------------------------------------------------- */
 
+/* Where a key path stood in the file: its value, or its key when the value
+ * is a list or a mapping (libfyaml marks only tokens). */
+struct pos {
+	char *path;
+	int line, col;
+};
+
 struct walk {
 	const char *file;
 	char *cause; /* set on the first error */
+	struct pos *pos;
+	size_t npos, cap;
 };
 
 static int node_line(struct fy_node *n, int *col)
 {
-	struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
+	/* a tagged node stands where its tag does */
+	struct fy_token *t = n ? fy_node_get_tag_token(n) : NULL;
+	if (!t && n)
+		t = fy_node_get_scalar_token(n);
 	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
 	if (!m) {
 		*col = 0;
@@ -40,7 +59,34 @@ static int node_line(struct fy_node *n, int *col)
 	return m->line + 1;
 }
 
-/* Records an error at `at` (a scalar node, usually the key) for key path `path`. */
+/* Remember where `path` stood: at `n` (a scalar), else at `key`. Out of
+ * memory only costs the position. */
+static void remember(struct walk *w, const char *path, struct fy_node *n, struct fy_node *key)
+{
+	int col, line = node_line(n, &col);
+	if (line == 0)
+		line = node_line(key, &col);
+	if (line == 0 || vg_grow((void **)&w->pos, &w->cap, w->npos + 1, sizeof(*w->pos), 32) != 0)
+		return;
+	char *copy = strdup(path);
+	if (copy)
+		w->pos[w->npos++] = (struct pos){ copy, line, col };
+}
+
+static int find_line(const struct walk *w, const char *path, int *col)
+{
+	for (size_t i = w->npos; i-- > 0;) {
+		if (strcmp(w->pos[i].path, path) == 0) {
+			*col = w->pos[i].col;
+			return w->pos[i].line;
+		}
+	}
+	*col = 0;
+	return 0;
+}
+
+/* Records an error at `at` (a node of the file), or, with `at` NULL, where
+ * the walk saw `path` (a check across fields); for key path `path`. */
 __attribute__((format(printf, 4, 5))) static int err(struct walk *w, struct fy_node *at,
                                                      const char *path, const char *fmt, ...)
 {
@@ -50,7 +96,7 @@ __attribute__((format(printf, 4, 5))) static int err(struct walk *w, struct fy_n
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	int col;
-	int line = node_line(at, &col);
+	int line = at ? node_line(at, &col) : find_line(w, path, &col);
 	free(w->cause);
 	if (line > 0)
 		vg_cause(&w->cause, VG_ECONFIG, "%s:%d:%d: %s: %s", w->file, line, col, path, msg);
@@ -71,6 +117,44 @@ static const char *type_name(struct fy_node *n)
 
 static int walk_map(struct walk *w, struct fy_node *map, struct fy_node *key_node,
                     const struct cfg_field *fields, void *base, const char *path);
+
+/* The tags of YAML's core schema ("!!str", ...), which change nothing here. */
+static bool core_tag(const char *t, size_t len)
+{
+	static const char *const ok[] = { "str", "int", "float", "bool", "null", "seq", "map" };
+	const char *prefixes[] = { "tag:yaml.org,2002:", "!!" };
+	for (size_t p = 0; p < 2; p++) {
+		size_t pl = strlen(prefixes[p]);
+		if (len <= pl || memcmp(t, prefixes[p], pl) != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+			if (len - pl == strlen(ok[i]) && memcmp(t + pl, ok[i], len - pl) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* A node vigil reads as it stands: no alias (vigil.yaml is small; write
+ * the value out: an alias read as text would be the anchor's name, and
+ * resolving them invites the "billion laughs"), no application tag. */
+static int plain_node(struct walk *w, struct fy_node *n, struct fy_node *key, const char *path)
+{
+	if (!n)
+		return 0;
+	if (fy_node_is_alias(n)) {
+		size_t len = 0;
+		const char *a = fy_node_get_scalar(n, &len);
+		return err(w, n, path,
+		           "YAML aliases are not supported ('*%.*s'): write the value out",
+		           (int)(a ? len : 0), a ? a : "");
+	}
+	size_t tl = 0;
+	const char *tag = fy_node_get_tag(n, &tl);
+	if (tag && !core_tag(tag, tl)) {
+		return err(w, n, path, "YAML tag '%.*s' is not supported", (int)tl, tag);
+	}
+	return 0;
+}
 
 static bool parse_i64(const char *s, size_t len, int64_t *out)
 {
@@ -112,19 +196,21 @@ static int in_range(struct walk *w, struct fy_node *at, const char *path, const 
 	return 0;
 }
 
-static int walk_scalar(struct walk *w, struct fy_node *val, const struct cfg_field *f, void *base,
-                       const char *path)
+static int walk_scalar(struct walk *w, struct fy_node *val, struct fy_node *key,
+                       const struct cfg_field *f, void *base, const char *path)
 {
 	char *dst = (char *)base + f->offset;
 	size_t len;
 	const char *s;
 	if (fy_node_get_type(val) != FYNT_SCALAR)
-		return err(w, val, path, "expected a scalar, got %s", type_name(val));
+		return err(w, key, path, "expected a scalar, got %s", type_name(val));
 	s = fy_node_get_scalar(val, &len);
 	if (!s)
 		return err(w, val, path, "empty value");
 	switch (f->type) {
 	case CFG_T_STRING:
+		if (len == 0 && f->required)
+			return err(w, val, path, "must not be empty");
 		if (len >= f->size)
 			return err(w, val, path, "too long (%zu bytes, at most %zu)", len,
 			           f->size - 1);
@@ -217,7 +303,16 @@ static int walk_list(struct walk *w, struct fy_node *seq, struct fy_node *key_no
 			return err(w, key_node, path, "too many entries (at most %zu)", f->max);
 		char *elem = items + *count * f->size;
 		memset(elem, 0, f->size);
-		int rc = walk_map(w, item, key_node, f->fields, elem, sub);
+		int rc = plain_node(w, item, key_node, sub);
+		if (rc)
+			return rc;
+		/* the item stands where its first key does */
+		void *it0 = NULL;
+		struct fy_node_pair *p0 = fy_node_get_type(item) == FYNT_MAPPING
+		                                  ? fy_node_mapping_iterate(item, &it0)
+		                                  : NULL;
+		remember(w, sub, p0 ? fy_node_pair_key(p0) : NULL, key_node);
+		rc = walk_map(w, item, key_node, f->fields, elem, sub);
 		if (rc)
 			return rc;
 		(*count)++;
@@ -247,6 +342,9 @@ static int walk_map(struct walk *w, struct fy_node *map, struct fy_node *key_nod
 		const char *ks = k && fy_node_get_type(k) == FYNT_SCALAR
 		                         ? fy_node_get_scalar(k, &klen)
 		                         : NULL;
+		int rc = plain_node(w, k, k, path[0] ? path : "(top level)");
+		if (rc)
+			return rc;
 		if (!ks)
 			return err(w, k, path[0] ? path : "(top level)",
 			           "keys must be plain scalars");
@@ -261,15 +359,17 @@ static int walk_map(struct walk *w, struct fy_node *map, struct fy_node *key_nod
 			return err(w, k, sub, "unknown key");
 		seen[i] = true;
 		const struct cfg_field *f = &fields[i];
-		int rc;
 		if (!v)
 			return err(w, k, sub, "missing value");
+		if ((rc = plain_node(w, v, k, sub)) != 0)
+			return rc;
+		remember(w, sub, v, k);
 		if (f->type == CFG_T_MAP)
 			rc = walk_map(w, v, k, f->fields, (char *)base + f->offset, sub);
 		else if (f->type == CFG_T_LIST)
 			rc = walk_list(w, v, k, f, base, sub);
 		else
-			rc = walk_scalar(w, v, f, base, sub);
+			rc = walk_scalar(w, v, k, f, base, sub);
 		if (rc)
 			return rc;
 	}
@@ -336,15 +436,18 @@ static int check_sinks(struct walk *w, struct vigil_config *cfg)
 		struct cfg_sink *s = &cfg->sinks[i];
 		char path[64];
 		snprintf(path, sizeof(path), "sinks[%zu]", i);
+		char at[96];
+		snprintf(at, sizeof(at), "%s.name", path);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->sinks[j].name, s->name) == 0)
-				return err(w, NULL, path, "duplicate sink name '%s'", s->name);
+				return err(w, NULL, at, "duplicate sink name '%s'", s->name);
+		snprintf(at, sizeof(at), "%s.url", path);
 		if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0)
-			return err(w, NULL, path, "url '%s' must start with http:// or https://",
-			           s->url);
+			return err(w, NULL, at, "'%s' must start with http:// or https://", s->url);
+		snprintf(at, sizeof(at), "%s.secret_env", path);
 		if (!env_name_ok(s->secret_env))
-			return err(w, NULL, path,
-			           "secret_env '%s' must name an environment variable "
+			return err(w, NULL, at,
+			           "'%s' must name an environment variable "
 			           "(A-Z, 0-9, _), not hold a secret",
 			           s->secret_env);
 		if (s->kind == SINK_PAGERDUTY && !s->secret_env[0])
@@ -353,12 +456,12 @@ static int check_sinks(struct walk *w, struct vigil_config *cfg)
 			           "routing key)");
 		if (s->min_severity[0]) {
 			int sev = model_severity_parse(s->min_severity, (size_t)-1);
+			snprintf(at, sizeof(at), "%s.min_severity", path);
 			if (sev < 0)
-				return err(
-				        w, NULL, path,
-				        "min_severity '%s' is not one of critical, high, medium, "
-				        "low",
-				        s->min_severity);
+				return err(w, NULL, at,
+				           "'%s' is not one of critical, high, medium, "
+				           "low",
+				           s->min_severity);
 			s->min_severity_value = sev;
 		} else {
 			s->min_severity_value =
@@ -386,27 +489,31 @@ static int check(struct walk *w, struct vigil_config *cfg)
 	int rc = check_sinks(w, cfg);
 	if (rc)
 		return rc;
+	if (!cfg->store.path[0])
+		return err(w, NULL, "store.path", "must not be empty");
 	if (cfg->probes.jitter_ms >= cfg->probes.interval_ms)
 		return err(w, NULL, "probes.jitter",
 		           "jitter (%lld ms) must be less than the interval (%lld ms)",
 		           (long long)cfg->probes.jitter_ms, (long long)cfg->probes.interval_ms);
 	for (size_t i = 0; i < cfg->n_providers; i++) {
 		struct cfg_provider *p = &cfg->providers[i];
-		char path[64];
+		char path[64], at[96];
 		snprintf(path, sizeof(path), "providers[%zu]", i);
+		snprintf(at, sizeof(at), "%s.name", path);
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->providers[j].name, p->name) == 0)
-				return err(w, NULL, path, "duplicate provider name '%s'", p->name);
+				return err(w, NULL, at, "duplicate provider name '%s'", p->name);
 		}
+		snprintf(at, sizeof(at), "%s.base_url", path);
 		if (strncmp(p->base_url, "http://", 7) != 0 &&
 		    strncmp(p->base_url, "https://", 8) != 0)
-			return err(w, NULL, path,
-			           "base_url '%s' must start with http:// or https://",
+			return err(w, NULL, at, "'%s' must start with http:// or https://",
 			           p->base_url);
+		snprintf(at, sizeof(at), "%s.api_key_env", path);
 		for (const char *c = p->api_key_env; *c; c++) {
 			if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
-				return err(w, NULL, path,
-				           "api_key_env '%s' must name an environment variable "
+				return err(w, NULL, at,
+				           "'%s' must name an environment variable "
 				           "(A-Z, 0-9, _), not hold a key",
 				           p->api_key_env);
 		}
@@ -451,54 +558,188 @@ void config_defaults(struct vigil_config *cfg)
 	cfg->probes.models = PROBE_MODELS_ALL;
 }
 
+/* The most a config file may hold: vigil.yaml is a page or two. */
+#define CONFIG_MAX_BYTES (4u << 20)
+
+/* Line and column (1-based) of byte `off` of text. */
+static void text_pos(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/* The offset of the first byte that is not valid UTF-8, or len. */
+static size_t utf8_bad_at(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		uint32_t cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			n = 1, cp = c & 0x1F, min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2, cp = c & 0x0F, min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3, cp = c & 0x07, min = 0x10000;
+		} else {
+			return i;
+		}
+		if (len - i <= n)
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Read `file` whole (at most CONFIG_MAX_BYTES). 0, or an error in *why. */
+static int read_text(const char *file, char **out, size_t *len, char **cause)
+{
+	FILE *f = fopen(file, "rb");
+	if (!f)
+		return vg_cause(cause, VG_EIO, "%s: cannot open: %s", file, strerror(errno));
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	for (;;) {
+		if (vg_grow((void **)&buf, &cap, n + 4096, 1, 8192) != 0) {
+			rc = vg_cause(cause, VG_ENOMEM, "%s: out of memory", file);
+			break;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n > CONFIG_MAX_BYTES) {
+			rc = vg_cause(cause, VG_ECONFIG,
+			              "%s: larger than %u bytes: not a vigil.yaml", file,
+			              CONFIG_MAX_BYTES);
+			break;
+		}
+		if (got == 0) {
+			if (ferror(f))
+				rc = vg_cause(cause, VG_EIO, "%s: cannot read: %s", file,
+				              strerror(errno));
+			break;
+		}
+	}
+	fclose(f);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 static int load(struct vigil_config *cfg, const char *file, const char *yaml, size_t len,
                 char **cause)
 {
 	struct walk w = { .file = file, .cause = NULL };
+	char *owned = NULL;
+	int rc = 0;
+	if (!yaml) {
+		rc = read_text(file, &owned, &len, cause);
+		if (rc)
+			return rc;
+		yaml = owned;
+	}
+	/* Text only: libfyaml would stop at a NUL (ignoring the rest of the
+	 * file) and read binary as an empty document. */
+	const char *nul = memchr(yaml, '\0', len);
+	size_t nul_at = nul ? (size_t)(nul - yaml) : len;
+	size_t bad = utf8_bad_at(yaml, nul_at);
+	if (bad < len) {
+		int line, col;
+		text_pos(yaml, bad, &line, &col);
+		free(owned);
+		return vg_cause(cause, VG_ECONFIG, "%s:%d:%d: %s: a config file is text", file,
+		                line, col, bad < nul_at ? "not valid UTF-8" : "a NUL byte");
+	}
 	struct fy_diag_cfg dcfg;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	struct fy_diag *diag = fy_diag_create(&dcfg);
-	int rc = 0;
-	if (!diag)
+	if (!diag) {
+		free(owned);
 		return VG_ENOMEM;
+	}
 	fy_diag_set_collect_errors(diag, true);
 	struct fy_parse_cfg pcfg = { .flags = FYPCF_QUIET, .diag = diag };
-	struct fy_document *doc = yaml ? fy_document_build_from_string(&pcfg, yaml, len)
-	                               : fy_document_build_from_file(&pcfg, file);
-	if (!doc) {
-		void *it = NULL;
-		struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
-		FILE *probe = yaml ? NULL : fopen(file, "r");
-		if ((yaml || probe) && !de) {
-			/* A stream with no document (empty, or only comments) is an empty config. */
-			if (probe)
-				fclose(probe);
-			model_copy_str(cfg->file, sizeof(cfg->file), file, (size_t)-1);
+	struct fy_parser *fyp = fy_parser_create(&pcfg);
+	struct fy_document *doc = NULL;
+	if (!fyp || fy_parser_set_string(fyp, yaml, len) != 0) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	doc = fy_parse_load_document(fyp);
+	void *it = NULL;
+	struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
+	if (!doc && !de) {
+		/* A stream with no document (empty, or only comments) is an empty config. */
+		model_copy_str(cfg->file, sizeof(cfg->file), file, (size_t)-1);
+		goto out;
+	}
+	if (doc && !de) {
+		/* one document: a second one would be ignored silently */
+		struct fy_document *next = fy_parse_load_document(fyp);
+		if (next) {
+			const struct fy_mark *m =
+			        fy_document_state_start_mark(fy_document_get_document_state(next));
+			int line = m ? m->line + 1 : 0, col = m ? m->column + 1 : 0;
+			fy_parse_document_destroy(fyp, next); /* m goes with it */
+			rc = vg_cause(&w.cause, VG_ECONFIG,
+			              "%s:%d:%d: a second YAML document: a config file holds one",
+			              file, line, col);
 			goto out;
 		}
-		if (!yaml && !probe)
-			rc = vg_cause(&w.cause, VG_EIO, "%s: cannot open: %s", file,
-			              strerror(errno));
-		else if (de) /* libfyaml's diagnostics are 1-based already. */
+		it = NULL;
+		de = fy_diag_errors_iterate(diag, &it);
+	}
+	if (de || !doc) {
+		if (de) /* libfyaml's diagnostics are 1-based already. */
 			rc = vg_cause(&w.cause, VG_ECONFIG, "%s:%d:%d: invalid YAML: %s", file,
 			              de->line, de->column, de->msg);
 		else
 			rc = vg_cause(&w.cause, VG_ECONFIG, "%s: invalid YAML", file);
-		if (probe)
-			fclose(probe);
 		goto out;
 	}
 	struct fy_node *root = fy_document_root(doc);
 	if (root) /* an empty file is an empty config */
+		rc = plain_node(&w, root, NULL, "(top level)");
+	if (root && !rc)
 		rc = walk_map(&w, root, NULL, config__root_fields, cfg, "");
 	if (!rc)
 		rc = check(&w, cfg);
 	if (!rc)
 		model_copy_str(cfg->file, sizeof(cfg->file), file, (size_t)-1);
-	fy_document_destroy(doc);
 out:
+	if (doc)
+		fy_parse_document_destroy(fyp, doc);
+	fy_parser_destroy(fyp);
 	fy_diag_destroy(diag);
+	for (size_t i = 0; i < w.npos; i++)
+		free(w.pos[i].path);
+	free(w.pos);
+	free(owned);
 	if (rc && cause)
 		*cause = w.cause ? w.cause : strdup(vg_strerror(rc));
 	else

@@ -59,6 +59,7 @@ struct cfg_store {
 	int64_t batch_ms;        /* ... or this long (key: batch_interval) */
 	int32_t queue_batches;   /* batches the store thread may have waiting */
 	int64_t retention_ms;    /* prune rows older than this; 0 keeps all (key: retention) */
+	char group[64];          /* files 0640 for this group ("" = 0600, private) */
 };
 
 /* The `semantic:` section: the checks' settings, where the JSON Schemas

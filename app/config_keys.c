@@ -42,6 +42,7 @@ static const struct cfg_field provider_fields[] = {
 
 static const struct cfg_field store_fields[] = {
 	CFG_STR(struct cfg_store, path, false),
+	CFG_STR(struct cfg_store, group, false),
 	CFG_INT(struct cfg_store, batch_rows, 1, 1e6),
 	CFG_DUR("batch_interval", struct cfg_store, batch_ms, 1, 60000),
 	CFG_INT(struct cfg_store, queue_batches, 1, 1024),

@@ -69,6 +69,7 @@ void daemon__log(struct daemon *d, const char *level, const char *msg, json_t *f
 	json_decref(o);
 	if (!text)
 		return;
+	redact_str(d->ps.redact, text); /* NULL before the pipeline exists: shapes only */
 	if (d->opt.log) {
 		d->opt.log(d->opt.log_data, text);
 	} else {
@@ -396,6 +397,12 @@ void daemon__dispatch(struct daemon *d, enum dfsm_event ev, int err)
 
 /* ---- new, start, stop, free ------------------------------------------------------------ */
 
+/* What the store's open changed (a file's mode tightened). */
+static void on_store_log(void *data, const char *line)
+{
+	daemon__log(data, "warn", line, NULL);
+}
+
 static const char *env_get(void *data, const char *name)
 {
 	struct daemon *d = data;
@@ -445,7 +452,9 @@ int daemon_start(struct daemon *d, char **cause)
 	/* The pipeline with the `semantic:` section and its schemas (relative
 	 * to the config file's folder), before anything is opened: a bad schema
 	 * is a config error naming the file and JSON pointer. */
-	struct pipeline_setup_options po = { .config_path = d->cfg->file[0] ? d->cfg->file : NULL };
+	struct pipeline_setup_options po = { .config_path = d->cfg->file[0] ? d->cfg->file : NULL,
+		                             .getenv_fn = env_get,
+		                             .env_data = d };
 	char *scause = NULL;
 	rc = pipeline_setup_init(&d->ps, d->cfg, &po, &scause);
 	if (rc != 0) {
@@ -458,6 +467,7 @@ int daemon_start(struct daemon *d, char **cause)
 	d->reg = metrics_new();
 	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
 		return vg_cause(cause, VG_ENOMEM, "out of memory");
+	metrics_set_redact(d->reg, d->ps.redact);
 	d->msrc = (struct metrics_std_source){
 		.vm = &d->vm, .pipeline = d->p, .now_ms = now_hook, .now_data = d
 	};
@@ -478,6 +488,9 @@ int daemon_start(struct daemon *d, char **cause)
 		.retention_ms = d->cfg->store.retention_ms,
 		.on_space = on_space,
 		.data = d,
+		.redact = d->ps.redact,
+		.group = d->cfg->store.group,
+		.log = on_store_log,
 	};
 	rc = store_open(&d->store, d->loop, &so, cause);
 	if (rc != 0)

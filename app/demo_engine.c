@@ -164,11 +164,10 @@ static int build_config(struct demo_engine *e, char **cause)
 	if (e->o.metrics_listen) {
 		char host[256];
 		int port = 0;
-		if (config_split_listen(e->o.metrics_listen, host, sizeof(host), &port) != 0) {
+		if (config_split_listen(e->o.metrics_listen, host, sizeof(host), &port) != 0)
 			return vg_cause(cause, VG_EINVAL,
 			                "--metrics-listen wants HOST:PORT, not '%s'",
 			                e->o.metrics_listen);
-		}
 		snprintf(c->metrics.listen, sizeof(c->metrics.listen), "%s", e->o.metrics_listen);
 	}
 

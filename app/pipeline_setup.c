@@ -30,6 +30,28 @@ static int set_routes(struct pipeline *p, const struct vigil_config *cfg,
 	return pipeline_set_routes(p, rs, n, &po);
 }
 
+static void add_env(struct redact *r, const char *name, pipeline_setup_env_fn fn, void *data)
+{
+	if (!name || !name[0])
+		return;
+	const char *v = fn ? fn(data, name) : getenv(name);
+	if (v)
+		redact_add(r, v); /* a value too short to be a key is not added */
+}
+
+struct redact *pipeline_setup_secrets(const struct vigil_config *cfg,
+                                      pipeline_setup_env_fn getenv_fn, void *env_data)
+{
+	struct redact *r = redact_new();
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_providers; i++)
+		add_env(r, cfg->providers[i].api_key_env, getenv_fn, env_data);
+	for (size_t i = 0; i < cfg->n_sinks; i++)
+		add_env(r, cfg->sinks[i].secret_env, getenv_fn, env_data);
+	return r;
+}
+
 int pipeline_setup_init(struct pipeline_setup *ps, const struct vigil_config *cfg,
                         const struct pipeline_setup_options *o, char **cause)
 {
@@ -42,8 +64,12 @@ int pipeline_setup_init(struct pipeline_setup *ps, const struct vigil_config *cf
 	size_t npp = config_pipeline_providers(cfg, pp, CFG_MAX_PROVIDERS);
 	ps->p = pipeline_new(&cfg->thresholds, pp, npp);
 	free(pp);
-	if (!ps->p)
+	ps->redact = pipeline_setup_secrets(cfg, o ? o->getenv_fn : NULL, o ? o->env_data : NULL);
+	if (!ps->p || !ps->redact) {
+		pipeline_setup_done(ps);
 		return VG_ENOMEM;
+	}
+	pipeline_set_redact(ps->p, ps->redact);
 	char *why = NULL;
 	int rc = semsvc_configure(ps->p, cfg, o ? o->config_path : NULL, &ps->schemas, &why);
 	if (rc != 0) {
@@ -81,7 +107,9 @@ void pipeline_setup_done(struct pipeline_setup *ps)
 	if (!ps)
 		return;
 	pipeline_free(ps->p);
-	jschema_set_free(ps->schemas); /* after the pipeline that borrowed it */
+	jschema_set_free(ps->schemas); /* after the pipeline that borrowed them */
+	redact_free(ps->redact);
 	ps->p = NULL;
 	ps->schemas = NULL;
+	ps->redact = NULL;
 }

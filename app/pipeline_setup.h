@@ -9,12 +9,15 @@
  * configured providers (pipeline_new), the `semantic:` section with the
  * schemas compiled from semantic.schemas_dir (semsvc_configure), the
  * incident settings of `incidents:` and the routes of `sinks:` with their
- * payload options. Numbering starts at 1; a shell that writes into a
+ * payload options; and the API keys to mask (core/redact): the values of the
+ * environment variables the config names (providers' api_key_env, sinks'
+ * secret_env), so no key vigil holds reaches an event, a payload, the store
+ * or a log. Numbering starts at 1; a shell that writes into a
  * database continues after what it holds with pipeline_setup_resume() once
  * the store has answered, before the first feed.
  *
- * Ownership: the value type below holds the pipeline and the schema set it
- * borrows; pipeline_setup_done() frees both, the pipeline first.
+ * Ownership: the value type below holds the pipeline and the schema set and
+ * key set it borrows; pipeline_setup_done() frees them, the pipeline first.
  */
 #ifndef VIGIL_APP_PIPELINE_SETUP_H
 #define VIGIL_APP_PIPELINE_SETUP_H
@@ -22,6 +25,7 @@
 #include "app/config.h"
 #include "core/jschema.h"
 #include "core/pipeline.h"
+#include "core/redact.h"
 
 #include <stdint.h>
 
@@ -29,7 +33,11 @@
 struct pipeline_setup {
 	struct pipeline *p;
 	struct jschema_set *schemas; /* borrowed by p; NULL when no schema folder */
+	struct redact *redact;       /* borrowed by p; hand it to the store and the log too */
 };
+
+/* Reads an environment variable (tests give their own); NULL: getenv(). */
+typedef const char *(*pipeline_setup_env_fn)(void *data, const char *name);
 
 struct pipeline_setup_options {
 	/* The file the config came from: semantic.schemas_dir is relative to its
@@ -39,7 +47,15 @@ struct pipeline_setup_options {
 	 * so every payload shape is built); NULL: none. Copied. */
 	const struct route_sink *routes_if_none;
 	size_t n_routes_if_none;
+	/* Where the keys' values are read; NULL: getenv(). */
+	pipeline_setup_env_fn getenv_fn;
+	void *env_data;
 };
+
+/* The keys `cfg` names, read through `getenv_fn` (NULL: getenv()) into a new
+ * set (caller frees with redact_free()); NULL when out of memory. */
+struct redact *pipeline_setup_secrets(const struct vigil_config *cfg,
+                                      pipeline_setup_env_fn getenv_fn, void *env_data);
 
 /*
  * Build the pipeline of `cfg` (read only during the call) into *ps. `o` may

@@ -4,6 +4,7 @@
  */
 #include "core/event.h"
 
+#include "core/redact.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
 
@@ -334,4 +335,18 @@ int event_from_json(json_t *obj, struct failure_event *ev, char **cause)
 	get_d(c, "value", &s->value);
 	get_str(c, "detail", s->detail, sizeof(s->detail));
 	return 0;
+}
+
+void event_redact(struct failure_event *ev, const struct redact *r)
+{
+	redact_str(r, ev->pid.provider);
+	redact_str(r, ev->pid.model);
+	redact_str(r, ev->pid.region);
+	redact_str(r, ev->pid.key_alias);
+	redact_str(r, ev->request_id);
+	redact_str(r, ev->template_id);
+	redact_str(r, ev->causal.error_type);
+	redact_str(r, ev->causal.error_code);
+	redact_str(r, ev->causal.finish_reason);
+	redact_str(r, ev->causal.detail);
 }

@@ -75,6 +75,12 @@ int event_init(struct failure_event *ev, uint64_t id, int64_t time_ms, enum cate
 /* The runbook of a category/subtype: a path under docs/runbooks/ with an anchor. Static. */
 const char *event_runbook(enum category cat, enum subtype sub);
 
+/* Mask API keys (core/redact; r may be NULL: the key shapes only) in every
+ * text of `ev` that came from outside: names, ids, the provider's error
+ * type and code, the finish reason, the detail. In place. */
+struct redact;
+void event_redact(struct failure_event *ev, const struct redact *r);
+
 /* A one-line remediation hint for a subtype. Static. */
 const char *event_hint(enum subtype sub);
 

@@ -272,6 +272,11 @@ bool model_copy_str(char *dst, size_t dstsize, const char *src, size_t len)
 		len = strlen(src);
 	bool fits = len < dstsize;
 	size_t n = fits ? len : dstsize - 1;
+	/* cut at a character boundary: half a UTF-8 sequence is invalid text
+	 * that jansson refuses (a whole replay failed as "out of memory") */
+	if (!fits)
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	return fits;

@@ -154,7 +154,9 @@ struct provider_id {
 };
 
 /* Copy at most len bytes of src (or up to its NUL when len is (size_t)-1) into
- * dst of size dstsize, always NUL-terminating. Returns true when it all fit. */
+ * dst of size dstsize, always NUL-terminating; a copy that does not fit is
+ * cut at a UTF-8 character boundary, never inside a sequence. Returns true
+ * when it all fit. */
 bool model_copy_str(char *dst, size_t dstsize, const char *src, size_t len);
 
 /* Circuit breaker states, and one transition between them (an event of its own). */

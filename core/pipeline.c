@@ -29,6 +29,7 @@
 #include "core/pipeline.h"
 
 #include "core/pipeline_internal.h"
+#include "core/redact.h"
 #include "core/price.h"
 #include "core/semantic.h"
 #include "core/vgerr.h"
@@ -157,6 +158,9 @@ static void begin(struct pipeline *p, struct effects *out)
  * notifications they cause. */
 static void stage_incidents(struct pipeline *p, int64_t now)
 {
+	/* texts from outside, masked of API keys before an incident quotes them */
+	for (size_t i = 0; i < p->n_events; i++)
+		event_redact(&p->events[i], p->redact);
 	for (size_t i = 0; i < p->n_events; i++)
 		if (incidents_add(p->incidents, &p->events[i], now) == VG_ENOMEM)
 			p->stage6_err = VG_ENOMEM;
@@ -172,6 +176,10 @@ static void finish(struct pipeline *p, struct effects *out)
 	for (size_t i = 0; i < n; i++)
 		if (route_change(p->sinks, p->n_sinks, &ch[i], &p->popts, &p->routes))
 			p->stage6_err = VG_ENOMEM;
+	/* the payloads quote incidents, notes and operators' words: the last
+	 * place before a sink */
+	for (size_t i = 0; i < p->routes.n; i++)
+		redact_str(p->redact, p->routes.v[i].payload);
 	out->events = p->events;
 	out->n_events = p->n_events;
 	out->transitions = p->transitions;
@@ -617,4 +625,9 @@ int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_
 	}
 	finish(p, out);
 	return rc ? rc : p->stage6_err;
+}
+
+void pipeline_set_redact(struct pipeline *p, const struct redact *r)
+{
+	p->redact = r;
 }

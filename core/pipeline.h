@@ -209,6 +209,15 @@ const struct incidents *pipeline_incidents(const struct pipeline *p);
  * The longest matching configured name wins. */
 bool pipeline_model_matches(const char *configured, const char *model);
 
+/*
+ * Mask API keys (core/redact) in what the pipeline hands out: the texts of
+ * its failure events (before they reach an incident) and the notification
+ * payloads. `r` is borrowed and must outlive the pipeline (NULL, the
+ * default: only the usual key shapes are masked).
+ */
+struct redact;
+void pipeline_set_redact(struct pipeline *p, const struct redact *r);
+
 /* Start event ids at `id` (default 1), e.g. after the highest id in the store. */
 void pipeline_set_next_event_id(struct pipeline *p, uint64_t id);
 

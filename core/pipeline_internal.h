@@ -75,8 +75,11 @@ struct entity {
 	int64_t first_seen_ms, last_seen_ms;
 };
 
+struct redact;
+
 struct pipeline {
 	struct core_settings settings;
+	const struct redact *redact; /* borrowed; NULL masks the key shapes only */
 	struct severity_table sev;
 	struct pipeline_provider *providers;
 	size_t n_providers;

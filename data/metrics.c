@@ -6,6 +6,8 @@
  */
 #include "data/metrics.h"
 
+#include "core/redact.h"
+
 #include "core/vgerr.h"
 #include "core/vgmem.h"
 #include "net/httpd.h"
@@ -49,6 +51,7 @@ struct metrics {
 	} hooks[MAX_HOOKS];
 	size_t n_hooks;
 	uint64_t scrapes;
+	const struct redact *redact; /* label values masked of API keys (borrowed) */
 };
 
 struct metrics *metrics_new(void)
@@ -278,6 +281,9 @@ static struct series *get(struct metric_family *f, const char *const *values)
 	for (size_t i = 0; i < f->n_labels && !bad; i++) {
 		s->values[i] = strdup(values && values[i] ? values[i] : "");
 		bad = !s->values[i];
+		/* a label value is a gateway's name for something: never a key */
+		if (!bad)
+			redact_str(f->m->redact, s->values[i]);
 	}
 	if (!bad && f->type == METRIC_HISTOGRAM) {
 		s->buckets = calloc(f->n_bounds ? f->n_bounds : 1, sizeof(uint64_t));
@@ -629,4 +635,9 @@ int metrics_serve(struct metrics *m, uv_loop_t *loop, const char *host, int port
 uint64_t metrics_scrapes(const struct metrics *m)
 {
 	return m->scrapes;
+}
+
+void metrics_set_redact(struct metrics *m, const struct redact *r)
+{
+	m->redact = r;
 }

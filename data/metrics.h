@@ -41,6 +41,12 @@ enum metric_type { METRIC_COUNTER, METRIC_GAUGE, METRIC_HISTOGRAM };
 /* A new, empty registry (NULL when out of memory). */
 struct metrics *metrics_new(void);
 
+/* Mask API keys (core/redact) in label values as series are created; `r` is
+ * borrowed and must outlive the registry (NULL, the default: the usual key
+ * shapes only). */
+struct redact;
+void metrics_set_redact(struct metrics *m, const struct redact *r);
+
 /* Free the registry and its families (stop its server first); NULL does nothing. */
 void metrics_free(struct metrics *m);
 

@@ -397,9 +397,8 @@ static int files_next(void *data, const char **line, size_t *len, const char **f
 				return 0;
 			const char *path = fs->paths[fs->at];
 			fs->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-			if (!fs->f) {
+			if (!fs->f)
 				return vg_cause(cause, VG_EIO, "%s: %s", path, strerror(errno));
-			}
 			fs->no = 0;
 		}
 		const char *path = fs->paths[fs->at];

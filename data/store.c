@@ -149,6 +149,7 @@ static void apply_batch(struct store *s, struct store_batch *b)
 		uv_async_send(&s->async);
 		return;
 	}
+	store__batch_redact(b, s->opt.redact);
 	int rc = store__writer_apply(s->writer, b);
 	store__batch_free_rows(b);
 	txn_append(s, b);
@@ -420,6 +421,11 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 		return VG_EIO;
 	}
 	close(fd);
+	rc = store__secure_files(s->path, opt->group, opt->log, opt->data, cause);
+	if (rc != 0) {
+		free(s);
+		return rc;
+	}
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		vg_cause(cause, VG_EDB, "%s: cannot open database: %s", s->path,

@@ -41,6 +41,7 @@
 #include "core/model.h"
 #include "core/observation.h"
 #include "core/pipeline.h"
+#include "core/redact.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -177,9 +178,12 @@ struct store_commit {
 
 typedef void (*store_commit_cb)(void *data, const struct store_commit *c);
 typedef void (*store_space_cb)(void *data);
+typedef void (*store_log_cb)(void *data, const char *line);
 
 struct store_options {
-	const char *path;        /* SQLite file; created with mode 0600 */
+	const char *path;        /* SQLite file; created with mode 0600 (see group) */
+	const char *group;       /* store.group: files 0640 owned by it; NULL/"" = 0600 */
+	store_log_cb log;        /* what open changed (a mode tightened); may be NULL */
 	int batch_rows;          /* commit after this many rows (default 20000) */
 	int batch_ms;            /* ... or this long after the first (default 200) */
 	int queue_batches;       /* batches waiting before store_submit() refuses (default 8) */
@@ -188,11 +192,17 @@ struct store_options {
 	int prune_interval_ms;   /* how often pruning runs when idle (default 10000) */
 	store_space_cb on_space; /* queue has room again after a VG_EFULL; may be NULL */
 	void *data;
+	/* API keys to mask in every text written (core/redact), on the store
+	 * thread before each batch is applied; borrowed, read-only while the
+	 * store is open. NULL masks the usual key shapes only. */
+	const struct redact *redact;
 };
 
 /*
  * Open (creating, migrating) the database and start the store thread, with
- * an async handle on `loop` for answers. Returns 0 and *out, or VG_EDB /
+ * an async handle on `loop` for answers. The database, -wal and -shm files
+ * are made private first (0600, or 0640 for store.group), whatever mode
+ * they had; each change goes to opt->log. Returns 0 and *out, or VG_EDB /
  * VG_EIO / VG_EVERSION (a database newer than this build) with a malloc'd
  * message in *cause (caller frees; may be NULL). Nothing is left open on error.
  */

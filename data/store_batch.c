@@ -449,3 +449,58 @@ int store_batch_set_tail(struct store_batch *b, const struct store_tail_pos *p)
 	*r = *p;
 	return 0;
 }
+
+/* A string a batch owns, masked in place (the row's const is the API's
+ * promise to its callers, not to the store that owns the copy). */
+static void redact_owned(const struct redact *r, const char *s)
+{
+	redact_str(r, (char *)(uintptr_t)s);
+}
+
+void store__batch_redact(struct store_batch *b, const struct redact *r)
+{
+	if (b->ostr.n)
+		redact_buf(r, b->ostr.v, b->ostr.n);
+	for (size_t i = 0; i < b->events.n; i++) {
+		struct store__ev_row *e = STORE__AT(b->events, struct store__ev_row, i);
+		event_redact(&e->ev, r);
+		redact_str(r, e->detail);
+	}
+	for (size_t i = 0; i < b->inc.n; i++) {
+		struct store_incident *in = &STORE__AT(b->inc, struct store__inc_row, i)->r;
+		redact_str(r, in->key);
+		redact_str(r, in->provider);
+		redact_str(r, in->model);
+		redact_owned(r, in->detail_json);
+	}
+	for (size_t i = 0; i < b->hist.n; i++) {
+		struct store_incident_history *h =
+		        STORE__AT(b->hist, struct store_incident_history, i);
+		redact_str(r, h->actor);
+		redact_owned(r, h->note);
+	}
+	for (size_t i = 0; i < b->outbox.n; i++) {
+		struct store_outbox *o = STORE__AT(b->outbox, struct store_outbox, i);
+		redact_str(r, o->dedup_key);
+		redact_owned(r, o->payload_json);
+	}
+	for (size_t i = 0; i < b->acts.n; i++) {
+		struct store_operator_action *a =
+		        STORE__AT(b->acts, struct store_operator_action, i);
+		redact_str(r, a->actor);
+		redact_owned(r, a->note);
+	}
+	for (size_t i = 0; i < b->quar.n; i++) {
+		struct store__qrow *q = STORE__AT(b->quar, struct store__qrow, i);
+		redact_str(r, q->q.file);
+		redact_str(r, q->q.detail);
+		redact_buf(r, (char *)q->head, q->q.head_len);
+	}
+	for (size_t i = 0; i < b->tails.n; i++)
+		redact_str(r, STORE__AT(b->tails, struct store_tail_pos, i)->path);
+	for (size_t i = 0; i < b->health.n; i++) {
+		struct store_health *h = STORE__AT(b->health, struct store_health, i);
+		redact_str(r, h->provider);
+		redact_str(r, h->model);
+	}
+}

@@ -104,6 +104,18 @@ struct store_batch {
 	struct store_batch *next;
 };
 
+/* Mask API keys (core/redact) in every text a batch holds, in place: the
+ * observations' string arena, events, incidents and their details and
+ * history, outbox payloads, operator notes, quarantined lines' heads and
+ * details, file paths, health names. On the store thread, before writing. */
+void store__batch_redact(struct store_batch *b, const struct redact *r);
+
+/* Make the database's files private (store_files.c): 0600, or 0640 owned by
+ * `group`; each change reported to `log`. 0, or VG_EIO / VG_ECONFIG (no such
+ * group) with a malloc'd message in *cause. */
+int store__secure_files(const char *path, const char *group, store_log_cb log, void *data,
+                        char **cause);
+
 /* Free a batch's rows (not its header or answer); the batch is empty after. */
 void store__batch_free_rows(struct store_batch *b);
 
