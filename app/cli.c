@@ -65,21 +65,9 @@ static void usage(FILE *out)
 	fprintf(out, "\n'vigil <command> --help' describes a command's options.\n");
 }
 
-int cli_main(int argc, char **argv)
+static int run(const struct cli_command *cmd, int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
 	const char *name = argv[1];
-	/* Every command's output is filtered (app/cli_out) but those that draw
-	 * the terminal or write generated data; usage errors quote argv. */
-	const struct cli_command *cmd = NULL;
-	for (const struct cli_command *c = cli_commands; c->name && !cmd; c++)
-		if (strcmp(c->name, name) == 0)
-			cmd = c;
-	if ((!cmd || !cmd->raw) && cli_out_install() != 0)
-		fprintf(stderr, "vigil: output not filtered (out of memory)\n");
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
 		usage(stdout);
 		return CLI_EXIT_OK;
@@ -95,4 +83,24 @@ int cli_main(int argc, char **argv)
 	if (name[0] == '-')
 		return cli_usage_error(NULL, "unknown option '%s'", name);
 	return cli_usage_error(NULL, "unknown command '%s'", name);
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	/* Every command's output is filtered (app/cli_out) but those that draw
+	 * the terminal or write generated data; usage errors quote argv. */
+	const struct cli_command *cmd = NULL;
+	for (const struct cli_command *c = cli_commands; c->name && !cmd; c++)
+		if (strcmp(c->name, argv[1]) == 0)
+			cmd = c;
+	struct cli_out filter = { 0 };
+	if ((!cmd || !cmd->raw) && cli_out_install(&filter) != 0)
+		fprintf(stderr, "vigil: output not filtered (out of memory)\n");
+	int rc = run(cmd, argc, argv);
+	cli_out_remove(&filter);
+	return rc;
 }

@@ -82,7 +82,7 @@ static FILE *wrap(FILE *orig, int fd, bool buffered)
 	return c;
 }
 
-int cli_out_install(void)
+int cli_out_install(struct cli_out *o)
 {
 	FILE *out = wrap(stdout, STDOUT_FILENO, true);
 	FILE *err = out ? wrap(stderr, STDERR_FILENO, false) : NULL;
@@ -91,9 +91,21 @@ int cli_out_install(void)
 			fclose(out);
 		return VG_ENOMEM;
 	}
+	*o = (struct cli_out){ .out = out, .err = err, .orig_out = stdout, .orig_err = stderr };
 	stdout = out;
 	stderr = err;
 	return 0;
+}
+
+void cli_out_remove(struct cli_out *o)
+{
+	if (!o->out)
+		return;
+	stdout = o->orig_out;
+	stderr = o->orig_err;
+	fclose(o->out); /* filter_close(): flushes the real stream, frees the filter */
+	fclose(o->err);
+	o->out = o->err = NULL;
 }
 
 static bool is_c1(const unsigned char *p)

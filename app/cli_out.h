@@ -21,9 +21,20 @@
 
 #include <stdio.h>
 
-/* Put the filter in front of stdout and stderr (once per process). Returns
- * 0, or a negative vg_err (then output stays unfiltered). */
-int cli_out_install(void);
+/* The filters in front of stdout and stderr, and what those were: held by
+ * the caller (zero-initialised) from cli_out_install() to cli_out_remove(). */
+struct cli_out {
+	FILE *out, *err;           /* the filters; NULL when not installed */
+	FILE *orig_out, *orig_err; /* stdout and stderr before */
+};
+
+/* Put the filter in front of stdout and stderr (once per process), noted in
+ * *o. Returns 0, or a negative vg_err (then output stays unfiltered). */
+int cli_out_install(struct cli_out *o);
+
+/* Flush and close the filters, and make stdout and stderr what they were;
+ * nothing when none is installed. */
+void cli_out_remove(struct cli_out *o);
 
 /* A copy of the JSON text `json` with DEL, U+0080..U+009F, U+2028/U+2029 and
  * the bidirectional controls written as \uXXXX escapes (valid JSON: these

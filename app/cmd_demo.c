@@ -18,7 +18,7 @@
 
 #include "core/sanitize.h"
 #include "core/vgerr.h"
-#include "sim/sim_time.h"
+#include "net/clock.h"
 #include "tui/console_loop.h"
 #include "tui/console_reader.h"
 #include "tui/report.h"
@@ -105,7 +105,7 @@ static void on_snapshot(void *ud, const struct snapshot *s, int err, const char 
 	struct demo_engine_status st;
 	demo_engine_status(d->eng, &st);
 	char line[640];
-	report_summary_line(s, sim_time_wall_ms() - d->start_ms, line, sizeof(line));
+	report_summary_line(s, clock_wall_ms() - d->start_ms, line, sizeof(line));
 	printf("%s scenario %lldm%02llds lines %lld observations %lld pages trigger %lld "
 	       "acknowledge %lld resolve %lld\n",
 	       line, (long long)(st.scenario_ms / 60000), (long long)(st.scenario_ms / 1000 % 60),
@@ -125,7 +125,7 @@ static void finish(struct demo *d)
 		return;
 	d->finishing = true;
 	if (d->reader)
-		console_reader_request(d->reader, sim_time_wall_ms(), 0);
+		console_reader_request(d->reader, clock_wall_ms(), 0);
 	else
 		end_loop(d);
 }
@@ -133,7 +133,7 @@ static void finish(struct demo *d)
 static void on_second(uv_timer_t *t)
 {
 	struct demo *d = t->data;
-	int64_t now = sim_time_wall_ms();
+	int64_t now = clock_wall_ms();
 	struct demo_engine_status st;
 	demo_engine_status(d->eng, &st);
 	if (st.gateway_done && !d->done_since_ms)
@@ -331,7 +331,7 @@ int cmd_demo_main(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	where(headless ? stdout : stderr, d, path);
-	d->start_ms = sim_time_wall_ms();
+	d->start_ms = clock_wall_ms();
 	rc = start_view(d, ascii, who, &cause);
 	if (rc != 0) {
 		fprintf(stderr, "vigil demo: %s\n", cause ? cause : vg_strerror(rc));

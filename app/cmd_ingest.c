@@ -18,13 +18,13 @@
 #include "data/decode.h"
 #include "data/ingest.h"
 #include "data/store.h"
+#include "net/clock.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -39,7 +39,7 @@ struct run {
 	uv_timer_t progress, tick;
 	uv_signal_t sigint, sigterm;
 	bool tty, done, progress_on;
-	uint64_t start_ns;
+	int64_t start_ms; /* clock_mono_ms() at the start */
 	struct ingest_stats final;
 };
 
@@ -74,7 +74,7 @@ static void human_bytes(int64_t b, char *buf, size_t size)
 
 static double elapsed_s(const struct run *r)
 {
-	return (double)(uv_hrtime() - r->start_ns) / 1e9;
+	return (double)(clock_mono_ms() - r->start_ms) / 1000.0;
 }
 
 /* What the store's open changed (a file's mode tightened). */
@@ -137,10 +137,8 @@ static void on_tick(uv_timer_t *h)
 	if (r->tick_batch || !r->store)
 		return;
 	struct effects eff;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (pipeline_tick(r->ps.p, now, &eff) != 0 || (eff.n_events == 0 && eff.n_transitions == 0))
+	if (pipeline_tick(r->ps.p, clock_wall_ms(), &eff) != 0 ||
+	    (eff.n_events == 0 && eff.n_transitions == 0))
 		return;
 	r->tick_batch = store_batch_new(NULL, NULL);
 	if (r->tick_batch &&
@@ -354,7 +352,7 @@ int cmd_ingest_main(int argc, char **argv)
 		ingest_add(r.ing, argv[i]);
 
 	r.tty = isatty(STDERR_FILENO);
-	r.start_ns = uv_hrtime();
+	r.start_ms = clock_mono_ms();
 	uv_timer_init(&loop, &r.progress);
 	r.progress.data = &r;
 	if (r.tty) {

@@ -17,6 +17,7 @@
 #include "core/vgerr.h"
 #include "data/decode.h"
 #include "data/replay_src.h"
+#include "net/clock.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +33,7 @@ struct run {
 	FILE *events_out;
 	double speed; /* 0 = as fast as possible */
 	int64_t virt0;
-	struct timespec wall0;
+	int64_t wall0_ms; /* clock_mono_ms() at virt0 */
 	uint64_t bad_lines;
 	const char *first_bad_file;
 	uint64_t first_bad_line;
@@ -102,14 +103,11 @@ static void pace(struct run *r, int64_t virt)
 		return;
 	if (!vg_has(r->virt0)) {
 		r->virt0 = virt;
-		clock_gettime(CLOCK_MONOTONIC, &r->wall0);
+		r->wall0_ms = clock_mono_ms();
 		return;
 	}
 	double due_s = (double)(virt - r->virt0) / 1000.0 / r->speed;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double el = (double)(now.tv_sec - r->wall0.tv_sec) +
-	            (double)(now.tv_nsec - r->wall0.tv_nsec) / 1e9;
+	double el = (double)(clock_mono_ms() - r->wall0_ms) / 1000.0;
 	if (due_s > el) {
 		double w = due_s - el;
 		struct timespec ts = { (time_t)w, (long)((w - floor(w)) * 1e9) };

@@ -97,16 +97,12 @@ __attribute__((format(printf, 4, 5))) static int err(struct walk *w, struct fy_n
 	va_end(ap);
 	int col;
 	int line = at ? node_line(at, &col) : find_line(w, path, &col);
-	size_t n = strlen(w->file) + strlen(path) + strlen(msg) + 64;
 	free(w->cause);
-	w->cause = malloc(n);
-	if (!w->cause)
-		return VG_ENOMEM;
 	if (line > 0)
-		snprintf(w->cause, n, "%s:%d:%d: %s: %s", w->file, line, col, path, msg);
+		vg_cause(&w->cause, VG_ECONFIG, "%s:%d:%d: %s: %s", w->file, line, col, path, msg);
 	else
-		snprintf(w->cause, n, "%s: %s: %s", w->file, path, msg);
-	return VG_ECONFIG;
+		vg_cause(&w->cause, VG_ECONFIG, "%s: %s: %s", w->file, path, msg);
+	return w->cause ? VG_ECONFIG : VG_ENOMEM;
 }
 
 static const char *type_name(struct fy_node *n)
@@ -616,34 +612,31 @@ static size_t utf8_bad_at(const char *text, size_t len)
 }
 
 /* Read `file` whole (at most CONFIG_MAX_BYTES). 0, or an error in *why. */
-static int read_text(const char *file, char **out, size_t *len, char *why, size_t whysz)
+static int read_text(const char *file, char **out, size_t *len, char **cause)
 {
 	FILE *f = fopen(file, "rb");
-	if (!f) {
-		snprintf(why, whysz, "%s: cannot open: %s", file, strerror(errno));
-		return VG_EIO;
-	}
+	if (!f)
+		return vg_cause(cause, VG_EIO, "%s: cannot open: %s", file, strerror(errno));
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
 	for (;;) {
 		if (vg_grow((void **)&buf, &cap, n + 4096, 1, 8192) != 0) {
-			rc = VG_ENOMEM;
+			rc = vg_cause(cause, VG_ENOMEM, "%s: out of memory", file);
 			break;
 		}
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (n > CONFIG_MAX_BYTES) {
-			snprintf(why, whysz, "%s: larger than %u bytes: not a vigil.yaml", file,
-			         CONFIG_MAX_BYTES);
-			rc = VG_ECONFIG;
+			rc = vg_cause(cause, VG_ECONFIG,
+			              "%s: larger than %u bytes: not a vigil.yaml", file,
+			              CONFIG_MAX_BYTES);
 			break;
 		}
 		if (got == 0) {
-			if (ferror(f)) {
-				snprintf(why, whysz, "%s: cannot read: %s", file, strerror(errno));
-				rc = VG_EIO;
-			}
+			if (ferror(f))
+				rc = vg_cause(cause, VG_EIO, "%s: cannot read: %s", file,
+				              strerror(errno));
 			break;
 		}
 	}
@@ -661,16 +654,12 @@ static int load(struct vigil_config *cfg, const char *file, const char *yaml, si
                 char **cause)
 {
 	struct walk w = { .file = file, .cause = NULL };
-	char msg[512];
 	char *owned = NULL;
 	int rc = 0;
 	if (!yaml) {
-		rc = read_text(file, &owned, &len, msg, sizeof(msg));
-		if (rc) {
-			if (cause)
-				*cause = strdup(msg);
+		rc = read_text(file, &owned, &len, cause);
+		if (rc)
 			return rc;
-		}
 		yaml = owned;
 	}
 	/* Text only: libfyaml would stop at a NUL (ignoring the rest of the
@@ -681,12 +670,9 @@ static int load(struct vigil_config *cfg, const char *file, const char *yaml, si
 	if (bad < len) {
 		int line, col;
 		text_pos(yaml, bad, &line, &col);
-		snprintf(msg, sizeof(msg), "%s:%d:%d: %s: a config file is text", file, line, col,
-		         bad < nul_at ? "not valid UTF-8" : "a NUL byte");
 		free(owned);
-		if (cause)
-			*cause = strdup(msg);
-		return VG_ECONFIG;
+		return vg_cause(cause, VG_ECONFIG, "%s:%d:%d: %s: a config file is text", file,
+		                line, col, bad < nul_at ? "not valid UTF-8" : "a NUL byte");
 	}
 	struct fy_diag_cfg dcfg;
 	fy_diag_cfg_default(&dcfg);
@@ -720,25 +706,20 @@ static int load(struct vigil_config *cfg, const char *file, const char *yaml, si
 			        fy_document_state_start_mark(fy_document_get_document_state(next));
 			int line = m ? m->line + 1 : 0, col = m ? m->column + 1 : 0;
 			fy_parse_document_destroy(fyp, next); /* m goes with it */
-			snprintf(msg, sizeof(msg),
-			         "%s:%d:%d: a second YAML document: a config file holds one", file,
-			         line, col);
-			w.cause = strdup(msg);
-			rc = VG_ECONFIG;
+			rc = vg_cause(&w.cause, VG_ECONFIG,
+			              "%s:%d:%d: a second YAML document: a config file holds one",
+			              file, line, col);
 			goto out;
 		}
 		it = NULL;
 		de = fy_diag_errors_iterate(diag, &it);
 	}
 	if (de || !doc) {
-		if (de)
-			/* libfyaml's diagnostics are 1-based already. */
-			snprintf(msg, sizeof(msg), "%s:%d:%d: invalid YAML: %s", file, de->line,
-			         de->column, de->msg);
+		if (de) /* libfyaml's diagnostics are 1-based already. */
+			rc = vg_cause(&w.cause, VG_ECONFIG, "%s:%d:%d: invalid YAML: %s", file,
+			              de->line, de->column, de->msg);
 		else
-			snprintf(msg, sizeof(msg), "%s: invalid YAML", file);
-		w.cause = strdup(msg);
-		rc = VG_ECONFIG;
+			rc = vg_cause(&w.cause, VG_ECONFIG, "%s: invalid YAML", file);
 		goto out;
 	}
 	struct fy_node *root = fy_document_root(doc);

@@ -8,12 +8,12 @@
 
 #include "app/config.h"
 #include "core/vgerr.h"
+#include "net/clock.h"
 #include "tui/console_reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 struct console_db {
@@ -22,13 +22,6 @@ struct console_db {
 	console_db_act_fn act;
 	void *act_ud;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void on_snapshot(void *ud, const struct snapshot *s, int err, const char *cause)
 {
@@ -52,7 +45,7 @@ static void on_action(void *ud, const struct op_action *a, int err, const char *
 static void request(void *ud, int64_t detail_id)
 {
 	struct console_db *c = ud;
-	console_reader_request(c->reader, wall_ms(), detail_id);
+	console_reader_request(c->reader, clock_wall_ms(), detail_id);
 }
 
 static int act(void *ud, const struct op_action *a, char **cause)
@@ -60,7 +53,7 @@ static int act(void *ud, const struct op_action *a, char **cause)
 	struct console_db *c = ud;
 	if (c->act)
 		return c->act(c->act_ud, a, cause);
-	int rc = console_reader_write(c->reader, a, wall_ms());
+	int rc = console_reader_write(c->reader, a, clock_wall_ms());
 	if (rc != 0 && cause)
 		*cause = strdup(rc == VG_EFULL ? "too many actions waiting" : vg_strerror(rc));
 	return rc;

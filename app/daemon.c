@@ -36,33 +36,28 @@
 #include "app/daemon.h"
 
 #include "app/daemon_internal.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
 #include "data/ingest.h"
 #include "data/outbox.h"
 #include "data/sinks.h"
+#include "net/clock.h"
 #include "net/http.h"
 #include "net/httpd.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- logging and the clock ------------------------------------------------------ */
 
 void daemon__log(struct daemon *d, const char *level, const char *msg, json_t *fields)
 {
 	json_t *o = json_object();
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	time_t secs = ts.tv_sec;
-	gmtime_r(&secs, &tm);
-	char when[40], stamp[48];
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp, sizeof(stamp), "%s.%03ldZ", when, (long)(ts.tv_nsec / 1000000));
+	char stamp[32];
+	if (timeparse_format_rfc3339(clock_wall_ms(), stamp, sizeof(stamp)) < 0)
+		stamp[0] = '\0';
 	json_object_set_new(o, "ts", json_string(stamp));
 	json_object_set_new(o, "level", json_string(level));
 	json_object_set_new(o, "msg", json_string(msg));
@@ -90,16 +85,9 @@ static void on_outbox_log(void *data, const char *line)
 	daemon__log(data, "warn", line, NULL);
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t daemon__now(struct daemon *d)
 {
-	return d->opt.now_ms ? d->opt.now_ms(d->opt.now_data) : wall_ms();
+	return d->opt.now_ms ? d->opt.now_ms(d->opt.now_data) : clock_wall_ms();
 }
 
 static int64_t now_hook(void *data)
@@ -449,20 +437,6 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	return 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int set_cause(char **cause, int rc, const char *fmt,
-                                                           ...)
-{
-	if (cause) {
-		char buf[512];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(buf, sizeof(buf), fmt, ap);
-		va_end(ap);
-		*cause = strdup(buf);
-	}
-	return rc;
-}
-
 int daemon_start(struct daemon *d, char **cause)
 {
 	if (cause)
@@ -473,7 +447,7 @@ int daemon_start(struct daemon *d, char **cause)
 	int port = 0, rc;
 	const char *listen = d->cfg->metrics.listen;
 	if (listen[0] && config_split_listen(listen, host, sizeof(host), &port) != 0)
-		return set_cause(cause, VG_EINVAL, "metrics.listen: '%s' is not host:port", listen);
+		return vg_cause(cause, VG_EINVAL, "metrics.listen: '%s' is not host:port", listen);
 
 	/* The pipeline with the `semantic:` section and its schemas (relative
 	 * to the config file's folder), before anything is opened: a bad schema
@@ -484,15 +458,15 @@ int daemon_start(struct daemon *d, char **cause)
 	char *scause = NULL;
 	rc = pipeline_setup_init(&d->ps, d->cfg, &po, &scause);
 	if (rc != 0) {
-		rc = set_cause(cause, rc == VG_ENOMEM ? VG_ENOMEM : VG_ECONFIG, "%s",
-		               scause ? scause : vg_strerror(rc));
+		rc = vg_cause(cause, rc == VG_ENOMEM ? VG_ENOMEM : VG_ECONFIG, "%s",
+		              scause ? scause : vg_strerror(rc));
 		free(scause);
 		return rc;
 	}
 	d->p = d->ps.p;
 	d->reg = metrics_new();
 	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
-		return set_cause(cause, VG_ENOMEM, "out of memory");
+		return vg_cause(cause, VG_ENOMEM, "out of memory");
 	metrics_set_redact(d->reg, d->ps.redact);
 	d->msrc = (struct metrics_std_source){
 		.vm = &d->vm, .pipeline = d->p, .now_ms = now_hook, .now_data = d
@@ -541,7 +515,7 @@ int daemon_start(struct daemon *d, char **cause)
 	if ((rc = http_client_new(d->loop, &d->http)) != 0 ||
 	    (rc = outbox_new(d->loop, d->sinks, d->http, &o, &d->ob)) != 0) {
 		close_opened(d);
-		return set_cause(cause, rc, "cannot set up delivery: %s", vg_strerror(rc));
+		return vg_cause(cause, rc, "cannot set up delivery: %s", vg_strerror(rc));
 	}
 	d->tick = malloc(sizeof(*d->tick));
 	rc = !d->tick                                                     ? VG_ENOMEM
@@ -551,9 +525,9 @@ int daemon_start(struct daemon *d, char **cause)
 		close_opened(d);
 		free(d->tick);
 		d->tick = NULL;
-		return set_cause(cause, rc, "%s",
-		                 rc == VG_EDB ? "the store refused the first query"
-		                              : "out of memory");
+		return vg_cause(cause, rc, "%s",
+		                rc == VG_EDB ? "the store refused the first query"
+		                             : "out of memory");
 	}
 	uv_timer_init(d->loop, d->tick);
 	d->tick->data = d;

@@ -1,9 +1,9 @@
 /*
  * daemon_health.c: what the daemon reports about the providers and about
  * itself. The console's health rows (app/health_rows) every health_ms into
- * the waiting batch; vigil's own health (DESIGN.md): a sink unreachable and
- * the store queue full for store_full_ms become `monitor` incidents through
- * pipeline_monitor(); and the tailer's counters for /metrics.
+ * the waiting batch; vigil's own health (docs/architecture.md): a sink
+ * unreachable and the store queue full for store_full_ms become `monitor`
+ * incidents through pipeline_monitor(); and the tailer's counters for /metrics.
  */
 #include "app/daemon_internal.h"
 

@@ -70,18 +70,6 @@ static void say(struct demo_engine *e, const char *fmt, ...)
 		fprintf(stderr, "vigil demo: %s\n", line);
 }
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	char m[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(m, sizeof(m), fmt, ap);
-	va_end(ap);
-	if (cause && !*cause)
-		*cause = strdup(m);
-}
-
 /* The daemon's log: to vigil.log; errors are also said to the operator. */
 static void on_daemon_log(void *data, const char *line)
 {
@@ -176,11 +164,10 @@ static int build_config(struct demo_engine *e, char **cause)
 	if (e->o.metrics_listen) {
 		char host[256];
 		int port = 0;
-		if (config_split_listen(e->o.metrics_listen, host, sizeof(host), &port) != 0) {
-			set_cause(cause, "--metrics-listen wants HOST:PORT, not '%s'",
-			          e->o.metrics_listen);
-			return VG_EINVAL;
-		}
+		if (config_split_listen(e->o.metrics_listen, host, sizeof(host), &port) != 0)
+			return vg_cause(cause, VG_EINVAL,
+			                "--metrics-listen wants HOST:PORT, not '%s'",
+			                e->o.metrics_listen);
 		snprintf(c->metrics.listen, sizeof(c->metrics.listen), "%s", e->o.metrics_listen);
 	}
 
@@ -232,10 +219,8 @@ static int write_schemas(struct demo_engine *e, char **cause)
 {
 	char dir[1024];
 	snprintf(dir, sizeof(dir), "%s/schemas", e->dir);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		set_cause(cause, "%s: %s", dir, strerror(errno));
-		return VG_EIO;
-	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return vg_cause(cause, VG_EIO, "%s: %s", dir, strerror(errno));
 	for (int i = 0; i < e->scn->traffic.n_templates; i++) {
 		const char *id = e->scn->traffic.templates[i].schema_id;
 		if (!id[0] || strchr(id, '/'))
@@ -253,10 +238,9 @@ static int write_schemas(struct demo_engine *e, char **cause)
 		bool ok = f && fwrite(text, 1, len, f) == len;
 		if (f && fclose(f) != 0)
 			ok = false;
-		if (!ok) {
-			set_cause(cause, "%s: cannot write: %s", path, strerror(errno));
-			return VG_EIO;
-		}
+		if (!ok)
+			return vg_cause(cause, VG_EIO, "%s: cannot write: %s", path,
+			                strerror(errno));
 	}
 	snprintf(e->cfg->semantic.schemas_dir, sizeof(e->cfg->semantic.schemas_dir), "%s", dir);
 	return 0;
@@ -349,7 +333,8 @@ int demo_engine_start(uv_loop_t *loop, const struct demo_engine_opts *o, struct 
 	if (rc == 0)
 		e->metrics_port = daemon_metrics_port(e->daemon);
 	if (rc != 0) {
-		set_cause(cause, "cannot start the demo: %s", vg_strerror(rc));
+		if (cause && !*cause) /* the first cause says more */
+			vg_cause(cause, rc, "cannot start the demo: %s", vg_strerror(rc));
 		demo_engine_stop(e);
 		uv_run(loop, UV_RUN_DEFAULT);
 		demo_engine_free(e);

@@ -67,9 +67,7 @@ int demo_pager_start(uv_loop_t *loop, const char *log_path, struct demo_pager **
 		return VG_ENOMEM;
 	p->log = fopen(log_path, "w");
 	if (!p->log) {
-		char m[600];
-		snprintf(m, sizeof(m), "cannot create %s: %s", log_path, strerror(errno));
-		*cause = strdup(m);
+		vg_cause(cause, VG_EIO, "cannot create %s: %s", log_path, strerror(errno));
 		free(p);
 		return VG_EIO;
 	}

@@ -17,6 +17,7 @@
 #include "core/incident.h"
 #include "core/jschema.h"
 #include "core/pipeline.h"
+#include "core/redact.h"
 #include "core/route.h"
 #include "core/vgerr.h"
 #include "core/vgmem.h"
@@ -74,6 +75,7 @@ int replay_new(const struct replay_options *o, struct replay **out, char **cause
 		goto fail;
 	r->pipeline = ps.p;
 	r->schemas = ps.schemas;
+	r->redact = ps.redact;
 	free(defaults);
 	*out = r;
 	return 0;
@@ -89,6 +91,7 @@ void replay_free(struct replay *r)
 		return;
 	pipeline_free(r->pipeline);
 	jschema_set_free(r->schemas);
+	redact_free(r->redact);
 	for (size_t i = 0; i < r->n_incidents; i++)
 		free(r->incidents[i].steps);
 	free(r->incidents);

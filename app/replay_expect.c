@@ -59,10 +59,7 @@ static void verr(struct vctx *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	size_t n = strlen(v->file) + strlen(msg) + 3;
-	*v->cause = malloc(n);
-	if (*v->cause)
-		snprintf(*v->cause, n, "%s: %s", v->file, msg);
+	vg_cause(v->cause, v->rc, "%s: %s", v->file, msg);
 }
 
 static bool known_key(const char *k, const char *const *keys)
@@ -305,16 +302,9 @@ int replay_expect_load(const char *path, struct replay_expect **out, char **caus
 	*out = NULL;
 	json_error_t err;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (!root) {
-		if (cause) {
-			size_t n = strlen(path) + strlen(err.text) + 48;
-			*cause = malloc(n);
-			if (*cause)
-				snprintf(*cause, n, "%s:%d:%d: %s", path, err.line, err.column,
-				         err.text);
-		}
-		return VG_EPARSE;
-	}
+	if (!root)
+		return vg_cause(cause, VG_EPARSE, "%s:%d:%d: %s", path, err.line, err.column,
+		                err.text);
 	int rc = replay_expect_parse(root, path, out, cause);
 	json_decref(root);
 	return rc;

@@ -12,6 +12,7 @@
 #include "core/model.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -38,17 +39,9 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	if (b->n + (size_t)n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + (size_t)n + 1)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
+	if (vg_grow((void **)&b->s, &b->cap, b->n + (size_t)n + 1, 1, 256) != 0) {
+		b->oom = true;
+		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);

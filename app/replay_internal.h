@@ -102,7 +102,8 @@ struct replay {
 	struct replay_options opt;
 	struct pipeline *pipeline;
 	struct jschema_set *schemas;
-	int64_t last_tick; /* last whole second ticked, VG_NONE before the first feed */
+	struct redact *redact; /* the pipeline borrows it: freed after the pipeline */
+	int64_t last_tick;     /* last whole second ticked, VG_NONE before the first feed */
 
 	uint64_t lines, bad_lines, observations, skipped, n_events_total;
 	int64_t first_ms, last_ms; /* observation end times seen */

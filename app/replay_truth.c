@@ -13,30 +13,11 @@
 #include "core/vgerr.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- truth ------------------------------------------------------------- */
-
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (!cause)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	*cause = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (*cause) {
-		va_start(ap, fmt);
-		vsnprintf(*cause, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-}
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -65,15 +46,13 @@ int replay_load_truth(struct replay *r, const char *path, char **cause)
 {
 	json_error_t jerr;
 	json_t *root = json_load_file(path, 0, &jerr);
-	if (!root) {
-		set_cause(cause, "%s:%d: %s", path, jerr.line, jerr.text);
-		return VG_EPARSE;
-	}
+	if (!root)
+		return vg_cause(cause, VG_EPARSE, "%s:%d: %s", path, jerr.line, jerr.text);
 	int rc = VG_EPARSE;
 	json_t *faults = json_object_get(root, "faults");
 	json_t *start = json_object_get(root, "start_ms");
 	if (!json_is_array(faults) || !json_is_integer(start)) {
-		set_cause(cause, "%s: not a truth file (no faults or start_ms)", path);
+		vg_cause(cause, rc, "%s: not a truth file (no faults or start_ms)", path);
 		goto out;
 	}
 	int64_t t0 = json_integer_value(start);
@@ -99,14 +78,14 @@ int replay_load_truth(struct replay *r, const char *path, char **cause)
 		model_copy_str(rf->region, sizeof(rf->region), jstr(f, "region"), (size_t)-1);
 		rf->symptom_ms = VG_NONE;
 		if (parse_kind(f, &rf->kind) != 0) {
-			set_cause(cause, "%s: faults[%zu]: unknown category '%s'", path, i,
-			          jstr(f, "category"));
+			vg_cause(cause, rc, "%s: faults[%zu]: unknown category '%s'", path, i,
+			         jstr(f, "category"));
 			goto out;
 		}
 		json_t *on = json_object_get(f, "onset_ms"), *end = json_object_get(f, "end_ms");
 		json_t *det = json_object_get(f, "detectable_ms");
 		if (!json_is_integer(on)) {
-			set_cause(cause, "%s: faults[%zu]: no onset_ms", path, i);
+			vg_cause(cause, rc, "%s: faults[%zu]: no onset_ms", path, i);
 			goto out;
 		}
 		rf->onset_ms = t0 + json_integer_value(on);

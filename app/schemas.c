@@ -2,23 +2,13 @@
 #include "app/schemas.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-__attribute__((format(printf, 1, 2))) static char *msg(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return strdup(buf);
-}
 
 int schemas_resolve_dir(const char *config_file, const char *dir, char *out, size_t cap)
 {
@@ -39,10 +29,8 @@ static int name_cmp(const void *a, const void *b)
 static int read_all(const char *path, char **buf, size_t *len, char **cause)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f) {
-		*cause = msg("%s: cannot open: %s", path, strerror(errno));
-		return VG_EIO;
-	}
+	if (!f)
+		return vg_cause(cause, VG_EIO, "%s: cannot open: %s", path, strerror(errno));
 	size_t cap = 4096, n = 0;
 	char *b = malloc(cap);
 	int rc = 0;
@@ -53,25 +41,23 @@ static int read_all(const char *path, char **buf, size_t *len, char **cause)
 			break;
 		if (n == cap) {
 			if (cap >= SCHEMAS_MAX_FILE) {
-				*cause = msg("%s: larger than %s bytes", path, "4 MiB");
+				vg_cause(cause, VG_ETOOBIG, "%s: larger than %s bytes", path,
+				         "4 MiB");
 				rc = VG_ETOOBIG;
 				break;
 			}
-			char *nb = realloc(b, cap * 2);
-			if (!nb) {
+			if (vg_grow((void **)&b, &cap, cap + 1, 1, 4096) != 0) {
 				free(b);
 				b = NULL;
 				break;
 			}
-			b = nb;
-			cap *= 2;
 		}
 	}
 	if (!rc && !b) {
-		*cause = msg("%s: %s", path, "out of memory");
+		vg_cause(cause, VG_ENOMEM, "%s: %s", path, "out of memory");
 		rc = VG_ENOMEM;
 	} else if (!rc && ferror(f)) {
-		*cause = msg("%s: read error: %s", path, strerror(errno));
+		vg_cause(cause, VG_EIO, "%s: read error: %s", path, strerror(errno));
 		rc = VG_EIO;
 	}
 	fclose(f);
@@ -89,10 +75,9 @@ int schemas_load_dir(const char *dir, struct jschema_set **out, char **cause)
 	*out = NULL;
 	*cause = NULL;
 	DIR *d = opendir(dir);
-	if (!d) {
-		*cause = msg("%s: cannot open schema folder: %s", dir, strerror(errno));
-		return VG_EIO;
-	}
+	if (!d)
+		return vg_cause(cause, VG_EIO, "%s: cannot open schema folder: %s", dir,
+		                strerror(errno));
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
@@ -101,15 +86,9 @@ int schemas_load_dir(const char *dir, struct jschema_set **out, char **cause)
 		size_t l = strlen(e->d_name);
 		if (l <= 5 || strcmp(e->d_name + l - 5, ".json") != 0 || e->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			char **nn = realloc(names, nc * sizeof(*nn));
-			if (!nn) {
-				rc = VG_ENOMEM;
-				break;
-			}
-			names = nn;
-			cap = nc;
+		if (vg_grow((void **)&names, &cap, n + 1, sizeof(*names), 16) != 0) {
+			rc = VG_ENOMEM;
+			break;
 		}
 		if (!(names[n] = strdup(e->d_name))) {
 			rc = VG_ENOMEM;
@@ -122,18 +101,18 @@ int schemas_load_dir(const char *dir, struct jschema_set **out, char **cause)
 	if (!rc && !set)
 		rc = VG_ENOMEM;
 	if (rc == VG_ENOMEM)
-		*cause = msg("%s: %s", dir, "out of memory");
+		vg_cause(cause, rc, "%s: %s", dir, "out of memory");
 	if (!rc)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char path[4096];
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
-			*cause = msg("%s/%s: path too long", dir, names[i]);
+			vg_cause(cause, VG_ETOOBIG, "%s/%s: path too long", dir, names[i]);
 			rc = VG_ETOOBIG;
 			break;
 		}
-		char *text;
-		size_t len;
+		char *text = NULL;
+		size_t len = 0;
 		if ((rc = read_all(path, &text, &len, cause)) != 0)
 			break;
 		names[i][strlen(names[i]) - 5] = '\0'; /* the id */

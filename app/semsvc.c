@@ -10,7 +10,6 @@
 #include "core/semantic.h"
 #include "core/vgerr.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +26,6 @@ struct semsvc {
 	void *drained_data;
 };
 
-__attribute__((format(printf, 1, 2))) static char *message(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return strdup(buf);
-}
-
 /* The compiled schemas of cfg's folder (NULL when none is configured). */
 static int load_schemas(const struct vigil_config *cfg, const char *config_path,
                         struct jschema_set **out, char **cause)
@@ -46,11 +35,9 @@ static int load_schemas(const struct vigil_config *cfg, const char *config_path,
 		return 0;
 	char dir[CFG_PATH_MAX * 2];
 	int rc = schemas_resolve_dir(config_path, cfg->semantic.schemas_dir, dir, sizeof(dir));
-	if (rc != 0) {
-		*cause = message("semantic.schemas_dir: path too long: %s",
-		                 cfg->semantic.schemas_dir);
-		return rc;
-	}
+	if (rc != 0)
+		return vg_cause(cause, rc, "semantic.schemas_dir: path too long: %s",
+		                cfg->semantic.schemas_dir);
 	return schemas_load_dir(dir, out, cause);
 }
 
@@ -66,10 +53,9 @@ int semsvc_configure(struct pipeline *p, const struct vigil_config *cfg, const c
 	rc = pipeline_set_semantic(p, &cfg->semantic.checks, set);
 	if (rc != 0) {
 		jschema_set_free(set);
-		*cause = message("semantic: %s", rc == VG_ESTATE
-		                                         ? "the pipeline has already been fed"
-		                                         : "out of memory");
-		return rc;
+		return vg_cause(cause, rc, "semantic: %s",
+		                rc == VG_ESTATE ? "the pipeline has already been fed"
+		                                : "out of memory");
 	}
 	*schemas = set;
 	return 0;
@@ -220,7 +206,7 @@ int semsvc_reload(struct semsvc *s, struct pipeline *p, const struct vigil_confi
 	rc = pipeline_update_semantic(p, &cfg->semantic.checks, set);
 	if (rc != 0) {
 		jschema_set_free(set);
-		*cause = message("semantic: out of memory");
+		vg_cause(cause, rc, "semantic: out of memory");
 	} else {
 		*schemas = set;
 	}
@@ -230,9 +216,10 @@ int semsvc_reload(struct semsvc *s, struct pipeline *p, const struct vigil_confi
 		s->opt.capacity = (size_t)cfg->semantic.sidecar_queue;
 	int src = start_sidecar(s);
 	if (src != 0 && rc == 0) {
-		*cause = message("semantic: the sidecar thread could not restart (%s); every "
-		                 "check runs inline",
-		                 vg_strerror(src));
+		vg_cause(cause, VG_ESTATE,
+		         "semantic: the sidecar thread could not restart (%s); every "
+		         "check runs inline",
+		         vg_strerror(src));
 		rc = VG_ESTATE;
 	}
 	check_drained(s);

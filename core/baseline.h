@@ -1,7 +1,7 @@
 /*
  * baseline.h: the learned normal of each series (core/rollup) for every hour
- * of the week, and detection against it: the chapter's "residual over
- * baseline" (docs/baselines.md explains the model with a worked example).
+ * of the week, and detection against it: the residual over the baseline
+ * (docs/baselines.md explains the model with a worked example).
  *
  * Metrics, per series:
  *   latency, ttft      quantile metrics: ln p50/p95/p99 of each hour, from
@@ -118,8 +118,8 @@ int baseline_metric_parse(const char *s, size_t len);
 /* The failure category and subtype a deviation of m is reported as:
  * PROVIDER/latency (latency, ttft, throughput), PROVIDER/rate_limit,
  * server_error, timeout, content_filter, invalid_request, QUALITY/regression,
- * COST/retry_storm (more $ per token than usual: the chapter's cost
- * efficiency "accounting for retry overhead"). Availability takes the
+ * COST/retry_storm (more $ per token than usual: cost efficiency with the
+ * retry overhead counted in). Availability takes the
  * subtype of the error type most frequent in the window
  * (baseline_live.c); alone it is PROVIDER/server_error. */
 void baseline_metric_class(enum baseline_metric m, enum category *cat, enum subtype *sub);

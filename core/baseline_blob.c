@@ -22,7 +22,6 @@
 #include "core/vgerr.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,22 +252,6 @@ static void get_str(struct rd *r, char *dst, size_t size, const char *what)
 	}
 }
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *msg(const char *fmt, ...)
-{
-	char buf[160];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	size_t n = strlen(buf) + 1;
-	char *s = malloc(n);
-	if (s)
-		memcpy(s, buf, n);
-	return s;
-}
-
 #define BIG 1e15 /* counts and weights */
 #define LN  50.0 /* ln values */
 
@@ -360,11 +343,8 @@ int baseline_model_decode(const uint8_t *buf, size_t len, struct baseline_model 
 	if (cause)
 		*cause = NULL;
 	struct rd r = { buf, len, 0, NULL };
-	if (!buf || len < HEADER + 4) {
-		if (cause)
-			*cause = msg("baseline blob: %zu bytes, too short", len);
-		return VG_EPARSE;
-	}
+	if (!buf || len < HEADER + 4)
+		return vg_cause(cause, VG_EPARSE, "baseline blob: %zu bytes, too short", len);
 	struct baseline_model *tmp = calloc(1, sizeof(*tmp));
 	if (!tmp)
 		return VG_ENOMEM;
@@ -372,10 +352,10 @@ int baseline_model_decode(const uint8_t *buf, size_t len, struct baseline_model 
 	int rc = decode(&r, tmp);
 	if (rc == 0)
 		memcpy(m, tmp, sizeof(*m));
-	else if (cause)
-		*cause = rc == VG_EVERSION ? msg("baseline blob: version newer than %d",
-		                                 BASELINE_BLOB_VERSION)
-		                           : msg("baseline blob: %s (at byte %zu)", r.err, r.at);
+	else if (rc == VG_EVERSION)
+		vg_cause(cause, rc, "baseline blob: version newer than %d", BASELINE_BLOB_VERSION);
+	else
+		vg_cause(cause, rc, "baseline blob: %s (at byte %zu)", r.err, r.at);
 	free(tmp);
 	return rc;
 }

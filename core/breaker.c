@@ -50,8 +50,8 @@ static int move(struct breaker *b, int64_t now, enum breaker_state to,
 	b->halfopen_ok = 0;
 	/* Oscillation is recovering and failing again: only an open from closed
 	 * counts. A failed half-open probe re-opening it is the same outage
-	 * going on (the chapter's cycle is closed -> open -> half-open ->
-	 * closed), or a steady outage would read as intermittent. */
+	 * going on (one cycle is closed -> open -> half-open -> closed), or a
+	 * steady outage would read as intermittent. */
 	if (to == BRK_OPEN && out->from == BRK_CLOSED) {
 		b->opens[b->opens_head] = now;
 		b->opens_head = (b->opens_head + 1) % BREAKER_MAX_OPENS;

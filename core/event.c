@@ -8,7 +8,6 @@
 #include "core/timeparse.h"
 #include "core/vgerr.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,29 +212,16 @@ fail:
 
 /* ---- decoding ---------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int fail(char **cause, int code, const char *fmt, ...)
-{
-	if (cause) {
-		char buf[256];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(buf, sizeof(buf), fmt, ap);
-		va_end(ap);
-		*cause = strdup(buf);
-	}
-	return code;
-}
-
 static int get_enum(json_t *o, const char *key, int (*parse)(const char *, size_t), int *out,
                     char **cause)
 {
 	json_t *v = json_object_get(o, key);
 	if (!json_is_string(v))
-		return fail(cause, VG_EINVAL, "field '%s': missing or not a string", key);
+		return vg_cause(cause, VG_EINVAL, "field '%s': missing or not a string", key);
 	int x = parse(json_string_value(v), json_string_length(v));
 	if (x < 0)
-		return fail(cause, VG_EINVAL, "field '%s': unknown value '%s'", key,
-		            json_string_value(v));
+		return vg_cause(cause, VG_EINVAL, "field '%s': unknown value '%s'", key,
+		                json_string_value(v));
 	*out = x;
 	return 0;
 }
@@ -266,18 +252,19 @@ int event_from_json(json_t *obj, struct failure_event *ev, char **cause)
 	if (cause)
 		*cause = NULL;
 	if (!json_is_object(obj))
-		return fail(cause, VG_EPARSE, "a failure event must be a JSON object");
+		return vg_cause(cause, VG_EPARSE, "a failure event must be a JSON object");
 	json_t *ver = json_object_get(obj, "schema_version");
 	if (!json_is_integer(ver))
-		return fail(cause, VG_EINVAL, "field 'schema_version': missing or not an integer");
+		return vg_cause(cause, VG_EINVAL,
+		                "field 'schema_version': missing or not an integer");
 	json_int_t version = json_integer_value(ver);
 	if (version > EVENT_SCHEMA_VERSION)
-		return fail(cause, VG_EVERSION,
-		            "schema_version %lld is newer than this vigil understands (%d)",
-		            (long long)version, EVENT_SCHEMA_VERSION);
+		return vg_cause(cause, VG_EVERSION,
+		                "schema_version %lld is newer than this vigil understands (%d)",
+		                (long long)version, EVENT_SCHEMA_VERSION);
 	if (version < 1)
-		return fail(cause, VG_EINVAL, "field 'schema_version': %lld is not valid",
-		            (long long)version);
+		return vg_cause(cause, VG_EINVAL, "field 'schema_version': %lld is not valid",
+		                (long long)version);
 	int cat, sub, sev, rc;
 	if ((rc = get_enum(obj, "category", model_category_parse, &cat, cause)) ||
 	    (rc = get_enum(obj, "subtype", model_subtype_parse, &sub, cause)) ||
@@ -287,7 +274,7 @@ int event_from_json(json_t *obj, struct failure_event *ev, char **cause)
 	struct provider_id pid;
 	memset(&pid, 0, sizeof(pid));
 	if (!json_is_object(p))
-		return fail(cause, VG_EINVAL, "field 'provider': missing or not an object");
+		return vg_cause(cause, VG_EINVAL, "field 'provider': missing or not an object");
 	get_str(p, "provider", pid.provider, sizeof(pid.provider));
 	get_str(p, "model", pid.model, sizeof(pid.model));
 	get_str(p, "region", pid.region, sizeof(pid.region));
@@ -295,14 +282,15 @@ int event_from_json(json_t *obj, struct failure_event *ev, char **cause)
 	json_t *id = json_object_get(obj, "id");
 	json_t *tms = json_object_get(obj, "time_ms");
 	if (!json_is_integer(tms))
-		return fail(cause, VG_EINVAL, "field 'time_ms': missing or not an integer");
+		return vg_cause(cause, VG_EINVAL, "field 'time_ms': missing or not an integer");
 	rc = event_init(ev, json_is_integer(id) ? (uint64_t)json_integer_value(id) : 0,
 	                (int64_t)json_integer_value(tms), (enum category)cat, (enum subtype)sub,
 	                (enum severity)sev, &pid);
 	if (rc)
-		return fail(cause, rc, "subtype '%s' is not of category '%s', or provider is empty",
-		            model_subtype_name((enum subtype)sub),
-		            model_category_name((enum category)cat));
+		return vg_cause(cause, rc,
+		                "subtype '%s' is not of category '%s', or provider is empty",
+		                model_subtype_name((enum subtype)sub),
+		                model_category_name((enum category)cat));
 	get_str(obj, "request_id", ev->request_id, sizeof(ev->request_id));
 	get_str(obj, "template", ev->template_id, sizeof(ev->template_id));
 	json_t *tc = json_object_get(obj, "traffic_class");
@@ -315,7 +303,7 @@ int event_from_json(json_t *obj, struct failure_event *ev, char **cause)
 
 	json_t *c = json_object_get(obj, "causal");
 	if (c && !json_is_object(c))
-		return fail(cause, VG_EINVAL, "field 'causal': not an object");
+		return vg_cause(cause, VG_EINVAL, "field 'causal': not an object");
 	struct causal_signals *s = &ev->causal;
 	get_d(c, "latency_ms", &s->latency_ms);
 	json_t *lp = json_object_get(c, "latency_percentile");

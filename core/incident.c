@@ -10,6 +10,7 @@
 
 #include "core/incident_internal.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,14 +236,9 @@ static const char *keep_str(struct incidents *t, const char *s, size_t max)
 {
 	if (!s || !s[0])
 		return "";
-	if (t->n_strs == t->cap_strs) {
-		size_t cap = t->cap_strs ? t->cap_strs * 2 : 8;
-		char **nv = realloc(t->strs, cap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		t->strs = nv;
-		t->cap_strs = cap;
-	}
+	if (t->n_strs == t->cap_strs &&
+	    vg_grow((void **)&t->strs, &t->cap_strs, t->n_strs + 1, sizeof(*t->strs), 8) != 0)
+		return NULL;
 	size_t len = strnlen(s, max - 1);
 	char *c = malloc(len + 1);
 	if (!c)
@@ -256,14 +252,10 @@ static const char *keep_str(struct incidents *t, const char *s, size_t max)
 static struct incident_change *push_change(struct incidents *t, enum incident_change_kind kind,
                                            const struct incident *inc, int64_t time_ms)
 {
-	if (t->n_changes == t->cap_changes) {
-		size_t cap = t->cap_changes ? t->cap_changes * 2 : 16;
-		struct incident_change *nv = realloc(t->changes, cap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		t->changes = nv;
-		t->cap_changes = cap;
-	}
+	if (t->n_changes == t->cap_changes &&
+	    vg_grow((void **)&t->changes, &t->cap_changes, t->n_changes + 1, sizeof(*t->changes),
+	            16) != 0)
+		return NULL;
 	struct incident_change *c = &t->changes[t->n_changes++];
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -280,12 +272,10 @@ static struct incident_change *push_change(struct incidents *t, enum incident_ch
 int incident__push_history(struct incident *inc, enum incident_change_kind what, int64_t time_ms,
                            int64_t related_id, const char *actor, const char *note)
 {
-	struct incident_history *nv =
-	        realloc(inc->history, (inc->n_history + 1) * sizeof(*inc->history));
-	if (!nv)
+	if (vg_grow((void **)&inc->history, &inc->cap_history, inc->n_history + 1,
+	            sizeof(*inc->history), 4) != 0)
 		return VG_ENOMEM;
-	inc->history = nv;
-	struct incident_history *h = &nv[inc->n_history++];
+	struct incident_history *h = &inc->history[inc->n_history++];
 	memset(h, 0, sizeof(*h));
 	h->time_ms = time_ms;
 	h->what = what;
@@ -493,14 +483,8 @@ static struct incident *find_open(struct incidents *t, const char *key, int64_t 
 static int open_incident(struct incidents *t, const struct failure_event *ev, const char *key,
                          int64_t now)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct incident **nv = realloc(t->v, cap * sizeof(*nv));
-		if (!nv)
-			return VG_ENOMEM;
-		t->v = nv;
-		t->cap = cap;
-	}
+	if (t->n == t->cap && vg_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 16) != 0)
+		return VG_ENOMEM;
 	struct incident *inc = calloc(1, sizeof(*inc));
 	if (!inc)
 		return VG_ENOMEM;

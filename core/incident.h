@@ -111,7 +111,7 @@ struct incident {
 	int64_t related[INCIDENT_MAX_RELATED];
 	size_t n_related;
 	struct incident_history *history;
-	size_t n_history;
+	size_t n_history, cap_history;
 };
 
 /* One change, as returned by incidents_changes(). */

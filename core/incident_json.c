@@ -9,8 +9,8 @@
 #include "core/incident_internal.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,19 +142,6 @@ out:
 	return o;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char **cause, int code, const char *fmt, ...)
-{
-	if (cause) {
-		char buf[256];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(buf, sizeof(buf), fmt, ap);
-		va_end(ap);
-		*cause = strdup(buf);
-	}
-	return code;
-}
-
 static bool get_i64(json_t *o, const char *k, int64_t *out)
 {
 	json_t *v = json_object_get(o, k);
@@ -178,7 +165,7 @@ static int restore_sample(json_t *samples, const char *k, struct failure_event *
 	char *why = NULL;
 	int rc = event_from_json(json_object_get(samples, k), ev, &why);
 	if (rc) {
-		rc = fail(cause, rc, "samples.%s: %s", k, why ? why : "invalid");
+		rc = vg_cause(cause, rc, "samples.%s: %s", k, why ? why : "invalid");
 		free(why);
 	}
 	return rc;
@@ -195,7 +182,8 @@ static int restore_history(struct incident *inc, json_t *hist, char **cause)
 		    get_name(e, "what", incident_change_parse, &what) ||
 		    get_name(e, "state", incident_state_parse, &st) ||
 		    get_name(e, "severity", model_severity_parse, &sev))
-			return fail(cause, VG_EINVAL, "history[%zu]: missing or invalid field", i);
+			return vg_cause(cause, VG_EINVAL, "history[%zu]: missing or invalid field",
+			                i);
 		get_i64(e, "count", &count);
 		get_i64(e, "related_id", &rel);
 		json_t *a = json_object_get(e, "actor");
@@ -213,7 +201,7 @@ static int restore_history(struct incident *inc, json_t *hist, char **cause)
 		inc->severity = keep_sev;
 		inc->count = keep_count;
 		if (rc)
-			return fail(cause, VG_ENOMEM, "out of memory");
+			return vg_cause(cause, VG_ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -222,12 +210,12 @@ static int restore_fields(struct incident *inc, json_t *obj, char **cause)
 {
 	int cat, sub, st, sev, fsev, rc;
 	if (!get_i64(obj, "id", &inc->id) || inc->id < 1)
-		return fail(cause, VG_EINVAL, "field 'id': missing or not a positive integer");
+		return vg_cause(cause, VG_EINVAL, "field 'id': missing or not a positive integer");
 	if (get_name(obj, "category", model_category_parse, &cat) ||
 	    get_name(obj, "subtype", model_subtype_parse, &sub) ||
 	    get_name(obj, "state", incident_state_parse, &st) ||
 	    get_name(obj, "severity", model_severity_parse, &sev))
-		return fail(
+		return vg_cause(
 		        cause, VG_EINVAL,
 		        "incident %lld: category, subtype, state or severity missing or unknown",
 		        (long long)inc->id);
@@ -241,8 +229,9 @@ static int restore_fields(struct incident *inc, json_t *obj, char **cause)
 	inc->first_severity = (enum severity)fsev;
 	if (!get_i64(obj, "count", &inc->count) || !get_i64(obj, "first_ms", &inc->first_ms) ||
 	    !get_i64(obj, "last_ms", &inc->last_ms))
-		return fail(cause, VG_EINVAL, "incident %lld: count, first_ms or last_ms missing",
-		            (long long)inc->id);
+		return vg_cause(cause, VG_EINVAL,
+		                "incident %lld: count, first_ms or last_ms missing",
+		                (long long)inc->id);
 	get_i64(obj, "opened_ms", &inc->opened_ms);
 	get_i64(obj, "acknowledged_ms", &inc->acknowledged_ms);
 	get_i64(obj, "resolved_ms", &inc->resolved_ms);
@@ -255,14 +244,14 @@ static int restore_fields(struct incident *inc, json_t *obj, char **cause)
 	    (rc = restore_sample(samples, "latest", &inc->latest, cause)))
 		return rc;
 	if (inc->first.category != inc->category)
-		return fail(cause, VG_EINVAL, "incident %lld: first sample of another category",
-		            (long long)inc->id);
+		return vg_cause(cause, VG_EINVAL, "incident %lld: first sample of another category",
+		                (long long)inc->id);
 	model_copy_str(inc->provider, sizeof(inc->provider), inc->first.pid.provider, (size_t)-1);
 	incident_key(&inc->first, inc->key, sizeof(inc->key));
 	json_t *dk = json_object_get(obj, "dedup_key");
 	if (!json_is_string(dk))
-		return fail(cause, VG_EINVAL, "incident %lld: field 'dedup_key' missing",
-		            (long long)inc->id);
+		return vg_cause(cause, VG_EINVAL, "incident %lld: field 'dedup_key' missing",
+		                (long long)inc->id);
 	model_copy_str(inc->dedup_key, sizeof(inc->dedup_key), json_string_value(dk),
 	               json_string_length(dk));
 	size_t i;
@@ -311,24 +300,16 @@ int incidents_restore(struct incidents *t, json_t *obj, char **cause)
 	if (cause)
 		*cause = NULL;
 	if (!json_is_object(obj))
-		return fail(cause, VG_EPARSE, "an incident must be a JSON object");
+		return vg_cause(cause, VG_EPARSE, "an incident must be a JSON object");
 	struct incident *inc = calloc(1, sizeof(*inc));
 	if (!inc)
 		return VG_ENOMEM;
 	int rc = restore_fields(inc, obj, cause);
 	if (!rc && incident__find_id(t, inc->id))
-		rc = fail(cause, VG_ESTATE, "incident %lld is already in the tracker",
-		          (long long)inc->id);
-	if (!rc && t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct incident **nv = realloc(t->v, cap * sizeof(*nv));
-		if (!nv)
-			rc = VG_ENOMEM;
-		else {
-			t->v = nv;
-			t->cap = cap;
-		}
-	}
+		rc = vg_cause(cause, VG_ESTATE, "incident %lld is already in the tracker",
+		              (long long)inc->id);
+	if (!rc)
+		rc = vg_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 16);
 	if (rc) {
 		incident__free(inc);
 		return rc;

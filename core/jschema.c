@@ -17,6 +17,7 @@
 #include "core/jschema.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -81,34 +82,22 @@ struct js_prop {
 
 struct jschema {
 	struct js_node *nodes;
-	uint32_t n_nodes, cap_nodes;
+	uint32_t n_nodes;
+	size_t cap_nodes;
 	struct js_prop *props;
-	uint32_t n_props, cap_props;
+	uint32_t n_props;
+	size_t cap_props;
 	int32_t *lists;
-	uint32_t n_lists, cap_lists;
+	uint32_t n_lists;
+	size_t cap_lists;
 	json_t **values;
-	uint32_t n_values, cap_values;
+	uint32_t n_values;
+	size_t cap_values;
 	regex_t **regexes;
-	uint32_t n_regexes, cap_regexes;
+	uint32_t n_regexes;
+	size_t cap_regexes;
 	uint32_t root;
 };
-
-/* ---- growable arrays ------------------------------------------------------ */
-
-static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	uint32_t c = *cap ? *cap : 8;
-	while (c < need)
-		c *= 2;
-	void *p = realloc(*arr, (size_t)c * elem);
-	if (!p)
-		return VG_ENOMEM;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
 
 void jschema_free(struct jschema *s)
 {
@@ -146,7 +135,8 @@ struct cctx {
 	char *cause;
 	int err;
 	struct memo *memo;
-	uint32_t n_memo, cap_memo;
+	uint32_t n_memo;
+	size_t cap_memo;
 };
 
 __attribute__((format(printf, 3, 4))) static int cerr(struct cctx *c, int err, const char *fmt, ...)
@@ -158,10 +148,7 @@ __attribute__((format(printf, 3, 4))) static int cerr(struct cctx *c, int err, c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	size_t n = strlen(c->name) + c->plen + strlen(msg) + 8;
-	c->cause = malloc(n);
-	if (c->cause)
-		snprintf(c->cause, n, "%s: %s: %s", c->name, c->plen ? c->ptr : "/", msg);
+	vg_cause(&c->cause, err, "%s: %s: %s", c->name, c->plen ? c->ptr : "/", msg);
 	c->err = err;
 	return -1;
 }
@@ -202,7 +189,7 @@ static void pop_ptr(struct cctx *c, size_t old)
 static int32_t new_node(struct cctx *c)
 {
 	struct jschema *s = c->s;
-	if (grow((void **)&s->nodes, &s->cap_nodes, s->n_nodes + 1, sizeof(*s->nodes)))
+	if (vg_grow((void **)&s->nodes, &s->cap_nodes, s->n_nodes + 1, sizeof(*s->nodes), 8))
 		return cerr(c, VG_ENOMEM, "out of memory");
 	struct js_node *n = &s->nodes[s->n_nodes];
 	memset(n, 0, sizeof(*n));
@@ -328,7 +315,7 @@ static int get_count(struct cctx *c, json_t *v, uint32_t *out)
 static int add_value(struct cctx *c, json_t *v, uint32_t *idx)
 {
 	struct jschema *s = c->s;
-	if (grow((void **)&s->values, &s->cap_values, s->n_values + 1, sizeof(*s->values)))
+	if (vg_grow((void **)&s->values, &s->cap_values, s->n_values + 1, sizeof(*s->values), 8))
 		return cerr(c, VG_ENOMEM, "out of memory");
 	s->values[s->n_values] = json_incref(v);
 	*idx = s->n_values++;
@@ -572,8 +559,8 @@ static int compile_pattern(struct cctx *c, json_t *v, int32_t *idx)
 	}
 	struct jschema *s = c->s;
 	regex_t *re = malloc(sizeof(*re));
-	if (!re ||
-	    grow((void **)&s->regexes, &s->cap_regexes, s->n_regexes + 1, sizeof(*s->regexes))) {
+	if (!re || vg_grow((void **)&s->regexes, &s->cap_regexes, s->n_regexes + 1,
+	                   sizeof(*s->regexes), 8)) {
 		free(re);
 		free(ere);
 		return cerr(c, VG_ENOMEM, "out of memory");
@@ -598,7 +585,7 @@ static int compile_list(struct cctx *c, json_t *v, uint32_t *start, uint32_t *co
 		return cerr(c, VG_EINVAL, "expected a non-empty list of schemas");
 	struct jschema *s = c->s;
 	uint32_t n = (uint32_t)json_array_size(v);
-	if (grow((void **)&s->lists, &s->cap_lists, s->n_lists + n, sizeof(*s->lists)))
+	if (vg_grow((void **)&s->lists, &s->cap_lists, s->n_lists + n, sizeof(*s->lists), 8))
 		return cerr(c, VG_ENOMEM, "out of memory");
 	uint32_t base = s->n_lists;
 	s->n_lists += n;
@@ -653,8 +640,8 @@ static int compile_props(struct cctx *c, json_t *props, json_t *req, struct js_n
 	}
 	if (np + nr > UINT32_MAX / 2)
 		return cerr(c, VG_EINVAL, "too many properties");
-	if (grow((void **)&s->props, &s->cap_props, s->n_props + (uint32_t)(np + nr),
-	         sizeof(*s->props)))
+	if (vg_grow((void **)&s->props, &s->cap_props, s->n_props + (uint32_t)(np + nr),
+	            sizeof(*s->props), 8))
 		return cerr(c, VG_ENOMEM, "out of memory");
 	uint32_t base = s->n_props, k = 0;
 	const char *key;
@@ -802,7 +789,7 @@ static int compile_ref(struct cctx *c, json_t *v, int32_t *out)
 	int32_t idx = new_node(c);
 	if (idx < 0)
 		return -1;
-	if (grow((void **)&c->memo, &c->cap_memo, c->n_memo + 1, sizeof(*c->memo)))
+	if (vg_grow((void **)&c->memo, &c->cap_memo, c->n_memo + 1, sizeof(*c->memo), 8))
 		return cerr(c, VG_ENOMEM, "out of memory");
 	c->memo[c->n_memo].target = target;
 	c->memo[c->n_memo].node = idx;
@@ -988,16 +975,9 @@ int jschema_compile(const char *text, size_t len, const char *name, struct jsche
 	json_error_t jerr;
 	*out = NULL;
 	json_t *root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
-	if (!root) {
-		if (cause) {
-			size_t n = strlen(name) + strlen(jerr.text) + 64;
-			*cause = malloc(n);
-			if (*cause)
-				snprintf(*cause, n, "%s:%d:%d: not JSON: %s", name, jerr.line,
-				         jerr.column, jerr.text);
-		}
-		return VG_EPARSE;
-	}
+	if (!root)
+		return vg_cause(cause, VG_EPARSE, "%s:%d:%d: not JSON: %s", name, jerr.line,
+		                jerr.column, jerr.text);
 	struct jschema *s = calloc(1, sizeof(*s));
 	struct cctx c = { .s = s, .root = root, .name = name };
 	int rc = 0;
@@ -1475,7 +1455,8 @@ struct set_entry {
 
 struct jschema_set {
 	struct set_entry *e;
-	uint32_t n, cap;
+	uint32_t n;
+	size_t cap;
 };
 
 struct jschema_set *jschema_set_new(void)
@@ -1503,21 +1484,14 @@ static int entry_cmp(const void *a, const void *b)
 int jschema_set_add(struct jschema_set *set, const char *id, const char *text, size_t len,
                     const char *name, char **cause)
 {
-	if (jschema_set_get(set, id)) {
-		if (cause) {
-			size_t n = strlen(name) + strlen(id) + 64;
-			*cause = malloc(n);
-			if (*cause)
-				snprintf(*cause, n, "%s: duplicate schema id '%s'", name, id);
-		}
-		return VG_EINVAL;
-	}
+	if (jschema_set_get(set, id))
+		return vg_cause(cause, VG_EINVAL, "%s: duplicate schema id '%s'", name, id);
 	struct jschema *s;
 	int rc = jschema_compile(text, len, name, &s, cause);
 	if (rc)
 		return rc;
 	char *idc = strdup(id);
-	if (!idc || grow((void **)&set->e, &set->cap, set->n + 1, sizeof(*set->e))) {
+	if (!idc || vg_grow((void **)&set->e, &set->cap, set->n + 1, sizeof(*set->e), 8)) {
 		free(idc);
 		jschema_free(s);
 		if (cause)

@@ -6,6 +6,7 @@
 #include "core/jsonlite.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,16 +53,11 @@ static void skip_ws(struct parser *p)
 static int64_t new_node(struct parser *p, enum jl_type t)
 {
 	struct jl_doc *d = p->d;
-	if (d->n == d->cap) {
-		uint32_t cap = d->cap ? d->cap * 2 : 64;
-		if (cap < d->cap)
-			return fail(p, VG_ETOOBIG);
-		struct jl_node *nn = realloc(d->nodes, (size_t)cap * sizeof(*nn));
-		if (!nn)
-			return fail(p, VG_ENOMEM);
-		d->nodes = nn;
-		d->cap = cap;
-	}
+	/* Every node takes at least one byte of the text (under 2^31), so n
+	 * never outgrows its uint32_t. */
+	if (d->n == d->cap &&
+	    vg_grow((void **)&d->nodes, &d->cap, (size_t)d->n + 1, sizeof(*d->nodes), 64) != 0)
+		return fail(p, VG_ENOMEM);
 	struct jl_node *n = &d->nodes[d->n];
 	n->type = (uint8_t)t;
 	n->integral = false;

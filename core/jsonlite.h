@@ -40,7 +40,8 @@ struct jl_node {
 /* A parsed document; reusable. Zero-initialise it, or call jl_doc_init(). */
 struct jl_doc {
 	struct jl_node *nodes;
-	uint32_t n, cap;
+	uint32_t n;
+	size_t cap;
 	char *chars; /* decoded strings, each NUL-terminated */
 	size_t chars_len, chars_cap;
 	size_t err_offset; /* byte offset of a parse error */

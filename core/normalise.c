@@ -1,7 +1,8 @@
 /*
  * normalise.c: the three providers' error envelopes, rate-limit headers,
  * retry hints, finish reasons and safety blocks, mapped onto struct
- * norm_signals (see ../shared/reference/providers.md for the facts).
+ * norm_signals, as each provider's API reference documents them; every
+ * shape relied on here has a case in tests/data/normalise/<provider>.json.
  *
  * Order of work: headers first (rate limits, retry hints), then the body
  * (error envelope, or the success shape, or an SSE stream), then the class

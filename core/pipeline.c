@@ -13,7 +13,7 @@
  *                  failover evidence, breakers, health windows
  *   5. events      hard signals at once, soft ones after the window test;
  *                  severity from the snapshot; escalation bookkeeping
- *   6. incidents   (issue 8 plugs in here)
+ *   6. incidents   grouped, escalated and resolved by core/incident
  *
  * State lives in entities: one per provider (soft windows, breaker, health,
  * escalation) and one per provider/model (health, and a breaker where the

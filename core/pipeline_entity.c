@@ -9,6 +9,7 @@
 #include "core/pipeline_internal.h"
 #include "core/price.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,17 +43,8 @@ static const struct pipeline_model *configured_model(const struct pipeline_provi
 
 int pipeline__reserve_transitions(struct pipeline *p, size_t need)
 {
-	if (need <= p->cap_transitions)
-		return 0;
-	size_t cap = p->cap_transitions ? p->cap_transitions : 16;
-	while (cap < need)
-		cap *= 2;
-	struct breaker_transition *t = realloc(p->transitions, cap * sizeof(*t));
-	if (!t)
-		return VG_ENOMEM;
-	p->transitions = t;
-	p->cap_transitions = cap;
-	return 0;
+	return vg_grow((void **)&p->transitions, &p->cap_transitions, need, sizeof(*p->transitions),
+	               16);
 }
 
 struct entity *pipeline__entity_get(struct pipeline *p, const char *provider, const char *model,

@@ -3,7 +3,7 @@
  * screen that flags single responses (a hallucination: entities missing
  * from the retrieved context) also flags some healthy ones, so one flagged
  * response says little; what matters is the rate against its own baseline,
- * the chapter's "residual over baseline".
+ * the residual over the baseline (docs/baselines.md).
  *
  * One tracker per key (core/semantic keeps one per provider and model
  * alias). It holds

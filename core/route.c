@@ -4,6 +4,7 @@
 #include "core/route.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,15 +73,9 @@ static int push(struct route_buf *b, const struct route_sink *s, const struct in
 {
 	if (!payload)
 		return VG_ENOMEM;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 8;
-		struct notification *nv = realloc(b->v, cap * sizeof(*nv));
-		if (!nv) {
-			free(payload);
-			return VG_ENOMEM;
-		}
-		b->v = nv;
-		b->cap = cap;
+	if (b->n == b->cap && vg_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v), 8) != 0) {
+		free(payload);
+		return VG_ENOMEM;
 	}
 	struct notification *n = &b->v[b->n++];
 	memset(n, 0, sizeof(*n));

@@ -218,7 +218,7 @@ static inline __attribute__((always_inline)) void window_total(struct window *w,
 }
 
 /* The composite quality rate is judged after a model change only (the
- * chapter's evaluation on every model swap): in steady state the screens
+ * quality is re-evaluated on every model swap): in steady state the screens
  * and the similarity step judge on their own, and testing the sum of their
  * backgrounds at every answer would add false alarms, not evidence. */
 static void rates_update(struct semantic *sem)

@@ -234,8 +234,8 @@ void semantic_stats(const struct semantic *sem, struct semantic_stats *st);
 /*
  * vigil's own health: the failure event for a semantic blind spot (the
  * sidecar queue was full and analyses were skipped). Category monitor,
- * subtype sidecar_blind_spot, provider "vigil", severity HIGH (DESIGN.md:
- * monitor incidents route like HIGH ones); causal value = queue depth,
+ * subtype sidecar_blind_spot, provider "vigil", severity HIGH (monitor
+ * incidents route like HIGH ones); causal value = queue depth,
  * threshold = capacity, window_count = analyses skipped so far.
  */
 int semantic_blind_spot_event(struct failure_event *ev, uint64_t id, int64_t now, size_t depth,

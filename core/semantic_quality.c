@@ -105,8 +105,8 @@ double semantic_quality_pass(const struct semantic_verdicts *v)
 }
 
 /* The quality rates of one provider's model alias (core/qrate): its
- * hallucinations, and its quality failures of any kind (the chapter's
- * quality score: schema, hallucination screen, coherence, similarity). */
+ * hallucinations, and its quality failures of any kind (what the quality
+ * score counts: schema, hallucination screen, coherence, similarity). */
 struct hrate_rec {
 	struct qrate q;
 	struct qrate qual;

@@ -163,15 +163,15 @@ enum severity severity_classify(const struct failure_event *ev,
 	w.traffic_class = tc;
 	enum severity sev;
 	if ((int)ev->category < 0 || ev->category >= CAT_TAXONOMY_COUNT) {
-		/* vigil's own health: routed like HIGH (DESIGN.md). */
+		/* vigil's own health (kind monitor): routed like HIGH. */
 		w.recoverability = REC_NONE;
 		sev = w.base = SEV_HIGH;
 	} else {
 		w.recoverability = severity_recoverability(ev->category, snap, t);
 		/* Slow answers are still answers: a latency degradation loses no
 		 * request, so it is never unrecoverable. Traffic runs on reduced
-		 * margin, as with failover (the chapter keeps CRITICAL for an outage
-		 * with no healthy fallback). */
+		 * margin, as with failover (CRITICAL is kept for an outage with no
+		 * healthy fallback). */
 		if (ev->category == CAT_PROVIDER && ev->subtype == SUB_LATENCY &&
 		    w.recoverability == REC_NONE)
 			w.recoverability = REC_FAILOVER;

@@ -2,7 +2,7 @@
  * severity.h: the severity classifier, a pure function
  * (failure event, system snapshot) -> severity.
  *
- * Three dimensions, as the chapter sets them out:
+ * Three dimensions (docs/severity.md):
  *   business impact  the traffic class of the affected requests (revenue,
  *                    compliance, internal, experimental; unset = the
  *                    configured default);
@@ -17,7 +17,7 @@
  * an early warning (a signal trending toward, but below, its threshold) is
  * LOW; a MEDIUM that has been sustained for escalation_ms becomes HIGH.
  *
- * The chapter's cases, as defaults: primary outage with no healthy fallback
+ * The reference cases, as defaults: primary outage with no healthy fallback
  * = CRITICAL; the same with failover working = HIGH; quality regression on a
  * low-traffic experimental feature = MEDIUM; drift trending toward its
  * threshold = LOW.

@@ -1,7 +1,8 @@
 /*
  * taxonomy.c: the decision tree (see taxonomy.h). Each branch is a small
  * function that appends signals; taxonomy_classify() runs them in the
- * chapter's order. Error classes map to subtypes through one table.
+ * order of taxonomy.h's tree. Error classes map to subtypes through one
+ * table.
  */
 #include "core/taxonomy.h"
 

@@ -1,7 +1,7 @@
 /*
  * taxonomy.h: the decision tree, the only place that names failure
  * categories. One observation (with whatever semantic verdicts it carries)
- * becomes zero or more failure signals, following the chapter's tree:
+ * becomes zero or more failure signals, following this tree:
  *
  *   transport error or non-2xx   -> PROVIDER branch: hard (dns, connect, tls,
  *                                   timeout, reset, 5xx, 529, auth, quota,

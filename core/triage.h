@@ -1,6 +1,6 @@
 /*
  * triage.h: the triage wizard's decision tree, as data, and a walk through
- * it. The tree is the chapter's: is the status non-2xx (provider branch)? is
+ * it. The tree asks: is the status non-2xx (provider branch)? is
  * a 2xx answer schema-invalid (quality/format)? is valid content wrong
  * (quality/hallucination)? is the per-request token count anomalously high
  * (the cost branch and, at the same time, the security branch)? and, for the

@@ -1,5 +1,8 @@
-/* vgerr.c: descriptions of enum vg_err. */
+/* vgerr.c: descriptions of enum vg_err, and the cause formatter (see vgerr.h). */
 #include "core/vgerr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 const char *vg_strerror(int err)
 {
@@ -21,4 +24,27 @@ const char *vg_strerror(int err)
 	case VG_ESTATE: return "invalid state";
 	}
 	return "unknown error";
+}
+
+int vg_vcause(char **cause, int rc, const char *fmt, va_list ap)
+{
+	if (!cause)
+		return rc;
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	*cause = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (*cause)
+		vsnprintf(*cause, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return rc;
+}
+
+int vg_cause(char **cause, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vg_vcause(cause, rc, fmt, ap);
+	va_end(ap);
+	return rc;
 }

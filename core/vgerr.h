@@ -1,12 +1,20 @@
 /*
- * vgerr.h: the project's one error enum.
+ * vgerr.h: the project's one error enum, and the one formatter of the
+ * `char **cause` texts that go with it.
  *
  * Functions that can fail return int: 0, or a negative enum vg_err. Codes from
  * libuv, libcurl and SQLite are translated once, at the boundary, and the
- * original is kept in the caller's detail text.
+ * original is kept in the caller's detail text. A function that explains its
+ * failures takes `char **cause` (NULL: the caller does not want the text) and
+ * sets it with vg_cause(); the caller frees it.
+ *
+ * Pure (libc formatting and malloc only), so every layer may use it; sim/
+ * uses this header and nothing else of core/.
  */
 #ifndef VIGIL_CORE_VGERR_H
 #define VIGIL_CORE_VGERR_H
+
+#include <stdarg.h>
 
 enum vg_err {
 	VG_OK = 0,
@@ -28,5 +36,19 @@ enum vg_err {
 
 /* A static, human-readable description of an enum vg_err (or "unknown error"). */
 const char *vg_strerror(int err);
+
+/*
+ * Format a cause (printf-style, any length) into a new string for *cause and
+ * return rc, so that `return vg_cause(cause, VG_EIO, "%s: %s", path, why);`
+ * both explains and fails. When cause is NULL nothing is formatted. *cause is
+ * overwritten, never freed: it must not hold a string still owned. When
+ * memory runs out *cause is NULL (rc is still returned). The caller frees
+ * *cause with free().
+ */
+int vg_cause(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* vg_cause() for a formatter that takes its own variable arguments. */
+int vg_vcause(char **cause, int rc, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -58,9 +58,8 @@ int console_act_open(const char *path, struct console_act **out, char **cause)
 		rc = store__action_prepare(w->db, &w->insert);
 	}
 	if (rc != SQLITE_OK) {
-		if (cause)
-			*cause = store__cause("%s: cannot open for operator actions: %s", path,
-			                      w->db ? sqlite3_errmsg(w->db) : "out of memory");
+		vg_cause(cause, VG_EDB, "%s: cannot open for operator actions: %s", path,
+		         w->db ? sqlite3_errmsg(w->db) : "out of memory");
 		console_act_close(w);
 		return VG_EDB;
 	}
@@ -75,11 +74,9 @@ int console_act_write(struct console_act *w, const struct store_operator_action 
 	row.id = 0;
 	row.applied = false;
 	int rc = store__action_insert(w->insert, &row);
-	if (rc != SQLITE_OK) {
-		if (cause)
-			*cause = store__cause("cannot write the action: %s", sqlite3_errmsg(w->db));
-		return VG_EDB;
-	}
+	if (rc != SQLITE_OK)
+		return vg_cause(cause, VG_EDB, "cannot write the action: %s",
+		                sqlite3_errmsg(w->db));
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * console_act.h: the console's act API, the one write a console makes
- * (DESIGN.md, "The console and the daemon"): an operator action (acknowledge,
+ * (docs/architecture.md): an operator action (acknowledge,
  * resolve, note, the triage wizard's path) inserted into operator_actions,
  * which the daemon notices and applies.
  *

@@ -13,6 +13,7 @@
 #include "core/incident.h"
 #include "core/sanitize.h"
 #include "core/vgerr.h"
+#include "data/store.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -103,17 +104,6 @@ const char *const *console_read_queries(size_t *n)
 	return sql;
 }
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-	char b[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(b), fmt, ap);
-	va_end(ap);
-	return strdup(b);
-}
-
 void console_read_close(struct console_read *db)
 {
 	if (!db)
@@ -128,31 +118,46 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 {
 	*out = NULL;
 	struct stat sb;
-	if (stat(path, &sb) != 0) {
-		if (cause)
-			*cause = msg("%s: no such database (start `vigil run` or give --db)", path);
-		return VG_EIO;
-	}
+	if (stat(path, &sb) != 0)
+		return vg_cause(cause, VG_EIO,
+		                "%s: no such database (start `vigil run` or give --db)", path);
 	struct console_read *db = calloc(1, sizeof(*db));
 	if (!db)
 		return VG_ENOMEM;
 	snprintf(db->path, sizeof(db->path), "%s", path);
 	int rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		if (cause)
-			*cause = msg("%s: %s", path,
-			             db->db ? sqlite3_errmsg(db->db) : "cannot open");
+		vg_cause(cause, VG_EDB, "%s: %s", path,
+		         db->db ? sqlite3_errmsg(db->db) : "cannot open");
 		console_read_close(db);
 		return VG_EDB;
 	}
 	sqlite3_busy_timeout(db->db, 1000);
+	/* A newer daemon's schema may still prepare (new columns, same tables)
+	 * yet mean something else: refuse it by its version, as the store does. */
+	sqlite3_stmt *ver = NULL;
+	int version = -1;
+	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
+	    sqlite3_step(ver) == SQLITE_ROW)
+		version = sqlite3_column_int(ver, 0);
+	sqlite3_finalize(ver);
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		if (version < 0)
+			vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db->db));
+		else
+			vg_cause(cause, VG_EVERSION,
+			         "%s: database schema version %d is newer than this vigil knows "
+			         "(%d)",
+			         path, version, STORE_SCHEMA_VERSION);
+		console_read_close(db);
+		return version < 0 ? VG_EDB : VG_EVERSION;
+	}
 	for (int i = 0; i < Q__COUNT; i++) {
 		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
 		                        NULL);
 		if (rc != SQLITE_OK) {
-			if (cause)
-				*cause = msg("%s: not a vigil database, or an older one (%s)", path,
-				             sqlite3_errmsg(db->db));
+			vg_cause(cause, VG_EDB, "%s: not a vigil database, or an older one (%s)",
+			         path, sqlite3_errmsg(db->db));
 			console_read_close(db);
 			return VG_EDB;
 		}
@@ -859,8 +864,7 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 		goto fail;
 	return 0;
 fail:
-	if (cause)
-		*cause = msg("%s: %s", db->path, sqlite3_errmsg(db->db));
+	vg_cause(cause, VG_EDB, "%s: %s", db->path, sqlite3_errmsg(db->db));
 	snapshot_reset(s);
 	return VG_EDB;
 }

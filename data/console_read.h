@@ -25,8 +25,9 @@ struct console_read;
 
 /*
  * Open `path` read-only. Returns 0, or VG_EIO (no such file), VG_EDB (not a
- * vigil database, or unreadable), VG_EVERSION (a schema this build does not
- * know) with a malloc'd message in *cause naming the file (caller frees).
+ * vigil database, or unreadable), VG_EVERSION (PRAGMA user_version newer
+ * than STORE_SCHEMA_VERSION) with a malloc'd message in *cause naming the
+ * file (caller frees).
  */
 int console_read_open(const char *path, struct console_read **out, char **cause);
 

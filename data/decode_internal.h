@@ -30,7 +30,7 @@
 
 struct decoder {
 	struct jtok *tok;
-	unsigned ntok_cap;
+	size_t ntok_cap;
 	char *scratch; /* unescaped strings of the current line */
 	size_t scratch_cap, scratch_used;
 	float *floats; /* response.embedding */

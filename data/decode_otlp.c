@@ -8,6 +8,7 @@
 
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -16,19 +17,6 @@
 #include <string.h>
 
 /* ---- OTLP/JSON ---------------------------------------------------------------------- */
-
-static int grow_obs(struct decoder *d, size_t need)
-{
-	if (need <= d->obs_cap)
-		return 0;
-	size_t ncap = d->obs_cap * 2 > need ? d->obs_cap * 2 : need;
-	struct observation *no = realloc(d->obs, ncap * sizeof(*no));
-	if (!no)
-		return VG_ENOMEM;
-	d->obs = no;
-	d->obs_cap = ncap;
-	return 0;
-}
 
 /* The value of an OTLP AnyValue as a string / integer / string array element 0. */
 static const char *any_string(json_t *val)
@@ -277,7 +265,8 @@ static int otlp_span(json_t *span, struct observation *o, struct decode_result *
  * .attributes[].value.arrayValue.values[].stringValue) is at depth 10, so
  * unknown fields of any depth are skipped, never refused, and the building
  * recursion stays short. Strings holding a NUL are refused (bad_field), as
- * in events-v1; a repeated key is not JSON, as jansson's loader said before.
+ * in events-v1; a repeated key makes the line DR_NOT_JSON ("duplicate
+ * object key"), as jansson's JSON_REJECT_DUPLICATES would.
  */
 #define OTLP_MAX_DEPTH 24
 
@@ -468,7 +457,8 @@ int decode__decode_otlp(struct decoder *d, const char *js, int ntok, struct deco
 				goto out;
 			}
 			json_array_foreach (spans, pi, span) {
-				if ((rc = grow_obs(d, n + 1)) != 0)
+				if ((rc = vg_grow((void **)&d->obs, &d->obs_cap, n + 1,
+				                  sizeof(*d->obs), 8)) != 0)
 					goto out;
 				int got = otlp_span(span, &d->obs[n], res, &nbad, ri, si, pi);
 				if (got > 0)

@@ -28,21 +28,15 @@
 #include "data/ingest.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 #include "data/dedupe.h"
 #include "data/ingest_internal.h"
+#include "net/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t sig(const unsigned char *p, size_t n)
 {
@@ -78,14 +72,8 @@ static struct pos *put_pos(struct ingest *ing, uint64_t dev, uint64_t ino)
 	struct pos *p = ingest__find_pos(ing, dev, ino);
 	if (p)
 		return p;
-	if (ing->n_pos == ing->cap_pos) {
-		size_t ncap = ing->cap_pos ? ing->cap_pos * 2 : 16;
-		struct pos *np = realloc(ing->pos, ncap * sizeof(*np));
-		if (!np)
-			return NULL;
-		ing->pos = np;
-		ing->cap_pos = ncap;
-	}
+	if (vg_grow((void **)&ing->pos, &ing->cap_pos, ing->n_pos + 1, sizeof(*ing->pos), 16) != 0)
+		return NULL;
 	p = &ing->pos[ing->n_pos++];
 	memset(p, 0, sizeof(*p));
 	p->dev = dev;
@@ -167,7 +155,7 @@ static int fill_batch(struct tfile *t, const struct chunk *c, struct store_batch
 			memcpy(q.detail, it->detail, sizeof(q.detail));
 			q.head = it->head;
 			q.head_len = it->head_len;
-			q.time_ms = wall_ms();
+			q.time_ms = clock_wall_ms();
 			if (store_batch_add_quarantine(b, &q) != 0)
 				return VG_ENOMEM;
 			ing->st.quarantined++;
@@ -226,7 +214,7 @@ static void process(struct tfile *t, struct chunk *c)
 		tp.offset = t->commit_off;
 		tp.line_no = t->commit_line;
 		tp.head_sig = t->commit_sig;
-		tp.updated_ms = wall_ms();
+		tp.updated_ms = clock_wall_ms();
 		rc = store_batch_set_tail(b, &tp);
 		if (rc == 0 && ing->seal)
 			rc = ing->seal(ing->observe_data, b);
@@ -386,12 +374,11 @@ void ingest_set_observer(struct ingest *ing, ingest_observe_cb observe, ingest_s
 
 int ingest_add(struct ingest *ing, const char *pattern)
 {
-	char **np = realloc(ing->patterns, (ing->n_patterns + 1) * sizeof(*np));
-	if (!np)
+	if (vg_grow((void **)&ing->patterns, &ing->cap_patterns, ing->n_patterns + 1,
+	            sizeof(*ing->patterns), 4) != 0)
 		return VG_ENOMEM;
-	ing->patterns = np;
-	np[ing->n_patterns] = strdup(pattern);
-	if (!np[ing->n_patterns])
+	ing->patterns[ing->n_patterns] = strdup(pattern);
+	if (!ing->patterns[ing->n_patterns])
 		return VG_ENOMEM;
 	ing->n_patterns++;
 	if (ing->started)

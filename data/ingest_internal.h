@@ -114,7 +114,7 @@ struct ingest {
 	ingest_done_cb done;
 	void *done_data;
 	char **patterns;
-	size_t n_patterns;
+	size_t n_patterns, cap_patterns;
 	struct pos *pos;
 	size_t n_pos, cap_pos;
 	struct tfile *files;

@@ -9,6 +9,7 @@
 #include "data/ingest_internal.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,14 +21,9 @@
 
 static struct item *push_item(struct chunk *c)
 {
-	if (c->n_items == c->cap_items) {
-		size_t ncap = c->cap_items ? c->cap_items * 2 : 256;
-		struct item *ni = realloc(c->items, ncap * sizeof(*ni));
-		if (!ni)
-			return NULL;
-		c->items = ni;
-		c->cap_items = ncap;
-	}
+	if (c->n_items == c->cap_items &&
+	    vg_grow((void **)&c->items, &c->cap_items, c->n_items + 1, sizeof(*c->items), 256) != 0)
+		return NULL;
 	struct item *it = &c->items[c->n_items++];
 	memset(it, 0, sizeof(*it));
 	return it;
@@ -103,16 +99,10 @@ static int take_line(struct tfile *t, struct chunk *c, const char *line, size_t 
 	}
 	c->ignored += (int64_t)r.n_ignored;
 	if (r.n_obs) {
-		if (c->n_obs + r.n_obs > c->cap_obs) {
-			size_t ncap = c->cap_obs ? c->cap_obs * 2 : 256;
-			while (ncap < c->n_obs + r.n_obs)
-				ncap *= 2;
-			struct observation *no = realloc(c->obs, ncap * sizeof(*no));
-			if (!no)
-				return VG_ENOMEM;
-			c->obs = no;
-			c->cap_obs = ncap;
-		}
+		if (c->n_obs + r.n_obs > c->cap_obs &&
+		    vg_grow((void **)&c->obs, &c->cap_obs, c->n_obs + r.n_obs, sizeof(*c->obs),
+		            256) != 0)
+			return VG_ENOMEM;
 		struct item *it = push_item(c);
 		if (!it)
 			return VG_ENOMEM;

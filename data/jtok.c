@@ -8,6 +8,8 @@
  */
 #include "data/jtok.h"
 
+#include "core/vgmem.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,8 @@ struct jt {
 	size_t len;
 	size_t i;
 	struct jtok *t;
-	unsigned n, cap;
+	unsigned n;
+	size_t cap;
 	struct jtok_error *err;
 };
 
@@ -38,21 +41,10 @@ static int fail(struct jt *p, int code, const char *what)
 	return code;
 }
 
-/* Make room for more tokens (out of line: add() is on every token). */
-__attribute__((noinline)) static int grow(struct jt *p)
-{
-	unsigned ncap = p->cap ? p->cap * 2 : 64;
-	struct jtok *nt = realloc(p->t, ncap * sizeof(*nt));
-	if (!nt)
-		return JTOK_ENOMEM;
-	p->t = nt;
-	p->cap = ncap;
-	return 0;
-}
-
 static inline int add(struct jt *p, uint8_t type, size_t start)
 {
-	if (p->n == p->cap && grow(p) != 0)
+	/* vg_grow() is out of line: add() is on every token */
+	if (p->n == p->cap && vg_grow((void **)&p->t, &p->cap, (size_t)p->n + 1, sizeof(*p->t), 64))
 		return JTOK_ENOMEM;
 	struct jtok *k = &p->t[p->n];
 	k->type = type;
@@ -360,8 +352,7 @@ static int value(struct jt *p, struct nest *s)
 	}
 }
 
-int jtok_parse(const char *js, size_t len, struct jtok **toks, unsigned *cap,
-               struct jtok_error *err)
+int jtok_parse(const char *js, size_t len, struct jtok **toks, size_t *cap, struct jtok_error *err)
 {
 	struct jt p = { .js = js, .len = len, .t = *toks, .cap = *cap, .err = err };
 	err->pos = 0;

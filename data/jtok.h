@@ -46,7 +46,6 @@ struct jtok_error {
  * negative enum jtok_err (err filled for all but JTOK_ENOMEM). Texts longer
  * than INT32_MAX are refused as JTOK_EINVAL.
  */
-int jtok_parse(const char *js, size_t len, struct jtok **toks, unsigned *cap,
-               struct jtok_error *err);
+int jtok_parse(const char *js, size_t len, struct jtok **toks, size_t *cap, struct jtok_error *err);
 
 #endif

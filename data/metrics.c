@@ -9,6 +9,7 @@
 #include "core/redact.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 #include "net/httpd.h"
 
 #include <math.h>
@@ -147,14 +148,8 @@ static struct metric_family *reg(struct metrics *m, const char *name, const char
 	for (size_t i = 1; i < n_buckets; i++)
 		if (!(buckets[i] > buckets[i - 1]))
 			return NULL;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 32;
-		struct metric_family **nv = realloc(m->fams, cap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		m->fams = nv;
-		m->cap = cap;
-	}
+	if (vg_grow((void **)&m->fams, &m->cap, m->n + 1, sizeof(*m->fams), 32) != 0)
+		return NULL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
@@ -271,15 +266,9 @@ static struct series *get(struct metric_family *f, const char *const *values)
 		free(key);
 		return s;
 	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		struct series **nv = realloc(f->v, cap * sizeof(*nv));
-		if (!nv) {
-			free(key);
-			return NULL;
-		}
-		f->v = nv;
-		f->cap = cap;
+	if (vg_grow((void **)&f->v, &f->cap, f->n + 1, sizeof(*f->v), 8) != 0) {
+		free(key);
+		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -445,17 +434,9 @@ static void put(struct out *o, const char *s, size_t n)
 {
 	if (o->oom)
 		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		char *nb = realloc(o->buf, cap);
-		if (!nb) {
-			o->oom = true;
-			return;
-		}
-		o->buf = nb;
-		o->cap = cap;
+	if (vg_grow((void **)&o->buf, &o->cap, o->len + n + 1, 1, 4096) != 0) {
+		o->oom = true;
+		return;
 	}
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;

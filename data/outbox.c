@@ -9,13 +9,14 @@
 #include "data/outbox.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 #include "data/metrics.h"
+#include "net/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct keyq;
 
@@ -89,14 +90,6 @@ struct outbox {
 	struct outbox_stats st;
 };
 
-static int64_t wall_ms(void *data)
-{
-	(void)data;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void log_stderr(void *data, const char *line)
 {
 	(void)data;
@@ -151,7 +144,7 @@ int outbox_new(uv_loop_t *loop, struct sinks *sinks, struct http_client *http,
 	else
 		outbox_options_defaults(&ob->o);
 	if (!ob->o.now_ms)
-		ob->o.now_ms = wall_ms;
+		ob->o.now_ms = clock_wall_ms_hook;
 	if (!ob->o.log)
 		ob->o.log = log_stderr;
 	if (ob->o.max_in_flight < 1)
@@ -464,18 +457,9 @@ static void persist_update(struct outbox *ob, struct orow *r, bool done)
 		      (long long)r->r.id);
 		return;
 	}
-	if (done) {
-		if (ob->n_fin == ob->cap_fin) {
-			size_t cap = ob->cap_fin ? ob->cap_fin * 2 : 16;
-			struct finished *nv = realloc(ob->fin, cap * sizeof(*nv));
-			if (nv) {
-				ob->fin = nv;
-				ob->cap_fin = cap;
-			}
-		}
-		if (ob->n_fin < ob->cap_fin)
-			ob->fin[ob->n_fin++] = (struct finished){ r->r.id, ob->batch_no };
-	}
+	if (done &&
+	    vg_grow((void **)&ob->fin, &ob->cap_fin, ob->n_fin + 1, sizeof(*ob->fin), 16) == 0)
+		ob->fin[ob->n_fin++] = (struct finished){ r->r.id, ob->batch_no };
 	submit_updates(ob);
 }
 

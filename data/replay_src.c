@@ -12,28 +12,10 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdint.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
-
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (!cause)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	*cause = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (*cause) {
-		va_start(ap, fmt);
-		vsnprintf(*cause, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-}
 
 /* ---- lines: read ahead on a second thread, decoded by both ----------------------- */
 
@@ -415,10 +397,8 @@ static int files_next(void *data, const char **line, size_t *len, const char **f
 				return 0;
 			const char *path = fs->paths[fs->at];
 			fs->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-			if (!fs->f) {
-				set_cause(cause, "%s: %s", path, strerror(errno));
-				return VG_EIO;
-			}
+			if (!fs->f)
+				return vg_cause(cause, VG_EIO, "%s: %s", path, strerror(errno));
 			fs->no = 0;
 		}
 		const char *path = fs->paths[fs->at];
@@ -438,10 +418,8 @@ static int files_next(void *data, const char **line, size_t *len, const char **f
 		if (fs->f != stdin)
 			fclose(fs->f);
 		fs->f = NULL;
-		if (err) {
-			set_cause(cause, "%s: %s", path, strerror(e));
-			return VG_EIO;
-		}
+		if (err)
+			return vg_cause(cause, VG_EIO, "%s: %s", path, strerror(e));
 		fs->at++;
 	}
 }
@@ -493,7 +471,7 @@ int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
-		set_cause(cause, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		vg_cause(cause, VG_EDB, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
 		return VG_EDB;
 	}
@@ -507,7 +485,7 @@ int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct
 	        "ORDER BY ts_ms + CAST(coalesce(total_ms, 0) AS INTEGER), id";
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		set_cause(cause, "%s: not a vigil database (%s)", path, sqlite3_errmsg(db));
+		vg_cause(cause, VG_EDB, "%s: not a vigil database (%s)", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return VG_EDB;
 	}
@@ -559,7 +537,7 @@ int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
-		set_cause(cause, "%s: %s", path, sqlite3_errmsg(db));
+		vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db));
 		ret = VG_EDB;
 	}
 	sqlite3_finalize(st);

@@ -8,12 +8,13 @@
 #include "core/payload.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
+#include "core/vgmem.h"
+#include "net/clock.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct am_alert {
 	char *key;        /* canonical labels JSON */
@@ -52,14 +53,6 @@ static const char *std_getenv(void *data, const char *name)
 	return getenv(name);
 }
 
-static int64_t wall_ms(void *data)
-{
-	(void)data;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *sinks_verdict_name(enum sink_verdict v)
 {
 	switch (v) {
@@ -95,15 +88,11 @@ int sinks_new(const struct sink_spec *cfg, size_t n, sinks_getenv_fn getenv_fn, 
 			continue;
 		const char *v = getenv_fn(env_data, cfg[i].secret_env);
 		if (!v || !v[0]) {
-			if (cause) {
-				char msg[256];
-				snprintf(msg, sizeof(msg),
-				         "sink '%s': environment variable %s is not set (it must "
-				         "hold the %s)",
-				         cfg[i].name, cfg[i].secret_env,
-				         cfg[i].kind == SINK_PAGERDUTY ? "routing key" : "token");
-				*cause = strdup(msg);
-			}
+			vg_cause(cause, VG_ECONFIG,
+			         "sink '%s': environment variable %s is not set (it must hold the "
+			         "%s)",
+			         cfg[i].name, cfg[i].secret_env,
+			         cfg[i].kind == SINK_PAGERDUTY ? "routing key" : "token");
 			sinks_free(s);
 			return VG_ECONFIG;
 		}
@@ -355,15 +344,10 @@ void sinks_alertmanager_delivered(struct sinks *s, size_t i, const char *payload
 			continue;
 		struct am_alert *e = am_find(k, key);
 		if (!e) {
-			if (k->n_alerts == k->cap_alerts) {
-				size_t cap = k->cap_alerts ? k->cap_alerts * 2 : 8;
-				struct am_alert *nv = realloc(k->alerts, cap * sizeof(*nv));
-				if (!nv) {
-					free(key);
-					continue;
-				}
-				k->alerts = nv;
-				k->cap_alerts = cap;
+			if (vg_grow((void **)&k->alerts, &k->cap_alerts, k->n_alerts + 1,
+			            sizeof(*k->alerts), 8) != 0) {
+				free(key);
+				continue;
 			}
 			e = &k->alerts[k->n_alerts++];
 			e->key = key;
@@ -453,7 +437,7 @@ int sinks_start_resend(struct sinks *s, uv_loop_t *loop, struct http_client *htt
 {
 	s->loop = loop;
 	s->http = http;
-	s->now_ms = now_ms ? now_ms : wall_ms;
+	s->now_ms = now_ms ? now_ms : clock_wall_ms_hook;
 	s->now_data = now_data;
 	for (size_t i = 0; i < s->n; i++) {
 		struct sink *k = &s->v[i];

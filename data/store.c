@@ -17,16 +17,15 @@
 
 #include "core/vgerr.h"
 #include "data/store_internal.h"
+#include "net/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 struct store {
@@ -54,23 +53,6 @@ struct store {
 	struct store_batch *txn_head, *txn_tail; /* applied, waiting for the commit */
 	int64_t pruned;
 };
-
-char *store__cause(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return strdup(buf);
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- transactions (store thread) ------------------------------------------------------ */
 
@@ -199,8 +181,8 @@ static void run_query(struct store *s, struct store_batch *b)
 static bool prune_some(struct store *s)
 {
 	int64_t deleted = 0;
-	bool more =
-	        store__prune(s->db, wall_ms() - s->opt.retention_ms, s->opt.prune_chunk, &deleted);
+	bool more = store__prune(s->db, clock_wall_ms() - s->opt.retention_ms, s->opt.prune_chunk,
+	                         &deleted);
 	s->pruned += deleted;
 	uv_mutex_lock(&s->mu);
 	s->stats.pruned = s->pruned;
@@ -434,8 +416,7 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	 * derives from it) is private to the user from the start. */
 	int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		if (cause)
-			*cause = store__cause("%s: cannot open: %s", s->path, strerror(errno));
+		vg_cause(cause, VG_EIO, "%s: cannot open: %s", s->path, strerror(errno));
 		free(s);
 		return VG_EIO;
 	}
@@ -447,9 +428,8 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	}
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
-		if (cause)
-			*cause = store__cause("%s: cannot open database: %s", s->path,
-			                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		vg_cause(cause, VG_EDB, "%s: cannot open database: %s", s->path,
+		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		rc = VG_EDB;
 		goto fail;
 	}
@@ -460,9 +440,8 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	                 "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1024;"
 	                 "PRAGMA wal_autocheckpoint = 4000;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
-		if (cause)
-			*cause = store__cause("%s: not a usable database: %s", s->path,
-			                      err ? err : sqlite3_errmsg(s->db));
+		vg_cause(cause, VG_EDB, "%s: not a usable database: %s", s->path,
+		         err ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
 		rc = VG_EDB;
 		goto fail;

@@ -1,6 +1,6 @@
 /*
  * store.h: the store thread, owner of the only SQLite write connection
- * (DESIGN.md, Threads; "Where data lives").
+ * (docs/architecture.md: threads, and where state lives).
  *
  * Everything vigil persists goes through here: the loop thread fills a
  * struct store_batch (observations, failure events, breaker transitions,

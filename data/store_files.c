@@ -30,24 +30,18 @@ static int secure_one(const char *path, gid_t gid, const char *group, store_log_
 	mode_t want = gid == (gid_t)-1 ? 0600 : 0640;
 	char line[1200];
 	if (gid != (gid_t)-1 && st.st_gid != gid) {
-		if (chown(path, (uid_t)-1, gid) != 0) {
-			if (cause)
-				*cause = store__cause(
-				        "%s: cannot give it to group '%s' (store.group): %s", path,
-				        group, strerror(errno));
-			return VG_EIO;
-		}
+		if (chown(path, (uid_t)-1, gid) != 0)
+			return vg_cause(cause, VG_EIO,
+			                "%s: cannot give it to group '%s' (store.group): %s", path,
+			                group, strerror(errno));
 		snprintf(line, sizeof(line), "%s: group set to '%s' (store.group)", path, group);
 		if (log)
 			log(data, line);
 	}
 	if ((st.st_mode & 07777) != want) {
-		if (chmod(path, want) != 0) {
-			if (cause)
-				*cause = store__cause("%s: cannot make it private (mode %04o): %s",
-				                      path, (unsigned)want, strerror(errno));
-			return VG_EIO;
-		}
+		if (chmod(path, want) != 0)
+			return vg_cause(cause, VG_EIO, "%s: cannot make it private (mode %04o): %s",
+			                path, (unsigned)want, strerror(errno));
 		snprintf(line, sizeof(line), "%s: mode %04o tightened to %04o", path,
 		         (unsigned)(st.st_mode & 07777), (unsigned)want);
 		if (log)
@@ -62,11 +56,9 @@ int store__secure_files(const char *path, const char *group, store_log_cb log, v
 	gid_t gid = (gid_t)-1;
 	if (group && group[0]) {
 		struct group *g = getgrnam(group);
-		if (!g) {
-			if (cause)
-				*cause = store__cause("store.group: no group named '%s'", group);
-			return VG_ECONFIG;
-		}
+		if (!g)
+			return vg_cause(cause, VG_ECONFIG, "store.group: no group named '%s'",
+			                group);
 		gid = g->gr_gid;
 	}
 	static const char *const suffix[] = { "", "-wal", "-shm" };

@@ -159,7 +159,4 @@ bool store__prune(sqlite3 *db, int64_t cutoff_ms, int chunk, int64_t *deleted);
  * VG_EVERSION (newer than this build) / VG_EDB with a malloc'd *cause. */
 int store__migrate(sqlite3 *db, const char *path, char **cause);
 
-/* A malloc'd message (NULL when out of memory), for `char **cause`. */
-char *store__cause(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #endif

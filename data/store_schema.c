@@ -172,13 +172,11 @@ int store__migrate(sqlite3 *db, const char *path, char **cause)
 			version = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 	}
-	if (version > N_MIGRATIONS) {
-		if (cause)
-			*cause = store__cause("%s: database schema version %d is newer than this "
-			                      "vigil knows (%d)",
-			                      path, version, N_MIGRATIONS);
-		return VG_EVERSION;
-	}
+	if (version > N_MIGRATIONS)
+		return vg_cause(cause, VG_EVERSION,
+		                "%s: database schema version %d is newer than this "
+		                "vigil knows (%d)",
+		                path, version, N_MIGRATIONS);
 	for (int v = version; v < N_MIGRATIONS; v++) {
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
@@ -186,9 +184,8 @@ int store__migrate(sqlite3 *db, const char *path, char **cause)
 		if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK ||
 		    sqlite3_exec(db, migrations[v], NULL, NULL, &err) != SQLITE_OK ||
 		    exec(db, pragma) != SQLITE_OK || exec(db, "COMMIT") != SQLITE_OK) {
-			if (cause)
-				*cause = store__cause("%s: migration to schema %d failed: %s", path,
-				                      v + 1, err ? err : sqlite3_errmsg(db));
+			vg_cause(cause, VG_EDB, "%s: migration to schema %d failed: %s", path,
+			         v + 1, err ? err : sqlite3_errmsg(db));
 			sqlite3_free(err);
 			exec(db, "ROLLBACK");
 			return VG_EDB;

@@ -100,8 +100,7 @@ int store__writer_open(struct store__writer **out, sqlite3 *db, const char *path
 	w->db = db;
 	for (int i = 0; i < ST__COUNT; i++) {
 		if (prepare(db, &stmt_defs[i], &w->st[i]) != SQLITE_OK) {
-			if (cause)
-				*cause = store__cause("%s: %s", path, sqlite3_errmsg(db));
+			vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db));
 			store__writer_close(w);
 			return VG_EDB;
 		}

@@ -6,6 +6,7 @@
 #include "net/httpd.h"
 
 #include "core/vgerr.h"
+#include "core/vgmem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,18 +277,9 @@ static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *b)
 {
 	(void)suggested;
 	struct conn *c = hd->data;
-	size_t want = c->len + 16384 + 1;
-	if (want > c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16384 + 1;
-		while (cap < want)
-			cap *= 2;
-		char *nb = realloc(c->buf, cap);
-		if (!nb) {
-			*b = uv_buf_init(NULL, 0);
-			return;
-		}
-		c->buf = nb;
-		c->cap = cap;
+	if (vg_grow((void **)&c->buf, &c->cap, c->len + 16384 + 1, 1, 16384 + 1) != 0) {
+		*b = uv_buf_init(NULL, 0);
+		return;
 	}
 	*b = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len - 1));
 }
@@ -372,12 +364,7 @@ static void on_connection(uv_stream_t *server, int status)
 static int fail_start(char **cause, int code, const char *what, const char *host, int port,
                       int uverr)
 {
-	if (cause) {
-		char buf[256];
-		snprintf(buf, sizeof(buf), "%s %s:%d: %s", what, host, port, uv_strerror(uverr));
-		*cause = strdup(buf);
-	}
-	return code;
+	return vg_cause(cause, code, "%s %s:%d: %s", what, host, port, uv_strerror(uverr));
 }
 
 static void on_listener_closed(uv_handle_t *hd)

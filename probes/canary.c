@@ -24,6 +24,7 @@
 #include "core/probe_budget.h"
 #include "core/schedule.h"
 #include "core/vgerr.h"
+#include "net/clock.h"
 #include "probes/canary_internal.h"
 
 #include <curl/curl.h>
@@ -33,21 +34,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- small helpers ---- */
 
-static int64_t real_now_ms(void *ud)
-{
-	(void)ud;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t now_ms(const struct canary_set *s)
 {
-	return s->o.now_ms ? s->o.now_ms(s->o.now_ud) : real_now_ms(NULL);
+	return s->o.now_ms ? s->o.now_ms(s->o.now_ud) : clock_wall_ms();
 }
 
 void canary__log(const struct canary_set *s, const char *fmt, ...)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# check-layers.sh [--root DIR] [BUILD_DIR]: the layer rule of DESIGN.md,
-# checked rather than hoped for.
+# check-layers.sh [--root DIR] [BUILD_DIR]: the layer rule of
+# docs/architecture.md, checked rather than hoped for.
 #
 #   core   -> nothing of the shell
 #   net    -> core
@@ -187,7 +187,7 @@ else
 fi
 
 if ((bad)); then
-	echo "layers: $bad violation(s) of the layer rule (DESIGN.md; table in scripts/check-layers.sh)"
+	echo "layers: $bad violation(s) of the layer rule (docs/architecture.md; table in scripts/check-layers.sh)"
 	exit 1
 fi
 echo "layers: ok ($nfiles files, $nincs includes${BUILD:+, symbols of ${#LAYERS[@]} libraries})"

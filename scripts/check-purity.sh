@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# check-purity.sh LIB: core/ must stay pure (DESIGN.md). Lists the undefined
-# symbols of the core static library (nm -u) and fails on any not in the
+# check-purity.sh LIB: core/ must stay pure (docs/architecture.md). Lists the
+# undefined symbols of the core static library (nm -u) and fails on any not in the
 # allow-list: libc string/memory/math functions, jansson, regex, and the
 # compiler's own runtime. No clock, file, socket, environment or randomness
 # call, and nothing from libuv, libcurl, SQLite or ncurses.

@@ -3,8 +3,8 @@
  * (libfyaml). The loader walks the document section by section (providers
  * first, so routes and phases can name them) and stops at the first bad
  * field with "file:line:col: path: reason". It is the simulator's own
- * reader, independent of vigil's config loader on purpose (DESIGN.md: the
- * simulator shares no code with what it exercises).
+ * reader, independent of vigil's config loader on purpose (the simulator
+ * shares no code with what it exercises, so a misreading is not mirrored).
  */
 #include "sim/sim_scenario.h"
 
@@ -171,16 +171,12 @@ __attribute__((format(printf, 4, 5))) static int ld_err(struct ld *l, struct fy_
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	int col, line = node_line(at, &col);
-	size_t n = strlen(l->file) + strlen(path) + strlen(msg) + 64;
 	free(l->cause);
-	l->cause = malloc(n);
-	if (!l->cause)
-		return VG_ENOMEM;
 	if (line > 0)
-		snprintf(l->cause, n, "%s:%d:%d: %s: %s", l->file, line, col, path, msg);
+		vg_cause(&l->cause, VG_ECONFIG, "%s:%d:%d: %s: %s", l->file, line, col, path, msg);
 	else
-		snprintf(l->cause, n, "%s: %s: %s", l->file, path, msg);
-	return VG_ECONFIG;
+		vg_cause(&l->cause, VG_ECONFIG, "%s: %s: %s", l->file, path, msg);
+	return l->cause ? VG_ECONFIG : VG_ENOMEM;
 }
 
 static const char *scalar(struct fy_node *n, size_t *len)
@@ -1085,14 +1081,11 @@ int sim_scenario_parse(const char *text, size_t len, const char *file, struct si
 	if (!doc) {
 		void *it = NULL;
 		struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
-		char msg[512];
 		if (de)
-			snprintf(msg, sizeof(msg), "%s:%d:%d: invalid YAML: %s", l.file, de->line,
-			         de->column, de->msg);
+			rc = vg_cause(&l.cause, VG_ECONFIG, "%s:%d:%d: invalid YAML: %s", l.file,
+			              de->line, de->column, de->msg);
 		else
-			snprintf(msg, sizeof(msg), "%s: empty scenario", l.file);
-		l.cause = strdup(msg);
-		rc = VG_ECONFIG;
+			rc = vg_cause(&l.cause, VG_ECONFIG, "%s: empty scenario", l.file);
 		goto out;
 	}
 	rc = load_root(&l, fy_document_root(doc));
@@ -1179,15 +1172,9 @@ int sim_scenario_load(const char *name_or_path, struct sim_scenario **out, char 
 		return sim_scenario_parse(text, len, file, out, cause);
 	}
 	FILE *f = fopen(name_or_path, "rb");
-	if (!f) {
-		if (cause) {
-			char m[512];
-			snprintf(m, sizeof(m), "%s: cannot open: %s", name_or_path,
-			         strerror(errno));
-			*cause = strdup(m);
-		}
-		return VG_EIO;
-	}
+	if (!f)
+		return vg_cause(cause, VG_EIO, "%s: cannot open: %s", name_or_path,
+		                strerror(errno));
 	struct {
 		char *p;
 		size_t n, cap;
@@ -1219,13 +1206,7 @@ int sim_scenario_load(const char *name_or_path, struct sim_scenario **out, char 
 		rc = VG_EIO;
 	if (rc) {
 		free(b.p);
-		if (cause) {
-			char m[512];
-			snprintf(m, sizeof(m), "%s: cannot read: %s", name_or_path,
-			         vg_strerror(rc));
-			*cause = strdup(m);
-		}
-		return rc;
+		return vg_cause(cause, rc, "%s: cannot read: %s", name_or_path, vg_strerror(rc));
 	}
 	rc = sim_scenario_parse(b.p ? b.p : "", b.n, name_or_path, out, cause);
 	free(b.p);

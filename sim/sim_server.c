@@ -1062,7 +1062,6 @@ static void on_listener_closed(uv_handle_t *h)
 int sim_server_start(uv_loop_t *loop, const struct sim_server_opts *o, struct sim_server **out,
                      char **cause)
 {
-	char msg[256];
 	*out = NULL;
 	if (!o || !o->scenario) {
 		if (cause)
@@ -1098,10 +1097,7 @@ int sim_server_start(uv_loop_t *loop, const struct sim_server_opts *o, struct si
 	if (rc) {
 		free(scn);
 		free(s);
-		snprintf(msg, sizeof(msg), "cannot create a socket: %s", uv_strerror(rc));
-		if (cause)
-			*cause = strdup(msg);
-		return VG_ENET;
+		return vg_cause(cause, VG_ENET, "cannot create a socket: %s", uv_strerror(rc));
 	}
 	s->listener.data = s;
 	s->handles = 1;
@@ -1109,10 +1105,8 @@ int sim_server_start(uv_loop_t *loop, const struct sim_server_opts *o, struct si
 	if (!rc)
 		rc = uv_listen((uv_stream_t *)&s->listener, 256, on_connection);
 	if (rc) {
-		snprintf(msg, sizeof(msg), "cannot listen on 127.0.0.1:%d: %s", o->port,
+		vg_cause(cause, VG_ENET, "cannot listen on 127.0.0.1:%d: %s", o->port,
 		         uv_strerror(rc));
-		if (cause)
-			*cause = strdup(msg);
 		s->stopping = true;
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 		return VG_ENET;

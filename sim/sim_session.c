@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,32 +35,16 @@ struct sim_session {
 	bool has_timer, stopping, failed;
 };
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *msg(const char *fmt, ...)
-{
-	char m[700];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(m, sizeof(m), fmt, ap);
-	va_end(ap);
-	return strdup(m);
-}
-
 static int write_file(const char *path, const struct sim_buf *b, char **cause)
 {
-	if (b->failed) {
-		*cause = msg("cannot write %s: out of memory", path);
-		return VG_ENOMEM;
-	}
+	if (b->failed)
+		return vg_cause(cause, VG_ENOMEM, "cannot write %s: out of memory", path);
 	FILE *f = fopen(path, "w");
 	bool ok = f && fwrite(b->p, 1, b->len, f) == b->len;
 	if (f && fclose(f) != 0)
 		ok = false;
-	if (!ok) {
-		*cause = msg("cannot write %s: %s", path, strerror(errno));
-		return VG_EIO;
-	}
+	if (!ok)
+		return vg_cause(cause, VG_EIO, "cannot write %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -171,9 +154,8 @@ int sim_session_start(uv_loop_t *loop, const struct sim_session_opts *o, struct 
 	s->seed = o->seed;
 	s->tick_ms = o->tick_ms > 0 ? o->tick_ms : 100;
 	if (o->from_ms < 0 || o->from_ms >= s->scn->duration_ms) {
-		why = msg("the start time is outside scenario %s (0..%lld ms)", s->scn->name,
-		          (long long)s->scn->duration_ms);
-		rc = VG_EINVAL;
+		rc = vg_cause(&why, VG_EINVAL, "the start time is outside scenario %s (0..%lld ms)",
+		              s->scn->name, (long long)s->scn->duration_ms);
 		goto fail;
 	}
 	if (o->events_path) {

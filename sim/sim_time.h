@@ -34,7 +34,8 @@ int sim_time_parse_duration(const char *s, int64_t *ms);
  * Returns 0, or -1 when it is not such a timestamp. */
 int sim_time_parse_rfc3339(const char *s, int64_t *ms);
 
-/* The wall clock, ms since the epoch (the shell's only clock read). */
+/* The wall clock, ms since the epoch: the simulator's own read (sim/ uses
+ * nothing of the shell; the shell's clock is net/clock.h). */
 int64_t sim_time_wall_ms(void);
 
 /*

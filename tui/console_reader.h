@@ -1,7 +1,7 @@
 /*
  * console_reader.h: the console's database thread. The loop thread never
- * calls SQLite (DESIGN.md, Threads), and in `vigil demo` the console shares
- * that loop with the daemon, so snapshots are built here, on a thread of
+ * calls SQLite (docs/architecture.md, threads), and in `vigil demo` the
+ * console shares that loop with the daemon, so snapshots are built here, on a thread of
  * their own through data/console_read (a read-only connection), and handed
  * back through uv_async_send(). With `writer` set it also owns
  * data/console_act's restricted connection, which may only insert operator

@@ -411,23 +411,14 @@ int snapshot_load_file(struct snapshot *s, const char *path, char **cause)
 {
 	json_error_t jerr;
 	json_t *doc = json_load_file(path, 0, &jerr);
-	if (!doc) {
-		if (cause) {
-			char msg[400];
-			snprintf(msg, sizeof(msg), "%s:%d: %s", path, jerr.line, jerr.text);
-			*cause = strdup(msg);
-		}
-		return jerr.line > 0 ? VG_EPARSE : VG_EIO;
-	}
+	if (!doc)
+		return vg_cause(cause, jerr.line > 0 ? VG_EPARSE : VG_EIO, "%s:%d: %s", path,
+		                jerr.line, jerr.text);
 	char *inner = NULL;
 	int rc = snapshot_from_json(s, doc, &inner);
 	json_decref(doc);
-	if (rc != 0 && cause) {
-		size_t n = strlen(path) + strlen(inner ? inner : "") + 4;
-		*cause = malloc(n);
-		if (*cause)
-			snprintf(*cause, n, "%s: %s", path, inner ? inner : "invalid");
-	}
+	if (rc != 0)
+		vg_cause(cause, rc, "%s: %s", path, inner ? inner : "invalid");
 	free(inner);
 	return rc;
 }

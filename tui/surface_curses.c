@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "tui/surface_curses.h"
 
+#include "core/vgerr.h"
 #include "tui/keys.h"
 
 #include <langinfo.h>
@@ -127,12 +128,8 @@ struct surface *curses_open(const struct curses_options *opt, char **cause)
 	const char *term = getenv("TERM");
 	SCREEN *scr = newterm(term && *term ? term : "xterm", stdout, stdin);
 	if (!scr) {
-		if (cause) {
-			char msg[160];
-			snprintf(msg, sizeof(msg), "cannot use terminal type '%s'",
-			         term && *term ? term : "(unset)");
-			*cause = strdup(msg);
-		}
+		vg_cause(cause, VG_EIO, "cannot use terminal type '%s'",
+		         term && *term ? term : "(unset)");
 		free(c);
 		return NULL;
 	}

@@ -19,8 +19,8 @@
  *            and 120x40), every pane and the incident detail view;
  *   frame    build + draw, the cost of one refresh;
  *
- * each as median and p99 over F frames (200). Targets (issue 9): frame <= 5
- * ms, attach <= 200 ms.
+ * each as median and p99 over F frames (200). Targets: frame <= 5 ms,
+ * attach <= 200 ms.
  */
 #include "tests/support/consoledb.h"
 

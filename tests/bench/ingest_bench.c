@@ -575,7 +575,7 @@ int main(int argc, char **argv)
 	double t_jsmn = now_s() - t0;
 	free(jt);
 	struct jtok *tt = NULL;
-	unsigned tcap = 0;
+	size_t tcap = 0;
 	t0 = now_s();
 	for (char *p = text, *end = text + len; p < end;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -13,7 +13,7 @@
  *   memory   observations already in memory, through the replay engine
  *            (app/replay: virtual clock, ticks, incidents, payloads);
  *            baseline in the same run: the bare pipeline_feed() loop, the
- *            engine's floor. Target (issue 10): >= 2M events/s.
+ *            engine's floor. Target: >= 2M events/s.
  *   lines    events-v1 lines in memory (about 630 bytes each), decoded and
  *            replayed on both cores as `vigil replay FILE` does
  *            (data/replay_src: a second thread reads lines ahead, both

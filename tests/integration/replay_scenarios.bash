@@ -2,8 +2,8 @@
 # test_replay_incidents.sh (split in two to keep each short under ASan).
 # check_scenarios S...: generates each shipped scenario at test time
 # (--speed max, nothing kept in the repository), replays it with its truth
-# file against tests/data/replay/<scenario>.expect.json (written from the
-# chapter's verdicts, docs/replay.md) and sets fail=1 on a failure.
+# file against tests/data/replay/<scenario>.expect.json (the expected
+# verdicts, docs/replay.md) and sets fail=1 on a failure.
 #
 # KNOWN_GAPS lists the checks that fail today, one "scenario|start of the
 # diff line" per entry: they are tolerated, every other failure fails the

@@ -17,6 +17,7 @@
 #include "core/pipeline.h"
 #include "core/vgerr.h"
 #include "data/outbox.h"
+#include "net/clock.h"
 #include "net/http.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
@@ -154,13 +155,6 @@ static struct observation failing(const char *provider, int status, enum err_cla
 	return o;
 }
 
-static int64_t wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static json_t *find_alert(json_t *alerts, const char *incident_id)
 {
 	size_t i;
@@ -239,7 +233,7 @@ static void test_alertmanager(void **state)
 
 	/* two incidents: an outage on openai, an auth failure on anthropic. The
 	 * times are the wall clock: Alertmanager judges startsAt/endsAt by it. */
-	int64_t now = wall_now();
+	int64_t now = clock_wall_ms();
 	struct effects fx;
 	for (int i = 0; i < 20; i++) {
 		struct observation ob = failing("openai", 503, EC_OVERLOADED, now + i);
@@ -299,7 +293,7 @@ static void test_alertmanager(void **state)
 	json_decref(groups);
 
 	/* acknowledging makes a silence that suppresses the openai alert */
-	int64_t t_ack = wall_now(); /* the silence starts now, not in the future */
+	int64_t t_ack = clock_wall_ms(); /* the silence starts now, not in the future */
 	assert_int_equal(pipeline_operator_action(t->p, ACTION_ACK, inc_openai, t_ack, "alice",
 	                                          "failing over", &fx),
 	                 0);
@@ -336,8 +330,8 @@ static void test_alertmanager(void **state)
 	assert_int_equal(sinks_alertmanager_active(t->sinks, 0), 2);
 
 	/* resolving anthropic ends its alert */
-	assert_int_equal(pipeline_operator_action(t->p, ACTION_RESOLVE, inc_anthropic, wall_now(),
-	                                          "bob", NULL, &fx),
+	assert_int_equal(pipeline_operator_action(t->p, ACTION_RESOLVE, inc_anthropic,
+	                                          clock_wall_ms(), "bob", NULL, &fx),
 	                 0);
 	deliver(t, &fx);
 	assert_true(tp_wait(&t->loop, drained, t, 10000));

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test_replay_scenarios.sh: the chapter's three replay scenarios, calm and
+# test_replay_scenarios.sh: the three replay scenarios (latency-ramp,
+# silent-update, injection; docs/replay.md), calm and
 # faults against their expectation files (tests/integration/
 # replay_scenarios.bash has the rest: generation, KNOWN_GAPS); every shipped
 # scenario is in this test or in test_replay_incidents.sh. Also: replaying

@@ -3,7 +3,7 @@
  * The server runs in process (sim/sim.h) on its own uv loop thread with the
  * shipped `faults` scenario (model "sim-<fault>" = that fault, always on),
  * and a blocking client checks status, headers and bodies against the
- * providers' documented behaviour (docs: ../shared/reference/providers.md):
+ * providers' documented behaviour (docs/sim.md, Provider server):
  * one test per fault kind and provider, streams, the providers' own 4xx for
  * malformed requests, and the scenario timeline (oncall-day at chosen
  * scenario times).

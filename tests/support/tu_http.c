@@ -1,6 +1,8 @@
 /* tu_http.c: the tests' blocking HTTP/1.1 client (see tu_http.h). */
 #include "tests/support/tu_http.h"
 
+#include "net/clock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -10,15 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int dial(int port)
 {
@@ -149,10 +143,10 @@ static int exchange(int fd, const char *req, size_t len, int timeout_ms, struct 
 		if (errno == ECONNRESET || errno == EPIPE)
 			out->reset = true;
 	}
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_mono_ms() + timeout_ms;
 	bool complete;
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			out->timed_out = true;
 			break;

@@ -1,7 +1,7 @@
 /*
  * test_baseline_judge.c: detection against the baseline (core/baseline_live):
- * the chapter's sentence (one latency level quiet at Monday 15:00 UTC, a
- * business-hours slot, and an event at Sunday 03:00, a night slot, though
+ * the worked example of docs/baselines.md (one latency level quiet at
+ * Monday 15:00 UTC, a business-hours slot, and an event at Sunday 03:00, a night slot, though
  * under the static bar), a content-filter step from ~0% to 30% caught
  * within a few dozen requests, a 12% rate that is usual for its slot is no
  * event, the neighbouring slot at an hour edge, holidays, the review that
@@ -211,7 +211,7 @@ static void seen_init(struct seen *s)
 
 #define AT(day, hour, minute) (MON + 4 * WEEK + (day)*24 * HOUR + (hour)*HOUR + (minute)*MIN)
 
-static void test_chapter_sentence(void **state)
+static void test_worked_example(void **state)
 {
 	(void)state;
 	rng = 11;
@@ -538,7 +538,7 @@ static void test_set_feeds_both_series(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chapter_sentence),
+		cmocka_unit_test(test_worked_example),
 		cmocka_unit_test(test_content_filter_step),
 		cmocka_unit_test(test_usual_rate_is_no_event),
 		cmocka_unit_test(test_hour_edge),

@@ -1,6 +1,7 @@
 /*
  * test_baseline_refresh.c: the weekly refresh (core/baseline_refresh): the
- * chapter's "five percent over four weeks" is absorbed by the level (no
+ * slow drift of "five percent over four weeks" (docs/baselines.md) is
+ * absorbed by the level (no
  * review, the level and its trend rise), a step near a model-version marker
  * becomes a review item (accept absorbs it, reject keeps the old baseline,
  * nothing is learned while it waits), a small step needs the marker, an

@@ -5,8 +5,9 @@
  * tables it reads from (counted independently with SQL), every console
  * query has a plan without a full scan of a raw table, the console's writer
  * connection can insert operator actions and nothing else (directly, and
- * through tui/console_reader's thread), and a model name carrying escape
- * sequences arrives inert.
+ * through tui/console_reader's thread), a database of a newer schema is
+ * refused by its version, and a model name carrying escape sequences arrives
+ * inert.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "tui/console_reader.h"
 #include "data/console_act.h"
 #include "data/console_read.h"
+#include "data/store.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -364,6 +366,40 @@ static void test_open_errors(void **state)
 	assert_null(db);
 }
 
+/* A database whose schema is newer than this build's is refused by its
+ * version (VG_EVERSION), even though every console query still prepares on
+ * it; the same file at the known version opens. */
+static void test_open_newer_schema(void **state)
+{
+	struct fx *f = *state;
+	char path[600], sql[700];
+	snprintf(path, sizeof(path), "%s/newer.db", f->dir);
+	sqlite3 *o;
+	assert_int_equal(sqlite3_open_v2(f->path, &o, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", path);
+	assert_int_equal(sqlite3_exec(o, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(o);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+
+	struct console_read *db = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_read_open(path, &db, &cause), 0);
+	assert_non_null(db);
+	console_read_close(db);
+
+	assert_int_equal(sqlite3_open(path, &o), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
+	assert_int_equal(sqlite3_exec(o, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(o);
+	db = NULL;
+	assert_int_equal(console_read_open(path, &db, &cause), VG_EVERSION);
+	assert_null(db);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "newer.db"));
+	assert_non_null(strstr(cause, "newer than this vigil knows"));
+	free(cause);
+}
+
 /* The 24 h taxonomy is kept between builds and moved along: at every step
  * of a clock sliding the window across the data (and once backwards), it
  * equals a direct sum over event_minute. */
@@ -412,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_act_only_inserts_actions),
 		cmocka_unit_test(test_reader_writes_actions),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_open_newer_schema),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -30,7 +30,7 @@
 struct parsed {
 	int rc;
 	struct jtok *t;
-	unsigned cap;
+	size_t cap;
 	struct jtok_error err;
 };
 
@@ -533,16 +533,16 @@ static void test_token_array_growth(void **state)
 	}
 	js[n - 1] = ']';
 	struct jtok *t = NULL;
-	unsigned cap = 0;
+	size_t cap = 0;
 	struct jtok_error err;
 	int rc = jtok_parse(js, n, &t, &cap, &err);
 	assert_int_equal(rc, N + 1);
-	assert_true(cap >= (unsigned)N + 1);
+	assert_true(cap >= (size_t)N + 1);
 	assert_int_equal(t[0].size, N);
 	expect_tok(&t[N], JTOK_PRIMITIVE, (int)n - 2, (int)n - 1, 0);
 	/* reused: no growth needed, same answer */
 	struct jtok *before = t;
-	unsigned cap_before = cap;
+	size_t cap_before = cap;
 	rc = jtok_parse(js, n, &t, &cap, &err);
 	assert_int_equal(rc, N + 1);
 	assert_ptr_equal(t, before);

@@ -1,5 +1,6 @@
 /*
- * test_severity.c: the severity classifier. The chapter's four cases, the
+ * test_severity.c: the severity classifier. The four reference cases
+ * (docs/severity.md), the
  * recoverability rules, the default table as a table of expectations, config
  * overrides, blast radius and MEDIUM -> HIGH escalation.
  */

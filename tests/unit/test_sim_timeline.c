@@ -1,7 +1,7 @@
 /*
  * test_sim_timeline.c: the simulator's scenario logic as pure functions of
  * time: curves, phase activity and scope, limits and latency in force, the
- * chapter's latency ramp crossing its threshold at twelve minutes, the
+ * latency-ramp scenario crossing its threshold at twelve minutes, the
  * decision's shares and determinism, the rate limiter's shrinking remaining
  * count, the truth file, and the time notations the simulator writes.
  */

@@ -1,7 +1,7 @@
 /*
  * test_textscan.c: the normalising tokenizer. The word path hashes eight
  * bytes at a time and tests URL prefixes on a whole chunk; this test keeps
- * the plain byte-at-a-time tokenizer it replaced as the reference and checks
+ * a plain byte-at-a-time tokenizer as the reference and checks
  * that both cut the same tokens with the same hashes, on seeded random text
  * made of words of every length, numbers, citations, URLs, UTF-8 letters and
  * symbols and random bytes, cut at every length (so chunks end anywhere).
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- the reference: the byte loops, as before ---------------------------------- */
+/* ---- the reference: plain byte-at-a-time loops --------------------------------- */
 
 static bool ref_url_at(const char *t, size_t len, size_t i)
 {

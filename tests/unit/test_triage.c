@@ -1,6 +1,6 @@
 /*
  * test_triage.c: the triage wizard's tree and walk (core/triage): the
- * chapter's branches with live evidence, suggestions and overrides, the
+ * tree's branches with live evidence, suggestions and overrides, the
  * overlapping threads (tokens high -> cost and security), undo, focus, the
  * recorded path, and an exhaustive walk of every yes/no combination that
  * checks every finding is reachable and has its runbook section on disk.
@@ -75,7 +75,7 @@ static void test_outage_without_fallback(void **state)
 	assert_int_equal(triage_answer(&t, TA_YES), VG_ESTATE);
 }
 
-/* The chapter's third scenario: an injection attack, cost spike with quality loss. */
+/* The injection scenario: an injection attack, cost spike with quality loss. */
 static void test_injection_opens_cost_and_security(void **state)
 {
 	(void)state;
