@@ -10,6 +10,8 @@
 const struct cli_command cli_commands[] = {
 	{ "check", "validate a config file and print what it configures", cmd_check_main },
 	{ "console", "the operations console (attaches to a daemon's database)", cmd_console_main },
+	{ "db", "check a database's integrity, or recover what is readable into a new one",
+	  cmd_db_main },
 	{ "demo", "the whole product on simulated traffic, in one process (no keys)",
 	  cmd_demo_main },
 	{ "ingest", "read gateway event files into the database", cmd_ingest_main },

@@ -13,6 +13,7 @@
 #include "core/incident.h"
 #include "core/sanitize.h"
 #include "core/vgerr.h"
+#include "data/dbfile.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -133,6 +134,11 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 			*cause = msg("%s: no such database (start `vigil run` or give --db)", path);
 		return VG_EIO;
 	}
+	/* another application's file, or no database at all: refused by name */
+	struct dbfile_id id;
+	int irc = dbfile_identify(path, &id, cause);
+	if (irc != 0)
+		return irc;
 	struct console_read *db = calloc(1, sizeof(*db));
 	if (!db)
 		return VG_ENOMEM;
@@ -841,6 +847,7 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 	snapshot_reset(s);
 	s->now_ms = now_ms;
 	snprintf(s->source, sizeof(s->source), "%s", db->path);
+	char why[256];
 	int rc = sqlite3_step(db->st[Q_BEGIN]);
 	sqlite3_reset(db->st[Q_BEGIN]);
 	if (rc != SQLITE_DONE)
@@ -849,9 +856,10 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 	    (rc = read_transitions(db, s)) || (rc = read_taxonomy(db, s, now_ms)) ||
 	    (rc = read_evidence(db, s, now_ms)) || (rc = read_incidents(db, s, now_ms)) ||
 	    (detail_id > 0 && (rc = read_detail(db, s, detail_id)))) {
+		snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db->db));
 		sqlite3_step(db->st[Q_COMMIT]);
 		sqlite3_reset(db->st[Q_COMMIT]);
-		goto fail;
+		goto failed;
 	}
 	rc = sqlite3_step(db->st[Q_COMMIT]);
 	sqlite3_reset(db->st[Q_COMMIT]);
@@ -859,8 +867,15 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 		goto fail;
 	return 0;
 fail:
-	if (cause)
-		*cause = msg("%s: %s", db->path, sqlite3_errmsg(db->db));
+	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db->db));
+failed:
 	snapshot_reset(s);
+	if (dbfile_is_corrupt(rc)) {
+		if (cause)
+			*cause = dbfile_corrupt_cause(db->path, "reading it for the console", why);
+		return VG_ECORRUPT;
+	}
+	if (cause)
+		*cause = msg("%s: %s", db->path, why);
 	return VG_EDB;
 }

@@ -24,6 +24,7 @@ struct orow {
 	char *payload;
 	int sink; /* index in sinks, -1 when unknown */
 	bool durable;
+	bool volatile_row; /* outbox_send_volatile(): in memory only, never persisted */
 	struct orow *next;
 	struct keyq *q;
 };
@@ -87,6 +88,8 @@ struct outbox {
 	struct attempt *attempts;
 	int64_t next_id;
 	struct outbox_stats st;
+	int64_t next_volatile_id; /* volatile rows are numbered -1, -2, ... */
+	int64_t volatile_pending;
 };
 
 static int64_t wall_ms(void *data)
@@ -337,6 +340,47 @@ int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id)
 	return 0;
 }
 
+int outbox_send_volatile(struct outbox *ob, const struct notification *n)
+{
+	int idx = sinks_find(ob->sinks, n->sink);
+	if (idx < 0)
+		return VG_ENOTFOUND;
+	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->payload);
+	struct keyq *q = r ? queue_for(ob, n->sink, idx, n->dedup_key) : NULL;
+	if (!q) {
+		if (r)
+			free_row(r);
+		return VG_ENOMEM;
+	}
+	int64_t now = now_ms(ob);
+	r->r.id = --ob->next_volatile_id;
+	r->r.sequence = r->r.id;
+	r->r.state = OUTBOX_PENDING;
+	r->r.created_ms = r->r.next_attempt_ms = now;
+	r->durable = true;
+	r->volatile_row = true;
+	/* after what is queued for its key (queue_insert() orders by id, and
+	 * this id is negative) */
+	r->q = q;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	ob->st.enqueued++;
+	ob->st.pending++;
+	ob->ss[idx].pending++;
+	ob->volatile_pending++;
+	set_pending_metric(ob, idx);
+	kick(ob);
+	return 0;
+}
+
+int64_t outbox_volatile_pending(const struct outbox *ob)
+{
+	return ob->volatile_pending;
+}
+
 static struct orow *find_row(const struct outbox *ob, int64_t id)
 {
 	for (struct keyq *q = ob->queues; q; q = q->next)
@@ -448,6 +492,11 @@ static void submit_updates(struct outbox *ob)
 /* A row's new state to the hooks or the store. `done`: it leaves memory. */
 static void persist_update(struct outbox *ob, struct orow *r, bool done)
 {
+	if (r->volatile_row) {
+		if (done)
+			ob->volatile_pending--;
+		return;
+	}
 	if (ob->o.persist.update)
 		ob->o.persist.update(ob->o.persist.data, &r->r);
 	if (!ob->store)

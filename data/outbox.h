@@ -127,6 +127,19 @@ void outbox_set_next_id(struct outbox *ob, int64_t next_id);
  */
 int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id);
 
+/*
+ * Deliver a notification that cannot be stored: vigil's own incident about
+ * its store failing (data/store's on_corrupt). The row lives in memory only
+ * (never persisted, so it is lost if vigil stops before delivering it),
+ * after the rows already queued for its (sink, dedup key), with the same
+ * retries. Allowed with a store attached. Returns 0, VG_ENOTFOUND (no such
+ * sink) or VG_ENOMEM.
+ */
+int outbox_send_volatile(struct outbox *ob, const struct notification *n);
+
+/* Rows from outbox_send_volatile() not delivered or rejected yet. */
+int64_t outbox_volatile_pending(const struct outbox *ob);
+
 /* A row persisted by the hooks' insert is durable: it may be delivered. */
 void outbox_durable(struct outbox *ob, int64_t id);
 

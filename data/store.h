@@ -29,6 +29,13 @@
  * store_submit() takes the batch when it returns 0. Answers and commit
  * reports passed to callbacks are borrowed for the duration of the call.
  *
+ * Damage. store_open() refuses a file that is not vigil's (data/dbfile.h:
+ * it is left as it was) and one that fails PRAGMA quick_check. When SQLite
+ * reports damage later (SQLITE_CORRUPT, SQLITE_NOTADB) on any statement of
+ * the store thread, the store stops writing for good: the batch in hand and
+ * every later one fail with VG_ECORRUPT, queries too, and on_corrupt runs
+ * once on the loop thread with a message naming the file.
+ *
  * The schema (PRAGMA user_version = STORE_SCHEMA_VERSION) is documented in
  * data/store_schema.c; the columns each table is written and read with are
  * listed once, in data/store_columns.h.
@@ -177,24 +184,32 @@ struct store_commit {
 
 typedef void (*store_commit_cb)(void *data, const struct store_commit *c);
 typedef void (*store_space_cb)(void *data);
+/* The database is damaged: `cause` (borrowed during the call) names the
+ * file, SQLite's words and what to run next (dbfile_corrupt_cause()). */
+typedef void (*store_corrupt_cb)(void *data, const char *cause);
 
 struct store_options {
-	const char *path;        /* SQLite file; created with mode 0600 */
-	int batch_rows;          /* commit after this many rows (default 20000) */
-	int batch_ms;            /* ... or this long after the first (default 200) */
-	int queue_batches;       /* batches waiting before store_submit() refuses (default 8) */
-	int64_t retention_ms;    /* prune rows older than this; 0 keeps everything */
-	int prune_chunk;         /* rows deleted per short transaction (default 1000) */
-	int prune_interval_ms;   /* how often pruning runs when idle (default 10000) */
-	store_space_cb on_space; /* queue has room again after a VG_EFULL; may be NULL */
+	const char *path;            /* SQLite file; created with mode 0600 */
+	int batch_rows;              /* commit after this many rows (default 20000) */
+	int batch_ms;                /* ... or this long after the first (default 200) */
+	int queue_batches;           /* batches waiting before store_submit() refuses (default 8) */
+	int64_t retention_ms;        /* prune rows older than this; 0 keeps everything */
+	int prune_chunk;             /* rows deleted per short transaction (default 1000) */
+	int prune_interval_ms;       /* how often pruning runs when idle (default 10000) */
+	store_space_cb on_space;     /* queue has room again after a VG_EFULL; may be NULL */
+	store_corrupt_cb on_corrupt; /* damage met, writing stopped (once); may be NULL */
 	void *data;
 };
 
 /*
  * Open (creating, migrating) the database and start the store thread, with
- * an async handle on `loop` for answers. Returns 0 and *out, or VG_EDB /
- * VG_EIO / VG_EVERSION (a database newer than this build) with a malloc'd
- * message in *cause (caller frees; may be NULL). Nothing is left open on error.
+ * an async handle on `loop` for answers. The file is identified first
+ * (dbfile_identify(): another application's database is refused before
+ * anything is written to it) and an existing one must pass PRAGMA
+ * quick_check. Returns 0 and *out, or VG_EDB (not vigil's, or unusable) /
+ * VG_ECORRUPT (damaged) / VG_EIO / VG_EVERSION (a database newer than this
+ * build) with a malloc'd message in *cause (caller frees; may be NULL).
+ * Nothing is left open on error.
  */
 int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt, char **cause);
 
@@ -253,7 +268,8 @@ int store_batch_set_tail(struct store_batch *b, const struct store_tail_pos *p);
 /*
  * Hand a batch to the store thread. Returns 0 (the store owns it now), or
  * VG_EFULL when the queue is full (the caller keeps it and waits for
- * on_space), or VG_EDB when the store has failed (the caller keeps it).
+ * on_space), or VG_EDB / VG_ECORRUPT when the store has failed (the caller
+ * keeps it).
  */
 int store_submit(struct store *s, struct store_batch *b);
 
@@ -302,6 +318,7 @@ struct store_stats {
 	int64_t committed_rows, inserted, duplicates, transactions, pruned;
 	int queued; /* batches waiting */
 	bool failed;
+	bool corrupt; /* failed because the database is damaged (on_corrupt ran) */
 };
 void store_stats(struct store *s, struct store_stats *out);
 

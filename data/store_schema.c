@@ -2,7 +2,10 @@
  * store_schema.c: the database schema, as the list of migrations that
  * store__migrate() applies in order when the store opens (PRAGMA
  * user_version counts them). The columns each statement writes and reads
- * are listed in data/store_columns.h.
+ * are listed in data/store_columns.h. Every vigil database also carries
+ * PRAGMA application_id = DBFILE_APPLICATION_ID (data/dbfile.h), set here
+ * outside the numbered migrations: on a new file and on one made before
+ * the mark (a file header field, not part of the schema).
  *
  * Conventions: times are INTEGER ms since the epoch (UTC); "not measured" is
  * NULL, never 0; enums are stored by their lower-case names (the spelling of
@@ -17,6 +20,7 @@
 #include "data/store_internal.h"
 
 #include "core/vgerr.h"
+#include "data/dbfile.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -163,21 +167,41 @@ static int exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-int store__migrate(sqlite3 *db, const char *path, char **cause)
+static int64_t pragma_int(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
-	int version = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
-			version = sqlite3_column_int(st, 0);
+			v = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
+	return v;
+}
+
+int store__migrate(sqlite3 *db, const char *path, char **cause)
+{
+	int version = (int)pragma_int(db, "PRAGMA user_version");
 	if (version > N_MIGRATIONS) {
 		if (cause)
 			*cause = store__cause("%s: database schema version %d is newer than this "
 			                      "vigil knows (%d)",
 			                      path, version, N_MIGRATIONS);
 		return VG_EVERSION;
+	}
+	/* The mark (data/dbfile.h): on a new file, and on one from before it.
+	 * The caller has checked with dbfile_identify() that the file is
+	 * vigil's or new. */
+	if (pragma_int(db, "PRAGMA application_id") != DBFILE_APPLICATION_ID) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
+		         (int)DBFILE_APPLICATION_ID);
+		if (exec(db, pragma) != SQLITE_OK) {
+			if (cause)
+				*cause = store__cause("%s: cannot mark the database as vigil's: %s",
+				                      path, sqlite3_errmsg(db));
+			return VG_EDB;
+		}
 	}
 	for (int v = version; v < N_MIGRATIONS; v++) {
 		char pragma[64];
