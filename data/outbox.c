@@ -281,7 +281,7 @@ static void queue_insert(struct keyq *q, struct orow *r)
 		q->tail = r;
 }
 
-static struct orow *new_row(struct outbox *ob, const char *sink, const char *key,
+static struct orow *new_row(struct outbox *ob, const char *sink, const char *key, const char *idem,
                             const char *payload)
 {
 	struct orow *r = calloc(1, sizeof(*r));
@@ -295,6 +295,7 @@ static struct orow *new_row(struct outbox *ob, const char *sink, const char *key
 	r->r.payload = r->payload;
 	model_copy_str(r->r.sink, sizeof(r->r.sink), sink, (size_t)-1);
 	model_copy_str(r->r.dedup_key, sizeof(r->r.dedup_key), key, (size_t)-1);
+	model_copy_str(r->r.idem_key, sizeof(r->r.idem_key), idem ? idem : "", (size_t)-1);
 	r->sink = sinks_find(ob->sinks, sink);
 	return r;
 }
@@ -311,7 +312,7 @@ int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id)
 		      n->sink, (long long)n->incident_id);
 		return VG_ENOTFOUND;
 	}
-	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->payload);
+	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->idem_key, n->payload);
 	struct keyq *q = r ? queue_for(ob, n->sink, idx, n->dedup_key) : NULL;
 	if (!q) {
 		if (r)
@@ -345,7 +346,7 @@ int outbox_send_volatile(struct outbox *ob, const struct notification *n)
 	int idx = sinks_find(ob->sinks, n->sink);
 	if (idx < 0)
 		return VG_ENOTFOUND;
-	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->payload);
+	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->idem_key, n->payload);
 	struct keyq *q = r ? queue_for(ob, n->sink, idx, n->dedup_key) : NULL;
 	if (!q) {
 		if (r)
@@ -413,7 +414,7 @@ int outbox_load(struct outbox *ob, const struct outbox_row *rows, size_t n)
 		const struct outbox_row *in = &rows[i];
 		if (in->state != OUTBOX_PENDING || finished(ob, in->id) || find_row(ob, in->id))
 			continue;
-		struct orow *r = new_row(ob, in->sink, in->dedup_key, in->payload);
+		struct orow *r = new_row(ob, in->sink, in->dedup_key, in->idem_key, in->payload);
 		struct keyq *q = r ? queue_for(ob, in->sink, r->sink, in->dedup_key) : NULL;
 		if (!q) {
 			if (r)
@@ -676,7 +677,11 @@ static void start(struct outbox *ob, struct orow *r)
 	a->ob = ob;
 	a->row = r;
 	struct http_request req;
-	int rc = sinks_request(ob->sinks, (size_t)r->sink, r->payload, &req, &a->sc);
+	/* a row from before schema 3 has no key: one stable for the row */
+	if (!r->r.idem_key[0])
+		snprintf(r->r.idem_key, sizeof(r->r.idem_key), "%s/%s/outbox-%lld", r->r.dedup_key,
+		         r->r.sink, (long long)r->r.id);
+	int rc = sinks_request(ob->sinks, (size_t)r->sink, r->payload, r->r.idem_key, &req, &a->sc);
 	if (rc == VG_EINVAL) {
 		free(a);
 		const struct sink_info *si = sinks_info(ob->sinks, (size_t)r->sink);
@@ -773,6 +778,7 @@ static void on_answer(void *data, const struct store_answer *a)
 		row.id = so->id;
 		model_copy_str(row.sink, sizeof(row.sink), so->sink, (size_t)-1);
 		model_copy_str(row.dedup_key, sizeof(row.dedup_key), so->dedup_key, (size_t)-1);
+		model_copy_str(row.idem_key, sizeof(row.idem_key), so->idem_key, (size_t)-1);
 		row.sequence = so->sequence;
 		row.payload = so->payload_json;
 		row.state = so->state;

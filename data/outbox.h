@@ -19,10 +19,14 @@
  *    back rows persisted earlier.
  *
  * Order. Per (sink, dedup key), rows are delivered one at a time in id order:
- * a trigger is never overtaken by its resolve, and each row is delivered
- * once (at least once across a crash between the delivery and the store's
- * commit of its state; every sink here de-duplicates by dedup key or label
- * set). Different keys go in parallel (at most max_in_flight per sink).
+ * a trigger is never overtaken by its resolve. Each row is delivered at
+ * least once: a crash between the delivery and the store's commit of its
+ * state sends it again after the restart (exactly once is not possible
+ * over HTTP). PagerDuty and Alertmanager de-duplicate by dedup key or label
+ * set; webhook and Jira deliveries carry the row's idempotency key (from
+ * the events, the same across retries, restarts and the daemons of an HA
+ * pair) as the Idempotency-Key header for the receiver to drop repeats.
+ * Different keys go in parallel (at most max_in_flight per sink).
  *
  * Retries. 2xx: delivered. Other 4xx (but 408, 425, 429): rejected for good,
  * logged with the sink's answer (redacted), kept in the store as "dead".
@@ -51,7 +55,8 @@ struct outbox_row {
 	int64_t id;
 	char sink[VG_NAME_MAX];
 	char dedup_key[INCIDENT_KEY_MAX];
-	int64_t sequence; /* = id: the order within (sink, dedup_key) */
+	char idem_key[NOTIFY_IDEM_MAX]; /* the Idempotency-Key ("": one is made from the id) */
+	int64_t sequence;               /* = id: the order within (sink, dedup_key) */
 	const char *payload;
 	enum outbox_state state;
 	int32_t attempts;

@@ -54,7 +54,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -94,6 +94,8 @@ struct store_outbox {
 	int64_t id; /* > 0, assigned by the producer (see store_max_ids) */
 	char sink[VG_NAME_MAX];
 	char dedup_key[INCIDENT_KEY_MAX];
+	char idem_key[NOTIFY_IDEM_MAX]; /* the notification's idempotency key (core/route.h);
+	                                 * "" in rows from before schema 3 */
 	char op[16]; /* route_op_name(): "trigger", "acknowledge", "resolve", ... */
 	int64_t incident_id;
 	int64_t sequence; /* order within (sink, dedup_key); ties broken by id */

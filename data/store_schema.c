@@ -157,7 +157,14 @@ static const char migration_2[] =
         " p95_ms REAL, requests INTEGER,"
         " PRIMARY KEY (minute_ms, provider, model)) WITHOUT ROWID;";
 
-static const char *const migrations[] = { migration_1, migration_2 };
+static const char migration_3[] =
+        /* The idempotency key of each notification (core/route.h): from the
+	 * events, stable across retries and restarts, sent as the
+	 * Idempotency-Key header of webhook and ticket deliveries. NULL in rows
+	 * written before (data/outbox makes one from the row's id). */
+        "ALTER TABLE outbox ADD COLUMN idempotency_key TEXT;";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "a migration for every schema version");

@@ -116,6 +116,7 @@ inc = pages[0]["body"]["incident"]
 assert inc["subtype"] == "store_corrupt", inc
 assert pages[0]["body"]["change"]["kind"] == "opened", pages[0]
 assert "the database is corrupt" in json.dumps(inc), inc
+assert pages[0]["key"] and pages[0]["key"].startswith(inc["dedup_key"] + "/hook/opened/"), pages[0]
 PY
 
 # started again: refused before anything is written
