@@ -367,19 +367,35 @@ static int probe(sqlite3_stmt *st, int64_t at, int64_t *found)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Rowids as unsigned numbers in the same order (INT64_MIN is 0), so that
+ * the steps and the bisection below cannot overflow. */
+static uint64_t rowid_u(int64_t v)
+{
+	return (uint64_t)v ^ (UINT64_C(1) << 63);
+}
+
+static int64_t rowid_s(uint64_t u)
+{
+	u ^= UINT64_C(1) << 63;
+	int64_t v;
+	memcpy(&v, &u, sizeof(v));
+	return v;
+}
+
 /* Where to read again after a failed read at `from` (which did not give
  * its row): forward in doubling steps to the first rowid that reads, then
  * back by bisection to the earliest such start. Returns 1 and *next, or 0
  * when nothing after `from` reads. */
 static int resume_after(sqlite3_stmt *pr, int64_t from, int64_t *next)
 {
-	int64_t bad = from, good = 0, found = 0;
+	uint64_t base = rowid_u(from), bad = base, good = 0;
+	int64_t found = 0;
 	bool have = false;
 	for (uint64_t step = 1; step && !have; step <<= 1) {
-		if ((uint64_t)INT64_MAX - (uint64_t)from < step)
+		if (UINT64_MAX - base < step)
 			break;
-		int64_t at = from + (int64_t)step;
-		int r = probe(pr, at, &found);
+		uint64_t at = base + step;
+		int r = probe(pr, rowid_s(at), &found);
 		if (r == 0)
 			return 0;
 		if (r == 1) {
@@ -392,14 +408,14 @@ static int resume_after(sqlite3_stmt *pr, int64_t from, int64_t *next)
 	if (!have)
 		return 0;
 	while (good - bad > 1) {
-		int64_t mid = bad + (good - bad) / 2;
+		uint64_t mid = bad + (good - bad) / 2;
 		int64_t f;
-		if (probe(pr, mid, &f) == 1)
+		if (probe(pr, rowid_s(mid), &f) == 1)
 			good = mid;
 		else
 			bad = mid;
 	}
-	if (probe(pr, good, &found) != 1)
+	if (probe(pr, rowid_s(good), &found) != 1)
 		return 0;
 	*next = found;
 	return 1;

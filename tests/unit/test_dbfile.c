@@ -305,13 +305,19 @@ static void test_vigil_marked_and_unmarked(void **state)
 	assert_int_equal(id.kind, DBFILE_VIGIL);
 	assert_int_equal(id.user_version, STORE_SCHEMA_VERSION);
 
-	/* a vigil database from before the mark: recognised by its tables, marked */
-	exec_on(f->path, "PRAGMA application_id = 0");
+	/* a vigil database from before the mark (and before schema 3, the outbox's
+	 * idempotency keys): recognised by its tables, marked and migrated */
+	exec_on(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 2;"
+	                 "ALTER TABLE outbox DROP COLUMN idempotency_key");
 	assert_int_equal(dbfile_identify(f->path, &id, &cause), 0);
 	assert_int_equal(id.kind, DBFILE_UNMARKED);
 	assert_int_equal(open_store(f, &cause), 0);
 	close_store(f);
 	assert_int_equal(query_int(f->path, "PRAGMA application_id"), DBFILE_APPLICATION_ID);
+	assert_int_equal(query_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info('outbox') "
+	                                    "WHERE name = 'idempotency_key'"),
+	                 1);
 	assert_int_equal(query_int(f->path, "SELECT count(*) FROM observations"), 100);
 }
 
