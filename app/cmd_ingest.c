@@ -39,6 +39,7 @@ struct run {
 	uv_timer_t progress, tick;
 	uv_signal_t sigint, sigterm;
 	bool tty, done, progress_on;
+	bool corrupt;     /* the store reported damage */
 	int64_t start_ms; /* clock_mono_ms() at the start */
 	struct ingest_stats final;
 };
@@ -192,6 +193,15 @@ static void on_space(void *data)
 		ingest_resume(r->ing);
 }
 
+/* The store met damage and stopped writing: say so now, with the file;
+ * the tailer stops on the failed batch and the exit status says it too. */
+static void on_corrupt(void *data, const char *cause)
+{
+	struct run *r = data;
+	r->corrupt = true;
+	fprintf(stderr, "vigil ingest: %s\n", cause);
+}
+
 static void start_reading(struct run *r)
 {
 	free(r->cfg);
@@ -308,6 +318,7 @@ int cmd_ingest_main(int argc, char **argv)
 		.queue_batches = cfg->store.queue_batches,
 		.retention_ms = cfg->store.retention_ms,
 		.on_space = on_space,
+		.on_corrupt = on_corrupt,
 		.data = &r,
 	};
 	char *cause = NULL;
@@ -391,11 +402,13 @@ int cmd_ingest_main(int argc, char **argv)
 	       (long long)st->duplicates, (long long)st->repeated, (long long)st->quarantined);
 	if (st->ignored_spans)
 		printf(", %lld non-GenAI spans ignored", (long long)st->ignored_spans);
-	if (st->bytes_left)
+	if (st->bytes_left && !st->err)
 		printf(", %lld bytes of an unterminated last line left", (long long)st->bytes_left);
 	printf("\n");
-	if (st->err) {
-		fprintf(stderr, "vigil ingest: stopped: %s\n", vg_strerror(st->err));
+	if (st->err || r.corrupt) {
+		fprintf(stderr,
+		        "vigil ingest: stopped: %s; %s holds only what was committed before\n",
+		        vg_strerror(r.corrupt ? VG_ECORRUPT : st->err), dbpath);
 		return CLI_EXIT_FAIL;
 	}
 	if (st->quarantined) {

@@ -11,6 +11,8 @@ const struct cli_command cli_commands[] = {
 	{ "check", "validate a config file and print what it configures", cmd_check_main, false },
 	{ "console", "the operations console (attaches to a daemon's database)", cmd_console_main,
 	  true },
+	{ "db", "check a database's integrity, or recover what is readable into a new one",
+	  cmd_db_main, false },
 	{ "demo", "the whole product on simulated traffic, in one process (no keys)", cmd_demo_main,
 	  true },
 	{ "ingest", "read gateway event files into the database", cmd_ingest_main, false },

@@ -3,6 +3,7 @@
 #define VIGIL_APP_COMMANDS_H
 
 int cmd_check_main(int argc, char **argv);
+int cmd_db_main(int argc, char **argv);
 int cmd_demo_main(int argc, char **argv);
 int cmd_ingest_main(int argc, char **argv);
 int cmd_console_main(int argc, char **argv);

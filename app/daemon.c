@@ -239,9 +239,26 @@ static void on_flushed(void *data, const struct store_commit *c)
 	daemon__dispatch(data, DE_FLUSHED, c->err);
 }
 
+/* How long a stop after damage waits for the store_corrupt page. */
+#define CORRUPT_LINGER_MS 10000
+
 static void on_close_timer(uv_timer_t *h)
 {
-	daemon__dispatch(h->data, DE_CLOSE_TIMER, 0);
+	struct daemon *d = h->data;
+	/* the page about a damaged database lives only in the outbox's memory:
+	 * give it a moment to go out before everything closes */
+	if (d->corrupt && d->ob && outbox_volatile_pending(d->ob) > 0) {
+		uint64_t now = uv_now(d->loop);
+		if (!d->linger_until)
+			d->linger_until = now + CORRUPT_LINGER_MS;
+		if (now < d->linger_until) {
+			uv_timer_start(h, on_close_timer, 50, 0);
+			return;
+		}
+		daemon__log(d, "error", "the store_corrupt page was not delivered before the stop",
+		            NULL);
+	}
+	daemon__dispatch(d, DE_CLOSE_TIMER, 0);
 }
 
 static void on_tick_closed(uv_handle_t *h)
@@ -487,6 +504,7 @@ int daemon_start(struct daemon *d, char **cause)
 		.queue_batches = d->cfg->store.queue_batches,
 		.retention_ms = d->cfg->store.retention_ms,
 		.on_space = on_space,
+		.on_corrupt = daemon__on_store_corrupt,
 		.data = d,
 		.redact = d->ps.redact,
 		.group = d->cfg->store.group,

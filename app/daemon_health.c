@@ -3,12 +3,16 @@
  * itself. The console's health rows (app/health_rows) every health_ms into
  * the waiting batch; vigil's own health (docs/architecture.md): a sink
  * unreachable and the store queue full for store_full_ms become `monitor`
- * incidents through pipeline_monitor(); and the tailer's counters for /metrics.
+ * incidents through pipeline_monitor(), and so does a damaged database
+ * (store_corrupt), whose page cannot wait in the outbox table and goes out
+ * from memory; and the tailer's counters for /metrics.
  */
 #include "app/daemon_internal.h"
 
 #include "app/health_rows.h"
+#include "core/vgerr.h"
 #include "data/ingest.h"
+#include "data/outbox.h"
 
 #include <stdio.h>
 
@@ -35,6 +39,29 @@ void daemon__on_sink_health(void *data, const char *sink, bool up, const char *d
 		snprintf(source, sizeof(source), "sink:%s", sink);
 		daemon__monitor(d, SUB_SINK_UNREACHABLE, source, detail);
 	}
+}
+
+/* The database is damaged: the store has stopped writing for good. The
+ * monitor incident's notifications cannot be committed to the outbox
+ * table, so they go to the sinks from memory (outbox_send_volatile());
+ * then the daemon stops (exit 1), waiting a little for them at the close. */
+void daemon__on_store_corrupt(void *data, const char *cause)
+{
+	struct daemon *d = data;
+	d->corrupt = true;
+	daemon__log(d, "error", "database corrupt, writing stopped",
+	            json_pack("{s:s,s:s}", "db", d->db_path, "detail", cause));
+	struct effects fx;
+	if (d->state == DS_RUNNING && pipeline_monitor(d->p, SUB_STORE_CORRUPT, "store", cause, 1,
+	                                               daemon__now(d), &fx) == 0) {
+		daemon__account(d, &fx);
+		for (size_t i = 0; i < fx.n_notifications; i++)
+			if (outbox_send_volatile(d->ob, &fx.notifications[i]) != 0)
+				daemon__log(d, "error",
+				            "cannot send the store_corrupt notification",
+				            json_pack("{s:s}", "sink", fx.notifications[i].sink));
+	}
+	daemon__dispatch(d, DE_FAILED, VG_ECORRUPT);
 }
 
 /* The store queue full for store_full_ms (by the loop's monotonic time): a

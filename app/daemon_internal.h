@@ -68,8 +68,10 @@ struct daemon {
 	struct canary_set *canaries;
 	double spend[CFG_MAX_PROVIDERS], budget[CFG_MAX_PROVIDERS]; /* probes, today (USD) */
 	int64_t health_ms, last_health_ms; /* health rollups every health_ms (2 s) */
-	uint64_t full_since; /* loop time the queue was first seen full, 0 = not full */
-	bool full_reported;  /* the monitor incident for this episode is raised */
+	uint64_t full_since;   /* loop time the queue was first seen full, 0 = not full */
+	bool full_reported;    /* the monitor incident for this episode is raised */
+	bool corrupt;          /* the store met damage: stopping after its page went out */
+	uint64_t linger_until; /* loop time the close waits for such a page until */
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
 	struct daemon_stats st;
 };
@@ -113,6 +115,9 @@ void daemon__monitor(struct daemon *d, enum subtype sub, const char *source, con
 void daemon__on_sink_health(void *data, const char *sink, bool up, const char *detail);
 /* The console's health rows, every health_ms, into the waiting batch. */
 void daemon__add_health_rows(struct daemon *d, int64_t now);
+/* The store met damage (its on_corrupt): a monitor incident delivered
+ * without the store, then the daemon stops. */
+void daemon__on_store_corrupt(void *data, const char *cause);
 /* The store queue full for store_full_ms: a monitor incident. */
 void daemon__watch_store_queue(struct daemon *d);
 /* /metrics collect hook: the tailer's counters. */

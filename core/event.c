@@ -106,6 +106,9 @@ const char *event_hint(enum subtype sub)
 	case SUB_STALE_CONTEXT: return "stale retrieved context: check the indexing pipeline";
 	case SUB_GROUND_TRUTH_CORRUPTION:
 		return "feedback data corrupted: audit the fine-tuning set";
+	case SUB_STORE_CORRUPT:
+		return "the database is damaged and vigil stopped writing to it: "
+		       "vigil db check, then vigil db recover";
 	default: return "see the runbook";
 	}
 }

@@ -9,6 +9,7 @@
 #include "core/incident.h"
 
 #include "core/incident_internal.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 #include "core/vgmem.h"
 
@@ -91,8 +92,16 @@ const char *incident_family(enum subtype sub)
 
 int incident_key(const struct failure_event *ev, char *buf, size_t size)
 {
-	/* What snprintf("%s/%s/%s") gives, without it (once per event). */
-	const char *parts[] = { model_category_name(ev->category), "/", ev->pid.provider, "/",
+	/* What snprintf("%s/%s[/%s]/%s") gives, without it (once per event).
+	 * A provider failure is kept apart per region (an outage in one region
+	 * is not one in another; link_related() ties them together). */
+	bool regional = ev->category == CAT_PROVIDER && ev->pid.region[0];
+	const char *parts[] = { model_category_name(ev->category),
+		                "/",
+		                ev->pid.provider,
+		                "/",
+		                regional ? ev->pid.region : "",
+		                regional ? "/" : "",
 		                incident_family(ev->subtype) };
 	size_t at = 0;
 	int rc = 0;
@@ -109,6 +118,16 @@ int incident_key(const struct failure_event *ev, char *buf, size_t size)
 	}
 	buf[at] = '\0';
 	return rc;
+}
+
+int incident_dedup_key(const char *instance, const char *key, int64_t first_ms, char *buf,
+                       size_t size)
+{
+	char when[40];
+	if (timeparse_format_rfc3339(first_ms, when, sizeof(when)) < 0)
+		snprintf(when, sizeof(when), "%lld", (long long)first_ms);
+	int n = snprintf(buf, size, "%s/%s/%s", instance, key, when);
+	return n < 0 || (size_t)n >= size ? VG_ERANGE : 0;
 }
 
 /* ---- tracker ----------------------------------------------------------- */
@@ -302,6 +321,10 @@ static int record(struct incidents *t, struct incident *inc, enum incident_chang
 	struct incident_change *c = a && nt ? push_change(t, kind, inc, time_ms) : NULL;
 	if (!c)
 		return VG_ENOMEM;
+	/* the how-manieth change of this kind at this time (two links at once) */
+	c->ordinal = 0;
+	for (size_t i = 0; i < inc->n_history; i++)
+		c->ordinal += inc->history[i].what == kind && inc->history[i].time_ms == time_ms;
 	c->from = from;
 	c->sev_from = sev_from;
 	c->related_id = related_id;
@@ -490,8 +513,7 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 		return VG_ENOMEM;
 	inc->id = t->next_id;
 	model_copy_str(inc->key, sizeof(inc->key), key, (size_t)-1);
-	snprintf(inc->dedup_key, sizeof(inc->dedup_key), "%s/%s/%lld", t->s.instance, key,
-	         (long long)inc->id);
+	incident_dedup_key(t->s.instance, key, ev->time_ms, inc->dedup_key, sizeof(inc->dedup_key));
 	inc->category = ev->category;
 	inc->family = incident_family(ev->subtype);
 	inc->subtype = ev->subtype;

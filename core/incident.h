@@ -3,12 +3,15 @@
  * lifecycle (open -> acknowledged -> resolved), pure.
  *
  * Grouping. An event joins the unresolved incident with the same key
- * (category + provider + subtype family, see incident_family()) when it came
- * within group_gap of that incident's last event; otherwise it opens a new
- * one. The key is category-aware: a provider outage and a cost spike in the
- * same minute are two incidents (for two responders), marked related because
- * they share the provider or a template in the same window. One hundred
- * failed requests in an outage are one incident with count 100.
+ * (category + provider [+ region] + subtype family, see incident_key() and
+ * incident_family()) when it came within group_gap of that incident's last
+ * event; otherwise it opens a new one. The key is category-aware: a provider
+ * outage and a cost spike in the same minute are two incidents (for two
+ * responders), marked related because they share the provider or a template
+ * in the same window. A provider failure is also kept apart per endpoint
+ * region (one region recovers while another is down), the regions' incidents
+ * related. One hundred failed requests in an outage are one incident with
+ * count 100.
  *
  * Lifecycle. An incident auto-resolves quiet_period after its last event;
  * one still unresolved ticket_after after its first event gets a ticket
@@ -21,8 +24,12 @@
  * first + ticket_after, so replay is exact.
  *
  * Ids are deterministic: a tracker numbers incidents first_id, first_id + 1,
- * ... in the order they open. Dedup keys ("<instance>/<key>/<id>") are what
- * PagerDuty and the outbox order deliveries by.
+ * ... in the order they open; an id is local (a row of this vigil's
+ * database). Dedup keys ("<instance>/<key>/<first event's time>", see
+ * incident_dedup_key()) are derived from the events alone, so every vigil
+ * that sees the same events (the two daemons of an HA pair, which share
+ * `instance`) builds the same keys: PagerDuty's dedup_key, the Alertmanager
+ * label incident_key, and what the outbox orders deliveries by.
  *
  * Changes. Every call that mutates the tracker appends to its change list;
  * incidents_begin() empties it. Changes and the incidents they point to are
@@ -83,8 +90,8 @@ struct incident_history {
 
 struct incident {
 	int64_t id;
-	char key[INCIDENT_KEY_MAX];       /* "provider/openai/outage" */
-	char dedup_key[INCIDENT_KEY_MAX]; /* "vigil/provider/openai/outage/17" */
+	char key[INCIDENT_KEY_MAX];       /* "provider/openai/us-east-1/outage" */
+	char dedup_key[INCIDENT_KEY_MAX]; /* "vigil/<key>/2026-11-27T10:00:00.314Z" */
 	enum category category;
 	const char *family;   /* static: "outage", "rate_limit", "billing", ... */
 	enum subtype subtype; /* of the first event */
@@ -124,6 +131,7 @@ struct incident_change {
 	enum severity sev_from, sev_to;
 	int64_t related_id; /* INCC_RELATED */
 	uint64_t event_id;  /* OPENED, UPDATED, ESCALATED: the event behind it */
+	int ordinal;        /* history changes: the n-th of its kind at its time (1, 2, ...) */
 	const char *actor;  /* "" unless an operator acted; borrowed */
 	const char *note;   /* "" unless given; borrowed */
 };
@@ -140,9 +148,17 @@ void incident_settings_defaults(struct incident_settings *s);
  * Static string. */
 const char *incident_family(enum subtype sub);
 
-/* The grouping key of an event ("provider/openai/outage") into buf.
- * Returns 0, or VG_ERANGE when it does not fit (buf holds a truncated key). */
+/* The grouping key of an event into buf: "<category>/<provider>/<family>",
+ * with the endpoint region before the family for a provider failure that
+ * has one ("provider/google/us-central1/outage"). Returns 0, or VG_ERANGE
+ * when it does not fit (buf holds a truncated key). */
 int incident_key(const struct failure_event *ev, char *buf, size_t size);
+
+/* The dedup key of an incident of `key` whose first event happened at
+ * first_ms: "<instance>/<key>/<first_ms in RFC 3339, ms>" into buf. From
+ * the events alone (never a local id). 0, or VG_ERANGE (truncated). */
+int incident_dedup_key(const char *instance, const char *key, int64_t first_ms, char *buf,
+                       size_t size);
 
 /* Static names: "open", "acknowledged", "resolved"; "opened", "updated", ... */
 const char *incident_state_name(enum incident_state s);

@@ -54,6 +54,7 @@ static const struct {
 	[SUB_STORE_QUEUE_FULL] = { "store_queue_full", CAT_MONITOR, false, false },
 	[SUB_SINK_UNREACHABLE] = { "sink_unreachable", CAT_MONITOR, false, false },
 	[SUB_TAIL_FILE_GONE] = { "tail_file_gone", CAT_MONITOR, false, false },
+	[SUB_STORE_CORRUPT] = { "store_corrupt", CAT_MONITOR, false, false },
 };
 _Static_assert(COUNT(subtypes) == SUB__COUNT, "subtype table");
 

@@ -313,9 +313,8 @@ char *payload_pagerduty_with_key(const char *json, const char *routing_key)
 static json_t *am_labels(const struct incident *inc, enum severity sev,
                          const struct payload_options *o)
 {
-	char name[128], id[24];
+	char name[128];
 	payload_alertname(inc, name, sizeof(name));
-	snprintf(id, sizeof(id), "%lld", (long long)inc->id);
 	json_t *l = json_object();
 	int bad = !l;
 	if (!l)
@@ -325,8 +324,10 @@ static json_t *am_labels(const struct incident *inc, enum severity sev,
 	bad |= set_new(l, "family", json_string(inc->family));
 	bad |= set_new(l, "subtype", json_string(model_subtype_name(inc->subtype)));
 	bad |= set_new(l, "provider", json_string(inc->provider));
+	if (inc->category == CAT_PROVIDER && inc->first.pid.region[0])
+		bad |= set_new(l, "region", json_string(inc->first.pid.region));
 	bad |= set_new(l, "severity", json_string(model_severity_name(sev)));
-	bad |= set_new(l, "incident_id", json_string(id));
+	bad |= set_new(l, "incident_key", json_string(inc->dedup_key));
 	bad |= set_new(l, "instance", json_string(str_or(o->source, "vigil")));
 	if (bad) {
 		json_decref(l);
@@ -342,9 +343,10 @@ char *payload_alertmanager(const struct incident *inc, enum severity sev, bool r
 	payload_summary(inc, summary, sizeof(summary));
 	payload_runbook_url(inc, o, runbook, sizeof(runbook));
 	subtypes_text(inc, subs, sizeof(subs));
-	snprintf(desc, sizeof(desc), "incident %lld (%s): %lld event%s of %s on %s; %s",
-	         (long long)inc->id, incident_state_name(inc->state), (long long)inc->count,
-	         inc->count == 1 ? "" : "s", subs, inc->provider, event_hint(inc->subtype));
+	/* no local id: both daemons of an HA pair send the same alert */
+	snprintf(desc, sizeof(desc), "%s: %lld event%s of %s on %s; %s",
+	         incident_state_name(inc->state), (long long)inc->count, inc->count == 1 ? "" : "s",
+	         subs, inc->provider, event_hint(inc->subtype));
 	json_t *arr = json_array();
 	json_t *a = json_object();
 	json_t *ann = json_object();
@@ -365,32 +367,45 @@ char *payload_alertmanager(const struct incident *inc, enum severity sev, bool r
 	return dump(arr, bad);
 }
 
+/* An equality matcher of a silence (NULL when out of memory). */
+static json_t *matcher(const char *name, const char *value)
+{
+	json_t *m = json_object();
+	int bad = !m;
+	bad |= set_new(m, "name", json_string(name));
+	bad |= set_new(m, "value", json_string(value));
+	bad |= set_new(m, "isRegex", json_false());
+	bad |= set_new(m, "isEqual", json_true());
+	if (bad) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
 char *payload_silence(const struct incident *inc, int64_t time_ms, const char *actor,
                       const char *note, const struct payload_options *o)
 {
-	char id[24], comment[INCIDENT_NOTE_MAX + 64];
-	snprintf(id, sizeof(id), "%lld", (long long)inc->id);
+	char comment[INCIDENT_NOTE_MAX + 64];
 	if (note && note[0])
 		snprintf(comment, sizeof(comment), "acknowledged in vigil: %s", note);
 	else
 		snprintf(comment, sizeof(comment), "acknowledged in vigil (incident %lld)",
 		         (long long)inc->id);
+	/* this vigil's (or HA pair's) alerts of this incident only: another
+	 * vigil's incident with the same local id has another key, and its own
+	 * instance label */
 	json_t *s = json_object();
 	json_t *ms = json_array();
-	json_t *m = json_object();
-	int bad = !s || !ms || !m;
-	bad |= set_new(m, "name", json_string("incident_id"));
-	bad |= set_new(m, "value", json_string(id));
-	bad |= set_new(m, "isRegex", json_false());
-	bad |= set_new(m, "isEqual", json_true());
-	bad |= json_array_append(ms, m);
+	int bad = !s || !ms;
+	bad |= json_array_append_new(ms, matcher("instance", str_or(o->source, "vigil")));
+	bad |= json_array_append_new(ms, matcher("incident_key", inc->dedup_key));
 	bad |= json_object_set(s, "matchers", ms);
 	bad |= set_new(s, "startsAt", rfc3339(time_ms));
 	bad |= set_new(s, "endsAt", rfc3339(time_ms + (o->silence_ms > 0 ? o->silence_ms : 1)));
 	bad |= set_new(s, "createdBy", json_string(str_or(actor, "vigil")));
 	bad |= set_new(s, "comment", json_string(comment));
 	json_decref(ms);
-	json_decref(m);
 	return dump(s, bad);
 }
 

@@ -72,7 +72,10 @@ char *payload_pagerduty_with_key(const char *json, const char *routing_key);
 
 /*
  * An Alertmanager v2 alert list holding one alert: labels alertname,
- * category, family, subtype, provider, severity, incident_id, instance;
+ * category, family, subtype, provider, region (a provider incident's, when
+ * its events name one), severity, incident_key (the dedup key: from the
+ * events, the same on every vigil of an HA pair, so Alertmanager sees one
+ * alert), instance;
  * annotations summary, description, runbook_url; startsAt (the first event);
  * endsAt when `resolved` (at time_ms); generatorURL when console_url is set.
  * `sev` is the severity label to use (the incident's, or the one before an
@@ -81,9 +84,11 @@ char *payload_pagerduty_with_key(const char *json, const char *routing_key);
 char *payload_alertmanager(const struct incident *inc, enum severity sev, bool resolved,
                            int64_t time_ms, const struct payload_options *o);
 
-/* An Alertmanager v2 silence for an acknowledgement: one matcher
- * incident_id="<id>" (equal, not regex), from time_ms for silence_ms,
- * createdBy the actor ("vigil" when empty), comment the note (or a default). */
+/* An Alertmanager v2 silence for an acknowledgement: matchers
+ * instance="<source>" and incident_key="<dedup key>" (equal, not regex:
+ * this incident's alerts, never another vigil's), from time_ms for
+ * silence_ms, createdBy the actor ("vigil" when empty), comment the note
+ * (or a default). */
 char *payload_silence(const struct incident *inc, int64_t time_ms, const char *actor,
                       const char *note, const struct payload_options *o);
 

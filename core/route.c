@@ -6,6 +6,7 @@
 #include "core/vgerr.h"
 #include "core/vgmem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,23 @@ void route_buf_done(struct route_buf *b)
 	route_buf_init(b);
 }
 
+/* The notification's idempotency key (route.h), from its dedup key and
+ * the change; a key that does not fit is cut (still stable). */
+static void idem_key(struct notification *n, const struct incident_change *ch)
+{
+	if (n->op == NOTIFY_TICKET) {
+		snprintf(n->idem_key, sizeof(n->idem_key), "%s/%s/ticket", n->dedup_key, n->sink);
+		return;
+	}
+	const char *what =
+	        n->op == NOTIFY_CHANGE ? incident_change_name(ch->kind) : route_op_name(n->op);
+	char nth[16] = "";
+	if (ch->ordinal > 1)
+		snprintf(nth, sizeof(nth), "/%d", ch->ordinal);
+	snprintf(n->idem_key, sizeof(n->idem_key), "%s/%s/%s/%lld%s", n->dedup_key, n->sink, what,
+	         (long long)ch->time_ms, nth);
+}
+
 /* Append a notification taking ownership of payload (freed on failure). */
 static int push(struct route_buf *b, const struct route_sink *s, const struct incident_change *ch,
                 enum notify_op op, char *payload)
@@ -86,6 +104,7 @@ static int push(struct route_buf *b, const struct route_sink *s, const struct in
 	model_copy_str(n->dedup_key, sizeof(n->dedup_key), ch->incident->dedup_key, (size_t)-1);
 	n->time_ms = ch->time_ms;
 	n->payload = payload;
+	idem_key(n, ch);
 	return 0;
 }
 

@@ -20,6 +20,16 @@
  *                 min_severity.
  * Notifications for one incident share its dedup key; the outbox delivers
  * them in order per (sink, dedup key).
+ *
+ * Each notification also has an idempotency key, from the events like the
+ * dedup key (so both daemons of an HA pair build the same one) and unique
+ * per delivery: "<dedup key>/<sink>/<what>/<change time ms>[/<n>]", what
+ * being the change's kind for a webhook, the op for PagerDuty and
+ * Alertmanager, "ticket" (and no time: one per incident) for Jira; n > 1
+ * tells apart two changes of one kind at one time. data/sinks sends it as
+ * the Idempotency-Key header of webhook and ticket deliveries: delivery is
+ * at least once (a crash between a delivery and the commit of its outcome
+ * sends it again), and the key is what a receiver de-duplicates by.
  */
 #ifndef VIGIL_CORE_ROUTE_H
 #define VIGIL_CORE_ROUTE_H
@@ -44,12 +54,15 @@ struct route_sink {
 	enum severity min_severity;
 };
 
+#define NOTIFY_IDEM_MAX (INCIDENT_KEY_MAX + VG_NAME_MAX + 64)
+
 struct notification {
 	int64_t incident_id;
 	char sink[VG_NAME_MAX];
 	enum sink_kind kind;
 	enum notify_op op;
 	char dedup_key[INCIDENT_KEY_MAX];
+	char idem_key[NOTIFY_IDEM_MAX]; /* the idempotency key (above) */
 	int64_t time_ms;
 	char *payload; /* JSON text (no secret), owned by the route_buf */
 };

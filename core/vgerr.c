@@ -22,6 +22,7 @@ const char *vg_strerror(int err)
 	case VG_ECONFIG: return "configuration error";
 	case VG_EUSAGE: return "usage error";
 	case VG_ESTATE: return "invalid state";
+	case VG_ECORRUPT: return "database file is corrupt";
 	}
 	return "unknown error";
 }

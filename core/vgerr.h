@@ -32,6 +32,7 @@ enum vg_err {
 	VG_ECONFIG = -12,  /* configuration error */
 	VG_EUSAGE = -13,   /* command-line usage error */
 	VG_ESTATE = -14,   /* operation not valid in the current state */
+	VG_ECORRUPT = -15, /* a database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB) */
 };
 
 /* A static, human-readable description of an enum vg_err (or "unknown error"). */

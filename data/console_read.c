@@ -13,6 +13,7 @@
 #include "core/incident.h"
 #include "core/sanitize.h"
 #include "core/vgerr.h"
+#include "data/dbfile.h"
 #include "data/store.h"
 
 #include <jansson.h>
@@ -121,6 +122,11 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 	if (stat(path, &sb) != 0)
 		return vg_cause(cause, VG_EIO,
 		                "%s: no such database (start `vigil run` or give --db)", path);
+	/* another application's file, or no database at all: refused by name */
+	struct dbfile_id id;
+	int irc = dbfile_identify(path, &id, cause);
+	if (irc != 0)
+		return irc;
 	struct console_read *db = calloc(1, sizeof(*db));
 	if (!db)
 		return VG_ENOMEM;
@@ -846,6 +852,7 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 	snapshot_reset(s);
 	s->now_ms = now_ms;
 	snprintf(s->source, sizeof(s->source), "%s", db->path);
+	char why[256];
 	int rc = sqlite3_step(db->st[Q_BEGIN]);
 	sqlite3_reset(db->st[Q_BEGIN]);
 	if (rc != SQLITE_DONE)
@@ -854,9 +861,10 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 	    (rc = read_transitions(db, s)) || (rc = read_taxonomy(db, s, now_ms)) ||
 	    (rc = read_evidence(db, s, now_ms)) || (rc = read_incidents(db, s, now_ms)) ||
 	    (detail_id > 0 && (rc = read_detail(db, s, detail_id)))) {
+		snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db->db));
 		sqlite3_step(db->st[Q_COMMIT]);
 		sqlite3_reset(db->st[Q_COMMIT]);
-		goto fail;
+		goto failed;
 	}
 	rc = sqlite3_step(db->st[Q_COMMIT]);
 	sqlite3_reset(db->st[Q_COMMIT]);
@@ -864,7 +872,13 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 		goto fail;
 	return 0;
 fail:
-	vg_cause(cause, VG_EDB, "%s: %s", db->path, sqlite3_errmsg(db->db));
+	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db->db));
+failed:
 	snapshot_reset(s);
-	return VG_EDB;
+	if (dbfile_is_corrupt(rc)) {
+		if (cause)
+			*cause = dbfile_corrupt_cause(db->path, "reading it for the console", why);
+		return VG_ECORRUPT;
+	}
+	return vg_cause(cause, VG_EDB, "%s: %s", db->path, why);
 }

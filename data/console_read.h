@@ -25,9 +25,10 @@ struct console_read;
 
 /*
  * Open `path` read-only. Returns 0, or VG_EIO (no such file), VG_EDB (not a
- * vigil database, or unreadable), VG_EVERSION (PRAGMA user_version newer
- * than STORE_SCHEMA_VERSION) with a malloc'd message in *cause naming the
- * file (caller frees).
+ * vigil database: dbfile_identify(), or unreadable), VG_ECORRUPT (not a
+ * database at all, or a damaged schema), VG_EVERSION (PRAGMA user_version
+ * newer than STORE_SCHEMA_VERSION) with a malloc'd message in *cause naming
+ * the file (caller frees).
  */
 int console_read_open(const char *path, struct console_read **out, char **cause);
 
@@ -37,8 +38,9 @@ void console_read_close(struct console_read *db);
 /*
  * Fill *s (reset first) as of `now_ms` (the wall clock, or the demo's
  * clock). `detail_id` > 0 loads that incident's detail (samples, timeline,
- * triage path) and summary. Returns 0, or VG_EDB with a malloc'd message
- * in *cause; *s is then reset.
+ * triage path) and summary. Returns 0, or VG_EDB, or VG_ECORRUPT (SQLite
+ * met damage: dbfile_corrupt_cause()) with a malloc'd message in *cause;
+ * *s is then reset.
  */
 int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_ms,
                        int64_t detail_id, char **cause);

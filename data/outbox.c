@@ -25,6 +25,7 @@ struct orow {
 	char *payload;
 	int sink; /* index in sinks, -1 when unknown */
 	bool durable;
+	bool volatile_row; /* outbox_send_volatile(): in memory only, never persisted */
 	struct orow *next;
 	struct keyq *q;
 };
@@ -88,6 +89,8 @@ struct outbox {
 	struct attempt *attempts;
 	int64_t next_id;
 	struct outbox_stats st;
+	int64_t next_volatile_id; /* volatile rows are numbered -1, -2, ... */
+	int64_t volatile_pending;
 };
 
 static void log_stderr(void *data, const char *line)
@@ -271,7 +274,7 @@ static void queue_insert(struct keyq *q, struct orow *r)
 		q->tail = r;
 }
 
-static struct orow *new_row(struct outbox *ob, const char *sink, const char *key,
+static struct orow *new_row(struct outbox *ob, const char *sink, const char *key, const char *idem,
                             const char *payload)
 {
 	struct orow *r = calloc(1, sizeof(*r));
@@ -285,6 +288,7 @@ static struct orow *new_row(struct outbox *ob, const char *sink, const char *key
 	r->r.payload = r->payload;
 	model_copy_str(r->r.sink, sizeof(r->r.sink), sink, (size_t)-1);
 	model_copy_str(r->r.dedup_key, sizeof(r->r.dedup_key), key, (size_t)-1);
+	model_copy_str(r->r.idem_key, sizeof(r->r.idem_key), idem ? idem : "", (size_t)-1);
 	r->sink = sinks_find(ob->sinks, sink);
 	return r;
 }
@@ -301,7 +305,7 @@ int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id)
 		      n->sink, (long long)n->incident_id);
 		return VG_ENOTFOUND;
 	}
-	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->payload);
+	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->idem_key, n->payload);
 	struct keyq *q = r ? queue_for(ob, n->sink, idx, n->dedup_key) : NULL;
 	if (!q) {
 		if (r)
@@ -328,6 +332,47 @@ int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id)
 		*id = r->r.id;
 	kick(ob);
 	return 0;
+}
+
+int outbox_send_volatile(struct outbox *ob, const struct notification *n)
+{
+	int idx = sinks_find(ob->sinks, n->sink);
+	if (idx < 0)
+		return VG_ENOTFOUND;
+	struct orow *r = new_row(ob, n->sink, n->dedup_key, n->idem_key, n->payload);
+	struct keyq *q = r ? queue_for(ob, n->sink, idx, n->dedup_key) : NULL;
+	if (!q) {
+		if (r)
+			free_row(r);
+		return VG_ENOMEM;
+	}
+	int64_t now = now_ms(ob);
+	r->r.id = --ob->next_volatile_id;
+	r->r.sequence = r->r.id;
+	r->r.state = OUTBOX_PENDING;
+	r->r.created_ms = r->r.next_attempt_ms = now;
+	r->durable = true;
+	r->volatile_row = true;
+	/* after what is queued for its key (queue_insert() orders by id, and
+	 * this id is negative) */
+	r->q = q;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	ob->st.enqueued++;
+	ob->st.pending++;
+	ob->ss[idx].pending++;
+	ob->volatile_pending++;
+	set_pending_metric(ob, idx);
+	kick(ob);
+	return 0;
+}
+
+int64_t outbox_volatile_pending(const struct outbox *ob)
+{
+	return ob->volatile_pending;
 }
 
 static struct orow *find_row(const struct outbox *ob, int64_t id)
@@ -362,7 +407,7 @@ int outbox_load(struct outbox *ob, const struct outbox_row *rows, size_t n)
 		const struct outbox_row *in = &rows[i];
 		if (in->state != OUTBOX_PENDING || finished(ob, in->id) || find_row(ob, in->id))
 			continue;
-		struct orow *r = new_row(ob, in->sink, in->dedup_key, in->payload);
+		struct orow *r = new_row(ob, in->sink, in->dedup_key, in->idem_key, in->payload);
 		struct keyq *q = r ? queue_for(ob, in->sink, r->sink, in->dedup_key) : NULL;
 		if (!q) {
 			if (r)
@@ -441,6 +486,11 @@ static void submit_updates(struct outbox *ob)
 /* A row's new state to the hooks or the store. `done`: it leaves memory. */
 static void persist_update(struct outbox *ob, struct orow *r, bool done)
 {
+	if (r->volatile_row) {
+		if (done)
+			ob->volatile_pending--;
+		return;
+	}
 	if (ob->o.persist.update)
 		ob->o.persist.update(ob->o.persist.data, &r->r);
 	if (!ob->store)
@@ -611,7 +661,11 @@ static void start(struct outbox *ob, struct orow *r)
 	a->ob = ob;
 	a->row = r;
 	struct http_request req;
-	int rc = sinks_request(ob->sinks, (size_t)r->sink, r->payload, &req, &a->sc);
+	/* a row from before schema 3 has no key: one stable for the row */
+	if (!r->r.idem_key[0])
+		snprintf(r->r.idem_key, sizeof(r->r.idem_key), "%s/%s/outbox-%lld", r->r.dedup_key,
+		         r->r.sink, (long long)r->r.id);
+	int rc = sinks_request(ob->sinks, (size_t)r->sink, r->payload, r->r.idem_key, &req, &a->sc);
 	if (rc == VG_EINVAL) {
 		free(a);
 		const struct sink_info *si = sinks_info(ob->sinks, (size_t)r->sink);
@@ -708,6 +762,7 @@ static void on_answer(void *data, const struct store_answer *a)
 		row.id = so->id;
 		model_copy_str(row.sink, sizeof(row.sink), so->sink, (size_t)-1);
 		model_copy_str(row.dedup_key, sizeof(row.dedup_key), so->dedup_key, (size_t)-1);
+		model_copy_str(row.idem_key, sizeof(row.idem_key), so->idem_key, (size_t)-1);
 		row.sequence = so->sequence;
 		row.payload = so->payload_json;
 		row.state = so->state;

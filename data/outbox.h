@@ -19,10 +19,14 @@
  *    back rows persisted earlier.
  *
  * Order. Per (sink, dedup key), rows are delivered one at a time in id order:
- * a trigger is never overtaken by its resolve, and each row is delivered
- * once (at least once across a crash between the delivery and the store's
- * commit of its state; every sink here de-duplicates by dedup key or label
- * set). Different keys go in parallel (at most max_in_flight per sink).
+ * a trigger is never overtaken by its resolve. Each row is delivered at
+ * least once: a crash between the delivery and the store's commit of its
+ * state sends it again after the restart (exactly once is not possible
+ * over HTTP). PagerDuty and Alertmanager de-duplicate by dedup key or label
+ * set; webhook and Jira deliveries carry the row's idempotency key (from
+ * the events, the same across retries, restarts and the daemons of an HA
+ * pair) as the Idempotency-Key header for the receiver to drop repeats.
+ * Different keys go in parallel (at most max_in_flight per sink).
  *
  * Retries. 2xx: delivered. Other 4xx (but 408, 425, 429): rejected for good,
  * logged with the sink's answer (redacted), kept in the store as "dead".
@@ -51,7 +55,8 @@ struct outbox_row {
 	int64_t id;
 	char sink[VG_NAME_MAX];
 	char dedup_key[INCIDENT_KEY_MAX];
-	int64_t sequence; /* = id: the order within (sink, dedup_key) */
+	char idem_key[NOTIFY_IDEM_MAX]; /* the Idempotency-Key ("": one is made from the id) */
+	int64_t sequence;               /* = id: the order within (sink, dedup_key) */
 	const char *payload;
 	enum outbox_state state;
 	int32_t attempts;
@@ -126,6 +131,19 @@ void outbox_set_next_id(struct outbox *ob, int64_t next_id);
  * come from it), or VG_ENOMEM.
  */
 int outbox_enqueue(struct outbox *ob, const struct notification *n, int64_t *id);
+
+/*
+ * Deliver a notification that cannot be stored: vigil's own incident about
+ * its store failing (data/store's on_corrupt). The row lives in memory only
+ * (never persisted, so it is lost if vigil stops before delivering it),
+ * after the rows already queued for its (sink, dedup key), with the same
+ * retries. Allowed with a store attached. Returns 0, VG_ENOTFOUND (no such
+ * sink) or VG_ENOMEM.
+ */
+int outbox_send_volatile(struct outbox *ob, const struct notification *n);
+
+/* Rows from outbox_send_volatile() not delivered or rejected yet. */
+int64_t outbox_volatile_pending(const struct outbox *ob);
 
 /* A row persisted by the hooks' insert is durable: it may be delivered. */
 void outbox_durable(struct outbox *ob, int64_t id);

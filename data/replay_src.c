@@ -7,6 +7,7 @@
 
 #include "core/vgerr.h"
 #include "core/vgmem.h"
+#include "data/dbfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -469,7 +470,11 @@ int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	struct dbfile_id id;
+	int rc = dbfile_identify(path, &id, cause);
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
 		vg_cause(cause, VG_EDB, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
@@ -537,8 +542,14 @@ int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
-		vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db));
-		ret = VG_EDB;
+		if (dbfile_is_corrupt(rc)) {
+			if (cause)
+				*cause = dbfile_corrupt_cause(path, "reading its observations",
+				                              sqlite3_errmsg(db));
+			ret = VG_ECORRUPT;
+		} else {
+			ret = vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db));
+		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);

@@ -66,8 +66,9 @@ int replay_src_files(char *const *paths, size_t n, enum decode_format fmt,
 /*
  * Read the observations of database `path` (opened read-only) whose start
  * time is in [from_ms, to_ms) (VG_NONE: unbounded), ordered by end time.
- * Returns 0, VG_EDB with a malloc'd message in *cause (caller frees), or
- * the obs callback's code.
+ * Another application's file is refused (dbfile_identify()). Returns 0,
+ * VG_EDB / VG_ECORRUPT (damage met: dbfile_corrupt_cause()) / VG_EIO with a
+ * malloc'd message in *cause (caller frees), or the obs callback's code.
  */
 int replay_src_db(const char *path, int64_t from_ms, int64_t to_ms, const struct replay_src_cb *cb,
                   char **cause);

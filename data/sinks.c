@@ -210,8 +210,20 @@ static int auth_header(const struct sink *k, struct sink_scratch *sc)
 	return add_header(sc, "Authorization: Bearer ", k->secret);
 }
 
-int sinks_request(const struct sinks *s, size_t i, const char *payload, struct http_request *req,
-                  struct sink_scratch *sc)
+/* "Idempotency-Key: <key>", the key's bytes kept to visible ASCII (a header
+ * line cannot be broken by a name from the config). */
+static int idem_header(struct sink_scratch *sc, const char *key)
+{
+	char v[NOTIFY_IDEM_MAX + 32];
+	size_t n = 0;
+	for (const char *p = key; *p && n + 1 < sizeof(v); p++)
+		v[n++] = *p > ' ' && *p < 0x7f ? *p : '_';
+	v[n] = '\0';
+	return add_header(sc, "Idempotency-Key: ", v);
+}
+
+int sinks_request(const struct sinks *s, size_t i, const char *payload, const char *idem_key,
+                  struct http_request *req, struct sink_scratch *sc)
 {
 	memset(sc, 0, sizeof(*sc));
 	memset(req, 0, sizeof(*req));
@@ -243,10 +255,14 @@ int sinks_request(const struct sinks *s, size_t i, const char *payload, struct h
 	case SINK_JIRA:
 		join_url(sc->url, sizeof(sc->url), k->cfg.url, "/rest/api/2/issue");
 		rc = auth_header(k, sc);
+		if (!rc && idem_key && idem_key[0])
+			rc = idem_header(sc, idem_key);
 		break;
 	default:
 		snprintf(sc->url, sizeof(sc->url), "%s", k->cfg.url);
 		rc = auth_header(k, sc);
+		if (!rc && idem_key && idem_key[0])
+			rc = idem_header(sc, idem_key);
 		break;
 	}
 	if (rc) {
@@ -422,7 +438,7 @@ static void on_resend_timer(uv_timer_t *t)
 	rs->body = body;
 	struct http_request req;
 	size_t idx = (size_t)(k - s->v);
-	if (sinks_request(s, idx, body, &req, &rs->sc) ||
+	if (sinks_request(s, idx, body, NULL, &req, &rs->sc) ||
 	    http_request(s->http, &req, on_resent, rs, NULL)) {
 		sinks_request_done(&rs->sc);
 		free(body);

@@ -11,8 +11,10 @@
  *   alertmanager  POST <url>/api/v2/alerts for alert lists,
  *                 POST <url>/api/v2/silences for a silence (an object with
  *                 "matchers"); optional bearer secret
- *   webhook       POST <url>, the payload; optional bearer/basic secret
- *   jira          POST <url>/rest/api/2/issue; bearer or basic secret
+ *   webhook       POST <url>, the payload; optional bearer/basic secret;
+ *                 Idempotency-Key
+ *   jira          POST <url>/rest/api/2/issue; bearer or basic secret;
+ *                 Idempotency-Key
  *
  * What each sink is comes in a struct sink_spec (below), which app/config
  * fills from vigil.yaml's sinks section.
@@ -89,10 +91,16 @@ const struct sink_info *sinks_info(const struct sinks *s, size_t i);
 int sinks_find(const struct sinks *s, const char *name);
 
 /*
- * The HTTP request for delivering `payload` to sink `i`. Fills *req; the
- * strings it points to live in *scratch (free with sinks_request_done())
- * and may hold the secret: never log them. Returns 0, VG_EINVAL (a payload
- * the sink cannot send, e.g. not JSON for PagerDuty), or VG_ENOMEM.
+ * The HTTP request for delivering `payload` to sink `i`. Webhook and Jira
+ * deliveries carry `idem_key` (may be NULL or "": none) as the header
+ * "Idempotency-Key" (bytes outside visible ASCII become '_'), so a receiver
+ * can drop a delivery it has seen: delivery is at least once (the outbox
+ * sends a row again after a crash between the send and the commit of its
+ * outcome). PagerDuty and Alertmanager de-duplicate by dedup_key and label
+ * set instead. Fills *req; the strings it points to live in *scratch (free
+ * with sinks_request_done()) and may hold the secret: never log them.
+ * Returns 0, VG_EINVAL (a payload the sink cannot send, e.g. not JSON for
+ * PagerDuty), or VG_ENOMEM.
  */
 struct sink_scratch {
 	char url[SINK_URL_MAX + 64];
@@ -100,8 +108,8 @@ struct sink_scratch {
 	size_t n_headers;
 	char *body; /* when the payload had to be rewritten (routing key) */
 };
-int sinks_request(const struct sinks *s, size_t i, const char *payload, struct http_request *req,
-                  struct sink_scratch *scratch);
+int sinks_request(const struct sinks *s, size_t i, const char *payload, const char *idem_key,
+                  struct http_request *req, struct sink_scratch *scratch);
 void sinks_request_done(struct sink_scratch *scratch);
 
 /* Classify an answer; *retry_after_ms gets the wait a 429/503 asked for

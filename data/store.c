@@ -12,10 +12,15 @@
  * freed at once; the header waits in the open transaction until the commit
  * and then goes to the done list, which the loop drains in its async
  * callback (running the batch's callback and freeing it there).
+ *
+ * Damage (SQLITE_CORRUPT, SQLITE_NOTADB) met by any statement goes through
+ * fault(): the store fails for good (nothing more is written), the message
+ * is kept, and the loop hears of it once through on_corrupt.
  */
 #include "data/store.h"
 
 #include "core/vgerr.h"
+#include "data/dbfile.h"
 #include "data/store_internal.h"
 #include "net/clock.h"
 
@@ -44,6 +49,8 @@ struct store {
 	int queued;
 	struct store_batch *done_head, *done_tail; /* for the loop */
 	bool stop, failed, space_wanted;
+	bool corrupt, corrupt_told; /* damage met; on_corrupt has run */
+	char *corrupt_cause;        /* the message, once corrupt */
 	struct store_stats stats;
 
 	/* store thread only */
@@ -59,6 +66,33 @@ struct store {
 static int exec(struct store *s, const char *sql)
 {
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+/* The error of what failed because the store has failed (under mu). */
+static int failed_err(const struct store *s)
+{
+	return s->corrupt ? VG_ECORRUPT : VG_EDB;
+}
+
+/* An SQLite failure `rc` while `what` (store thread): damage makes the
+ * store fail for good and is told to the loop once (deliver()). Returns
+ * the vg_err for what failed. */
+static int fault(struct store *s, int rc, const char *what)
+{
+	if (!dbfile_is_corrupt(rc) && !dbfile_is_corrupt(sqlite3_extended_errcode(s->db)))
+		return VG_EDB;
+	char *cause = dbfile_corrupt_cause(s->path, what, sqlite3_errmsg(s->db));
+	uv_mutex_lock(&s->mu);
+	if (!s->corrupt) {
+		s->corrupt = s->failed = true;
+		s->stats.corrupt = s->stats.failed = true;
+		s->corrupt_cause = cause;
+		cause = NULL;
+	}
+	uv_mutex_unlock(&s->mu);
+	free(cause);
+	uv_async_send(&s->async);
+	return VG_ECORRUPT;
 }
 
 static void push_done(struct store *s, struct store_batch *b)
@@ -103,14 +137,16 @@ static void txn_commit(struct store *s)
 	int rc = store__writer_rollups(s->writer);
 	if (rc == SQLITE_OK)
 		rc = exec(s, "COMMIT");
+	int err = 0;
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "vigil: store: commit failed: %s\n", sqlite3_errmsg(s->db));
+		err = fault(s, rc, "committing a transaction");
 		exec(s, "ROLLBACK");
 	}
 	s->txn_open = false;
 	s->txn_rows = 0;
 	store__writer_discard(s->writer);
-	finish_txn(s, rc == SQLITE_OK ? 0 : VG_EDB);
+	finish_txn(s, err);
 }
 
 static void txn_append(struct store *s, struct store_batch *b)
@@ -123,26 +159,29 @@ static void txn_append(struct store *s, struct store_batch *b)
 	s->txn_tail = b;
 }
 
-static bool txn_begin(struct store *s)
+/* 0, or the vg_err of a failed BEGIN. */
+static int txn_begin(struct store *s)
 {
 	if (s->txn_open)
-		return true;
-	if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		return 0;
+	int rc = exec(s, "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK) {
 		fprintf(stderr, "vigil: store: begin failed: %s\n", sqlite3_errmsg(s->db));
-		return false;
+		return fault(s, rc, "starting a transaction");
 	}
 	s->txn_open = true;
 	s->txn_rows = 0;
 	s->txn_deadline_ns = uv_hrtime() + (uint64_t)s->opt.batch_ms * 1000000u;
-	return true;
+	return 0;
 }
 
 static void apply_batch(struct store *s, struct store_batch *b)
 {
 	b->result.rows = (int64_t)b->rows;
-	if (s->failed || !txn_begin(s)) {
-		b->result.err = VG_EDB;
+	int err = s->failed ? VG_EDB : txn_begin(s);
+	if (err) {
 		uv_mutex_lock(&s->mu);
+		b->result.err = s->corrupt ? VG_ECORRUPT : err;
 		s->failed = s->stats.failed = true;
 		push_done(s, b);
 		uv_mutex_unlock(&s->mu);
@@ -155,10 +194,11 @@ static void apply_batch(struct store *s, struct store_batch *b)
 	txn_append(s, b);
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "vigil: store: write failed: %s\n", sqlite3_errmsg(s->db));
+		err = fault(s, rc, "writing a batch");
 		exec(s, "ROLLBACK");
 		s->txn_open = false;
 		store__writer_discard(s->writer);
-		finish_txn(s, VG_EDB);
+		finish_txn(s, err);
 		return;
 	}
 	s->txn_rows += b->result.rows;
@@ -171,6 +211,8 @@ static void apply_batch(struct store *s, struct store_batch *b)
 static void run_query(struct store *s, struct store_batch *b)
 {
 	b->answer.err = store__answer(s->db, &b->answer);
+	if (b->answer.err)
+		b->answer.err = fault(s, sqlite3_extended_errcode(s->db), "reading");
 	uv_mutex_lock(&s->mu);
 	push_done(s, b);
 	uv_mutex_unlock(&s->mu);
@@ -181,8 +223,11 @@ static void run_query(struct store *s, struct store_batch *b)
 static bool prune_some(struct store *s)
 {
 	int64_t deleted = 0;
+	int failed;
 	bool more = store__prune(s->db, clock_wall_ms() - s->opt.retention_ms, s->opt.prune_chunk,
-	                         &deleted);
+	                         &deleted, &failed);
+	if (failed != SQLITE_OK && fault(s, failed, "pruning old rows") == VG_ECORRUPT)
+		return false;
 	s->pruned += deleted;
 	uv_mutex_lock(&s->mu);
 	s->stats.pruned = s->pruned;
@@ -218,13 +263,15 @@ static void store_thread(void *arg)
 				do_commit = true;
 				break;
 			}
-			if (!s->txn_open && s->opt.retention_ms > 0 && now >= s->next_prune_ns) {
+			if (!s->txn_open && !s->failed && s->opt.retention_ms > 0 &&
+			    now >= s->next_prune_ns) {
 				do_prune = true;
 				break;
 			}
-			uint64_t deadline = s->txn_open               ? s->txn_deadline_ns
-			                    : s->opt.retention_ms > 0 ? s->next_prune_ns
-			                                              : 0;
+			uint64_t deadline = s->txn_open ? s->txn_deadline_ns
+			                    : s->opt.retention_ms > 0 && !s->failed
+			                            ? s->next_prune_ns
+			                            : 0;
 			if (deadline)
 				uv_cond_timedwait(&s->cv, &s->mu, deadline - now);
 			else
@@ -257,7 +304,7 @@ static void store_thread(void *arg)
 			if (s->txn_open) {
 				txn_commit(s);
 			} else {
-				finish_txn(s, s->failed ? VG_EDB : 0);
+				finish_txn(s, s->failed ? failed_err(s) : 0);
 			}
 			break;
 		case STORE__QUERY: run_query(s, item); break;
@@ -276,7 +323,15 @@ static void deliver(struct store *s)
 	bool space = s->space_wanted && s->queued < s->opt.queue_batches && !s->failed;
 	if (space)
 		s->space_wanted = false;
+	char *corrupt = NULL;
+	if (s->corrupt && !s->corrupt_told) {
+		s->corrupt_told = true;
+		corrupt = s->corrupt_cause;
+	}
 	uv_mutex_unlock(&s->mu);
+	/* the cause stays in s until store_close(): the pointer is stable */
+	if (corrupt && s->opt.on_corrupt)
+		s->opt.on_corrupt(s->opt.data, corrupt);
 	while (b) {
 		struct store_batch *next = b->next;
 		if (b->kind == STORE__QUERY) {
@@ -313,7 +368,7 @@ int store_submit(struct store *s, struct store_batch *b)
 	int rc = 0;
 	uv_mutex_lock(&s->mu);
 	if (s->failed) {
-		rc = VG_EDB;
+		rc = failed_err(s);
 	} else if (s->queued >= s->opt.queue_batches) {
 		s->space_wanted = true;
 		rc = VG_EFULL;
@@ -329,15 +384,13 @@ int store_submit(struct store *s, struct store_batch *b)
 static int submit_special(struct store *s, struct store_batch *b)
 {
 	uv_mutex_lock(&s->mu);
-	bool failed = s->failed;
-	if (!failed)
+	int err = s->failed ? failed_err(s) : 0;
+	if (!err)
 		enqueue(s, b);
 	uv_mutex_unlock(&s->mu);
-	if (failed) {
+	if (err)
 		store_batch_free(b);
-		return VG_EDB;
-	}
-	return 0;
+	return err;
 }
 
 int store_flush(struct store *s, store_commit_cb cb, void *data)
@@ -386,6 +439,13 @@ static void sqlite_global_config(void)
 	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 }
 
+static void keep_first_line(void *data, const char *line)
+{
+	char *first = data;
+	if (!first[0])
+		snprintf(first, 512, "%s", line);
+}
+
 int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt, char **cause)
 {
 	/* after SQLite has initialised this is refused (SQLITE_MISUSE): harmless */
@@ -412,6 +472,15 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	s->opt.path = s->path;
 	int rc;
 
+	/* Whose file it is, before anything is written to it: another
+	 * application's database, or a file that is not one, is left as it is. */
+	struct dbfile_id id;
+	rc = dbfile_identify(s->path, &id, cause);
+	if (rc != 0) {
+		free(s);
+		return rc;
+	}
+
 	/* Create the file ourselves so that it (and the -wal/-shm files SQLite
 	 * derives from it) is private to the user from the start. */
 	int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -434,6 +503,21 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	/* A file with damage is not written to (not even its journal mode):
+	 * the cheap check reads every page once (about 1.5 s per GB). */
+	if (id.kind != DBFILE_NEW) {
+		char first[512] = "";
+		rc = dbfile_check_db(s->db, true, 1, keep_first_line, first);
+		if (rc != 0) {
+			if (rc == VG_ECORRUPT && cause)
+				*cause = dbfile_corrupt_cause(
+				        s->path, "checking it at open (PRAGMA quick_check)", first);
+			else
+				vg_cause(cause, 0, "%s: cannot check the database: %s", s->path,
+				         first);
+			goto fail;
+		}
+	}
 	char *err = NULL;
 	if (sqlite3_exec(s->db,
 	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
@@ -514,6 +598,8 @@ void store_close(struct store *s)
 	s->q_head = s->q_tail = NULL;
 	deliver(s);
 	close_db(s);
+	free(s->corrupt_cause);
+	s->corrupt_cause = NULL;
 	uv_cond_destroy(&s->cv);
 	uv_mutex_destroy(&s->mu);
 	uv_close((uv_handle_t *)&s->async, on_closed);

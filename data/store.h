@@ -29,6 +29,13 @@
  * store_submit() takes the batch when it returns 0. Answers and commit
  * reports passed to callbacks are borrowed for the duration of the call.
  *
+ * Damage. store_open() refuses a file that is not vigil's (data/dbfile.h:
+ * it is left as it was) and one that fails PRAGMA quick_check. When SQLite
+ * reports damage later (SQLITE_CORRUPT, SQLITE_NOTADB) on any statement of
+ * the store thread, the store stops writing for good: the batch in hand and
+ * every later one fail with VG_ECORRUPT, queries too, and on_corrupt runs
+ * once on the loop thread with a message naming the file.
+ *
  * The schema (PRAGMA user_version = STORE_SCHEMA_VERSION) is documented in
  * data/store_schema.c; the columns each table is written and read with are
  * listed once, in data/store_columns.h.
@@ -48,7 +55,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -88,6 +95,8 @@ struct store_outbox {
 	int64_t id; /* > 0, assigned by the producer (see store_max_ids) */
 	char sink[VG_NAME_MAX];
 	char dedup_key[INCIDENT_KEY_MAX];
+	char idem_key[NOTIFY_IDEM_MAX]; /* the notification's idempotency key (core/route.h);
+	                                 * "" in rows from before schema 3 */
 	char op[16]; /* route_op_name(): "trigger", "acknowledge", "resolve", ... */
 	int64_t incident_id;
 	int64_t sequence; /* order within (sink, dedup_key); ties broken by id */
@@ -179,18 +188,22 @@ struct store_commit {
 typedef void (*store_commit_cb)(void *data, const struct store_commit *c);
 typedef void (*store_space_cb)(void *data);
 typedef void (*store_log_cb)(void *data, const char *line);
+/* The database is damaged: `cause` (borrowed during the call) names the
+ * file, SQLite's words and what to run next (dbfile_corrupt_cause()). */
+typedef void (*store_corrupt_cb)(void *data, const char *cause);
 
 struct store_options {
-	const char *path;        /* SQLite file; created with mode 0600 (see group) */
-	const char *group;       /* store.group: files 0640 owned by it; NULL/"" = 0600 */
-	store_log_cb log;        /* what open changed (a mode tightened); may be NULL */
-	int batch_rows;          /* commit after this many rows (default 20000) */
-	int batch_ms;            /* ... or this long after the first (default 200) */
-	int queue_batches;       /* batches waiting before store_submit() refuses (default 8) */
-	int64_t retention_ms;    /* prune rows older than this; 0 keeps everything */
-	int prune_chunk;         /* rows deleted per short transaction (default 1000) */
-	int prune_interval_ms;   /* how often pruning runs when idle (default 10000) */
-	store_space_cb on_space; /* queue has room again after a VG_EFULL; may be NULL */
+	const char *path;            /* SQLite file; created with mode 0600 (see group) */
+	const char *group;           /* store.group: files 0640 owned by it; NULL/"" = 0600 */
+	store_log_cb log;            /* what open changed (a mode tightened); may be NULL */
+	int batch_rows;              /* commit after this many rows (default 20000) */
+	int batch_ms;                /* ... or this long after the first (default 200) */
+	int queue_batches;           /* batches waiting before store_submit() refuses (default 8) */
+	int64_t retention_ms;        /* prune rows older than this; 0 keeps everything */
+	int prune_chunk;             /* rows deleted per short transaction (default 1000) */
+	int prune_interval_ms;       /* how often pruning runs when idle (default 10000) */
+	store_space_cb on_space;     /* queue has room again after a VG_EFULL; may be NULL */
+	store_corrupt_cb on_corrupt; /* damage met, writing stopped (once); may be NULL */
 	void *data;
 	/* API keys to mask in every text written (core/redact), on the store
 	 * thread before each batch is applied; borrowed, read-only while the
@@ -200,11 +213,15 @@ struct store_options {
 
 /*
  * Open (creating, migrating) the database and start the store thread, with
- * an async handle on `loop` for answers. The database, -wal and -shm files
- * are made private first (0600, or 0640 for store.group), whatever mode
- * they had; each change goes to opt->log. Returns 0 and *out, or VG_EDB /
+ * an async handle on `loop` for answers. The file is identified first
+ * (dbfile_identify(): another application's database is refused before
+ * anything is written to it) and an existing one must pass PRAGMA
+ * quick_check; its files are made private (0600, or 0640 for store.group),
+ * whatever mode they had, each change going to opt->log. Returns 0 and
+ * *out, or VG_EDB (not vigil's, or unusable) / VG_ECORRUPT (damaged) /
  * VG_EIO / VG_EVERSION (a database newer than this build) with a malloc'd
- * message in *cause (caller frees; may be NULL). Nothing is left open on error.
+ * message in *cause (caller frees; may be NULL). Nothing is left open on
+ * error.
  */
 int store_open(struct store **out, uv_loop_t *loop, const struct store_options *opt, char **cause);
 
@@ -263,7 +280,8 @@ int store_batch_set_tail(struct store_batch *b, const struct store_tail_pos *p);
 /*
  * Hand a batch to the store thread. Returns 0 (the store owns it now), or
  * VG_EFULL when the queue is full (the caller keeps it and waits for
- * on_space), or VG_EDB when the store has failed (the caller keeps it).
+ * on_space), or VG_EDB / VG_ECORRUPT when the store has failed (the caller
+ * keeps it).
  */
 int store_submit(struct store *s, struct store_batch *b);
 
@@ -312,6 +330,7 @@ struct store_stats {
 	int64_t committed_rows, inserted, duplicates, transactions, pruned;
 	int queued; /* batches waiting */
 	bool failed;
+	bool corrupt; /* failed because the database is damaged (on_corrupt ran) */
 };
 void store_stats(struct store *s, struct store_stats *out);
 

@@ -286,6 +286,7 @@ int store_batch_add_effects(struct store_batch *b, const struct effects *e, int6
 		o.id = next_outbox_id ? (*next_outbox_id)++ : 0;
 		model_copy_str(o.sink, sizeof(o.sink), nt->sink, (size_t)-1);
 		model_copy_str(o.dedup_key, sizeof(o.dedup_key), nt->dedup_key, (size_t)-1);
+		model_copy_str(o.idem_key, sizeof(o.idem_key), nt->idem_key, (size_t)-1);
 		model_copy_str(o.op, sizeof(o.op), route_op_name(nt->op), (size_t)-1);
 		o.incident_id = nt->incident_id;
 		o.sequence = nt->time_ms;

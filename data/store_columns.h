@@ -136,7 +136,8 @@
 	X(attempts, NEW, int, r->attempts)                                                         \
 	X(next_attempt_ms, NEW, int, r->next_attempt_ms)                                           \
 	X(created_ms, NEW, int, r->created_ms)                                                     \
-	X(delivered_ms, NEW, int_id, r->delivered_ms)
+	X(delivered_ms, NEW, int_id, r->delivered_ms)                                              \
+	X(idempotency_key, NEW, text_opt, r->idem_key)
 
 /* outbox, a delivery attempt's outcome: r is a struct store_outbox_update. */
 #define STORE__COLS_OUTBOX_UPDATE(X)                                                               \

@@ -152,8 +152,9 @@ int store__answer(sqlite3 *db, struct store_answer *a);
 
 /* Delete at most `chunk` rows older than cutoff_ms from each table, each in
  * a short transaction of its own (store_retention.c). Adds what was deleted
- * to *deleted; returns true when some table may hold more. */
-bool store__prune(sqlite3 *db, int64_t cutoff_ms, int chunk, int64_t *deleted);
+ * to *deleted; returns true when some table may hold more. *failed gets
+ * the first SQLite code that made a table's pass fail (SQLITE_OK: none). */
+bool store__prune(sqlite3 *db, int64_t cutoff_ms, int chunk, int64_t *deleted, int *failed);
 
 /* Bring the schema of `db` up to date (store_schema.c). Returns 0, or
  * VG_EVERSION (newer than this build) / VG_EDB with a malloc'd *cause. */

@@ -33,9 +33,10 @@ static const char *const prune_sql[] = {
 	"WHERE minute_ms < :cutoff LIMIT :chunk)",
 };
 
-bool store__prune(sqlite3 *db, int64_t cutoff_ms, int chunk, int64_t *deleted)
+bool store__prune(sqlite3 *db, int64_t cutoff_ms, int chunk, int64_t *deleted, int *failed)
 {
 	bool more = false;
+	*failed = SQLITE_OK;
 	for (size_t i = 0; i < sizeof(prune_sql) / sizeof(prune_sql[0]); i++) {
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(db, prune_sql[i], -1, &st, NULL) != SQLITE_OK)
@@ -51,8 +52,12 @@ bool store__prune(sqlite3 *db, int64_t cutoff_ms, int chunk, int64_t *deleted)
 				if (n >= chunk)
 					more = true;
 			} else {
+				if (*failed == SQLITE_OK)
+					*failed = sqlite3_extended_errcode(db);
 				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			}
+		} else if (*failed == SQLITE_OK) {
+			*failed = sqlite3_extended_errcode(db);
 		}
 		sqlite3_finalize(st);
 	}

@@ -2,7 +2,10 @@
  * store_schema.c: the database schema, as the list of migrations that
  * store__migrate() applies in order when the store opens (PRAGMA
  * user_version counts them). The columns each statement writes and reads
- * are listed in data/store_columns.h.
+ * are listed in data/store_columns.h. Every vigil database also carries
+ * PRAGMA application_id = DBFILE_APPLICATION_ID (data/dbfile.h), set here
+ * outside the numbered migrations: on a new file and on one made before
+ * the mark (a file header field, not part of the schema).
  *
  * Conventions: times are INTEGER ms since the epoch (UTC); "not measured" is
  * NULL, never 0; enums are stored by their lower-case names (the spelling of
@@ -17,6 +20,7 @@
 #include "data/store_internal.h"
 
 #include "core/vgerr.h"
+#include "data/dbfile.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -153,7 +157,14 @@ static const char migration_2[] =
         " p95_ms REAL, requests INTEGER,"
         " PRIMARY KEY (minute_ms, provider, model)) WITHOUT ROWID;";
 
-static const char *const migrations[] = { migration_1, migration_2 };
+static const char migration_3[] =
+        /* The idempotency key of each notification (core/route.h): from the
+	 * events, stable across retries and restarts, sent as the
+	 * Idempotency-Key header of webhook and ticket deliveries. NULL in rows
+	 * written before (data/outbox makes one from the row's id). */
+        "ALTER TABLE outbox ADD COLUMN idempotency_key TEXT;";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "a migration for every schema version");
@@ -163,20 +174,38 @@ static int exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-int store__migrate(sqlite3 *db, const char *path, char **cause)
+static int64_t pragma_int(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
-	int version = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
-			version = sqlite3_column_int(st, 0);
+			v = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
+	return v;
+}
+
+int store__migrate(sqlite3 *db, const char *path, char **cause)
+{
+	int version = (int)pragma_int(db, "PRAGMA user_version");
 	if (version > N_MIGRATIONS)
 		return vg_cause(cause, VG_EVERSION,
 		                "%s: database schema version %d is newer than this "
 		                "vigil knows (%d)",
 		                path, version, N_MIGRATIONS);
+	/* The mark (data/dbfile.h): on a new file, and on one from before it.
+	 * The caller has checked with dbfile_identify() that the file is
+	 * vigil's or new. */
+	if (pragma_int(db, "PRAGMA application_id") != DBFILE_APPLICATION_ID) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
+		         (int)DBFILE_APPLICATION_ID);
+		if (exec(db, pragma) != SQLITE_OK)
+			return vg_cause(cause, VG_EDB,
+			                "%s: cannot mark the database as vigil's: %s", path,
+			                sqlite3_errmsg(db));
+	}
 	for (int v = version; v < N_MIGRATIONS; v++) {
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);

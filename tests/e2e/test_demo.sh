@@ -56,9 +56,12 @@ wait_for '[[ $(q "SELECT count(*) FROM operator_actions WHERE incident_id = $id 
 wait_for '[[ $(q "SELECT state FROM incidents WHERE id = $id") == acknowledged ]]' 20
 [[ $(q "SELECT count(*) FROM incident_history WHERE incident_id = $id AND what = 'acknowledged' AND actor = 'carol'") == 1 ]] ||
 	fail "no acknowledged history row for #$id"
-# The pager saw the trigger and then the acknowledgement (dedup keys end in the id).
-wait_for "grep -q '\"event_action\":\"acknowledge\",\"dedup_key\":\"[^\"]*/$id\"' '$DIR/pager.jsonl'" 20
-grep -q "\"event_action\":\"trigger\",\"dedup_key\":\"[^\"]*/$id\"" "$DIR/pager.jsonl" ||
+# The pager saw the trigger and then the acknowledgement, under the incident's dedup key
+# (from its events: instance, key, first event's time; the row keeps it in its detail).
+key=$(q "SELECT json_extract(detail, '\$.dedup_key') FROM incidents WHERE id = $id")
+[[ $key == */20??-??-??T??:??:??.???Z ]] || fail "dedup key of #$id: '$key'"
+wait_for "grep -qF '\"event_action\":\"acknowledge\",\"dedup_key\":\"$key\"' '$DIR/pager.jsonl'" 20
+grep -qF "\"event_action\":\"trigger\",\"dedup_key\":\"$key\"" "$DIR/pager.jsonl" ||
 	fail "the pager never got the trigger for #$id"
 tm_wait "acked" 10
 

@@ -5,7 +5,8 @@
  * receives vigil's alerts through the outbox. Read back from /api/v2/alerts
  * and /api/v2/alerts/groups: labels, annotations, grouping; an
  * acknowledgement becomes a silence (/api/v2/silences) that suppresses the
- * alert; firing alerts are re-sent; a resolved incident's alert leaves the
+ * alert and not another vigil's incident with the same local id (matchers:
+ * instance and incident_key); firing alerts are re-sent; a resolved incident's alert leaves the
  * active list. Set VIGIL_TEST_VERBOSE=1 to print what Alertmanager returned.
  */
 #include <setjmp.h>
@@ -155,14 +156,14 @@ static struct observation failing(const char *provider, int status, enum err_cla
 	return o;
 }
 
-static json_t *find_alert(json_t *alerts, const char *incident_id)
+static json_t *find_alert(json_t *alerts, const char *incident_key)
 {
 	size_t i;
 	json_t *a;
 	json_array_foreach (alerts, i, a) {
-		const char *id = json_string_value(
-		        json_object_get(json_object_get(a, "labels"), "incident_id"));
-		if (id && strcmp(id, incident_id) == 0)
+		const char *k = json_string_value(
+		        json_object_get(json_object_get(a, "labels"), "incident_key"));
+		if (k && strcmp(k, incident_key) == 0)
 			return a;
 	}
 	return NULL;
@@ -246,16 +247,35 @@ static void test_alertmanager(void **state)
 	size_t n;
 	const struct incident *const *v = incidents_list(pipeline_incidents(t->p), &n);
 	assert_int_equal(n, 2);
-	char id_openai[24], id_anthropic[24];
-	snprintf(id_openai, sizeof(id_openai), "%lld", (long long)v[0]->id);
-	snprintf(id_anthropic, sizeof(id_anthropic), "%lld", (long long)v[1]->id);
+	char id_openai[INCIDENT_KEY_MAX], id_anthropic[INCIDENT_KEY_MAX];
+	snprintf(id_openai, sizeof(id_openai), "%s", v[0]->dedup_key);
+	snprintf(id_anthropic, sizeof(id_anthropic), "%s", v[1]->dedup_key);
 	int64_t inc_openai = v[0]->id, inc_anthropic = v[1]->id;
+
+	/* another vigil (instance "other") with the same events: its openai
+	 * incident has the same local id (1), another key and instance label */
+	struct pipeline *other = pipeline_new(&s, NULL, 0);
+	struct incident_settings is;
+	incident_settings_defaults(&is);
+	snprintf(is.instance, sizeof(is.instance), "other");
+	assert_int_equal(pipeline_set_incidents(other, &is, 1), 0);
+	struct payload_options po2 = po;
+	snprintf(po2.source, sizeof(po2.source), "vigil-other");
+	assert_int_equal(pipeline_set_routes(other, &rs, 1, &po2), 0);
+	struct observation ob2 = failing("openai", 503, EC_OVERLOADED, now);
+	assert_int_equal(pipeline_feed(other, &ob2, ob2.ts_ms, &fx), 0);
+	deliver(t, &fx);
+	const struct incident *oi = incidents_get(pipeline_incidents(other), 1);
+	assert_non_null(oi);
+	assert_int_equal(oi->id, inc_openai);
+	char id_other[INCIDENT_KEY_MAX];
+	snprintf(id_other, sizeof(id_other), "%s", oi->dedup_key);
 	assert_true(tp_wait(&t->loop, drained, t, 10000));
 
 	/* labels and annotations as Alertmanager stores them */
 	json_t *alerts = get_json(t, "/api/v2/alerts");
 	assert_non_null(alerts);
-	assert_int_equal(json_array_size(alerts), 2);
+	assert_int_equal(json_array_size(alerts), 3);
 	json_t *a = find_alert(alerts, id_openai);
 	assert_non_null(a);
 	assert_string_equal(label(a, "alertname"), "VigilProviderOutage");
@@ -278,7 +298,8 @@ static void test_alertmanager(void **state)
 	assert_string_equal(label(b, "provider"), "anthropic");
 	json_decref(alerts);
 
-	/* grouping by alertname and provider: two groups */
+	/* grouping by alertname and provider: two groups (the two vigils'
+	 * openai outages in one) */
 	json_t *groups = get_json(t, "/api/v2/alerts/groups");
 	assert_non_null(groups);
 	assert_int_equal(json_array_size(groups), 2);
@@ -288,7 +309,9 @@ static void test_alertmanager(void **state)
 		json_t *gl = json_object_get(g, "labels");
 		assert_non_null(json_object_get(gl, "alertname"));
 		assert_non_null(json_object_get(gl, "provider"));
-		assert_int_equal(json_array_size(json_object_get(g, "alerts")), 1);
+		const char *pv = json_string_value(json_object_get(gl, "provider"));
+		assert_int_equal(json_array_size(json_object_get(g, "alerts")),
+		                 strcmp(pv, "openai") == 0 ? 2 : 1);
 	}
 	json_decref(groups);
 
@@ -308,8 +331,15 @@ static void test_alertmanager(void **state)
 	        "active");
 	assert_string_equal(json_string_value(json_object_get(si, "createdBy")), "alice");
 	assert_non_null(strstr(json_string_value(json_object_get(si, "comment")), "failing over"));
-	json_t *m = json_array_get(json_object_get(si, "matchers"), 0);
-	assert_string_equal(json_string_value(json_object_get(m, "name")), "incident_id");
+	/* the instance and the incident key (an incident_id="1" matcher would
+	 * silence the other vigil's incident 1 too) */
+	json_t *ms = json_object_get(si, "matchers");
+	assert_int_equal(json_array_size(ms), 2);
+	json_t *m = json_array_get(ms, 0);
+	assert_string_equal(json_string_value(json_object_get(m, "name")), "instance");
+	assert_string_equal(json_string_value(json_object_get(m, "value")), "vigil-it");
+	m = json_array_get(ms, 1);
+	assert_string_equal(json_string_value(json_object_get(m, "name")), "incident_key");
 	assert_string_equal(json_string_value(json_object_get(m, "value")), id_openai);
 	char silence_id[64];
 	snprintf(silence_id, sizeof(silence_id), "%s",
@@ -322,12 +352,16 @@ static void test_alertmanager(void **state)
 	json_t *by = json_object_get(json_object_get(a, "status"), "silencedBy");
 	assert_string_equal(json_string_value(json_array_get(by, 0)), silence_id);
 	assert_string_equal(state_of(find_alert(alerts, id_anthropic)), "active");
+	json_t *oa = find_alert(alerts, id_other);
+	assert_non_null(oa);
+	assert_string_equal(label(oa, "instance"), "vigil-other");
+	assert_string_equal(state_of(oa), "active");
 	json_decref(alerts);
 
 	/* firing alerts are re-sent while they last */
 	tp_run_for(&t->loop, 2500);
 	assert_true(sinks_resends(t->sinks) >= 1);
-	assert_int_equal(sinks_alertmanager_active(t->sinks, 0), 2);
+	assert_int_equal(sinks_alertmanager_active(t->sinks, 0), 3); /* the other vigil's too */
 
 	/* resolving anthropic ends its alert */
 	assert_int_equal(pipeline_operator_action(t->p, ACTION_RESOLVE, inc_anthropic,
@@ -341,7 +375,7 @@ static void test_alertmanager(void **state)
 	assert_true(alert_in_state(&w));
 	/* the resolved one is still re-sent for resolve_timeout (3 s), then forgotten */
 	tp_run_for(&t->loop, 4500);
-	assert_int_equal(sinks_alertmanager_active(t->sinks, 0), 1);
+	assert_int_equal(sinks_alertmanager_active(t->sinks, 0), 2);
 	assert_true(alert_in_state(&gone));
 	if (getenv("VIGIL_TEST_VERBOSE")) {
 		json_decref(get_json(t, "/api/v2/alerts"));
@@ -355,6 +389,7 @@ static void test_alertmanager(void **state)
 	uv_run(&t->loop, UV_RUN_DEFAULT);
 	sinks_free(t->sinks);
 	pipeline_free(t->p);
+	pipeline_free(other);
 	tp_kill(t->am);
 	started_pid = -1;
 	assert_int_equal(uv_loop_close(&t->loop), 0);

@@ -109,10 +109,13 @@ triggers=$(sed -n 's/.* pages trigger \([0-9]*\) .*/\1/p' <<<"$last")
 [[ $triggers -ge 1 ]] || fail "no page sent"
 [[ $(grep -c '"event_action":"trigger"' "$DIR/pager.jsonl") == "$triggers" ]] ||
 	fail "pager log and summary disagree on triggers"
-for id in $(sed -n 's/.*"event_action":"trigger","dedup_key":"[^"]*\/\([0-9]*\)".*/\1/p' "$DIR/pager.jsonl"); do
-	sev=$(q "SELECT severity FROM incidents WHERE id = $id")
-	[[ $sev == high || $sev == critical ]] || fail "paged incident #$id is $sev"
+checked=0
+for key in $(sed -n 's/.*"event_action":"trigger","dedup_key":"\([^"]*\)".*/\1/p' "$DIR/pager.jsonl"); do
+	sev=$(q "SELECT severity FROM incidents WHERE json_extract(detail, '\$.dedup_key') = '$key'")
+	[[ $sev == high || $sev == critical ]] || fail "paged incident $key is '$sev'"
+	checked=$((checked + 1))
 done
+[[ $checked == "$triggers" ]] || fail "checked $checked paged incidents of $triggers"
 
 # The database is private.
 [[ $(stat -c %a "$DB") == 600 ]] || fail "vigil.db mode $(stat -c %a "$DB")"

@@ -9,7 +9,9 @@
 #      does) is applied to the incident (state, history), forwarded to the
 #      webhook, and marked applied; the incident still open after
 #      ticket_after becomes one Jira create-issue (checked field by field,
-#      with its basic auth from the environment);
+#      with its basic auth from the environment); the dedup key is built from
+#      the events (instance, key, first event's time), and every webhook and
+#      ticket delivery carries its own Idempotency-Key made from it;
 #   3. SIGHUP with a config adding a second events file: its lines are read;
 #      SIGHUP with a broken config: refused, logged, still running;
 #   4. lines appended right before SIGTERM: exit 0, and after a restart every
@@ -42,6 +44,7 @@ class H(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("content-length", "0"))
         body = json.loads(self.rfile.read(n))
         out.write(json.dumps({"path": self.path, "auth": self.headers.get("authorization"),
+                              "key": self.headers.get("idempotency-key"),
                               "body": body}) + "\n")
         out.flush()
         code, answer = (201, b'{"id":"10001","key":"OPS-1"}') if "/rest/api/2/issue" in self.path else (200, b"{}")
@@ -179,7 +182,15 @@ assert j["auth"] == "Basic " + base64.b64encode(b"ops-bot:SENTINEL-JIRA-7f1").de
 f = j["body"]["fields"]
 assert f["project"]["key"] == "LLMOPS" and f["issuetype"]["name"] == "Incident", f
 assert f["summary"].startswith("vigil incident %d: openai provider outage" % inc), f["summary"]
-assert "Dedup key: vigil-test/provider/openai/outage/%d" % inc in f["description"], f["description"]
+# the dedup key is the events' (instance, key, first event's time), never the row id
+first = hooks[0]["body"]["incident"]["first"]
+assert "Dedup key: vigil-test/provider/openai/outage/%s\n" % first in f["description"], f["description"]
+# each webhook and ticket delivery has its own idempotency key, made of the dedup key
+keys = [r["key"] for r in hooks + jira]
+assert all(k and k.startswith("vigil-test/provider/openai/outage/%s/" % first) for k in keys), keys
+assert len(set(keys)) == len(keys), keys
+assert j["key"].endswith("/tickets/ticket"), j["key"]
+assert hooks[0]["key"].endswith("/hook/opened/%d" % hooks[0]["body"]["change"]["time_ms"]), hooks[0]["key"]
 assert f["labels"] == ["vigil", "provider", "critical"], f["labels"]
 PY
 log_has "$T/run1.log" '"msg":"operator action applied"' || fail "action not logged"

@@ -80,7 +80,9 @@ static void test_hundred_failures_one_incident(void **state)
 	assert_int_equal(inc->last_ms, T0 + 99000);
 	assert_int_equal(inc->state, INC_OPEN);
 	assert_string_equal(inc->key, "provider/openai/outage");
-	assert_string_equal(inc->dedup_key, "vigil/provider/openai/outage/1");
+	/* from the events: the instance, the key, the first event's time */
+	assert_string_equal(inc->dedup_key,
+	                    "vigil/provider/openai/outage/2026-01-01T00:00:00.000Z");
 	assert_int_equal(count_kind(t, INCC_OPENED), 1);
 	assert_int_equal(count_kind(t, INCC_UPDATED), 99);
 	assert_int_equal(inc->n_history, 1);
@@ -524,6 +526,86 @@ static void test_names(void **state)
 	assert_string_equal(incident_state_name((enum incident_state)7), "unknown");
 }
 
+/* A provider failure is kept apart per region: two incidents, related;
+ * other categories are not split by region. Two changes of one kind at one
+ * time are told apart by their ordinal. */
+static void test_regions_apart(void **state)
+{
+	(void)state;
+	struct incidents *t = tracker();
+	incidents_begin(t);
+	const char *regions[] = { "us-central1", "europe-west4", "" };
+	for (int round = 0; round < 2; round++)
+		for (int k = 0; k < 3; k++) {
+			struct failure_event ev =
+			        ev_at(T0 + round * 1000 + k, SUB_SERVER_ERROR, SEV_CRITICAL);
+			snprintf(ev.pid.region, sizeof(ev.pid.region), "%s", regions[k]);
+			assert_int_equal(incidents_add(t, &ev, ev.time_ms), 0);
+		}
+	assert_int_equal(n_incidents(t), 3);
+	const struct incident *a = incidents_get(t, 1), *b = incidents_get(t, 2),
+	                      *c = incidents_get(t, 3);
+	assert_string_equal(a->key, "provider/openai/us-central1/outage");
+	assert_string_equal(b->key, "provider/openai/europe-west4/outage");
+	assert_string_equal(c->key, "provider/openai/outage");
+	assert_int_equal(a->count, 2);
+	assert_int_equal(b->count, 2);
+	assert_string_equal(b->dedup_key,
+	                    "vigil/provider/openai/europe-west4/outage/2026-01-01T00:00:00.001Z");
+	/* linked: the third opened with two links at one time, ordinals 1 and 2 */
+	assert_int_equal(a->n_related, 2);
+	assert_int_equal(c->n_related, 2);
+	size_t n;
+	const struct incident_change *ch = incidents_changes(t, &n);
+	int ordinals = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ch[i].kind == INCC_RELATED && ch[i].incident_id == 3)
+			ordinals = ordinals * 10 + ch[i].ordinal;
+	assert_int_equal(ordinals, 12);
+	incidents_free(t);
+
+	struct failure_event ev =
+	        ev_full(T0, CAT_COST, SUB_TOKEN_INFLATION, SEV_LOW, "openai", MODEL, "");
+	snprintf(ev.pid.region, sizeof(ev.pid.region), "us-east-1");
+	char buf[INCIDENT_KEY_MAX];
+	assert_int_equal(incident_key(&ev, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "cost/openai/token_inflation");
+}
+
+/* The same events give the same dedup keys whatever the trackers' ids (two
+ * daemons of an HA pair, each with its own database). */
+static void test_dedup_keys_from_events(void **state)
+{
+	(void)state;
+	struct incident_settings s;
+	incident_settings_defaults(&s);
+	snprintf(s.instance, sizeof(s.instance), "eu-pair");
+	struct incidents *x = incidents_new(&s, 1), *y = incidents_new(&s, 4711);
+	for (int i = 0; i < 6; i++) {
+		struct failure_event ev = ev_at(T0 + (i % 3) * 20 * MIN + i,
+		                                i % 2 ? SUB_RATE_LIMIT : SUB_TIMEOUT, SEV_HIGH);
+		assert_int_equal(incidents_add(x, &ev, ev.time_ms), 0);
+		assert_int_equal(incidents_add(y, &ev, ev.time_ms), 0);
+	}
+	size_t nx, ny;
+	const struct incident *const *vx = incidents_list(x, &nx);
+	const struct incident *const *vy = incidents_list(y, &ny);
+	assert_int_equal(nx, ny);
+	assert_true(nx > 2);
+	for (size_t i = 0; i < nx; i++) {
+		assert_true(vx[i]->id != vy[i]->id);
+		assert_string_equal(vx[i]->dedup_key, vy[i]->dedup_key);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(vx[i]->dedup_key, vx[k]->dedup_key);
+	}
+	char buf[INCIDENT_KEY_MAX];
+	assert_int_equal(incident_dedup_key("i", "k", 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "i/k/1970-01-01T00:00:00.000Z");
+	assert_int_equal(incident_dedup_key("i", "k", 0, buf, 8), VG_ERANGE);
+	incidents_free(x);
+	incidents_free(y);
+}
+
 /* The grouping key, whole and cut at every buffer size as snprintf cuts. */
 static void test_key(void **state)
 {
@@ -565,6 +647,8 @@ int main(void)
 		cmocka_unit_test(test_deterministic_and_restore),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_regions_apart),
+		cmocka_unit_test(test_dedup_keys_from_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,7 +92,8 @@ static void test_pagerduty(void **state)
 	json_t *j = load(text);
 	assert_null(json_object_get(j, "routing_key"));
 	assert_string_equal(sget(j, "event_action"), "trigger");
-	assert_string_equal(sget(j, "dedup_key"), "eu1/provider/openai/outage/40");
+	assert_string_equal(sget(j, "dedup_key"),
+	                    "eu1/provider/openai/outage/2026-01-01T00:00:00.000Z");
 	const char *summary = sget(j, "payload.summary");
 	assert_non_null(summary);
 	assert_true(strlen(summary) <= 1024);
@@ -122,7 +123,8 @@ static void test_pagerduty(void **state)
 	char *keyed = payload_pagerduty_with_key(text, "SENTINEL-KEY");
 	assert_non_null(keyed);
 	assert_int_equal(strncmp(keyed, "{\"routing_key\":\"SENTINEL-KEY\",", 30), 0);
-	assert_non_null(strstr(keyed, "\"dedup_key\":\"eu1/provider/openai/outage/40\""));
+	assert_non_null(strstr(
+	        keyed, "\"dedup_key\":\"eu1/provider/openai/outage/2026-01-01T00:00:00.000Z\""));
 	char *rekeyed = payload_pagerduty_with_key(keyed, "OTHER");
 	assert_null(strstr(rekeyed, "SENTINEL-KEY"));
 	assert_null(payload_pagerduty_with_key("[1,2]", "k"));
@@ -135,13 +137,14 @@ static void test_pagerduty(void **state)
 	text = payload_pagerduty(inc, PD_RESOLVE, T0 + MIN, &o);
 	j = load(text);
 	assert_string_equal(sget(j, "event_action"), "resolve");
-	assert_string_equal(sget(j, "dedup_key"), "eu1/provider/openai/outage/40");
+	assert_string_equal(sget(j, "dedup_key"),
+	                    "eu1/provider/openai/outage/2026-01-01T00:00:00.000Z");
 	assert_null(json_object_get(j, "payload"));
 	json_decref(j);
 	free(text);
 	text = payload_pagerduty(inc, PD_ACKNOWLEDGE, T0 + MIN, &o);
 	assert_string_equal(text, "{\"event_action\":\"acknowledge\",\"dedup_key\":\"eu1/provider/"
-	                          "openai/outage/40\"}");
+	                          "openai/outage/2026-01-01T00:00:00.000Z\"}");
 	free(text);
 	assert_string_equal(payload_pd_severity(SEV_HIGH), "error");
 	assert_string_equal(payload_pd_severity(SEV_MEDIUM), "warning");
@@ -204,7 +207,11 @@ static void test_alertmanager_and_silence(void **state)
 	assert_string_equal(sget(a, "labels.subtype"), "rate_limit");
 	assert_string_equal(sget(a, "labels.provider"), "openai");
 	assert_string_equal(sget(a, "labels.severity"), "high");
-	assert_string_equal(sget(a, "labels.incident_id"), "40");
+	/* the key from the events, never the local id */
+	assert_null(json_object_get(json_object_get(a, "labels"), "incident_id"));
+	assert_string_equal(sget(a, "labels.incident_key"),
+	                    "eu1/provider/openai/rate_limit/2026-01-01T00:00:00.000Z");
+	assert_null(json_object_get(json_object_get(a, "labels"), "region"));
 	assert_string_equal(sget(a, "labels.instance"), "vigil-eu1");
 	assert_non_null(strstr(sget(a, "annotations.summary"), "[HIGH] openai provider"));
 	assert_non_null(strstr(sget(a, "annotations.runbook_url"), "provider.md#rate_limit"));
@@ -223,9 +230,18 @@ static void test_alertmanager_and_silence(void **state)
 
 	text = payload_silence(inc, T0 + 2 * MIN, "alice", "investigating", &o);
 	j = load(text);
-	json_t *m = json_array_get(json_object_get(j, "matchers"), 0);
-	assert_string_equal(sget(m, "name"), "incident_id");
-	assert_string_equal(sget(m, "value"), "40");
+	/* this vigil's alerts of this incident: instance and key, both exact */
+	json_t *ms = json_object_get(j, "matchers");
+	assert_int_equal(json_array_size(ms), 2);
+	json_t *m = json_array_get(ms, 0);
+	assert_string_equal(sget(m, "name"), "instance");
+	assert_string_equal(sget(m, "value"), "vigil-eu1");
+	assert_true(json_is_false(json_object_get(m, "isRegex")));
+	assert_true(json_is_true(json_object_get(m, "isEqual")));
+	m = json_array_get(ms, 1);
+	assert_string_equal(sget(m, "name"), "incident_key");
+	assert_string_equal(sget(m, "value"),
+	                    "eu1/provider/openai/rate_limit/2026-01-01T00:00:00.000Z");
 	assert_true(json_is_false(json_object_get(m, "isRegex")));
 	assert_true(json_is_true(json_object_get(m, "isEqual")));
 	assert_string_equal(sget(j, "startsAt"), "2026-01-01T00:02:00.000Z");
@@ -256,7 +272,8 @@ static void test_webhook_and_jira(void **state)
 	assert_string_equal(sget(j, "change.to"), "open");
 	assert_string_equal(sget(j, "incident.category"), "cost");
 	assert_string_equal(sget(j, "incident.family"), "token_inflation");
-	assert_string_equal(sget(j, "incident.dedup_key"), "eu1/cost/openai/token_inflation/40");
+	assert_string_equal(sget(j, "incident.dedup_key"),
+	                    "eu1/cost/openai/token_inflation/2026-01-01T00:00:00.000Z");
 	json_decref(j);
 	free(text);
 
@@ -332,7 +349,18 @@ static void test_routing(void **state)
 	assert_string_equal(route_all(t, &rb),
 	                    "pd:trigger pd:acknowledge am:trigger am:silence hook:change");
 	for (size_t i = 0; i < rb.n; i++)
-		assert_string_equal(rb.v[i].dedup_key, "eu1/provider/openai/latency/40");
+		assert_string_equal(rb.v[i].dedup_key,
+		                    "eu1/provider/openai/latency/2026-01-01T00:00:00.000Z");
+	/* idempotency keys: the dedup key, the sink, what and when; all distinct */
+	assert_string_equal(
+	        rb.v[0].idem_key,
+	        "eu1/provider/openai/latency/2026-01-01T00:00:00.000Z/pd/trigger/1767225603000");
+	assert_string_equal(rb.v[4].idem_key,
+	                    "eu1/provider/openai/latency/2026-01-01T00:00:00.000Z/hook/escalated/"
+	                    "1767225603000");
+	for (size_t i = 0; i < rb.n; i++)
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(rb.v[i].idem_key, rb.v[k].idem_key);
 	/* HIGH -> CRITICAL: Alertmanager ends the old label set, fires the new */
 	incidents_begin(t);
 	a = mk(T0 + 4000, SUB_LATENCY, SEV_CRITICAL);
@@ -401,6 +429,75 @@ static void test_payloads_deterministic(void **state)
 		assert_int_equal(route_op_parse(route_op_name((enum notify_op)k), (size_t)-1), k);
 }
 
+/* Two vigils on the same events (an HA pair: one instance name, two
+ * databases numbering from different ids) build the same keys: dedup key,
+ * Alertmanager labels, idempotency keys; only local ids differ. A provider
+ * incident of a region carries it in its key and as a label, and the
+ * regions of one provider are two incidents, related. */
+static void test_keys_from_events(void **state)
+{
+	(void)state;
+	struct incident_settings is;
+	incident_settings_defaults(&is);
+	snprintf(is.instance, sizeof(is.instance), "pair");
+	struct route_sink rs[] = {
+		{ "pd", SINK_PAGERDUTY, SEV_HIGH },
+		{ "am", SINK_ALERTMANAGER, SEV_HIGH },
+		{ "hook", SINK_WEBHOOK, SEV_LOW },
+	};
+	struct payload_options o;
+	opts(&o);
+	struct route_buf rb[2];
+	for (int node = 0; node < 2; node++) {
+		struct incidents *t = incidents_new(&is, node ? 900 : 1);
+		route_buf_init(&rb[node]);
+		incidents_begin(t);
+		const char *regions[] = { "us-central1", "europe-west4" };
+		for (int k = 0; k < 2; k++) {
+			struct failure_event ev = mk(T0 + k * 1000, SUB_SERVER_ERROR, SEV_CRITICAL);
+			snprintf(ev.pid.provider, sizeof(ev.pid.provider), "google");
+			snprintf(ev.pid.region, sizeof(ev.pid.region), "%s", regions[k]);
+			assert_int_equal(incidents_add(t, &ev, ev.time_ms), 0);
+		}
+		size_t n;
+		const struct incident *const *v = incidents_list(t, &n);
+		assert_int_equal(n, 2);
+		assert_string_equal(v[0]->key, "provider/google/us-central1/outage");
+		assert_string_equal(v[1]->key, "provider/google/europe-west4/outage");
+		assert_int_equal(v[0]->n_related, 1);
+		assert_int_equal(v[0]->related[0], v[1]->id);
+		const struct incident_change *ch = incidents_changes(t, &n);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(route_change(rs, 3, &ch[i], &o, &rb[node]), 0);
+		char *am = payload_alertmanager(v[1], SEV_CRITICAL, false, T0, &o);
+		json_t *j = load(am);
+		json_t *a = json_array_get(j, 0);
+		assert_string_equal(sget(a, "labels.region"), "europe-west4");
+		assert_string_equal(sget(a, "labels.incident_key"),
+		                    "pair/provider/google/europe-west4/outage/"
+		                    "2026-01-01T00:00:01.000Z");
+		json_decref(j);
+		free(am);
+		incidents_free(t);
+	}
+	/* pd, am, hook for each opening, and a hook "related" for each side of
+	 * the link (both at the second event's time: told apart by the
+	 * incident, and by the ordinal were there two of one kind) */
+	assert_int_equal(rb[0].n, 8);
+	assert_int_equal(rb[1].n, rb[0].n);
+	for (size_t i = 0; i < rb[0].n; i++) {
+		assert_true(rb[0].v[i].incident_id != rb[1].v[i].incident_id);
+		assert_string_equal(rb[0].v[i].dedup_key, rb[1].v[i].dedup_key);
+		assert_string_equal(rb[0].v[i].idem_key, rb[1].v[i].idem_key);
+		if (rb[0].v[i].kind == SINK_ALERTMANAGER)
+			assert_string_equal(rb[0].v[i].payload, rb[1].v[i].payload);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(rb[0].v[i].idem_key, rb[0].v[k].idem_key);
+	}
+	route_buf_done(&rb[0]);
+	route_buf_done(&rb[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_webhook_and_jira),
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_payloads_deterministic),
+		cmocka_unit_test(test_keys_from_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,7 +197,8 @@ static void test_operator_actions(void **state)
 	assert_int_equal(
 	        pipeline_operator_action(p, ACTION_RESOLVE, 1, T0 + 4000, "alice", NULL, &fx), 0);
 	assert_int_equal(count_ops(&fx, "pd", NOTIFY_RESOLVE), 1);
-	assert_string_equal(fx.notifications[0].dedup_key, "vigil/provider/openai/auth/1");
+	assert_string_equal(fx.notifications[0].dedup_key,
+	                    "vigil/provider/openai/auth/2026-11-27T10:00:00.000Z");
 	assert_int_equal(
 	        pipeline_operator_action(p, ACTION_RESOLVE, 9, T0 + 4000, "alice", NULL, &fx),
 	        VG_ENOTFOUND);
@@ -245,7 +246,7 @@ static void test_configure(void **state)
 	const struct incident *const *v = incidents_list(pipeline_incidents(p), &n);
 	assert_int_equal(n, 2); /* gap of 1 s */
 	assert_int_equal(v[0]->id, 500);
-	assert_string_equal(v[1]->dedup_key, "dc2/provider/openai/outage/501");
+	assert_string_equal(v[1]->dedup_key, "dc2/provider/openai/outage/2026-11-27T10:00:05.000Z");
 	assert_int_equal(pipeline_set_incidents(p, &s, 1), VG_ESTATE);
 	struct route_sink many[PIPELINE_MAX_SINKS + 1];
 	memset(many, 0, sizeof(many));
