@@ -20,7 +20,12 @@ struct secret {
 struct redact {
 	struct secret *v;
 	size_t n, cap;
+	size_t min_len; /* the shortest secret held (0: none) */
 };
+
+/* The shortest text a key shape can be ("sk-" or "Bearer " and its body):
+ * anything shorter needs no look at all (most names and codes). */
+#define SHAPE_MIN_LEN 23
 
 struct redact *redact_new(void)
 {
@@ -54,6 +59,8 @@ int redact_add(struct redact *r, const char *secret)
 		return VG_ENOMEM;
 	memcpy(copy, secret, len + 1);
 	r->v[r->n++] = (struct secret){ copy, len };
+	if (r->min_len == 0 || len < r->min_len)
+		r->min_len = len;
 	return 0;
 }
 
@@ -136,11 +143,10 @@ static size_t shape_at(const char *t, size_t len, size_t i, size_t *prefix_len)
 	return 0;
 }
 
-/* Could a shape start with this byte? (The fast path skips the rest.) */
-static bool may_start(unsigned char c)
-{
-	return c == 's' || c == 'A' || c == 'y' || c == 'b' || c == 'B';
-}
+/* Could a shape start with this byte? One load per byte of text. */
+static const bool may_start[256] = {
+	['s'] = true, ['A'] = true, ['y'] = true, ['b'] = true, ['B'] = true
+};
 
 static const char *find(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
@@ -160,6 +166,9 @@ static const char *find(const char *hay, size_t hlen, const char *needle, size_t
 static size_t scan(const struct redact *r, char *text, size_t len, bool mask)
 {
 	size_t hits = 0;
+	size_t shortest = r && r->n && r->min_len < SHAPE_MIN_LEN ? r->min_len : SHAPE_MIN_LEN;
+	if (len < shortest)
+		return 0; /* too short to hold a key of either kind */
 	for (size_t s = 0; r && s < r->n; s++) {
 		const struct secret *sec = &r->v[s];
 		const char *p = text;
@@ -172,7 +181,7 @@ static size_t scan(const struct redact *r, char *text, size_t len, bool mask)
 		}
 	}
 	for (size_t i = 0; i < len; i++) {
-		if (!may_start((unsigned char)text[i]))
+		if (!may_start[(unsigned char)text[i]])
 			continue;
 		size_t plen = 0;
 		size_t body = shape_at(text, len, i, &plen);
