@@ -422,6 +422,12 @@ void baseline_series_quality(struct baseline_series *bs, const struct baseline_c
 void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
                           struct baseline_out *out);
 
+/* A minute closed before a restart, of the hour that was open then: merged
+ * into the series' open hour (opened at the minute's hour when the series
+ * has none), so that hour closes whole. Minutes of another hour than the
+ * open one are ignored. Call in time order, before the series is fed. */
+void baseline_series_restore_minute(struct baseline_series *bs, const struct rollup *minute);
+
 /* Bytes one live series takes: its model, its open and last closed minute
  * and hour rollups, its window. */
 size_t baseline_series_size(void);

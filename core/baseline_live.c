@@ -613,6 +613,22 @@ void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx 
 		advance(bs, c, now, out);
 }
 
+void baseline_series_restore_minute(struct baseline_series *bs, const struct rollup *m)
+{
+	int64_t hour = floordiv(m->start_ms, ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
+	struct rollup_acc *a = &bs->acc;
+	if (!a->open) {
+		rollup_init(&a->hour, hour, ROLLUP_HOUR_MS);
+		a->open = true;
+	}
+	if (a->hour.start_ms != hour || m->start_ms < a->minute.start_ms)
+		return;
+	rollup_merge(&a->hour, m);
+	/* The next feed closes this (empty) minute and keeps the hour open. */
+	rollup_init(&a->minute, m->start_ms, ROLLUP_MINUTE_MS);
+	memcpy(a->minute.model, a->hour.model, sizeof(a->minute.model));
+}
+
 /* Rate index of an error type (RU_RATE_LIMIT .. RU_INVALID: 1 .. 5), or 0. */
 static int err_rate(int err)
 {

@@ -98,6 +98,7 @@ void pipeline_free(struct pipeline *p)
 	incidents_free(p->incidents);
 	route_buf_done(&p->routes);
 	semantic_free(p->sem);
+	pipeline__bl_free(p);
 	free(p);
 }
 
@@ -142,7 +143,7 @@ void pipeline_taxonomy_counts(const struct pipeline *p, uint64_t counts[CAT__COU
 
 /* ---- stages -------------------------------------------------------------- */
 
-static void begin(struct pipeline *p, struct effects *out)
+void pipeline__begin(struct pipeline *p, struct effects *out)
 {
 	p->n_events = 0;
 	p->n_transitions = 0;
@@ -151,6 +152,8 @@ static void begin(struct pipeline *p, struct effects *out)
 	incidents_begin(p->incidents);
 	route_buf_clear(&p->routes);
 	memset(out, 0, sizeof(*out));
+	if (p->bl)
+		pipeline__bl_begin(p);
 }
 
 /* Stage 6 (after the events of this call exist): incident changes, then the
@@ -164,7 +167,7 @@ static void stage_incidents(struct pipeline *p, int64_t now)
 		p->stage6_err = VG_ENOMEM;
 }
 
-static void finish(struct pipeline *p, struct effects *out)
+void pipeline__finish(struct pipeline *p, struct effects *out)
 {
 	out->semantic_deferred = p->sem_deferred;
 	size_t n;
@@ -180,6 +183,8 @@ static void finish(struct pipeline *p, struct effects *out)
 	out->n_incident_changes = n;
 	out->notifications = p->routes.v;
 	out->n_notifications = p->routes.n;
+	if (p->bl)
+		pipeline__bl_finish(p, out);
 }
 
 /* Stage 1: the time high-water mark. */
@@ -393,7 +398,7 @@ static void stage_health(struct entity *prov, struct entity *mod, const struct o
 int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now,
                   struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!obs || !obs->pid.provider[0] || !vg_has(obs->ts_ms) || !vg_has(now))
 		return VG_EINVAL;
 	now = advance(p, now);
@@ -431,15 +436,17 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	stage_health(prov, mod, obs, &v, sg, n, headroom, now);
 	pipeline__stage_events(p, obs, prov, mod, sg, n, now);
 	pipeline__stage_headroom(p, obs, prov, mod, headroom, now);
+	if (p->bl)
+		pipeline__bl_feed(p, obs, &v, prov, mod, now);
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
 int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, int64_t now,
                            struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!obs || !obs->pid.provider[0] || !vg_has(now))
 		return VG_EINVAL;
 	now = advance(p, now);
@@ -484,8 +491,10 @@ int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, in
 			                      late.verdicts.hallucination, unstable, now);
 	}
 	pipeline__stage_events(p, &late, prov, mod, sg, n, now);
+	if (p->bl)
+		pipeline__bl_quality(p, &late, prov, mod, now);
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
@@ -493,7 +502,7 @@ int pipeline_feed_text(struct pipeline *p, const struct observation *obs,
                        const struct semantic_text *t, int64_t now, struct effects *out)
 {
 	if (!obs || !obs->pid.provider[0] || !vg_has(now)) {
-		begin(p, out);
+		pipeline__begin(p, out);
 		return VG_EINVAL;
 	}
 	struct observation late = *obs;
@@ -501,7 +510,7 @@ int pipeline_feed_text(struct pipeline *p, const struct observation *obs,
 	int rc = semantic_complete(p->sem, obs, t, vg_has(p->now) && p->now > now ? p->now : now,
 	                           &late.verdicts);
 	if (rc) {
-		begin(p, out);
+		pipeline__begin(p, out);
 		return rc;
 	}
 	return pipeline_feed_verdicts(p, &late, now, out);
@@ -510,7 +519,7 @@ int pipeline_feed_text(struct pipeline *p, const struct observation *obs,
 int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, const char *detail,
                      double value, int64_t now, struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (model_subtype_category(sub) != CAT_MONITOR || !vg_has(now))
 		return VG_EINVAL;
 	now = advance(p, now);
@@ -526,13 +535,13 @@ int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, c
 	               (size_t)-1);
 	pipeline__judge(p, ev, NULL, NULL, false, now);
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!vg_has(now))
 		return VG_EINVAL;
 	now = advance(p, now);
@@ -544,10 +553,12 @@ int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 		if (breaker_poll(&e->breaker, now, &t))
 			add_transitions(p, e, &t, 1);
 	}
+	if (p->bl)
+		pipeline__bl_tick(p, now);
 	/* Escalation of a sustained MEDIUM arrives with the next event (the
 	 * severity module judges it); here incidents get tickets and resolve. */
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
@@ -593,9 +604,9 @@ const struct incidents *pipeline_incidents(const struct pipeline *p)
 int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_t incident_id,
                              int64_t now, const char *actor, const char *note, struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!vg_has(now) || (unsigned)action >= ACTION__COUNT) {
-		finish(p, out);
+		pipeline__finish(p, out);
 		return VG_EINVAL;
 	}
 	now = advance(p, now);
@@ -613,8 +624,13 @@ int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_
 		snprintf(triage, sizeof(triage), "triage: %s", note ? note : "");
 		rc = incidents_note(p->incidents, incident_id, now, actor, triage);
 		break;
+	case ACTION_ACCEPT:
+	case ACTION_REJECT:
+		/* a baseline review item: incident_id is the review item's id */
+		rc = pipeline__bl_review(p, action == ACTION_ACCEPT, incident_id, now, actor);
+		break;
 	default: rc = incidents_note(p->incidents, incident_id, now, actor, note); break;
 	}
-	finish(p, out);
+	pipeline__finish(p, out);
 	return rc ? rc : p->stage6_err;
 }
