@@ -606,4 +606,5 @@ void daemon_stats(const struct daemon *d, struct daemon_stats *out)
 		out->quarantined = is.quarantined;
 	}
 	out->running = d->state == DS_RUNNING;
+	out->baseline_refreshing = d->refresh_due || pipeline_baseline_busy(d->p);
 }

@@ -54,6 +54,7 @@ static void on_refreshed(void *data, struct baseline_job *j, int err)
 	struct effects fx;
 	int rc = pipeline_baseline_apply(d->p, j, pipeline_now(d->p), &fx);
 	baseline_job_free(j);
+	d->st.baseline_refreshes++;
 	if (err || rc)
 		daemon__log(d, "error", "baseline refresh failed",
 		            json_pack("{s:s}", "error", vg_strerror(err ? err : rc)));

@@ -14,9 +14,9 @@
  * series and the aggregate and judged there; a verdict becomes a failure
  * event (severity by core/severity, like every event) when its slot is warm
  * or when it says that a review waits; an aggregate's verdict of a metric
- * the alias series reported in the same call is left out (one question,
- * one event). Closed rollups and changed models are effects; nothing here
- * does I/O.
+ * that an alias series of its provider reports (within a re-alert period
+ * and a window) is left out: one question, one event. Closed rollups and
+ * changed models are effects; nothing here does I/O.
  *
  * The weekly refresh: at the configured weekday and hour on the events'
  * clock every series is rolled to that time (its hours closed) and the
@@ -51,8 +51,12 @@ struct pbl_series {
 	struct rollup_series key;
 	bool aggregate;
 	struct baseline_week week;
-	int64_t refreshed_ms; /* the last refresh applied (INT64_MIN: never) */
-	int64_t review_id;    /* its waiting review item, 0: none */
+	int64_t refreshed_ms;   /* the last refresh applied (INT64_MIN: never) */
+	int64_t review_id;      /* its waiting review item, 0: none */
+	struct pbl_series *agg; /* an alias series: its provider's aggregate */
+	/* an aggregate: when an alias series of its provider last reported
+	 * each metric (INT64_MIN: never) */
+	int64_t alias_told[BM__COUNT];
 };
 
 struct pipeline_bl {
@@ -77,7 +81,6 @@ struct pipeline_bl {
 	struct pipeline_review *rv;
 	size_t n_rv, cap_rv;
 	bool due_effect;
-	uint32_t alias_fired; /* metrics the alias series reported in this call */
 };
 
 static const char *const review_state_names[PRV__COUNT] = { "waiting", "accepted", "rejected" };
@@ -167,10 +170,17 @@ COLD static struct pbl_series *series_get(struct pipeline_bl *bl, const struct r
 	ps->key = *k;
 	ps->aggregate = k->alias[0] == '\0';
 	ps->refreshed_ms = INT64_MIN;
+	for (int m = 0; m < BM__COUNT; m++)
+		ps->alias_told[m] = INT64_MIN;
 	baseline_week_init(&ps->week);
 	bl->all[bl->n++] = ps;
 	bl->seen[src_of(k->source)]++;
 	derive_limits(bl);
+	if (!ps->aggregate) {
+		struct rollup_series ak = *k;
+		memset(ak.alias, 0, sizeof(ak.alias));
+		ps->agg = series_get(bl, &ak);
+	}
 	return ps;
 }
 
@@ -408,13 +418,16 @@ static void handle(struct pipeline *p, struct pbl_series *ps, const struct basel
 	}
 	for (size_t i = 0; i < out->n_verdicts; i++) {
 		const struct baseline_verdict *v = &out->v[i];
-		uint32_t bit = 1u << v->metric;
 		if (v->kind == BV_DEVIATION && !(v->weight >= bl->ctx.s.warm_weight))
 			continue; /* a cold slot: today's static checks own it */
-		if (ps->aggregate && (bl->alias_fired & bit))
+		/* One question, one event: while an alias series reports a
+		 * metric, its provider's aggregate does not report it too. */
+		if (ps->aggregate && ps->alias_told[v->metric] != INT64_MIN &&
+		    now - ps->alias_told[v->metric] <=
+		            bl->ctx.s.realert_ms + BL_WIN_BUCKETS * 60000LL)
 			continue;
-		if (!ps->aggregate)
-			bl->alias_fired |= bit;
+		if (ps->agg)
+			ps->agg->alias_told[v->metric] = now;
 		emit(p, v, obs, prov, mod, now);
 	}
 }
@@ -434,10 +447,8 @@ static void roll_all(struct pipeline *p, int64_t now)
 		struct pbl_series *ps = bl->all[i];
 		struct baseline_out out;
 		baseline_series_tick(ps->bs, &bl->ctx, now, &out);
-		if (out.closed || out.n_verdicts) {
-			bl->alias_fired = 0;
+		if (out.closed || out.n_verdicts)
 			handle(p, ps, &out, NULL, provider_entity(p, ps), NULL, now);
-		}
 	}
 }
 
@@ -493,7 +504,6 @@ void pipeline__bl_feed(struct pipeline *p, const struct observation *obs,
 	struct rollup_sample s;
 	rollup_sample_of(obs, v, &s);
 	struct baseline_out out;
-	bl->alias_fired = 0;
 	if (alias) {
 		baseline_series_feed(alias->bs, &bl->ctx, &s, false, now, &out);
 		if (out.closed || out.n_verdicts)
@@ -526,7 +536,6 @@ void pipeline__bl_quality(struct pipeline *p, const struct observation *obs, str
 			alias = series_of(p, obs, false, mod);
 	}
 	struct baseline_out out;
-	bl->alias_fired = 0;
 	if (alias) {
 		baseline_series_quality(alias->bs, &bl->ctx, pass, now, &out);
 		handle(p, alias, &out, obs, prov, mod, now);

@@ -158,7 +158,7 @@ static void test_paths(void **state)
 	char acts[1024];
 	/* a clean run: start, run, stop (every step answered) */
 	static const enum dfsm_event run[] = {
-		DE_START,       DE_IDS,         DE_INCIDENTS, DE_BASELINES, DE_FOLLOWING, DE_STOP,
+		DE_START,       DE_IDS,         DE_INCIDENTS, DE_BASELINES, DE_FOLLOWING,   DE_STOP,
 		DE_INGEST_DONE, DE_SEM_DRAINED, DE_SUBMITTED, DE_FLUSHED,   DE_CLOSE_TIMER,
 	};
 	assert_int_equal(walk(DS_NEW, run, sizeof(run) / sizeof(run[0]), acts, sizeof(acts)),
@@ -184,9 +184,9 @@ static void test_paths(void **state)
 	/* the tailer fails while running; the queue is full when the waiting
 	 * batch is submitted, then has room */
 	static const enum dfsm_event fail[] = {
-		DE_START,       DE_IDS,         DE_INCIDENTS, DE_BASELINES, DE_FOLLOWING,
-		DE_INGEST_DONE, DE_SEM_DRAINED, DE_SPACE,     DE_SUBMITTED, DE_FLUSHED,
-		DE_CLOSE_TIMER,
+		DE_START,     DE_IDS,         DE_INCIDENTS,   DE_BASELINES,
+		DE_FOLLOWING, DE_INGEST_DONE, DE_SEM_DRAINED, DE_SPACE,
+		DE_SUBMITTED, DE_FLUSHED,     DE_CLOSE_TIMER,
 	};
 	assert_int_equal(walk(DS_NEW, fail, sizeof(fail) / sizeof(fail[0]), acts, sizeof(acts)),
 	                 DS_STOPPED);
