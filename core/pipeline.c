@@ -99,6 +99,9 @@ void pipeline_free(struct pipeline *p)
 	route_buf_done(&p->routes);
 	semantic_free(p->sem);
 	pipeline__bl_free(p);
+	free(p->blfx.ro);
+	free(p->blfx.mo);
+	free(p->blfx.rv);
 	free(p);
 }
 
@@ -151,9 +154,9 @@ void pipeline__begin(struct pipeline *p, struct effects *out)
 	p->sem_deferred = false;
 	incidents_begin(p->incidents);
 	route_buf_clear(&p->routes);
-	memset(out, 0, sizeof(*out));
-	if (p->bl)
-		pipeline__bl_begin(p);
+	p->blfx.n_ro = p->blfx.n_mo = p->blfx.n_rv = 0;
+	p->blfx.due = false;
+	(void)out; /* pipeline__finish() sets every field */
 }
 
 /* Stage 6 (after the events of this call exist): incident changes, then the
@@ -183,8 +186,20 @@ void pipeline__finish(struct pipeline *p, struct effects *out)
 	out->n_incident_changes = n;
 	out->notifications = p->routes.v;
 	out->n_notifications = p->routes.n;
-	if (p->bl)
-		pipeline__bl_finish(p, out);
+	out->rollups = p->blfx.ro;
+	out->n_rollups = p->blfx.n_ro;
+	out->models = p->blfx.mo;
+	out->n_models = p->blfx.n_mo;
+	out->reviews = p->blfx.rv;
+	out->n_reviews = p->blfx.n_rv;
+	out->baseline_refresh_due = p->blfx.due;
+}
+
+/* An entry point's early return: *out filled (empty), rc returned. */
+static int bail(struct pipeline *p, struct effects *out, int rc)
+{
+	pipeline__finish(p, out);
+	return rc;
 }
 
 /* Stage 1: the time high-water mark. */
@@ -349,10 +364,11 @@ static double expected_cost(const struct entity *mod, const struct observation *
 	                  observation_output_tokens(obs));
 }
 
-/* Stage 4d: health windows of the provider and the model. */
+/* Stage 4d: health windows of the provider and the model (the latency's
+ * histogram bucket found once by the caller, for the baselines too). */
 static void stage_health(struct entity *prov, struct entity *mod, const struct observation *obs,
                          const struct semantic_verdicts *v, const struct tax_signal *sg, size_t n,
-                         double headroom, int64_t now)
+                         double headroom, size_t lat_bucket, int64_t now)
 {
 	if (!prov)
 		return;
@@ -390,7 +406,7 @@ static void stage_health(struct entity *prov, struct entity *mod, const struct o
 	hs.cost_usd = obs->cost_usd;
 	hs.expected_cost_usd = expected_cost(mod, obs);
 	hs.headroom = headroom;
-	health_record2(&prov->health, mod ? &mod->health : NULL, &hs, now);
+	health_record2_at(&prov->health, mod ? &mod->health : NULL, &hs, lat_bucket, now);
 }
 
 /* ---- entry points ---------------------------------------------------------- */
@@ -400,7 +416,7 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 {
 	pipeline__begin(p, out);
 	if (!obs || !obs->pid.provider[0] || !vg_has(obs->ts_ms) || !vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	p->observations++;
 
@@ -433,11 +449,12 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);
 	double headroom = headroom_of(&obs->norm);
-	stage_health(prov, mod, obs, &v, sg, n, headroom, now);
+	size_t lat_bucket = obs->total_ms > 0 ? lhist_index(obs->total_ms) : 0;
+	stage_health(prov, mod, obs, &v, sg, n, headroom, lat_bucket, now);
 	pipeline__stage_events(p, obs, prov, mod, sg, n, now);
 	pipeline__stage_headroom(p, obs, prov, mod, headroom, now);
 	if (p->bl)
-		pipeline__bl_feed(p, obs, &v, prov, mod, now);
+		pipeline__bl_feed(p, obs, &v, prov, mod, lat_bucket, now);
 	stage_incidents(p, now);
 	pipeline__finish(p, out);
 	return p->stage6_err;
@@ -448,7 +465,7 @@ int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, in
 {
 	pipeline__begin(p, out);
 	if (!obs || !obs->pid.provider[0] || !vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	/* Only the identity and the verdicts count: a bare successful request
 	 * with nothing measured, so the tree's provider branch stays silent and
@@ -503,7 +520,7 @@ int pipeline_feed_text(struct pipeline *p, const struct observation *obs,
 {
 	if (!obs || !obs->pid.provider[0] || !vg_has(now)) {
 		pipeline__begin(p, out);
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	}
 	struct observation late = *obs;
 	semantic_verdicts_init(&late.verdicts);
@@ -511,7 +528,7 @@ int pipeline_feed_text(struct pipeline *p, const struct observation *obs,
 	                           &late.verdicts);
 	if (rc) {
 		pipeline__begin(p, out);
-		return rc;
+		return bail(p, out, rc);
 	}
 	return pipeline_feed_verdicts(p, &late, now, out);
 }
@@ -521,7 +538,7 @@ int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, c
 {
 	pipeline__begin(p, out);
 	if (model_subtype_category(sub) != CAT_MONITOR || !vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	struct provider_id pid;
 	memset(&pid, 0, sizeof(pid));
@@ -529,7 +546,7 @@ int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, c
 	model_copy_str(pid.model, sizeof(pid.model), source ? source : "", (size_t)-1);
 	struct failure_event *ev = pipeline__push_event(p, sub, &pid, now);
 	if (!ev)
-		return VG_EFULL;
+		return bail(p, out, VG_EFULL);
 	ev->causal.value = value;
 	model_copy_str(ev->causal.detail, sizeof(ev->causal.detail), detail ? detail : "",
 	               (size_t)-1);
@@ -543,7 +560,7 @@ int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 {
 	pipeline__begin(p, out);
 	if (!vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	for (size_t i = 0; i < p->n_ents; i++) {
 		struct entity *e = p->ents[i];

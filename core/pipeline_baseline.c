@@ -10,8 +10,12 @@
  * model its alias series, by source), so an observation finds both without
  * a lookup; the map by key serves restores, jobs and the first sight.
  *
- * Per observation: its sample (core/rollup) is folded into the alias
- * series and the aggregate and judged there; a verdict becomes a failure
+ * Per observation: its sample (core/rollup) is folded into its alias
+ * series and judged there (once: an observation without a model goes to
+ * the aggregate instead); a provider's aggregate is the sum of its aliases,
+ * fed their minutes as they close (baseline_series_add_minute()) and judged
+ * when its own minute ends, so each request is folded once, not twice. At
+ * every minute's edge all series roll, aliases first. A verdict becomes a failure
  * event (severity by core/severity, like every event) when its slot is warm
  * or when it says that a review waits; an aggregate's verdict of a metric
  * that an alias series of its provider reports (within a re-alert period
@@ -51,9 +55,10 @@ struct pbl_series {
 	struct rollup_series key;
 	bool aggregate;
 	struct baseline_week week;
-	int64_t refreshed_ms;   /* the last refresh applied (INT64_MIN: never) */
-	int64_t review_id;      /* its waiting review item, 0: none */
-	struct pbl_series *agg; /* an alias series: its provider's aggregate */
+	int64_t refreshed_ms;          /* the last refresh applied (INT64_MIN: never) */
+	int64_t review_id;             /* its waiting review item, 0: none */
+	struct pbl_series *agg;        /* an alias series: its provider's aggregate */
+	const struct entity *last_mod; /* the model entity of its last request */
 	/* an aggregate: when an alias series of its provider last reported
 	 * each metric (INT64_MIN: never) */
 	int64_t alias_told[BM__COUNT];
@@ -68,19 +73,11 @@ struct pipeline_bl {
 	bool started;
 	int64_t last_refresh_ms; /* INT64_MIN: never */
 	int64_t next_due_ms;
+	int64_t next_minute_ms; /* every series rolls at a minute's edge (roll_all) */
 	bool due, job_out;
 	int64_t due_cutoff;
 	const struct baseline_job *job; /* the job out */
 	int64_t next_review_id;
-
-	/* effects of the current call */
-	struct pipeline_rollup *ro;
-	size_t n_ro, cap_ro;
-	struct pipeline_baseline_model *mo;
-	size_t n_mo, cap_mo;
-	struct pipeline_review *rv;
-	size_t n_rv, cap_rv;
-	bool due_effect;
 };
 
 static const char *const review_state_names[PRV__COUNT] = { "waiting", "accepted", "rejected" };
@@ -176,7 +173,9 @@ COLD static struct pbl_series *series_get(struct pipeline_bl *bl, const struct r
 	bl->all[bl->n++] = ps;
 	bl->seen[src_of(k->source)]++;
 	derive_limits(bl);
-	if (!ps->aggregate) {
+	if (ps->aggregate) {
+		baseline_series_set_derived(ps->bs, true);
+	} else {
 		struct rollup_series ak = *k;
 		memset(ak.alias, 0, sizeof(ak.alias));
 		ps->agg = series_get(bl, &ak);
@@ -212,6 +211,7 @@ int pipeline_set_baselines(struct pipeline *p, const struct baseline_settings *s
 	}
 	bl->last_refresh_ms = INT64_MIN;
 	bl->next_due_ms = INT64_MAX;
+	bl->next_minute_ms = INT64_MIN;
 	bl->next_review_id = 1;
 	p->bl = bl;
 	return 0;
@@ -224,9 +224,6 @@ void pipeline__bl_free(struct pipeline *p)
 		return;
 	strmap_free(bl->map);
 	free(bl->all);
-	free(bl->ro);
-	free(bl->mo);
-	free(bl->rv);
 	free(bl);
 	p->bl = NULL;
 }
@@ -273,44 +270,25 @@ static void start(struct pipeline_bl *bl, int64_t now)
 
 /* ---- effects ------------------------------------------------------------------------- */
 
-void pipeline__bl_begin(struct pipeline *p)
-{
-	struct pipeline_bl *bl = p->bl;
-	bl->n_ro = bl->n_mo = bl->n_rv = 0;
-	bl->due_effect = false;
-}
-
-void pipeline__bl_finish(struct pipeline *p, struct effects *out)
-{
-	struct pipeline_bl *bl = p->bl;
-	out->rollups = bl->ro;
-	out->n_rollups = bl->n_ro;
-	out->models = bl->mo;
-	out->n_models = bl->n_mo;
-	out->reviews = bl->rv;
-	out->n_reviews = bl->n_rv;
-	out->baseline_refresh_due = bl->due_effect;
-}
-
 static void push_rollup(struct pipeline *p, struct pbl_series *ps, const struct rollup *r,
                         bool hour)
 {
-	struct pipeline_bl *bl = p->bl;
-	if (vg_grow((void **)&bl->ro, &bl->cap_ro, bl->n_ro + 1, sizeof(*bl->ro), 16) != 0) {
+	struct pipeline_rollup **v = &p->blfx.ro;
+	if (vg_grow((void **)v, &p->blfx.cap_ro, p->blfx.n_ro + 1, sizeof(**v), 16) != 0) {
 		p->stage6_err = VG_ENOMEM;
 		return;
 	}
-	bl->ro[bl->n_ro++] = (struct pipeline_rollup){ &ps->key, r, hour };
+	(*v)[p->blfx.n_ro++] = (struct pipeline_rollup){ &ps->key, r, hour };
 }
 
 static void push_model(struct pipeline *p, struct pbl_series *ps)
 {
-	struct pipeline_bl *bl = p->bl;
-	if (vg_grow((void **)&bl->mo, &bl->cap_mo, bl->n_mo + 1, sizeof(*bl->mo), 16) != 0) {
+	struct pipeline_baseline_model **v = &p->blfx.mo;
+	if (vg_grow((void **)v, &p->blfx.cap_mo, p->blfx.n_mo + 1, sizeof(**v), 16) != 0) {
 		p->stage6_err = VG_ENOMEM;
 		return;
 	}
-	bl->mo[bl->n_mo++] =
+	(*v)[p->blfx.n_mo++] =
 	        (struct pipeline_baseline_model){ baseline_series_model(ps->bs), ps->refreshed_ms };
 }
 
@@ -335,12 +313,12 @@ static void push_review(struct pipeline *p, struct pbl_series *ps, int64_t id,
                         const struct baseline_review *rv, enum pipeline_review_state st,
                         const char *actor, int64_t decided_ms)
 {
-	struct pipeline_bl *bl = p->bl;
-	if (vg_grow((void **)&bl->rv, &bl->cap_rv, bl->n_rv + 1, sizeof(*bl->rv), 4) != 0) {
+	struct pipeline_review **v = &p->blfx.rv;
+	if (vg_grow((void **)v, &p->blfx.cap_rv, p->blfx.n_rv + 1, sizeof(**v), 4) != 0) {
 		p->stage6_err = VG_ENOMEM;
 		return;
 	}
-	struct pipeline_review *r = &bl->rv[bl->n_rv++];
+	struct pipeline_review *r = &(*v)[p->blfx.n_rv++];
 	memset(r, 0, sizeof(*r));
 	r->id = id;
 	r->series = ps->key;
@@ -394,15 +372,23 @@ static void emit(struct pipeline *p, const struct baseline_verdict *v,
 	pipeline__judge(p, ev, prov, mod, false, now);
 }
 
-/* What one series call gave: rollups, hours to the week, verdicts. */
+/* What one series call gave: rollups, hours to the week, verdicts; an
+ * alias series' closed minute goes on into its aggregate. */
 static void handle(struct pipeline *p, struct pbl_series *ps, const struct baseline_out *out,
                    const struct observation *obs, struct entity *prov, struct entity *mod,
                    int64_t now)
 {
 	struct pipeline_bl *bl = p->bl;
 	if (out->closed) {
-		if (out->minute)
+		if (out->minute) {
 			push_rollup(p, ps, out->minute, false);
+			if (ps->agg) {
+				struct baseline_out ao;
+				baseline_series_add_minute(ps->agg->bs, &bl->ctx, out->minute, &ao);
+				if (ao.closed || ao.n_verdicts)
+					handle(p, ps->agg, &ao, NULL, prov, NULL, now);
+			}
+		}
 		if (out->hour) {
 			push_rollup(p, ps, out->hour, true);
 			if (ps->week.n >= WEEK_CAP) {
@@ -439,17 +425,23 @@ static struct entity *provider_entity(struct pipeline *p, const struct pbl_serie
 }
 
 /* Time passes for every series (their minutes and hours close, means are
- * judged). */
+ * judged): the alias series first, so that an aggregate has every minute
+ * of its aliases before its own minute ends. */
 static void roll_all(struct pipeline *p, int64_t now)
 {
 	struct pipeline_bl *bl = p->bl;
-	for (size_t i = 0; i < bl->n; i++) {
-		struct pbl_series *ps = bl->all[i];
-		struct baseline_out out;
-		baseline_series_tick(ps->bs, &bl->ctx, now, &out);
-		if (out.closed || out.n_verdicts)
-			handle(p, ps, &out, NULL, provider_entity(p, ps), NULL, now);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < bl->n; i++) {
+			struct pbl_series *ps = bl->all[i];
+			if (ps->aggregate != (pass == 1))
+				continue;
+			struct baseline_out out;
+			baseline_series_tick(ps->bs, &bl->ctx, now, &out);
+			if (out.closed || out.n_verdicts)
+				handle(p, ps, &out, NULL, provider_entity(p, ps), NULL, now);
+		}
 	}
+	bl->next_minute_ms = (floordiv(now, ROLLUP_MINUTE_MS) + 1) * ROLLUP_MINUTE_MS;
 }
 
 /* The refresh is due: every series closes its hours up to now. */
@@ -458,7 +450,7 @@ COLD static void mark_due(struct pipeline *p, int64_t now)
 	struct pipeline_bl *bl = p->bl;
 	roll_all(p, now);
 	bl->due = true;
-	bl->due_effect = true;
+	p->blfx.due = true;
 	bl->due_cutoff = sched_at_or_before(&bl->ctx.s, now);
 }
 
@@ -487,7 +479,7 @@ COLD static struct pbl_series *series_of(struct pipeline *p, const struct observ
 
 void pipeline__bl_feed(struct pipeline *p, const struct observation *obs,
                        const struct semantic_verdicts *v, struct entity *prov, struct entity *mod,
-                       int64_t now)
+                       size_t lat_bucket, int64_t now)
 {
 	struct pipeline_bl *bl = p->bl;
 	if (!bl->started)
@@ -501,18 +493,25 @@ void pipeline__bl_feed(struct pipeline *p, const struct observation *obs,
 		if (!alias)
 			alias = series_of(p, obs, false, mod);
 	}
+	/* A minute's edge: every series rolls (aliases into their aggregates). */
+	if (now >= bl->next_minute_ms)
+		roll_all(p, now);
 	struct rollup_sample s;
-	rollup_sample_of(obs, v, &s);
+	rollup_sample_at(obs, v, lat_bucket, &s);
+	/* The same model entity as the alias's last request: the same version,
+	 * nothing for rollup_note_model() to compare. */
+	if (alias && mod && alias->last_mod == mod)
+		s.model = NULL;
+	else if (alias)
+		alias->last_mod = mod;
 	struct baseline_out out;
-	if (alias) {
-		baseline_series_feed(alias->bs, &bl->ctx, &s, false, now, &out);
+	/* A request is folded once: into its alias series (the aggregate sums
+	 * its aliases' minutes), or into the aggregate when it has no model. */
+	struct pbl_series *ps = alias ? alias : agg;
+	if (ps) {
+		baseline_series_feed(ps->bs, &bl->ctx, &s, !alias, now, &out);
 		if (out.closed || out.n_verdicts)
-			handle(p, alias, &out, obs, prov, mod, now);
-	}
-	if (agg) {
-		baseline_series_feed(agg->bs, &bl->ctx, &s, true, now, &out);
-		if (out.closed || out.n_verdicts)
-			handle(p, agg, &out, obs, prov, mod, now);
+			handle(p, ps, &out, obs, prov, mod, now);
 	}
 	check_due(p, now);
 }
@@ -535,14 +534,14 @@ void pipeline__bl_quality(struct pipeline *p, const struct observation *obs, str
 		if (!alias)
 			alias = series_of(p, obs, false, mod);
 	}
-	struct baseline_out out;
-	if (alias) {
-		baseline_series_quality(alias->bs, &bl->ctx, pass, now, &out);
-		handle(p, alias, &out, obs, prov, mod, now);
-	}
-	if (agg) {
-		baseline_series_quality(agg->bs, &bl->ctx, pass, now, &out);
-		handle(p, agg, &out, obs, prov, mod, now);
+	if (now >= bl->next_minute_ms)
+		roll_all(p, now);
+	/* Counted where the request was (its alias series, or the aggregate). */
+	struct pbl_series *ps = alias ? alias : agg;
+	if (ps) {
+		struct baseline_out out;
+		baseline_series_quality(ps->bs, &bl->ctx, pass, now, &out);
+		handle(p, ps, &out, obs, prov, mod, now);
 	}
 	check_due(p, now);
 }

@@ -115,8 +115,19 @@ struct pipeline {
 	struct semantic *sem;
 	bool sem_deferred; /* the current observation's text work was deferred */
 
-	/* Stage 5c: baselines; NULL when off (pipeline_baseline.c). */
+	/* Stage 5c: baselines; NULL when off (pipeline_baseline.c), and the
+	 * baseline effects of the current call (here, so that every call
+	 * clears and hands them over without a call). */
 	struct pipeline_bl *bl;
+	struct {
+		struct pipeline_rollup *ro;
+		size_t n_ro, cap_ro;
+		struct pipeline_baseline_model *mo;
+		size_t n_mo, cap_mo;
+		struct pipeline_review *rv;
+		size_t n_rv, cap_rv;
+		bool due;
+	} blfx;
 };
 
 /* ---- the hot path's helpers ---- */
@@ -184,7 +195,8 @@ static inline int8_t pipeline__unstable_of(const struct semantic_verdicts *v)
 /* ---- pipeline.c ---- */
 
 /* Start and end an entry point's call: the effect buffers cleared, then
- * handed to *out. */
+ * handed to *out (finish sets every field of *out: an entry point that
+ * returns early finishes too). */
 void pipeline__begin(struct pipeline *p, struct effects *out);
 void pipeline__finish(struct pipeline *p, struct effects *out);
 
@@ -226,11 +238,12 @@ void pipeline__stage_headroom(struct pipeline *p, const struct observation *obs,
 
 /* ---- pipeline_baseline.c (stage 5c) ---- */
 
-/* Stage 5c: fold obs (its verdicts v after stage 2) into its alias and
- * aggregate series, judge, verdicts to events; the due refresh noted. */
+/* Stage 5c: fold obs (its verdicts v after stage 2; lat_bucket the
+ * histogram bucket of its total latency) into its series, judge, verdicts
+ * to events; the due refresh noted. */
 void pipeline__bl_feed(struct pipeline *p, const struct observation *obs,
                        const struct semantic_verdicts *v, struct entity *prov, struct entity *mod,
-                       int64_t now);
+                       size_t lat_bucket, int64_t now);
 /* Late quality verdicts of a request already fed. */
 void pipeline__bl_quality(struct pipeline *p, const struct observation *obs, struct entity *prov,
                           struct entity *mod, int64_t now);
@@ -240,9 +253,6 @@ void pipeline__bl_tick(struct pipeline *p, int64_t now);
  * source src at now (the aggregate's slot is warm for its metric). */
 bool pipeline__bl_static_off(const struct pipeline *p, const struct entity *prov, enum subtype sub,
                              enum obs_source src, int64_t now);
-/* Per call: clear the baseline effects; hand them to *out. */
-void pipeline__bl_begin(struct pipeline *p);
-void pipeline__bl_finish(struct pipeline *p, struct effects *out);
 /* A review decision (ACTION_ACCEPT / ACTION_REJECT) on review item id. */
 int pipeline__bl_review(struct pipeline *p, bool accept, int64_t id, int64_t now,
                         const char *actor);
