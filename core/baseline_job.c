@@ -5,6 +5,7 @@
 #include "core/baseline_job.h"
 
 #include "core/rollup_codec.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 #include "core/vgmem.h"
 
@@ -59,6 +60,16 @@ static bool next_entry(const struct baseline_week *w, size_t *at, const uint8_t 
 		}
 	}
 	return false;
+}
+
+int64_t baseline_week_first_start(const struct baseline_week *w)
+{
+	size_t at = 0, len;
+	const uint8_t *p;
+	int64_t start;
+	if (!w->n || !next_entry(w, &at, &p, &len) || rollup_encoded_start(p, len, &start) != 0)
+		return INT64_MIN;
+	return start;
 }
 
 int64_t baseline_week_last_start(const struct baseline_week *w)
@@ -156,6 +167,20 @@ int baseline_week_decode(const struct baseline_week *w, struct rollup **out, siz
 	*out = v;
 	*n = k;
 	return 0;
+}
+
+static int64_t floordiv(int64_t t, int64_t d)
+{
+	int64_t q = t / d;
+	return (t % d < 0) ? q - 1 : q;
+}
+
+int64_t baseline_job_schedule(const struct baseline_settings *s, int64_t t)
+{
+	int64_t hour = floordiv(t, ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
+	int target = (s->refresh_weekday % 7) * 24 + s->refresh_hour % 24;
+	int back = (timeparse_hour_of_week(t) - target + BL_SLOTS) % BL_SLOTS;
+	return hour - (int64_t)back * ROLLUP_HOUR_MS;
 }
 
 /* ---- the job ------------------------------------------------------------------------- */

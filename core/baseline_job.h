@@ -50,11 +50,19 @@ int baseline_week_split(struct baseline_week *w, int64_t cutoff_ms, struct basel
  * through the functions above). An empty week gives *out = NULL, *n = 0. */
 int baseline_week_decode(const struct baseline_week *w, struct rollup **out, size_t *n);
 
+/* Start of the first hour held, or INT64_MIN. */
+int64_t baseline_week_first_start(const struct baseline_week *w);
+
 /* Start of the last hour held, or INT64_MIN. */
 int64_t baseline_week_last_start(const struct baseline_week *w);
 
 /* Bytes the week holds. */
 size_t baseline_week_bytes(const struct baseline_week *w);
+
+/* The latest scheduled refresh (s's refresh_weekday and refresh_hour, UTC)
+ * at or before t. The pipeline's first refresh is the first one after the
+ * first time it sees; each next one a week after the last. */
+int64_t baseline_job_schedule(const struct baseline_settings *s, int64_t t);
 
 /* One series in a job. */
 struct baseline_job_item {

@@ -249,10 +249,7 @@ static int64_t floordiv(int64_t t, int64_t d)
 /* The latest scheduled refresh at or before t. */
 static int64_t sched_at_or_before(const struct baseline_settings *s, int64_t t)
 {
-	int64_t hour = floordiv(t, ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
-	int target = (s->refresh_weekday % 7) * 24 + s->refresh_hour % 24;
-	int back = (timeparse_hour_of_week(t) - target + BL_SLOTS) % BL_SLOTS;
-	return hour - (int64_t)back * ROLLUP_HOUR_MS;
+	return baseline_job_schedule(s, t);
 }
 
 static void schedule_after(struct pipeline_bl *bl, int64_t t)
