@@ -45,7 +45,7 @@ static void put_f64(struct wr *w, double d)
 /* A whole number that a varint holds exactly. */
 static bool whole(double x)
 {
-	return x >= 0 && x < 9007199254740992.0 && x == floor(x);
+	return x >= 0 && !signbit(x) && x < 9007199254740992.0 && x == floor(x);
 }
 
 /* The scalars, in struct order, read or written through one table. */
@@ -201,17 +201,23 @@ static void get_hist(struct rd *r, struct lhist *h)
 	h->total = total;
 }
 
+static int bad(struct rollup *out)
+{
+	rollup_init(out, 0, 0);
+	return VG_EPARSE;
+}
+
 int rollup_decode(const uint8_t *buf, size_t len, struct rollup *out)
 {
 	/* A rollup is big: decode in place (no scratch copy), cleared on failure. */
 	struct rd r = { buf, len, 0, false };
 	uint8_t version = get_u8(&r);
 	if (r.bad)
-		return VG_EPARSE;
+		return bad(out);
 	if (version > ROLLUP_CODEC_VERSION)
 		return VG_EVERSION;
 	if (version != ROLLUP_CODEC_VERSION)
-		return VG_EPARSE;
+		return bad(out);
 	uint64_t zz = get_varint(&r);
 	int64_t start = (int64_t)(zz >> 1) ^ -(int64_t)(zz & 1);
 	uint64_t span = get_varint(&r);
@@ -219,17 +225,17 @@ int rollup_decode(const uint8_t *buf, size_t len, struct rollup *out)
 	uint8_t ml = get_u8(&r);
 	if (r.bad || span > (uint64_t)INT64_MAX || flags > UINT32_MAX || ml >= VG_MODEL_MAX ||
 	    r.at + ml > r.n)
-		return VG_EPARSE;
+		return bad(out);
 	for (size_t i = 0; i < ml; i++)
 		if (buf[r.at + i] == 0)
-			return VG_EPARSE;
+			return bad(out);
 	const uint8_t *model = buf + r.at;
 	r.at += ml;
 	uint8_t tags[5];
 	for (int i = 0; i < 5; i++)
 		tags[i] = get_u8(&r);
 	if (r.bad || (tags[4] >> 6) != 0)
-		return VG_EPARSE;
+		return bad(out);
 	rollup_init(out, start, (int64_t)span);
 	out->flags = (uint32_t)flags;
 	memcpy(out->model, model, ml);
@@ -252,10 +258,8 @@ int rollup_decode(const uint8_t *buf, size_t len, struct rollup *out)
 		get_hist(&r, &out->latency);
 	if (!r.bad)
 		get_hist(&r, &out->ttft);
-	if (r.bad || r.at != r.n) {
-		rollup_init(out, 0, 0);
-		return VG_EPARSE;
-	}
+	if (r.bad || r.at != r.n)
+		return bad(out);
 	return 0;
 }
 
