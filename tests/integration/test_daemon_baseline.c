@@ -17,11 +17,14 @@
  *  A: weeks 1 to 4 without a stop;
  *  B: up to Wednesday 00:30 of week 4, then stopped;
  *  C: started on B's database, from there to the end of week 4.
+ *  R: the same stream through a pipeline set up from the same config,
+ *     the refresh run inline when due (as replay and ingest run it).
  * Checks: the refreshes (Mondays 04:00 UTC), C's restore (models, hours,
  * the minutes of the open hour), C's failure events after the restart
  * (and a window) equal to A's, the night jump among them as a
  * PROVIDER/latency event that no static rule raised, and C's models equal
- * to A's at the end.
+ * to A's at the end; and A's events, all of them, equal R's: the worker
+ * thread's refresh decides what the inline one decides.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +34,7 @@
 
 #include "app/config.h"
 #include "app/daemon.h"
+#include "app/pipeline_setup.h"
 #include "core/pipeline.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
@@ -166,6 +170,17 @@ static bool refreshed(void *data)
 	return !st.baseline_refreshing;
 }
 
+static struct vigil_config *test_config(void)
+{
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	config_defaults(cfg);
+	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "", (size_t)-1);
+	cfg->probes.enabled = false;
+	cfg->store.batch_ms = 20;
+	cfg->store.retention_ms = 0;
+	return cfg;
+}
+
 static void start(struct t *t, const char *db)
 {
 	free(t->log);
@@ -173,12 +188,7 @@ static void start(struct t *t, const char *db)
 	uv_loop_init(&t->loop);
 	snprintf(t->db, sizeof(t->db), "%s", db);
 	t->now = T0;
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	config_defaults(cfg);
-	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "", (size_t)-1);
-	cfg->probes.enabled = false;
-	cfg->store.batch_ms = 20;
-	cfg->store.retention_ms = 0;
+	struct vigil_config *cfg = test_config();
 	struct daemon_options o = {
 		.db_path = t->db,
 		.log = on_log,
@@ -326,6 +336,8 @@ static void test_restart_mid_week(void **state)
 	assert_non_null(ma);
 	assert_non_null(mc);
 	assert_memory_equal(ma, mc, sizeof(*ma));
+	struct baseline_model *ma_copy = malloc(sizeof(*ma_copy));
+	*ma_copy = *ma;
 	stop(&a);
 	stop(&b);
 
@@ -344,12 +356,56 @@ static void test_restart_mid_week(void **state)
 			jump++;
 	}
 	printf("events after the restart: %zu (night jump: %zu)\n", na, jump);
+	free(ea);
+	free(ec);
+
+	/* R: the same stream, the refresh inline: every event of A */
+	struct vigil_config *cfg = test_config();
+	struct pipeline_setup ps;
+	assert_int_equal(pipeline_setup_init(&ps, cfg, NULL, NULL), 0);
+	struct gen gr = { .rng = 11, .wob = 11 ^ 0x5DEECE66DULL, .wobble = 1 };
+	struct row *er = NULL;
+	size_t nr = 0, cap = 0;
+	int refreshes = 0;
+	while (gr.m < END_MIN) {
+		struct observation o;
+		next_obs(&gr, &o);
+		struct effects fx;
+		assert_int_equal(pipeline_feed(ps.p, &o, observation_end_ms(&o), &fx), 0);
+		for (size_t i = 0; i < fx.n_events; i++) {
+			if (nr == cap)
+				er = realloc(er, (cap = cap ? 2 * cap : 64) * sizeof(*er));
+			er[nr].t = fx.events[i].time_ms;
+			snprintf(er[nr].sub, sizeof(er[nr].sub), "%s",
+			         model_subtype_name(fx.events[i].subtype));
+			snprintf(er[nr].detail, sizeof(er[nr].detail), "%s",
+			         fx.events[i].causal.detail);
+			nr++;
+		}
+		if (fx.baseline_refresh_due) {
+			assert_int_equal(pipeline_setup_refresh(ps.p, &fx), 0);
+			refreshes++;
+		}
+	}
+	assert_int_equal(refreshes, 4);
+	na = events_after(db_a, T0, &ea);
+	assert_int_equal(na, nr);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(ea[i].t, er[i].t);
+		assert_string_equal(ea[i].sub, er[i].sub);
+		assert_string_equal(ea[i].detail, er[i].detail);
+	}
+	printf("events of the four weeks: %zu, the daemon's and the inline run's the same\n", na);
+	assert_memory_equal(pipeline_baseline_model(ps.p, &key), ma_copy, sizeof(*ma_copy));
+	pipeline_setup_done(&ps);
+	free(cfg);
+	free(er);
+	free(ma_copy);
 	for (size_t i = 0; getenv("VERBOSE") && i < na; i++)
 		printf("  %lld %s %s\n", (long long)(ea[i].t - T0) / 60000, ea[i].sub,
 		       ea[i].detail);
 	assert_true(jump >= 1);
 	free(ea);
-	free(ec);
 	free(a.log);
 	free(b.log);
 	tu_rmtree(dir);
