@@ -16,7 +16,10 @@
  *    numbers in its causal signals, and nothing without;
  *  - the effects: minute and hour rollups close, the refresh comes due on
  *    Mondays at 04:00 UTC and its models come back as effects;
- *  - a restored model and week (what a restart does) judge as the original.
+ *  - a restored model and week (what a restart does) judge as the original;
+ *  - a step at a new snapshot becomes review items (alias and aggregate),
+ *    the alerts fold into "review waiting" events while they wait, and
+ *    accept and reject are operator actions (pipeline_operator_action).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,6 +68,7 @@ struct ev {
 	char detail[128];
 	double expected;
 	int64_t slot;
+	char model[VG_MODEL_MAX]; /* the series' alias, "" for an aggregate */
 };
 
 struct run {
@@ -81,9 +85,13 @@ struct run {
 		int64_t start;
 	} held[2048];
 	size_t n_held;
+	struct pipeline_review reviews[8];
+	size_t n_reviews;
 	int64_t due_at[8];
 	/* the night jump: Sunday of week 4 (index 3), 03:00-03:59 */
 	bool jump;
+	/* a step: from Wednesday 12:00 of week 4 a new snapshot, 60% slower */
+	bool step;
 };
 
 static void keep(struct run *r, const struct effects *fx)
@@ -100,6 +108,7 @@ static void keep(struct run *r, const struct effects *fx)
 		memcpy(e->detail, fx->events[i].causal.detail, sizeof(e->detail));
 		e->expected = fx->events[i].causal.baseline_expected;
 		e->slot = fx->events[i].causal.baseline_slot;
+		memcpy(e->model, fx->events[i].pid.model, sizeof(e->model));
 	}
 	for (size_t i = 0; i < fx->n_rollups; i++) {
 		const struct pipeline_rollup *ru = &fx->rollups[i];
@@ -122,6 +131,8 @@ static void keep(struct run *r, const struct effects *fx)
 		}
 	}
 	r->models += (int)fx->n_models;
+	for (size_t i = 0; i < fx->n_reviews && r->n_reviews < 8; i++)
+		r->reviews[r->n_reviews++] = fx->reviews[i];
 }
 
 static void refresh_if_due(struct run *r, const struct effects *fx)
@@ -149,8 +160,15 @@ static bool business(int64_t t)
 
 /* The median latency (ms) of hour t in week w (week-to-week variation by a
  * draw per week and hour of week, fixed by the seed). */
+static bool stepped(const struct run *r, int64_t t)
+{
+	return r->step && t - T0 >= 3 * WEEK + 2 * DAY + 12 * HOUR;
+}
+
 static double median_of(const struct run *r, int64_t t, double wobble)
 {
+	if (stepped(r, t))
+		return (business(t) ? 6000.0 : 800.0) * wobble * 1.6;
 	int64_t in_week = (t - T0) % WEEK;
 	bool jump = r->jump && t - T0 >= 3 * WEEK && in_week >= 6 * DAY + 3 * HOUR &&
 	            in_week < 6 * DAY + 4 * HOUR;
@@ -189,7 +207,8 @@ static void feed_until(struct run *r, struct gen *g, int64_t to)
 			o.source = OBS_GATEWAY;
 			model_copy_str(o.pid.provider, sizeof(o.pid.provider), "openai",
 			               (size_t)-1);
-			model_copy_str(o.pid.model, sizeof(o.pid.model), "gpt-4o-2024-08-06",
+			model_copy_str(o.pid.model, sizeof(o.pid.model),
+			               stepped(r, t) ? "gpt-4o-2024-11-20" : "gpt-4o-2024-08-06",
 			               (size_t)-1);
 			snprintf(o.request_id, sizeof(o.request_id), "r%d", g->n++);
 			o.total_ms = med * exp(0.35 * normal(&g->rng));
@@ -401,12 +420,106 @@ static void test_restore_continues(void **state)
 	run_done(&c);
 }
 
+/* A step at a new snapshot: the refresh makes it a review item, the
+ * series' alerts fold into "review waiting" events while it waits, and an
+ * operator's accept (an action, as the daemon applies it) absorbs it. */
+static void test_review_waits_then_accept(void **state)
+{
+	(void)state;
+	struct run r;
+	run_init(&r, true, false);
+	r.step = true;
+	struct gen g;
+	gen_init(&g, 5);
+	/* weeks 1 to 4, and week 5 up to Monday 10:00 */
+	feed_until(&r, &g, (4 * WEEK + 10 * HOUR) / MIN_MS);
+	assert_int_equal(r.refreshes, 5);
+	/* the refresh of week 5 found the step in the alias series (at the
+	 * marker) and in the aggregate */
+	const struct pipeline_review *rv = NULL;
+	for (size_t i = 0; i < r.n_reviews; i++)
+		if (r.reviews[i].series.alias[0])
+			rv = &r.reviews[i];
+	assert_non_null(rv);
+	assert_int_equal(rv->state, PRV_WAITING);
+	assert_true(rv->review.near_marker);
+	assert_string_equal(rv->review.model, "gpt-4o-2024-11-20");
+	printf("review #%lld: %s\n", (long long)rv->id, rv->text);
+	int64_t refreshed = T0 + 4 * WEEK + 4 * HOUR;
+	/* while it waits: the step's verdicts are "review waiting" events, at
+	 * most one every re-alert period (5 minutes) per series */
+	int waiting = 0, other = 0;
+	for (size_t i = 0; i < r.n_ev; i++) {
+		if (r.ev[i].t < refreshed)
+			continue;
+		if (strncmp(r.ev[i].detail, "baseline review waiting: ", 25) == 0)
+			waiting++;
+		else
+			other++;
+	}
+	assert_true(waiting >= 1);
+	assert_true(waiting <= 2 * 6 * 12 + 2);
+	assert_int_equal(other, 0);
+	/* an unknown id, and the decision */
+	struct effects fx;
+	int64_t now = pipeline_now(r.p);
+	assert_int_equal(pipeline_operator_action(r.p, ACTION_ACCEPT, 999, now, "alice", "", &fx),
+	                 VG_ENOTFOUND);
+	const struct rollup_series key = { "openai", "gpt-4o", OBS_GATEWAY };
+	assert_true(pipeline_baseline_model(r.p, &key)->review.pending);
+	double before = pipeline_baseline_model(r.p, &key)->stat[1].level;
+	assert_int_equal(
+	        pipeline_operator_action(r.p, ACTION_ACCEPT, rv->id, now, "alice", "", &fx), 0);
+	assert_int_equal(fx.n_models, 1);
+	assert_int_equal(fx.n_reviews, 1);
+	assert_int_equal(fx.reviews[0].state, PRV_ACCEPTED);
+	assert_string_equal(fx.reviews[0].actor, "alice");
+	assert_int_equal(fx.reviews[0].decided_ms, now);
+	assert_false(pipeline_baseline_model(r.p, &key)->review.pending);
+	assert_true(pipeline_baseline_model(r.p, &key)->stat[1].level > before + 0.3);
+	assert_int_equal(
+	        pipeline_operator_action(r.p, ACTION_ACCEPT, rv->id, now, "alice", "", &fx),
+	        VG_ENOTFOUND);
+	/* accepted: the alias series takes the new normal and is quiet; the
+	 * provider's aggregate, whose review still waits, speaks for the step
+	 * with "review waiting" events */
+	size_t seen = r.n_ev;
+	feed_until(&r, &g, (4 * WEEK + 16 * HOUR) / MIN_MS);
+	int agg_waiting = 0;
+	for (size_t i = seen; i < r.n_ev; i++) {
+		assert_string_equal(r.ev[i].model, "");
+		assert_int_equal(strncmp(r.ev[i].detail, "baseline review waiting: ", 25), 0);
+		agg_waiting++;
+	}
+	assert_true(agg_waiting >= 1);
+	/* the aggregate's review rejected (an action too) */
+	const struct pipeline_review *ra = NULL;
+	for (size_t i = 0; i < r.n_reviews; i++)
+		if (!r.reviews[i].series.alias[0] && r.reviews[i].state == PRV_WAITING)
+			ra = &r.reviews[i];
+	assert_non_null(ra);
+	assert_int_equal(pipeline_operator_action(r.p, ACTION_REJECT, ra->id, pipeline_now(r.p),
+	                                          "bob", "", &fx),
+	                 0);
+	assert_int_equal(fx.reviews[0].state, PRV_REJECTED);
+	seen = r.n_ev;
+	feed_until(&r, &g, (4 * WEEK + 17 * HOUR) / MIN_MS);
+	/* rejected: the aggregate keeps its old baseline and reports the step
+	 * as a deviation again (warm slots), no longer as a review */
+	for (size_t i = seen; i < r.n_ev; i++) {
+		assert_string_equal(r.ev[i].model, "");
+		assert_int_not_equal(strncmp(r.ev[i].detail, "baseline review waiting: ", 25), 0);
+	}
+	run_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cold_is_today),
 		cmocka_unit_test(test_warm_replaces_static),
 		cmocka_unit_test(test_restore_continues),
+		cmocka_unit_test(test_review_waits_then_accept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
