@@ -68,6 +68,20 @@ int cmd_check_main(int argc, char **argv)
 		       s->secret_env[0] ? "secret from $" : "no secret", s->secret_env,
 		       model_severity_name((enum severity)s->min_severity_value));
 	}
+	static const char *const days[7] = { "monday", "tuesday",  "wednesday", "thursday",
+		                             "friday", "saturday", "sunday" };
+	const struct baseline_settings *bs = &cfg->baselines.s;
+	if (bs->enabled) {
+		size_t gw, pr;
+		config_baseline_series(cfg, &gw, &pr);
+		printf("baselines: on, refresh %s %02d:00 UTC, budget %g false event(s) a week "
+		       "over "
+		       "%zu configured series, %zu holiday(s)\n",
+		       days[bs->refresh_weekday % 7], (int)bs->refresh_hour % 24,
+		       bs->false_events_per_week, gw + pr, bs->n_holidays);
+	} else {
+		printf("baselines: off\n");
+	}
 	int rc = CLI_EXIT_OK;
 	if (cfg->semantic.schemas_dir[0]) {
 		/* Schemas compile at start-up: an invalid one is a config error. */

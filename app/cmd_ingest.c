@@ -8,6 +8,7 @@
  * done, 1 when a line was quarantined (the count is printed) or ingesting
  * failed, 2 for usage errors (bad flags, missing files, a bad config).
  */
+#include "app/baselines.h"
 #include "app/cli.h"
 #include "app/cli_out.h"
 #include "app/commands.h"
@@ -97,6 +98,22 @@ static void on_progress(uv_timer_t *h)
 	             secs > 0 ? (double)st.lines / secs : 0.0, (long long)st.quarantined, left);
 }
 
+/* The effects of a pipeline call into b, and when they say the weekly
+ * baseline refresh is due, the refresh (inline, on the events' clock, as
+ * replay runs it) and its models and review items too. */
+static int keep_effects(struct run *r, const struct effects *eff, struct store_batch *b)
+{
+	int rc = store_batch_add_effects(b, eff, &r->next_outbox_id);
+	if (rc != 0 || !eff->baseline_refresh_due)
+		return rc;
+	struct effects ref;
+	rc = pipeline_setup_refresh(r->ps.p, &ref);
+	if (rc == VG_ESTATE)
+		return 0;
+	int rc2 = store_batch_add_effects(b, &ref, &r->next_outbox_id);
+	return rc ? rc : rc2;
+}
+
 /* Every new observation: through the pipeline at its own end time; the
  * effects go into the same batch as the observation. */
 static int observe(void *data, const struct observation *obs, struct store_batch *b)
@@ -108,7 +125,7 @@ static int observe(void *data, const struct observation *obs, struct store_batch
 		return 0; /* the decoder guarantees provider and time; nothing to decide */
 	if (rc != 0)
 		return rc;
-	return store_batch_add_effects(b, &eff, &r->next_outbox_id);
+	return keep_effects(r, &eff, b);
 }
 
 static int seal(void *data, struct store_batch *b)
@@ -139,12 +156,12 @@ static void on_tick(uv_timer_t *h)
 		return;
 	struct effects eff;
 	if (pipeline_tick(r->ps.p, clock_wall_ms(), &eff) != 0 ||
-	    (eff.n_events == 0 && eff.n_transitions == 0))
+	    (eff.n_events == 0 && eff.n_transitions == 0 && eff.n_rollups == 0 &&
+	     !eff.baseline_refresh_due))
 		return;
 	r->tick_batch = store_batch_new(NULL, NULL);
 	if (r->tick_batch &&
-	    (store_batch_add_effects(r->tick_batch, &eff, &r->next_outbox_id) != 0 ||
-	     seal(r, r->tick_batch) != 0)) {
+	    (keep_effects(r, &eff, r->tick_batch) != 0 || seal(r, r->tick_batch) != 0)) {
 		store_batch_free(r->tick_batch);
 		r->tick_batch = NULL;
 	}
@@ -215,6 +232,20 @@ static void start_reading(struct run *r)
 	}
 }
 
+/* Baselines continue where an earlier run left them (models, the week's
+ * hours, the open hour, waiting reviews). */
+static void on_baselines(void *data, const struct store_answer *a)
+{
+	struct run *r = data;
+	size_t skipped = 0;
+	if (a->err == 0 && baselines_restore(r->ps.p, a, &skipped) < 0)
+		fprintf(stderr, "vigil ingest: out of memory restoring baselines\n");
+	if (skipped)
+		fprintf(stderr, "vigil ingest: %zu baseline model%s not restored (start cold)\n",
+		        skipped, skipped == 1 ? "" : "s");
+	start_reading(r);
+}
+
 /* Incidents still open from an earlier run continue where they were. */
 static void on_open_incidents(void *data, const struct store_answer *a)
 {
@@ -230,15 +261,19 @@ static void on_open_incidents(void *data, const struct store_answer *a)
 		free(cause);
 		json_decref(j);
 	}
-	start_reading(r);
+	if (!pipeline_baselines_on(r->ps.p) ||
+	    store_query(r->store, STORE_Q_BASELINES, on_baselines, r) != 0)
+		start_reading(r);
 }
 
 /* Numbering continues after what the database holds; routes from the config. */
 static void on_max_ids(void *data, const struct store_answer *a)
 {
 	struct run *r = data;
-	if (a->err == 0)
+	if (a->err == 0) {
 		pipeline_setup_resume(&r->ps, r->cfg, a->max_ids.event, a->max_ids.incident);
+		pipeline_baseline_set_next_review_id(r->ps.p, a->max_ids.review);
+	}
 	r->next_outbox_id = a->max_ids.outbox + 1;
 	if (a->err != 0 || store_query(r->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, r) != 0)
 		start_reading(r);
@@ -317,6 +352,8 @@ int cmd_ingest_main(int argc, char **argv)
 		.batch_ms = (int)cfg->store.batch_ms,
 		.queue_batches = cfg->store.queue_batches,
 		.retention_ms = cfg->store.retention_ms,
+		.minute_rollup_retention_ms = cfg->baselines.minute_retention_ms,
+		.hour_rollup_retention_ms = cfg->baselines.hour_retention_ms,
 		.on_space = on_space,
 		.on_corrupt = on_corrupt,
 		.data = &r,

@@ -8,6 +8,10 @@
 #include <stddef.h>
 
 const struct cli_command cli_commands[] = {
+	{ "baseline",
+	  "the learned normal per series and hour of week: show, review, refresh, "
+	  "rebuild",
+	  cmd_baseline_main, false },
 	{ "check", "validate a config file and print what it configures", cmd_check_main, false },
 	{ "console", "the operations console (attaches to a daemon's database)", cmd_console_main,
 	  true },

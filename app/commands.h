@@ -2,6 +2,7 @@
 #ifndef VIGIL_APP_COMMANDS_H
 #define VIGIL_APP_COMMANDS_H
 
+int cmd_baseline_main(int argc, char **argv);
 int cmd_check_main(int argc, char **argv);
 int cmd_db_main(int argc, char **argv);
 int cmd_demo_main(int argc, char **argv);

@@ -286,6 +286,59 @@ static int walk_scalar(struct walk *w, struct fy_node *val, struct fy_node *key,
 	}
 }
 
+/* "YYYY-MM-DD" into days since 1970-01-01; false when not a date. */
+static bool parse_date(const char *s, size_t len, int32_t *days)
+{
+	if (len != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	int v[3] = { 0, 0, 0 };
+	static const int at[3] = { 0, 5, 8 }, n[3] = { 4, 2, 2 };
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < n[k]; i++) {
+			char c = s[at[k] + i];
+			if (c < '0' || c > '9')
+				return false;
+			v[k] = v[k] * 10 + (c - '0');
+		}
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0;
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > mdays[v[1] - 1] ||
+	    (v[1] == 2 && v[2] == 29 && !leap) || v[0] < 1970)
+		return false;
+	*days = (int32_t)timeparse_days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]);
+	return true;
+}
+
+static int walk_dates(struct walk *w, struct fy_node *seq, struct fy_node *key_node,
+                      const struct cfg_field *f, void *base, const char *path)
+{
+	if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+		return err(w, key_node, path, "expected a list of dates, got %s", type_name(seq));
+	size_t *count = (size_t *)((char *)base + f->count_offset);
+	int32_t *days = (int32_t *)((char *)base + f->offset);
+	void *iter = NULL;
+	struct fy_node *item;
+	*count = 0;
+	while ((item = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+		char sub[256];
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, *count);
+		if (*count >= f->max)
+			return err(w, item, path, "too many dates (at most %zu)", f->max);
+		size_t len = 0;
+		const char *s = fy_node_get_type(item) == FYNT_SCALAR
+		                        ? fy_node_get_scalar(item, &len)
+		                        : NULL;
+		if (!s)
+			return err(w, item, sub, "expected a date (YYYY-MM-DD), got %s",
+			           type_name(item));
+		if (!parse_date(s, len, &days[*count]))
+			return err(w, item, sub, "expected a date YYYY-MM-DD (UTC), got '%.*s'",
+			           (int)len, s);
+		(*count)++;
+	}
+	return 0;
+}
+
 static int walk_list(struct walk *w, struct fy_node *seq, struct fy_node *key_node,
                      const struct cfg_field *f, void *base, const char *path)
 {
@@ -368,6 +421,8 @@ static int walk_map(struct walk *w, struct fy_node *map, struct fy_node *key_nod
 			rc = walk_map(w, v, k, f->fields, (char *)base + f->offset, sub);
 		else if (f->type == CFG_T_LIST)
 			rc = walk_list(w, v, k, f, base, sub);
+		else if (f->type == CFG_T_DATES)
+			rc = walk_dates(w, v, k, f, base, sub);
 		else
 			rc = walk_scalar(w, v, k, f, base, sub);
 		if (rc)
@@ -556,6 +611,14 @@ void config_defaults(struct vigil_config *cfg)
 	cfg->probes.daily_budget_usd = 1.0;
 	cfg->probes.availability = false;
 	cfg->probes.models = PROBE_MODELS_ALL;
+	struct cfg_baselines *b = &cfg->baselines;
+	baseline_defaults(&b->s);
+	b->gateway_bucket_ms = (int64_t)b->s.bucket_s[OBS_GATEWAY] * 1000;
+	b->probe_bucket_ms = (int64_t)b->s.bucket_s[OBS_PROBE] * 1000;
+	b->edge_ms = (int64_t)b->s.edge_minutes * 60000;
+	b->marker_window_ms = (int64_t)b->s.marker_hours * 3600000;
+	b->minute_retention_ms = 14 * 86400000LL;
+	b->hour_retention_ms = 365 * 86400000LL;
 }
 
 /* The most a config file may hold: vigil.yaml is a page or two. */

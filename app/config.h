@@ -14,6 +14,7 @@
 #ifndef VIGIL_APP_CONFIG_H
 #define VIGIL_APP_CONFIG_H
 
+#include "core/baseline.h"
 #include "core/model.h"
 #include "core/semantic.h"
 #include "core/pipeline.h"
@@ -135,6 +136,20 @@ struct cfg_probes {
 	int64_t seed;               /* schedule seed; 0: one derived from incidents.instance */
 };
 
+/* `baselines:` the learned normal per series and hour of the week
+ * (core/baseline, docs/baselines.md). The settings are core's struct; the
+ * keys given as durations land in the *_ms members below and are converted
+ * by config_baseline_settings(). */
+struct cfg_baselines {
+	struct baseline_settings s;
+	int64_t gateway_bucket_ms;   /* window.gateway_bucket: 1m */
+	int64_t probe_bucket_ms;     /* window.probe_bucket: 5m */
+	int64_t edge_ms;             /* edge: 15m */
+	int64_t marker_window_ms;    /* step.marker_window: 12h */
+	int64_t minute_retention_ms; /* retention.minutes: 14d of minute rollups */
+	int64_t hour_retention_ms;   /* retention.hours: 365d of hour rollups */
+};
+
 struct vigil_config {
 	char file[CFG_PATH_MAX]; /* where it was loaded from ("" for defaults) */
 	struct cfg_store store;
@@ -149,6 +164,7 @@ struct vigil_config {
 	struct cfg_events_file events[CFG_MAX_EVENT_FILES];
 	size_t n_events;
 	struct cfg_probes probes;
+	struct cfg_baselines baselines;
 };
 
 /* ---- the table-driven loader (for sections added by other modules) ---- */
@@ -162,6 +178,8 @@ enum cfg_type {
 	CFG_T_ENUM,     /* int, one of names[] */
 	CFG_T_MAP,      /* a nested mapping described by fields[] */
 	CFG_T_LIST,     /* a sequence of mappings described by fields[] */
+	CFG_T_DATES,    /* a sequence of "YYYY-MM-DD" (UTC) into int32_t days since
+	                 * 1970-01-01; count_offset, max as for LIST */
 };
 
 struct cfg_field {
@@ -259,6 +277,14 @@ const struct cfg_provider *config_provider(const struct vigil_config *cfg, const
 /* The canary probes' options (probes/canary): the probes section and every
  * provider with its models and prices. */
 void config_canary(const struct vigil_config *cfg, struct canary_config *out);
+
+/* The `baselines:` section as core takes it (durations converted). */
+void config_baseline_settings(const struct vigil_config *cfg, struct baseline_settings *out);
+
+/* The series the deployment's budget counts (core/baseline.h): per
+ * configured provider its aggregate and one series per configured model
+ * alias, for gateway traffic and (when probes are enabled) for probes. */
+void config_baseline_series(const struct vigil_config *cfg, size_t *gateway, size_t *probe);
 
 /* The configured providers as the pipeline takes them (name, role, models
  * with prices and per-model breakers). Writes at most max; returns how many. */

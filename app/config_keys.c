@@ -283,6 +283,123 @@ static const struct cfg_field probes_fields[] = {
 	CFG_END,
 };
 
+/* `baselines:` (docs/baselines.md has every key with its meaning). Most
+ * keys land in core's struct baseline_settings (s); durations in struct
+ * cfg_baselines, converted by config_baseline_settings(). */
+#define BL_DBL(k, member, l, h)                                                                    \
+	{                                                                                          \
+		.key = k, .type = CFG_T_DOUBLE, .offset = offsetof(struct cfg_baselines, member),  \
+		.size = sizeof(double), .lo = l, .hi = h                                           \
+	}
+#define BL_INT(k, member, l, h)                                                                    \
+	{                                                                                          \
+		.key = k, .type = CFG_T_INT, .offset = offsetof(struct cfg_baselines, member),     \
+		.size = sizeof(int32_t), .lo = l, .hi = h                                          \
+	}
+#define BL_MAP(k, f)                                                                               \
+	{                                                                                          \
+		.key = k, .type = CFG_T_MAP, .offset = 0, .fields = f                              \
+	}
+
+static const char *const weekday_names[] = { "monday", "tuesday",  "wednesday", "thursday",
+	                                     "friday", "saturday", "sunday",    NULL };
+
+static const struct cfg_field bl_floor_fields[] = {
+	BL_DBL("latency", s.sigma_floor[BK_QUANTILE], 0.001, 5),
+	BL_DBL("rate", s.sigma_floor[BK_RATE], 0.001, 5),
+	BL_DBL("mean", s.sigma_floor[BK_MEAN], 0.001, 5),
+	CFG_END,
+};
+
+static const struct cfg_field bl_prior_fields[] = {
+	BL_DBL("latency", s.sigma_prior[BK_QUANTILE], 0.001, 5),
+	BL_DBL("rate", s.sigma_prior[BK_RATE], 0.001, 5),
+	BL_DBL("mean", s.sigma_prior[BK_MEAN], 0.001, 5),
+	CFG_END,
+};
+
+static const struct cfg_field bl_warm_fields[] = {
+	BL_DBL("weeks", s.warm_weeks, 0, 520),
+	BL_DBL("samples", s.warm_samples, 0, 1e9),
+	BL_DBL("weight", s.warm_weight, 0.01, 1),
+	CFG_END,
+};
+
+static const struct cfg_field bl_window_fields[] = {
+	CFG_DUR("gateway_bucket", struct cfg_baselines, gateway_bucket_ms, 60000, 3600000),
+	CFG_DUR("probe_bucket", struct cfg_baselines, probe_bucket_ms, 60000, 6 * 3600000.0),
+	CFG_END,
+};
+
+static const struct cfg_field bl_rps_fields[] = {
+	BL_DBL("gateway", s.max_rps[OBS_GATEWAY], 0.001, 1e7),
+	BL_DBL("probe", s.max_rps[OBS_PROBE], 0.001, 1e7),
+	CFG_END,
+};
+
+static const struct cfg_field bl_step_fields[] = {
+	BL_DBL("min", s.step_min, 0.001, 10),
+	BL_DBL("min_marker", s.step_min_marker, 0.001, 10),
+	BL_DBL("z", s.step_z, 0.1, 100),
+	BL_DBL("z_marker", s.step_z_marker, 0.1, 100),
+	CFG_DUR("marker_window", struct cfg_baselines, marker_window_ms, 3600000, 168 * 3600000.0),
+	CFG_END,
+};
+
+static const struct cfg_field bl_refresh_fields[] = {
+	{ .key = "weekday",
+	  .type = CFG_T_ENUM,
+	  .offset = offsetof(struct cfg_baselines, s.refresh_weekday),
+	  .size = sizeof(int),
+	  .names = weekday_names },
+	BL_INT("hour", s.refresh_hour, 0, 23),
+	CFG_END,
+};
+
+static const struct cfg_field bl_retention_fields[] = {
+	CFG_DUR("minutes", struct cfg_baselines, minute_retention_ms, 3600000, 3650 * 864e5),
+	CFG_DUR("hours", struct cfg_baselines, hour_retention_ms, 3600000, 3650 * 864e5),
+	CFG_END,
+};
+
+static const struct cfg_field baselines_fields[] = {
+	{ .key = "enabled",
+	  .type = CFG_T_BOOL,
+	  .offset = offsetof(struct cfg_baselines, s.enabled),
+	  .size = sizeof(bool) },
+	BL_DBL("season_half_life", s.season_half_life_weeks, 0.1, 520),
+	BL_DBL("level_half_life", s.level_half_life_weeks, 0.1, 520),
+	BL_DBL("false_events_per_week", s.false_events_per_week, 1e-6, 1e6),
+	BL_DBL("between_share", s.between_share, 0.01, 0.99),
+	BL_MAP("sigma_floor", bl_floor_fields),
+	BL_MAP("sigma_prior", bl_prior_fields),
+	BL_DBL("variance_prior_weeks", s.variance_prior_weeks, 0, 1000),
+	BL_DBL("rate_prior_requests", s.rate_prior_requests, 0, 1e9),
+	BL_DBL("rate_floor", s.rate_floor, 1e-9, 0.5),
+	BL_INT("min_failures", s.min_failures, 1, 1e6),
+	BL_DBL("clip_sigmas", s.clip_sigmas, 0.5, 100),
+	BL_MAP("warm", bl_warm_fields),
+	BL_MAP("window", bl_window_fields),
+	BL_MAP("max_rps", bl_rps_fields),
+	CFG_DUR("edge", struct cfg_baselines, edge_ms, 0, 1800000),
+	BL_INT("min_hour_samples", s.min_hour_samples, 1, 1e9),
+	BL_INT("min_hour_samples_p99", s.min_hour_samples_p99, 1, 1e9),
+	BL_INT("p99_min_window", s.p99_min_window, 1, 1e9),
+	BL_INT("min_mean_window", s.min_mean_window, 2, 1e9),
+	BL_MAP("step", bl_step_fields),
+	BL_DBL("drift_min", s.drift_min, 0, 1),
+	BL_DBL("trend_max", s.trend_max, 0, 10),
+	BL_MAP("refresh", bl_refresh_fields),
+	CFG_DUR("realert", struct cfg_baselines, s.realert_ms, 1000, 864e5),
+	{ .key = "holidays",
+	  .type = CFG_T_DATES,
+	  .offset = offsetof(struct cfg_baselines, s.holidays),
+	  .count_offset = offsetof(struct cfg_baselines, s.n_holidays),
+	  .max = BL_MAX_HOLIDAYS },
+	BL_MAP("retention", bl_retention_fields),
+	CFG_END,
+};
+
 const struct cfg_field config__root_fields[] = {
 	CFG_MAP("store", struct vigil_config, store, store_fields),
 	CFG_LIST("providers", struct vigil_config, providers, n_providers, provider_fields, false),
@@ -293,5 +410,6 @@ const struct cfg_field config__root_fields[] = {
 	CFG_LIST("sinks", struct vigil_config, sinks, n_sinks, sink_fields, false),
 	CFG_LIST("events", struct vigil_config, events, n_events, events_file_fields, false),
 	CFG_MAP("probes", struct vigil_config, probes, probes_fields),
+	CFG_MAP("baselines", struct vigil_config, baselines, baselines_fields),
 	CFG_END,
 };

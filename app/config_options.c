@@ -153,3 +153,35 @@ size_t config_pipeline_providers(const struct vigil_config *cfg, struct pipeline
 	}
 	return n;
 }
+
+void config_baseline_settings(const struct vigil_config *cfg, struct baseline_settings *out)
+{
+	const struct cfg_baselines *b = &cfg->baselines;
+	*out = b->s;
+	out->bucket_s[OBS_GATEWAY] = (int32_t)(b->gateway_bucket_ms / 1000);
+	out->bucket_s[OBS_PROBE] = (int32_t)(b->probe_bucket_ms / 1000);
+	out->edge_minutes = (int32_t)(b->edge_ms / 60000);
+	out->marker_hours = (int32_t)(b->marker_window_ms / 3600000);
+}
+
+void config_baseline_series(const struct vigil_config *cfg, size_t *gateway, size_t *probe)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_providers; i++) {
+		const struct cfg_provider *cp = &cfg->providers[i];
+		n++; /* the provider's aggregate */
+		for (size_t j = 0; j < cp->n_models; j++) {
+			/* one series per alias: versions of one alias are one series */
+			const char *m = cp->models[j].name;
+			size_t len = semantic_model_alias_len(m);
+			bool dup = false;
+			for (size_t k = 0; k < j && !dup; k++) {
+				const char *o = cp->models[k].name;
+				dup = semantic_model_alias_len(o) == len && strncmp(o, m, len) == 0;
+			}
+			n += !dup;
+		}
+	}
+	*gateway = n;
+	*probe = cfg->probes.enabled ? n : 0;
+}

@@ -12,6 +12,10 @@
  * calling daemon_stop()): such events wait in a small queue until the
  * actions of the current one are done, so every transition runs whole.
  *
+ * Baselines (daemon_baseline.c): restored from the store at startup
+ * (after the incidents); the weekly refresh runs on a worker thread of its
+ * own when the pipeline says it is due, and comes back to the loop.
+ *
  * Data flow on the loop thread: event-file lines (data/ingest) and
  * daemon_observe() -> pipeline_feed() -> metrics + one store batch (the
  * observation, its effects, the outbox rows) -> the store thread commits ->
@@ -151,6 +155,7 @@ static void on_tick(uv_timer_t *h)
 	if (pipeline_tick(d->p, now, &fx) == 0)
 		daemon__keep_effects(d, &fx);
 	daemon__add_health_rows(d, now);
+	daemon__start_refresh(d);
 	daemon__submit_waiting(d);
 	daemon__watch_store_queue(d);
 	daemon__poll_actions(d);
@@ -272,6 +277,7 @@ static void close_opened(struct daemon *d)
 {
 	daemon__stop_canaries(d);
 	stop_sidecar(d);
+	daemon__stop_refresh(d);
 	if (d->ing) {
 		ingest_free(d->ing);
 		d->ing = NULL;
@@ -303,12 +309,14 @@ static void perform(struct daemon *d, enum dfsm_action a)
 	switch (a) {
 	case DA_RESUME_NUMBERING:
 		pipeline_setup_resume(&d->ps, d->cfg, d->max_ids.event, d->max_ids.incident);
+		pipeline_baseline_set_next_review_id(d->p, d->max_ids.review);
 		d->next_outbox_id = d->max_ids.outbox + 1;
 		break;
 	case DA_QUERY_INCIDENTS:
 		if (store_query(d->store, STORE_Q_INCIDENTS_OPEN, on_open_incidents, d) != 0)
 			daemon__dispatch(d, DE_FAILED, VG_EDB);
 		break;
+	case DA_QUERY_BASELINES: daemon__query_baselines(d); break;
 	case DA_OPEN_FOLLOWING: {
 		int rc = open_following(d);
 		daemon__dispatch(d, rc ? DE_FAILED : DE_FOLLOWING, rc);
@@ -503,6 +511,8 @@ int daemon_start(struct daemon *d, char **cause)
 		.batch_ms = (int)d->cfg->store.batch_ms,
 		.queue_batches = d->cfg->store.queue_batches,
 		.retention_ms = d->cfg->store.retention_ms,
+		.minute_rollup_retention_ms = d->cfg->baselines.minute_retention_ms,
+		.hour_rollup_retention_ms = d->cfg->baselines.hour_retention_ms,
 		.on_space = on_space,
 		.on_corrupt = daemon__on_store_corrupt,
 		.data = d,
@@ -601,4 +611,5 @@ void daemon_stats(const struct daemon *d, struct daemon_stats *out)
 		out->quarantined = is.quarantined;
 	}
 	out->running = d->state == DS_RUNNING;
+	out->baseline_refreshing = d->refresh_due || pipeline_baseline_busy(d->p);
 }

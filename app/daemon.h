@@ -131,13 +131,15 @@ const char *daemon_db_path(const struct daemon *d);
 
 /* Counters (for the demo's summary line and the tests). */
 struct daemon_stats {
-	int64_t observations;     /* fed to the pipeline (files + daemon_observe) */
-	int64_t lines;            /* event-file lines read */
-	int64_t quarantined;      /* event-file lines quarantined */
-	int64_t failure_events;   /* emitted by the pipeline */
-	int64_t incidents_opened; /* since start */
-	int64_t actions_applied;  /* operator actions taken from the database */
-	int64_t batches_failed;   /* store batches that did not commit */
+	int64_t observations;       /* fed to the pipeline (files + daemon_observe) */
+	int64_t lines;              /* event-file lines read */
+	int64_t quarantined;        /* event-file lines quarantined */
+	int64_t failure_events;     /* emitted by the pipeline */
+	int64_t incidents_opened;   /* since start */
+	int64_t actions_applied;    /* operator actions taken from the database */
+	int64_t batches_failed;     /* store batches that did not commit */
+	int64_t baseline_refreshes; /* weekly refreshes applied */
+	bool baseline_refreshing;   /* one is due or running on the worker */
 	bool running;
 };
 void daemon_stats(const struct daemon *d, struct daemon_stats *out);

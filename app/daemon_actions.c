@@ -3,7 +3,8 @@
  * the operator_actions table (see daemon.h). Every tick, when nothing of
  * the daemon's waits for the store, the unapplied actions are read back
  * and applied to the incidents (pipeline_operator_action: acknowledge,
- * resolve, note, the triage path); each is marked applied in the same batch
+ * resolve, note, the triage path) or to a baseline review item (accept,
+ * reject; these wait while a refresh is running); each is marked applied in the same batch
  * as the effects it caused (the notifications to the sinks included), so a
  * crash neither loses nor repeats one.
  */
@@ -21,11 +22,13 @@ static void apply_action(struct daemon *d, const struct store_operator_action *a
 	memset(&fx, 0, sizeof(fx));
 	int64_t now = daemon__now(d);
 	const char *note = a->note ? a->note : "";
-	int rc =
-	        pipeline_operator_action(d->p, a->action, a->incident_id, now, a->actor, note, &fx);
-	json_t *f = json_pack("{s:I,s:I,s:s,s:s}", "action_id", (json_int_t)a->id, "incident",
-	                      (json_int_t)a->incident_id, "action", action_name(a->action), "actor",
-	                      a->actor);
+	/* accept and reject name a baseline review item, the others an incident */
+	bool review = action_is_review(a->action);
+	int64_t target = review ? a->review_id : a->incident_id;
+	int rc = pipeline_operator_action(d->p, a->action, target, now, a->actor, note, &fx);
+	json_t *f = json_pack("{s:I,s:I,s:s,s:s}", "action_id", (json_int_t)a->id,
+	                      review ? "review" : "incident", (json_int_t)target, "action",
+	                      action_name(a->action), "actor", a->actor);
 	if (rc == 0) {
 		d->st.actions_applied++;
 		daemon__log(d, "info", "operator action applied", f);
@@ -52,6 +55,10 @@ static void on_actions(void *data, const struct store_answer *a)
 	for (size_t i = 0; i < a->n_actions; i++) {
 		if (a->actions[i].id <= d->last_action_id)
 			continue;
+		/* A review decision waits while the weekly refresh holds the
+		 * models (and so do the actions after it: they keep their order). */
+		if (action_is_review(a->actions[i].action) && pipeline_baseline_busy(d->p))
+			break;
 		apply_action(d, &a->actions[i], b);
 		d->last_action_id = a->actions[i].id;
 	}

@@ -50,6 +50,8 @@ static void log_incident_changes(struct daemon *d, const struct effects *fx)
 
 void daemon__account(struct daemon *d, const struct effects *fx)
 {
+	if (fx->baseline_refresh_due)
+		d->refresh_due = true; /* handed to the worker at the next tick */
 	d->st.failure_events += (int64_t)fx->n_events;
 	metrics_std_effects(&d->vm, fx);
 	log_incident_changes(d, fx);
@@ -97,7 +99,8 @@ int daemon__keep_effects(struct daemon *d, const struct effects *fx)
 {
 	daemon__account(d, fx);
 	if (fx->n_events == 0 && fx->n_transitions == 0 && fx->n_incident_changes == 0 &&
-	    fx->n_notifications == 0)
+	    fx->n_notifications == 0 && fx->n_rollups == 0 && fx->n_models == 0 &&
+	    fx->n_reviews == 0)
 		return 0;
 	struct store_batch *b = daemon__waiting_batch(d);
 	if (!b || store_batch_add_effects(b, fx, &d->next_outbox_id) != 0) {

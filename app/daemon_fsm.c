@@ -22,6 +22,7 @@ static const char *const event_names[DE__COUNT] = {
 	[DE_START] = "start",
 	[DE_IDS] = "ids",
 	[DE_INCIDENTS] = "incidents",
+	[DE_BASELINES] = "baselines",
 	[DE_FOLLOWING] = "following",
 	[DE_STOP] = "stop",
 	[DE_FAILED] = "failed",
@@ -36,6 +37,7 @@ static const char *const event_names[DE__COUNT] = {
 static const char *const action_names[DA__COUNT] = {
 	[DA_RESUME_NUMBERING] = "resume_numbering",
 	[DA_QUERY_INCIDENTS] = "query_incidents",
+	[DA_QUERY_BASELINES] = "query_baselines",
 	[DA_OPEN_FOLLOWING] = "open_following",
 	[DA_START_SIDECAR] = "start_sidecar",
 	[DA_START_CANARIES] = "start_canaries",
@@ -104,7 +106,8 @@ struct dfsm_step dfsm_next(enum dfsm_state state, enum dfsm_event event)
 	case DS_STARTING:
 		switch (event) {
 		case DE_IDS: return go(DS_STARTING, 2, DA_RESUME_NUMBERING, DA_QUERY_INCIDENTS);
-		case DE_INCIDENTS: return go(DS_STARTING, 1, DA_OPEN_FOLLOWING);
+		case DE_INCIDENTS: return go(DS_STARTING, 1, DA_QUERY_BASELINES);
+		case DE_BASELINES: return go(DS_STARTING, 1, DA_OPEN_FOLLOWING);
 		case DE_FOLLOWING:
 			return go(DS_RUNNING, 5, DA_START_SIDECAR, DA_START_CANARIES, DA_START_TICK,
 			          DA_LOG_RUNNING, DA_NOTIFY_READY);
@@ -117,6 +120,7 @@ struct dfsm_step dfsm_next(enum dfsm_state state, enum dfsm_event event)
 		switch (event) {
 		case DE_IDS:
 		case DE_INCIDENTS:
+		case DE_BASELINES:
 		case DE_FAILED: return stop_unstarted();
 		case DE_FOLLOWING: return go(DS_STOP_INGEST, 1, DA_STOP_INGEST);
 		default: return same;

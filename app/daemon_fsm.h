@@ -7,7 +7,8 @@
  *
  *   NEW --start--> STARTING: the store is open, the startup queries run:
  *     ids        -> resume the numbering, ask for the open incidents
- *     incidents  -> open the tailer, the outbox, the resend timers and
+ *     incidents  -> ask for the baselines (models, the week's hours)
+ *     baselines  -> open the tailer, the outbox, the resend timers and
  *                   start following (following, or failed)
  *     following  -> RUNNING: sidecar, canaries, tick, "running", on_ready
  *   STARTING --stop--> START_ABORT: the query in flight answers first, then
@@ -50,6 +51,7 @@ enum dfsm_event {
 	DE_START,       /* daemon_start() opened the store and asked for the ids */
 	DE_IDS,         /* the highest ids came back */
 	DE_INCIDENTS,   /* the open incidents came back (restored) */
+	DE_BASELINES,   /* the baselines came back (restored) */
 	DE_FOLLOWING,   /* the tailer is following */
 	DE_STOP,        /* daemon_stop() */
 	DE_FAILED,      /* something fatal (a store answer, a refused batch, ...) */
@@ -65,6 +67,7 @@ enum dfsm_event {
 enum dfsm_action {
 	DA_RESUME_NUMBERING, /* the pipeline's ids after the store's */
 	DA_QUERY_INCIDENTS,  /* ask for the open incidents (-> incidents | failed) */
+	DA_QUERY_BASELINES,  /* ask for the baselines (-> baselines | failed) */
 	DA_OPEN_FOLLOWING,   /* tailer, outbox, resends, start following (-> following | failed) */
 	DA_START_SIDECAR,
 	DA_START_CANARIES,

@@ -65,6 +65,11 @@ struct daemon {
 	struct semsvc *sem;             /* the sidecar and its glue, while running */
 	struct store_batch *feed_batch; /* the tailer's batch while semsvc_offer() runs */
 
+	/* Baselines (daemon_baseline.c): the refresh worker thread (started at
+	 * the first refresh), and a refresh due but not yet handed to it. */
+	struct baseline_worker *blw;
+	bool refresh_due;
+
 	struct canary_set *canaries;
 	double spend[CFG_MAX_PROVIDERS], budget[CFG_MAX_PROVIDERS]; /* probes, today (USD) */
 	int64_t health_ms, last_health_ms; /* health rollups every health_ms (2 s) */
@@ -122,6 +127,16 @@ void daemon__on_store_corrupt(void *data, const char *cause);
 void daemon__watch_store_queue(struct daemon *d);
 /* /metrics collect hook: the tailer's counters. */
 void daemon__collect(void *data, struct metrics *reg);
+
+/* ---- daemon_baseline.c ---- */
+
+/* Ask the store for the baselines (DA_QUERY_BASELINES; -> DE_BASELINES). */
+void daemon__query_baselines(struct daemon *d);
+/* A due refresh to the worker thread (every tick; nothing when none). */
+void daemon__start_refresh(struct daemon *d);
+/* Stop the worker (a job in flight is dropped: the next start refreshes
+ * again from the stored hours). */
+void daemon__stop_refresh(struct daemon *d);
 
 /* ---- daemon_probes.c ---- */
 

@@ -52,6 +52,16 @@ struct redact *pipeline_setup_secrets(const struct vigil_config *cfg,
 	return r;
 }
 
+/* `baselines:` with the deployment's series from the providers configured. */
+static int set_baselines(struct pipeline *p, const struct vigil_config *cfg)
+{
+	struct baseline_settings bs;
+	config_baseline_settings(cfg, &bs);
+	size_t gw, pr;
+	config_baseline_series(cfg, &gw, &pr);
+	return pipeline_set_baselines(p, &bs, gw, pr);
+}
+
 int pipeline_setup_init(struct pipeline_setup *ps, const struct vigil_config *cfg,
                         const struct pipeline_setup_options *o, char **cause)
 {
@@ -83,6 +93,8 @@ int pipeline_setup_init(struct pipeline_setup *ps, const struct vigil_config *cf
 	rc = set_incidents(ps->p, cfg, 1);
 	if (rc == 0)
 		rc = set_routes(ps->p, cfg, o);
+	if (rc == 0)
+		rc = set_baselines(ps->p, cfg);
 	if (rc != 0)
 		pipeline_setup_done(ps);
 	return rc;
@@ -100,6 +112,21 @@ int pipeline_setup_resume(struct pipeline_setup *ps, const struct vigil_config *
 int pipeline_setup_routes(struct pipeline_setup *ps, const struct vigil_config *cfg)
 {
 	return set_routes(ps->p, cfg, NULL);
+}
+
+int pipeline_setup_refresh(struct pipeline *p, struct effects *out)
+{
+	struct baseline_job *j;
+	int rc = pipeline_baseline_take(p, &j);
+	if (rc != 0) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	int run = baseline_job_run(j);
+	/* Applied even when the run failed: the job is no longer out. */
+	rc = pipeline_baseline_apply(p, j, pipeline_now(p), out);
+	baseline_job_free(j);
+	return run ? run : rc;
 }
 
 void pipeline_setup_done(struct pipeline_setup *ps)

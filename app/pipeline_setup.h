@@ -9,10 +9,12 @@
  * configured providers (pipeline_new), the `semantic:` section with the
  * schemas compiled from semantic.schemas_dir (semsvc_configure), the
  * incident settings of `incidents:` and the routes of `sinks:` with their
- * payload options; and the API keys to mask (core/redact): the values of the
- * environment variables the config names (providers' api_key_env, sinks'
- * secret_env), so no key vigil holds reaches an event, a payload, the store
- * or a log. Numbering starts at 1; a shell that writes into a
+ * payload options; `baselines:` (on unless baselines.enabled is false,
+ * with the series the configured providers and models give for the
+ * false-alarm budget); and the API keys to mask (core/redact): the values of
+ * the environment variables the config names (providers' api_key_env,
+ * sinks' secret_env), so no key vigil holds reaches an event, a payload, the
+ * store or a log. Numbering starts at 1; a shell that writes into a
  * database continues after what it holds with pipeline_setup_resume() once
  * the store has answered, before the first feed.
  *
@@ -84,6 +86,17 @@ int pipeline_setup_resume(struct pipeline_setup *ps, const struct vigil_config *
  * changed).
  */
 int pipeline_setup_routes(struct pipeline_setup *ps, const struct vigil_config *cfg);
+
+/*
+ * The weekly baseline refresh, inline (replay and ingest, on the events'
+ * clock; the daemon runs the same job on a thread of its own): when the
+ * last pipeline call said baseline_refresh_due, take the job, run it and
+ * apply it. Fills *out with the apply's effects (the models and review
+ * items to persist; borrowed until the next pipeline call). Returns 0,
+ * VG_ESTATE when no refresh is due, or VG_ENOMEM (the job is dropped:
+ * nothing learned this week, the next refresh is due as usual).
+ */
+int pipeline_setup_refresh(struct pipeline *p, struct effects *out);
 
 /* Free the pipeline, then its schemas; zeroes *ps. NULL does nothing. */
 void pipeline_setup_done(struct pipeline_setup *ps);

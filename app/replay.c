@@ -261,6 +261,22 @@ static int collect(struct replay *r, const struct effects *eff)
 	return 0;
 }
 
+/* After a call whose effects said so (collected already: the next call
+ * reuses the buffers), the weekly baseline refresh, inline. */
+static int maybe_refresh(struct replay *r, bool due)
+{
+	if (!due)
+		return 0;
+	struct effects eff;
+	int rc = pipeline_setup_refresh(r->pipeline, &eff);
+	if (rc == VG_ESTATE)
+		return 0;
+	r->refreshes++;
+	for (size_t i = 0; i < eff.n_reviews; i++)
+		r->reviews += eff.reviews[i].state == PRV_WAITING;
+	return rc;
+}
+
 /* Tick every whole second of traffic time before `now` not ticked yet. */
 static int tick_until(struct replay *r, int64_t now)
 {
@@ -274,6 +290,8 @@ static int tick_until(struct replay *r, int64_t now)
 		int rc = pipeline_tick(r->pipeline, r->last_tick, &eff);
 		if (rc == 0)
 			rc = collect(r, &eff);
+		if (rc == 0)
+			rc = maybe_refresh(r, eff.baseline_refresh_due);
 		if (rc != 0)
 			return rc;
 	}
@@ -334,7 +352,8 @@ int replay_feed(struct replay *r, const struct observation *obs)
 		r->first_ms = now;
 	if (!vg_has(r->last_ms) || now > r->last_ms)
 		r->last_ms = now;
-	return collect(r, &eff);
+	rc = collect(r, &eff);
+	return rc ? rc : maybe_refresh(r, eff.baseline_refresh_due);
 }
 
 void replay_count_bad_line(struct replay *r)
@@ -353,7 +372,9 @@ int replay_finish(struct replay *r)
 		return 0;
 	struct effects eff;
 	int rc = pipeline_tick(r->pipeline, pipeline_now(r->pipeline), &eff);
-	return rc != 0 ? rc : collect(r, &eff);
+	if (rc == 0)
+		rc = collect(r, &eff);
+	return rc ? rc : maybe_refresh(r, eff.baseline_refresh_due);
 }
 
 uint64_t replay_observations(const struct replay *r)

@@ -119,6 +119,9 @@ struct replay {
 	size_t n_transitions, cap_transitions;
 	uint64_t transitions_total;
 
+	/* Baselines: weekly refreshes run (inline) and review items created. */
+	uint64_t refreshes, reviews;
+
 	bool has_truth;
 	char truth_scenario[64];
 	struct rp_fault *faults;

@@ -277,6 +277,17 @@ json_t *replay_report(const struct replay *r)
 	}
 	json_object_set_new(root, "payloads", pl);
 
+	/* Only once a refresh ran: a replay shorter than the refresh cycle
+	 * reports as it did before baselines existed. */
+	if (r->refreshes) {
+		json_t *bl = json_object();
+		json_object_set_new(bl, "refreshes", json_integer((json_int_t)r->refreshes));
+		json_object_set_new(bl, "reviews", json_integer((json_int_t)r->reviews));
+		json_object_set_new(bl, "series",
+		                    json_integer((json_int_t)pipeline_baseline_count(r->pipeline)));
+		json_object_set_new(root, "baselines", bl);
+	}
+
 	if (r->has_truth) {
 		json_t *tr = json_object();
 		json_object_set_new(tr, "scenario", json_string(r->truth_scenario));

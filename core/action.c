@@ -8,10 +8,8 @@
 #include <string.h>
 
 static const char *const names[ACTION__COUNT] = {
-	[ACTION_ACK] = "ack",
-	[ACTION_RESOLVE] = "resolve",
-	[ACTION_NOTE] = "note",
-	[ACTION_TRIAGE] = "triage",
+	[ACTION_ACK] = "ack",       [ACTION_RESOLVE] = "resolve", [ACTION_NOTE] = "note",
+	[ACTION_TRIAGE] = "triage", [ACTION_ACCEPT] = "accept",   [ACTION_REJECT] = "reject",
 };
 
 const char *action_name(enum action_kind a)

@@ -6,7 +6,9 @@
  *
  * Each action has one name, the one a user reads in the console, the
  * daemon's log, `vigil console --json` and the operator_actions table:
- * "ack", "resolve", "note", "triage". Databases written before this enum
+ * "ack", "resolve", "note", "triage", and for a baseline review item (its
+ * id in the table's review_id, not an incident) "accept", "reject".
+ * Databases written before this enum
  * existed hold "wizard" for the triage path; action_parse() reads that as
  * ACTION_TRIAGE, so they stay readable (an older daemon would not know a
  * "triage" row: upgrade the daemon with or before its consoles).
@@ -19,14 +21,24 @@ enum action_kind {
 	ACTION_RESOLVE, /* resolve it (with an optional note) */
 	ACTION_NOTE,    /* a note on its history */
 	ACTION_TRIAGE,  /* the triage wizard's path (JSON text), kept as a note */
+	ACTION_ACCEPT,  /* accept a baseline review item: the step is absorbed */
+	ACTION_REJECT,  /* reject it: the old baseline stays */
 	ACTION__COUNT
 };
 
-/* "ack", "resolve", "note", "triage"; "unknown" out of range. Static. */
+/* "ack", "resolve", "note", "triage", "accept", "reject"; "unknown" out of
+ * range. Static. */
 const char *action_name(enum action_kind a);
 
 /* The action named `s` ("wizard", from older databases, is ACTION_TRIAGE). Returns the enum value, or VG_EINVAL for NULL or
  * an unknown text. */
 int action_parse(const char *s);
+
+/* Whether the action decides a baseline review item (accept, reject)
+ * rather than acting on an incident. */
+static inline int action_is_review(enum action_kind a)
+{
+	return a == ACTION_ACCEPT || a == ACTION_REJECT;
+}
 
 #endif

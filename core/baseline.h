@@ -422,6 +422,28 @@ void baseline_series_quality(struct baseline_series *bs, const struct baseline_c
 void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
                           struct baseline_out *out);
 
+/* A minute closed before a restart, of the hour that was open then: merged
+ * into the series' open hour (opened at the minute's hour when the series
+ * has none), so that hour closes whole. Minutes of another hour than the
+ * open one are ignored. Call in time order, before the series is fed. */
+void baseline_series_restore_minute(struct baseline_series *bs, const struct rollup *minute);
+
+/* A provider's aggregate can be fed whole minutes instead of requests (the
+ * sum of its aliases: core/pipeline_baseline.c folds every request once,
+ * into its alias series). baseline_series_set_derived() marks it so; then
+ * baseline_series_add_minute() merges a minute an alias series closed into
+ * the aggregate's open minute (advancing it to the minute's start first,
+ * which may close older rollups into *out), and counts the minute's
+ * requests above the latency bars; when the aggregate's minute ends
+ * (baseline_series_tick() or a feed past it), the share tests run once on
+ * what the minute added, as a request's would have (a provider-wide change
+ * is judged within a minute of it). A derived series may still be fed
+ * requests (those without a model, which have no alias series). Call
+ * add_minute for every alias's minute before the tick that ends it. */
+void baseline_series_set_derived(struct baseline_series *bs, bool derived);
+void baseline_series_add_minute(struct baseline_series *bs, const struct baseline_ctx *c,
+                                const struct rollup *minute, struct baseline_out *out);
+
 /* Bytes one live series takes: its model, its open and last closed minute
  * and hour rollups, its window. */
 size_t baseline_series_size(void);

@@ -90,6 +90,11 @@ struct baseline_series {
 	int64_t told[BM__COUNT];
 	int64_t review_told;
 	int64_t alarm_until; /* the last firing plus a window */
+	/* Fed whole minutes by baseline_series_add_minute() (a provider's
+	 * aggregate, from its aliases): judged when its minute ends. */
+	bool derived;
+	uint32_t minute_ex[4]; /* exceedances the open minute's merges added:
+	                        * latency p95, p99, ttft p95, p99 */
 };
 
 static void bucket_clear(struct wbucket *b, int64_t id)
@@ -567,6 +572,58 @@ static void judge_means(struct baseline_series *bs, const struct baseline_ctx *c
 	}
 }
 
+static void judge_quality(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
+                          struct baseline_out *out);
+
+/* A derived series at the end of its minute: the share tests a request
+ * would have run, once, for what the minute's merges added (a test runs
+ * only when its failures grew). */
+COLD static void judge_minute(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
+                              struct baseline_out *out)
+{
+	enum obs_source src = bs->key.source;
+	uint32_t n = wsum(bs, WC_N), bn = bsum(bs, WC_N);
+	struct hit h;
+	bool typed = false;
+	for (int r = 1; r <= 5; r++) {
+		if (!open_count(bs, WC_K0 + r))
+			continue;
+		if (share_test(c, src, n, wsum(bs, WC_K0 + r), bn, bsum(bs, WC_K0 + r),
+		               bs->bars.p0[r], &h)) {
+			fire(bs, c, (enum baseline_metric)(BM_AVAILABILITY + r), 0, NAN,
+			     bs->bars.p0[r], &h, now, out);
+			typed = true;
+		}
+	}
+	if (!typed && open_count(bs, WC_K0) &&
+	    share_test(c, src, n, wsum(bs, WC_K0), bn, bsum(bs, WC_K0), bs->bars.p0[0], &h)) {
+		int64_t win = window_ms(c, src);
+		bool quiet = true;
+		for (int t = BM_RATE_LIMIT; t <= BM_INVALID_REQUEST; t++)
+			if (bs->last_fire[t] != INT64_MIN && now - bs->last_fire[t] <= win)
+				quiet = false;
+		if (quiet)
+			fire(bs, c, BM_AVAILABILITY, 0, NAN, bs->bars.p0[0], &h, now, out);
+	}
+	if (open_count(bs, WC_K0 + 6))
+		judge_quality(bs, c, now, out);
+	for (int t = 0; t < 2; t++) {
+		const uint32_t *ex = &bs->minute_ex[2 * t];
+		if (!ex[0] && !ex[1])
+			continue;
+		int wn = t ? WC_TTFT_N : WC_LAT_N;
+		const double *bar = t ? bs->bars.ttft : bs->bars.lat;
+		uint32_t wn_n = wsum(bs, wn);
+		bool p99 = wn_n >= (uint32_t)c->s.p99_min_window && isfinite(bar[1]);
+		int wk = t ? (p99 ? WC_TEX99 : WC_TEX95) : (p99 ? WC_EX99 : WC_EX95);
+		if (ex[p99 ? 1 : 0] && share_test(c, src, wn_n, wsum(bs, wk), bsum(bs, wn),
+		                                  bsum(bs, wk), p99 ? 0.01 : 0.05, &h))
+			fire(bs, c, t ? BM_TTFT : BM_LATENCY, p99 ? 2 : 1, NAN, bar[p99 ? 1 : 0],
+			     &h, now, out);
+	}
+	memset(bs->minute_ex, 0, sizeof(bs->minute_ex));
+}
+
 /* Move to now (at or past edge_ms): judge the mean metrics and close
  * rollups when a minute ends, recompute the bars, advance the window. */
 COLD static void advance(struct baseline_series *bs, const struct baseline_ctx *c, int64_t now,
@@ -574,6 +631,9 @@ COLD static void advance(struct baseline_series *bs, const struct baseline_ctx *
 {
 	int64_t minute = floordiv(now, ROLLUP_MINUTE_MS);
 	if (minute > bs->minute_id) {
+		if (bs->derived && bs->minute_id != INT64_MIN)
+			judge_minute(bs, c, bs->minute_id * ROLLUP_MINUTE_MS + ROLLUP_MINUTE_MS - 1,
+			             out);
 		if (bs->minute_id != INT64_MIN)
 			close_minute(bs);
 		int cl = rollup_roll(&bs->acc, now, &bs->closed_minute, &bs->closed_hour);
@@ -611,6 +671,62 @@ void baseline_series_tick(struct baseline_series *bs, const struct baseline_ctx 
 	out_init(out);
 	if (now >= bs->edge_ms)
 		advance(bs, c, now, out);
+}
+
+void baseline_series_restore_minute(struct baseline_series *bs, const struct rollup *m)
+{
+	int64_t hour = floordiv(m->start_ms, ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
+	struct rollup_acc *a = &bs->acc;
+	if (!a->open) {
+		rollup_init(&a->hour, hour, ROLLUP_HOUR_MS);
+		a->open = true;
+	}
+	if (a->hour.start_ms != hour || m->start_ms < a->minute.start_ms)
+		return;
+	rollup_merge(&a->hour, m);
+	/* The next feed closes this (empty) minute and keeps the hour open. */
+	rollup_init(&a->minute, m->start_ms, ROLLUP_MINUTE_MS);
+	memcpy(a->minute.model, a->hour.model, sizeof(a->minute.model));
+}
+
+void baseline_series_set_derived(struct baseline_series *bs, bool derived)
+{
+	bs->derived = derived;
+}
+
+/* Requests of a minute's histogram above a bar (the bar's own bucket not
+ * counted: a slight undercount, never an overcount). */
+static uint32_t above(const struct lhist *h, double bar)
+{
+	if (!(h->total > 0) || !isfinite(bar))
+		return 0;
+	double n = 0;
+	for (size_t j = lhist_index(bar) + 1; j < LHIST_BUCKETS; j++)
+		n += h->b[j];
+	return (uint32_t)n;
+}
+
+void baseline_series_add_minute(struct baseline_series *bs, const struct baseline_ctx *c,
+                                const struct rollup *minute, struct baseline_out *out)
+{
+	out_init(out);
+	if (minute->start_ms >= bs->edge_ms)
+		advance(bs, c, minute->start_ms, out);
+	struct rollup *m = &bs->acc.minute;
+	uint32_t flags = m->flags;
+	rollup_merge(m, minute);
+	/* An aggregate has no model versions: an alias's marker is its own. */
+	m->flags = flags | (minute->flags & ~ROLLUP_F_MARKER);
+	m->model[0] = '\0';
+	uint32_t ex[4] = { above(&minute->latency, bs->bars.lat[0]),
+		           above(&minute->latency, bs->bars.lat[1]),
+		           above(&minute->ttft, bs->bars.ttft[0]),
+		           above(&minute->ttft, bs->bars.ttft[1]) };
+	static const int wc[4] = { WC_EX95, WC_EX99, WC_TEX95, WC_TEX99 };
+	for (int i = 0; i < 4; i++) {
+		bs->cur->c[wc[i]] += ex[i];
+		bs->minute_ex[i] += ex[i];
+	}
 }
 
 /* Rate index of an error type (RU_RATE_LIMIT .. RU_INVALID: 1 .. 5), or 0. */

@@ -103,7 +103,9 @@ static bool qualifies(const struct baseline_settings *s, double delta, double z,
 }
 
 /* The step of rate metric mt, on counts: the failures K and the expected
- * E (the slot's rate, floored, times the hour's samples) of each segment;
+ * E (the slot's rate, unfloored as learning compares it, times the hour's
+ * samples: a type that never fails expects none, and its zeros are no
+ * step below the floor, whatever the volume) of each segment;
  * the step is ln((K2 + .5) / (E2 + .5)) - ln((K1 + .5) / (E1 + .5)), with
  * the variance 1/(K1 + .5) + 1/(K2 + .5) of Poisson counts plus the slots'
  * week-to-week variance over each segment's hours (a log residual of a
@@ -126,7 +128,7 @@ static void find_rate_step(const struct baseline_model *m, const struct baseline
 		baseline__rate_counts(&hours[j], ri, &k, &cnt);
 		if (!(cnt > 0))
 			continue;
-		double p = baseline__slot_rate(m, s, ri, slot, true, &k_eff, NULL);
+		double p = baseline__slot_rate(m, s, ri, slot, false, &k_eff, NULL);
 		kk[h] = k;
 		ee[h] = cnt * p;
 		at[h] = j;

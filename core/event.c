@@ -30,6 +30,11 @@ void event_causal_init(struct causal_signals *c)
 	c->window_count = VG_NONE;
 	c->doc_age_s = VG_NONE_D;
 	c->value = VG_NONE_D;
+	c->baseline_expected = VG_NONE_D;
+	c->baseline_lo = VG_NONE_D;
+	c->baseline_hi = VG_NONE_D;
+	c->baseline_slot = VG_NONE;
+	c->baseline_weight = VG_NONE_D;
 }
 
 int event_init(struct failure_event *ev, uint64_t id, int64_t time_ms, enum category cat,
@@ -195,6 +200,11 @@ json_t *event_to_json(const struct failure_event *ev)
 	PUT_D(doc_age_s);
 	PUT_D(value);
 	PUT_S(detail);
+	PUT_D(baseline_expected);
+	PUT_D(baseline_lo);
+	PUT_D(baseline_hi);
+	PUT_I(baseline_slot);
+	PUT_D(baseline_weight);
 #undef PUT_D
 #undef PUT_I
 #undef PUT_S
@@ -337,6 +347,11 @@ int event_from_json(json_t *obj, struct failure_event *ev, char **cause)
 	get_d(c, "doc_age_s", &s->doc_age_s);
 	get_d(c, "value", &s->value);
 	get_str(c, "detail", s->detail, sizeof(s->detail));
+	get_d(c, "baseline_expected", &s->baseline_expected);
+	get_d(c, "baseline_lo", &s->baseline_lo);
+	get_d(c, "baseline_hi", &s->baseline_hi);
+	get_i(c, "baseline_slot", &s->baseline_slot);
+	get_d(c, "baseline_weight", &s->baseline_weight);
 	return 0;
 }
 

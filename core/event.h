@@ -43,6 +43,16 @@ struct causal_signals {
 	double doc_age_s;
 	double value;     /* any other measured value the subtype names */
 	char detail[128]; /* short text: unsupported entities, masked PII, reason */
+	/* A baseline verdict (core/baseline): the slot's usual value and its
+	 * week-to-week band, in the signal's unit (ms, a share, tokens/s, $ per
+	 * 1k tokens), the slot (hour of week, 0 = Monday 00:00 UTC) and its
+	 * weight (0..1, docs/baselines.md "warm"). The observed value is in
+	 * latency_ms (with latency_percentile), error_rate or value; the bar in
+	 * threshold; the requests in window_count. */
+	double baseline_expected;
+	double baseline_lo, baseline_hi;
+	int64_t baseline_slot;
+	double baseline_weight;
 };
 
 struct failure_event {

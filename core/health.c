@@ -225,9 +225,14 @@ void health_record(struct health *h, const struct health_sample *in, int64_t now
 
 void health_record2(struct health *a, struct health *b, const struct health_sample *in, int64_t now)
 {
+	health_record2_at(a, b, in, in->latency_ms > 0 ? lhist_index(in->latency_ms) : 0, now);
+}
+
+void health_record2_at(struct health *a, struct health *b, const struct health_sample *in,
+                       size_t bucket, int64_t now)
+{
 	struct health_sample s = *in;
 	clean_sample(&s);
-	size_t bucket = s.latency_ms > 0 ? lhist_index(s.latency_ms) : 0;
 	record(a, &s, bucket, now);
 	if (b)
 		record(b, &s, bucket, now);

@@ -95,6 +95,12 @@ void health_record(struct health *h, const struct health_sample *s, int64_t now)
  * the sample checked and its latency bucket found once. */
 void health_record2(struct health *a, struct health *b, const struct health_sample *s, int64_t now);
 
+/* The same with the latency's bucket found by the caller (lhist_index(
+ * s->latency_ms), when the latency is positive; it is not read otherwise):
+ * the pipeline finds it once for the health windows and the baselines. */
+void health_record2_at(struct health *a, struct health *b, const struct health_sample *s,
+                       size_t bucket, int64_t now);
+
 /* Add semantic verdicts that arrived after the request was recorded (the
  * sidecar's): only the quality measures change, not the request count.
  * Each argument is an enum vg_tri; unset ones are ignored. */

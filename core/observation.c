@@ -78,16 +78,6 @@ void observation_init(struct observation *obs)
 	semantic_verdicts_init(&obs->verdicts);
 }
 
-int64_t observation_input_tokens(const struct observation *obs)
-{
-	return vg_has(obs->input_tokens) ? obs->input_tokens : obs->norm.input_tokens;
-}
-
-int64_t observation_output_tokens(const struct observation *obs)
-{
-	return vg_has(obs->output_tokens) ? obs->output_tokens : obs->norm.output_tokens;
-}
-
 enum finish_reason observation_finish(const struct observation *obs)
 {
 	return obs->norm.finish;

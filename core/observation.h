@@ -152,10 +152,16 @@ void semantic_verdicts_init(struct semantic_verdicts *v);
 void norm_signals_init(struct norm_signals *n);
 
 /* Input tokens: the flat field when measured, else the one read from the body. */
-int64_t observation_input_tokens(const struct observation *obs);
+static inline int64_t observation_input_tokens(const struct observation *obs)
+{
+	return vg_has(obs->input_tokens) ? obs->input_tokens : obs->norm.input_tokens;
+}
 
 /* Output tokens, the same way. */
-int64_t observation_output_tokens(const struct observation *obs);
+static inline int64_t observation_output_tokens(const struct observation *obs)
+{
+	return vg_has(obs->output_tokens) ? obs->output_tokens : obs->norm.output_tokens;
+}
 
 /* The normalised finish reason (FR_UNSET when none was reported). */
 enum finish_reason observation_finish(const struct observation *obs);

@@ -99,6 +99,10 @@ void pipeline_free(struct pipeline *p)
 	incidents_free(p->incidents);
 	route_buf_done(&p->routes);
 	semantic_free(p->sem);
+	pipeline__bl_free(p);
+	free(p->blfx.ro);
+	free(p->blfx.mo);
+	free(p->blfx.rv);
 	free(p);
 }
 
@@ -143,7 +147,7 @@ void pipeline_taxonomy_counts(const struct pipeline *p, uint64_t counts[CAT__COU
 
 /* ---- stages -------------------------------------------------------------- */
 
-static void begin(struct pipeline *p, struct effects *out)
+void pipeline__begin(struct pipeline *p, struct effects *out)
 {
 	p->n_events = 0;
 	p->n_transitions = 0;
@@ -151,7 +155,9 @@ static void begin(struct pipeline *p, struct effects *out)
 	p->sem_deferred = false;
 	incidents_begin(p->incidents);
 	route_buf_clear(&p->routes);
-	memset(out, 0, sizeof(*out));
+	p->blfx.n_ro = p->blfx.n_mo = p->blfx.n_rv = 0;
+	p->blfx.due = false;
+	(void)out; /* pipeline__finish() sets every field */
 }
 
 /* Stage 6 (after the events of this call exist): incident changes, then the
@@ -168,7 +174,7 @@ static void stage_incidents(struct pipeline *p, int64_t now)
 		p->stage6_err = VG_ENOMEM;
 }
 
-static void finish(struct pipeline *p, struct effects *out)
+void pipeline__finish(struct pipeline *p, struct effects *out)
 {
 	out->semantic_deferred = p->sem_deferred;
 	size_t n;
@@ -188,6 +194,20 @@ static void finish(struct pipeline *p, struct effects *out)
 	out->n_incident_changes = n;
 	out->notifications = p->routes.v;
 	out->n_notifications = p->routes.n;
+	out->rollups = p->blfx.ro;
+	out->n_rollups = p->blfx.n_ro;
+	out->models = p->blfx.mo;
+	out->n_models = p->blfx.n_mo;
+	out->reviews = p->blfx.rv;
+	out->n_reviews = p->blfx.n_rv;
+	out->baseline_refresh_due = p->blfx.due;
+}
+
+/* An entry point's early return: *out filled (empty), rc returned. */
+static int bail(struct pipeline *p, struct effects *out, int rc)
+{
+	pipeline__finish(p, out);
+	return rc;
 }
 
 /* Stage 1: the time high-water mark. */
@@ -352,10 +372,11 @@ static double expected_cost(const struct entity *mod, const struct observation *
 	                  observation_output_tokens(obs));
 }
 
-/* Stage 4d: health windows of the provider and the model. */
+/* Stage 4d: health windows of the provider and the model (the latency's
+ * histogram bucket found once by the caller, for the baselines too). */
 static void stage_health(struct entity *prov, struct entity *mod, const struct observation *obs,
                          const struct semantic_verdicts *v, const struct tax_signal *sg, size_t n,
-                         double headroom, int64_t now)
+                         double headroom, size_t lat_bucket, int64_t now)
 {
 	if (!prov)
 		return;
@@ -393,7 +414,7 @@ static void stage_health(struct entity *prov, struct entity *mod, const struct o
 	hs.cost_usd = obs->cost_usd;
 	hs.expected_cost_usd = expected_cost(mod, obs);
 	hs.headroom = headroom;
-	health_record2(&prov->health, mod ? &mod->health : NULL, &hs, now);
+	health_record2_at(&prov->health, mod ? &mod->health : NULL, &hs, lat_bucket, now);
 }
 
 /* ---- entry points ---------------------------------------------------------- */
@@ -401,9 +422,9 @@ static void stage_health(struct entity *prov, struct entity *mod, const struct o
 int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now,
                   struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!obs || !obs->pid.provider[0] || !vg_has(obs->ts_ms) || !vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	p->observations++;
 
@@ -436,20 +457,23 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);
 	double headroom = headroom_of(&obs->norm);
-	stage_health(prov, mod, obs, &v, sg, n, headroom, now);
+	size_t lat_bucket = obs->total_ms > 0 ? lhist_index(obs->total_ms) : 0;
+	stage_health(prov, mod, obs, &v, sg, n, headroom, lat_bucket, now);
 	pipeline__stage_events(p, obs, prov, mod, sg, n, now);
 	pipeline__stage_headroom(p, obs, prov, mod, headroom, now);
+	if (p->bl)
+		pipeline__bl_feed(p, obs, &v, prov, mod, lat_bucket, now);
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
 int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, int64_t now,
                            struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!obs || !obs->pid.provider[0] || !vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	/* Only the identity and the verdicts count: a bare successful request
 	 * with nothing measured, so the tree's provider branch stays silent and
@@ -492,8 +516,10 @@ int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, in
 			                      late.verdicts.hallucination, unstable, now);
 	}
 	pipeline__stage_events(p, &late, prov, mod, sg, n, now);
+	if (p->bl)
+		pipeline__bl_quality(p, &late, prov, mod, now);
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
@@ -501,16 +527,16 @@ int pipeline_feed_text(struct pipeline *p, const struct observation *obs,
                        const struct semantic_text *t, int64_t now, struct effects *out)
 {
 	if (!obs || !obs->pid.provider[0] || !vg_has(now)) {
-		begin(p, out);
-		return VG_EINVAL;
+		pipeline__begin(p, out);
+		return bail(p, out, VG_EINVAL);
 	}
 	struct observation late = *obs;
 	semantic_verdicts_init(&late.verdicts);
 	int rc = semantic_complete(p->sem, obs, t, vg_has(p->now) && p->now > now ? p->now : now,
 	                           &late.verdicts);
 	if (rc) {
-		begin(p, out);
-		return rc;
+		pipeline__begin(p, out);
+		return bail(p, out, rc);
 	}
 	return pipeline_feed_verdicts(p, &late, now, out);
 }
@@ -518,9 +544,9 @@ int pipeline_feed_text(struct pipeline *p, const struct observation *obs,
 int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, const char *detail,
                      double value, int64_t now, struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (model_subtype_category(sub) != CAT_MONITOR || !vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	struct provider_id pid;
 	memset(&pid, 0, sizeof(pid));
@@ -528,21 +554,21 @@ int pipeline_monitor(struct pipeline *p, enum subtype sub, const char *source, c
 	model_copy_str(pid.model, sizeof(pid.model), source ? source : "", (size_t)-1);
 	struct failure_event *ev = pipeline__push_event(p, sub, &pid, now);
 	if (!ev)
-		return VG_EFULL;
+		return bail(p, out, VG_EFULL);
 	ev->causal.value = value;
 	model_copy_str(ev->causal.detail, sizeof(ev->causal.detail), detail ? detail : "",
 	               (size_t)-1);
 	pipeline__judge(p, ev, NULL, NULL, false, now);
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
 int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!vg_has(now))
-		return VG_EINVAL;
+		return bail(p, out, VG_EINVAL);
 	now = advance(p, now);
 	for (size_t i = 0; i < p->n_ents; i++) {
 		struct entity *e = p->ents[i];
@@ -552,10 +578,12 @@ int pipeline_tick(struct pipeline *p, int64_t now, struct effects *out)
 		if (breaker_poll(&e->breaker, now, &t))
 			add_transitions(p, e, &t, 1);
 	}
+	if (p->bl)
+		pipeline__bl_tick(p, now);
 	/* Escalation of a sustained MEDIUM arrives with the next event (the
 	 * severity module judges it); here incidents get tickets and resolve. */
 	stage_incidents(p, now);
-	finish(p, out);
+	pipeline__finish(p, out);
 	return p->stage6_err;
 }
 
@@ -601,9 +629,9 @@ const struct incidents *pipeline_incidents(const struct pipeline *p)
 int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_t incident_id,
                              int64_t now, const char *actor, const char *note, struct effects *out)
 {
-	begin(p, out);
+	pipeline__begin(p, out);
 	if (!vg_has(now) || (unsigned)action >= ACTION__COUNT) {
-		finish(p, out);
+		pipeline__finish(p, out);
 		return VG_EINVAL;
 	}
 	now = advance(p, now);
@@ -621,9 +649,14 @@ int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_
 		snprintf(triage, sizeof(triage), "triage: %s", note ? note : "");
 		rc = incidents_note(p->incidents, incident_id, now, actor, triage);
 		break;
+	case ACTION_ACCEPT:
+	case ACTION_REJECT:
+		/* a baseline review item: incident_id is the review item's id */
+		rc = pipeline__bl_review(p, action == ACTION_ACCEPT, incident_id, now, actor);
+		break;
 	default: rc = incidents_note(p->incidents, incident_id, now, actor, note); break;
 	}
-	finish(p, out);
+	pipeline__finish(p, out);
 	return rc ? rc : p->stage6_err;
 }
 

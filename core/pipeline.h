@@ -26,6 +26,8 @@
 #define VIGIL_CORE_PIPELINE_H
 
 #include "core/action.h"
+#include "core/baseline.h"
+#include "core/baseline_job.h"
 #include "core/event.h"
 #include "core/health.h"
 #include "core/incident.h"
@@ -35,6 +37,37 @@
 #include "core/settings.h"
 
 struct pipeline;
+
+/* A rollup a baseline series closed (core/rollup), to persist. */
+struct pipeline_rollup {
+	const struct rollup_series *series;
+	const struct rollup *rollup; /* borrowed like the rest of struct effects */
+	bool hour;                   /* an hour (else a minute) */
+};
+
+/* A series' model changed (a refresh applied, a review decided): persist it. */
+struct pipeline_baseline_model {
+	const struct baseline_model *model; /* borrowed */
+	int64_t refreshed_ms;               /* its last refresh (INT64_MIN: never) */
+};
+
+enum pipeline_review_state { PRV_WAITING, PRV_ACCEPTED, PRV_REJECTED, PRV__COUNT };
+
+/* A review item a refresh created, or one an operator decided. */
+struct pipeline_review {
+	int64_t id; /* assigned in order (pipeline_baseline_set_next_review_id()) */
+	struct rollup_series series;
+	struct baseline_review review; /* as the refresh found it */
+	enum pipeline_review_state state;
+	char actor[64];     /* who decided ("" while waiting) */
+	int64_t decided_ms; /* VG_NONE while waiting */
+	char text[128];     /* "latency +40% since Wed 12:00 UTC (gpt-4o-2024-11-20)" */
+};
+
+/* "waiting", "accepted", "rejected"; "unknown" out of range. Static. */
+const char *pipeline_review_state_name(enum pipeline_review_state s);
+/* The state named s, or VG_EINVAL. */
+int pipeline_review_state_parse(const char *s);
 
 /* The most failure events one call can return (every taxonomy branch, plus
  * breaker oscillation and early warnings). */
@@ -64,6 +97,19 @@ struct effects {
 	 * deferred (only when semantic_allow_defer() is on): hand the observation
 	 * to the sidecar (app/sidecar) and its result to pipeline_feed_text(). */
 	bool semantic_deferred;
+	/* Baselines (pipeline_set_baselines()): minute and hour rollups that
+	 * closed, in order; models that changed; review items created or
+	 * decided. All to persist. */
+	const struct pipeline_rollup *rollups;
+	size_t n_rollups;
+	const struct pipeline_baseline_model *models;
+	size_t n_models;
+	const struct pipeline_review *reviews;
+	size_t n_reviews;
+	/* The weekly refresh is due (once, on the call that reached it): take
+	 * the job with pipeline_baseline_take(), run it (here or on another
+	 * thread), hand it back to pipeline_baseline_apply(). */
+	bool baseline_refresh_due;
 };
 
 /* A configured model of a provider (from vigil.yaml). */
@@ -193,9 +239,14 @@ int pipeline_restore_incident(struct pipeline *p, json_t *obj, char **cause);
  * ACTION_TRIAGE keeps the triage wizard's path (`note`, JSON text) on its
  * history as the note "triage: <path>". Fills *out with the incident change
  * and the notifications (PagerDuty acknowledge, Alertmanager silence, ...).
- * Returns 0, VG_ENOTFOUND (no such incident in memory), VG_ESTATE (the
- * action does not apply in its state), VG_EINVAL (now not given, or no such
- * action) or VG_ENOMEM; *out is filled (possibly empty) in every case.
+ * ACTION_ACCEPT and ACTION_REJECT decide a baseline review item: the id is
+ * the review item's (not an incident's); accept absorbs the step into the
+ * series' model, reject keeps the old baseline; *out has the model and the
+ * decided review item (core/pipeline_baseline.c).
+ * Returns 0, VG_ENOTFOUND (no such incident in memory, no such waiting
+ * review), VG_ESTATE (the action does not apply in its state, or a refresh
+ * job is out), VG_EINVAL (now not given, or no such action) or VG_ENOMEM;
+ * *out is filled (possibly empty) in every case.
  */
 int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_t incident_id,
                              int64_t now, const char *actor, const char *note, struct effects *out);
@@ -267,5 +318,95 @@ int pipeline_health_find(const struct pipeline *p, const char *provider, const c
  * mark). Returns 0, or VG_ENOTFOUND past the last row (*out zeroed). */
 int pipeline_health_view(const struct pipeline *p, size_t index, int64_t now,
                          struct health_view *out);
+
+/* ---- baselines (core/pipeline_baseline.c) --------------------------------
+ *
+ * The learned normal per series and hour of the week (core/baseline.h),
+ * folded and judged in every pipeline_feed() (and pipeline_feed_verdicts()
+ * for late quality verdicts), on the observations' own clock. Closed
+ * rollups, changed models and review items come out in struct effects; the
+ * weekly refresh comes out as baseline_refresh_due and runs as a job
+ * (core/baseline_job.h) that the shell runs where it likes.
+ *
+ * Static checks and baselines: a baseline verdict becomes a failure event
+ * only from a warm slot (h >= warm_weight, docs/baselines.md); while the
+ * slot of the provider's aggregate series is warm for latency, rate limits,
+ * content filter or invalid requests, the static soft-window check of that
+ * subtype (thresholds.latency_ms, soft_rate) is off for that provider and
+ * source, so one test owns each question at a time. A cold deployment is
+ * judged as without baselines; hard failures are events at once either way.
+ * "Review waiting" verdicts are events whatever the warmth.
+ */
+
+/*
+ * Turn baselines on with settings s (copied; s->enabled false leaves them
+ * off) before the first feed. gateway_series and probe_series are the
+ * deployment's expected series (the false-alarm budget is per deployment):
+ * the limits are derived from them, and again from the series seen when
+ * more appear. Returns 0, VG_ESTATE after the first feed, VG_EINVAL (a
+ * budget out of range) or VG_ENOMEM.
+ */
+int pipeline_set_baselines(struct pipeline *p, const struct baseline_settings *s,
+                           size_t gateway_series, size_t probe_series);
+
+/* Whether baselines are on. */
+bool pipeline_baselines_on(const struct pipeline *p);
+
+/* Restore after a restart, before the first feed (or between feeds): a
+ * series' model and the time of its last refresh; the hours of its current
+ * week (encoded, core/rollup_codec; in time order; hours before its last
+ * refresh are ignored); the minutes of its open hour (in time order), so
+ * the hour closes whole; the id of its waiting review item. Each creates
+ * the series when it is new. Return 0, VG_EINVAL, VG_EFULL (too many
+ * series) or VG_ENOMEM; VG_ESTATE when baselines are off. */
+int pipeline_baseline_restore_model(struct pipeline *p, const struct baseline_model *m,
+                                    int64_t refreshed_ms);
+int pipeline_baseline_restore_hour(struct pipeline *p, const struct rollup_series *key,
+                                   const uint8_t *enc, size_t len);
+int pipeline_baseline_restore_minute(struct pipeline *p, const struct rollup_series *key,
+                                     const struct rollup *minute);
+int pipeline_baseline_restore_review(struct pipeline *p, const struct rollup_series *key,
+                                     int64_t review_id);
+
+/* Review item ids continue after `id` (the store's highest). */
+void pipeline_baseline_set_next_review_id(struct pipeline *p, int64_t id);
+
+/*
+ * The due refresh as a job (caller owns it: run it with baseline_job_run(),
+ * then pipeline_baseline_apply(), then baseline_job_free()). The job holds
+ * a copy of every series' model and the hours that ended by the refresh
+ * time (moved out of the series). Returns 0, VG_ESTATE when none is due or
+ * a job is out, VG_ENOMEM.
+ */
+int pipeline_baseline_take(struct pipeline *p, struct baseline_job **out);
+
+/*
+ * A job back from its run: each refreshed model replaces its series' model
+ * (effects: the models to persist, a review item per step found), and the
+ * next refresh is due a week after this one. A job whose items did not run
+ * changes no model. Returns 0, VG_EINVAL (not the job out) or VG_ENOMEM.
+ * While a job is out, review decisions are refused (VG_ESTATE): keep them
+ * for after the apply.
+ */
+int pipeline_baseline_apply(struct pipeline *p, struct baseline_job *j, int64_t now,
+                            struct effects *out);
+
+/* Whether a refresh job is out (taken, not applied). */
+bool pipeline_baseline_busy(const struct pipeline *p);
+
+/* The model of series key, read-only (NULL when none); borrowed until the
+ * next pipeline_* call. */
+const struct baseline_model *pipeline_baseline_model(const struct pipeline *p,
+                                                     const struct rollup_series *key);
+
+/* Series tracked, and the i-th one's key (creation order; NULL past the end). */
+size_t pipeline_baseline_count(const struct pipeline *p);
+const struct rollup_series *pipeline_baseline_key(const struct pipeline *p, size_t i);
+
+/* The settings and limits in use (NULL when off). */
+const struct baseline_ctx *pipeline_baseline_ctx(const struct pipeline *p);
+
+/* Bytes the baselines take (live series, weeks held). */
+size_t pipeline_baseline_bytes(const struct pipeline *p);
 
 #endif

@@ -232,6 +232,10 @@ void pipeline__stage_events(struct pipeline *p, const struct observation *obs, s
 		int64_t count = VG_NONE;
 		if (sg[i].soft && !soft_passes(p, prov, &sg[i], now, &rate, &count))
 			continue;
+		/* A warm baseline owns the question (pipeline_baseline.c). */
+		if (sg[i].soft && p->bl &&
+		    pipeline__bl_static_off(p, prov, sg[i].subtype, obs->source, now))
+			continue;
 		struct failure_event *ev = pipeline__push_event(p, sg[i].subtype, &obs->pid, now);
 		if (!ev)
 			return;

@@ -12,6 +12,8 @@
  *   pipeline_entity.c  the entity table (find or create) and the read API
  *   pipeline_events.c  stage 5: failure events from signals, the severity
  *                      snapshot, escalation, oscillation, early warnings
+ *   pipeline_baseline.c  stage 5c: baselines (fold, judge, verdicts as
+ *                      events, rollups, the refresh job, review actions)
  */
 #ifndef VIGIL_CORE_PIPELINE_INTERNAL_H
 #define VIGIL_CORE_PIPELINE_INTERNAL_H
@@ -73,6 +75,9 @@ struct entity {
 	struct health health;
 	struct escalation esc[CAT_TAXONOMY_COUNT];
 	int64_t first_seen_ms, last_seen_ms;
+	/* Baselines (pipeline_baseline.c), by enum obs_source: a provider's
+	 * aggregate series, a model's alias series; NULL until first fed. */
+	struct pbl_series *bls[2];
 };
 
 struct redact;
@@ -112,6 +117,20 @@ struct pipeline {
 	/* Stage 2: the semantic checks' state (centroids, windows, baselines). */
 	struct semantic *sem;
 	bool sem_deferred; /* the current observation's text work was deferred */
+
+	/* Stage 5c: baselines; NULL when off (pipeline_baseline.c), and the
+	 * baseline effects of the current call (here, so that every call
+	 * clears and hands them over without a call). */
+	struct pipeline_bl *bl;
+	struct {
+		struct pipeline_rollup *ro;
+		size_t n_ro, cap_ro;
+		struct pipeline_baseline_model *mo;
+		size_t n_mo, cap_mo;
+		struct pipeline_review *rv;
+		size_t n_rv, cap_rv;
+		bool due;
+	} blfx;
 };
 
 /* ---- the hot path's helpers ---- */
@@ -176,6 +195,14 @@ static inline int8_t pipeline__unstable_of(const struct semantic_verdicts *v)
 	return VG_TRI_UNSET;
 }
 
+/* ---- pipeline.c ---- */
+
+/* Start and end an entry point's call: the effect buffers cleared, then
+ * handed to *out (finish sets every field of *out: an entry point that
+ * returns early finishes too). */
+void pipeline__begin(struct pipeline *p, struct effects *out);
+void pipeline__finish(struct pipeline *p, struct effects *out);
+
 /* ---- pipeline_entity.c ---- */
 
 /* Find or create the entity (provider, model); NULL when the table is full
@@ -211,5 +238,27 @@ void pipeline__stage_events(struct pipeline *p, const struct observation *obs, s
 /* Stage 5b: the rate-limit headroom early warning (see pipeline_events.c). */
 void pipeline__stage_headroom(struct pipeline *p, const struct observation *obs,
                               struct entity *prov, struct entity *mod, double h, int64_t now);
+
+/* ---- pipeline_baseline.c (stage 5c) ---- */
+
+/* Stage 5c: fold obs (its verdicts v after stage 2; lat_bucket the
+ * histogram bucket of its total latency) into its series, judge, verdicts
+ * to events; the due refresh noted. */
+void pipeline__bl_feed(struct pipeline *p, const struct observation *obs,
+                       const struct semantic_verdicts *v, struct entity *prov, struct entity *mod,
+                       size_t lat_bucket, int64_t now);
+/* Late quality verdicts of a request already fed. */
+void pipeline__bl_quality(struct pipeline *p, const struct observation *obs, struct entity *prov,
+                          struct entity *mod, int64_t now);
+/* Time passes: every series rolls and judges its means; the due refresh. */
+void pipeline__bl_tick(struct pipeline *p, int64_t now);
+/* Whether the static soft-window test of sub is off for provider prov and
+ * source src at now (the aggregate's slot is warm for its metric). */
+bool pipeline__bl_static_off(const struct pipeline *p, const struct entity *prov, enum subtype sub,
+                             enum obs_source src, int64_t now);
+/* A review decision (ACTION_ACCEPT / ACTION_REJECT) on review item id. */
+int pipeline__bl_review(struct pipeline *p, bool accept, int64_t id, int64_t now,
+                        const char *actor);
+void pipeline__bl_free(struct pipeline *p);
 
 #endif

@@ -109,6 +109,11 @@ int rollup_err_of(const struct observation *obs);
 void rollup_sample_of(const struct observation *obs, const struct semantic_verdicts *v,
                       struct rollup_sample *s);
 
+/* The same with lhist_index(obs->total_ms) found by the caller
+ * (lat_bucket; read only when the total is positive). */
+void rollup_sample_at(const struct observation *obs, const struct semantic_verdicts *v,
+                      size_t lat_bucket, struct rollup_sample *s);
+
 /* An empty rollup of [start_ms, start_ms + span_ms). */
 void rollup_init(struct rollup *r, int64_t start_ms, int64_t span_ms);
 

@@ -59,6 +59,7 @@ struct store {
 	int64_t txn_rows;
 	struct store_batch *txn_head, *txn_tail; /* applied, waiting for the commit */
 	int64_t pruned;
+	int64_t clock_ms; /* the events' clock: the latest event time written */
 };
 
 /* ---- transactions (store thread) ------------------------------------------------------ */
@@ -190,6 +191,8 @@ static void apply_batch(struct store *s, struct store_batch *b)
 	}
 	store__batch_redact(b, s->opt.redact);
 	int rc = store__writer_apply(s->writer, b);
+	if (b->clock_ms > s->clock_ms)
+		s->clock_ms = b->clock_ms;
 	store__batch_free_rows(b);
 	txn_append(s, b);
 	if (rc != SQLITE_OK) {
@@ -219,15 +222,34 @@ static void run_query(struct store *s, struct store_batch *b)
 	uv_async_send(&s->async);
 }
 
-/* One pass of pruning; returns true when some table may hold more. */
+/* Whether anything is ever pruned. */
+static bool prunes(const struct store *s)
+{
+	return s->opt.retention_ms > 0 || s->opt.minute_rollup_retention_ms > 0 ||
+	       s->opt.hour_rollup_retention_ms > 0;
+}
+
+/* One pass of pruning; returns true when some table may hold more. Ages
+ * are on the events' clock (the latest event time written), not the wall
+ * clock: a file ingested years later keeps its rows, a replayed month
+ * prunes like the month did. */
 static bool prune_some(struct store *s)
 {
-	int64_t deleted = 0;
-	int failed;
-	bool more = store__prune(s->db, clock_wall_ms() - s->opt.retention_ms, s->opt.prune_chunk,
-	                         &deleted, &failed);
+	int64_t deleted = 0, c = s->clock_ms;
+	if (c == INT64_MIN)
+		return false;
+	bool more = false;
+	int failed = SQLITE_OK;
+	if (s->opt.retention_ms > 0)
+		more = store__prune(s->db, c - s->opt.retention_ms, s->opt.prune_chunk, &deleted,
+		                    &failed);
 	if (failed != SQLITE_OK && fault(s, failed, "pruning old rows") == VG_ECORRUPT)
 		return false;
+	int64_t mc = s->opt.minute_rollup_retention_ms > 0 ? c - s->opt.minute_rollup_retention_ms
+	                                                   : INT64_MIN;
+	int64_t hc = s->opt.hour_rollup_retention_ms > 0 ? c - s->opt.hour_rollup_retention_ms
+	                                                 : INT64_MIN;
+	more |= store__prune_rollups(s->db, mc, hc, s->opt.prune_chunk, &deleted);
 	s->pruned += deleted;
 	uv_mutex_lock(&s->mu);
 	s->stats.pruned = s->pruned;
@@ -263,15 +285,13 @@ static void store_thread(void *arg)
 				do_commit = true;
 				break;
 			}
-			if (!s->txn_open && !s->failed && s->opt.retention_ms > 0 &&
-			    now >= s->next_prune_ns) {
+			if (!s->txn_open && !s->failed && prunes(s) && now >= s->next_prune_ns) {
 				do_prune = true;
 				break;
 			}
-			uint64_t deadline = s->txn_open ? s->txn_deadline_ns
-			                    : s->opt.retention_ms > 0 && !s->failed
-			                            ? s->next_prune_ns
-			                            : 0;
+			uint64_t deadline = s->txn_open               ? s->txn_deadline_ns
+			                    : prunes(s) && !s->failed ? s->next_prune_ns
+			                                              : 0;
 			if (deadline)
 				uv_cond_timedwait(&s->cv, &s->mu, deadline - now);
 			else
@@ -536,6 +556,7 @@ int store_open(struct store **out, uv_loop_t *loop, const struct store_options *
 	rc = store__writer_open(&s->writer, s->db, s->path, cause);
 	if (rc != 0)
 		goto fail;
+	s->clock_ms = store__clock_of(s->db);
 	if (uv_mutex_init(&s->mu) != 0) {
 		rc = VG_ENOMEM;
 		goto fail;

@@ -55,7 +55,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -121,8 +121,9 @@ struct store_outbox_update {
  * path; core/action), stored under action_name(). A stored text no
  * build knows reads back as ACTION_NOTE. */
 struct store_operator_action {
-	int64_t id; /* 0 on insert: the database assigns it */
-	int64_t incident_id;
+	int64_t id;          /* 0 on insert: the database assigns it */
+	int64_t incident_id; /* 0 for accept and reject */
+	int64_t review_id;   /* accept, reject: the baseline review item; else 0 */
 	enum action_kind action;
 	char actor[64];
 	const char *note; /* may be NULL; the wizard's path as JSON text for ACTION_TRIAGE */
@@ -193,17 +194,19 @@ typedef void (*store_log_cb)(void *data, const char *line);
 typedef void (*store_corrupt_cb)(void *data, const char *cause);
 
 struct store_options {
-	const char *path;            /* SQLite file; created with mode 0600 (see group) */
-	const char *group;           /* store.group: files 0640 owned by it; NULL/"" = 0600 */
-	store_log_cb log;            /* what open changed (a mode tightened); may be NULL */
-	int batch_rows;              /* commit after this many rows (default 20000) */
-	int batch_ms;                /* ... or this long after the first (default 200) */
-	int queue_batches;           /* batches waiting before store_submit() refuses (default 8) */
-	int64_t retention_ms;        /* prune rows older than this; 0 keeps everything */
-	int prune_chunk;             /* rows deleted per short transaction (default 1000) */
-	int prune_interval_ms;       /* how often pruning runs when idle (default 10000) */
-	store_space_cb on_space;     /* queue has room again after a VG_EFULL; may be NULL */
-	store_corrupt_cb on_corrupt; /* damage met, writing stopped (once); may be NULL */
+	const char *path;     /* SQLite file; created with mode 0600 (see group) */
+	const char *group;    /* store.group: files 0640 owned by it; NULL/"" = 0600 */
+	store_log_cb log;     /* what open changed (a mode tightened); may be NULL */
+	int batch_rows;       /* commit after this many rows (default 20000) */
+	int batch_ms;         /* ... or this long after the first (default 200) */
+	int queue_batches;    /* batches waiting before store_submit() refuses (default 8) */
+	int64_t retention_ms; /* prune rows older than this; 0 keeps everything */
+	int64_t minute_rollup_retention_ms; /* prune minute rollups older; 0 keeps them */
+	int64_t hour_rollup_retention_ms;   /* prune hour rollups older; 0 keeps them */
+	int prune_chunk;                    /* rows deleted per short transaction (default 1000) */
+	int prune_interval_ms;              /* how often pruning runs when idle (default 10000) */
+	store_space_cb on_space;            /* queue has room again after a VG_EFULL; may be NULL */
+	store_corrupt_cb on_corrupt;        /* damage met, writing stopped (once); may be NULL */
 	void *data;
 	/* API keys to mask in every text written (core/redact), on the store
 	 * thread before each batch is applied; borrowed, read-only while the
@@ -271,6 +274,21 @@ int store_batch_add_health(struct store_batch *b, const struct store_health *h);
 int store_batch_add_effects(struct store_batch *b, const struct effects *e,
                             int64_t *next_outbox_id);
 
+/*
+ * Baselines, one row each (store_batch_add_effects() adds a pipeline call's
+ * rollups, models and review items itself): a closed minute or hour rollup
+ * of a series (encoded, core/rollup_codec; replaces the row of the same
+ * series and start); a series' model (core/baseline_blob; replaces the
+ * series' row) with its last refresh (INT64_MIN: never) and the time it
+ * was written; a review item (inserted, or its state, actor and decision
+ * time updated by id). Returns 0, VG_EINVAL or VG_ENOMEM.
+ */
+int store_batch_add_rollup(struct store_batch *b, const struct rollup_series *k,
+                           const struct rollup *r, bool hour);
+int store_batch_add_baseline_model(struct store_batch *b, const struct baseline_model *m,
+                                   int64_t refreshed_ms, int64_t updated_ms);
+int store_batch_add_review(struct store_batch *b, const struct pipeline_review *r);
+
 /* Rebuild the detail JSON of the incidents whose detail is behind their
  * columns, from the tracker (call it just before store_submit()). 0 or VG_ENOMEM. */
 int store_batch_refresh_incidents(struct store_batch *b, const struct incidents *t);
@@ -297,10 +315,31 @@ enum store_query {
 	STORE_Q_ACTIONS_UNAPPLIED, /* operator actions not applied, by id */
 	STORE_Q_INCIDENTS_OPEN,    /* incidents not resolved, by id */
 	STORE_Q_MAX_IDS,           /* the highest ids in use */
+	STORE_Q_BASELINES,         /* what a restart restores (struct store_answer) */
 };
 
 struct store_max_ids {
-	int64_t incident, outbox, action, event;
+	int64_t incident, outbox, action, event, review;
+};
+
+/* A stored baseline model, rollup or waiting review item (STORE_Q_BASELINES). */
+struct store_bl_model {
+	struct rollup_series key;
+	int64_t refreshed_ms; /* INT64_MIN: never */
+	uint8_t *blob;        /* core/baseline_blob bytes, owned by the answer */
+	size_t len;
+};
+
+struct store_bl_rollup {
+	struct rollup_series key;
+	int64_t start_ms;
+	uint8_t *enc; /* core/rollup_codec bytes, owned by the answer */
+	size_t len;
+};
+
+struct store_bl_review {
+	int64_t id;
+	struct rollup_series key;
 };
 
 /* An answer; only the arrays of the asked query are filled. Strings
@@ -317,6 +356,19 @@ struct store_answer {
 	struct store_incident *incidents;
 	size_t n_incidents;
 	struct store_max_ids max_ids;
+	/* STORE_Q_BASELINES: every model; the hours of each series since its
+	 * model's refresh (all its hours within a week of the newest when it
+	 * has no model yet), in time order; the minutes of the newest hour that
+	 * has no hour row yet (the hour that was open), in time order; the
+	 * waiting review items */
+	struct store_bl_model *bl_models;
+	size_t n_bl_models;
+	struct store_bl_rollup *bl_hours;
+	size_t n_bl_hours;
+	struct store_bl_rollup *bl_minutes;
+	size_t n_bl_minutes;
+	struct store_bl_review *bl_reviews;
+	size_t n_bl_reviews;
 };
 
 typedef void (*store_answer_cb)(void *data, const struct store_answer *a);

@@ -57,6 +57,7 @@ struct store_batch *store_batch_new(store_commit_cb cb, void *data)
 	b->kind = STORE__ROWS;
 	b->cb = cb;
 	b->data = data;
+	b->clock_ms = INT64_MIN;
 	return b;
 }
 
@@ -72,9 +73,10 @@ void store__batch_free_rows(struct store_batch *b)
 		free((char *)STORE__AT(b->outbox, struct store_outbox, i)->payload_json);
 	for (size_t i = 0; i < b->acts.n; i++)
 		free((char *)STORE__AT(b->acts, struct store_operator_action, i)->note);
-	struct store__arr *all[] = { &b->obs,    &b->events, &b->trans, &b->inc,     &b->hist,
-		                     &b->outbox, &b->oupd,   &b->acts,  &b->applied, &b->quar,
-		                     &b->tails,  &b->health, &b->ostr };
+	struct store__arr *all[] = { &b->obs,     &b->events, &b->trans, &b->inc,     &b->hist,
+		                     &b->outbox,  &b->oupd,   &b->acts,  &b->applied, &b->quar,
+		                     &b->tails,   &b->health, &b->ostr,  &b->rus,     &b->models,
+		                     &b->reviews, &b->blbytes };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		free(all[i]->v);
 		memset(all[i], 0, sizeof(*all[i]));
@@ -93,6 +95,7 @@ static void answer_free(struct store_answer *a)
 	free(a->outbox);
 	free(a->actions);
 	free(a->incidents);
+	store__answer_free_baselines(a);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -176,6 +179,8 @@ int store_batch_add_observation(struct store_batch *b, const struct observation 
 	r->out_tok = observation_output_tokens(o);
 	r->cached = vg_has(o->cached_input_tokens) ? o->cached_input_tokens : o->norm.cached_tokens;
 	r->predicted = o->predicted_input_tokens;
+	if (o->ts_ms > b->clock_ms)
+		b->clock_ms = o->ts_ms;
 	return 0;
 }
 
@@ -192,6 +197,8 @@ int store_batch_add_event(struct store_batch *b, const struct failure_event *ev)
 		return VG_ENOMEM;
 	}
 	r->ev = *ev;
+	if (ev->time_ms > b->clock_ms)
+		b->clock_ms = ev->time_ms;
 	r->detail = detail;
 	b->rows++;
 	return 0;
@@ -296,6 +303,8 @@ int store_batch_add_effects(struct store_batch *b, const struct effects *e, int6
 		o.created_ms = nt->time_ms;
 		rc = store_batch_add_outbox(b, &o);
 	}
+	if (rc == 0)
+		rc = store__batch_add_baselines(b, e);
 	return rc;
 }
 

@@ -156,7 +156,8 @@
 	X(actor, NEW, text, r->actor)                                                              \
 	X(note, NEW, str_opt, r->note)                                                             \
 	X(time_ms, NEW, int, r->time_ms)                                                           \
-	X(applied, NEW, int, r->applied)
+	X(applied, NEW, int, r->applied)                                                           \
+	X(review_id, NEW, int_id, r->review_id)
 
 /* operator_actions, marked applied: r is the action's id (an int64_t *). */
 #define STORE__COLS_ACTION_APPLIED(X)                                                              \
@@ -242,6 +243,48 @@
 	X(model, NEW, text, r->model)                                                              \
 	X(p95_ms, NEW, real_opt, r->h.p95_ms)                                                      \
 	X(requests, NEW, int_opt, r->window_requests)
+
+/* rollup_minute, rollup_hour: r is a struct store__ru_row, its bytes at `bytes`. */
+#define STORE__COLS_ROLLUP(X)                                                                      \
+	X(provider, KEY, text, r->key.provider)                                                    \
+	X(alias, KEY, text, r->key.alias)                                                          \
+	X(source, KEY, text, store__source_name(r->key.source))                                    \
+	X(start_ms, KEY, int, r->start_ms)                                                         \
+	X(requests, SET, real, r->requests)                                                        \
+	X(errors, SET, real, r->errors)                                                            \
+	X(flags, SET, int, (int64_t)r->flags)                                                      \
+	X(model, SET, text_opt, r->model)                                                          \
+	X(data, SET, blob, ((struct store__blob){ bytes + r->off, r->len }))
+
+/* baseline_models: r is a struct store__model_row, its bytes at `bytes`. */
+#define STORE__COLS_BASELINE_MODELS(X)                                                             \
+	X(provider, KEY, text, r->key.provider)                                                    \
+	X(alias, KEY, text, r->key.alias)                                                          \
+	X(source, KEY, text, store__source_name(r->key.source))                                    \
+	X(refreshed_ms, SET, int_opt, r->refreshed_ms)                                             \
+	X(learned_ms, SET, int_opt, r->learned_ms)                                                 \
+	X(refreshes, SET, int, r->refreshes)                                                       \
+	X(review, SET, int, r->review)                                                             \
+	X(updated_ms, SET, int, r->updated_ms)                                                     \
+	X(model, SET, blob, ((struct store__blob){ bytes + r->off, r->len }))
+
+/* baseline_reviews: r is a struct pipeline_review. */
+#define STORE__COLS_BASELINE_REVIEWS(X)                                                            \
+	X(id, KEY, int, r->id)                                                                     \
+	X(provider, NEW, text, r->series.provider)                                                 \
+	X(alias, NEW, text, r->series.alias)                                                       \
+	X(source, NEW, text, store__source_name(r->series.source))                                 \
+	X(metric, NEW, text, store__review_metric_name(&r->review))                                \
+	X(delta, NEW, real, store__review_delta(&r->review))                                       \
+	X(z, NEW, real, r->review.z)                                                               \
+	X(at_ms, NEW, int, r->review.at_ms)                                                        \
+	X(created_ms, NEW, int, r->review.created_ms)                                              \
+	X(near_marker, NEW, int, r->review.near_marker)                                            \
+	X(model, NEW, text_opt, r->review.model)                                                   \
+	X(detail, NEW, text, r->text)                                                              \
+	X(state, SET, text, pipeline_review_state_name(r->state))                                  \
+	X(actor, SET, text_opt, r->actor)                                                          \
+	X(decided_ms, SET, int_opt, r->decided_ms)
 
 /* ---- generating the SQL (store_columns.c) --------------------------------------------- */
 
@@ -496,6 +539,25 @@ static inline int store__parse_or(int v, int dflt)
 	} while (0)
 
 /* ---- small helpers the lists use -------------------------------------------------- */
+
+/* "gateway" or "probe". */
+static inline const char *store__source_name(enum obs_source s)
+{
+	return s == OBS_PROBE ? "probe" : "gateway";
+}
+
+/* A review's metric name and the (ln) size of its step. */
+static inline const char *store__review_metric_name(const struct baseline_review *rv)
+{
+	return rv->metric >= 0 && rv->metric < BM__COUNT
+	               ? baseline_metric_name((enum baseline_metric)rv->metric)
+	               : "unknown";
+}
+
+static inline double store__review_delta(const struct baseline_review *rv)
+{
+	return rv->metric >= 0 && rv->metric < BM__COUNT ? rv->delta[rv->metric] : 0;
+}
 
 /* The minute (ms) that t (ms) falls in. */
 static inline int64_t store__minute_of(int64_t t)

@@ -87,6 +87,26 @@ struct store__qrow {
 	unsigned char head[256];
 };
 
+/* A rollup as stored (data/store_baseline.c): its encoded bytes in the
+ * batch's byte arena at off. */
+struct store__ru_row {
+	struct rollup_series key;
+	int64_t start_ms;
+	bool hour;
+	double requests, errors;
+	uint32_t flags;
+	char model[VG_MODEL_MAX];
+	uint32_t off, len;
+};
+
+/* A baseline model as stored: its blob in the byte arena at off. */
+struct store__model_row {
+	struct rollup_series key;
+	int64_t refreshed_ms, learned_ms, updated_ms; /* VG_NONE: none */
+	int32_t refreshes, review;
+	uint32_t off, len;
+};
+
 enum store__item_kind { STORE__ROWS, STORE__FLUSH, STORE__QUERY, STORE__STOP };
 
 /* A queue item: rows to write, a flush, a query or the stop. */
@@ -100,6 +120,10 @@ struct store_batch {
 	struct store__arr obs, events, trans, inc, hist, outbox, oupd, acts, applied, quar, tails,
 	        health;
 	struct store__arr ostr; /* the observations' strings, NUL-terminated, back to back */
+	/* baselines (data/store_baseline.c): rollups, models, review items, and
+	 * the bytes of the first two */
+	struct store__arr rus, models, reviews, blbytes;
+	int64_t clock_ms; /* the latest event time of the batch (retention's clock) */
 	size_t rows;
 	struct store_batch *next;
 };
@@ -143,6 +167,32 @@ void store__writer_discard(struct store__writer *w);
  * 0 lets the database assign the id). Both return an SQLite code. */
 int store__action_prepare(sqlite3 *db, sqlite3_stmt **out);
 int store__action_insert(sqlite3_stmt *st, const struct store_operator_action *a);
+
+/* ---- baselines (store_baseline.c) ---------------------------------------------------- */
+
+/* Rows of a pipeline call's baseline effects (rollups, models, review items). */
+int store__batch_add_baselines(struct store_batch *b, const struct effects *e);
+
+struct store__bl_writer;
+int store__bl_writer_open(struct store__bl_writer **out, sqlite3 *db);
+void store__bl_writer_close(struct store__bl_writer *w);
+/* Write a batch's baseline rows; returns an SQLite code. */
+int store__bl_writer_apply(struct store__bl_writer *w, struct store_batch *b);
+
+/* STORE_Q_BASELINES and the review id of STORE_Q_MAX_IDS; the answer's
+ * baseline arrays and their freeing. */
+int store__answer_baselines(sqlite3 *db, struct store_answer *a);
+int64_t store__max_review_id(sqlite3 *db);
+void store__answer_free_baselines(struct store_answer *a);
+
+/* Prune minute rollups older than minute_cutoff and hour rollups older
+ * than hour_cutoff (INT64_MIN: keep), a chunk each; as store__prune(). */
+bool store__prune_rollups(sqlite3 *db, int64_t minute_cutoff, int64_t hour_cutoff, int chunk,
+                          int64_t *deleted);
+
+/* The events' clock a database was left at: the latest observation or
+ * rollup time it holds (INT64_MIN when empty). */
+int64_t store__clock_of(sqlite3 *db);
 
 /* ---- reading, retention, schema --------------------------------------------------- */
 

@@ -109,7 +109,9 @@ int store__answer(sqlite3 *db, struct store_answer *a)
 		a->max_ids.outbox = max_id(db, "SELECT max(id) FROM outbox");
 		a->max_ids.action = max_id(db, "SELECT max(id) FROM operator_actions");
 		a->max_ids.event = max_id(db, "SELECT max(event_id) FROM failure_events");
+		a->max_ids.review = store__max_review_id(db);
 		break;
+	case STORE_Q_BASELINES: return store__answer_baselines(db, a);
 	}
 	return rc == SQLITE_OK ? 0 : VG_EDB;
 }

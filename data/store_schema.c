@@ -164,7 +164,48 @@ static const char migration_3[] =
 	 * written before (data/outbox makes one from the row's id). */
         "ALTER TABLE outbox ADD COLUMN idempotency_key TEXT;";
 
-static const char *const migrations[] = { migration_1, migration_2, migration_3 };
+static const char migration_4[] =
+        /* Baselines (core/baseline, docs/baselines.md). Rollups per series
+	 * (provider, model alias or "" for the provider's aggregate, source)
+	 * and minute or hour: the counts a console may sum in SQL, and the
+	 * whole rollup as core/rollup_codec bytes. Minutes are kept
+	 * baselines.retention.minutes, hours baselines.retention.hours, on the
+	 * events' clock (start_ms indexes are for that pruning). */
+        "CREATE TABLE rollup_minute ("
+        " provider TEXT NOT NULL, alias TEXT NOT NULL, source TEXT NOT NULL,"
+        " start_ms INTEGER NOT NULL, requests REAL NOT NULL, errors REAL NOT NULL,"
+        " flags INTEGER NOT NULL, model TEXT, data BLOB NOT NULL,"
+        " PRIMARY KEY (provider, alias, source, start_ms)) WITHOUT ROWID;"
+        "CREATE INDEX rollup_minute_start ON rollup_minute (start_ms);"
+        "CREATE TABLE rollup_hour ("
+        " provider TEXT NOT NULL, alias TEXT NOT NULL, source TEXT NOT NULL,"
+        " start_ms INTEGER NOT NULL, requests REAL NOT NULL, errors REAL NOT NULL,"
+        " flags INTEGER NOT NULL, model TEXT, data BLOB NOT NULL,"
+        " PRIMARY KEY (provider, alias, source, start_ms)) WITHOUT ROWID;"
+        "CREATE INDEX rollup_hour_start ON rollup_hour (start_ms);"
+        /* One model per series: core/baseline_blob bytes, replaced at each
+	 * refresh and review decision; refreshed_ms is the refresh it holds
+	 * (hours after it are the current week, restored on start). */
+        "CREATE TABLE baseline_models ("
+        " provider TEXT NOT NULL, alias TEXT NOT NULL, source TEXT NOT NULL,"
+        " refreshed_ms INTEGER, learned_ms INTEGER, refreshes INTEGER NOT NULL,"
+        " review INTEGER NOT NULL, updated_ms INTEGER NOT NULL, model BLOB NOT NULL,"
+        " PRIMARY KEY (provider, alias, source)) WITHOUT ROWID;"
+        /* Review items: a step a refresh found, waiting for an operator
+	 * (accept absorbs it, reject keeps the old baseline). */
+        "CREATE TABLE baseline_reviews ("
+        " id INTEGER PRIMARY KEY,"
+        " provider TEXT NOT NULL, alias TEXT NOT NULL, source TEXT NOT NULL,"
+        " metric TEXT NOT NULL, delta REAL NOT NULL, z REAL NOT NULL,"
+        " at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, near_marker INTEGER NOT NULL,"
+        " model TEXT, detail TEXT NOT NULL, state TEXT NOT NULL, actor TEXT,"
+        " decided_ms INTEGER);"
+        /* startup and `vigil baseline review`: the waiting ones */
+        "CREATE INDEX baseline_reviews_waiting ON baseline_reviews (id) WHERE state = 'waiting';"
+        /* accept and reject name a review item, not an incident */
+        "ALTER TABLE operator_actions ADD COLUMN review_id INTEGER;";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "a migration for every schema version");

@@ -77,6 +77,7 @@ struct evt_agg {
 struct store__writer {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
+	struct store__bl_writer *bl; /* baselines' tables (data/store_baseline.c) */
 	struct obs_agg oagg[AGG_MAX];
 	int n_oagg;
 	struct evt_agg eagg[AGG_MAX];
@@ -105,6 +106,11 @@ int store__writer_open(struct store__writer **out, sqlite3 *db, const char *path
 			return VG_EDB;
 		}
 	}
+	if (store__bl_writer_open(&w->bl, db) != SQLITE_OK) {
+		vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db));
+		store__writer_close(w);
+		return VG_EDB;
+	}
 	*out = w;
 	return 0;
 }
@@ -115,6 +121,7 @@ void store__writer_close(struct store__writer *w)
 		return;
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(w->st[i]);
+	store__bl_writer_close(w->bl);
 	free(w);
 }
 
@@ -332,5 +339,7 @@ int store__writer_apply(struct store__writer *w, struct store_batch *b)
 		rc = apply_events(w, b);
 	if (rc == SQLITE_OK)
 		rc = apply_others(w, b);
+	if (rc == SQLITE_OK)
+		rc = store__bl_writer_apply(w->bl, b);
 	return rc;
 }

@@ -7,9 +7,20 @@
  * one pipeline with a virtual clock and a tick every simulated second.
  * Prints observations/s and ns per observation, by the wall clock and by the
  * process's CPU time (the machine may be shared); never fails on time.
+ * Baselines are on (core/pipeline_baseline.c, as vigil runs by default);
+ * "off" measures the pipeline without them. A weekly refresh due (the
+ * simulated clock does not reach one) would run inline, as replay does.
  *
- *   core_bench [observations]   (default 5,000,000)
+ *   core_bench [observations] [on|off]   (default 5,000,000 on)
+ *
+ * For instructions per observation, run it under callgrind with two counts
+ * and divide the difference (setup cancels):
+ *
+ *   for n in 100000 600000; do valgrind --tool=callgrind \
+ *     --callgrind-out-file=/dev/null build/gcc/core_bench $n on; done
+ *   # (Ir(600000) - Ir(100000)) / 500000
  */
+#include "core/baseline_job.h"
 #include "core/pipeline.h"
 
 #include <math.h>
@@ -131,14 +142,17 @@ static double seconds(clockid_t clock)
 int main(int argc, char **argv)
 {
 	size_t n = 5000000;
+	bool baselines = true;
 	if (argc > 1) {
 		char *end;
 		unsigned long long v = strtoull(argv[1], &end, 10);
-		if (*end || v == 0) {
-			fprintf(stderr, "usage: core_bench [observations]\n");
+		if (*end || v == 0 ||
+		    (argc > 2 && strcmp(argv[2], "on") && strcmp(argv[2], "off"))) {
+			fprintf(stderr, "usage: core_bench [observations] [on|off]\n");
 			return 2;
 		}
 		n = (size_t)v;
+		baselines = argc < 3 || strcmp(argv[2], "off") != 0;
 	}
 	struct observation *mix = malloc(MIX * sizeof(*mix));
 	if (!mix)
@@ -177,6 +191,12 @@ int main(int argc, char **argv)
 	struct pipeline *p = pipeline_new(&s, pp, 3);
 	if (!p)
 		return 1;
+	struct baseline_settings bs;
+	baseline_defaults(&bs);
+	bs.enabled = baselines;
+	/* three providers, two aliases each: nine series, gateway and probe */
+	if (pipeline_set_baselines(p, &bs, 9, 9) != 0)
+		return 1;
 
 	/* 2,000 requests per simulated second. */
 	const int64_t t0 = 1795773600000LL;
@@ -191,6 +211,14 @@ int main(int argc, char **argv)
 		pipeline_feed(p, o, now, &fx);
 		events += fx.n_events;
 		transitions += fx.n_transitions;
+		if (fx.baseline_refresh_due) {
+			struct baseline_job *j;
+			if (pipeline_baseline_take(p, &j) == 0) {
+				baseline_job_run(j);
+				pipeline_baseline_apply(p, j, now, &fx);
+				baseline_job_free(j);
+			}
+		}
 		if (now >= next_tick) {
 			pipeline_tick(p, now, &fx);
 			transitions += fx.n_transitions;
@@ -199,15 +227,16 @@ int main(int argc, char **argv)
 	}
 	double el = seconds(CLOCK_MONOTONIC) - start;
 	double cpu = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
-	printf("core_bench: %zu observations in %.3f s: %.2f M observations/s, %.1f "
-	       "ns/observation\n",
-	       n, el, (double)n / el / 1e6, el * 1e9 / (double)n);
+	printf("core_bench: baselines %s, %zu observations in %.3f s: %.2f M observations/s, "
+	       "%.1f ns/observation\n",
+	       baselines ? "on" : "off", n, el, (double)n / el / 1e6, el * 1e9 / (double)n);
 	/* The machine is shared: CPU time is what the pipeline itself costs. */
 	printf("core_bench: cpu %.3f s: %.2f M observations/s of cpu, %.1f cpu ns/observation\n",
 	       cpu, (double)n / cpu / 1e6, cpu * 1e9 / (double)n);
-	printf("core_bench: %llu failure events, %llu breaker transitions, %zu health rows\n",
+	printf("core_bench: %llu failure events, %llu breaker transitions, %zu health rows, "
+	       "%zu baseline series (%zu bytes)\n",
 	       (unsigned long long)events, (unsigned long long)transitions,
-	       pipeline_health_count(p));
+	       pipeline_health_count(p), pipeline_baseline_count(p), pipeline_baseline_bytes(p));
 	pipeline_free(p);
 	free(mix);
 	return 0;

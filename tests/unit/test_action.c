@@ -21,6 +21,10 @@ static void test_names(void **state)
 	assert_string_equal(action_name(ACTION_RESOLVE), "resolve");
 	assert_string_equal(action_name(ACTION_NOTE), "note");
 	assert_string_equal(action_name(ACTION_TRIAGE), "triage");
+	assert_string_equal(action_name(ACTION_ACCEPT), "accept");
+	assert_string_equal(action_name(ACTION_REJECT), "reject");
+	assert_true(action_is_review(ACTION_ACCEPT) && action_is_review(ACTION_REJECT));
+	assert_false(action_is_review(ACTION_ACK) || action_is_review(ACTION_TRIAGE));
 	assert_string_equal(action_name(ACTION__COUNT), "unknown");
 	assert_string_equal(action_name((enum action_kind) - 1), "unknown");
 }

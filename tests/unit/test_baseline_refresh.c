@@ -274,6 +274,34 @@ static void test_error_rate_step(void **state)
 	assert_true(baseline_series_rate(f->m, BM_SERVER_ERROR) > 3 * p0);
 }
 
+/* A busy series (120,000 requests an hour) whose timeouts and invalid
+ * requests never happen: weeks of zeros are no step (a classification
+ * against the floored rate expected 120 an hour and found a "step down"
+ * of ln(0.5 / 120) every week). */
+static void test_never_failing_type_at_volume(void **state)
+{
+	struct fixture *f = *state;
+	struct baseline_refresh_report rep;
+	for (int i = 0; i < 6; i++) {
+		week_hours(f->hours, f->t, &USUAL);
+		for (int h = 0; h < 168; h++) {
+			struct rollup *r = &f->hours[h];
+			r->requests *= 200;
+			r->successes *= 200;
+			for (int e = 0; e < RU_ERR__COUNT; e++)
+				r->errors[e] *= 200;
+			lhist_scale(&r->latency, 200);
+			assert_true(r->errors[RU_TIMEOUT] == 0 && r->errors[RU_INVALID] == 0);
+		}
+		f->t += WEEK;
+		assert_int_equal(baseline_refresh(f->m, &f->s, f->hours, 168, f->t, &rep), 0);
+		assert_false(rep.review_created);
+		assert_int_equal(rep.learned, 168);
+		assert_true(rep.change[BM_TIMEOUT] != BCH_STEP);
+	}
+	assert_true(baseline_warm_share(f->m, &f->s, BM_TIMEOUT) > 0.9);
+}
+
 static void test_alarmed_and_holiday_hours_not_learned(void **state)
 {
 	struct fixture *f = *state;
@@ -355,6 +383,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_small_step_needs_marker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_rate_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_never_failing_type_at_volume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alarmed_and_holiday_hours_not_learned, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_due, setup, teardown),

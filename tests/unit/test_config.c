@@ -282,6 +282,82 @@ static void test_probes(void **state)
 	free(cfg);
 }
 
+/* `baselines:`: the defaults are core's, every key lands where it should
+ * (durations converted to the settings' units, dates to days), and the
+ * series of the budget come from the configured providers. */
+static void test_baselines(void **state)
+{
+	(void)state;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	config_defaults(cfg);
+	struct baseline_settings got, want;
+	config_baseline_settings(cfg, &got);
+	baseline_defaults(&want);
+	assert_memory_equal(&got, &want, sizeof(got));
+	assert_int_equal(cfg->baselines.minute_retention_ms, 14 * 86400000LL);
+	assert_int_equal(cfg->baselines.hour_retention_ms, 365 * 86400000LL);
+	char *cause = NULL;
+	int rc = config_load(cfg, VIGIL_TEST_DATA_DIR "/config/good_baselines.yaml", &cause);
+	if (rc)
+		fail_msg("good_baselines: %s", cause);
+	config_baseline_settings(cfg, &got);
+	assert_true(got.enabled);
+	assert_true(got.season_half_life_weeks == 3 && got.level_half_life_weeks == 6);
+	assert_true(got.false_events_per_week == 2 && got.between_share == 0.4);
+	assert_true(got.sigma_floor[BK_QUANTILE] == 0.06 && got.sigma_floor[BK_RATE] == 0.12 &&
+	            got.sigma_floor[BK_MEAN] == 0.07);
+	assert_true(got.sigma_prior[BK_QUANTILE] == 0.25 && got.sigma_prior[BK_RATE] == 0.4 &&
+	            got.sigma_prior[BK_MEAN] == 0.2);
+	assert_true(got.variance_prior_weeks == 3 && got.rate_prior_requests == 150);
+	assert_true(got.rate_floor == 0.002 && got.clip_sigmas == 2.5);
+	assert_int_equal(got.min_failures, 3);
+	assert_true(got.warm_weeks == 1.5 && got.warm_samples == 40 && got.warm_weight == 0.7);
+	assert_int_equal(got.bucket_s[OBS_GATEWAY], 120);
+	assert_int_equal(got.bucket_s[OBS_PROBE], 600);
+	assert_true(got.max_rps[OBS_GATEWAY] == 500 && got.max_rps[OBS_PROBE] == 2);
+	assert_int_equal(got.edge_minutes, 10);
+	assert_int_equal(got.min_hour_samples, 12);
+	assert_int_equal(got.min_hour_samples_p99, 120);
+	assert_int_equal(got.p99_min_window, 250);
+	assert_int_equal(got.min_mean_window, 15);
+	assert_true(got.step_min == 0.25 && got.step_min_marker == 0.12 && got.step_z == 7 &&
+	            got.step_z_marker == 5);
+	assert_int_equal(got.marker_hours, 6);
+	assert_true(got.drift_min == 0.01 && got.trend_max == 0.2);
+	assert_int_equal(got.refresh_weekday, 6);
+	assert_int_equal(got.refresh_hour, 23);
+	assert_int_equal(got.realert_ms, 600000);
+	assert_int_equal(got.n_holidays, 2);
+	assert_int_equal(got.holidays[0], 20812); /* 2026-12-25 */
+	assert_int_equal(got.holidays[1], 20819); /* 2027-01-01 */
+	assert_true(baseline_is_holiday(&got, 20812LL * 86400000 + 13 * 3600000));
+	assert_int_equal(cfg->baselines.minute_retention_ms, 7 * 86400000LL);
+	assert_int_equal(cfg->baselines.hour_retention_ms, 180 * 86400000LL);
+	/* the budget's series: a provider's aggregate and one per alias (two
+	 * versions of one alias are one series), gateway and probes */
+	config_defaults(cfg);
+	static const char yaml[] = "providers:\n"
+	                           "  - name: openai\n    kind: openai\n"
+	                           "    base_url: https://api.openai.com/v1\n"
+	                           "    models:\n"
+	                           "      - name: gpt-4o-2024-08-06\n"
+	                           "      - name: gpt-4o-2024-11-20\n"
+	                           "      - name: gpt-4o-mini\n"
+	                           "  - name: anthropic\n    kind: anthropic\n"
+	                           "    base_url: https://api.anthropic.com\n";
+	rc = config_load_string(cfg, yaml, sizeof(yaml) - 1, "inline.yaml", &cause);
+	if (rc)
+		fail_msg("inline: %s", cause);
+	size_t gw, pr;
+	config_baseline_series(cfg, &gw, &pr);
+	assert_int_equal(gw, 4);
+	assert_int_equal(pr, 4);
+	cfg->probes.enabled = false;
+	config_baseline_series(cfg, &gw, &pr);
+	assert_int_equal(pr, 0);
+	free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_sinks),
 		cmocka_unit_test(test_missing_file_and_example),
 		cmocka_unit_test(test_probes),
+		cmocka_unit_test(test_baselines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@ static const struct row table[] = {
 	{ DS_NEW, DE_START, DS_STARTING, "" },
 
 	{ DS_STARTING, DE_IDS, DS_STARTING, "resume_numbering query_incidents" },
-	{ DS_STARTING, DE_INCIDENTS, DS_STARTING, "open_following" },
+	{ DS_STARTING, DE_INCIDENTS, DS_STARTING, "query_baselines" },
+	{ DS_STARTING, DE_BASELINES, DS_STARTING, "open_following" },
 	{ DS_STARTING, DE_FOLLOWING, DS_RUNNING,
 	  "start_sidecar start_canaries start_tick log_running notify_ready" },
 	{ DS_STARTING, DE_STOP, DS_START_ABORT, "" },
@@ -37,6 +38,7 @@ static const struct row table[] = {
 
 	{ DS_START_ABORT, DE_IDS, DS_STOP_DRAIN, "drain_sidecar" },
 	{ DS_START_ABORT, DE_INCIDENTS, DS_STOP_DRAIN, "drain_sidecar" },
+	{ DS_START_ABORT, DE_BASELINES, DS_STOP_DRAIN, "drain_sidecar" },
 	{ DS_START_ABORT, DE_FAILED, DS_STOP_DRAIN, "drain_sidecar" },
 	{ DS_START_ABORT, DE_FOLLOWING, DS_STOP_INGEST, "stop_ingest" },
 
@@ -156,12 +158,13 @@ static void test_paths(void **state)
 	char acts[1024];
 	/* a clean run: start, run, stop (every step answered) */
 	static const enum dfsm_event run[] = {
-		DE_START,       DE_IDS,         DE_INCIDENTS, DE_FOLLOWING, DE_STOP,
+		DE_START,       DE_IDS,         DE_INCIDENTS, DE_BASELINES, DE_FOLLOWING,   DE_STOP,
 		DE_INGEST_DONE, DE_SEM_DRAINED, DE_SUBMITTED, DE_FLUSHED,   DE_CLOSE_TIMER,
 	};
 	assert_int_equal(walk(DS_NEW, run, sizeof(run) / sizeof(run[0]), acts, sizeof(acts)),
 	                 DS_STOPPED);
-	assert_string_equal(acts, "resume_numbering query_incidents open_following start_sidecar "
+	assert_string_equal(acts, "resume_numbering query_incidents query_baselines open_following "
+	                          "start_sidecar "
 	                          "start_canaries start_tick log_running notify_ready log_stopping "
 	                          "stop_tick stop_canaries stop_ingest drain_sidecar stop_sidecar "
 	                          "submit_waiting flush log_flushed schedule_close close_all "
@@ -181,8 +184,9 @@ static void test_paths(void **state)
 	/* the tailer fails while running; the queue is full when the waiting
 	 * batch is submitted, then has room */
 	static const enum dfsm_event fail[] = {
-		DE_START,       DE_IDS,   DE_INCIDENTS, DE_FOLLOWING, DE_INGEST_DONE,
-		DE_SEM_DRAINED, DE_SPACE, DE_SUBMITTED, DE_FLUSHED,   DE_CLOSE_TIMER,
+		DE_START,     DE_IDS,         DE_INCIDENTS,   DE_BASELINES,
+		DE_FOLLOWING, DE_INGEST_DONE, DE_SEM_DRAINED, DE_SPACE,
+		DE_SUBMITTED, DE_FLUSHED,     DE_CLOSE_TIMER,
 	};
 	assert_int_equal(walk(DS_NEW, fail, sizeof(fail) / sizeof(fail[0]), acts, sizeof(acts)),
 	                 DS_STOPPED);
@@ -193,12 +197,9 @@ static void test_paths(void **state)
 
 	/* the tailer cannot start: no sidecar, canaries or ready */
 	static const enum dfsm_event nofollow[] = {
-		DE_START,
-		DE_IDS,
-		DE_INCIDENTS,
-		DE_FAILED,
+		DE_START, DE_IDS, DE_INCIDENTS, DE_BASELINES, DE_FAILED,
 	};
-	assert_int_equal(walk(DS_NEW, nofollow, 4, acts, sizeof(acts)), DS_STOP_DRAIN);
+	assert_int_equal(walk(DS_NEW, nofollow, 5, acts, sizeof(acts)), DS_STOP_DRAIN);
 	assert_null(strstr(acts, "notify_ready"));
 	assert_null(strstr(acts, "start_sidecar"));
 }

@@ -100,6 +100,10 @@ static void test_lists_match_schema(void **state)
 		{ "event_minute", STORE__COLS(STORE__COLS_EVENT_MINUTE), false },
 		{ "health", STORE__COLS(STORE__COLS_HEALTH), false },
 		{ "health_minute", STORE__COLS(STORE__COLS_HEALTH_MINUTE), false },
+		{ "rollup_minute", STORE__COLS(STORE__COLS_ROLLUP), false },
+		{ "rollup_hour", STORE__COLS(STORE__COLS_ROLLUP), false },
+		{ "baseline_models", STORE__COLS(STORE__COLS_BASELINE_MODELS), false },
+		{ "baseline_reviews", STORE__COLS(STORE__COLS_BASELINE_REVIEWS), false },
 	};
 	int tables_seen = 0;
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
