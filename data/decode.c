@@ -14,6 +14,7 @@
  */
 #include "data/decode.h"
 
+#include "core/redact.h"
 #include "core/vgerr.h"
 #include "data/decode_internal.h"
 
@@ -191,4 +192,16 @@ int decode_line(struct decoder *d, enum decode_format fmt, const char *line, siz
 	if (fmt == DECODE_OTLP)
 		return decode__decode_otlp(d, line, ntok, out);
 	return decode__decode_v1(d, line, len, ntok, fmt == DECODE_AUTO, out);
+}
+
+void decode__redact_ids(struct observation *o)
+{
+	redact_str(NULL, o->request_id);
+	redact_str(NULL, o->pid.provider);
+	redact_str(NULL, o->pid.model);
+	redact_str(NULL, o->pid.region);
+	redact_str(NULL, o->pid.key_alias);
+	redact_str(NULL, o->template_id);
+	redact_str(NULL, o->after_failure_of);
+	redact_str(NULL, o->schema_id);
 }

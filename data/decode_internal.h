@@ -18,6 +18,14 @@
 #include "core/normalise.h"
 #include "data/jtok.h"
 
+struct observation;
+
+/* Mask API key shapes (core/redact) in an observation's names and ids, so a
+ * key a gateway logged by mistake (a key alias that is the key, a request id
+ * that holds one) goes no further: not into series, rollups, metrics
+ * labels, the store or a page. Texts keep their length. */
+void decode__redact_ids(struct observation *o);
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>

@@ -255,6 +255,7 @@ static int otlp_span(json_t *span, struct observation *o, struct decode_result *
 		               (size_t)-1);
 		o->norm.finish = normalise_finish_reason(a.finish, strlen(a.finish));
 	}
+	decode__redact_ids(o);
 	return 1;
 }
 

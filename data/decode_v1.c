@@ -626,6 +626,7 @@ int decode__decode_v1(struct decoder *d, const char *js, size_t len, int ntok, b
 		}
 	}
 	v1_normalise(&v);
+	decode__redact_ids(v.obs);
 	res->obs = d->obs;
 	res->n_obs = 1;
 	return 0;
