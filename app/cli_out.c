@@ -33,10 +33,10 @@ static ssize_t filter_write(void *cookie, const char *data, size_t size)
 	if (need > f->cap && vg_grow((void **)&f->buf, &f->cap, need, 1, 4096) != 0)
 		return -1;
 	size_t n = sanitize_text(f->buf, f->cap, data, size, SANITIZE_KEEP_NEWLINES);
+	/* the real stream buffers as stdout always did: by line on a
+	 * terminal, in blocks on a pipe or a file */
 	if (n && fwrite(f->buf, 1, n, f->real) != n)
 		return -1;
-	if (memchr(data, '\n', size))
-		fflush(f->real); /* lines reach a pipe or a log in time */
 	return (ssize_t)size;
 }
 
