@@ -1,4 +1,12 @@
-/* sim_decide.c: one request's fate (see sim_decide.h). */
+/*
+ * sim_decide.c: one request's fate (see sim_decide.h). Each concern draws
+ * from its own fork of the request's root stream (sim_rng.h): whether a
+ * phase hits the request (one stream per phase, keyed by its name, so a
+ * phase added to a scenario leaves the others' hits alone), the mid-stream
+ * failure of an overloaded stream, tokens, latency, the stream's deltas
+ * before an error, and the retrieval's age and similarity. A branch draws
+ * only what it needs: no draw is made to keep a count.
+ */
 #include "sim/sim_decide.h"
 
 #include "sim/sim_text.h"
@@ -97,7 +105,7 @@ static void limiter(const struct sim_scenario *s, struct sim_limiter *lim, const
 }
 
 void sim_decide(const struct sim_scenario *s, struct sim_limiter *lim, const struct sim_req *rq,
-                struct sim_rng *rng, struct sim_answer *a)
+                const struct sim_rng *root, struct sim_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->retry_after_ms = -1;
@@ -124,7 +132,8 @@ void sim_decide(const struct sim_scenario *s, struct sim_limiter *lim, const str
 			continue;
 		if (ph->fault == SIM_F_RATE_LIMIT && (ph->rpm.n || ph->tpm.n))
 			continue; /* the limiter plays it */
-		if (sim_rng_unit(rng) >= sim_phase_share(ph, t))
+		struct sim_rng hit = sim_rng_fork2(root, SIM_RNG_FAULT, sim_rng_hash(ph->name, 0));
+		if (sim_rng_unit(&hit) >= sim_phase_share(ph, t))
 			continue;
 		int64_t rel = t - ph->at_ms;
 		int c = outcome_class(ph->fault);
@@ -182,15 +191,17 @@ void sim_decide(const struct sim_scenario *s, struct sim_limiter *lim, const str
 	}
 
 	/* An overloaded Anthropic often accepts a stream and fails it later. */
-	double mid_stream = sim_rng_unit(rng);
-	if (a->outcome == SIM_F_OVERLOADED && rq->stream && p->kind == SIM_ANTHROPIC &&
-	    mid_stream < 0.5)
-		a->outcome = SIM_F_STREAM_ERROR;
+	if (a->outcome == SIM_F_OVERLOADED && rq->stream && p->kind == SIM_ANTHROPIC) {
+		struct sim_rng mid = sim_rng_fork(root, SIM_RNG_MID_STREAM);
+		if (sim_rng_unit(&mid) < 0.5)
+			a->outcome = SIM_F_STREAM_ERROR;
+	}
 
-	/* Tokens. */
-	double noise = 1.0 + 0.03 * (2.0 * sim_rng_unit(rng) - 1.0);
+	/* Tokens (the cache draw, conditional, comes last in this stream). */
+	struct sim_rng tok = sim_rng_fork(root, SIM_RNG_TOKENS);
+	double noise = 1.0 + 0.03 * (2.0 * sim_rng_unit(&tok) - 1.0);
 	int want = rq->want_tokens > 0 ? rq->want_tokens : 150;
-	double out_draw = sim_rng_lognormal(rng, 1.0, 0.25);
+	double out_draw = sim_rng_lognormal(&tok, 1.0, 0.25);
 	int est = rq->prompt_tokens + (rq->max_tokens > 0 ? rq->max_tokens : want);
 
 	/* Rate limits: every request that reaches the provider is counted. */
@@ -221,15 +232,17 @@ void sim_decide(const struct sim_scenario *s, struct sim_limiter *lim, const str
 	double med, p95;
 	sim_timeline_latency(s, sc, lat, t, &med, &p95);
 	double sigma = p95 > med && med > 0 ? log(p95 / med) / Z95 : 0.0;
-	double total = sim_rng_lognormal(rng, med, sigma);
-	double err_ms = sim_rng_lognormal(rng, p->error_ms, 0.5);
+	struct sim_rng lr = sim_rng_fork(root, SIM_RNG_LATENCY);
+	double total = sim_rng_lognormal(&lr, med, sigma);
+	double err_ms = sim_rng_lognormal(&lr, p->error_ms, 0.5);
+	double ttft_share = 0.15 + 0.15 * sim_rng_unit(&lr);
+	double dns_slow = sim_rng_unit(&lr);
 	if (lat) {
 		a->drip_ms = lat->drip_ms;
 		a->chunk_bytes = lat->chunk_bytes;
 	}
-	double ttft_share = 0.15 + 0.15 * sim_rng_unit(rng);
-	double dns_slow = sim_rng_unit(rng);
-	int stream_events = 2 + (int)sim_rng_below(rng, 6);
+	struct sim_rng se = sim_rng_fork(root, SIM_RNG_STREAM_ERR);
+	int stream_events = 2 + (int)sim_rng_below(&se, 6);
 	switch (a->outcome) {
 	case SIM_F_NONE:
 	case SIM_F_TRUNCATED:
@@ -271,23 +284,25 @@ void sim_decide(const struct sim_scenario *s, struct sim_limiter *lim, const str
 			a->text_flags |= 1u << SIM_TX_REFUSAL;
 		}
 		a->output_tokens = out;
-		if (a->input_tokens >= 1024 && sim_rng_unit(rng) < 0.3)
+		if (a->input_tokens >= 1024 && sim_rng_unit(&tok) < 0.3)
 			a->cached_tokens = a->input_tokens / 2 / 128 * 128;
-	} else {
-		(void)sim_rng_unit(rng); /* keep the draw count independent of the outcome */
 	}
 
-	/* Retrieval. */
-	double age = sim_rng_lognormal(rng, 129600, 0.6);
-	if (age > 5 * 86400.0)
-		age = 5 * 86400.0;
-	double sim = 0.82 + 0.03 * sim_rng_normal(rng);
-	if (stale)
+	/* Retrieval: the phase's curve with a little jitter, or the usual spread. */
+	struct sim_rng ar = sim_rng_fork(root, SIM_RNG_DOC_AGE);
+	double age;
+	if (stale) {
 		age = sim_curve_at(&stale->value, t - stale->at_ms, 9 * 86400.0) *
-		      (1.0 + 0.02 * sim_rng_normal(rng));
-	if (drift)
-		sim = sim_curve_at(&drift->value, t - drift->at_ms, 0.6) +
-		      0.03 * sim_rng_normal(rng);
+		      (1.0 + 0.02 * sim_rng_normal(&ar));
+	} else {
+		age = sim_rng_lognormal(&ar, 129600, 0.6);
+		if (age > 5 * 86400.0)
+			age = 5 * 86400.0;
+	}
+	struct sim_rng sr = sim_rng_fork(root, SIM_RNG_SIMILARITY);
+	double sim = drift ? sim_curve_at(&drift->value, t - drift->at_ms, 0.6) +
+	                             0.03 * sim_rng_normal(&sr)
+	                   : 0.82 + 0.03 * sim_rng_normal(&sr);
 	a->doc_age_s = age < 0 ? 0 : age;
 	a->top_similarity = sim < 0 ? 0 : sim > 1 ? 1 : sim;
 }

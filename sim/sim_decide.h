@@ -58,11 +58,14 @@ struct sim_answer {
 };
 
 /*
- * Decide the answer to request rq. Draws from rng, updates lim (unless the
- * request never reaches the provider: dns, connect), fills *a. Pure apart
- * from those two; never fails.
+ * Decide the answer to request rq. root is the request's (or attempt's) root
+ * stream: every concern draws from its own fork of it (SIM_RNG_FAULT per
+ * phase, SIM_RNG_LATENCY, SIM_RNG_TOKENS, ...), and root itself is not
+ * advanced, so the same root gives the same answer. Updates lim (unless
+ * the request never reaches the provider: dns, connect), fills *a. Pure
+ * apart from lim; never fails.
  */
 void sim_decide(const struct sim_scenario *s, struct sim_limiter *lim, const struct sim_req *rq,
-                struct sim_rng *rng, struct sim_answer *a);
+                const struct sim_rng *root, struct sim_answer *a);
 
 #endif

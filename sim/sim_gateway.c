@@ -12,8 +12,16 @@
  *
  * Lines are emitted in completion order through a min-heap keyed by the
  * attempt's end time: a line is released once no later arrival can end
- * before it. Every draw comes from a generator seeded by (seed, request,
- * attempt), so the output depends on the options only.
+ * before it.
+ *
+ * Draws (sim_rng.h): request n's root stream is fork(seed's gateway stream,
+ * n), attempt k's is its fork (SIM_RNG_ATTEMPT, k), and every concern draws
+ * from its own fork of one of them: per request the time to the next
+ * arrival, the request's shape (template, streaming, prompt size), its id
+ * and its facts; per attempt the region, the decision (sim_decide), the
+ * connection, the text, the response id, a storm's invalid answer and the
+ * backoff. So the output depends on the options only, and a draw added in
+ * one concern moves no other.
  */
 #include "sim/sim.h"
 
@@ -46,6 +54,7 @@ struct sim_gateway {
 	int64_t start_ms;
 	double ts_scale;
 	int64_t duration;
+	struct sim_rng base; /* the seed's gateway stream: request roots fork from it */
 	struct sim_limiter lim;
 	double next_arrival;
 	uint64_t n_req, n_lines, seq;
@@ -145,8 +154,8 @@ struct sim_gateway *sim_gateway_new(const struct sim_gateway_opts *o, char **cau
 	sim_buf_init(&g->line);
 	sim_buf_init(&g->text);
 	sim_buf_init(&g->ctx);
-	struct sim_rng r;
-	sim_rng_init(&r, g->seed, 0xa11);
+	sim_rng_init(&g->base, g->seed, SIM_RNG_GATEWAY);
+	struct sim_rng r = sim_rng_fork2(&g->base, 0, SIM_RNG_ARRIVAL);
 	g->next_arrival = sim_rng_exp(&r, 1000.0 / g->rate);
 	return g;
 }
@@ -255,10 +264,11 @@ struct attempt {
 	bool storm_invalid;
 };
 
-/* Writes one events-v1 line for attempt at with answer a into g->line;
- * returns the attempt's duration in scenario ms and sets *ok. */
+/* Writes one events-v1 line for attempt at with answer a into g->line
+ * (drawing from forks of the attempt's root stream); returns the attempt's
+ * duration in scenario ms and sets *ok. */
 static double write_line(struct sim_gateway *g, const struct attempt *at,
-                         const struct sim_answer *a, struct sim_rng *r, bool *ok)
+                         const struct sim_answer *a, const struct sim_rng *root, bool *ok)
 {
 	const struct sim_scenario *scn = g->scn;
 	const struct sim_provider *p = &scn->providers[at->provider];
@@ -269,15 +279,12 @@ static double write_line(struct sim_gateway *g, const struct attempt *at,
 	double timeout = (double)scn->traffic.timeout_ms;
 
 	/* Connection phases: most requests reuse a pooled connection. */
+	struct sim_rng cr = sim_rng_fork(root, SIM_RNG_CONNECTION);
 	double dns = 0, conn = 0, tls = 0;
-	if (sim_rng_unit(r) < 0.2) {
-		dns = 1 + 4 * sim_rng_unit(r);
-		conn = dns + 8 + 17 * sim_rng_unit(r);
-		tls = conn + 15 + 25 * sim_rng_unit(r);
-	} else {
-		(void)sim_rng_unit(r);
-		(void)sim_rng_unit(r);
-		(void)sim_rng_unit(r);
+	if (sim_rng_unit(&cr) < 0.2) {
+		dns = 1 + 4 * sim_rng_unit(&cr);
+		conn = dns + 8 + 17 * sim_rng_unit(&cr);
+		tls = conn + 15 + 25 * sim_rng_unit(&cr);
 	}
 	enum sim_fault o = a->outcome;
 	const char *terr = NULL;
@@ -314,16 +321,18 @@ static double write_line(struct sim_gateway *g, const struct attempt *at,
 	if (at->storm_invalid)
 		flags |= 1u << SIM_TX_FORMAT;
 	if (has_http && a->status == 200) {
+		struct sim_rng words = sim_rng_fork(root, SIM_RNG_TEXT);
 		if (o == SIM_F_SAFETY_BLOCK && a->prompt_block) {
 			schema_valid = false;
 		} else if (o == SIM_F_SAFETY_BLOCK) {
-			sim_buf_puts(&g->text, sim_text_refusal(r));
+			sim_buf_puts(&g->text, sim_text_refusal(&words));
 			schema_valid = !tp->schema_id[0];
 		} else {
-			sim_text_response(at->facts, tp->schema_id[0] != '\0', flags, r, &g->text,
-			                  &schema_valid);
+			sim_text_response(at->facts, tp->schema_id[0] != '\0', flags, &words,
+			                  &g->text, &schema_valid);
 		}
 	}
+	struct sim_rng ids = sim_rng_fork(root, SIM_RNG_ID);
 	struct sim_answer ans = *a;
 	struct sim_response resp;
 	sim_response_init(&resp);
@@ -337,7 +346,7 @@ static double write_line(struct sim_gateway *g, const struct attempt *at,
 		.now_ms = g->start_ms +
 		          (int64_t)llround((double)at->t * g->ts_scale + (ttfb > 0 ? ttfb : 0)),
 		.scale = g->ts_scale,
-		.id_seed = sim_rng_next(r),
+		.id_seed = sim_rng_next(&ids),
 		.key_tail = NULL,
 	};
 	if (has_http)
@@ -469,16 +478,18 @@ static int simulate(struct sim_gateway *g, double arrival)
 	const struct sim_scenario *scn = g->scn;
 	const struct sim_traffic *tr = &scn->traffic;
 	uint64_t rid_n = g->n_req;
-	struct sim_rng r;
-	sim_rng_init(&r, g->seed, 0x100000000ULL + rid_n);
-	int ti = pick_template(g, &r);
+	struct sim_rng root = sim_rng_fork(&g->base, rid_n);
+	struct sim_rng shape = sim_rng_fork(&root, SIM_RNG_REQUEST);
+	int ti = pick_template(g, &shape);
 	const struct sim_template *tp = &tr->templates[ti];
+	bool stream = sim_rng_unit(&shape) < tp->stream;
+	int predicted = (int)lround(tp->prompt_tokens * (0.85 + 0.3 * sim_rng_unit(&shape)));
 	char request_id[40];
-	sim_fmt__id(request_id, sizeof(request_id), "gw_", 24, sim_fmt__b62, sim_rng_next(&r));
-	bool stream = sim_rng_unit(&r) < tp->stream;
-	int predicted = (int)lround(tp->prompt_tokens * (0.85 + 0.3 * sim_rng_unit(&r)));
+	struct sim_rng ids = sim_rng_fork(&root, SIM_RNG_ID);
+	sim_fmt__id(request_id, sizeof(request_id), "gw_", 24, sim_fmt__b62, sim_rng_next(&ids));
 	struct sim_facts facts;
-	sim_text_facts(sim_text_content(tp->content), &r, &facts);
+	struct sim_rng fr = sim_rng_fork(&root, SIM_RNG_FACTS);
+	sim_text_facts(sim_text_content(tp->content), &fr, &facts);
 
 	/* Injection lives in a retrieved document: decide it for the request. */
 	bool injected = false;
@@ -504,9 +515,10 @@ static int simulate(struct sim_gateway *g, double arrival)
 		int retries = 0, max_r = tr->max_retries;
 		for (;;) {
 			attempt++;
-			struct sim_rng ra;
-			sim_rng_init(&ra, g->seed, (rid_n << 8) + (uint64_t)attempt);
-			int region = pick_region(&scn->providers[p], &ra);
+			struct sim_rng ra =
+			        sim_rng_fork2(&root, SIM_RNG_ATTEMPT, (uint64_t)attempt);
+			struct sim_rng rr = sim_rng_fork(&ra, SIM_RNG_REGION);
+			int region = pick_region(&scn->providers[p], &rr);
 			struct sim_req rq = {
 				.scope = { p, tp->model[ri], region, ti },
 				.t_ms = (int64_t)t,
@@ -523,8 +535,11 @@ static int simulate(struct sim_gateway *g, double arrival)
 				if (tp->rag)
 					sim_text_context(&facts, injected_now, &g->ctx);
 			}
-			bool storm = a.storm_retries > 0 && a.status == 200 &&
-			             sim_rng_unit(&ra) < a.storm_invalid;
+			bool storm = false;
+			if (a.storm_retries > 0 && a.status == 200) {
+				struct sim_rng sr = sim_rng_fork(&ra, SIM_RNG_STORM);
+				storm = sim_rng_unit(&sr) < a.storm_invalid;
+			}
 			if (a.storm_retries > max_r)
 				max_r = a.storm_retries;
 			struct attempt at = {
@@ -573,7 +588,8 @@ static int simulate(struct sim_gateway *g, double arrival)
 				break;
 			retries++;
 			double backoff = 500.0 * (double)(1 << (retries - 1 < 6 ? retries - 1 : 6));
-			backoff *= 0.75 + 0.5 * sim_rng_unit(&ra);
+			struct sim_rng br = sim_rng_fork(&ra, SIM_RNG_BACKOFF);
+			backoff *= 0.75 + 0.5 * sim_rng_unit(&br);
 			if (a.outcome == SIM_F_RATE_LIMIT && a.retry_after_ms > 0)
 				backoff = (double)a.retry_after_ms;
 			if (storm)
@@ -618,8 +634,7 @@ int sim_gateway_advance(struct sim_gateway *g, int64_t until_ms, sim_line_cb cb,
 			return VG_ENOMEM;
 		}
 		g->n_req++;
-		struct sim_rng r;
-		sim_rng_init(&r, g->seed, 0x200000000ULL + g->n_req);
+		struct sim_rng r = sim_rng_fork2(&g->base, g->n_req, SIM_RNG_ARRIVAL);
 		double shape = sim_curve_at(&g->scn->traffic.shape, (int64_t)g->next_arrival, 1.0);
 		if (shape <= 0)
 			g->next_arrival += 1000;

@@ -1,4 +1,4 @@
-/* sim_rng.c: splitmix64 and the distributions the simulator draws from. */
+/* sim_rng.c: splitmix64, stream derivation and the distributions the simulator draws from. */
 #include "sim/sim_rng.h"
 
 #include <math.h>
@@ -13,6 +13,19 @@ static uint64_t mix(uint64_t z)
 void sim_rng_init(struct sim_rng *r, uint64_t seed, uint64_t stream)
 {
 	r->s = mix(seed * 0x9e3779b97f4a7c15ULL + mix(stream + 0x632be59bd9b4e019ULL));
+}
+
+struct sim_rng sim_rng_fork(const struct sim_rng *r, uint64_t tag)
+{
+	struct sim_rng f;
+	sim_rng_init(&f, r->s, tag);
+	return f;
+}
+
+struct sim_rng sim_rng_fork2(const struct sim_rng *r, uint64_t a, uint64_t b)
+{
+	struct sim_rng c = sim_rng_fork(r, a);
+	return sim_rng_fork(&c, b);
 }
 
 uint64_t sim_rng_next(struct sim_rng *r)

@@ -463,9 +463,11 @@ static void answer(struct call *k)
 {
 	struct sim_server *s = k->c->srv;
 	int64_t t = now_scn(s);
-	struct sim_rng rng;
+	/* The request's root stream: the server's source, then its number. */
+	struct sim_rng base, root;
 	s->n_req++;
-	sim_rng_init(&rng, s->seed, s->n_req);
+	sim_rng_init(&base, s->seed, SIM_RNG_SERVER);
+	root = sim_rng_fork(&base, s->n_req);
 	struct sim_req rq = {
 		.scope = { k->provider, k->model, k->region, -1 },
 		.t_ms = t,
@@ -475,7 +477,7 @@ static void answer(struct call *k)
 		.want_tokens = k->canary ? 6 : 60,
 	};
 	struct sim_answer a;
-	sim_decide(s->scn, &s->lim, &rq, &rng, &a);
+	sim_decide(s->scn, &s->lim, &rq, &root, &a);
 	struct sim_response r;
 	sim_response_init(&r);
 	struct sim_fmt_in in;
@@ -499,15 +501,17 @@ static void answer(struct call *k)
 	struct sim_buf text;
 	sim_buf_init(&text);
 	if (a.status == 200 && !k->models_list) {
+		struct sim_rng words = sim_rng_fork(&root, SIM_RNG_TEXT);
 		if (a.outcome == SIM_F_SAFETY_BLOCK) {
-			sim_buf_puts(&text, sim_text_refusal(&rng));
+			sim_buf_puts(&text, sim_text_refusal(&words));
 		} else if (k->canary) {
 			sim_text_canary(a.text_flags, &text);
 		} else {
 			struct sim_facts f;
 			bool valid;
-			sim_text_facts(2, &rng, &f);
-			sim_text_response(&f, false, a.text_flags, &rng, &text, &valid);
+			struct sim_rng fr = sim_rng_fork(&root, SIM_RNG_FACTS);
+			sim_text_facts(2, &fr, &f);
+			sim_text_response(&f, false, a.text_flags, &words, &text, &valid);
 		}
 		in.text = sim_buf_cstr(&text);
 	}

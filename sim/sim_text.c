@@ -2,11 +2,32 @@
  * sim_text.c: fact pools and response writers (see sim_text.h). Every entity
  * a grounded answer uses appears verbatim in the context sentence it came
  * from; the hallucination and PII pools never appear in any context.
+ *
+ * Each part of a response that draws (the refusal, the off-topic answer,
+ * the creative lines, the hallucinated entities, the PII, the broken JSON's
+ * variant, the confidence) draws from its own fork of the text stream, so
+ * one fault's words never change another's.
  */
 #include "sim/sim_text.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Stream tags of the parts of a response (forks of the text stream). */
+enum part {
+	PART_REFUSAL = 1,
+	PART_OFFTOPIC,
+	PART_CREATIVE,
+	PART_HALLUCINATION,
+	PART_PII,
+	PART_VARIANT,
+	PART_CONFIDENCE,
+};
+
+static struct sim_rng part(const struct sim_rng *r, enum part p)
+{
+	return sim_rng_fork(r, (uint64_t)p);
+}
 
 struct fact {
 	const char *context; /* sentence in context.text */
@@ -197,7 +218,8 @@ static void put_sentence(struct sim_buf *out, const char *clause)
 }
 
 /* Prose built from the facts (and the faults' additions). */
-static void prose(const struct sim_facts *f, unsigned flags, struct sim_rng *r, struct sim_buf *out)
+static void prose(const struct sim_facts *f, unsigned flags, const struct sim_rng *r,
+                  struct sim_buf *out)
 {
 	struct pool p = pool_of(f->content);
 	if (flags & (1u << SIM_TX_INJECTION)) {
@@ -212,13 +234,15 @@ static void prose(const struct sim_facts *f, unsigned flags, struct sim_rng *r, 
 		return;
 	}
 	if (flags & (1u << SIM_TX_REGRESSION)) {
-		sim_buf_puts(out, offtopic[sim_rng_below(r, COUNT(offtopic))]);
+		struct sim_rng x = part(r, PART_OFFTOPIC);
+		sim_buf_puts(out, offtopic[sim_rng_below(&x, COUNT(offtopic))]);
 		return;
 	}
 	if (f->content == 3) {
-		sim_buf_puts(out, creative_open[sim_rng_below(r, COUNT(creative_open))]);
+		struct sim_rng x = part(r, PART_CREATIVE);
+		sim_buf_puts(out, creative_open[sim_rng_below(&x, COUNT(creative_open))]);
 		sim_buf_add(out, " ", 1);
-		sim_buf_puts(out, creative_close[sim_rng_below(r, COUNT(creative_close))]);
+		sim_buf_puts(out, creative_close[sim_rng_below(&x, COUNT(creative_close))]);
 	} else if (flags & (1u << SIM_TX_COHERENCE)) {
 		const char *a = f->n ? p.facts[f->idx[0]].answer : "the answer is";
 		/* the first three words, over and over */
@@ -250,22 +274,24 @@ static void prose(const struct sim_facts *f, unsigned flags, struct sim_rng *r, 
 				sim_buf_puts(out, a);
 		}
 		if (flags & (1u << SIM_TX_HALLUCINATION)) {
-			int k = (int)sim_rng_below(r, COUNT(hallucinated));
+			struct sim_rng x = part(r, PART_HALLUCINATION);
+			int k = (int)sim_rng_below(&x, COUNT(hallucinated));
 			sim_buf_printf(out, ", %s", hallucinated[k]);
 			sim_buf_printf(out, ". This also applies %s",
-			               hallucinated[(k + 1 + (int)sim_rng_below(r, 3)) %
+			               hallucinated[(k + 1 + (int)sim_rng_below(&x, 3)) %
 			                            COUNT(hallucinated)]);
 		}
 		sim_buf_add(out, ".", 1);
 	}
 	if (flags & (1u << SIM_TX_PII)) {
 		sim_buf_add(out, " ", 1);
-		sim_buf_puts(out, pii[sim_rng_below(r, COUNT(pii))]);
+		struct sim_rng x = part(r, PART_PII);
+		sim_buf_puts(out, pii[sim_rng_below(&x, COUNT(pii))]);
 	}
 }
 
-void sim_text_response(const struct sim_facts *f, bool schema, unsigned flags, struct sim_rng *r,
-                       struct sim_buf *out, bool *schema_valid)
+void sim_text_response(const struct sim_facts *f, bool schema, unsigned flags,
+                       const struct sim_rng *r, struct sim_buf *out, bool *schema_valid)
 {
 	*schema_valid = true;
 	if (flags & (1u << SIM_TX_REFUSAL)) {
@@ -288,7 +314,11 @@ void sim_text_response(const struct sim_facts *f, bool schema, unsigned flags, s
 		sim_buf_free(&text);
 		return;
 	}
-	uint32_t variant = broken ? sim_rng_below(r, 4) : 99;
+	uint32_t variant = 99;
+	if (broken) {
+		struct sim_rng x = part(r, PART_VARIANT);
+		variant = sim_rng_below(&x, 4);
+	}
 	struct sim_jw w;
 	struct pool p = pool_of(f->content);
 	if (variant == 0) {
@@ -314,10 +344,12 @@ void sim_text_response(const struct sim_facts *f, bool schema, unsigned flags, s
 				sim_jw_arr_end(&w);
 			}
 		}
-		if (variant == 2)
+		if (variant == 2) {
 			sim_jw_kstr(&w, "confidence", "high");
-		else
-			sim_jw_knum(&w, "confidence", 0.7 + 0.29 * sim_rng_unit(r), 2);
+		} else {
+			struct sim_rng x = part(r, PART_CONFIDENCE);
+			sim_jw_knum(&w, "confidence", 0.7 + 0.29 * sim_rng_unit(&x), 2);
+		}
 	} else {
 		char id[16];
 		snprintf(id, sizeof(id), "C%06d", f->customer);
@@ -351,7 +383,8 @@ void sim_text_canary(unsigned flags, struct sim_buf *out)
 		sim_buf_puts(out, "{\"ok\":true}");
 }
 
-const char *sim_text_refusal(struct sim_rng *r)
+const char *sim_text_refusal(const struct sim_rng *r)
 {
-	return refusals[sim_rng_below(r, COUNT(refusals))];
+	struct sim_rng x = part(r, PART_REFUSAL);
+	return refusals[sim_rng_below(&x, COUNT(refusals))];
 }

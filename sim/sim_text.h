@@ -9,7 +9,9 @@
  * template's schema asks for; prompt injections follow the instructions
  * hidden in a retrieved document.
  *
- * Deterministic for a given generator state. Pure (no I/O).
+ * Deterministic for a given generator state. Pure (no I/O). The facts
+ * draw from their stream (SIM_RNG_FACTS); a response's parts each draw from
+ * their own fork of the text stream (SIM_RNG_TEXT), which is not advanced.
  */
 #ifndef VIGIL_SIM_TEXT_H
 #define VIGIL_SIM_TEXT_H
@@ -56,13 +58,13 @@ void sim_text_context(const struct sim_facts *f, bool injected, struct sim_buf *
  * are SIM_TX_* bits. *schema_valid gets whether the JSON satisfies the
  * template's schema (true when there is no schema).
  */
-void sim_text_response(const struct sim_facts *f, bool schema, unsigned flags, struct sim_rng *r,
-                       struct sim_buf *out, bool *schema_valid);
+void sim_text_response(const struct sim_facts *f, bool schema, unsigned flags,
+                       const struct sim_rng *r, struct sim_buf *out, bool *schema_valid);
 
 /* The answer to a canary that asks for {"ok":true}, shaped by flags. */
 void sim_text_canary(unsigned flags, struct sim_buf *out);
 
 /* A refusal sentence (safety refusals, jailbreak attempts). */
-const char *sim_text_refusal(struct sim_rng *r);
+const char *sim_text_refusal(const struct sim_rng *r);
 
 #endif

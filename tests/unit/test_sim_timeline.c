@@ -2,7 +2,8 @@
  * test_sim_timeline.c: the simulator's scenario logic as pure functions of
  * time: curves, phase activity and scope, limits and latency in force, the
  * latency-ramp scenario crossing its threshold at twelve minutes, the
- * decision's shares and determinism, the rate limiter's shrinking remaining
+ * decision's shares and determinism (and a phase added to a scenario
+ * moving nothing but its own effect), the rate limiter's shrinking remaining
  * count, the truth file, and the time notations the simulator writes.
  */
 #include <setjmp.h>
@@ -231,6 +232,76 @@ static void test_decide_is_deterministic(void **state)
 		assert_int_equal(a1.input_tokens, a2.input_tokens);
 		assert_int_equal(a1.text_flags, a2.text_flags);
 	}
+	free(s);
+}
+
+/*
+ * One stream per concern: a content phase added to a scenario (its own draw
+ * of whether it hits, then its text flag) leaves every other part of every
+ * answer as it was: outcome, status, latency, tokens, retrieval. Before the
+ * streams were split, the added phase's draw shifted every later one.
+ */
+static void test_added_phase_moves_nothing_else(void **state)
+{
+	(void)state;
+	struct sim_scenario *s = load("oncall-day");
+	struct sim_scenario *s2 = malloc(sizeof(*s2));
+	assert_non_null(s2);
+	memcpy(s2, s, sizeof(*s2));
+	assert_true(s2->n_phases < SIM_MAX_PHASES);
+	struct sim_phase *ph = &s2->phases[s2->n_phases++];
+	memset(ph, 0, sizeof(*ph));
+	snprintf(ph->name, sizeof(ph->name), "extra-hallucination");
+	ph->fault = SIM_F_HALLUCINATION;
+	ph->provider = -1;
+	ph->template_idx = -1;
+	ph->at_ms = 0;
+	ph->end_ms = SIM_TIME_END;
+	ph->share.n = 1;
+	ph->share.v[0] = 0.5;
+	ph->detect_after_ms = -1;
+	int n = 0, flagged = 0, failed = 0;
+	for (int p = 0; p < s->n_providers; p++) {
+		for (int64_t t = 0; t < s->duration_ms; t += 3 * 1000 + p) {
+			struct sim_limiter l1, l2;
+			memset(&l1, 0, sizeof(l1));
+			memset(&l2, 0, sizeof(l2));
+			struct sim_rng r;
+			sim_rng_init(&r, 11, (uint64_t)n);
+			struct sim_req rq = { .scope = { p, 0, 0,
+				                         (int)(t / 1000) % s->traffic.n_templates },
+				              .t_ms = t,
+				              .stream = (t / 1000) % 3 == 0,
+				              .prompt_tokens = 1500,
+				              .max_tokens = 600,
+				              .want_tokens = 150 };
+			struct sim_answer a1, a2;
+			struct sim_rng r1 = r, r2 = r;
+			sim_decide(s, &l1, &rq, &r1, &a1);
+			sim_decide(s2, &l2, &rq, &r2, &a2);
+			assert_int_equal(a1.outcome, a2.outcome);
+			assert_int_equal(a1.status, a2.status);
+			assert_true(a1.total_ms == a2.total_ms);
+			assert_true(a1.ttfb_ms == a2.ttfb_ms);
+			assert_int_equal(a1.input_tokens, a2.input_tokens);
+			assert_int_equal(a1.output_tokens, a2.output_tokens);
+			assert_int_equal(a1.cached_tokens, a2.cached_tokens);
+			assert_int_equal(a1.stream_events_before_error,
+			                 a2.stream_events_before_error);
+			assert_true(a1.doc_age_s == a2.doc_age_s);
+			assert_true(a1.top_similarity == a2.top_similarity);
+			assert_int_equal(a1.text_flags & ~(1u << SIM_TX_HALLUCINATION),
+			                 a2.text_flags & ~(1u << SIM_TX_HALLUCINATION));
+			flagged += !(a1.text_flags & (1u << SIM_TX_HALLUCINATION)) &&
+			           (a2.text_flags & (1u << SIM_TX_HALLUCINATION));
+			failed += a1.outcome != SIM_F_NONE;
+			n++;
+		}
+	}
+	/* the phase did hit about half the answers, and the story had faults */
+	assert_true(flagged > n / 3 && flagged < 2 * n / 3);
+	assert_true(failed > n / 20);
+	free(s2);
 	free(s);
 }
 
@@ -507,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_limits_follow_the_phase),
 		cmocka_unit_test(test_outage_shape),
 		cmocka_unit_test(test_decide_is_deterministic),
+		cmocka_unit_test(test_added_phase_moves_nothing_else),
 		cmocka_unit_test(test_limiter_counts_down),
 		cmocka_unit_test(test_silent_update_triples),
 		cmocka_unit_test(test_truth),
