@@ -40,8 +40,8 @@ static void help(void)
 	       "      --mouse           scroll with the mouse wheel\n"
 	       "  -h, --help            this help\n\n"
 	       "Keys: ? help, / filter, j/k and arrows, Tab and 1-4 panes, Enter open,\n"
-	       "Esc back, a acknowledge, r resolve, t triage wizard, q quit. NO_COLOR is "
-	       "honoured.\n");
+	       "Esc back, a acknowledge, r resolve, t triage wizard, b baselines (learning,\n"
+	       "review items: a accept, r reject), q quit. NO_COLOR is honoured.\n");
 }
 
 struct file_source {
@@ -68,8 +68,12 @@ static int file_act(void *ud, const struct op_action *a, char **cause)
 		*cause = strdup("cannot open the actions file");
 		return VG_EIO;
 	}
-	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "kind", action_name(a->kind), "incident",
-	                      (json_int_t)a->incident_id, "by", a->by, "note", a->note);
+	/* accept and reject name a baseline review item, the others an incident */
+	json_t *o =
+	        json_pack("{s:s, s:I, s:s, s:s}", "kind", action_name(a->kind),
+	                  action_is_review(a->kind) ? "review" : "incident",
+	                  (json_int_t)(action_is_review(a->kind) ? a->review_id : a->incident_id),
+	                  "by", a->by, "note", a->note);
 	if (o && a->payload) {
 		json_t *p = json_loads(a->payload, 0, NULL);
 		if (p)

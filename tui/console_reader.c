@@ -56,6 +56,7 @@ static int write_action(struct console_act *w, const struct op_action *a, int64_
 {
 	struct store_operator_action row = {
 		.incident_id = a->incident_id,
+		.review_id = a->review_id,
 		.time_ms = now_ms,
 	};
 	if ((unsigned)a->kind >= ACTION__COUNT) {
