@@ -31,7 +31,8 @@ static void help(void)
 	       "resolutions, notes and triage paths go to the operator_actions table,\n"
 	       "which the daemon applies and forwards to the sinks.\n\n"
 	       "  -d, --db PATH         database (default: the config's store.path)\n"
-	       "  -c, --config FILE     config file for the default database (vigil.yaml)\n"
+	       "  -c, --config FILE     config file: the default database, baselines.warm.*\n"
+	       "                        (vigil.yaml)\n"
 	       "  -s, --snapshot FILE   show a JSON snapshot instead (re-read each refresh)\n"
 	       "      --actions FILE    with --snapshot: append actions to FILE as JSON lines\n"
 	       "  -u, --user NAME       who acknowledges (default: $VIGIL_USER, then $USER)\n"
@@ -172,8 +173,10 @@ int cmd_console_main(int argc, char **argv)
 		src.ud = &fs;
 	} else {
 		char path[1024];
-		struct console_db_opts co = { path, NULL, NULL };
+		struct baseline_settings bl;
+		struct console_db_opts co = { path, NULL, NULL, &bl };
 		if (console_db_resolve(db, config, path, sizeof(path), &cause) != 0 ||
+		    console_db_baselines(db, config, &bl, &cause) != 0 ||
 		    console_db_open(&loop, &co, &cdb, &cause) != 0) {
 			fprintf(stderr, "vigil console: %s\n",
 			        cause ? cause : "cannot open the database");

@@ -227,7 +227,7 @@ static void draw_footer(const struct snapshot *s, const struct snap_review *rv,
 	            "%s since %s UTC (%s ago)", b[0], when,
 	            fmt_age(s->now_ms - rv->at_ms, age, sizeof(age)));
 	snprintf(b[1], sizeof(b[1]), "found %s ago, z %.1f%s: %s",
-	         fmt_age(s->now_ms - rv->created_ms, age, sizeof(age)), rv->z,
+	         fmt_age(s->now_ms - rv->created_ms, age, sizeof(age)), fabs(rv->z),
 	         rv->near_marker ? ", at a model-version change" : "", rv->detail);
 	surf_put(surf, y++, r.col + 1, r.cols - 1, b[1], ROLE_DIM, 0);
 	if (rv->state != SNAP_REV_WAITING) {
