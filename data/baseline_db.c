@@ -326,31 +326,23 @@ int baseline_db_review(struct baseline_db *d, int64_t id, struct baseline_db_rev
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? VG_ENOTFOUND : VG_EDB;
 }
 
-void baseline_db_review_values(const struct baseline_model *m, const struct baseline_settings *s,
+void baseline_db_review_values(const struct baseline_model *m, const struct baseline_ctx *c,
                                const struct baseline_db_review *r, double *before, double *after)
 {
 	*before = *after = NAN;
 	int mt = baseline_metric_parse(r->metric, (size_t)-1);
-	if (mt < 0 || !m->review.pending || m->review.at_ms != r->at_ms)
+	if (mt < 0 || !m->review.pending || m->review.at_ms != r->at_ms || !isfinite(r->delta))
 		return;
 	/* The band's usual value at the step's slot: the model learned nothing
-	 * from the step on, so it is the old baseline. The static bars and the
-	 * budget do not move the usual value: any will do. */
-	struct baseline_ctx *c = malloc(sizeof(*c));
-	if (!c)
-		return;
-	struct baseline_static st = { 10000, 95, 0.1 };
+	 * from the step on, so it is the old baseline. */
 	struct baseline_band b;
 	int q = baseline_metric_kind((enum baseline_metric)mt) == BK_QUANTILE ? 1 : 0;
-	if (baseline_ctx_init(c, s, &st, 1, 0) == 0) {
-		baseline_band_of(m, c, (enum baseline_metric)mt, q,
-		                 timeparse_hour_of_week(r->at_ms), r->at_ms, &b);
-		if (isfinite(b.expected) && isfinite(r->delta)) {
-			*before = b.expected;
-			*after = b.expected * exp(r->delta);
-		}
+	baseline_band_of(m, c, (enum baseline_metric)mt, q, timeparse_hour_of_week(r->at_ms),
+	                 r->at_ms, &b);
+	if (isfinite(b.expected)) {
+		*before = b.expected;
+		*after = b.expected * exp(r->delta);
 	}
-	free(c);
 }
 
 /* ---- warmth, clock ---------------------------------------------------------------------- */

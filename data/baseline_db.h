@@ -115,8 +115,10 @@ int baseline_db_warmth(struct baseline_db *d, const struct baseline_settings *s,
  * usual value at the step's hour of week before it (*before) and after it
  * (*after: before x exp(delta)); ms for latency and ttft, a share for the
  * rates, tokens/s, $ per 1k tokens. NaN both when m does not know it (the
- * statistic never started, or m has no review waiting for r's step). */
-void baseline_db_review_values(const struct baseline_model *m, const struct baseline_settings *s,
+ * statistic never started, or m has no review waiting for r's step). c:
+ * baseline_ctx_init() of the settings (its static bars and budget do not
+ * move the usual value). */
+void baseline_db_review_values(const struct baseline_model *m, const struct baseline_ctx *c,
                                const struct baseline_db_review *r, double *before, double *after);
 
 /* The database's events' clock: the latest time it holds (an observation,

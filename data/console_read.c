@@ -923,8 +923,16 @@ static int fill_cache(struct console_read *db, const struct baseline_db_review *
 	if (e)
 		return bl_rc(e);
 	struct baseline_model *m = malloc(sizeof(*m));
-	if (!m)
+	struct baseline_ctx *c = malloc(sizeof(*c));
+	/* the static bars and the budget do not move a usual value: any will do */
+	struct baseline_static bars = { 10000, 95, 0.1 };
+	if (!m || !c) {
+		free(m);
+		free(c);
 		return SQLITE_NOMEM;
+	}
+	/* settings it refuses (none a config passes) leave the values unknown */
+	bool ctx = baseline_ctx_init(c, &db->bls, &bars, 1, 0) == 0;
 	for (size_t i = 0; i < n && db->n_steps < SNAP_MAX_REVIEWS; i++) {
 		if (r[i].state != PRV_WAITING)
 			continue;
@@ -932,10 +940,11 @@ static int fill_cache(struct console_read *db, const struct baseline_db_review *
 		st->id = r[i].id;
 		st->before = st->after = VG_NONE_D;
 		/* a model that is gone or does not decode shows no values */
-		if (baseline_db_model(db->bl, &r[i].key, m, NULL, NULL) == 0)
-			baseline_db_review_values(m, &db->bls, &r[i], &st->before, &st->after);
+		if (ctx && baseline_db_model(db->bl, &r[i].key, m, NULL, NULL) == 0)
+			baseline_db_review_values(m, c, &r[i], &st->before, &st->after);
 	}
 	free(m);
+	free(c);
 	return SQLITE_OK;
 }
 
