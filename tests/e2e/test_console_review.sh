@@ -13,6 +13,8 @@
 # waiting*. Then `vigil run` starts on the database: it applies the action
 # (marked applied, the item accepted by the operator, the model no longer
 # waiting) and the console shows the outcome; r rejects #1 the same way.
+# Last, on a JSON snapshot with --actions, an accept is a JSON line naming
+# the review item.
 source "$(dirname "$0")/tmux_lib.sh"
 
 BIN=${VIGIL_BIN:?}
@@ -115,5 +117,22 @@ tm_wait "rejected by carol" 15
 tm_keys q
 tm_wait "PROVIDER/MODEL" 10
 tm_keys q
+[[ $(tm_wait_exit 10) == 0 ]] || fail "the console did not exit 0"
+tm_restart
+
+# On a JSON snapshot (--snapshot, --actions), an accept comes out as a JSON
+# line naming the review item, not an incident.
+tm_start 80 24 "$BIN" console --snapshot "${VIGIL_TEST_DATA:?}/tui/baselines.json" \
+	--actions "$WORK/actions.jsonl" --user carol
+tm_wait "2 reviews waiting (b)" 10
+tm_keys b
+tm_wait "#7 openai/gpt-4o gateway  latency      p95 900ms -> 1.6s" 10
+tm_keys a
+tm_wait "accept review #7" 10
+tm_keys Enter
+tm_wait "accepted review #7" 10
+grep -q '"kind":"accept","review":7,"by":"carol"' "$WORK/actions.jsonl" ||
+	fail "accept not written: $(cat "$WORK/actions.jsonl")"
+tm_keys q q
 [[ $(tm_wait_exit 10) == 0 ]] || fail "the console did not exit 0"
 echo ok
