@@ -17,6 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The schema version that added the baselines' tables (data/store_schema.c,
+ * migration_4; migration_3 is the outbox's idempotency keys). */
+#define BASELINE_DB_SCHEMA 4
+
 struct baseline_db {
 	sqlite3 *db;
 	bool borrowed; /* someone else's connection: not closed here */
@@ -66,13 +70,14 @@ int baseline_db_open(const char *path, struct baseline_db **out, char **cause)
 		baseline_db_close(d);
 		return VG_EDB;
 	}
-	if (version < 3 || version > STORE_SCHEMA_VERSION) {
+	if (version < BASELINE_DB_SCHEMA || version > STORE_SCHEMA_VERSION) {
 		if (cause)
 			*cause = cause_of("%s: schema version %d %s (this vigil writes %d)", path,
 			                  version,
-			                  version < 3 ? "has no baselines yet: open it with vigil "
-			                                "ingest or vigil run once"
-			                              : "is newer than this vigil knows",
+			                  version < BASELINE_DB_SCHEMA
+			                          ? "has no baselines yet: open it with vigil "
+			                            "ingest or vigil run once"
+			                          : "is newer than this vigil knows",
 			                  STORE_SCHEMA_VERSION);
 		baseline_db_close(d);
 		return VG_EVERSION;
@@ -91,7 +96,7 @@ int baseline_db_borrow(sqlite3 *db, struct baseline_db **out)
 			version = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 	}
-	if (version < 3 || version > STORE_SCHEMA_VERSION)
+	if (version < BASELINE_DB_SCHEMA || version > STORE_SCHEMA_VERSION)
 		return VG_EVERSION;
 	struct baseline_db *d = calloc(1, sizeof(*d));
 	if (!d)
