@@ -978,12 +978,14 @@ static int read_reviews(struct console_read *db, struct snapshot *s,
                         const struct baseline_db_review *r, size_t n)
 {
 	int decided = 0;
+	/* every waiting item counts, listed or not */
+	for (size_t i = 0; i < n; i++)
+		s->n_reviews_waiting += r[i].state == PRV_WAITING;
 	for (size_t i = 0; i < n && s->n_reviews < SNAP_MAX_REVIEWS; i++) {
 		if (r[i].state != PRV_WAITING && decided++ >= DECIDED_SHOWN)
 			continue;
 		struct snap_review *o = &s->reviews[s->n_reviews++];
 		review_to_snap(&r[i], o);
-		s->n_reviews_waiting += o->state == SNAP_REV_WAITING;
 		for (int k = 0; k < db->n_steps; k++)
 			if (db->steps[k].id == o->id) {
 				o->before = db->steps[k].before;

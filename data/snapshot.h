@@ -192,7 +192,7 @@ struct snapshot {
 	 * latest decided ones (newest first). */
 	struct snap_review reviews[SNAP_MAX_REVIEWS];
 	int n_reviews;
-	int n_reviews_waiting;
+	int n_reviews_waiting; /* all that wait, listed or not */
 	struct snap_learning learning;
 
 	/* Live numbers for the triage wizard: all providers, and per provider

@@ -328,12 +328,41 @@ static void test_schema_without_baselines(void **state)
 	assert_null(bl);
 }
 
+/* More items wait than a snapshot lists: the count says how many wait. */
+static void test_many_waiting(void **state)
+{
+	struct fx *f = *state;
+	struct snapshot *s = build(f);
+	int before = s->n_reviews_waiting;
+	snapshot_free(s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(
+		        sqlite3_exec(
+		                db,
+		                "INSERT INTO baseline_reviews (provider, alias, source, metric, "
+		                "delta, z, at_ms, created_ms, near_marker, detail, state) "
+		                "VALUES ('google', '', 'gateway', 'timeout', 1.0, 7.0, 0, 0, 0, "
+		                "'timeout +172%', 'waiting')",
+		                NULL, NULL, NULL),
+		        SQLITE_OK);
+	sqlite3_close(db);
+	s = build(f);
+	assert_int_equal(s->n_reviews, SNAP_MAX_REVIEWS);
+	assert_int_equal(s->n_reviews_waiting, before + 40);
+	for (int i = 0; i < s->n_reviews; i++)
+		assert_int_equal(s->reviews[i].state, SNAP_REV_WAITING);
+	snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_schema_without_baselines),
+		cmocka_unit_test(test_many_waiting),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
