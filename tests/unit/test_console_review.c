@@ -12,7 +12,9 @@
  * operator_actions as `vigil baseline review accept` does (action "accept",
  * review_id, unapplied), the next snapshot shows it pending, a second
  * decision on it is refused; once applied (as the daemon's batch marks it,
- * with the item decided) the list shows the outcome.
+ * with the item decided) the list shows the outcome. Also: a schema-3
+ * database has no baselines; text from the database arrives inert; the
+ * count of items waiting is all of them when more wait than are listed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -351,8 +353,37 @@ static void test_many_waiting(void **state)
 	s = build(f);
 	assert_int_equal(s->n_reviews, SNAP_MAX_REVIEWS);
 	assert_int_equal(s->n_reviews_waiting, before + 40);
+	assert_true(s->n_reviews_waiting > SNAP_MAX_REVIEWS);
 	for (int i = 0; i < s->n_reviews; i++)
 		assert_int_equal(s->reviews[i].state, SNAP_REV_WAITING);
+	snapshot_free(s);
+}
+
+/* Text from the database (a model name, the stored detail) arrives inert. */
+static void test_hostile_text(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "INSERT INTO baseline_reviews (id, provider, alias, source, "
+	                              "metric, delta, z, at_ms, created_ms, near_marker, model, "
+	                              "detail, state) VALUES (1000, 'ev' || char(27) || '[2Jil', "
+	                              "'gpt' || char(27) || ']0;pwned' || char(7), 'gateway', "
+	                              "'latency', 0.5, 7.0, 0, 0, 1, 'm' || char(27) || '[31m', "
+	                              "'latency ' || char(27) || ']52;c;eA==' || char(7), "
+	                              "'waiting')",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	struct snapshot *s = build(f);
+	const struct snap_review *r = snapshot_find_review(s, 1000);
+	assert_non_null(r);
+	const char *fields[] = { r->provider, r->alias, r->model, r->detail };
+	for (size_t i = 0; i < 4; i++)
+		for (const char *p = fields[i]; *p; p++)
+			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	assert_non_null(strstr(r->detail, "latency "));
 	snapshot_free(s);
 }
 
@@ -362,7 +393,8 @@ int main(void)
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_schema_without_baselines),
-		cmocka_unit_test(test_many_waiting),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_many_waiting), /* last: it fills the list */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
