@@ -267,8 +267,8 @@ void review_draw(const struct review_pane *m, const struct snapshot *s, struct s
 	surf_field(surf, y, x, c.state, false, "STATE", ROLE_HEADER, 0);
 	if (s->n_reviews == 0) {
 		surf_put(surf, y + 2, r.col + 2, r.cols - 2,
-		         "no review items: no step in any series since the last refresh", ROLE_DIM,
-		         0);
+		         "no review items: the weekly refresh makes one when a series steps",
+		         ROLE_DIM, 0);
 		return;
 	}
 	int page = page_of(r);
