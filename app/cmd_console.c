@@ -31,7 +31,8 @@ static void help(void)
 	       "resolutions, notes and triage paths go to the operator_actions table,\n"
 	       "which the daemon applies and forwards to the sinks.\n\n"
 	       "  -d, --db PATH         database (default: the config's store.path)\n"
-	       "  -c, --config FILE     config file for the default database (vigil.yaml)\n"
+	       "  -c, --config FILE     config file: the default database, baselines.warm.*\n"
+	       "                        (vigil.yaml)\n"
 	       "  -s, --snapshot FILE   show a JSON snapshot instead (re-read each refresh)\n"
 	       "      --actions FILE    with --snapshot: append actions to FILE as JSON lines\n"
 	       "  -u, --user NAME       who acknowledges (default: $VIGIL_USER, then $USER)\n"
@@ -40,8 +41,8 @@ static void help(void)
 	       "      --mouse           scroll with the mouse wheel\n"
 	       "  -h, --help            this help\n\n"
 	       "Keys: ? help, / filter, j/k and arrows, Tab and 1-4 panes, Enter open,\n"
-	       "Esc back, a acknowledge, r resolve, t triage wizard, q quit. NO_COLOR is "
-	       "honoured.\n");
+	       "Esc back, a acknowledge, r resolve, t triage wizard, b baselines (learning,\n"
+	       "review items: a accept, r reject), q quit. NO_COLOR is honoured.\n");
 }
 
 struct file_source {
@@ -68,8 +69,12 @@ static int file_act(void *ud, const struct op_action *a, char **cause)
 		*cause = strdup("cannot open the actions file");
 		return VG_EIO;
 	}
-	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "kind", action_name(a->kind), "incident",
-	                      (json_int_t)a->incident_id, "by", a->by, "note", a->note);
+	/* accept and reject name a baseline review item, the others an incident */
+	json_t *o =
+	        json_pack("{s:s, s:I, s:s, s:s}", "kind", action_name(a->kind),
+	                  action_is_review(a->kind) ? "review" : "incident",
+	                  (json_int_t)(action_is_review(a->kind) ? a->review_id : a->incident_id),
+	                  "by", a->by, "note", a->note);
 	if (o && a->payload) {
 		json_t *p = json_loads(a->payload, 0, NULL);
 		if (p)
@@ -168,8 +173,10 @@ int cmd_console_main(int argc, char **argv)
 		src.ud = &fs;
 	} else {
 		char path[1024];
-		struct console_db_opts co = { path, NULL, NULL };
+		struct baseline_settings bl;
+		struct console_db_opts co = { path, NULL, NULL, &bl };
 		if (console_db_resolve(db, config, path, sizeof(path), &cause) != 0 ||
+		    console_db_baselines(db, config, &bl, &cause) != 0 ||
 		    console_db_open(&loop, &co, &cdb, &cause) != 0) {
 			fprintf(stderr, "vigil console: %s\n",
 			        cause ? cause : "cannot open the database");

@@ -231,7 +231,7 @@ static int start_view(struct demo *d, bool ascii, const char *who, char **cause)
 	}
 	/* Like `vigil console`: actions go to operator_actions through the
 	 * reader's restricted writer; the daemon applies them. */
-	struct console_db_opts co = { demo_engine_db_path(d->eng), NULL, NULL };
+	struct console_db_opts co = { .path = demo_engine_db_path(d->eng) };
 	int rc = console_db_open(&d->loop, &co, &d->cdb, cause);
 	if (rc != 0)
 		return rc;

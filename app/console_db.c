@@ -71,6 +71,7 @@ int console_db_open(uv_loop_t *loop, const struct console_db_opts *o, struct con
 	struct console_reader_opts ro = {
 		.db_path = o->path,
 		.writer = o->act == NULL,
+		.baselines = o->baselines,
 		.on_snapshot = on_snapshot,
 		.on_action = on_action,
 		.ud = c,
@@ -84,24 +85,49 @@ int console_db_open(uv_loop_t *loop, const struct console_db_opts *o, struct con
 	return 0;
 }
 
+/* The config a console reads: `config`, else vigil.yaml when no database is
+ * named and it exists; *out NULL when none (caller frees *out). */
+static int read_config(const char *db, const char *config, struct vigil_config **out, char **cause)
+{
+	*out = NULL;
+	const char *path = config ? config : "vigil.yaml";
+	if (!config && (db || access(path, R_OK) != 0))
+		return 0;
+	struct vigil_config *cfg = malloc(sizeof(*cfg));
+	if (!cfg)
+		return VG_ENOMEM;
+	config_defaults(cfg);
+	int rc = config_load(cfg, path, cause);
+	if (rc != 0) {
+		free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}
+
 int console_db_resolve(const char *db, const char *config, char *buf, size_t size, char **cause)
 {
 	if (db) {
 		snprintf(buf, size, "%s", db);
 		return 0;
 	}
-	const char *path = config ? config : "vigil.yaml";
-	if (!config && access(path, R_OK) != 0) {
-		snprintf(buf, size, "vigil.db");
-		return 0;
-	}
-	struct vigil_config *cfg = malloc(sizeof(*cfg));
-	if (!cfg)
-		return VG_ENOMEM;
-	config_defaults(cfg);
-	int rc = config_load(cfg, path, cause);
+	struct vigil_config *cfg;
+	int rc = read_config(db, config, &cfg, cause);
 	if (rc == 0)
-		snprintf(buf, size, "%s", cfg->store.path);
+		snprintf(buf, size, "%s", cfg ? cfg->store.path : "vigil.db");
+	free(cfg);
+	return rc;
+}
+
+int console_db_baselines(const char *db, const char *config, struct baseline_settings *out,
+                         char **cause)
+{
+	baseline_defaults(out);
+	struct vigil_config *cfg;
+	int rc = read_config(db, config, &cfg, cause);
+	if (rc == 0 && cfg)
+		config_baseline_settings(cfg, out);
 	free(cfg);
 	return rc;
 }

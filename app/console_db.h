@@ -8,6 +8,7 @@
 #ifndef VIGIL_APP_CONSOLE_DB_H
 #define VIGIL_APP_CONSOLE_DB_H
 
+#include "core/baseline.h"
 #include "tui/console_loop.h"
 
 struct console_db;
@@ -20,6 +21,7 @@ struct console_db_opts {
 	const char *path;
 	console_db_act_fn act; /* NULL: open the restricted writer connection */
 	void *act_ud;
+	const struct baseline_settings *baselines; /* NULL: core's defaults */
 };
 
 /* Open the database read-only (and the writer unless opts->act is given).
@@ -31,6 +33,13 @@ int console_db_open(uv_loop_t *loop, const struct console_db_opts *o, struct con
  * (config NULL: vigil.yaml when it exists, else vigil.db). Writes into buf;
  * 0 or an error with *cause. */
 int console_db_resolve(const char *db, const char *config, char *buf, size_t size, char **cause);
+
+/* The config's baselines settings (how warm a slot must be to count as warm)
+ * into *out when a config is read: `config`, else vigil.yaml when `db` is
+ * NULL and it exists; *out is core's defaults otherwise. 0 or an error with
+ * *cause. */
+int console_db_baselines(const char *db, const char *config, struct baseline_settings *out,
+                         char **cause);
 
 /* The source to hand to console_loop_start(); then console_db_attach(). */
 struct console_source console_db_source(struct console_db *cdb);

@@ -4,10 +4,12 @@
 #include "data/baseline_db.h"
 
 #include "core/rollup_codec.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 #include "core/vgmem.h"
 #include "data/store.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,8 +17,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The schema version that added the baselines' tables (data/store_schema.c,
+ * migration_4; migration_3 is the outbox's idempotency keys). */
+#define BASELINE_DB_SCHEMA 4
+
 struct baseline_db {
 	sqlite3 *db;
+	bool borrowed; /* someone else's connection: not closed here */
 };
 
 static char *cause_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,13 +70,14 @@ int baseline_db_open(const char *path, struct baseline_db **out, char **cause)
 		baseline_db_close(d);
 		return VG_EDB;
 	}
-	if (version < 3 || version > STORE_SCHEMA_VERSION) {
+	if (version < BASELINE_DB_SCHEMA || version > STORE_SCHEMA_VERSION) {
 		if (cause)
 			*cause = cause_of("%s: schema version %d %s (this vigil writes %d)", path,
 			                  version,
-			                  version < 3 ? "has no baselines yet: open it with vigil "
-			                                "ingest or vigil run once"
-			                              : "is newer than this vigil knows",
+			                  version < BASELINE_DB_SCHEMA
+			                          ? "has no baselines yet: open it with vigil "
+			                            "ingest or vigil run once"
+			                          : "is newer than this vigil knows",
 			                  STORE_SCHEMA_VERSION);
 		baseline_db_close(d);
 		return VG_EVERSION;
@@ -78,11 +86,33 @@ int baseline_db_open(const char *path, struct baseline_db **out, char **cause)
 	return 0;
 }
 
+int baseline_db_borrow(sqlite3 *db, struct baseline_db **out)
+{
+	*out = NULL;
+	sqlite3_stmt *st;
+	int version = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (version < BASELINE_DB_SCHEMA || version > STORE_SCHEMA_VERSION)
+		return VG_EVERSION;
+	struct baseline_db *d = calloc(1, sizeof(*d));
+	if (!d)
+		return VG_ENOMEM;
+	d->db = db;
+	d->borrowed = true;
+	*out = d;
+	return 0;
+}
+
 void baseline_db_close(struct baseline_db *d)
 {
 	if (!d)
 		return;
-	sqlite3_close(d->db);
+	if (!d->borrowed)
+		sqlite3_close(d->db);
 	free(d);
 }
 
@@ -299,6 +329,25 @@ int baseline_db_review(struct baseline_db *d, int64_t id, struct baseline_db_rev
 		review_row(st, out);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? VG_ENOTFOUND : VG_EDB;
+}
+
+void baseline_db_review_values(const struct baseline_model *m, const struct baseline_ctx *c,
+                               const struct baseline_db_review *r, double *before, double *after)
+{
+	*before = *after = NAN;
+	int mt = baseline_metric_parse(r->metric, (size_t)-1);
+	if (mt < 0 || !m->review.pending || m->review.at_ms != r->at_ms || !isfinite(r->delta))
+		return;
+	/* The band's usual value at the step's slot: the model learned nothing
+	 * from the step on, so it is the old baseline. */
+	struct baseline_band b;
+	int q = baseline_metric_kind((enum baseline_metric)mt) == BK_QUANTILE ? 1 : 0;
+	baseline_band_of(m, c, (enum baseline_metric)mt, q, timeparse_hour_of_week(r->at_ms),
+	                 r->at_ms, &b);
+	if (isfinite(b.expected)) {
+		*before = b.expected;
+		*after = b.expected * exp(r->delta);
+	}
 }
 
 /* ---- warmth, clock ---------------------------------------------------------------------- */

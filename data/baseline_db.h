@@ -33,7 +33,14 @@ struct baseline_db;
  * *cause naming the file (caller frees; may be NULL). */
 int baseline_db_open(const char *path, struct baseline_db **out, char **cause);
 
-/* Close; NULL does nothing. */
+/* Read through `db`, a connection someone else opened (the console's
+ * read-only one: its reads then share that connection's transaction); the
+ * connection stays theirs and must outlive *out. Returns 0, or VG_EVERSION
+ * when its schema has no baselines yet (older than version 3), VG_ENOMEM. */
+struct sqlite3;
+int baseline_db_borrow(struct sqlite3 *db, struct baseline_db **out);
+
+/* Close (a borrowed connection is left open); NULL does nothing. */
 void baseline_db_close(struct baseline_db *d);
 
 /* A series the database knows (a model or hour rollups). */
@@ -102,6 +109,17 @@ struct baseline_db_warmth {
  * are left out. Returns 0, VG_EDB or VG_ENOMEM. */
 int baseline_db_warmth(struct baseline_db *d, const struct baseline_settings *s,
                        struct baseline_db_warmth **out, size_t *n);
+
+/* The size of review item r's step in the metric's unit, from m (the
+ * series' model, still holding the baseline from before the step): the
+ * usual value at the step's hour of week before it (*before) and after it
+ * (*after: before x exp(delta)); ms for latency and ttft, a share for the
+ * rates, tokens/s, $ per 1k tokens. NaN both when m does not know it (the
+ * statistic never started, or m has no review waiting for r's step). c:
+ * baseline_ctx_init() of the settings (its static bars and budget do not
+ * move the usual value). */
+void baseline_db_review_values(const struct baseline_model *m, const struct baseline_ctx *c,
+                               const struct baseline_db_review *r, double *before, double *after);
 
 /* The database's events' clock: the latest time it holds (an observation,
  * or the end of a rollup); INT64_MIN when empty. */

@@ -6,13 +6,21 @@
  * with their history, breaker transitions, operator actions.
  *
  * The list of statements below is the whole of what the console asks; keep
- * it that way, so the query-plan test sees every query.
+ * it that way, so the query-plan test sees every query. The one exception is
+ * the baselines' small tables (one row per series or review item), which
+ * data/baseline_db reads through this same connection and transaction: the
+ * review items, and the models (decoded for their warmth and the size of a
+ * waiting review's step only when one changed: the Q_BL_MODELS fingerprint).
+ * The Q_BL_* statements exist from schema version 4 on; an older database
+ * shows no baselines.
  */
 #include "data/console_read.h"
 
 #include "core/incident.h"
+#include "core/semantic.h"
 #include "core/sanitize.h"
 #include "core/vgerr.h"
+#include "data/baseline_db.h"
 #include "data/dbfile.h"
 #include "data/store.h"
 
@@ -41,6 +49,9 @@ enum q {
 	Q_INC_HISTORY,
 	Q_INC_DETAIL,
 	Q_PENDING,
+	Q_BL_MODELS, /* first of the baseline statements (schema 4) */
+	Q_BL_HOURLY,
+	Q_BL_PENDING,
 	Q__COUNT
 };
 
@@ -77,6 +88,14 @@ static const char *const sql[Q__COUNT] = {
 	                  "FROM incident_history WHERE incident_id = ?1 ORDER BY time_ms, id",
 	[Q_INC_DETAIL] = "SELECT detail FROM incidents WHERE id = ?1",
 	[Q_PENDING] = "SELECT incident_id FROM operator_actions WHERE applied = 0",
+	[Q_BL_MODELS] = "SELECT count(*), max(updated_ms), sum(review), max(refreshed_ms) "
+	                "FROM baseline_models",
+	/* each series' requests an hour over the day before the newest hour */
+	[Q_BL_HOURLY] = "SELECT provider, alias, source, sum(requests), count(*) FROM rollup_hour "
+	                "WHERE start_ms > (SELECT max(start_ms) FROM rollup_hour) - 86400000 "
+	                "GROUP BY provider, alias, source",
+	[Q_BL_PENDING] = "SELECT review_id FROM operator_actions WHERE applied = 0 AND "
+	                 "review_id IS NOT NULL",
 };
 
 /* Notes the daemon records for a wizard path start with this. */
@@ -97,6 +116,18 @@ struct console_read {
 	int64_t tax_from, tax_upto; /* [from, upto) minutes summed in tax */
 	int64_t tax_full_ms;        /* when it was last summed whole */
 	int64_t tax[CAT__COUNT][SEV__COUNT];
+	/* baselines (NULL before schema 4) */
+	struct baseline_db *bl;
+	struct baseline_settings bls;
+	bool bl_valid;       /* the cache below matches bl_print */
+	int64_t bl_print[4]; /* Q_BL_MODELS' row when the cache was filled */
+	struct baseline_db_warmth *warmth;
+	size_t n_warmth;
+	struct bl_step {
+		int64_t id;
+		double before, after;
+	} steps[SNAP_MAX_REVIEWS]; /* waiting reviews' values, by id */
+	int n_steps;
 };
 
 const char *const *console_read_queries(size_t *n)
@@ -111,8 +142,16 @@ void console_read_close(struct console_read *db)
 		return;
 	for (int i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(db->st[i]);
+	baseline_db_close(db->bl);
+	free(db->warmth);
 	sqlite3_close(db->db);
 	free(db);
+}
+
+void console_read_set_baselines(struct console_read *db, const struct baseline_settings *s)
+{
+	db->bls = *s;
+	db->bl_valid = false;
 }
 
 int console_read_open(const char *path, struct console_read **out, char **cause)
@@ -158,7 +197,10 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 		console_read_close(db);
 		return version < 0 ? VG_EDB : VG_EVERSION;
 	}
+	baseline_defaults(&db->bls);
 	for (int i = 0; i < Q__COUNT; i++) {
+		if (i >= Q_BL_MODELS && version < 4)
+			break;
 		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
 		                        NULL);
 		if (rc != SQLITE_OK) {
@@ -167,6 +209,10 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 			console_read_close(db);
 			return VG_EDB;
 		}
+	}
+	if (version >= 4 && baseline_db_borrow(db->db, &db->bl) == VG_ENOMEM) {
+		console_read_close(db);
+		return VG_ENOMEM;
 	}
 	*out = db;
 	return 0;
@@ -846,6 +892,204 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
+/* ---- baselines ---- */
+
+static int bl_rc(int vg)
+{
+	return vg == 0 ? SQLITE_OK : vg == VG_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+}
+
+/* Whether health row p shows series (provider, alias): its provider's row
+ * shows the aggregate (alias ""), a model's row its alias series. */
+static bool row_shows(const struct snap_provider *p, const char *provider, const char *alias)
+{
+	if (strcmp(p->provider, provider) != 0)
+		return false;
+	if (!p->model[0] || !alias[0])
+		return !p->model[0] && !alias[0];
+	size_t n = semantic_model_alias_len(p->model);
+	return strlen(alias) == n && strncmp(p->model, alias, n) == 0;
+}
+
+/* The model's values of each waiting review, and the warmth of every series:
+ * decoded again only when a model changed (or a new review waits). */
+static int fill_cache(struct console_read *db, const struct baseline_db_review *r, size_t n)
+{
+	free(db->warmth);
+	db->warmth = NULL;
+	db->n_warmth = 0;
+	db->n_steps = 0;
+	int e = baseline_db_warmth(db->bl, &db->bls, &db->warmth, &db->n_warmth);
+	if (e)
+		return bl_rc(e);
+	struct baseline_model *m = malloc(sizeof(*m));
+	struct baseline_ctx *c = malloc(sizeof(*c));
+	/* the static bars and the budget do not move a usual value: any will do */
+	struct baseline_static bars = { 10000, 95, 0.1 };
+	if (!m || !c) {
+		free(m);
+		free(c);
+		return SQLITE_NOMEM;
+	}
+	/* settings it refuses (none a config passes) leave the values unknown */
+	bool ctx = baseline_ctx_init(c, &db->bls, &bars, 1, 0) == 0;
+	for (size_t i = 0; i < n && db->n_steps < SNAP_MAX_REVIEWS; i++) {
+		if (r[i].state != PRV_WAITING)
+			continue;
+		struct bl_step *st = &db->steps[db->n_steps++];
+		st->id = r[i].id;
+		st->before = st->after = VG_NONE_D;
+		/* a model that is gone or does not decode shows no values */
+		if (ctx && baseline_db_model(db->bl, &r[i].key, m, NULL, NULL) == 0)
+			baseline_db_review_values(m, c, &r[i], &st->before, &st->after);
+	}
+	free(m);
+	free(c);
+	return SQLITE_OK;
+}
+
+static void review_to_snap(const struct baseline_db_review *r, struct snap_review *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = r->id;
+	sanitize_str(o->provider, sizeof(o->provider), r->key.provider, 0);
+	sanitize_str(o->alias, sizeof(o->alias), r->key.alias, 0);
+	o->probe = r->key.source == OBS_PROBE;
+	sanitize_str(o->metric, sizeof(o->metric), r->metric, 0);
+	o->before = o->after = VG_NONE_D;
+	o->delta = r->delta;
+	o->z = r->z;
+	o->near_marker = r->near_marker;
+	sanitize_str(o->model, sizeof(o->model), r->model, 0);
+	sanitize_str(o->detail, sizeof(o->detail), r->detail, 0);
+	o->at_ms = r->at_ms;
+	o->created_ms = r->created_ms;
+	o->state = r->state == PRV_ACCEPTED   ? SNAP_REV_ACCEPTED
+	           : r->state == PRV_REJECTED ? SNAP_REV_REJECTED
+	                                      : SNAP_REV_WAITING;
+	sanitize_str(o->actor, sizeof(o->actor), r->actor, 0);
+	o->decided_ms = r->decided_ms;
+}
+
+/* Decided items shown under the waiting ones: the outcome of the latest. */
+#define DECIDED_SHOWN 8
+
+static int read_reviews(struct console_read *db, struct snapshot *s,
+                        const struct baseline_db_review *r, size_t n)
+{
+	int decided = 0;
+	/* every waiting item counts, listed or not */
+	for (size_t i = 0; i < n; i++)
+		s->n_reviews_waiting += r[i].state == PRV_WAITING;
+	for (size_t i = 0; i < n && s->n_reviews < SNAP_MAX_REVIEWS; i++) {
+		if (r[i].state != PRV_WAITING && decided++ >= DECIDED_SHOWN)
+			continue;
+		struct snap_review *o = &s->reviews[s->n_reviews++];
+		review_to_snap(&r[i], o);
+		for (int k = 0; k < db->n_steps; k++)
+			if (db->steps[k].id == o->id) {
+				o->before = db->steps[k].before;
+				o->after = db->steps[k].after;
+			}
+	}
+	sqlite3_stmt *st = db->st[Q_BL_PENDING];
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		for (int i = 0; i < s->n_reviews; i++)
+			s->reviews[i].pending |= s->reviews[i].id == id;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int read_learning(struct console_read *db, struct snapshot *s)
+{
+	struct snap_learning *l = &s->learning;
+	double sum[2] = { 0, 0 };
+	for (size_t i = 0; i < db->n_warmth; i++) {
+		const struct baseline_db_warmth *w = &db->warmth[i];
+		int src = w->key.source == OBS_PROBE;
+		l->series[src]++;
+		sum[src] += w->overall;
+		for (int k = 0; k < s->n_providers; k++)
+			if (row_shows(&s->providers[k], w->key.provider, w->key.alias))
+				s->providers[k].warm[src] = w->overall;
+	}
+	double hourly[2] = { 0, 0 };
+	int aggregates[2] = { 0, 0 };
+	sqlite3_stmt *st = db->st[Q_BL_HOURLY];
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *prov = sqlite3_column_text(st, 0);
+		const unsigned char *alias = sqlite3_column_text(st, 1);
+		const unsigned char *source = sqlite3_column_text(st, 2);
+		int64_t hours = sqlite3_column_int64(st, 4);
+		if (!prov || !alias || !source || hours <= 0)
+			continue;
+		int src = strcmp((const char *)source, "probe") == 0;
+		double per_hour = sqlite3_column_double(st, 3) / (double)hours;
+		for (int k = 0; k < s->n_providers; k++)
+			if (row_shows(&s->providers[k], (const char *)prov, (const char *)alias))
+				s->providers[k].per_hour[src] = per_hour;
+		/* a source's rate is its providers' aggregates' */
+		if (!alias[0]) {
+			hourly[src] += per_hour;
+			aggregates[src]++;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	for (int src = 0; src < 2; src++) {
+		if (l->series[src])
+			l->warm[src] = sum[src] / l->series[src];
+		if (aggregates[src]) {
+			l->per_hour[src] = hourly[src] / aggregates[src];
+			l->weeks_to_warm[src] = baseline_weeks_to_warm(&db->bls, l->per_hour[src]);
+		}
+	}
+	return SQLITE_OK;
+}
+
+static int read_baselines(struct console_read *db, struct snapshot *s)
+{
+	if (!db->bl)
+		return SQLITE_OK;
+	sqlite3_stmt *st = db->st[Q_BL_MODELS];
+	int64_t print[4];
+	int rc = sqlite3_step(st);
+	for (int i = 0; i < 4; i++)
+		print[i] = rc == SQLITE_ROW ? col_i(st, i) : VG_NONE;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc;
+	struct baseline_db_review *r = NULL;
+	size_t n = 0;
+	rc = bl_rc(baseline_db_reviews(db->bl, true, &r, &n));
+	bool stale = !db->bl_valid || memcmp(print, db->bl_print, sizeof(print)) != 0;
+	for (size_t i = 0; rc == SQLITE_OK && !stale && i < n; i++) {
+		bool known = r[i].state != PRV_WAITING;
+		for (int k = 0; !known && k < db->n_steps; k++)
+			known = db->steps[k].id == r[i].id;
+		stale = !known;
+	}
+	if (rc == SQLITE_OK && stale) {
+		db->bl_valid = false;
+		rc = fill_cache(db, r, n);
+		if (rc == SQLITE_OK) {
+			memcpy(db->bl_print, print, sizeof(print));
+			db->bl_valid = true;
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = read_reviews(db, s, r, n);
+	free(r);
+	if (rc == SQLITE_OK)
+		rc = read_learning(db, s);
+	return rc;
+}
+
 int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_ms,
                        int64_t detail_id, char **cause)
 {
@@ -860,6 +1104,7 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 	if ((rc = read_health(db, s)) || (rc = read_spark(db, s, now_ms)) ||
 	    (rc = read_transitions(db, s)) || (rc = read_taxonomy(db, s, now_ms)) ||
 	    (rc = read_evidence(db, s, now_ms)) || (rc = read_incidents(db, s, now_ms)) ||
+	    (rc = read_baselines(db, s)) ||
 	    (detail_id > 0 && (rc = read_detail(db, s, detail_id)))) {
 		snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db->db));
 		sqlite3_step(db->st[Q_COMMIT]);

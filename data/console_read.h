@@ -35,6 +35,11 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 /* Close; NULL does nothing. */
 void console_read_close(struct console_read *db);
 
+/* The baseline settings warmth is judged with (warm.weeks, .samples,
+ * .weight; docs/baselines.md): core's defaults until this is called. */
+struct baseline_settings;
+void console_read_set_baselines(struct console_read *db, const struct baseline_settings *s);
+
 /*
  * Fill *s (reset first) as of `now_ms` (the wall clock, or the demo's
  * clock). `detail_id` > 0 loads that incident's detail (samples, timeline,

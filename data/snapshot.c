@@ -19,6 +19,8 @@ void snapshot_provider_init(struct snap_provider *p)
 	p->has_breaker = true;
 	p->breaker = BRK_CLOSED;
 	p->breaker_since_ms = VG_NONE;
+	for (int i = 0; i < 2; i++)
+		p->warm[i] = p->per_hour[i] = VG_NONE_D;
 }
 
 void snapshot_reset(struct snapshot *s)
@@ -29,6 +31,9 @@ void snapshot_reset(struct snapshot *s)
 	triage_evidence_init(&s->evidence);
 	for (int i = 0; i < SNAP_MAX_PROVIDERS; i++)
 		triage_evidence_init(&s->provider_evidence[i]);
+	for (int i = 0; i < 2; i++)
+		s->learning.warm[i] = s->learning.per_hour[i] = s->learning.weeks_to_warm[i] =
+		        VG_NONE_D;
 }
 
 struct snapshot *snapshot_new(void)
@@ -111,4 +116,22 @@ const char *snapshot_window_name(enum snap_window w)
 	case SNAP_W_24H: return "24 h";
 	default: return "?";
 	}
+}
+
+const char *snapshot_review_state_name(enum snap_review_state st)
+{
+	switch (st) {
+	case SNAP_REV_WAITING: return "waiting";
+	case SNAP_REV_ACCEPTED: return "accepted";
+	case SNAP_REV_REJECTED: return "rejected";
+	default: return "?";
+	}
+}
+
+const struct snap_review *snapshot_find_review(const struct snapshot *s, int64_t id)
+{
+	for (int i = 0; i < s->n_reviews; i++)
+		if (s->reviews[i].id == id)
+			return &s->reviews[i];
+	return NULL;
 }

@@ -32,6 +32,7 @@
 #define SNAP_MAX_SAMPLES     3
 #define SNAP_MAX_TIMELINE    24
 #define SNAP_TEXT_MAX        160
+#define SNAP_MAX_REVIEWS     32
 
 /* Error rate by type, as the health pane's columns show them. */
 enum snap_err {
@@ -65,6 +66,13 @@ struct snap_provider {
 	enum breaker_state breaker;
 	int64_t breaker_since_ms; /* VG_NONE when never changed */
 	bool oscillating;
+	/* Baselines (docs/baselines.md, "warm"), by source (enum obs_source:
+	 * gateway, probe): the share of warm slots of this row's series (the
+	 * provider's aggregate for a provider row, the model's alias series for
+	 * a model row), over latency and availability; NaN when it has no
+	 * model. And the samples an hour the series saw lately (NaN unknown). */
+	double warm[2];
+	double per_hour[2];
 };
 
 /* Taxonomy counts: failure events per window x category x severity. The
@@ -127,6 +135,39 @@ struct snap_detail {
 	char triage_path[400]; /* the recorded wizard path, "" when none */
 };
 
+/* A baseline review item (docs/baselines.md, "Review"): a step a weekly
+ * refresh found, waiting for an operator to accept it (the baseline absorbs
+ * it) or reject it (the old baseline stays), or decided. */
+enum snap_review_state { SNAP_REV_WAITING, SNAP_REV_ACCEPTED, SNAP_REV_REJECTED, SNAP_REV__COUNT };
+
+struct snap_review {
+	int64_t id;
+	char provider[VG_NAME_MAX];
+	char alias[VG_MODEL_MAX];   /* "" = the provider's aggregate series */
+	bool probe;                 /* the probes' series, else gateway traffic */
+	char metric[24];            /* "latency", ... (core/baseline's names) */
+	double before, after;       /* the slot's usual value before the step and after it,
+	                           * in the metric's unit (ms, share, tokens/s, $/1k);
+	                           * NaN when unknown (the model is gone or decided) */
+	double delta, z;            /* ln size of the step, its significance */
+	bool near_marker;           /* a model-version change near the step */
+	char model[VG_MODEL_MAX];   /* the version seen after the step ("" none) */
+	char detail[SNAP_TEXT_MAX]; /* the stored text: "latency +78% since Wed 12:00 UTC" */
+	int64_t at_ms, created_ms;  /* the step's hour; the refresh that found it */
+	enum snap_review_state state;
+	char actor[VG_NAME_MAX]; /* who decided ("" while waiting) */
+	int64_t decided_ms;      /* VG_NONE while waiting */
+	bool pending;            /* an accept or reject waits for the daemon */
+};
+
+/* How far the baselines have learned, by source (gateway, probe). */
+struct snap_learning {
+	int series[2];           /* series with a model; 0: nothing learned (not shown) */
+	double warm[2];          /* mean share of warm slots over them (latency, availability) */
+	double per_hour[2];      /* samples an hour of a series lately (mean), NaN unknown */
+	double weeks_to_warm[2]; /* at that rate (baseline_weeks_to_warm()), NaN unknown */
+};
+
 struct snapshot {
 	int64_t now_ms;
 	char source[200];         /* what it was built from ("/tmp/vigil-demo.x/vigil.db") */
@@ -146,6 +187,13 @@ struct snapshot {
 	int n_incidents;
 
 	struct snap_detail detail;
+
+	/* Baseline review items: the waiting ones (oldest first), then the
+	 * latest decided ones (newest first). */
+	struct snap_review reviews[SNAP_MAX_REVIEWS];
+	int n_reviews;
+	int n_reviews_waiting; /* all that wait, listed or not */
+	struct snap_learning learning;
 
 	/* Live numbers for the triage wizard: all providers, and per provider
 	 * (the same order as `providers`, by provider name). */
@@ -179,6 +227,10 @@ const struct triage_evidence *snapshot_evidence_for(const struct snapshot *s, co
 /* Names for display ("open", "acked", "resolved"; "opened", "event", ...). Static. */
 const char *snapshot_inc_state_name(enum snap_inc_state st);
 const char *snapshot_tl_kind_name(enum snap_tl_kind k);
-const char *snapshot_window_name(enum snap_window w); /* "5 min", "1 h", "24 h" */
+const char *snapshot_window_name(enum snap_window w);              /* "5 min", "1 h", "24 h" */
+const char *snapshot_review_state_name(enum snap_review_state st); /* "waiting", ... */
+
+/* The review item with this id, or NULL. */
+const struct snap_review *snapshot_find_review(const struct snapshot *s, int64_t id);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * console.c: key routing and layout of the console (see console.h). Keys
- * go, in order, to the prompt, the help overlay, the wizard or the detail
- * view when one is up, then to the global keys (q, 1-4, Tab, /, a, r, t),
- * then to the active pane.
+ * go, in order, to the prompt, the help overlay, the wizard, then to the
+ * global keys (1-4, Tab, b), the baselines view when it is up (its a and r
+ * accept and reject review items), the global a, r, t, the detail view
+ * when it is up, q and /, then to the active pane.
  */
 #include "tui/console.h"
 
@@ -82,7 +83,11 @@ static unsigned queue(struct console *c, enum action_kind kind, int64_t id, cons
 	struct op_action *a = &c->actions[c->n_actions++];
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;
-	a->incident_id = id;
+	/* accept and reject name a review item, the others an incident */
+	if (action_is_review(kind))
+		a->review_id = id;
+	else
+		a->incident_id = id;
 	snprintf(a->by, sizeof(a->by), "%s", c->operator_name);
 	sanitize_str(a->note, sizeof(a->note), note ? note : "", 0);
 	a->payload = payload;
@@ -250,6 +255,14 @@ static unsigned prompt_keys(struct console *c, int key)
 		say(c, false, "cancelled");
 		return f | PANE_REDRAW;
 	}
+	if (kind == PROMPT_ACCEPT || kind == PROMPT_REJECT) {
+		bool accept = kind == PROMPT_ACCEPT;
+		f |= queue(c, accept ? ACTION_ACCEPT : ACTION_REJECT, c->prompt_incident,
+		           c->prompt.text, NULL);
+		say(c, false, "%s review #%lld: the daemon applies it within a second",
+		    accept ? "accepted" : "rejected", (long long)c->prompt_incident);
+		return f;
+	}
 	enum action_kind op = kind == PROMPT_ACK       ? ACTION_ACK
 	                      : kind == PROMPT_RESOLVE ? ACTION_RESOLVE
 	                                               : ACTION_NOTE;
@@ -263,6 +276,36 @@ static unsigned prompt_keys(struct console *c, int key)
 	say(c, false, "%s #%lld (the daemon applies it within a second)", done[op],
 	    (long long)c->prompt_incident);
 	return f;
+}
+
+/* a / r in the baselines view: accept or reject the selected review item,
+ * with an optional note. */
+static unsigned start_review(struct console *c, const struct snapshot *s, int key)
+{
+	const struct snap_review *rv = review_selected(&c->review, s);
+	if (!rv) {
+		say(c, true, "no review item to decide");
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (rv->state != SNAP_REV_WAITING) {
+		say(c, true, "review #%lld was %s already", (long long)rv->id,
+		    snapshot_review_state_name(rv->state));
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (rv->pending) {
+		say(c, true, "a decision on review #%lld waits for the daemon already",
+		    (long long)rv->id);
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	char label[96];
+	snprintf(label, sizeof(label),
+	         "%s review #%lld (%s), note (optional):", key == 'a' ? "accept" : "reject",
+	         (long long)rv->id, key == 'a' ? "absorb the step" : "keep the old baseline");
+	prompt_start(&c->prompt, label, "");
+	c->prompt_kind = key == 'a' ? PROMPT_ACCEPT : PROMPT_REJECT;
+	c->prompt_incident = rv->id;
+	c->message[0] = '\0';
+	return PANE_HANDLED | PANE_REDRAW;
 }
 
 static unsigned switch_pane(struct console *c, enum pane_id p)
@@ -338,6 +381,19 @@ unsigned console_key(struct console *c, const struct snapshot *s, int key)
 		return switch_pane(c, (enum pane_id)((c->pane + 1) % PANE__COUNT));
 	if (key == TK_BTAB)
 		return switch_pane(c, (enum pane_id)((c->pane + PANE__COUNT - 1) % PANE__COUNT));
+	if (key == 'b' && c->view != VIEW_REVIEW) {
+		c->view = VIEW_REVIEW;
+		review_follow(&c->review, s, body);
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (c->view == VIEW_REVIEW) {
+		if (key == 'a' || key == 'r')
+			return start_review(c, s, key);
+		if (key == TK_ESC || key == 'q' || key == TK_LEFT || key == 'b')
+			return switch_pane(c, c->pane);
+		if (key != 't')
+			return review_key(&c->review, s, key, body);
+	}
 	if (key == 'a' || key == 'r')
 		return start_action(c, s, key);
 	if (key == 't')
@@ -368,6 +424,7 @@ void console_update(struct console *c, const struct snapshot *s)
 {
 	incidents_follow(&c->incidents, s, c->filter[PANE_INCIDENTS],
 	                 console_body(c->rows, c->cols));
+	review_follow(&c->review, s, console_body(c->rows, c->cols));
 	if (c->view == VIEW_WIZARD)
 		wizard_update(&c->wizard, s);
 }
@@ -395,8 +452,11 @@ static void draw_bottom(const struct console *c, struct surface *surf)
 	static const char *const wizard_hints[] = { "y",      "yes",   "n",    "no",  "Enter",
 		                                    "accept", "b",     "back", "Tab", "thread",
 		                                    "Esc",    "close", NULL };
+	static const char *const review_hints[] = { "Esc", "back",   "j/k", "move", "a", "accept",
+		                                    "r",   "reject", "?",   "help", NULL };
 	const char *const *h = c->view == VIEW_WIZARD   ? wizard_hints
 	                       : c->view == VIEW_DETAIL ? detail_hints
+	                       : c->view == VIEW_REVIEW ? review_hints
 	                                                : pane_hints;
 	const char *filter = c->filter[c->pane];
 	int badge = 0;
@@ -435,6 +495,7 @@ void console_draw(struct console *c, const struct snapshot *s, struct surface *s
 	switch (c->view) {
 	case VIEW_WIZARD: wizard_draw(&c->wizard, s, surf, body); break;
 	case VIEW_DETAIL: detail_draw(&c->detail, s, surf, body); break;
+	case VIEW_REVIEW: review_draw(&c->review, s, surf, body); break;
 	default:
 		switch (c->pane) {
 		case PANE_HEALTH: health_draw(&c->health, s, filter, surf, body); break;

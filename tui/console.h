@@ -27,7 +27,8 @@
  * their names are core/action's). */
 struct op_action {
 	enum action_kind kind;
-	int64_t incident_id;
+	int64_t incident_id;   /* 0 for accept and reject */
+	int64_t review_id;     /* accept, reject: the baseline review item; else 0 */
 	char by[VG_NAME_MAX];  /* the operator */
 	char note[PROMPT_MAX]; /* optional, sanitised */
 	char *payload;         /* ACTION_TRIAGE: the wizard's path as JSON text (malloc'd) */
@@ -44,8 +45,16 @@ struct console_hooks {
 	void *ud;
 };
 
-enum console_view { VIEW_PANE, VIEW_DETAIL, VIEW_WIZARD };
-enum prompt_kind { PROMPT_NONE, PROMPT_FILTER, PROMPT_ACK, PROMPT_RESOLVE, PROMPT_NOTE };
+enum console_view { VIEW_PANE, VIEW_DETAIL, VIEW_WIZARD, VIEW_REVIEW };
+enum prompt_kind {
+	PROMPT_NONE,
+	PROMPT_FILTER,
+	PROMPT_ACK,
+	PROMPT_RESOLVE,
+	PROMPT_NOTE,
+	PROMPT_ACCEPT, /* a baseline review item (prompt_incident holds its id) */
+	PROMPT_REJECT
+};
 
 #define CONSOLE_MAX_ACTIONS 8
 
@@ -60,6 +69,7 @@ struct console {
 	struct incidents_pane incidents;
 	struct detail_pane detail;
 	struct wizard_pane wizard;
+	struct review_pane review;
 	struct help_pane help;
 	char filter[PANE__COUNT][PROMPT_MAX];
 	char filter_before[PROMPT_MAX]; /* restored when the filter prompt is cancelled */

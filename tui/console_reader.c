@@ -56,6 +56,7 @@ static int write_action(struct console_act *w, const struct op_action *a, int64_
 {
 	struct store_operator_action row = {
 		.incident_id = a->incident_id,
+		.review_id = a->review_id,
 		.time_ms = now_ms,
 	};
 	if ((unsigned)a->kind >= ACTION__COUNT) {
@@ -172,6 +173,9 @@ int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,
 	}
 	r->o = *o;
 	int rc = console_read_open(o->db_path, &r->db, cause);
+	if (rc == 0 && o->baselines)
+		console_read_set_baselines(r->db, o->baselines);
+	r->o.baselines = NULL; /* copied: the caller's may go */
 	if (rc == 0 && o->writer)
 		rc = console_act_open(o->db_path, &r->writer, cause);
 	if (rc != 0) {

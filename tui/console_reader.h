@@ -31,6 +31,9 @@ typedef void (*console_reader_act_cb)(void *ud, const struct op_action *a, int e
 struct console_reader_opts {
 	const char *db_path;
 	bool writer; /* open the operator_actions connection too */
+	/* warmth is judged with these (the config's baselines.warm.*); NULL:
+	 * core's defaults */
+	const struct baseline_settings *baselines;
 	console_reader_snap_cb on_snapshot;
 	console_reader_act_cb on_action; /* may be NULL */
 	void *ud;

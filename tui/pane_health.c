@@ -14,7 +14,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DETAIL_ROWS 6 /* rule + 5 lines */
+#define DETAIL_ROWS 6 /* rule + 5 lines, + 1 with baselines */
+
+/* The detail's rows: one more for the baselines' line when the snapshot
+ * knows baselines. */
+static int detail_rows(const struct snapshot *s)
+{
+	return DETAIL_ROWS + (s->learning.series[0] + s->learning.series[1] > 0);
+}
 
 int health_rows(const struct snapshot *s, const char *filter, int *idx)
 {
@@ -31,10 +38,9 @@ int health_rows(const struct snapshot *s, const char *filter, int *idx)
 
 static int table_page(const struct snapshot *s, struct rect r)
 {
-	(void)s;
 	int avail = r.rows - 1; /* header */
 	if (r.rows >= 14)
-		avail -= DETAIL_ROWS;
+		avail -= detail_rows(s);
 	return avail < 1 ? 1 : avail;
 }
 
@@ -205,6 +211,32 @@ static void draw_row(const struct snapshot *s, const struct snap_provider *p, bo
 #undef ROLE
 }
 
+/* "learning: 88% of slots warm (~1.2k/h)   probes: learning 12%, ~60
+ * samples/h": the row's series by source (docs/baselines.md, "warm"). */
+static void baseline_line(const struct snap_provider *p, struct surface *surf, int row,
+                          struct rect r)
+{
+	int x = r.col + 1;
+	bool any = false;
+	for (int src = 0; src < 2; src++) {
+		if (isnan(p->warm[src]))
+			continue;
+		char b[128], phrase[64], n[16];
+		learning_phrase(src, p->warm[src], phrase, sizeof(phrase));
+		size_t len = (size_t)snprintf(b, sizeof(b), "%s%s", any ? "   " : "", phrase);
+		if (!isnan(p->per_hour[src]))
+			snprintf(b + len, sizeof(b) - len, src ? ", ~%s samples/h" : " (~%s/h)",
+			         fmt_count((int64_t)(p->per_hour[src] + 0.5), n, sizeof(n)));
+		x += surf_put(surf, row, x, r.col + r.cols - x, b,
+		              p->warm[src] >= 0.995 ? ROLE_OK : ROLE_NORMAL, 0);
+		any = true;
+	}
+	if (!any)
+		surf_put(surf, row, x, r.col + r.cols - x,
+		         "baseline: nothing learned for this row yet (static thresholds)", ROLE_DIM,
+		         0);
+}
+
 static void draw_detail(const struct snapshot *s, const struct snap_provider *p,
                         struct surface *surf, int row, struct rect r, bool chart_below)
 {
@@ -248,6 +280,8 @@ static void draw_detail(const struct snapshot *s, const struct snap_provider *p,
 	            fmt_usd(p->probe_spend_usd, b[0], sizeof(b[0])), b[3],
 	            fmt_count(p->requests, b[1], sizeof(b[1])),
 	            fmt_age(s->health_window_ms, win, sizeof(win)));
+	if (detail_rows(s) > DETAIL_ROWS)
+		baseline_line(p, surf, row++, r);
 	x = r.col + 1;
 	x += surf_put(surf, row, x, -1, "breaker ", ROLE_HEADER, 0);
 	if (!p->has_breaker) {
@@ -365,11 +399,12 @@ void health_draw(const struct health_pane *m, const struct snapshot *s, const ch
 		return;
 	int shown = n - lv.top < page ? n - lv.top : page;
 	int y = r.row + 1 + shown + 1;
-	if (y + DETAIL_ROWS > r.row + r.rows)
-		y = r.row + r.rows - DETAIL_ROWS;
+	int rows = detail_rows(s);
+	if (y + rows > r.row + r.rows)
+		y = r.row + r.rows - rows;
 	const struct snap_provider *p = &s->providers[idx[lv.sel]];
-	int chart = r.row + r.rows - (y + DETAIL_ROWS);
+	int chart = r.row + r.rows - (y + rows);
 	draw_detail(s, p, surf, y, r, chart >= 3);
 	if (chart >= 3)
-		draw_chart(p, surf, y + DETAIL_ROWS, chart > 8 ? 8 : chart, r);
+		draw_chart(p, surf, y + rows, chart > 8 ? 8 : chart, r);
 }

@@ -21,6 +21,8 @@ static const char *const lines[][2] = {
 	{ "t", "triage wizard for the incident (or all providers)" },
 	{ "", "  y yes, n no, Enter accepts the suggested answer," },
 	{ "", "  b back, Tab next open thread, Esc close" },
+	{ "b", "baselines: how warm, and the review items waiting;" },
+	{ "", "  a accept (absorb the step), r reject (keep the old)" },
 	{ "Ctrl-L", "redraw the screen" },
 	{ "q", "quit (closes an overlay first)" },
 	{ "", "" },

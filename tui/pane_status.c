@@ -6,6 +6,8 @@
  * store queue full, a sink down, the events file gone) or no new data from
  * the daemon turns it into a full-width alert in its own colour (reverse
  * video and bold without colour), on every pane, so it cannot be missed.
+ * Otherwise it sums up: open incidents, breakers, baseline review items
+ * waiting and how warm the baselines are (while they learn), the data's age.
  */
 #include "tui/panes.h"
 
@@ -101,11 +103,24 @@ bool status_line_draw(const struct snapshot *s, struct surface *surf, int row)
 	snprintf(b, sizeof(b), "  %s breakers %d/%d not closed", surf_glyph(surf, GLYPH_VLINE),
 	         open_brk, n_brk);
 	x += surf_put(surf, row, x, -1, b, open_brk ? ROLE_WARN : ROLE_NORMAL, 0);
-	if (vg_has(s->last_data_ms)) {
-		snprintf(b, sizeof(b), "  %s data %s old", surf_glyph(surf, GLYPH_VLINE),
+	/* Then what fits whole, in this order: baseline review items waiting
+	 * for an operator, how warm the baselines are while they learn, the
+	 * data's age. */
+	char more[3][128] = { "", "", "" }, learn[96];
+	enum surf_role more_role[3] = { ROLE_WARN, ROLE_NORMAL, ROLE_DIM };
+	if (s->n_reviews_waiting > 0)
+		snprintf(more[0], sizeof(more[0]), "  %s %d review%s waiting (b)",
+		         surf_glyph(surf, GLYPH_VLINE), s->n_reviews_waiting,
+		         s->n_reviews_waiting == 1 ? "" : "s");
+	if (learning_text(s, 0, learn, sizeof(learn)) && s->learning.warm[0] < 0.995)
+		snprintf(more[1], sizeof(more[1]), "  %s %s", surf_glyph(surf, GLYPH_VLINE), learn);
+	if (vg_has(s->last_data_ms))
+		snprintf(more[2], sizeof(more[2]), "  %s data %s old",
+		         surf_glyph(surf, GLYPH_VLINE),
 		         fmt_age(s->now_ms - s->last_data_ms, age, sizeof(age)));
-		surf_put(surf, row, x, -1, b, ROLE_DIM, 0);
-	}
+	for (int i = 0; i < 3; i++)
+		if (more[i][0] && x + surf_text_width(more[i]) <= surf->cols)
+			x += surf_put(surf, row, x, -1, more[i], more_role[i], 0);
 	return false;
 }
 

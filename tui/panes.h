@@ -5,6 +5,7 @@
  *   pane_taxonomy.c   failure counts, 5 categories (+ monitor) x 4 severities x 3 windows (3)
  *   pane_incidents.c  the incident list (4)
  *   pane_detail.c     one incident: signals, timeline, triage path
+ *   pane_review.c     baselines: how warm, and the review items (b)
  *   pane_wizard.c     the triage wizard (the tree is core/triage)
  *   pane_help.c       the help overlay
  *   pane_prompt.c     the one-line prompt (filter, acknowledgement note)
@@ -84,6 +85,33 @@ struct detail_pane {
 unsigned detail_key(struct detail_pane *m, const struct snapshot *s, int key, struct rect r);
 void detail_draw(const struct detail_pane *m, const struct snapshot *s, struct surface *surf,
                  struct rect r);
+
+/* ---- baselines: learning and the review list ---- */
+struct review_pane {
+	struct listview lv;
+	int64_t sel_id; /* the selected item's id, kept across refreshes */
+};
+/* The selected review item, or NULL when there is none. */
+const struct snap_review *review_selected(const struct review_pane *m, const struct snapshot *s);
+/* After a new snapshot: keep the same item selected when it is still listed. */
+void review_follow(struct review_pane *m, const struct snapshot *s, struct rect r);
+/* Movement keys; the console handles accept and reject. */
+unsigned review_key(struct review_pane *m, const struct snapshot *s, int key, struct rect r);
+void review_draw(const struct review_pane *m, const struct snapshot *s, struct surface *surf,
+                 struct rect r);
+/* What changed, in the metric's unit: "p95 900ms -> 1.6s after
+ * gpt-4o-2024-11-20", "errors 0.4% -> 3.1%" ("latency +78%" when the values
+ * are unknown; the model only when `with_model`). */
+void review_change_text(const struct snap_review *r, bool with_model, char *buf, size_t size);
+/* "openai/gpt-4o gateway", "openai probes" (the aggregate: no model). */
+void review_series_text(const struct snap_review *r, char *buf, size_t size);
+/* How warm a source's baselines are: "learning: 37% of slots warm"; for
+ * probes "probes: learning 12%, ~60 samples/h". False (buf "") when the
+ * snapshot knows no series of that source. */
+bool learning_text(const struct snapshot *s, int source, char *buf, size_t size);
+/* The phrase alone for a share of warm slots: "learning: 37% of slots warm"
+ * ("baselines: 100% ..." once all are), "probes: learning 12%". */
+void learning_phrase(int source, double warm, char *buf, size_t size);
 
 /* ---- triage wizard ---- */
 #define WIZARD_RUNBOOK_MAX 1200

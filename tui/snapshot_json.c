@@ -181,6 +181,10 @@ static int load_provider(struct ctx *c, json_t *o, int i, struct snap_provider *
 	if (get_time(c, o, "breaker_since", where, &p->breaker_since_ms) != 0)
 		return VG_EINVAL;
 	p->oscillating = json_is_true(json_object_get(o, "oscillating"));
+	p->warm[0] = get_num(o, "warm_gateway", VG_NONE_D);
+	p->warm[1] = get_num(o, "warm_probe", VG_NONE_D);
+	p->per_hour[0] = get_num(o, "per_hour_gateway", VG_NONE_D);
+	p->per_hour[1] = get_num(o, "per_hour_probe", VG_NONE_D);
 	return 0;
 }
 
@@ -244,6 +248,68 @@ static int load_incident(struct ctx *c, json_t *o, int i, struct snap_incident *
 	inc->triaged = json_is_true(json_object_get(o, "triaged"));
 	inc->pending = json_is_true(json_object_get(o, "pending"));
 	return 0;
+}
+
+static int parse_review_state(const char *s, size_t len)
+{
+	for (int i = 0; i < SNAP_REV__COUNT; i++) {
+		const char *n = snapshot_review_state_name((enum snap_review_state)i);
+		if (strlen(n) == len && memcmp(n, s, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* A review item: {"id", "provider", "alias", "probe", "metric", "before",
+ * "after", "delta", "z", "near_marker", "model", "detail", "at_ago",
+ * "created_ago", "state", "actor", "decided_ago", "pending"}. */
+static int load_review(struct ctx *c, json_t *o, int i, struct snap_review *r)
+{
+	char where[48];
+	snprintf(where, sizeof(where), "reviews[%d]", i);
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(o))
+		return fail(c, "%s: expected an object", where);
+	r->id = get_int(o, "id", 0);
+	if (r->id <= 0)
+		return fail(c, "%s.id: required, a positive integer", where);
+	get_str(o, "provider", r->provider, sizeof(r->provider));
+	get_str(o, "alias", r->alias, sizeof(r->alias));
+	r->probe = json_is_true(json_object_get(o, "probe"));
+	get_str(o, "metric", r->metric, sizeof(r->metric));
+	r->before = get_num(o, "before", VG_NONE_D);
+	r->after = get_num(o, "after", VG_NONE_D);
+	r->delta = get_num(o, "delta", 0);
+	r->z = get_num(o, "z", 0);
+	r->near_marker = json_is_true(json_object_get(o, "near_marker"));
+	get_str(o, "model", r->model, sizeof(r->model));
+	get_str(o, "detail", r->detail, sizeof(r->detail));
+	r->at_ms = r->created_ms = c->s->now_ms;
+	r->decided_ms = VG_NONE;
+	int st = SNAP_REV_WAITING;
+	if (get_time(c, o, "at", where, &r->at_ms) != 0 ||
+	    get_time(c, o, "created", where, &r->created_ms) != 0 ||
+	    get_time(c, o, "decided", where, &r->decided_ms) != 0 ||
+	    get_enum(c, o, "state", where, parse_review_state, &st) != 0)
+		return VG_EINVAL;
+	r->state = (enum snap_review_state)st;
+	get_str(o, "actor", r->actor, sizeof(r->actor));
+	r->pending = json_is_true(json_object_get(o, "pending"));
+	return 0;
+}
+
+/* "learning": {"gateway": {"series", "warm", "per_hour", "weeks_to_warm"},
+ * "probe": {...}} */
+static void load_learning(json_t *o, struct snap_learning *l)
+{
+	static const char *const keys[2] = { "gateway", "probe" };
+	for (int src = 0; src < 2; src++) {
+		json_t *v = json_object_get(o, keys[src]);
+		l->series[src] = (int)get_int(v, "series", 0);
+		l->warm[src] = get_num(v, "warm", VG_NONE_D);
+		l->per_hour[src] = get_num(v, "per_hour", VG_NONE_D);
+		l->weeks_to_warm[src] = get_num(v, "weeks_to_warm", VG_NONE_D);
+	}
 }
 
 static int load_detail(struct ctx *c, json_t *o)
@@ -368,6 +434,15 @@ static int load(struct ctx *c, json_t *doc)
 			return VG_EINVAL;
 		s->n_incidents++;
 	}
+	json_array_foreach (json_object_get(doc, "reviews"), i, v) {
+		if (s->n_reviews >= SNAP_MAX_REVIEWS)
+			break;
+		if (load_review(c, v, (int)i, &s->reviews[s->n_reviews]) != 0)
+			return VG_EINVAL;
+		s->n_reviews_waiting += s->reviews[s->n_reviews].state == SNAP_REV_WAITING;
+		s->n_reviews++;
+	}
+	load_learning(json_object_get(doc, "learning"), &s->learning);
 	if (load_detail(c, json_object_get(doc, "detail")) != 0)
 		return VG_EINVAL;
 	if (load_evidence(c, json_object_get(doc, "evidence"), "evidence", &s->evidence) != 0)

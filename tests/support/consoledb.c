@@ -7,10 +7,14 @@
 #include "app/config.h"
 #include "app/health_rows.h"
 #include "app/pipeline_setup.h"
+#include "core/baseline.h"
+#include "core/lhist.h"
 #include "core/pipeline.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 #include "data/store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,4 +239,162 @@ int consoledb_fill(const char *path, const struct consoledb_opts *o, struct cons
 	uv_loop_close(&f.loop);
 	pipeline_setup_done(&f.ps);
 	return rc ? rc : f.errs ? VG_EDB : 0;
+}
+
+/* ---- baselines ---- */
+
+/* An hour of n requests at about `ms` (a spread of +-10%), none failing. */
+static void bl_hour(struct rollup *r, int64_t start, int n, double ms, const char *model)
+{
+	rollup_init(r, start, 3600000LL);
+	for (int i = 0; i < n; i++) {
+		struct rollup_sample s;
+		memset(&s, 0, sizeof(s));
+		s.err = -1;
+		s.latency_ms = ms * (0.9 + 0.2 * (double)i / (double)n);
+		s.lat_bucket = lhist_index(s.latency_ms);
+		s.ttft_ms = NAN;
+		s.tps_log = NAN;
+		s.cost_log = NAN;
+		s.quality = NAN;
+		rollup_add(r, &s);
+	}
+	snprintf(r->model, sizeof(r->model), "%s", model);
+}
+
+/* weeks of hours ending at `end` learned into m; slots < full_slots get
+ * `weeks` weeks, the others one. */
+static void bl_learn(struct baseline_model *m, const struct baseline_settings *s, int64_t end,
+                     int weeks, int full_slots, int n, double ms, struct rollup *tmp)
+{
+	int64_t week_ms = 168 * 3600000LL;
+	int64_t start = end - weeks * week_ms;
+	start -= ((start % 3600000LL) + 3600000LL) % 3600000LL;
+	for (int64_t t = start; t + 3600000LL <= end; t += 3600000LL) {
+		bool last_week = t >= end - week_ms;
+		if (!last_week && timeparse_hour_of_week(t) >= full_slots)
+			continue;
+		bl_hour(tmp, t, n, ms, "gpt-4o-mini-2024-07-18");
+		baseline_learn_hour(m, s, tmp);
+	}
+}
+
+static void on_bl_commit(void *data, const struct store_commit *c)
+{
+	int *st = data;
+	st[0]--;
+	if (c->err)
+		st[1]++;
+}
+
+static void bl_review(struct pipeline_review *r, int64_t id, const struct rollup_series *k,
+                      const struct baseline_model *m, const char *text)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->series = *k;
+	r->review = m->review;
+	r->state = PRV_WAITING;
+	r->decided_ms = VG_NONE;
+	snprintf(r->text, sizeof(r->text), "%s", text);
+}
+
+int consoledb_add_baselines(const char *path, int64_t end_ms)
+{
+	static const struct rollup_series alias = { "openai", "gpt-4o-mini", OBS_GATEWAY };
+	static const struct rollup_series agg = { "openai", "", OBS_GATEWAY };
+	static const struct rollup_series probe = { "openai", "", OBS_PROBE };
+	static const struct rollup_series anth = { "anthropic", "", OBS_GATEWAY };
+	struct baseline_settings s;
+	baseline_defaults(&s);
+	struct baseline_model *m = calloc(4, sizeof(*m));
+	struct rollup *tmp = malloc(sizeof(*tmp));
+	struct rollup *ph = calloc(24, sizeof(*ph));
+	if (!m || !tmp || !ph) {
+		free(m);
+		free(tmp);
+		free(ph);
+		return VG_ENOMEM;
+	}
+	int64_t refreshed = end_ms - (end_ms % 3600000LL);
+	int64_t step = refreshed - 86400000LL;
+	const struct rollup_series *keys[4] = { &agg, &alias, &probe, &anth };
+	for (int i = 0; i < 4; i++) {
+		baseline_model_init(&m[i], keys[i]);
+		if (i == 2)
+			bl_learn(&m[i], &s, step, 3, 24, 60, 1200, tmp);
+		else
+			bl_learn(&m[i], &s, step, 3, 168, 1000, 900, tmp);
+		m[i].refreshes = 3;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct baseline_review *rv = &m[i].review;
+		rv->pending = true;
+		rv->metric = BM_LATENCY;
+		rv->mask = 1u << BM_LATENCY;
+		rv->delta[BM_LATENCY] = log(1.6);
+		rv->z = 9.5;
+		rv->at_ms = step;
+		rv->created_ms = refreshed;
+		rv->near_marker = i == 1;
+		if (i == 1)
+			snprintf(rv->model, sizeof(rv->model), "gpt-4o-mini-2024-12-01");
+	}
+	struct pipeline_baseline_model mo[4];
+	for (int i = 0; i < 4; i++)
+		mo[i] = (struct pipeline_baseline_model){ &m[i], refreshed };
+	struct pipeline_review rv[3];
+	bl_review(&rv[0], 1, &agg, &m[0], "latency +60% since the day before");
+	bl_review(&rv[1], 2, &alias, &m[1],
+	          "latency +60% since the day before (gpt-4o-mini-2024-12-01)");
+	bl_review(&rv[2], 3, &anth, &m[3], "latency +35% since last week");
+	rv[2].state = PRV_REJECTED;
+	snprintf(rv[2].actor, sizeof(rv[2].actor), "bob");
+	rv[2].decided_ms = end_ms - 3600000LL;
+	rv[2].review.delta[BM_LATENCY] = log(1.35);
+	rv[2].review.metric = BM_LATENCY;
+	rv[2].review.at_ms = step - 7 * 86400000LL;
+	struct pipeline_rollup ro[24];
+	for (int h = 0; h < 24; h++) {
+		bl_hour(&ph[h], refreshed - (24 - h) * 3600000LL, 60, 1200, "");
+		ro[h] = (struct pipeline_rollup){ &probe, &ph[h], true };
+	}
+	struct effects e;
+	memset(&e, 0, sizeof(e));
+	e.models = mo;
+	e.n_models = 4;
+	e.reviews = rv;
+	e.n_reviews = 3;
+	e.rollups = ro;
+	e.n_rollups = 24;
+
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct store *store = NULL;
+	int st[2] = { 0, 0 };
+	struct store_options so = { .path = path, .on_space = on_space, .data = NULL };
+	char *cause = NULL;
+	int rc = store_open(&store, &loop, &so, &cause);
+	if (rc != 0) {
+		fprintf(stderr, "consoledb: %s\n", cause ? cause : "store_open failed");
+		free(cause);
+	} else {
+		struct store_batch *b = store_batch_new(on_bl_commit, st);
+		rc = b ? store_batch_add_effects(b, &e, NULL) : VG_ENOMEM;
+		if (rc == 0)
+			rc = store_submit(store, b);
+		if (rc == 0)
+			st[0]++;
+		else
+			store_batch_free(b); /* not taken */
+		while (st[0] > 0)
+			uv_run(&loop, UV_RUN_ONCE);
+		store_close(store);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	free(m);
+	free(tmp);
+	free(ph);
+	return rc ? rc : st[1] ? VG_EDB : 0;
 }

@@ -4,7 +4,10 @@
  * are queued) rather than on the screen: list movement and clamping, the
  * selection following an incident across refreshes, pane switching, the
  * filter prompt, acknowledge/resolve/note with their prompts, the wizard
- * recording its path, the prompt's editing and refusals, resize.
+ * recording its path, the prompt's editing and refusals, resize; the
+ * baselines view (b): its list, accept and reject with their prompts and
+ * refusals (a decided item, one whose decision waits), a and r there never
+ * acknowledging an incident, the way back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -390,6 +393,124 @@ static void test_resize_and_small(void **state)
 	assert_int_equal(grid_resize(f->g, 0, 80), VG_EINVAL);
 }
 
+static int setup_baselines(void **state)
+{
+	setup(state);
+	struct fx *f = *state;
+	char *cause = NULL;
+	if (snapshot_load_file(f->s, VIGIL_TEST_DATA_DIR "/tui/baselines.json", &cause) != 0)
+		fail_msg("%s", cause);
+	console_draw(f->c, f->s, f->g);
+	return 0;
+}
+
+static void test_review_view(void **state)
+{
+	struct fx *f = *state;
+	console_key(f->c, f->s, '4');
+	assert_true(console_key(f->c, f->s, 'b') & PANE_REDRAW);
+	assert_int_equal(f->c->view, VIEW_REVIEW);
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "learning: 37% of slots warm (4 gateway series)"));
+	assert_true(grid_contains(f->g, "probes: learning 12%, ~60 samples/h: warm more slowly"));
+	assert_true(grid_contains(f->g, "p95 900ms -> 1.6s"));
+	assert_int_equal(review_selected(&f->c->review, f->s)->id, 7);
+	/* j moves; the selection follows the item when the list changes */
+	console_key(f->c, f->s, 'j');
+	assert_int_equal(review_selected(&f->c->review, f->s)->id, 8);
+	struct snap_review first = f->s->reviews[0];
+	memmove(&f->s->reviews[0], &f->s->reviews[1], 2 * sizeof(first));
+	f->s->reviews[2] = first;
+	console_update(f->c, f->s);
+	assert_int_equal(review_selected(&f->c->review, f->s)->id, 8);
+	assert_int_equal(f->c->review.lv.sel, 0);
+	memmove(&f->s->reviews[1], &f->s->reviews[0], 2 * sizeof(first));
+	f->s->reviews[0] = first;
+	console_update(f->c, f->s);
+	assert_int_equal(review_selected(&f->c->review, f->s)->id, 8);
+	assert_int_equal(f->c->review.lv.sel, 1);
+	/* #8's accept waits for the daemon: no second decision */
+	console_key(f->c, f->s, 'a');
+	assert_int_equal(f->c->prompt_kind, PROMPT_NONE);
+	assert_string_equal(f->c->message, "a decision on review #8 waits for the daemon already");
+	/* #5 was decided */
+	console_key(f->c, f->s, 'j');
+	assert_int_equal(review_selected(&f->c->review, f->s)->id, 5);
+	console_key(f->c, f->s, 'r');
+	assert_string_equal(f->c->message, "review #5 was rejected already");
+	assert_int_equal(f->c->n_actions, 0);
+	/* reject #7, Esc at the prompt cancels; then with a note */
+	console_key(f->c, f->s, 'g');
+	assert_int_equal(review_selected(&f->c->review, f->s)->id, 7);
+	console_key(f->c, f->s, 'r');
+	assert_int_equal(f->c->prompt_kind, PROMPT_REJECT);
+	assert_non_null(strstr(f->c->prompt.label, "reject review #7 (keep the old baseline)"));
+	console_key(f->c, f->s, TK_ESC);
+	assert_int_equal(f->c->n_actions, 0);
+	assert_int_equal(f->c->view, VIEW_REVIEW);
+	console_key(f->c, f->s, 'r');
+	type(f, "noise");
+	assert_true(console_key(f->c, f->s, TK_ENTER) & PANE_ACTION);
+	struct op_action a;
+	assert_true(console_take_action(f->c, &a));
+	assert_int_equal(a.kind, ACTION_REJECT);
+	assert_int_equal(a.review_id, 7);
+	assert_int_equal(a.incident_id, 0);
+	assert_string_equal(a.by, "alice");
+	assert_string_equal(a.note, "noise");
+	op_action_done(&a);
+	assert_false(console_take_action(f->c, &a));
+	/* Esc goes back to the pane it came from; b toggles too */
+	console_key(f->c, f->s, TK_ESC);
+	assert_int_equal(f->c->view, VIEW_PANE);
+	assert_int_equal(f->c->pane, PANE_INCIDENTS);
+	console_key(f->c, f->s, 'b');
+	console_key(f->c, f->s, 'b');
+	assert_int_equal(f->c->view, VIEW_PANE);
+	/* a pane key leaves the view */
+	console_key(f->c, f->s, 'b');
+	console_key(f->c, f->s, '1');
+	assert_int_equal(f->c->view, VIEW_PANE);
+	assert_int_equal(f->c->pane, PANE_HEALTH);
+}
+
+/* The status line says reviews wait and how warm the baselines are; the
+ * health detail has the selected row's warmth, probes said to warm more
+ * slowly. */
+static void test_learning_shown(void **state)
+{
+	struct fx *f = *state;
+	console_draw(f->c, f->s, f->g);
+	/* at 80 columns the status line has room for the reviews only */
+	assert_true(grid_contains(f->g, "2 reviews waiting (b)"));
+	assert_false(grid_contains(f->g, "learning: 37%"));
+	assert_true(grid_contains(
+	        f->g,
+	        "learning: 88% of slots warm (~1.2k/h)   probes: learning 12%, ~60 samples/h"));
+	/* the model's row: its alias series, no probes */
+	console_key(f->c, f->s, 'j');
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "learning: 86% of slots warm (~1.0k/h)"));
+	assert_false(grid_contains(f->g, "probes: learning"));
+	/* a row without a model */
+	console_key(f->c, f->s, 'j');
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "baseline: nothing learned for this row yet"));
+	/* no review waits: the status line says how warm */
+	f->s->n_reviews_waiting = 0;
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "learning: 37% of slots warm"));
+	assert_false(grid_contains(f->g, "waiting (b)"));
+	/* all warm: it no longer says learning */
+	f->s->learning.warm[0] = 1;
+	console_draw(f->c, f->s, f->g);
+	assert_false(grid_contains(f->g, "37%"));
+	/* no baselines at all: no baseline line either */
+	memset(&f->s->learning, 0, sizeof(f->s->learning));
+	console_draw(f->c, f->s, f->g);
+	assert_false(grid_contains(f->g, "baseline: nothing learned"));
+}
+
 static void test_snapshot_json_errors(void **state)
 {
 	(void)state;
@@ -428,6 +549,8 @@ int main(void)
 		cmocka_unit_test(test_prompt_editing),
 		cmocka_unit_test_setup_teardown(test_resize_and_small, setup, teardown),
 		cmocka_unit_test(test_snapshot_json_errors),
+		cmocka_unit_test_setup_teardown(test_review_view, setup_baselines, teardown),
+		cmocka_unit_test_setup_teardown(test_learning_shown, setup_baselines, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
