@@ -7,8 +7,8 @@
  * clock set to the window's UTC start, so the rhythm's business hours fall
  * on the UTC hours of the shipped scenario. Four weeks, because a slot is
  * warm after two weeks' learning (decayed) and the refresh of the latest
- * window may not have come yet. At the scenario's rate a window is 1,000
- * to 9,000 lines.
+ * window may not have come yet. At the scenario's rate a window is 1,400
+ * (a night) to 4,300 lines (business hours).
  */
 #include "app/demo_seed.h"
 
@@ -27,8 +27,8 @@
 
 #define HOUR_MS          3600000LL
 #define WEEK_MS          (7 * 24 * HOUR_MS)
-#define WINDOW_BEFORE_MS (2 * HOUR_MS)
-#define WINDOW_AFTER_MS  (2 * HOUR_MS)
+#define WINDOW_BEFORE_MS HOUR_MS
+#define WINDOW_AFTER_MS  HOUR_MS
 #define SEED_WEEKS       4
 
 struct feed {

@@ -2,9 +2,10 @@
  * demo_seed.h: warm baselines for `vigil demo`. Before the live part
  * starts, the shipped baseline-weeks scenario (sim/scenarios/baseline-
  * weeks.yaml: a daily and weekly rhythm, on its own clock) is generated in
- * memory for the same four hours of the week in each of the four weeks
- * before now (the hour of the week the demo starts in, two before and one
- * after: the slots the live part is judged against, and their neighbours),
+ * memory for the same two hours of the week in each of the four weeks
+ * before now (from an hour before the moment of the week the demo starts
+ * at to an hour after: the slot the live part is judged against, and its
+ * neighbours, which count near an hour's edge),
  * with its rhythm on the UTC hours those windows cover, and replayed from
  * a cold start through a pipeline with the built-in settings (app/replay:
  * the weekly refreshes run inline, on the lines' own clock, across the
