@@ -38,9 +38,9 @@ done
 PID=$!
 
 # /metrics while it runs, on the port it reports (after the baselines' seed:
-# a second or two, more under ASan).
+# a second or two, ten under ASan).
 port=
-for _ in $(seq 1 300); do
+for _ in $(seq 1 600); do
 	port=$(sed -n 's/^vigil demo: metrics on port \([0-9]*\).*/\1/p' "$WORK/out" || true)
 	[[ -n $port ]] && break
 	sleep 0.1
@@ -58,11 +58,11 @@ grep -q '^vigil_requests_total{source="gateway"' "$WORK/metrics" ||
 	fail "no gateway requests counted on /metrics"
 
 # It ends by itself (the scenario's end), with status 0.
-for _ in $(seq 1 1200); do
+for _ in $(seq 1 1800); do
 	kill -0 "$PID" 2>/dev/null || break
 	sleep 0.1
 done
-kill -0 "$PID" 2>/dev/null && fail "the demo did not end within 120 s"
+kill -0 "$PID" 2>/dev/null && fail "the demo did not end within 180 s"
 set +e
 wait "$PID"
 st=$?
