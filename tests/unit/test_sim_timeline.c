@@ -535,13 +535,13 @@ static void test_rhythm(void **state)
 	assert_true(fabs(sim_rhythm_latency(s, 3 * HOUR) - (1 + 0.05 * 3.0 / (28 * 24))) < 1e-9);
 	/* Saturday 15:00 is a weekend afternoon: quiet */
 	assert_true(sim_rhythm_rate(s, 5 * DAY + 15 * HOUR) == 0.2);
-	/* the holiday (Thursday 2026-11-26, day 17) is slow from midnight to 22:00,
-	 * then an ordinary Thursday evening */
+	/* the holiday (Thursday 2026-11-26, day 17) is slow from midnight to 16:00,
+	 * then an ordinary Thursday afternoon */
 	assert_true(fabs(sim_rhythm_latency(s, 17 * DAY + 3 * HOUR) /
 	                         sim_curve_at(&s->rhythm.trend, 17 * DAY + 3 * HOUR, 1) -
 	                 1.8) < 1e-9);
 	assert_true(sim_rhythm_rate(s, 17 * DAY + 15 * HOUR) == 0.3);
-	assert_true(sim_rhythm_rate(s, 17 * DAY + 23 * HOUR) == 0.25);
+	assert_true(sim_rhythm_rate(s, 17 * DAY + 17 * HOUR) == 0.6);
 	assert_true(sim_rhythm_rate(s, 10 * DAY + 3 * HOUR) == 0.2); /* a week before */
 	/* the trend: +5% over four weeks */
 	assert_true(fabs(sim_rhythm_latency(s, 6 * DAY + 3 * HOUR) - 1.0 -
