@@ -23,7 +23,6 @@
 #include "sim/sim.h"
 
 #include <stdlib.h>
-#include <uv.h>
 
 #define HOUR_MS          3600000LL
 #define WEEK_MS          (7 * 24 * HOUR_MS)
@@ -51,23 +50,12 @@ static int on_line(void *ud, const char *line, size_t len)
 	return rc;
 }
 
-struct wrote {
-	int err;
-};
-
-static void on_commit(void *data, const struct store_commit *c)
-{
-	struct wrote *w = data;
-	if (c->err && !w->err)
-		w->err = c->err;
-}
-
 /* Every series' model into the database, through the store thread. */
 static int write_models(const char *db_path, const struct pipeline *p, int64_t refreshed,
                         int64_t now, int *series, char **cause)
 {
-	struct wrote w = { 0 };
-	struct store_batch *b = store_batch_new(on_commit, &w);
+	int err = 0;
+	struct store_batch *b = store_batch_new(store_once_commit, &err);
 	if (!b)
 		return VG_ENOMEM;
 	int rc = 0;
@@ -82,28 +70,7 @@ static int write_models(const char *db_path, const struct pipeline *p, int64_t r
 		store_batch_free(b);
 		return rc;
 	}
-	uv_loop_t loop;
-	uv_loop_init(&loop);
-	struct store *s;
-	struct store_options so = { .path = db_path };
-	rc = store_open(&s, &loop, &so, cause);
-	if (rc != 0) {
-		store_batch_free(b);
-		uv_loop_close(&loop);
-		return rc;
-	}
-	rc = store_submit(s, b);
-	if (rc != 0)
-		store_batch_free(b);
-	store_close(s); /* commits, then delivers the callback */
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
-	if (rc == 0 && w.err)
-		rc = w.err;
-	if (rc != 0 && cause && !*cause)
-		vg_cause(cause, rc, "%s: writing the seeded baselines failed: %s", db_path,
-		         vg_strerror(rc));
-	return rc;
+	return store_write_once(db_path, b, &err, cause);
 }
 
 /* How many gateway series have their latency slot of now warm. */
