@@ -101,46 +101,15 @@ static bool daemon_running(struct baseline_db *d)
 
 /* ---- writing through the store ------------------------------------------------------ */
 
-struct wrote {
-	int err;
-	int done;
-};
-
-static void on_commit(void *data, const struct store_commit *c)
+/* Submit b (made with store_batch_new(store_once_commit, &err)) to the
+ * database and wait for the commit. Takes b. */
+static int write_batch(const char *path, struct store_batch *b, const int *err)
 {
-	struct wrote *w = data;
-	w->done++;
-	if (c->err && !w->err)
-		w->err = c->err;
-}
-
-/* Submit b (made with store_batch_new(on_commit, &w)) to the database and
- * wait for the commit. Takes b. */
-static int write_batch(const char *path, struct store_batch *b, struct wrote *w)
-{
-	uv_loop_t loop;
-	uv_loop_init(&loop);
-	struct store *s;
-	struct store_options so = { .path = path };
 	char *cause = NULL;
-	int rc = store_open(&s, &loop, &so, &cause);
-	if (rc != 0) {
+	int rc = store_write_once(path, b, err, &cause);
+	if (rc != 0)
 		fprintf(stderr, "vigil baseline: %s\n", cause ? cause : vg_strerror(rc));
-		free(cause);
-		store_batch_free(b);
-		uv_loop_close(&loop);
-		return rc;
-	}
-	rc = store_submit(s, b);
-	if (rc != 0)
-		store_batch_free(b);
-	store_close(s); /* commits, then delivers the callback */
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
-	if (rc == 0 && w->err)
-		rc = w->err;
-	if (rc != 0)
-		fprintf(stderr, "vigil baseline: writing %s failed: %s\n", path, vg_strerror(rc));
+	free(cause);
 	return rc;
 }
 
@@ -251,8 +220,8 @@ static int relearn(const struct bl_opts *o, bool rebuild)
 	if (rc == 0)
 		rc = baseline_db_reviews(d, false, &old, &n_old);
 	int64_t next_id = baseline_db_max_review_id(d) + 1;
-	struct wrote w = { 0, 0 };
-	struct store_batch *b = store_batch_new(on_commit, &w);
+	int err = 0;
+	struct store_batch *b = store_batch_new(store_once_commit, &err);
 	struct baseline_model *m = malloc(sizeof(*m));
 	int done = 0, reviews = 0;
 	if (!b || !m)
@@ -347,7 +316,7 @@ static int relearn(const struct bl_opts *o, bool rebuild)
 		printf("no series with hour rollups to learn from in %s\n", o->db);
 		return CLI_EXIT_OK;
 	}
-	if (write_batch(o->db, b, &w) != 0)
+	if (write_batch(o->db, b, &err) != 0)
 		return CLI_EXIT_FAIL;
 	printf("%s: %d series, %d review item%s waiting\n", rebuild ? "rebuilt" : "refreshed", done,
 	       reviews, reviews == 1 ? "" : "s");
@@ -481,8 +450,8 @@ static int review_decide(struct baseline_db *d, const struct bl_opts *o, bool ac
 		free(m);
 		return CLI_EXIT_FAIL;
 	}
-	struct wrote wr = { 0, 0 };
-	struct store_batch *b = store_batch_new(on_commit, &wr);
+	int err = 0;
+	struct store_batch *b = store_batch_new(store_once_commit, &err);
 	struct pipeline_review pr;
 	memset(&pr, 0, sizeof(pr));
 	pr.id = id;
@@ -500,7 +469,7 @@ static int review_decide(struct baseline_db *d, const struct bl_opts *o, bool ac
 		return CLI_EXIT_FAIL;
 	}
 	free(m);
-	if (write_batch(o->db, b, &wr) != 0)
+	if (write_batch(o->db, b, &err) != 0)
 		return CLI_EXIT_FAIL;
 	printf("review #%lld (%s) %s: %s\n", (long long)id, name, accept ? "accepted" : "rejected",
 	       accept ? "the baseline absorbed the step" : "the old baseline stays");

@@ -82,8 +82,10 @@ static void help_gateway(void)
 	       "  -r, --rate N[/s|/m]     requests per scenario second (default: the scenario's)\n"
 	       "  -d, --duration D        stop after D of scenario time (default: the scenario's)\n"
 	       "  -S, --seed S            random seed (default: the scenario's)\n"
-	       "  -T, --start RFC3339     scenario start for --speed max "
-	       "(default 2026-11-27T10:00:00Z)\n"
+	       "  -T, --start RFC3339     scenario start for --speed max (default: the "
+	       "scenario's start,\n"
+	       "                          else 2026-11-27T10:00:00Z); a later start shifts "
+	       "everything\n"
 	       "  -x, --speed X|max       max (default) or live at X times real time\n"
 	       "  -t, --truth FILE        write the fault onsets and ends as JSON\n"
 	       "  -R, --rotate-every N    rotate the output after every N lines\n"
@@ -456,7 +458,7 @@ static int cmd_gateway(int argc, char **argv)
 	if (!scn)
 		return CLI_EXIT_FAIL;
 	if (!has_start)
-		sim_time_parse_rfc3339("2026-11-27T10:00:00Z", &start_ms);
+		start_ms = scn->start_ms;
 	struct sim_clock clk;
 	if (speed > 0) {
 		sim_clock_init(&clk, sim_time_wall_ms(), 0, speed);

@@ -34,6 +34,7 @@ int replay_new(const struct replay_options *o, struct replay **out, char **cause
 	if (!r)
 		return VG_ENOMEM;
 	r->opt = *o;
+	r->last_refresh_ms = INT64_MIN;
 	r->last_tick = VG_NONE;
 	r->first_ms = r->last_ms = VG_NONE;
 	const struct vigil_config *cfg = o->cfg;
@@ -274,6 +275,9 @@ static int maybe_refresh(struct replay *r, bool due)
 	r->refreshes++;
 	for (size_t i = 0; i < eff.n_reviews; i++)
 		r->reviews += eff.reviews[i].state == PRV_WAITING;
+	for (size_t i = 0; i < eff.n_models; i++)
+		if (eff.models[i].refreshed_ms > r->last_refresh_ms)
+			r->last_refresh_ms = eff.models[i].refreshed_ms;
 	return rc;
 }
 
@@ -364,6 +368,16 @@ void replay_count_bad_line(struct replay *r)
 void replay_count_line(struct replay *r)
 {
 	r->lines++;
+}
+
+const struct pipeline *replay_pipeline(const struct replay *r)
+{
+	return r->pipeline;
+}
+
+int64_t replay_last_refresh(const struct replay *r)
+{
+	return r->last_refresh_ms;
 }
 
 int replay_finish(struct replay *r)

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 struct replay;
+struct pipeline;
 
 /* Called for every failure event as it is decided (for --events). A
  * non-zero return stops the replay with that code. `ev` is borrowed. */
@@ -77,6 +78,12 @@ void replay_count_line(struct replay *r);
 /* End of input: a last tick at the last observation's time. Returns 0 or
  * VG_ENOMEM. Call once, before replay_report(). */
 int replay_finish(struct replay *r);
+
+/* The pipeline (read-only: the baselines it learned, which `vigil demo`
+ * seeds its database with) and the newest weekly refresh a model took
+ * (INT64_MIN: none yet). */
+const struct pipeline *replay_pipeline(const struct replay *r);
+int64_t replay_last_refresh(const struct replay *r);
 
 /* Observations fed (not skipped) and failure events decided so far. */
 uint64_t replay_observations(const struct replay *r);

@@ -169,9 +169,19 @@ static void validate(struct vctx *v, json_t *root)
 		verr(v, "not a JSON object");
 		return;
 	}
-	static const char *const top[] = { "scenario", "why",    "incidents",   "forbidden",
-		                           "payloads", "detect", "oscillation", NULL };
+	static const char *const top[] = { "scenario",    "why",       "incidents",
+		                           "forbidden",   "payloads",  "detect",
+		                           "oscillation", "baselines", NULL };
 	check_keys(v, root, "top level", top);
+	json_t *bl = json_object_get(root, "baselines");
+	if (bl && !json_is_object(bl))
+		verr(v, "baselines: an object");
+	if (json_is_object(bl)) {
+		static const char *const bkeys[] = { "refreshes", "reviews", "why", NULL };
+		check_keys(v, bl, "baselines", bkeys);
+		check_range(v, json_object_get(bl, "refreshes"), "baselines.refreshes");
+		check_range(v, json_object_get(bl, "reviews"), "baselines.reviews");
+	}
 	json_t *incs = json_object_get(root, "incidents");
 	if (incs && !json_is_array(incs))
 		verr(v, "incidents: not an array");

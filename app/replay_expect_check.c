@@ -538,6 +538,32 @@ static int check_oscillation(json_t *root, json_t *report, struct buf *d)
 	return fails;
 }
 
+/* The weekly refreshes replay ran and the review items they made (the
+ * report's "baselines", absent when no refresh ran: zero of each). */
+static int check_baselines(json_t *root, json_t *report, struct buf *d)
+{
+	static const char *const what[] = { "refreshes", "reviews" };
+	json_t *want = json_object_get(root, "baselines");
+	json_t *got = json_object_get(report, "baselines");
+	int fails = 0;
+	for (size_t i = 0; want && i < 2; i++) {
+		json_t *r = json_object_get(want, what[i]);
+		if (!r)
+			continue;
+		long long lo, hi, n = json_integer_value(json_object_get(got, what[i]));
+		range_of(r, &lo, &hi);
+		if (n >= lo && (hi < 0 || n <= hi))
+			continue;
+		fails++;
+		if (hi >= 0)
+			bprintf(d, "baselines: %lld %s, expected %lld to %lld\n", n, what[i], lo,
+			        hi);
+		else
+			bprintf(d, "baselines: %lld %s, expected at least %lld\n", n, what[i], lo);
+	}
+	return fails;
+}
+
 int replay_expect_check(const struct replay_expect *e, json_t *report, char **diff)
 {
 	struct buf d = { 0 };
@@ -551,6 +577,7 @@ int replay_expect_check(const struct replay_expect *e, json_t *report, char **di
 	fails += check_payloads(e->root, report, &d, tmp);
 	fails += check_detect(e->root, report, &d);
 	fails += check_oscillation(e->root, report, &d);
+	fails += check_baselines(e->root, report, &d);
 	free(tmp);
 	*diff = bdone(&d);
 	if (!*diff)

@@ -119,8 +119,10 @@ struct replay {
 	size_t n_transitions, cap_transitions;
 	uint64_t transitions_total;
 
-	/* Baselines: weekly refreshes run (inline) and review items created. */
+	/* Baselines: weekly refreshes run (inline) and review items created;
+	 * the newest refresh a model took (INT64_MIN: none). */
 	uint64_t refreshes, reviews;
+	int64_t last_refresh_ms;
 
 	bool has_truth;
 	char truth_scenario[64];

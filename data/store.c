@@ -625,3 +625,35 @@ void store_close(struct store *s)
 	uv_mutex_destroy(&s->mu);
 	uv_close((uv_handle_t *)&s->async, on_closed);
 }
+
+void store_once_commit(void *data, const struct store_commit *c)
+{
+	int *err = data;
+	if (c->err && !*err)
+		*err = c->err;
+}
+
+int store_write_once(const char *path, struct store_batch *b, const int *err, char **cause)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct store *s;
+	struct store_options so = { .path = path };
+	int rc = store_open(&s, &loop, &so, cause);
+	if (rc != 0) {
+		store_batch_free(b);
+		uv_loop_close(&loop);
+		return rc;
+	}
+	rc = store_submit(s, b);
+	if (rc != 0)
+		store_batch_free(b);
+	store_close(s); /* commits, then delivers the callback */
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	if (rc == 0 && *err)
+		rc = *err;
+	if (rc != 0 && cause && !*cause)
+		vg_cause(cause, rc, "writing %s failed: %s", path, vg_strerror(rc));
+	return rc;
+}

@@ -303,6 +303,17 @@ int store_batch_set_tail(struct store_batch *b, const struct store_tail_pos *p);
  */
 int store_submit(struct store *s, struct store_batch *b);
 
+/*
+ * One batch at once, for a command without a loop of its own: open the
+ * database at path (as store_open(), default options) on a private loop,
+ * submit b, commit, close. b must come from
+ * store_batch_new(store_once_commit, err) with *err == 0 (the callback keeps
+ * the first commit error there). Takes b. Returns 0, or the error (open,
+ * submit or commit) with a malloc'd message in *cause (may be NULL).
+ */
+void store_once_commit(void *data, const struct store_commit *c);
+int store_write_once(const char *path, struct store_batch *b, const int *err, char **cause);
+
 /* Commit the open transaction now (without waiting for N rows or T ms); `cb`
  * runs on the loop thread once it has committed. Returns 0, VG_ENOMEM or VG_EDB. */
 int store_flush(struct store *s, store_commit_cb cb, void *data);

@@ -635,7 +635,8 @@ int sim_gateway_advance(struct sim_gateway *g, int64_t until_ms, sim_line_cb cb,
 		}
 		g->n_req++;
 		struct sim_rng r = sim_rng_fork2(&g->base, g->n_req, SIM_RNG_ARRIVAL);
-		double shape = sim_curve_at(&g->scn->traffic.shape, (int64_t)g->next_arrival, 1.0);
+		double shape = sim_curve_at(&g->scn->traffic.shape, (int64_t)g->next_arrival, 1.0) *
+		               sim_rhythm_rate(g->scn, (int64_t)g->next_arrival);
 		if (shape <= 0)
 			g->next_arrival += 1000;
 		else

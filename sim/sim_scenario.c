@@ -721,6 +721,94 @@ static int load_traffic(struct ld *l, struct fy_node *n, const char *path)
 	return rc;
 }
 
+static const char *const day_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL };
+
+static int load_hours(struct ld *l, struct fy_node *n, const char *path, struct sim_rhythm_hours *h)
+{
+	int rc = expect_map(l, n, path);
+	if (rc)
+		return rc;
+	*h = (struct sim_rhythm_hours){
+		.date = SIM_RHYTHM_ANY_DATE, .until_ms = 86400000, .rate = 1, .latency = 1
+	};
+	void *it = NULL;
+	char key[64], sub[160], tmp[40];
+	struct fy_node *kn, *vn;
+	while ((rc = next_pair(l, n, &it, path, key, &kn, &vn)) == 1) {
+		snprintf(sub, sizeof(sub), "%s.%s", path, key);
+		if (strcmp(key, "days") == 0) {
+			rc = expect_seq(l, vn, sub);
+			void *it2 = NULL;
+			struct fy_node *dn;
+			while (!rc && (dn = fy_node_sequence_iterate(vn, &it2))) {
+				rc = get_enum(l, dn, sub, day_names, tmp, sizeof(tmp));
+				for (int d = 0; !rc && day_names[d]; d++)
+					if (strcmp(day_names[d], tmp) == 0)
+						h->days |= (uint8_t)(1u << d);
+			}
+		} else if (strcmp(key, "date") == 0) {
+			int64_t ms;
+			char iso[48];
+			rc = get_text(l, vn, sub, tmp, sizeof(tmp));
+			snprintf(iso, sizeof(iso), "%sT00:00:00Z", tmp);
+			if (!rc && (strlen(tmp) != 10 || sim_time_parse_rfc3339(iso, &ms)))
+				rc = ld_err(l, vn, sub, "expected a date such as 2026-11-26");
+			if (!rc)
+				h->date = (int32_t)(ms / 86400000);
+		} else if (strcmp(key, "from") == 0) {
+			rc = get_duration(l, vn, sub, &h->from_ms);
+		} else if (strcmp(key, "until") == 0) {
+			rc = get_duration(l, vn, sub, &h->until_ms);
+		} else if (strcmp(key, "rate") == 0) {
+			rc = get_double(l, vn, sub, 0.001, 1000, &h->rate);
+		} else if (strcmp(key, "latency") == 0) {
+			rc = get_double(l, vn, sub, 0.01, 1000, &h->latency);
+		} else {
+			rc = unknown_key(l, kn, sub, key);
+		}
+		if (rc)
+			return rc;
+	}
+	if (!rc && (h->until_ms > 86400000 || h->from_ms >= h->until_ms))
+		rc = ld_err(l, n, path, "needs 0 <= from < until <= 24h");
+	return rc;
+}
+
+static int load_rhythm(struct ld *l, struct fy_node *n, const char *path)
+{
+	struct sim_rhythm *r = &l->s->rhythm;
+	int rc = expect_map(l, n, path);
+	if (rc)
+		return rc;
+	void *it = NULL;
+	char key[64], sub[160];
+	struct fy_node *kn, *vn;
+	while ((rc = next_pair(l, n, &it, path, key, &kn, &vn)) == 1) {
+		snprintf(sub, sizeof(sub), "%s.%s", path, key);
+		if (strcmp(key, "trend") == 0) {
+			rc = get_curve(l, vn, sub, 0.01, 1000, &r->trend);
+		} else if (strcmp(key, "hours") == 0) {
+			rc = expect_seq(l, vn, sub);
+			void *it2 = NULL;
+			struct fy_node *hn;
+			while (!rc && (hn = fy_node_sequence_iterate(vn, &it2))) {
+				char sub2[192];
+				snprintf(sub2, sizeof(sub2), "%s[%d]", sub, r->n);
+				if (r->n >= SIM_MAX_RHYTHM)
+					rc = ld_err(l, hn, sub2, "at most %d entries",
+					            SIM_MAX_RHYTHM);
+				else if (!(rc = load_hours(l, hn, sub2, &r->hours[r->n])))
+					r->n++;
+			}
+		} else {
+			rc = unknown_key(l, kn, sub, key);
+		}
+		if (rc)
+			return rc;
+	}
+	return rc;
+}
+
 /* Which phase keys a fault accepts beyond the common ones. */
 static bool param_allowed(const char *key, enum sim_fault f)
 {
@@ -958,6 +1046,7 @@ static int load_root(struct ld *l, struct fy_node *root)
 		return rc;
 	struct fy_node *providers = NULL, *traffic = NULL, *phases = NULL, *dur = NULL;
 	void *it = NULL;
+	sim_time_parse_rfc3339(SIM_DEFAULT_START, &s->start_ms);
 	char key[64];
 	struct fy_node *kn, *vn;
 	while ((rc = next_pair(l, root, &it, "(top)", key, &kn, &vn)) == 1) {
@@ -978,7 +1067,16 @@ static int load_root(struct ld *l, struct fy_node *root)
 			traffic = vn;
 		else if (strcmp(key, "phases") == 0)
 			phases = vn;
-		else
+		else if (strcmp(key, "rhythm") == 0)
+			rc = load_rhythm(l, vn, key);
+		else if (strcmp(key, "start") == 0) {
+			char tmp[48];
+			rc = get_text(l, vn, key, tmp, sizeof(tmp));
+			if (!rc && sim_time_parse_rfc3339(tmp, &s->start_ms))
+				rc = ld_err(l, vn, key,
+				            "expected an RFC 3339 time such as "
+				            "2026-11-09T00:00:00Z");
+		} else
 			rc = unknown_key(l, kn, key, key);
 		if (rc)
 			return rc;
@@ -1127,6 +1225,7 @@ const char *const *sim_scenario_builtin_names(void)
 		"openai-dec-2024",
 		"google-jun-2025",
 		"anthropic-529-waves",
+		"baseline-weeks",
 		"faults",
 		NULL,
 	};

@@ -31,7 +31,9 @@
 #define SIM_MAX_PHASES    96
 #define SIM_CURVE_MAX     16
 #define SIM_MAX_ALSO      4
+#define SIM_MAX_RHYTHM    16
 #define SIM_TIME_END      INT64_MAX
+#define SIM_DEFAULT_START "2026-11-27T10:00:00Z" /* a scenario's start without its own */
 
 enum sim_kind { SIM_OPENAI, SIM_ANTHROPIC, SIM_GOOGLE, SIM_KIND__COUNT };
 
@@ -138,6 +140,24 @@ struct sim_traffic {
 	int n_templates;
 };
 
+/* The rhythm: hours of the scenario's own clock (its `start` plus scenario
+ * time) that are busier or slower than the rest. The first entry that
+ * matches a moment holds; outside every entry both factors are 1. */
+struct sim_rhythm_hours {
+	uint8_t days;              /* weekdays, bit 0 = Monday; 0 = every day */
+	int32_t date;              /* days since 1970-01-01, or SIM_RHYTHM_ANY_DATE */
+	int64_t from_ms, until_ms; /* time of day [from, until) */
+	double rate;               /* multiplies traffic.rate */
+	double latency;            /* multiplies the providers' latency */
+};
+#define SIM_RHYTHM_ANY_DATE INT32_MIN
+
+struct sim_rhythm {
+	struct sim_rhythm_hours hours[SIM_MAX_RHYTHM];
+	int n;
+	struct sim_curve trend; /* latency factor over scenario time (a slow drift) */
+};
+
 struct sim_phase {
 	char name[SIM_NAME_MAX];
 	enum sim_fault fault;
@@ -171,7 +191,9 @@ struct sim_phase {
 struct sim_scenario {
 	char name[SIM_NAME_MAX];
 	char description[320];
-	char file[256]; /* where it came from (for messages) */
+	char file[256];   /* where it came from (for messages) */
+	int64_t start_ms; /* its own clock at t = 0 (key start; default 2026-11-27T10:00:00Z):
+	                     the rhythm's weekdays and hours, and the gateway's default --start */
 	int64_t duration_ms;
 	uint64_t seed;
 	struct sim_provider providers[SIM_MAX_PROVIDERS];
@@ -179,6 +201,7 @@ struct sim_scenario {
 	struct sim_traffic traffic;
 	struct sim_phase phases[SIM_MAX_PHASES];
 	int n_phases;
+	struct sim_rhythm rhythm;
 };
 
 /* ---- names ---- */

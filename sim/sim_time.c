@@ -128,6 +128,9 @@ int sim_time_parse_duration(const char *s, int64_t *ms)
 		if (p[0] == 'm' && p[1] == 's') {
 			unit = 1;
 			p += 2;
+		} else if (*p == 'd') {
+			unit = 86400000;
+			p++;
 		} else if (*p == 'h') {
 			unit = 3600000;
 			p++;

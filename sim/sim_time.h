@@ -25,8 +25,8 @@ char *sim_time_http_date(int64_t ms, char *buf, size_t size);
  * "120ms", "1s", "17.5s", "6m0s", "1h2m3s". Returns buf. */
 char *sim_time_go_duration(int64_t ms, char *buf, size_t size);
 
-/* Parse a scenario duration: a sequence of number+unit (h, m, s, ms), such
- * as "30s", "4h20m", "1.5s", "250ms"; a bare "0" is zero. Returns 0 and sets
+/* Parse a scenario duration: a sequence of number+unit (d, h, m, s, ms),
+ * such as "28d", "30s", "4h20m", "1.5s", "250ms"; a bare "0" is zero. Returns 0 and sets
  * *ms, or -1 when the text is not a duration. */
 int sim_time_parse_duration(const char *s, int64_t *ms);
 

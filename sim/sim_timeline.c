@@ -22,6 +22,43 @@ double sim_curve_at(const struct sim_curve *c, int64_t t, double dflt)
 	return c->v[c->n - 1];
 }
 
+#define DAY_MS 86400000LL
+
+static const struct sim_rhythm_hours *rhythm_at(const struct sim_scenario *s, int64_t t)
+{
+	int64_t clock = s->start_ms + t;
+	int64_t day = clock >= 0 ? clock / DAY_MS : -((-clock + DAY_MS - 1) / DAY_MS);
+	int64_t tod = clock - day * DAY_MS;
+	int weekday = (int)(((day + 3) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
+	for (int i = 0; i < s->rhythm.n; i++) {
+		const struct sim_rhythm_hours *h = &s->rhythm.hours[i];
+		if (h->date != SIM_RHYTHM_ANY_DATE && h->date != day)
+			continue;
+		if (h->days && !(h->days & (1u << weekday)))
+			continue;
+		if (tod >= h->from_ms && tod < h->until_ms)
+			return h;
+	}
+	return NULL;
+}
+
+double sim_rhythm_rate(const struct sim_scenario *s, int64_t t)
+{
+	if (s->rhythm.n == 0)
+		return 1.0;
+	const struct sim_rhythm_hours *h = rhythm_at(s, t);
+	return h ? h->rate : 1.0;
+}
+
+double sim_rhythm_latency(const struct sim_scenario *s, int64_t t)
+{
+	double f = sim_curve_at(&s->rhythm.trend, t, 1.0);
+	if (s->rhythm.n == 0)
+		return f;
+	const struct sim_rhythm_hours *h = rhythm_at(s, t);
+	return h ? h->latency * f : f;
+}
+
 bool sim_phase_active(const struct sim_phase *ph, int64_t t)
 {
 	return t >= ph->at_ms && t < ph->end_ms;
@@ -62,7 +99,8 @@ void sim_timeline_latency(const struct sim_scenario *s, const struct sim_scope *
                           const struct sim_phase *ph, int64_t t, double *median, double *p95)
 {
 	const struct sim_provider *p = &s->providers[sc->provider];
-	double med = p->median_ms, hi = p->p95_ms;
+	double r = sim_rhythm_latency(s, t);
+	double med = p->median_ms * r, hi = p->p95_ms * r;
 	if (ph) {
 		int64_t rel = t - ph->at_ms;
 		double f = sim_curve_at(&ph->factor, rel, 1.0);

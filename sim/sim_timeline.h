@@ -20,6 +20,11 @@ struct sim_scope {
  * was not given. Linear between points, flat outside them. */
 double sim_curve_at(const struct sim_curve *c, int64_t t, double dflt);
 
+/* The rhythm's factors at scenario time t (1 without a rhythm): the request
+ * rate's, and the latency's (the matching entry's times the trend). */
+double sim_rhythm_rate(const struct sim_scenario *s, int64_t t);
+double sim_rhythm_latency(const struct sim_scenario *s, int64_t t);
+
 /* True when phase ph is active at scenario time t: at <= t < end. */
 bool sim_phase_active(const struct sim_phase *ph, int64_t t);
 
@@ -31,8 +36,9 @@ bool sim_phase_matches(const struct sim_scenario *s, const struct sim_phase *ph,
 double sim_phase_share(const struct sim_phase *ph, int64_t t);
 
 /* The latency distribution for an affected request at t: median and p95 of
- * the total time (ms), from the provider's baseline and phase ph (a latency
- * phase, or NULL for the baseline). */
+ * the total time (ms), from the provider's baseline times the rhythm's
+ * latency factor and phase ph (a latency phase, or NULL for the baseline;
+ * its factor multiplies, its own median_ms and p95_ms replace). */
 void sim_timeline_latency(const struct sim_scenario *s, const struct sim_scope *sc,
                           const struct sim_phase *ph, int64_t t, double *median, double *p95);
 

@@ -76,13 +76,15 @@ check_one() {
 	return 0
 }
 
-# Every shipped scenario belongs to exactly one of the two tests.
+# Every shipped scenario belongs to exactly one of the tests.
 SCENARIOS_A=(calm latency-ramp silent-update injection faults)
 SCENARIOS_B=(oncall-day openai-dec-2024 google-jun-2025 anthropic-529-waves)
+# Four weeks of traffic: checked by tests/soak/test_replay_weeks.sh (gcc only).
+SCENARIOS_SOAK=(baseline-weeks)
 check_coverage() {
 	local s
 	for s in $(ls "$SRC"/sim/scenarios/*.yaml | xargs -n1 basename | sed 's/\.yaml$//'); do
-		if [[ " ${SCENARIOS_A[*]} ${SCENARIOS_B[*]} " != *" $s "* ]]; then
+		if [[ " ${SCENARIOS_A[*]} ${SCENARIOS_B[*]} ${SCENARIOS_SOAK[*]} " != *" $s "* ]]; then
 			echo "FAIL $s: a shipped scenario no replay test checks (add it to a list)"
 			fail=1
 		fi

@@ -37,14 +37,17 @@ done
 "$BIN" demo --dir "$DIR" --speed 100 --metrics-listen 127.0.0.1:0 </dev/null >"$WORK/out" 2>&1 &
 PID=$!
 
-# /metrics while it runs, on the port it reports.
+# /metrics while it runs, on the port it reports (after the baselines' seed:
+# a second or two, ten under ASan).
 port=
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
 	port=$(sed -n 's/^vigil demo: metrics on port \([0-9]*\).*/\1/p' "$WORK/out" || true)
 	[[ -n $port ]] && break
 	sleep 0.1
 done
 [[ -n $port && $port != 0 ]] || fail "no metrics port reported"
+grep -Eq '^vigil demo: baselines seeded from the baseline-weeks scenario .*this hour warm in [1-9][0-9]* of [1-9]' "$WORK/out" ||
+	fail "no warm baselines seeded"
 for _ in $(seq 1 100); do
 	grep -q '^t+' "$WORK/out" && break
 	sleep 0.1
@@ -55,11 +58,11 @@ grep -q '^vigil_requests_total{source="gateway"' "$WORK/metrics" ||
 	fail "no gateway requests counted on /metrics"
 
 # It ends by itself (the scenario's end), with status 0.
-for _ in $(seq 1 1200); do
+for _ in $(seq 1 1800); do
 	kill -0 "$PID" 2>/dev/null || break
 	sleep 0.1
 done
-kill -0 "$PID" 2>/dev/null && fail "the demo did not end within 120 s"
+kill -0 "$PID" 2>/dev/null && fail "the demo did not end within 180 s"
 set +e
 wait "$PID"
 st=$?

@@ -271,6 +271,8 @@ static void test_expect_refuses(void **state)
 	expect_refused("{\"payloads\": [{\"incident\": \"x\", \"kind\": \"pagerduty\", "
 	               "\"fields\": []}]}",
 	               "payloads[0].incident");
+	expect_refused("{\"baselines\": {\"reviewz\": 1}}", "unknown key 'reviewz'");
+	expect_refused("{\"baselines\": {\"reviews\": \"some\"}}", "baselines.reviews");
 }
 
 /* A report as replay_report() writes it, by hand. */
@@ -288,6 +290,7 @@ static const char report_json[] =
         "  \"payload\": {\"dedup_key\": \"k\", \"payload\": {\"summary\": \"s\","
         "  \"custom_details\": {\"count\": 3}}, \"links\": [{\"href\": \"h\"}]}}],"
         " \"breakers\": {\"oscillating\": [{\"breaker\": \"openai/m-1\"}]},"
+        " \"baselines\": {\"refreshes\": 4, \"reviews\": 2, \"series\": 6},"
         " \"truth\": {\"faults\": [{\"name\": \"f\", \"detect_ms\": 1500,"
         "  \"detect_own_ms\": 1500, \"page_ms\": 30000, \"detect_symptom_ms\": 900,"
         "  \"kinds\": [{\"category\": \"provider\", \"subtype\": \"server_error\","
@@ -324,7 +327,8 @@ static void test_expect_pass(void **state)
 	        " \"detect\": [{\"fault\": \"f\", \"max_s\": 2, \"max_own_s\": 2,"
 	        "  \"max_page_s\": 30, \"max_symptom_s\": 1,"
 	        "  \"kinds\": [{\"category\": \"provider\", \"max_s\": 2}]}],"
-	        " \"oscillation\": [\"openai\"]}",
+	        " \"oscillation\": [\"openai\"],"
+	        " \"baselines\": {\"refreshes\": {\"min\": 4, \"max\": 5}, \"reviews\": 2}}",
 	        &diff);
 	if (n != 0)
 		fail_msg("%s", diff);
@@ -379,6 +383,10 @@ static void test_expect_fail_diffs(void **state)
 	expect_fails("{\"detect\": [{\"fault\": \"nope\", \"max_s\": 10}]}",
 	             "detect 'nope': no such fault");
 	expect_fails("{\"oscillation\": [\"anthropic\"]}", "oscillation 'anthropic'");
+	expect_fails("{\"baselines\": {\"reviews\": {\"min\": 3}}}",
+	             "baselines: 2 reviews, expected at least 3");
+	expect_fails("{\"baselines\": {\"refreshes\": {\"min\": 1, \"max\": 3}}}",
+	             "baselines: 4 refreshes, expected 1 to 3");
 }
 
 int main(void)

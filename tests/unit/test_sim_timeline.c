@@ -4,7 +4,8 @@
  * latency-ramp scenario crossing its threshold at twelve minutes, the
  * decision's shares and determinism (and a phase added to a scenario
  * moving nothing but its own effect), the rate limiter's shrinking remaining
- * count, the truth file, and the time notations the simulator writes.
+ * count, the truth file, the time notations the simulator writes, and the
+ * rhythm (weekday hours, a date, the trend) on the scenario's own clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -513,6 +514,81 @@ static void test_time_notation(void **state)
 	assert_int_equal(sim_time_parse_duration("", &d), -1);
 }
 
+#define HOUR (60 * MINUTE)
+#define DAY  (24 * HOUR)
+
+static void test_rhythm(void **state)
+{
+	(void)state;
+	struct sim_scenario *s = load("baseline-weeks");
+	int64_t monday;
+	assert_int_equal(sim_time_parse_rfc3339("2026-11-09T00:00:00Z", &monday), 0);
+	assert_true(s->start_ms == monday); /* a Monday */
+	assert_int_equal(s->duration_ms, 29 * DAY);
+	/* Monday 03:00 (night), 10:00 (morning), 15:00 (business), 23:00 (evening) */
+	assert_true(sim_rhythm_rate(s, 3 * HOUR) == 0.2);
+	assert_true(sim_rhythm_rate(s, 10 * HOUR) == 0.3);
+	assert_true(sim_rhythm_rate(s, 15 * HOUR) == 0.6);
+	assert_true(sim_rhythm_rate(s, 23 * HOUR) == 0.25);
+	double trend15 = 1 + 0.05 * 15.0 / (28 * 24); /* the trend after 15 hours */
+	assert_true(fabs(sim_rhythm_latency(s, 15 * HOUR) - 1.8 * trend15) < 1e-9);
+	assert_true(fabs(sim_rhythm_latency(s, 3 * HOUR) - (1 + 0.05 * 3.0 / (28 * 24))) < 1e-9);
+	/* Saturday 15:00 is a weekend afternoon: quiet */
+	assert_true(sim_rhythm_rate(s, 5 * DAY + 15 * HOUR) == 0.2);
+	/* the holiday (Thursday 2026-11-26, day 17) is slow from midnight to 16:00,
+	 * then an ordinary Thursday afternoon */
+	assert_true(fabs(sim_rhythm_latency(s, 17 * DAY + 3 * HOUR) /
+	                         sim_curve_at(&s->rhythm.trend, 17 * DAY + 3 * HOUR, 1) -
+	                 1.8) < 1e-9);
+	assert_true(sim_rhythm_rate(s, 17 * DAY + 15 * HOUR) == 0.3);
+	assert_true(sim_rhythm_rate(s, 17 * DAY + 17 * HOUR) == 0.6);
+	assert_true(sim_rhythm_rate(s, 10 * DAY + 3 * HOUR) == 0.2); /* a week before */
+	/* the trend: +5% over four weeks */
+	assert_true(fabs(sim_rhythm_latency(s, 6 * DAY + 3 * HOUR) - 1.0 -
+	                 0.05 * (6 * DAY + 3 * HOUR) / (28.0 * DAY)) < 1e-9);
+	assert_true(fabs(sim_rhythm_latency(s, 28 * DAY + 3 * HOUR) - 1.05) < 1e-9);
+	/* the latency in force multiplies the provider's by the rhythm */
+	struct sim_scope sc = { sim_scenario_provider(s, "openai"), 0, 0, -1 };
+	double med, p95;
+	sim_timeline_latency(s, &sc, NULL, 15 * HOUR, &med, &p95);
+	assert_true(fabs(med - 900 * sim_rhythm_latency(s, 15 * HOUR)) < 1e-6);
+	/* a later clock moves the rhythm with it: 7 hours later, 15:00 is 08:00 */
+	s->start_ms += 7 * HOUR;
+	assert_true(sim_rhythm_rate(s, 8 * HOUR) == 0.6);
+	assert_true(sim_rhythm_rate(s, 15 * HOUR) == 0.25);
+	free(s);
+	/* scenarios without a rhythm: factors of exactly 1 */
+	s = load("calm");
+	assert_true(sim_rhythm_rate(s, 15 * HOUR) == 1.0);
+	assert_true(sim_rhythm_latency(s, 15 * HOUR) == 1.0);
+	free(s);
+	/* bad entries are refused with their place */
+	static const char *const bad[] = {
+		"name: x\nduration: 1h\nproviders: [{name: a, kind: openai}]\nrhythm: {hours: "
+		"[{days: [monday]}]}\n",
+		"name: x\nduration: 1h\nproviders: [{name: a, kind: openai}]\nrhythm: {hours: "
+		"[{from: 13h, until: 9h}]}\n",
+		"name: x\nduration: 1h\nproviders: [{name: a, kind: openai}]\nrhythm: {hours: "
+		"[{date: 2026-13-01}]}\n",
+		"name: x\nduration: 1h\nstart: monday\nproviders: [{name: a, kind: openai}]\n",
+	};
+	static const char *const why[] = { "rhythm.hours[0].days", "rhythm.hours[0]",
+		                           "rhythm.hours[0].date", "start" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *cause = NULL;
+		struct sim_scenario *x = NULL;
+		assert_int_not_equal(
+		        sim_scenario_parse(bad[i], strlen(bad[i]), "t.yaml", &x, &cause), 0);
+		assert_non_null(cause);
+		if (!strstr(cause, why[i]))
+			fail_msg("'%s' does not name %s", cause, why[i]);
+		free(cause);
+	}
+	int64_t d;
+	assert_int_equal(sim_time_parse_duration("28d", &d), 0);
+	assert_int_equal(d, 28 * DAY);
+}
+
 static void test_clock(void **state)
 {
 	(void)state;
@@ -585,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_every_shipped_scenario_loads),
 		cmocka_unit_test(test_oncall_day_covers_every_category),
 		cmocka_unit_test(test_time_notation),
+		cmocka_unit_test(test_rhythm),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_text_grounding),
 	};
