@@ -30,6 +30,7 @@ enum node_id {
 	N_P_QUOTA,
 	N_P_LATENCY,
 	N_P_TRUNC,
+	N_P_OTHER,
 	F_P_HARD_FAILOVER,
 	F_P_HARD_NO_FALLBACK,
 	F_P_QUOTA,
@@ -37,6 +38,7 @@ enum node_id {
 	F_P_LATENCY,
 	F_P_TRUNC,
 	F_P_INTERMITTENT,
+	F_P_OTHER,
 	/* quality */
 	F_Q_FORMAT,
 	N_Q_REGRESSION,
@@ -135,7 +137,11 @@ static const struct node tree[N__COUNT] = {
 	                  1.0, F_P_LATENCY, N_P_TRUNC, -1, -1),
 	[N_P_TRUNC] = Q("provider.truncation", "provider",
 	                "Are responses cut short (truncated body, finish_reason length)?",
-	                TM_TRUNCATION_RATE, 0.02, F_P_TRUNC, F_P_INTERMITTENT, -1, -1),
+	                TM_TRUNCATION_RATE, 0.02, F_P_TRUNC, N_P_OTHER, -1, -1),
+	[N_P_OTHER] =
+	        Q("provider.other", "provider",
+	          "Are requests refused for another reason (invalid request, content filter)?",
+	          TM_OTHER_RATE, 0.02, F_P_OTHER, F_P_INTERMITTENT, -1, -1),
 	[F_P_HARD_FAILOVER] =
 	        F("provider.found.hard_failover", "provider", CAT_PROVIDER, SUB_SERVER_ERROR,
 	          "hard failures, failover working (HIGH)", "Hard failures",
@@ -160,6 +166,10 @@ static const struct node tree[N__COUNT] = {
 	        F("provider.found.intermittent", "provider", CAT_PROVIDER, SUB_OSCILLATION,
 	          "intermittent: no dominant failure type", "oscillation",
 	          "check the breaker log for oscillation; keep traffic on the fallback"),
+
+	[F_P_OTHER] = F("provider.found.other", "provider", CAT_PROVIDER, SUB_INVALID_REQUEST,
+	                "requests refused: invalid request or content filter", "invalid_request",
+	                "read the error bodies: a changed request shape or a filtered prompt"),
 
 	[F_Q_FORMAT] = F("quality.found.format", "quality", CAT_QUALITY, SUB_FORMAT_VIOLATION,
 	                 "schema-invalid answers", "format_violation",
@@ -249,10 +259,35 @@ static const struct {
 	[TM_CONTEXT_STUFFING_RATE] = { "context_stuffing_rate", "context-stuffing signals", false },
 	[TM_INJECTION_RATE] = { "injection_rate", "prompt-injection suspicions", false },
 	[TM_PII_RATE] = { "pii_rate", "responses with PII or secrets", false },
-	[TM_JAILBREAK_RATE] = { "jailbreak_rate", "safety blocks and refusals", false },
+	[TM_JAILBREAK_RATE] = { "jailbreak_rate", "jailbreak or extraction attempts", false },
 	[TM_DATA_RATE] = { "data_rate", "stale or drifting context", false },
 	[TM_STALE_RATE] = { "stale_rate", "stale context", false },
 	[TM_DRIFT_RATE] = { "drift_rate", "retrieval similarity drops", false },
+	[TM_OTHER_RATE] = { "other_rate", "invalid requests and refusals", false },
+};
+
+/* What a question asks, in a few words, for the recorded path. */
+static const char *const ask[N__COUNT] = {
+	[N_STATUS] = "non-2xx",
+	[N_SCHEMA] = "schema-invalid",
+	[N_CONTENT] = "content wrong",
+	[N_TOKENS] = "tokens high",
+	[N_CONTEXT] = "context stale or drifting",
+	[N_P_HARD] = "hard failures",
+	[N_P_FALLBACK] = "healthy fallback",
+	[N_P_RATELIMIT] = "rate limited",
+	[N_P_QUOTA] = "quota or spend cap",
+	[N_P_LATENCY] = "p99 over threshold",
+	[N_P_TRUNC] = "truncated",
+	[N_P_OTHER] = "refused",
+	[N_Q_REGRESSION] = "similarity drops",
+	[N_C_RETRY] = "retry storm",
+	[N_C_STUFFING] = "context stuffing",
+	[N_S_INJECTION] = "injection",
+	[N_S_PII] = "PII leak",
+	[N_S_JAILBREAK] = "jailbreak",
+	[N_D_STALE] = "stale context",
+	[N_D_DRIFT] = "retrieval drift",
 };
 
 const char *triage_metric_key(enum triage_metric m)
@@ -273,10 +308,83 @@ enum triage_metric triage_metric_parse(const char *key)
 void triage_evidence_init(struct triage_evidence *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	for (int i = 0; i < TM__COUNT; i++)
+	for (int i = 0; i < TM__COUNT; i++) {
 		ev->v[i] = VG_NONE_D;
+		ev->n[i] = VG_NONE_D;
+		ev->before[i] = VG_NONE_D;
+	}
 	ev->requests = VG_NONE;
+	ev->before_requests = VG_NONE;
 	ev->window_ms = 5 * 60 * 1000;
+}
+
+enum triage_metric triage_subtype_metric(enum subtype sub)
+{
+	switch (sub) {
+	case SUB_DNS:
+	case SUB_CONNECT:
+	case SUB_TLS:
+	case SUB_TIMEOUT:
+	case SUB_RESET:
+	case SUB_SERVER_ERROR:
+	case SUB_OVERLOADED:
+	case SUB_AUTH: return TM_HARD_FAIL_RATE;
+	case SUB_RATE_LIMIT: return TM_RATE_LIMIT_RATE;
+	case SUB_QUOTA_EXHAUSTED:
+	case SUB_SPEND_CAP: return TM_QUOTA_RATE;
+	case SUB_TRUNCATION: return TM_TRUNCATION_RATE;
+	case SUB_INVALID_REQUEST:
+	case SUB_CONTENT_FILTER:
+	case SUB_PROVIDER_OTHER: return TM_OTHER_RATE;
+	case SUB_FORMAT_VIOLATION: return TM_SCHEMA_INVALID_RATE;
+	case SUB_HALLUCINATION: return TM_HALLUCINATION_RATE;
+	case SUB_REGRESSION:
+	case SUB_COHERENCE: return TM_REGRESSION_RATE;
+	case SUB_TOKEN_INFLATION: return TM_TOKEN_INFLATION_RATE;
+	case SUB_RETRY_STORM: return TM_RETRY_STORM_RATE;
+	case SUB_CONTEXT_STUFFING: return TM_CONTEXT_STUFFING_RATE;
+	case SUB_PROMPT_INJECTION: return TM_INJECTION_RATE;
+	case SUB_PII_LEAK: return TM_PII_RATE;
+	case SUB_JAILBREAK:
+	case SUB_EXTRACTION: return TM_JAILBREAK_RATE;
+	case SUB_STALE_CONTEXT: return TM_STALE_RATE;
+	case SUB_EMBEDDING_DRIFT: return TM_DRIFT_RATE;
+	default: return TM_NONE;
+	}
+}
+
+static void count_in(struct triage_evidence *ev, enum triage_metric m, double n)
+{
+	ev->n[m] = (isnan(ev->n[m]) ? 0.0 : ev->n[m]) + n;
+}
+
+void triage_evidence_add(struct triage_evidence *ev, enum subtype sub, double n)
+{
+	if ((int)sub < 0 || sub >= SUB__COUNT)
+		return;
+	ev->sub_n[sub] += (int64_t)n;
+	enum triage_metric m = triage_subtype_metric(sub);
+	if (m == TM_NONE)
+		return;
+	count_in(ev, m, n);
+	if (m == TM_STALE_RATE || m == TM_DRIFT_RATE)
+		count_in(ev, TM_DATA_RATE, n);
+}
+
+void triage_evidence_rates(struct triage_evidence *ev)
+{
+	if (!vg_has(ev->requests) || ev->requests <= 0)
+		return;
+	for (int m = 0; m < TM__COUNT; m++) {
+		if (m == TM_FALLBACK_SERVING || m == TM_P99_RATIO)
+			continue;
+		/* A counted metric without events is a measured zero. */
+		if (isnan(ev->n[m]))
+			ev->n[m] = 0.0;
+		ev->v[m] = ev->n[m] / (double)ev->requests;
+		if (ev->v[m] > 1.0)
+			ev->v[m] = 1.0;
+	}
 }
 
 const char *triage_metric_label(enum triage_metric m)
@@ -298,6 +406,15 @@ int triage_metric_format(enum triage_metric m, double v, char *buf, size_t size)
 	return snprintf(buf, size, "%.0f%%", pct);
 }
 
+/* "29 of 65 requests (45%)". */
+static int count_format(enum triage_metric m, double v, double cnt, int64_t of, char *buf,
+                        size_t size)
+{
+	char pct[24];
+	triage_metric_format(m, v, pct, sizeof(pct));
+	return snprintf(buf, size, "%.0f of %lld requests (%s)", cnt, (long long)of, pct);
+}
+
 static double metric_value(const struct triage_evidence *ev, enum triage_metric m)
 {
 	if ((int)m < 0 || m >= TM__COUNT)
@@ -305,11 +422,73 @@ static double metric_value(const struct triage_evidence *ev, enum triage_metric 
 	return ev->v[m];
 }
 
-static enum triage_answer suggest(const struct node *n, double v)
+/* The metric the incident's label rests on. */
+static enum triage_metric label_metric(const struct triage *t)
+{
+	if (t->label_category < 0)
+		return TM_NONE;
+	if (t->label_sub == SUB_LATENCY)
+		return TM_P99_RATIO;
+	return triage_subtype_metric(t->label_sub);
+}
+
+/* True once the label's own question was answered "no". */
+static bool label_refuted(const struct triage *t)
+{
+	return t->entry >= 0 && t->n_steps > 0 && t->steps[0].node == t->entry &&
+	       t->steps[0].answer == TA_NO;
+}
+
+/*
+ * The suggestion for node n. Without an incident, or once its label is
+ * refuted: over the threshold. The label's own question: its events are in
+ * the scope and their rate is over the threshold or over the hour before
+ * (a handful of failures in a quiet hour is the incident). A competing
+ * signal while the label stands: over the threshold and more events than
+ * the label's (two signals in one scope: the larger one is the answer).
+ */
+static enum triage_answer suggest(const struct triage *t, const struct node *n, double v)
 {
 	if (n->finding || isnan(v))
 		return TA_NONE;
-	return v > n->threshold ? TA_YES : TA_NO;
+	bool over = v > n->threshold;
+	enum triage_metric lm = label_metric(t);
+	if (lm == TM_NONE || label_refuted(t) || n->metric == TM_FALLBACK_SERVING)
+		return over ? TA_YES : TA_NO;
+	const struct triage_evidence *ev = &t->ev;
+	if (n->metric == lm ||
+	    (n->metric == TM_DATA_RATE && (lm == TM_STALE_RATE || lm == TM_DRIFT_RATE))) {
+		double cnt = ev->n[n->metric];
+		if (isnan(cnt))
+			return over ? TA_YES : TA_NO;
+		double before = ev->before[n->metric];
+		return cnt > 0 && (over || isnan(before) || v > before) ? TA_YES : TA_NO;
+	}
+	double mine = ev->n[n->metric], theirs = ev->n[lm];
+	if (!over || isnan(mine) || isnan(theirs))
+		return over ? TA_YES : TA_NO;
+	return mine > theirs ? TA_YES : TA_NO;
+}
+
+/* The question node the label rests on (its own branch's), -1 for none. */
+static int entry_of(enum category cat, enum subtype sub)
+{
+	switch (sub) {
+	case SUB_LATENCY: return N_P_LATENCY;
+	case SUB_OSCILLATION: return N_P_HARD;
+	case SUB_FORMAT_VIOLATION: return N_SCHEMA;
+	case SUB_HALLUCINATION: return N_CONTENT;
+	case SUB_TOKEN_INFLATION: return N_TOKENS;
+	case SUB_GROUND_TRUTH_CORRUPTION: return N_CONTEXT;
+	default: break;
+	}
+	enum triage_metric m = triage_subtype_metric(sub);
+	if ((int)cat < 0 || cat >= CAT_MONITOR || m == TM_NONE)
+		return -1;
+	for (int i = 0; i < N__COUNT; i++)
+		if (!tree[i].finding && tree[i].metric == m && strcmp(tree[i].branch, "screening"))
+			return i;
+	return -1;
 }
 
 void triage_start(struct triage *t, const struct triage_evidence *ev)
@@ -322,6 +501,21 @@ void triage_start(struct triage *t, const struct triage_evidence *ev)
 	t->threads[0].node = N_STATUS;
 	t->n_threads = 1;
 	t->active = 0;
+	t->label_category = -1;
+	t->entry = -1;
+}
+
+void triage_start_incident(struct triage *t, const struct triage_evidence *ev,
+                           enum category category, enum subtype subtype)
+{
+	triage_start(t, ev);
+	int entry = entry_of(category, subtype);
+	if (entry < 0)
+		return;
+	t->label_category = (int)category;
+	t->label_sub = subtype;
+	t->entry = (int16_t)entry;
+	t->threads[0].node = (int16_t)entry;
 }
 
 void triage_update_evidence(struct triage *t, const struct triage_evidence *ev)
@@ -354,12 +548,26 @@ int triage_question(const struct triage *t, struct triage_question *q)
 	q->text = n->text;
 	q->metric = n->metric;
 	q->value = metric_value(&t->ev, n->metric);
-	q->suggested = suggest(n, q->value);
+	q->suggested = suggest(t, n, q->value);
 	q->number = answered(t, t->active) + 1;
-	char val[32];
-	triage_metric_format(n->metric, q->value, val, sizeof(val));
-	long long mins = t->ev.window_ms > 0 ? (long long)(t->ev.window_ms / 60000) : 5;
-	if (n->metric == TM_P99_RATIO)
+	char val[64];
+	const struct triage_evidence *ev = &t->ev;
+	double cnt = ev->n[n->metric];
+	if (!isnan(cnt) && !isnan(q->value) && vg_has(ev->requests))
+		count_format(n->metric, q->value, cnt, ev->requests, val, sizeof(val));
+	else
+		triage_metric_format(n->metric, q->value, val, sizeof(val));
+	long long mins = ev->window_ms > 0 ? (long long)(ev->window_ms / 60000) : 5;
+	if (ev->from_ms > 0) {
+		double b = ev->before[n->metric];
+		if (!isnan(b) && n->metric != TM_FALLBACK_SERVING) {
+			char bv[24];
+			triage_metric_format(n->metric, b, bv, sizeof(bv));
+			snprintf(q->reference, sizeof(q->reference), "the hour before: %s", bv);
+		}
+		snprintf(q->evidence, sizeof(q->evidence), "%s in the incident's scope: %s",
+		         metrics[n->metric].label, val);
+	} else if (n->metric == TM_P99_RATIO)
 		snprintf(q->evidence, sizeof(q->evidence), "%s: %s", metrics[n->metric].label, val);
 	else
 		snprintf(q->evidence, sizeof(q->evidence), "%s in the last %lld min: %s",
@@ -402,7 +610,19 @@ static void apply(struct triage *t, struct triage_step *st)
 				first_new = j;
 		}
 	}
-	advance(t, i, st->answer == TA_YES ? n->yes : n->no);
+	int to = st->answer == TA_YES ? n->yes : n->no;
+	if (t->entry >= 0 && st->node == t->entry && st == &t->steps[0]) {
+		/* The label's own question: confirmed, its branch goes on (a
+		 * screening question's thread has nothing more to ask); refuted,
+		 * the whole screening asks what the evidence says instead. */
+		if (st->answer == TA_NO)
+			to = N_STATUS;
+		else if (!strcmp(n->branch, "screening"))
+			to = N_SCREEN_END;
+	} else if (t->entry >= 0 && to == t->entry && !strcmp(n->branch, "screening")) {
+		to = tree[to].no; /* asked already, as the first question */
+	}
+	advance(t, i, to);
 	/* Depth first: a newly opened branch is asked next, then the thread
 	 * that opened it; otherwise the latest thread still asking. */
 	if (first_new >= 0)
@@ -422,12 +642,16 @@ int triage_answer(struct triage *t, enum triage_answer a)
 	if (t->n_steps >= TRIAGE_MAX_STEPS)
 		return VG_EFULL;
 	const struct node *n = &tree[t->threads[t->active].node];
+	double value = metric_value(&t->ev, n->metric);
+	enum triage_answer suggested = suggest(t, n, value);
 	struct triage_step *st = &t->steps[t->n_steps++];
 	st->thread = (int8_t)t->active;
 	st->node = (int16_t)t->threads[t->active].node;
 	st->answer = (int8_t)a;
-	st->value = metric_value(&t->ev, n->metric);
-	st->suggested = (int8_t)suggest(n, st->value);
+	st->value = value;
+	st->count = (int)n->metric >= 0 ? t->ev.n[n->metric] : VG_NONE_D;
+	st->of = t->ev.requests;
+	st->suggested = (int8_t)suggested;
 	apply(t, st);
 	return 0;
 }
@@ -450,7 +674,12 @@ int triage_back(struct triage *t)
 	int n = t->n_steps - 1;
 	memcpy(steps, t->steps, sizeof(steps));
 	struct triage_evidence ev = t->ev;
-	triage_start(t, &ev);
+	int cat = t->label_category;
+	enum subtype sub = t->label_sub;
+	if (cat >= 0)
+		triage_start_incident(t, &ev, (enum category)cat, sub);
+	else
+		triage_start(t, &ev);
 	for (int s = 0; s < n; s++) {
 		t->steps[s] = steps[s];
 		t->n_steps = s + 1;
@@ -472,6 +701,40 @@ int triage_focus(struct triage *t, int i)
 	return 0;
 }
 
+/* The subtypes a finding covers: its own, and for the hard failures, the
+ * billing errors, regressions and jailbreaks their kin. */
+static bool covers(int node, enum subtype sub)
+{
+	switch (node) {
+	case F_P_HARD_FAILOVER:
+	case F_P_HARD_NO_FALLBACK: return triage_subtype_metric(sub) == TM_HARD_FAIL_RATE;
+	case F_P_QUOTA: return sub == SUB_QUOTA_EXHAUSTED || sub == SUB_SPEND_CAP;
+	case F_P_OTHER: return triage_subtype_metric(sub) == TM_OTHER_RATE;
+	case F_Q_REGRESSION: return sub == SUB_REGRESSION || sub == SUB_COHERENCE;
+	case F_S_JAILBREAK: return sub == SUB_JAILBREAK || sub == SUB_EXTRACTION;
+	default: return sub == tree[node].subtype;
+	}
+}
+
+/* A finding's subtype: the label's when the finding covers it and its
+ * events are in the scope (or nothing was counted), else the most frequent
+ * one it covers in the scope, else the finding's own. */
+static enum subtype finding_subtype(const struct triage *t, int node)
+{
+	const int64_t *cnt = t->ev.sub_n;
+	bool counted = false;
+	for (int s = 0; s < SUB__COUNT; s++)
+		counted |= cnt[s] > 0;
+	if (t->label_category >= 0 && covers(node, t->label_sub) &&
+	    (cnt[t->label_sub] > 0 || !counted))
+		return t->label_sub;
+	int best = -1;
+	for (int s = 0; s < SUB__COUNT; s++)
+		if (cnt[s] > 0 && covers(node, (enum subtype)s) && (best < 0 || cnt[s] > cnt[best]))
+			best = s;
+	return best >= 0 ? (enum subtype)best : tree[node].subtype;
+}
+
 int triage_thread_info(const struct triage *t, int i, struct triage_thread_info *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -484,9 +747,14 @@ int triage_thread_info(const struct triage *t, int i, struct triage_thread_info 
 	out->category = -1;
 	if (out->done) {
 		out->category = n->category;
-		out->subtype = n->subtype;
+		out->subtype =
+		        n->category >= 0 ? finding_subtype(t, t->threads[i].node) : n->subtype;
 		out->finding = n->what;
 		out->section = n->section;
+		if (out->subtype == SUB_AUTH)
+			out->section = "auth";
+		else if (out->subtype == SUB_SPEND_CAP)
+			out->section = "spend_cap";
 		out->first_step = n->first_step;
 		out->runbook = n->category >= 0
 		                       ? event_runbook((enum category)n->category, n->subtype)
@@ -495,9 +763,87 @@ int triage_thread_info(const struct triage *t, int i, struct triage_thread_info 
 	return 0;
 }
 
+static void append(char *buf, size_t size, size_t *n, const char *s)
+{
+	size_t len = strlen(s);
+	if (*n + 1 >= size)
+		return;
+	if (*n + len + 1 > size)
+		len = size - 1 - *n;
+	memcpy(buf + *n, s, len);
+	*n += len;
+	buf[*n] = '\0';
+}
+
 static const char *answer_name(int a)
 {
 	return a == TA_YES ? "yes" : a == TA_NO ? "no" : "none";
+}
+
+/* A step's number as recorded: "29 of 65 requests (45%)" or "1.7x". */
+static int step_value(const struct triage_step *st, char *buf, size_t size)
+{
+	enum triage_metric m = tree[st->node].metric;
+	if (!isnan(st->count) && !isnan(st->value) && vg_has(st->of))
+		return count_format(m, st->value, st->count, st->of, buf, size);
+	return triage_metric_format(m, st->value, buf, size);
+}
+
+int triage_step_evidence(const struct triage *t, int step, char *buf, size_t size)
+{
+	if (step < 0 || step >= t->n_steps)
+		return snprintf(buf, size, "%s", "");
+	const struct triage_step *st = &t->steps[step];
+	char val[96];
+	step_value(st, val, sizeof(val));
+	return snprintf(buf, size, "%s %s", metrics[tree[st->node].metric].label, val);
+}
+
+/* "quality/hallucination" of a done thread, or "" when it found nothing. */
+static bool finding_name(const struct triage *t, int i, char *buf, size_t size)
+{
+	struct triage_thread_info info;
+	if (triage_thread_info(t, i, &info) != 0 || !info.done || info.category < 0)
+		return false;
+	snprintf(buf, size, "%s/%s", model_category_name((enum category)info.category),
+	         model_subtype_name(info.subtype));
+	return true;
+}
+
+size_t triage_verdict(const struct triage *t, char *buf, size_t size)
+{
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	if (t->label_category < 0 || !triage_done(t))
+		return 0;
+	char label[64], found[200] = "", one[64];
+	snprintf(label, sizeof(label), "%s/%s",
+	         model_category_name((enum category)t->label_category),
+	         model_subtype_name(t->label_sub));
+	bool confirmed = false;
+	size_t n = 0;
+	for (int i = 0; i < t->n_threads; i++) {
+		if (!finding_name(t, i, one, sizeof(one)))
+			continue;
+		confirmed |= strcmp(one, label) == 0;
+		if (strstr(found, one))
+			continue;
+		append(found, sizeof(found), &n, n ? ", " : "");
+		append(found, sizeof(found), &n, one);
+	}
+	if (confirmed && !label_refuted(t)) {
+		snprintf(buf, size, "the evidence in its scope supports its label %s", label);
+		return strlen(buf);
+	}
+	char ev[160] = "";
+	if (label_refuted(t))
+		triage_step_evidence(t, 0, ev, sizeof(ev));
+	int w = snprintf(buf, size, "labelled %s, but %s%s%s; the evidence says %s", label,
+	                 label_refuted(t) ? "its own signal is not in its scope (" : "the answers",
+	                 ev, label_refuted(t) ? ")" : " lead elsewhere",
+	                 found[0] ? found : "nothing conclusive");
+	return w < 0 ? 0 : (size_t)w < size ? (size_t)w : size - 1;
 }
 
 json_t *triage_path_json(const struct triage *t)
@@ -515,8 +861,8 @@ json_t *triage_path_json(const struct triage *t)
 	for (int s = 0; s < t->n_steps; s++) {
 		const struct triage_step *st = &t->steps[s];
 		const struct node *n = &tree[st->node];
-		char val[32], ev[200];
-		triage_metric_format(n->metric, st->value, val, sizeof(val));
+		char val[96], ev[200];
+		step_value(st, val, sizeof(val));
 		snprintf(ev, sizeof(ev), "%s: %s", metrics[n->metric].label, val);
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "thread", n->branch,
 		                      "node", n->id, "question", n->text, "evidence", ev,
@@ -529,7 +875,7 @@ json_t *triage_path_json(const struct triage *t)
 	for (int i = 0; i < t->n_threads; i++) {
 		struct triage_thread_info info;
 		triage_thread_info(t, i, &info);
-		if (!info.done || i == 0)
+		if (!info.done || (i == 0 && info.category < 0))
 			continue;
 		json_t *o = json_pack(
 		        "{s:s, s:s, s:s, s:s, s:s}", "branch", info.branch, "category",
@@ -544,19 +890,10 @@ json_t *triage_path_json(const struct triage *t)
 	json_object_set_new(root, "steps", steps);
 	json_object_set_new(root, "findings", findings);
 	json_object_set_new(root, "complete", json_boolean(triage_done(t)));
+	char why[300];
+	if (triage_verdict(t, why, sizeof(why)) > 0)
+		json_object_set_new(root, "verdict", json_string(why));
 	return root;
-}
-
-static void append(char *buf, size_t size, size_t *n, const char *s)
-{
-	size_t len = strlen(s);
-	if (*n + 1 >= size)
-		return;
-	if (*n + len + 1 > size)
-		len = size - 1 - *n;
-	memcpy(buf + *n, s, len);
-	*n += len;
-	buf[*n] = '\0';
 }
 
 size_t triage_path_text(const struct triage *t, char *buf, size_t size)
@@ -567,29 +904,38 @@ size_t triage_path_text(const struct triage *t, char *buf, size_t size)
 	buf[0] = '\0';
 	for (int s = 0; s < t->n_steps; s++) {
 		const struct triage_step *st = &t->steps[s];
-		const struct node *nd = &tree[st->node];
-		const char *dot = strrchr(nd->id, '.');
-		char part[96], val[32];
-		triage_metric_format(nd->metric, st->value, val, sizeof(val));
-		snprintf(part, sizeof(part), "%s%s? %s (%s)", s ? " > " : "",
-		         dot ? dot + 1 : nd->id, answer_name(st->answer), val);
+		char part[160], val[96];
+		enum triage_metric m = tree[st->node].metric;
+		if (!isnan(st->count) && !isnan(st->value) && vg_has(st->of)) {
+			char pct[24];
+			triage_metric_format(m, st->value, pct, sizeof(pct));
+			snprintf(val, sizeof(val), "%.0f of %lld, %s", st->count, (long long)st->of,
+			         pct);
+		} else {
+			triage_metric_format(m, st->value, val, sizeof(val));
+		}
+		snprintf(part, sizeof(part), "%s%s? %s (%s)", s ? " > " : "", ask[st->node],
+		         answer_name(st->answer), val);
 		append(buf, size, &n, part);
 	}
 	bool any = false;
-	for (int i = 1; i < t->n_threads; i++) {
-		struct triage_thread_info info;
-		triage_thread_info(t, i, &info);
-		if (!info.done || info.category < 0)
+	for (int i = 0; i < t->n_threads; i++) {
+		char one[64], part[80];
+		if (!finding_name(t, i, one, sizeof(one)))
 			continue;
-		char part[96];
-		snprintf(part, sizeof(part), "%s%s/%s", any ? ", " : " => ",
-		         model_category_name((enum category)info.category),
-		         model_subtype_name(info.subtype));
+		snprintf(part, sizeof(part), "%s%s", any ? ", " : " => ", one);
 		append(buf, size, &n, part);
 		any = true;
 	}
 	if (!any && triage_done(t))
 		append(buf, size, &n, " => nothing confirmed");
+	if (label_refuted(t) && triage_done(t)) {
+		char part[96];
+		snprintf(part, sizeof(part), " (not %s/%s: its signal is not in its scope)",
+		         model_category_name((enum category)t->label_category),
+		         model_subtype_name(t->label_sub));
+		append(buf, size, &n, part);
+	}
 	return n;
 }
 
@@ -603,4 +949,113 @@ const char *triage_node_id(int node)
 	if (node < 0 || node >= N__COUNT)
 		return NULL;
 	return tree[node].id;
+}
+
+/* ---- recorded paths, read back ---- */
+
+/* The string value after `"key":"` in a JSON text that may be cut short:
+ * copied (escapes dropped) into out; returns the position after it, or NULL. */
+static const char *json_field(const char *p, const char *end, const char *key, char *out,
+                              size_t size)
+{
+	char pat[40];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	const char *at = strstr(p, pat);
+	out[0] = '\0';
+	if (!at || at >= end)
+		return NULL;
+	at += strlen(pat);
+	size_t n = 0;
+	while (*at && *at != '"') {
+		if (*at == '\\' && at[1])
+			at++;
+		if (n + 1 < size)
+			out[n++] = *at;
+		at++;
+	}
+	out[n] = '\0';
+	return *at ? at + 1 : NULL;
+}
+
+/* An older console's JSON path, whole or cut at the note's length. */
+static size_t readable_json(const char *note, char *buf, size_t size)
+{
+	size_t n = 0;
+	int k = 0;
+	const char *p = note;
+	bool cut = false;
+	for (;;) {
+		const char *step = strstr(p, "\"node\":\"");
+		const char *fnd = strstr(p, "\"findings\":");
+		if (!step || (fnd && fnd < step))
+			break;
+		const char *next = strstr(step + 8, "\"node\":\"");
+		const char *end = next ? next : step + strlen(step);
+		if (fnd && fnd < end)
+			end = fnd;
+		char q[200], ev[120], ans[16];
+		json_field(step, end, "question", q, sizeof(q));
+		json_field(step, end, "evidence", ev, sizeof(ev));
+		if (!json_field(step, end, "answer", ans, sizeof(ans))) {
+			cut = true;
+			break;
+		}
+		char line[400];
+		snprintf(line, sizeof(line), "%s%d. %s %s%s%s", k ? "\n" : "", k + 1, q, ans,
+		         ev[0] ? ": " : "", ev);
+		append(buf, size, &n, line);
+		k++;
+		p = end;
+	}
+	const char *f = strstr(p, "\"findings\":");
+	while (f) {
+		char cat[32], sub[40];
+		const char *after = json_field(f, f + strlen(f), "category", cat, sizeof(cat));
+		if (!after ||
+		    !json_field(after, after + strlen(after), "subtype", sub, sizeof(sub)))
+			break;
+		if (strcmp(cat, "none") != 0) {
+			char line[96];
+			snprintf(line, sizeof(line), "\n=> %s/%s", cat, sub);
+			append(buf, size, &n, line);
+		}
+		f = after;
+	}
+	if (cut || !strstr(note, "\"complete\""))
+		append(buf, size, &n,
+		       k ? "\n(the rest of this older record was cut short)"
+		         : "(an older record, cut short before its first step)");
+	return n;
+}
+
+size_t triage_note_readable(const char *note, char *buf, size_t size)
+{
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	if (!note)
+		return 0;
+	while (*note == ' ')
+		note++;
+	if (*note == '{')
+		return readable_json(note, buf, size);
+	/* The one-line form: "a? yes (..) > b? no (..) => x/y (not ...)". */
+	size_t n = 0;
+	const char *res = strstr(note, " => ");
+	const char *stop = res ? res : note + strlen(note);
+	const char *p = note;
+	for (int k = 0; p < stop; k++) {
+		const char *sep = strstr(p, " > ");
+		if (!sep || sep > stop)
+			sep = stop;
+		char line[400];
+		snprintf(line, sizeof(line), "%s%d. %.*s", k ? "\n" : "", k + 1, (int)(sep - p), p);
+		append(buf, size, &n, line);
+		p = sep == stop ? stop : sep + 3;
+	}
+	if (res) {
+		append(buf, size, &n, n ? "\n=> " : "=> ");
+		append(buf, size, &n, res + 4);
+	}
+	return n;
 }

@@ -70,7 +70,9 @@ static void test_outage_without_fallback(void **state)
 	assert_string_equal(info.runbook, "docs/runbooks/provider.md");
 	char path[512];
 	triage_path_text(&t, path, sizeof(path));
-	assert_non_null(strstr(path, "status? yes (38%) > hard? yes (35%) > fallback? no (10%)"));
+	assert_non_null(strstr(
+	        path,
+	        "non-2xx? yes (38%) > hard failures? yes (35%) > healthy fallback? no (10%)"));
 	assert_non_null(strstr(path, "=> provider/server_error"));
 	assert_int_equal(triage_answer(&t, TA_YES), VG_ESTATE);
 }
