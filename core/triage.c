@@ -31,6 +31,7 @@ enum node_id {
 	N_P_LATENCY,
 	N_P_TRUNC,
 	N_P_OTHER,
+	N_P_OSC,
 	F_P_HARD_FAILOVER,
 	F_P_HARD_NO_FALLBACK,
 	F_P_QUOTA,
@@ -39,6 +40,7 @@ enum node_id {
 	F_P_TRUNC,
 	F_P_INTERMITTENT,
 	F_P_OTHER,
+	F_P_OSCILLATION,
 	/* quality */
 	F_Q_FORMAT,
 	N_Q_REGRESSION,
@@ -133,15 +135,19 @@ static const struct node tree[N__COUNT] = {
 	                "Do the 429s say quota exhausted or spend cap (retrying never helps)?",
 	                TM_QUOTA_RATE, 0.0, F_P_QUOTA, F_P_RATELIMIT, -1, -1),
 	[N_P_LATENCY] = Q("provider.latency", "provider",
-	                  "Is p99 latency over the threshold, without error codes?", TM_P99_RATIO,
-	                  1.0, F_P_LATENCY, N_P_TRUNC, -1, -1),
+	                  "Is p99 latency over the threshold (over 1% of requests slower), "
+	                  "without error codes?",
+	                  TM_SLOW_RATE, 0.01, F_P_LATENCY, N_P_TRUNC, -1, -1),
 	[N_P_TRUNC] = Q("provider.truncation", "provider",
 	                "Are responses cut short (truncated body, finish_reason length)?",
 	                TM_TRUNCATION_RATE, 0.02, F_P_TRUNC, N_P_OTHER, -1, -1),
 	[N_P_OTHER] =
 	        Q("provider.other", "provider",
 	          "Are requests refused for another reason (invalid request, content filter)?",
-	          TM_OTHER_RATE, 0.02, F_P_OTHER, F_P_INTERMITTENT, -1, -1),
+	          TM_OTHER_RATE, 0.02, F_P_OTHER, N_P_OSC, -1, -1),
+	[N_P_OSC] = Q("provider.oscillation", "provider",
+	              "Is the breaker oscillating (opening and closing again and again)?", TM_FLAPS,
+	              0.0, F_P_OSCILLATION, F_P_INTERMITTENT, -1, -1),
 	[F_P_HARD_FAILOVER] =
 	        F("provider.found.hard_failover", "provider", CAT_PROVIDER, SUB_SERVER_ERROR,
 	          "hard failures, failover working (HIGH)", "Hard failures",
@@ -170,6 +176,11 @@ static const struct node tree[N__COUNT] = {
 	[F_P_OTHER] = F("provider.found.other", "provider", CAT_PROVIDER, SUB_INVALID_REQUEST,
 	                "requests refused: invalid request or content filter", "invalid_request",
 	                "read the error bodies: a changed request shape or a filtered prompt"),
+
+	[F_P_OSCILLATION] =
+	        F("provider.found.oscillation", "provider", CAT_PROVIDER, SUB_OSCILLATION,
+	          "breaker oscillating: failures come in waves", "oscillation",
+	          "keep traffic on the fallback until the provider is steady"),
 
 	[F_Q_FORMAT] = F("quality.found.format", "quality", CAT_QUALITY, SUB_FORMAT_VIOLATION,
 	                 "schema-invalid answers", "format_violation",
@@ -264,6 +275,8 @@ static const struct {
 	[TM_STALE_RATE] = { "stale_rate", "stale context", false },
 	[TM_DRIFT_RATE] = { "drift_rate", "retrieval similarity drops", false },
 	[TM_OTHER_RATE] = { "other_rate", "invalid requests and refusals", false },
+	[TM_SLOW_RATE] = { "slow_rate", "requests over the latency threshold", false },
+	[TM_FLAPS] = { "flaps", "breaker oscillation events", false },
 };
 
 /* What a question asks, in a few words, for the recorded path. */
@@ -277,9 +290,10 @@ static const char *const ask[N__COUNT] = {
 	[N_P_FALLBACK] = "healthy fallback",
 	[N_P_RATELIMIT] = "rate limited",
 	[N_P_QUOTA] = "quota or spend cap",
-	[N_P_LATENCY] = "p99 over threshold",
+	[N_P_LATENCY] = "slow",
 	[N_P_TRUNC] = "truncated",
 	[N_P_OTHER] = "refused",
+	[N_P_OSC] = "breaker oscillating",
 	[N_Q_REGRESSION] = "similarity drops",
 	[N_C_RETRY] = "retry storm",
 	[N_C_STUFFING] = "context stuffing",
@@ -315,6 +329,7 @@ void triage_evidence_init(struct triage_evidence *ev)
 	}
 	ev->requests = VG_NONE;
 	ev->before_requests = VG_NONE;
+	ev->failed_over = VG_NONE;
 	ev->window_ms = 5 * 60 * 1000;
 }
 
@@ -333,6 +348,8 @@ enum triage_metric triage_subtype_metric(enum subtype sub)
 	case SUB_QUOTA_EXHAUSTED:
 	case SUB_SPEND_CAP: return TM_QUOTA_RATE;
 	case SUB_TRUNCATION: return TM_TRUNCATION_RATE;
+	case SUB_LATENCY: return TM_SLOW_RATE;
+	case SUB_OSCILLATION: return TM_FLAPS;
 	case SUB_INVALID_REQUEST:
 	case SUB_CONTENT_FILTER:
 	case SUB_PROVIDER_OTHER: return TM_OTHER_RATE;
@@ -381,6 +398,10 @@ void triage_evidence_rates(struct triage_evidence *ev)
 		/* A counted metric without events is a measured zero. */
 		if (isnan(ev->n[m]))
 			ev->n[m] = 0.0;
+		if (m == TM_FLAPS) {
+			ev->v[m] = ev->n[m];
+			continue;
+		}
 		ev->v[m] = ev->n[m] / (double)ev->requests;
 		if (ev->v[m] > 1.0)
 			ev->v[m] = 1.0;
@@ -400,10 +421,23 @@ int triage_metric_format(enum triage_metric m, double v, char *buf, size_t size)
 		return snprintf(buf, size, "no data");
 	if (metrics[m].ratio)
 		return snprintf(buf, size, "%.1fx", v);
+	if (m == TM_FLAPS)
+		return snprintf(buf, size, "%.0f", v);
 	double pct = v * 100.0;
 	if (pct != 0.0 && fabs(pct) < 10.0)
 		return snprintf(buf, size, "%.1f%%", pct);
 	return snprintf(buf, size, "%.0f%%", pct);
+}
+
+/* What a metric's count is out of: the requests in the scope, the
+ * failed-over requests for the fallback's share, nothing for a plain count. */
+static int64_t denominator(const struct triage_evidence *ev, enum triage_metric m)
+{
+	if (m == TM_FALLBACK_SERVING)
+		return ev->failed_over;
+	if (m == TM_FLAPS || (int)m < 0)
+		return VG_NONE;
+	return ev->requests;
 }
 
 /* "29 of 65 requests (45%)". */
@@ -427,8 +461,6 @@ static enum triage_metric label_metric(const struct triage *t)
 {
 	if (t->label_category < 0)
 		return TM_NONE;
-	if (t->label_sub == SUB_LATENCY)
-		return TM_P99_RATIO;
 	return triage_subtype_metric(t->label_sub);
 }
 
@@ -443,9 +475,11 @@ static bool label_refuted(const struct triage *t)
  * The suggestion for node n. Without an incident, or once its label is
  * refuted: over the threshold. The label's own question: its events are in
  * the scope and their rate is over the threshold or over the hour before
- * (a handful of failures in a quiet hour is the incident). A competing
- * signal while the label stands: over the threshold and more events than
- * the label's (two signals in one scope: the larger one is the answer).
+  * (a handful of failures in a quiet hour is the incident). A competing
+ * signal while the label stands: over the threshold and more than twice the
+ * label's events (two signals in one scope, as a silent model update gives
+ * hallucinations and similarity drops: the label stands unless the other
+ * clearly dominates; its own incident answers for it).
  */
 static enum triage_answer suggest(const struct triage *t, const struct node *n, double v)
 {
@@ -464,18 +498,20 @@ static enum triage_answer suggest(const struct triage *t, const struct node *n, 
 		double before = ev->before[n->metric];
 		return cnt > 0 && (over || isnan(before) || v > before) ? TA_YES : TA_NO;
 	}
+	/* Only the label's own branch competes with it: a thread the chapter
+	 * opens beside it (security beside cost) is a finding of its own. */
+	if (strcmp(n->branch, model_category_name((enum category)t->label_category)) != 0)
+		return over ? TA_YES : TA_NO;
 	double mine = ev->n[n->metric], theirs = ev->n[lm];
 	if (!over || isnan(mine) || isnan(theirs))
 		return over ? TA_YES : TA_NO;
-	return mine > theirs ? TA_YES : TA_NO;
+	return mine > 2.0 * theirs ? TA_YES : TA_NO;
 }
 
 /* The question node the label rests on (its own branch's), -1 for none. */
 static int entry_of(enum category cat, enum subtype sub)
 {
 	switch (sub) {
-	case SUB_LATENCY: return N_P_LATENCY;
-	case SUB_OSCILLATION: return N_P_HARD;
 	case SUB_FORMAT_VIOLATION: return N_SCHEMA;
 	case SUB_HALLUCINATION: return N_CONTENT;
 	case SUB_TOKEN_INFLATION: return N_TOKENS;
@@ -553,8 +589,9 @@ int triage_question(const struct triage *t, struct triage_question *q)
 	char val[64];
 	const struct triage_evidence *ev = &t->ev;
 	double cnt = ev->n[n->metric];
-	if (!isnan(cnt) && !isnan(q->value) && vg_has(ev->requests))
-		count_format(n->metric, q->value, cnt, ev->requests, val, sizeof(val));
+	int64_t of = denominator(ev, n->metric);
+	if (!isnan(cnt) && !isnan(q->value) && vg_has(of))
+		count_format(n->metric, q->value, cnt, of, val, sizeof(val));
 	else
 		triage_metric_format(n->metric, q->value, val, sizeof(val));
 	long long mins = ev->window_ms > 0 ? (long long)(ev->window_ms / 60000) : 5;
@@ -650,7 +687,7 @@ int triage_answer(struct triage *t, enum triage_answer a)
 	st->answer = (int8_t)a;
 	st->value = value;
 	st->count = (int)n->metric >= 0 ? t->ev.n[n->metric] : VG_NONE_D;
-	st->of = t->ev.requests;
+	st->of = denominator(&t->ev, n->metric);
 	st->suggested = (int8_t)suggested;
 	apply(t, st);
 	return 0;

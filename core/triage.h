@@ -51,6 +51,8 @@ enum triage_metric {
 	TM_STALE_RATE,
 	TM_DRIFT_RATE,
 	TM_OTHER_RATE, /* invalid requests and other provider errors */
+	TM_SLOW_RATE,  /* requests over the latency threshold (p99 over it: > 1%) */
+	TM_FLAPS,      /* breaker oscillation events: a count, not a rate */
 	TM__COUNT
 };
 
@@ -65,6 +67,8 @@ struct triage_evidence {
 	char where[120];           /* "anthropic claude-3-5, template faq" */
 	double before[TM__COUNT];  /* the rate in the hour before the incident, NaN = none */
 	int64_t before_requests;   /* requests in that hour, VG_NONE when not read */
+	int64_t failed_over;       /* requests a fallback served in those minutes: the
+	                        denominator of TM_FALLBACK_SERVING (VG_NONE: none) */
 	int64_t sub_n[SUB__COUNT]; /* failure events in the scope, per subtype */
 };
 
@@ -72,7 +76,7 @@ struct triage_evidence {
 void triage_evidence_init(struct triage_evidence *ev);
 
 /* The metric a failure subtype counts toward (TM_NONE for those no question
- * asks about: latency is measured as p99, monitor subtypes not at all). */
+ * asks about: monitor subtypes). */
 enum triage_metric triage_subtype_metric(enum subtype sub);
 
 /* Count `n` failure events of subtype `sub` into ev->sub_n and the count of

@@ -163,20 +163,22 @@ static int count_scope(const struct console_evidence_q *q, const struct console_
 	return 0;
 }
 
-/* The 99th percentile of total_ms over the scope (nearest rank). */
-static int p99_scope(const struct console_evidence_q *q, const struct console_scope *sc,
-                     int64_t from, int64_t to, int64_t timed, double *out)
+/* Failed-over requests in [from, to) and the share the fallback answered. */
+static int fallback_scope(const struct console_evidence_q *q, const struct console_scope *sc,
+                          int64_t from, int64_t to, struct triage_evidence *ev)
 {
-	*out = VG_NONE_D;
-	if (timed <= 0)
-		return 0;
-	int64_t rank = (int64_t)ceil(0.99 * (double)timed); /* 1-based */
-	sqlite3_stmt *st = q->scope_p99;
-	bind_scope(st, sc, from, to);
-	sqlite3_bind_int64(st, 6, rank - 1);
+	sqlite3_stmt *st = q->scope_fallback;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_text(st, 3, sc->provider, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_double(st, 0);
+		ev->failed_over = sqlite3_column_int64(st, 0);
+		ev->n[TM_FALLBACK_SERVING] = sqlite3_column_double(st, 1);
+		/* Nothing failed over: no fallback is serving. */
+		ev->v[TM_FALLBACK_SERVING] =
+		        ev->failed_over > 0 ? ev->n[TM_FALLBACK_SERVING] / (double)ev->failed_over
+		                            : 0.0;
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
@@ -220,16 +222,11 @@ int console_evidence_incident(const struct console_evidence_q *q, const struct s
 	describe(sc, out->where, sizeof(out->where));
 	int64_t timed = 0;
 	int rc = count_scope(q, sc, from, to, out, &timed);
-	double p99 = VG_NONE_D;
 	if (rc == 0)
-		rc = p99_scope(q, sc, from, to, timed, &p99);
+		rc = fallback_scope(q, sc, from, to, out);
 	if (rc != 0)
 		return rc;
-	int i = provider_index(s, sc->provider);
-	double thr = i >= 0 ? s->providers[i].latency_threshold_ms : VG_NONE_D;
-	if (!isnan(p99) && !isnan(thr) && thr > 0)
-		out->v[TM_P99_RATIO] = p99 / thr;
-	out->v[TM_FALLBACK_SERVING] = s->evidence.v[TM_FALLBACK_SERVING];
+	(void)s;
 	/* The reference: the same scope over the hour before. */
 	struct triage_evidence before;
 	triage_evidence_init(&before);

@@ -19,8 +19,8 @@ struct console_evidence_q {
 	sqlite3_stmt *evt; /* provider, subtype, sum(events) since ?1 */
 	sqlite3_stmt *
 	        scope_obs; /* count, non-2xx, timed: [?1, ?2), provider ?3, models ?4, templates ?5 */
-	sqlite3_stmt *scope_evt; /* subtype, count over the same scope */
-	sqlite3_stmt *scope_p99; /* total_ms at offset ?6 over the same scope */
+	sqlite3_stmt *scope_evt;      /* subtype, count over the same scope */
+	sqlite3_stmt *scope_fallback; /* failed-over requests and 2xx among them in [?1, ?2) */
 };
 
 /* An incident's scope, as its row and detail JSON give it. */
@@ -37,9 +37,9 @@ struct console_scope {
 int console_evidence_live(const struct console_evidence_q *q, struct snapshot *s, int64_t now);
 
 /* Fill *out with the incident's own evidence: requests, non-2xx and events
- * per subtype over [minute of first, minute after last), the same rates
- * over the hour before, p99 against the provider's latency threshold, and
- * the fallback share from the live evidence. Returns 0 or an SQLite code. */
+  * per subtype over [minute of first, minute after last), the same rates
+ * over the hour before, and the share of the failed-over requests in those
+ * minutes a fallback answered. Returns 0 or an SQLite code. */
 int console_evidence_incident(const struct console_evidence_q *q, const struct snapshot *s,
                               const struct console_scope *sc, struct triage_evidence *out);
 

@@ -40,7 +40,7 @@ enum q {
 	Q_EVT_EVIDENCE,
 	Q_SCOPE_OBS,
 	Q_SCOPE_EVT,
-	Q_SCOPE_P99,
+	Q_SCOPE_FALLBACK,
 	Q_INC_OPEN,
 	Q_INC_RESOLVED,
 	Q_INC_HISTORY,
@@ -85,11 +85,12 @@ static const char *const sql[Q__COUNT] = {
 	                "AND (?4 IS NULL OR model IN (SELECT value FROM json_each(?4))) "
 	                "AND (?5 IS NULL OR template IN (SELECT value FROM json_each(?5))) "
 	                "GROUP BY subtype",
-	[Q_SCOPE_P99] = "SELECT total_ms FROM observations WHERE ts_ms >= ?1 AND ts_ms < ?2 "
-	                "AND provider = ?3 AND total_ms IS NOT NULL "
-	                "AND (?4 IS NULL OR model IN (SELECT value FROM json_each(?4))) "
-	                "AND (?5 IS NULL OR template IN (SELECT value FROM json_each(?5))) "
-	                "ORDER BY total_ms LIMIT 1 OFFSET ?6",
+	/* The fallback in those minutes: requests another provider served as
+	 * the fallback, and how many of them it answered with a 2xx. */
+	[Q_SCOPE_FALLBACK] = "SELECT count(*), coalesce(sum(http_status BETWEEN 200 AND 299 AND "
+	                     "transport_error IS NULL), 0) FROM observations "
+	                     "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND provider != ?3 "
+	                     "AND selection = 'fallback'",
 	[Q_INC_OPEN] = "SELECT id, category, subtype, provider, model, severity, state, count, "
 	               "first_ms, last_ms FROM incidents WHERE state != 'resolved' ORDER BY id",
 	[Q_INC_RESOLVED] = "SELECT id, category, subtype, provider, model, severity, state, "
@@ -432,7 +433,7 @@ static int read_evidence(struct console_read *db, struct snapshot *s, int64_t no
 {
 	struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE], db->st[Q_EVT_EVIDENCE],
 		                        db->st[Q_SCOPE_OBS], db->st[Q_SCOPE_EVT],
-		                        db->st[Q_SCOPE_P99] };
+		                        db->st[Q_SCOPE_FALLBACK] };
 	return console_evidence_live(&q, s, now);
 }
 
@@ -715,7 +716,7 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 	if (rc == SQLITE_DONE && scoped) {
 		struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE], db->st[Q_EVT_EVIDENCE],
 			                        db->st[Q_SCOPE_OBS], db->st[Q_SCOPE_EVT],
-			                        db->st[Q_SCOPE_P99] };
+			                        db->st[Q_SCOPE_FALLBACK] };
 		rc = console_evidence_incident(&q, s, &sc, &d->evidence);
 		d->has_evidence = rc == 0;
 		rc = rc == 0 ? SQLITE_DONE : rc;
