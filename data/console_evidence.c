@@ -131,9 +131,9 @@ static void bind_scope(sqlite3_stmt *st, const struct console_scope *sc, int64_t
 		sqlite3_bind_null(st, 5);
 }
 
-/* Requests, non-2xx, timed requests and events per subtype over [from, to). */
+/* Requests, non-2xx and events per subtype over [from, to). */
 static int count_scope(const struct console_evidence_q *q, const struct console_scope *sc,
-                       int64_t from, int64_t to, struct triage_evidence *ev, int64_t *timed)
+                       int64_t from, int64_t to, struct triage_evidence *ev)
 {
 	sqlite3_stmt *st = q->scope_obs;
 	bind_scope(st, sc, from, to);
@@ -141,7 +141,6 @@ static int count_scope(const struct console_evidence_q *q, const struct console_
 	if (rc == SQLITE_ROW) {
 		ev->requests = sqlite3_column_int64(st, 0);
 		ev->n[TM_NON2XX_RATE] = sqlite3_column_double(st, 1);
-		*timed = sqlite3_column_int64(st, 2);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
@@ -209,8 +208,8 @@ static void describe(const struct console_scope *sc, char *buf, size_t size)
 	snprintf(buf, size, "%s", clean);
 }
 
-int console_evidence_incident(const struct console_evidence_q *q, const struct snapshot *s,
-                              const struct console_scope *sc, struct triage_evidence *out)
+int console_evidence_incident(const struct console_evidence_q *q, const struct console_scope *sc,
+                              struct triage_evidence *out)
 {
 	triage_evidence_init(out);
 	int64_t from = minute_floor(sc->first_ms);
@@ -220,17 +219,15 @@ int console_evidence_incident(const struct console_evidence_q *q, const struct s
 	out->window_ms = to - from;
 	model_copy_str(out->scope, sizeof(out->scope), sc->provider, (size_t)-1);
 	describe(sc, out->where, sizeof(out->where));
-	int64_t timed = 0;
-	int rc = count_scope(q, sc, from, to, out, &timed);
+	int rc = count_scope(q, sc, from, to, out);
 	if (rc == 0)
 		rc = fallback_scope(q, sc, from, to, out);
 	if (rc != 0)
 		return rc;
-	(void)s;
 	/* The reference: the same scope over the hour before. */
 	struct triage_evidence before;
 	triage_evidence_init(&before);
-	rc = count_scope(q, sc, from - HOUR_MS, from, &before, &timed);
+	rc = count_scope(q, sc, from - HOUR_MS, from, &before);
 	if (rc != 0)
 		return rc;
 	out->before_requests = before.requests;

@@ -18,7 +18,7 @@ struct console_evidence_q {
 	sqlite3_stmt *obs; /* provider, sum(requests), sum(errors) since ?1 */
 	sqlite3_stmt *evt; /* provider, subtype, sum(events) since ?1 */
 	sqlite3_stmt *
-	        scope_obs; /* count, non-2xx, timed: [?1, ?2), provider ?3, models ?4, templates ?5 */
+	        scope_obs; /* requests, non-2xx in [?1, ?2): provider ?3, models ?4, templates ?5 */
 	sqlite3_stmt *scope_evt;      /* subtype, count over the same scope */
 	sqlite3_stmt *scope_fallback; /* failed-over requests and 2xx among them in [?1, ?2) */
 };
@@ -40,8 +40,8 @@ int console_evidence_live(const struct console_evidence_q *q, struct snapshot *s
   * per subtype over [minute of first, minute after last), the same rates
  * over the hour before, and the share of the failed-over requests in those
  * minutes a fallback answered. Returns 0 or an SQLite code. */
-int console_evidence_incident(const struct console_evidence_q *q, const struct snapshot *s,
-                              const struct console_scope *sc, struct triage_evidence *out);
+int console_evidence_incident(const struct console_evidence_q *q, const struct console_scope *sc,
+                              struct triage_evidence *out);
 
 /* The scope of an incident from its detail JSON (involved models of its
  * provider; templates unless it is a provider incident). Frees nothing in

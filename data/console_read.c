@@ -76,7 +76,7 @@ static const char *const sql[Q__COUNT] = {
 	 * ?3 its provider, ?4 / ?5 JSON arrays of its models / templates (NULL:
 	 * any). Through the time indexes, bounded by the incident's span. */
 	[Q_SCOPE_OBS] = "SELECT count(*), coalesce(sum(http_status IS NULL OR http_status < 200 OR "
-	                "http_status > 299 OR transport_error IS NOT NULL), 0), count(total_ms) "
+	                "http_status > 299 OR transport_error IS NOT NULL), 0) "
 	                "FROM observations WHERE ts_ms >= ?1 AND ts_ms < ?2 AND provider = ?3 "
 	                "AND (?4 IS NULL OR model IN (SELECT value FROM json_each(?4))) "
 	                "AND (?5 IS NULL OR template IN (SELECT value FROM json_each(?5)))",
@@ -717,7 +717,7 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 		struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE], db->st[Q_EVT_EVIDENCE],
 			                        db->st[Q_SCOPE_OBS], db->st[Q_SCOPE_EVT],
 			                        db->st[Q_SCOPE_FALLBACK] };
-		rc = console_evidence_incident(&q, s, &sc, &d->evidence);
+		rc = console_evidence_incident(&q, &sc, &d->evidence);
 		d->has_evidence = rc == 0;
 		rc = rc == 0 ? SQLITE_DONE : rc;
 	}
