@@ -123,17 +123,20 @@ static const struct node tree[N__COUNT] = {
 
 	[N_P_HARD] = Q("provider.hard", "provider",
 	               "Are the failures hard (DNS, connect, TLS, timeout, 5xx, overloaded, auth)?",
-	               TM_HARD_FAIL_RATE, 0.02, N_P_FALLBACK, N_P_RATELIMIT, -1, -1),
+	               TM_HARD_FAIL_RATE, 0.02, N_P_FALLBACK, N_P_QUOTA, -1, -1),
 	[N_P_FALLBACK] =
 	        Q("provider.fallback", "provider",
 	          "Is a healthy fallback serving the failed-over traffic?", TM_FALLBACK_SERVING,
 	          0.5, F_P_HARD_FAILOVER, F_P_HARD_NO_FALLBACK, -1, -1),
+	/* Quota and spend caps before rate limits: they do not always come as
+	 * 429s (a spend cap can be a 400 or 403), and retrying never helps. */
+	[N_P_QUOTA] =
+	        Q("provider.quota", "provider",
+	          "Do requests fail with quota exhausted or a spend cap (retrying never helps)?",
+	          TM_QUOTA_RATE, 0.0, F_P_QUOTA, N_P_RATELIMIT, -1, -1),
 	[N_P_RATELIMIT] = Q("provider.rate_limit", "provider",
 	                    "Are requests rate limited (429, headroom near zero)?",
-	                    TM_RATE_LIMIT_RATE, 0.02, N_P_QUOTA, N_P_LATENCY, -1, -1),
-	[N_P_QUOTA] = Q("provider.quota", "provider",
-	                "Do the 429s say quota exhausted or spend cap (retrying never helps)?",
-	                TM_QUOTA_RATE, 0.0, F_P_QUOTA, F_P_RATELIMIT, -1, -1),
+	                    TM_RATE_LIMIT_RATE, 0.02, F_P_RATELIMIT, N_P_LATENCY, -1, -1),
 	[N_P_LATENCY] = Q("provider.latency", "provider",
 	                  "Is p99 latency over the threshold (over 1% of requests slower), "
 	                  "without error codes?",
@@ -169,7 +172,7 @@ static const struct node tree[N__COUNT] = {
 	                "truncated responses", "Soft failures",
 	                "check max_tokens and whether bodies are cut mid-stream"),
 	[F_P_INTERMITTENT] =
-	        F("provider.found.intermittent", "provider", CAT_PROVIDER, SUB_OSCILLATION,
+	        F("provider.found.intermittent", "provider", CAT_PROVIDER, SUB_PROVIDER_OTHER,
 	          "intermittent: no dominant failure type", "oscillation",
 	          "check the breaker log for oscillation; keep traffic on the fallback"),
 

@@ -448,6 +448,21 @@ static void test_every_label_is_reachable(void **state)
 			fail_msg("%s: %s", model_subtype_name((enum subtype)s), b);
 		}
 		checked++;
+		/* The whole tree (key f) finds a provider failure from non-2xx?
+		 * too: a spend cap that is not a 429 included. */
+		if (cat != CAT_PROVIDER || s == SUB_LATENCY || s == SUB_TRUNCATION ||
+		    s == SUB_OSCILLATION)
+			continue;
+		ev.n[TM_NON2XX_RATE] = 300;
+		triage_evidence_rates(&ev);
+		triage_start(&t, &ev);
+		for (int k = 0; k < TRIAGE_MAX_STEPS && !triage_done(&t); k++)
+			assert_int_equal(triage_accept(&t), 0);
+		if (!ends_at(&t, cat, (enum subtype)s)) {
+			char b[600];
+			triage_path_text(&t, b, sizeof(b));
+			fail_msg("whole tree, %s: %s", model_subtype_name((enum subtype)s), b);
+		}
 	}
 	assert_true(checked >= 28);
 }
