@@ -329,6 +329,7 @@ void triage_evidence_init(struct triage_evidence *ev)
 		ev->v[i] = VG_NONE_D;
 		ev->n[i] = VG_NONE_D;
 		ev->before[i] = VG_NONE_D;
+		ev->baseline[i] = VG_NONE_D;
 	}
 	ev->requests = VG_NONE;
 	ev->before_requests = VG_NONE;
@@ -599,11 +600,18 @@ int triage_question(const struct triage *t, struct triage_question *q)
 		triage_metric_format(n->metric, q->value, val, sizeof(val));
 	long long mins = ev->window_ms > 0 ? (long long)(ev->window_ms / 60000) : 5;
 	if (ev->from_ms > 0) {
-		double b = ev->before[n->metric];
+		double b = ev->before[n->metric], bl = ev->baseline[n->metric];
+		char bv[24], lv[24];
+		size_t at = 0;
 		if (!isnan(b) && n->metric != TM_FALLBACK_SERVING) {
-			char bv[24];
 			triage_metric_format(n->metric, b, bv, sizeof(bv));
-			snprintf(q->reference, sizeof(q->reference), "the hour before: %s", bv);
+			at = (size_t)snprintf(q->reference, sizeof(q->reference),
+			                      "the hour before: %s", bv);
+		}
+		if (!isnan(bl) && at < sizeof(q->reference)) {
+			triage_metric_format(n->metric, bl, lv, sizeof(lv));
+			snprintf(q->reference + at, sizeof(q->reference) - at,
+			         "%sbaseline (%s): %s", at ? "; " : "", ev->baseline_of, lv);
 		}
 		snprintf(q->evidence, sizeof(q->evidence), "%s in the incident's scope: %s",
 		         metrics[n->metric].label, val);

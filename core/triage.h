@@ -63,10 +63,12 @@ struct triage_evidence {
 	int64_t window_ms;       /* the window the rates cover (5 min by default) */
 	char scope[VG_NAME_MAX]; /* provider the numbers cover; "" = all */
 	/* About one incident (0 / "" / NaN otherwise): */
-	int64_t from_ms, to_ms;    /* the minutes the incident spans: [from, to) */
-	char where[120];           /* "anthropic claude-3-5, template faq" */
-	double before[TM__COUNT];  /* the rate in the hour before the incident, NaN = none */
-	int64_t before_requests;   /* requests in that hour, VG_NONE when not read */
+	int64_t from_ms, to_ms;     /* the minutes the incident spans: [from, to) */
+	char where[120];            /* "anthropic claude-3-5, template faq" */
+	double before[TM__COUNT];   /* the rate in the hour before the incident, NaN = none */
+	int64_t before_requests;    /* requests in that hour, VG_NONE when not read */
+	double baseline[TM__COUNT]; /* the scope's usual rate from its baseline model, NaN = none */
+	char baseline_of[VG_NAME_MAX + VG_MODEL_MAX]; /* the series: "openai" or "openai/gpt-4o" */
 	int64_t failed_over;       /* requests a fallback served in those minutes: the
 	                        denominator of TM_FALLBACK_SERVING (VG_NONE: none) */
 	int64_t sub_n[SUB__COUNT]; /* failure events in the scope, per subtype */
@@ -164,9 +166,9 @@ struct triage_question {
 	const char *branch;  /* "screening", "provider", ... */
 	const char *text;
 	enum triage_metric metric;
-	double value;                 /* NaN when not measured */
-	char evidence[160];           /* "non-2xx in the last 5 min: 38%" */
-	char reference[64];           /* "the hour before: 0.3%", "" without one */
+	double value;        /* NaN when not measured */
+	char evidence[160];  /* "non-2xx in the last 5 min: 38%" */
+	char reference[160]; /* "the hour before: 0.3%; baseline (openai): 0.8%", "" without one */
 	enum triage_answer suggested; /* TA_NONE without data */
 	int number;                   /* 1-based question number within its thread */
 };

@@ -6,6 +6,7 @@
  */
 #include "data/console_evidence.h"
 
+#include "core/baseline.h"
 #include "core/sanitize.h"
 
 #include <jansson.h>
@@ -184,6 +185,49 @@ static int fallback_scope(const struct console_evidence_q *q, const struct conso
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
+/* The usual rates of (provider, alias) from its baseline model: 0 with
+ * ev->baseline filled, -1 when there is no (decodable) model, or an SQLite
+ * code. The model's rates map onto the questions' metrics where they count
+ * the same failures over the same requests. */
+static int baseline_rates(sqlite3_stmt *st, const char *provider, const char *alias,
+                          struct triage_evidence *ev)
+{
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, alias, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	int out = -1;
+	if (rc == SQLITE_ROW) {
+		struct baseline_model *m = malloc(sizeof(*m));
+		const void *blob = sqlite3_column_blob(st, 0);
+		int len = sqlite3_column_bytes(st, 0);
+		if (m && blob && baseline_model_decode(blob, (size_t)len, m, NULL) == 0) {
+			double err = baseline_series_rate(m, BM_AVAILABILITY);
+			double rl = baseline_series_rate(m, BM_RATE_LIMIT);
+			double inv = baseline_series_rate(m, BM_INVALID_REQUEST);
+			double cf = baseline_series_rate(m, BM_CONTENT_FILTER);
+			ev->baseline[TM_NON2XX_RATE] = err;
+			ev->baseline[TM_RATE_LIMIT_RATE] = rl;
+			ev->baseline[TM_OTHER_RATE] = inv + cf;
+			snprintf(ev->baseline_of, sizeof(ev->baseline_of), "%s%s%s", provider,
+			         alias[0] ? "/" : "", alias);
+			out = 0;
+		}
+		free(m);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? out : rc;
+}
+
+/* The first model of the scope's JSON array, or "". */
+static void first_model(const struct console_scope *sc, char *buf, size_t size)
+{
+	json_t *a = sc->models ? json_loads(sc->models, 0, NULL) : NULL;
+	const char *m = json_string_value(json_array_get(a, 0));
+	snprintf(buf, size, "%s", m ? m : "");
+	json_decref(a);
+}
+
 /* "anthropic claude-3-5-haiku, template faq". */
 static void describe(const struct console_scope *sc, char *buf, size_t size)
 {
@@ -231,6 +275,15 @@ int console_evidence_incident(const struct console_evidence_q *q, const struct c
 	if (rc != 0)
 		return rc;
 	out->before_requests = before.requests;
+	if (q->baseline) {
+		char alias[VG_MODEL_MAX];
+		first_model(sc, alias, sizeof(alias));
+		rc = alias[0] ? baseline_rates(q->baseline, sc->provider, alias, out) : -1;
+		if (rc == -1)
+			rc = baseline_rates(q->baseline, sc->provider, "", out);
+		if (rc > 0)
+			return rc;
+	}
 	if (before.requests > 0)
 		for (int m = 0; m < TM__COUNT; m++)
 			if (!isnan(before.n[m]))

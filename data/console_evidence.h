@@ -21,6 +21,7 @@ struct console_evidence_q {
 	        scope_obs; /* requests, non-2xx in [?1, ?2): provider ?3, models ?4, templates ?5 */
 	sqlite3_stmt *scope_evt;      /* subtype, count over the same scope */
 	sqlite3_stmt *scope_fallback; /* failed-over requests and 2xx among them in [?1, ?2) */
+	sqlite3_stmt *baseline;       /* the model blob of (?1 provider, ?2 alias); may be NULL */
 };
 
 /* An incident's scope, as its row and detail JSON give it. */
@@ -39,7 +40,9 @@ int console_evidence_live(const struct console_evidence_q *q, struct snapshot *s
 /* Fill *out with the incident's own evidence: requests, non-2xx and events
   * per subtype over [minute of first, minute after last), the same rates
  * over the hour before, and the share of the failed-over requests in those
- * minutes a fallback answered. Returns 0 or an SQLite code. */
+  * minutes a fallback answered, and the usual rates from the baseline model
+ * of its first model's series, else its provider's, where one exists.
+ * Returns 0 or an SQLite code. */
 int console_evidence_incident(const struct console_evidence_q *q, const struct console_scope *sc,
                               struct triage_evidence *out);
 

@@ -41,6 +41,7 @@ enum q {
 	Q_SCOPE_OBS,
 	Q_SCOPE_EVT,
 	Q_SCOPE_FALLBACK,
+	Q_BASELINE,
 	Q_INC_OPEN,
 	Q_INC_RESOLVED,
 	Q_INC_HISTORY,
@@ -91,6 +92,10 @@ static const char *const sql[Q__COUNT] = {
 	                     "transport_error IS NULL), 0) FROM observations "
 	                     "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND provider != ?3 "
 	                     "AND selection = 'fallback'",
+	/* The scope's baseline model (primary key); optional: a database from
+	 * before baselines has no such table. */
+	[Q_BASELINE] = "SELECT model FROM baseline_models WHERE provider = ?1 AND alias = ?2 "
+	               "AND source = 'gateway'",
 	[Q_INC_OPEN] = "SELECT id, category, subtype, provider, model, severity, state, count, "
 	               "first_ms, last_ms FROM incidents WHERE state != 'resolved' ORDER BY id",
 	[Q_INC_RESOLVED] = "SELECT id, category, subtype, provider, model, severity, state, "
@@ -186,6 +191,10 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 	for (int i = 0; i < Q__COUNT; i++) {
 		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
 		                        NULL);
+		if (rc != SQLITE_OK && i == Q_BASELINE) {
+			db->st[i] = NULL; /* no baselines in this database: none shown */
+			continue;
+		}
 		if (rc != SQLITE_OK) {
 			vg_cause(cause, VG_EDB, "%s: not a vigil database, or an older one (%s)",
 			         path, sqlite3_errmsg(db->db));
@@ -429,11 +438,17 @@ static int read_taxonomy(struct console_read *db, struct snapshot *s, int64_t no
 	return 0;
 }
 
+static struct console_evidence_q evidence_q(struct console_read *db)
+{
+	struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE],   db->st[Q_EVT_EVIDENCE],
+		                        db->st[Q_SCOPE_OBS],      db->st[Q_SCOPE_EVT],
+		                        db->st[Q_SCOPE_FALLBACK], db->st[Q_BASELINE] };
+	return q;
+}
+
 static int read_evidence(struct console_read *db, struct snapshot *s, int64_t now)
 {
-	struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE], db->st[Q_EVT_EVIDENCE],
-		                        db->st[Q_SCOPE_OBS], db->st[Q_SCOPE_EVT],
-		                        db->st[Q_SCOPE_FALLBACK] };
+	struct console_evidence_q q = evidence_q(db);
 	return console_evidence_live(&q, s, now);
 }
 
@@ -714,9 +729,7 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && scoped) {
-		struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE], db->st[Q_EVT_EVIDENCE],
-			                        db->st[Q_SCOPE_OBS], db->st[Q_SCOPE_EVT],
-			                        db->st[Q_SCOPE_FALLBACK] };
+		struct console_evidence_q q = evidence_q(db);
 		rc = console_evidence_incident(&q, &sc, &d->evidence);
 		d->has_evidence = rc == 0;
 		rc = rc == 0 ? SQLITE_DONE : rc;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/baseline.h"
 #include "core/triage.h"
 #include "core/vgerr.h"
 #include "data/console_read.h"
@@ -408,12 +409,75 @@ static void test_recorded_paths_read_as_steps(void **state)
 	console_read_close(cr);
 }
 
+/* Against the baseline where one exists: the provider's model says 1.2%
+ * of its requests usually fail; the first question shows it beside the
+ * hour before. */
+static void test_baseline_beside_the_hour_before(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	struct scope sc;
+	scope_of(db, f->r.outage_incident, &sc);
+	struct baseline_model *m = calloc(1, sizeof(*m));
+	struct rollup_series key = { .source = OBS_GATEWAY };
+	snprintf(key.provider, sizeof(key.provider), "%s", sc.provider);
+	baseline_model_init(m, &key);
+	m->cnt[BC_REQ].total = 1000;
+	for (int r = 0; r < BL_RATES; r++)
+		m->rate[r].total = 3 + r; /* a different rate for each metric */
+	double usual = baseline_series_rate(m, BM_AVAILABILITY);
+	assert_true(usual > 0.001 && usual < 0.02);
+	size_t size = baseline_blob_size(m);
+	uint8_t *blob = malloc(size);
+	assert_true(baseline_model_encode(m, blob, size) > 0);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "INSERT INTO baseline_models (provider, alias, source, "
+	                                    "refreshes, review, updated_ms, model) VALUES (?1, '', "
+	                                    "'gateway', 1, 0, 0, ?2)",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, sc.provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, blob, (int)size, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(blob);
+
+	struct console_read *cr = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_read_open(f->path, &cr, &cause), 0);
+	struct snapshot *s = snapshot_new();
+	assert_int_equal(console_read_build(cr, s, END_MS + 60000, f->r.outage_incident, &cause),
+	                 0);
+	const struct triage_evidence *ev = &s->detail.evidence;
+	assert_true(fabs(ev->baseline[TM_NON2XX_RATE] - usual) < 1e-12);
+	assert_true(fabs(ev->baseline[TM_RATE_LIMIT_RATE] -
+	                 baseline_series_rate(m, BM_RATE_LIMIT)) < 1e-12);
+	assert_string_equal(ev->baseline_of, sc.provider);
+	/* The whole tree's first question (non-2xx) shows it. */
+	struct triage t;
+	triage_start(&t, ev);
+	struct triage_question q;
+	assert_int_equal(triage_question(&t, &q), 0);
+	char want[96], pct[24];
+	triage_metric_format(TM_NON2XX_RATE, usual, pct, sizeof(pct));
+	snprintf(want, sizeof(want), "baseline (%s): %s", sc.provider, pct);
+	if (!strstr(q.reference, want))
+		fail_msg("'%s' lacks '%s'", q.reference, want);
+	free(m);
+	snapshot_free(s);
+	console_read_close(cr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers_are_counts_over_the_scope),
 		cmocka_unit_test(test_contradicted_label),
 		cmocka_unit_test(test_recorded_paths_read_as_steps),
+		cmocka_unit_test(test_baseline_beside_the_hour_before),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
