@@ -4,8 +4,9 @@
  * database the real pipeline filled (tests/support/consoledb): every number
  * a step of the walk shows equals a count over the incident's scope that
  * this test computes with its own SQL; an incident whose label its evidence
- * contradicts ends at what the evidence says and says why; a path an older
- * console recorded as JSON reads as steps in the detail.
+  * contradicts ends at what the evidence says and says why; a path an older
+ * console recorded as JSON reads as steps in the detail; a baseline model
+ * shows beside the hour before, and a database without baselines opens.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -471,6 +472,30 @@ static void test_baseline_beside_the_hour_before(void **state)
 	console_read_close(cr);
 }
 
+/* A database from before baselines (no baseline_models) still opens: its
+ * incidents have their evidence, without a baseline. Last: it drops the
+ * table from the fixture. */
+static void test_database_without_baselines(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	exec(db, "DROP TABLE baseline_models");
+	sqlite3_close(db);
+	struct console_read *cr = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_read_open(f->path, &cr, &cause), 0);
+	struct snapshot *s = snapshot_new();
+	assert_int_equal(console_read_build(cr, s, END_MS + 60000, f->r.outage_incident, &cause),
+	                 0);
+	assert_true(s->detail.has_evidence);
+	assert_true(s->detail.evidence.requests > 0);
+	assert_true(isnan(s->detail.evidence.baseline[TM_NON2XX_RATE]));
+	assert_string_equal(s->detail.evidence.baseline_of, "");
+	snapshot_free(s);
+	console_read_close(cr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_contradicted_label),
 		cmocka_unit_test(test_recorded_paths_read_as_steps),
 		cmocka_unit_test(test_baseline_beside_the_hour_before),
+		cmocka_unit_test(test_database_without_baselines),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
