@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MINUTE  60000LL
-#define HOUR_MS 3600000LL
+#define MINUTE      60000LL
+#define HOUR_MS     3600000LL
+#define SPAN_MAX_MS (6 * HOUR_MS)
 
 static int64_t minute_floor(int64_t ms)
 {
@@ -258,6 +259,11 @@ int console_evidence_incident(const struct console_evidence_q *q, const struct c
 	triage_evidence_init(out);
 	int64_t from = minute_floor(sc->first_ms);
 	int64_t to = minute_floor(sc->last_ms) + MINUTE;
+	/* A refresh reads this every second while the incident is selected:
+	 * an incident longer than SPAN_MAX_MS is read over its latest part
+	 * (the header shows the minutes read). */
+	if (to - from > SPAN_MAX_MS)
+		from = to - SPAN_MAX_MS;
 	out->from_ms = from;
 	out->to_ms = to;
 	out->window_ms = to - from;

@@ -38,11 +38,11 @@ struct console_scope {
 int console_evidence_live(const struct console_evidence_q *q, struct snapshot *s, int64_t now);
 
 /* Fill *out with the incident's own evidence: requests, non-2xx and events
-  * per subtype over [minute of first, minute after last), the same rates
- * over the hour before, and the share of the failed-over requests in those
-  * minutes a fallback answered, and the usual rates from the baseline model
- * of its first model's series, else its provider's, where one exists.
- * Returns 0 or an SQLite code. */
+ * per subtype over [minute of first, minute after last) (its latest six
+ * hours when it is longer), the same rates over the hour before, the share
+ * of the failed-over requests in those minutes a fallback answered, and the
+ * usual rates from the baseline model of its first model's series, else its
+ * provider's, where one exists. Returns 0 or an SQLite code. */
 int console_evidence_incident(const struct console_evidence_q *q, const struct console_scope *sc,
                               struct triage_evidence *out);
 

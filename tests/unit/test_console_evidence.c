@@ -472,6 +472,38 @@ static void test_baseline_beside_the_hour_before(void **state)
 	console_read_close(cr);
 }
 
+/* An incident longer than six hours is read over its latest six. */
+static void test_long_incident_reads_its_latest_hours(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	char q[512];
+	snprintf(q, sizeof(q),
+	         "INSERT INTO incidents (id, key, category, subtype, provider, model, severity, "
+	         "state, count, first_ms, last_ms, detail) SELECT 9001, key, category, subtype, "
+	         "provider, model, severity, state, count, last_ms - 8 * 3600000, last_ms, detail "
+	         "FROM incidents WHERE id = %lld",
+	         (long long)f->r.outage_incident);
+	exec(db, q);
+	struct scope sc;
+	scope_of(db, 9001, &sc);
+	long long from = sc.to - 6 * 3600000LL;
+	double req = requests_of(db, &sc, from, sc.to);
+	sqlite3_close(db);
+	struct console_read *cr = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_read_open(f->path, &cr, &cause), 0);
+	struct snapshot *s = snapshot_new();
+	assert_int_equal(console_read_build(cr, s, END_MS + 60000, 9001, &cause), 0);
+	assert_int_equal(s->detail.evidence.to_ms, sc.to);
+	assert_int_equal(s->detail.evidence.from_ms, from);
+	assert_true(sc.from < from);
+	assert_int_equal(s->detail.evidence.requests, (int64_t)req);
+	snapshot_free(s);
+	console_read_close(cr);
+}
+
 /* A database from before baselines (no baseline_models) still opens: its
  * incidents have their evidence, without a baseline. Last: it drops the
  * table from the fixture. */
@@ -503,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_contradicted_label),
 		cmocka_unit_test(test_recorded_paths_read_as_steps),
 		cmocka_unit_test(test_baseline_beside_the_hour_before),
+		cmocka_unit_test(test_long_incident_reads_its_latest_hours),
 		cmocka_unit_test(test_database_without_baselines),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
