@@ -81,6 +81,19 @@ static void exec(sqlite3 *db, const char *q)
 		fail_msg("%s: %s", q, err);
 }
 
+/* A copy of incident `from` as incident `id`, with its category and
+ * subtype and its first time given as SQL over the original row. */
+static void copy_incident(sqlite3 *db, int64_t from, int id, const char *cat_sub, const char *first)
+{
+	char q[768];
+	snprintf(q, sizeof(q),
+	         "INSERT INTO incidents (id, key, category, subtype, provider, model, severity, "
+	         "state, count, first_ms, last_ms, detail) SELECT %d, key, %s, provider, model, "
+	         "severity, state, count, %s, last_ms, detail FROM incidents WHERE id = %lld",
+	         id, cat_sub, first, (long long)from);
+	exec(db, q);
+}
+
 /* The failure subtypes behind each metric, as the chapter's tree reads
  * them: this test's own table, not core/triage's. */
 static const char *subtypes_of(enum triage_metric m)
@@ -294,14 +307,7 @@ static void test_contradicted_label(void **state)
 	struct fx *f = *state;
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	char q[512];
-	snprintf(q, sizeof(q),
-	         "INSERT INTO incidents (id, key, category, subtype, provider, model, severity, "
-	         "state, count, first_ms, last_ms, detail) SELECT 9000, 'quality/x/hallucination', "
-	         "'quality', 'hallucination', provider, model, 'high', 'open', count, first_ms, "
-	         "last_ms, detail FROM incidents WHERE id = %lld",
-	         (long long)f->r.outage_incident);
-	exec(db, q);
+	copy_incident(db, f->r.outage_incident, 9000, "'quality', 'hallucination'", "first_ms");
 	struct scope sc;
 	scope_of(db, 9000, &sc);
 	char cq[4096];
@@ -478,14 +484,7 @@ static void test_long_incident_reads_its_latest_hours(void **state)
 	struct fx *f = *state;
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	char q[512];
-	snprintf(q, sizeof(q),
-	         "INSERT INTO incidents (id, key, category, subtype, provider, model, severity, "
-	         "state, count, first_ms, last_ms, detail) SELECT 9001, key, category, subtype, "
-	         "provider, model, severity, state, count, last_ms - 8 * 3600000, last_ms, detail "
-	         "FROM incidents WHERE id = %lld",
-	         (long long)f->r.outage_incident);
-	exec(db, q);
+	copy_incident(db, f->r.outage_incident, 9001, "category, subtype", "last_ms - 8 * 3600000");
 	struct scope sc;
 	scope_of(db, 9001, &sc);
 	long long from = sc.to - 6 * 3600000LL;
