@@ -77,8 +77,7 @@ static int file_act(void *ud, const struct op_action *a, char **cause)
 	                  "by", a->by, "note", a->note);
 	if (o && a->payload) {
 		json_t *p = json_loads(a->payload, 0, NULL);
-		if (p)
-			json_object_set_new(o, "path", p);
+		json_object_set_new(o, "path", p ? p : json_string(a->payload));
 	}
 	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (line)

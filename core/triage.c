@@ -1,12 +1,10 @@
 /*
- * triage.c: the triage tree as a static table and the walk over it (see
- * triage.h). A node is either a question (a metric, a threshold over which
- * "yes" is suggested, the next node for yes and for no, and up to two
- * threads a "yes" opens) or a finding (category, subtype, runbook section).
- * Undo replays the recorded answers minus the last one, so the walk's state
- * is always a pure function of (evidence, answers).
+ * triage.c: the walk over the triage tree (core/triage_tree.c) and the
+ * evidence it reads (see triage.h): suggestions, the incident's entry,
+ * threads, findings. Undo replays the recorded answers minus the last one,
+ * so the walk's state is always a pure function of (evidence, answers).
  */
-#include "core/triage.h"
+#include "core/triage_internal.h"
 
 #include "core/event.h"
 #include "core/vgerr.h"
@@ -14,218 +12,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-enum node_id {
-	/* screening */
-	N_STATUS,
-	N_SCHEMA,
-	N_CONTENT,
-	N_TOKENS,
-	N_CONTEXT,
-	N_SCREEN_END,
-	/* provider */
-	N_P_HARD,
-	N_P_FALLBACK,
-	N_P_RATELIMIT,
-	N_P_QUOTA,
-	N_P_LATENCY,
-	N_P_TRUNC,
-	F_P_HARD_FAILOVER,
-	F_P_HARD_NO_FALLBACK,
-	F_P_QUOTA,
-	F_P_RATELIMIT,
-	F_P_LATENCY,
-	F_P_TRUNC,
-	F_P_INTERMITTENT,
-	/* quality */
-	F_Q_FORMAT,
-	N_Q_REGRESSION,
-	F_Q_REGRESSION,
-	F_Q_HALLUCINATION,
-	/* cost */
-	N_C_RETRY,
-	N_C_STUFFING,
-	F_C_RETRY,
-	F_C_STUFFING,
-	F_C_INFLATION,
-	/* security */
-	N_S_INJECTION,
-	N_S_PII,
-	N_S_JAILBREAK,
-	F_S_INJECTION,
-	F_S_PII,
-	F_S_JAILBREAK,
-	F_S_NONE,
-	/* data */
-	N_D_STALE,
-	N_D_DRIFT,
-	F_D_STALE,
-	F_D_DRIFT,
-	F_D_GROUND_TRUTH,
-	N__COUNT
-};
-
-struct node {
-	const char *id;
-	const char *branch;
-	/* question */
-	const char *text;
-	enum triage_metric metric;
-	double threshold; /* suggest yes when the metric is above it */
-	int yes, no;      /* next node in this thread */
-	int open[2];      /* threads a "yes" opens (their first node), -1 = none */
-	/* finding */
-	bool finding;
-	int category; /* -1: nothing found / ruled out */
-	enum subtype subtype;
-	const char *what;
-	const char *section;
-	const char *first_step;
-};
-
-#define Q(ID, BR, TEXT, M, TH, Y, N, O1, O2)                                                       \
-	{                                                                                          \
-		.id = ID, .branch = BR, .text = TEXT, .metric = M, .threshold = TH, .yes = Y,      \
-		.no = N, .open = {                                                                 \
-			O1,                                                                        \
-			O2                                                                         \
-		}                                                                                  \
-	}
-#define F(ID, BR, CAT, SUB, WHAT, SECTION, STEP)                                                   \
-	{                                                                                          \
-		.id = ID, .branch = BR, .metric = TM_NONE, .yes = -1, .no = -1,                    \
-		.open = { -1, -1 }, .finding = true, .category = CAT, .subtype = SUB,              \
-		.what = WHAT, .section = SECTION, .first_step = STEP                               \
-	}
-
-static const struct node tree[N__COUNT] = {
-	[N_STATUS] = Q("screening.status", "screening",
-	               "Are requests failing with a non-2xx status, or no HTTP answer at all?",
-	               TM_NON2XX_RATE, 0.05, N_SCHEMA, N_SCHEMA, N_P_HARD, -1),
-	[N_SCHEMA] = Q("screening.schema", "screening", "Do 2xx answers fail schema validation?",
-	               TM_SCHEMA_INVALID_RATE, 0.02, N_CONTENT, N_CONTENT, F_Q_FORMAT, -1),
-	[N_CONTENT] = Q("screening.content", "screening",
-	                "Is the schema valid but the content wrong (hallucination screen)?",
-	                TM_HALLUCINATION_RATE, 0.05, N_TOKENS, N_TOKENS, N_Q_REGRESSION, -1),
-	[N_TOKENS] = Q("screening.tokens", "screening",
-	               "Is the per-request token count anomalously high?", TM_TOKEN_INFLATION_RATE,
-	               0.05, N_CONTEXT, N_CONTEXT, N_C_RETRY, N_S_INJECTION),
-	[N_CONTEXT] = Q("screening.context", "screening",
-	                "Is the retrieved context stale, or retrieval similarity drifting?",
-	                TM_DATA_RATE, 0.05, N_SCREEN_END, N_SCREEN_END, N_D_STALE, -1),
-	[N_SCREEN_END] =
-	        F("screening.end", "screening", -1, SUB_PROVIDER_OTHER, "screening complete", NULL,
-	          "if no branch opened, check vigil's own health and the gateway"),
-
-	[N_P_HARD] = Q("provider.hard", "provider",
-	               "Are the failures hard (DNS, connect, TLS, timeout, 5xx, overloaded, auth)?",
-	               TM_HARD_FAIL_RATE, 0.02, N_P_FALLBACK, N_P_RATELIMIT, -1, -1),
-	[N_P_FALLBACK] =
-	        Q("provider.fallback", "provider",
-	          "Is a healthy fallback serving the failed-over traffic?", TM_FALLBACK_SERVING,
-	          0.5, F_P_HARD_FAILOVER, F_P_HARD_NO_FALLBACK, -1, -1),
-	[N_P_RATELIMIT] = Q("provider.rate_limit", "provider",
-	                    "Are requests rate limited (429, headroom near zero)?",
-	                    TM_RATE_LIMIT_RATE, 0.02, N_P_QUOTA, N_P_LATENCY, -1, -1),
-	[N_P_QUOTA] = Q("provider.quota", "provider",
-	                "Do the 429s say quota exhausted or spend cap (retrying never helps)?",
-	                TM_QUOTA_RATE, 0.0, F_P_QUOTA, F_P_RATELIMIT, -1, -1),
-	[N_P_LATENCY] = Q("provider.latency", "provider",
-	                  "Is p99 latency over the threshold, without error codes?", TM_P99_RATIO,
-	                  1.0, F_P_LATENCY, N_P_TRUNC, -1, -1),
-	[N_P_TRUNC] = Q("provider.truncation", "provider",
-	                "Are responses cut short (truncated body, finish_reason length)?",
-	                TM_TRUNCATION_RATE, 0.02, F_P_TRUNC, F_P_INTERMITTENT, -1, -1),
-	[F_P_HARD_FAILOVER] =
-	        F("provider.found.hard_failover", "provider", CAT_PROVIDER, SUB_SERVER_ERROR,
-	          "hard failures, failover working (HIGH)", "Hard failures",
-	          "confirm the fallback has rate-limit headroom for the extra load"),
-	[F_P_HARD_NO_FALLBACK] =
-	        F("provider.found.hard_no_fallback", "provider", CAT_PROVIDER, SUB_SERVER_ERROR,
-	          "hard failures, no healthy fallback (CRITICAL)", "Hard failures",
-	          "page the gateway routing owner; degrade dependent features"),
-	[F_P_QUOTA] = F("provider.found.quota", "provider", CAT_PROVIDER, SUB_QUOTA_EXHAUSTED,
-	                "quota or spend cap: retrying will never help", "quota_exhausted",
-	                "fix billing or raise the cap; switch traffic meanwhile"),
-	[F_P_RATELIMIT] = F("provider.found.rate_limit", "provider", CAT_PROVIDER, SUB_RATE_LIMIT,
-	                    "rate limited", "Soft failures",
-	                    "honour retry-after; spread load across key aliases"),
-	[F_P_LATENCY] = F("provider.found.latency", "provider", CAT_PROVIDER, SUB_LATENCY,
-	                  "latency over the threshold", "Soft failures",
-	                  "compare p95/p99 with the hour-of-week baseline; shift traffic"),
-	[F_P_TRUNC] = F("provider.found.truncation", "provider", CAT_PROVIDER, SUB_TRUNCATION,
-	                "truncated responses", "Soft failures",
-	                "check max_tokens and whether bodies are cut mid-stream"),
-	[F_P_INTERMITTENT] =
-	        F("provider.found.intermittent", "provider", CAT_PROVIDER, SUB_OSCILLATION,
-	          "intermittent: no dominant failure type", "oscillation",
-	          "check the breaker log for oscillation; keep traffic on the fallback"),
-
-	[F_Q_FORMAT] = F("quality.found.format", "quality", CAT_QUALITY, SUB_FORMAT_VIOLATION,
-	                 "schema-invalid answers", "format_violation",
-	                 "find the failing schema and JSON pointer in the incident detail"),
-	[N_Q_REGRESSION] =
-	        Q("quality.regression", "quality",
-	          "Did similarity to the usual answers drop too (a silent model update)?",
-	          TM_REGRESSION_RATE, 0.02, F_Q_REGRESSION, F_Q_HALLUCINATION, -1, -1),
-	[F_Q_REGRESSION] = F("quality.found.regression", "quality", CAT_QUALITY, SUB_REGRESSION,
-	                     "regression after a model change", "regression",
-	                     "compare model versions; pin the last good one or fail over"),
-	[F_Q_HALLUCINATION] = F("quality.found.hallucination", "quality", CAT_QUALITY,
-	                        SUB_HALLUCINATION, "hallucinated entities", "hallucination",
-	                        "read the unsupported entities; check the retrieved context"),
-
-	[N_C_RETRY] = Q("cost.retry", "cost", "Are retries multiplying the requests (retry storm)?",
-	                TM_RETRY_STORM_RATE, 0.02, F_C_RETRY, N_C_STUFFING, -1, -1),
-	[N_C_STUFFING] = Q("cost.stuffing", "cost",
-	                   "Is the context growing steadily on a template (ratio over 1.05)?",
-	                   TM_CONTEXT_STUFFING_RATE, 0.02, F_C_STUFFING, F_C_INFLATION, -1, -1),
-	[F_C_RETRY] = F("cost.found.retry_storm", "cost", CAT_COST, SUB_RETRY_STORM, "retry storm",
-	                "retry_storm", "cap retries; never retry quota, spend cap or auth errors"),
-	[F_C_STUFFING] = F("cost.found.context_stuffing", "cost", CAT_COST, SUB_CONTEXT_STUFFING,
-	                   "context stuffing", "context_stuffing",
-	                   "compare tokens per request with last week's baseline"),
-	[F_C_INFLATION] = F("cost.found.token_inflation", "cost", CAT_COST, SUB_TOKEN_INFLATION,
-	                    "token inflation", "token_inflation",
-	                    "check the security thread: prompt injection is the usual cause"),
-
-	[N_S_INJECTION] = Q("security.injection", "security",
-	                    "Do the inflated requests carry injected instructions?",
-	                    TM_INJECTION_RATE, 0.0, F_S_INJECTION, N_S_PII, -1, -1),
-	[N_S_PII] = Q("security.pii", "security", "Do responses leak PII or secrets?", TM_PII_RATE,
-	              0.0, F_S_PII, N_S_JAILBREAK, -1, -1),
-	[N_S_JAILBREAK] = Q("security.jailbreak", "security",
-	                    "Are safety blocks and refusals rising for one caller or template?",
-	                    TM_JAILBREAK_RATE, 0.02, F_S_JAILBREAK, F_S_NONE, -1, -1),
-	[F_S_INJECTION] = F("security.found.prompt_injection", "security", CAT_SECURITY,
-	                    SUB_PROMPT_INJECTION, "prompt injection", "prompt_injection",
-	                    "inspect recent inputs; quarantine the source document or user"),
-	[F_S_PII] = F("security.found.pii_leak", "security", CAT_SECURITY, SUB_PII_LEAK,
-	              "PII or secret leak", "pii_leak",
-	              "block the output path; notify the privacy officer"),
-	[F_S_JAILBREAK] =
-	        F("security.found.jailbreak", "security", CAT_SECURITY, SUB_JAILBREAK,
-	          "jailbreak attempts", "jailbreak", "identify the caller; rate-limit or block"),
-	[F_S_NONE] = F("security.found.none", "security", -1, SUB_PROMPT_INJECTION,
-	               "no security signal: ruled out", NULL, "close this thread"),
-
-	[N_D_STALE] =
-	        Q("data.stale", "data", "Are retrieved documents older than the freshness limit?",
-	          TM_STALE_RATE, 0.02, F_D_STALE, N_D_DRIFT, -1, -1),
-	[N_D_DRIFT] =
-	        Q("data.drift", "data", "Is top retrieval similarity falling against its baseline?",
-	          TM_DRIFT_RATE, 0.02, F_D_DRIFT, F_D_GROUND_TRUTH, -1, -1),
-	[F_D_STALE] =
-	        F("data.found.stale_context", "data", CAT_DATA, SUB_STALE_CONTEXT, "stale context",
-	          "stale_context", "check the indexing pipeline's last successful run"),
-	[F_D_DRIFT] = F("data.found.embedding_drift", "data", CAT_DATA, SUB_EMBEDDING_DRIFT,
-	                "embedding drift", "embedding_drift",
-	                "check for a changed embedding model or a re-index"),
-	[F_D_GROUND_TRUTH] =
-	        F("data.found.ground_truth", "data", CAT_DATA, SUB_GROUND_TRUTH_CORRUPTION,
-	          "no live data signal: suspect ground-truth corruption", "ground_truth_corruption",
-	          "audit the fine-tuning and evaluation sets"),
-};
 
 static const struct {
 	const char *key;
@@ -249,10 +35,13 @@ static const struct {
 	[TM_CONTEXT_STUFFING_RATE] = { "context_stuffing_rate", "context-stuffing signals", false },
 	[TM_INJECTION_RATE] = { "injection_rate", "prompt-injection suspicions", false },
 	[TM_PII_RATE] = { "pii_rate", "responses with PII or secrets", false },
-	[TM_JAILBREAK_RATE] = { "jailbreak_rate", "safety blocks and refusals", false },
+	[TM_JAILBREAK_RATE] = { "jailbreak_rate", "jailbreak or extraction attempts", false },
 	[TM_DATA_RATE] = { "data_rate", "stale or drifting context", false },
 	[TM_STALE_RATE] = { "stale_rate", "stale context", false },
 	[TM_DRIFT_RATE] = { "drift_rate", "retrieval similarity drops", false },
+	[TM_OTHER_RATE] = { "other_rate", "invalid requests and refusals", false },
+	[TM_SLOW_RATE] = { "slow_rate", "requests over the latency threshold", false },
+	[TM_FLAPS] = { "flaps", "breaker oscillation events", false },
 };
 
 const char *triage_metric_key(enum triage_metric m)
@@ -273,10 +62,91 @@ enum triage_metric triage_metric_parse(const char *key)
 void triage_evidence_init(struct triage_evidence *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	for (int i = 0; i < TM__COUNT; i++)
+	for (int i = 0; i < TM__COUNT; i++) {
 		ev->v[i] = VG_NONE_D;
+		ev->n[i] = VG_NONE_D;
+		ev->before[i] = VG_NONE_D;
+		ev->baseline[i] = VG_NONE_D;
+	}
 	ev->requests = VG_NONE;
+	ev->before_requests = VG_NONE;
+	ev->failed_over = VG_NONE;
 	ev->window_ms = 5 * 60 * 1000;
+}
+
+enum triage_metric triage_subtype_metric(enum subtype sub)
+{
+	switch (sub) {
+	case SUB_DNS:
+	case SUB_CONNECT:
+	case SUB_TLS:
+	case SUB_TIMEOUT:
+	case SUB_RESET:
+	case SUB_SERVER_ERROR:
+	case SUB_OVERLOADED:
+	case SUB_AUTH: return TM_HARD_FAIL_RATE;
+	case SUB_RATE_LIMIT: return TM_RATE_LIMIT_RATE;
+	case SUB_QUOTA_EXHAUSTED:
+	case SUB_SPEND_CAP: return TM_QUOTA_RATE;
+	case SUB_TRUNCATION: return TM_TRUNCATION_RATE;
+	case SUB_LATENCY: return TM_SLOW_RATE;
+	case SUB_OSCILLATION: return TM_FLAPS;
+	case SUB_INVALID_REQUEST:
+	case SUB_CONTENT_FILTER:
+	case SUB_PROVIDER_OTHER: return TM_OTHER_RATE;
+	case SUB_FORMAT_VIOLATION: return TM_SCHEMA_INVALID_RATE;
+	case SUB_HALLUCINATION: return TM_HALLUCINATION_RATE;
+	case SUB_REGRESSION:
+	case SUB_COHERENCE: return TM_REGRESSION_RATE;
+	case SUB_TOKEN_INFLATION: return TM_TOKEN_INFLATION_RATE;
+	case SUB_RETRY_STORM: return TM_RETRY_STORM_RATE;
+	case SUB_CONTEXT_STUFFING: return TM_CONTEXT_STUFFING_RATE;
+	case SUB_PROMPT_INJECTION: return TM_INJECTION_RATE;
+	case SUB_PII_LEAK: return TM_PII_RATE;
+	case SUB_JAILBREAK:
+	case SUB_EXTRACTION: return TM_JAILBREAK_RATE;
+	case SUB_STALE_CONTEXT: return TM_STALE_RATE;
+	case SUB_EMBEDDING_DRIFT: return TM_DRIFT_RATE;
+	default: return TM_NONE;
+	}
+}
+
+static void count_in(struct triage_evidence *ev, enum triage_metric m, double n)
+{
+	ev->n[m] = (isnan(ev->n[m]) ? 0.0 : ev->n[m]) + n;
+}
+
+void triage_evidence_add(struct triage_evidence *ev, enum subtype sub, double n)
+{
+	if ((int)sub < 0 || sub >= SUB__COUNT)
+		return;
+	ev->sub_n[sub] += (int64_t)n;
+	enum triage_metric m = triage_subtype_metric(sub);
+	if (m == TM_NONE)
+		return;
+	count_in(ev, m, n);
+	if (m == TM_STALE_RATE || m == TM_DRIFT_RATE)
+		count_in(ev, TM_DATA_RATE, n);
+}
+
+void triage_evidence_rates(struct triage_evidence *ev)
+{
+	if (!vg_has(ev->requests) || ev->requests <= 0)
+		return;
+	for (int m = 0; m < TM__COUNT; m++) {
+		if (m == TM_FALLBACK_SERVING || m == TM_P99_RATIO)
+			continue;
+		/* A counted metric without events is a measured zero. */
+		if (isnan(ev->n[m]))
+			ev->n[m] = 0.0;
+		if (m == TM_FLAPS) {
+			ev->v[m] = ev->n[m];
+			continue;
+		}
+		ev->v[m] = ev->n[m] / (double)ev->requests;
+		if (ev->v[m] > 1.0)
+			ev->v[m] = 1.0;
+	}
 }
 
 const char *triage_metric_label(enum triage_metric m)
@@ -292,10 +162,32 @@ int triage_metric_format(enum triage_metric m, double v, char *buf, size_t size)
 		return snprintf(buf, size, "no data");
 	if (metrics[m].ratio)
 		return snprintf(buf, size, "%.1fx", v);
+	if (m == TM_FLAPS)
+		return snprintf(buf, size, "%.0f", v);
 	double pct = v * 100.0;
 	if (pct != 0.0 && fabs(pct) < 10.0)
 		return snprintf(buf, size, "%.1f%%", pct);
 	return snprintf(buf, size, "%.0f%%", pct);
+}
+
+/* What a metric's count is out of: the requests in the scope, the
+ * failed-over requests for the fallback's share, nothing for a plain count. */
+static int64_t denominator(const struct triage_evidence *ev, enum triage_metric m)
+{
+	if (m == TM_FALLBACK_SERVING)
+		return ev->failed_over;
+	if (m == TM_FLAPS || (int)m < 0)
+		return VG_NONE;
+	return ev->requests;
+}
+
+/* "29 of 65 requests (45%)". */
+int triage__count_format(enum triage_metric m, double v, double cnt, int64_t of, char *buf,
+                         size_t size)
+{
+	char pct[24];
+	triage_metric_format(m, v, pct, sizeof(pct));
+	return snprintf(buf, size, "%.0f of %lld requests (%s)", cnt, (long long)of, pct);
 }
 
 static double metric_value(const struct triage_evidence *ev, enum triage_metric m)
@@ -305,11 +197,76 @@ static double metric_value(const struct triage_evidence *ev, enum triage_metric 
 	return ev->v[m];
 }
 
-static enum triage_answer suggest(const struct node *n, double v)
+/* The metric the incident's label rests on. */
+static enum triage_metric label_metric(const struct triage *t)
+{
+	if (t->label_category < 0)
+		return TM_NONE;
+	return triage_subtype_metric(t->label_sub);
+}
+
+/* True once the label's own question was answered "no". */
+bool triage__label_refuted(const struct triage *t)
+{
+	return t->entry >= 0 && t->n_steps > 0 && t->steps[0].node == t->entry &&
+	       t->steps[0].answer == TA_NO;
+}
+
+/*
+ * The suggestion for node n. Without an incident, or once its label is
+ * refuted: over the threshold. The label's own question: its events are in
+ * the scope and their rate is over the threshold or over the hour before
+  * (a handful of failures in a quiet hour is the incident). A competing
+ * signal while the label stands: over the threshold and more than twice the
+ * label's events (two signals in one scope, as a silent model update gives
+ * hallucinations and similarity drops: the label stands unless the other
+ * clearly dominates; its own incident answers for it).
+ */
+static enum triage_answer suggest(const struct triage *t, const struct triage_node *n, double v)
 {
 	if (n->finding || isnan(v))
 		return TA_NONE;
-	return v > n->threshold ? TA_YES : TA_NO;
+	bool over = v > n->threshold;
+	enum triage_metric lm = label_metric(t);
+	if (lm == TM_NONE || triage__label_refuted(t) || n->metric == TM_FALLBACK_SERVING)
+		return over ? TA_YES : TA_NO;
+	const struct triage_evidence *ev = &t->ev;
+	if (n->metric == lm ||
+	    (n->metric == TM_DATA_RATE && (lm == TM_STALE_RATE || lm == TM_DRIFT_RATE))) {
+		double cnt = ev->n[n->metric];
+		if (isnan(cnt))
+			return over ? TA_YES : TA_NO;
+		double before = ev->before[n->metric];
+		return cnt > 0 && (over || isnan(before) || v > before) ? TA_YES : TA_NO;
+	}
+	/* Only the label's own branch competes with it: a thread the chapter
+	 * opens beside it (security beside cost) is a finding of its own. */
+	if (strcmp(n->branch, model_category_name((enum category)t->label_category)) != 0)
+		return over ? TA_YES : TA_NO;
+	double mine = ev->n[n->metric], theirs = ev->n[lm];
+	if (!over || isnan(mine) || isnan(theirs))
+		return over ? TA_YES : TA_NO;
+	return mine > 2.0 * theirs ? TA_YES : TA_NO;
+}
+
+/* The question node the label rests on (its own branch's), -1 for none. */
+static int entry_of(enum category cat, enum subtype sub)
+{
+	switch (sub) {
+	case SUB_FORMAT_VIOLATION: return N_SCHEMA;
+	case SUB_HALLUCINATION: return N_CONTENT;
+	case SUB_TOKEN_INFLATION: return N_TOKENS;
+	case SUB_GROUND_TRUTH_CORRUPTION: return N_CONTEXT;
+	default: break;
+	}
+	enum triage_metric m = triage_subtype_metric(sub);
+	if ((int)cat < 0 || cat >= CAT_MONITOR || m == TM_NONE)
+		return -1;
+	for (int i = 0; i < N__COUNT; i++)
+		if (!triage__tree[i].finding && triage__tree[i].metric == m &&
+		    strcmp(triage__tree[i].branch, "screening"))
+			return i;
+	return -1;
 }
 
 void triage_start(struct triage *t, const struct triage_evidence *ev)
@@ -322,6 +279,21 @@ void triage_start(struct triage *t, const struct triage_evidence *ev)
 	t->threads[0].node = N_STATUS;
 	t->n_threads = 1;
 	t->active = 0;
+	t->label_category = -1;
+	t->entry = -1;
+}
+
+void triage_start_incident(struct triage *t, const struct triage_evidence *ev,
+                           enum category category, enum subtype subtype)
+{
+	triage_start(t, ev);
+	int entry = entry_of(category, subtype);
+	if (entry < 0)
+		return;
+	t->label_category = (int)category;
+	t->label_sub = subtype;
+	t->entry = (int16_t)entry;
+	t->threads[0].node = (int16_t)entry;
 }
 
 void triage_update_evidence(struct triage *t, const struct triage_evidence *ev)
@@ -348,18 +320,40 @@ int triage_question(const struct triage *t, struct triage_question *q)
 	memset(q, 0, sizeof(*q));
 	if (t->active < 0)
 		return VG_ESTATE;
-	const struct node *n = &tree[t->threads[t->active].node];
+	const struct triage_node *n = &triage__tree[t->threads[t->active].node];
 	q->node_id = n->id;
 	q->branch = n->branch;
 	q->text = n->text;
 	q->metric = n->metric;
 	q->value = metric_value(&t->ev, n->metric);
-	q->suggested = suggest(n, q->value);
+	q->suggested = suggest(t, n, q->value);
 	q->number = answered(t, t->active) + 1;
-	char val[32];
-	triage_metric_format(n->metric, q->value, val, sizeof(val));
-	long long mins = t->ev.window_ms > 0 ? (long long)(t->ev.window_ms / 60000) : 5;
-	if (n->metric == TM_P99_RATIO)
+	char val[64];
+	const struct triage_evidence *ev = &t->ev;
+	double cnt = ev->n[n->metric];
+	int64_t of = denominator(ev, n->metric);
+	if (!isnan(cnt) && !isnan(q->value) && vg_has(of))
+		triage__count_format(n->metric, q->value, cnt, of, val, sizeof(val));
+	else
+		triage_metric_format(n->metric, q->value, val, sizeof(val));
+	long long mins = ev->window_ms > 0 ? (long long)(ev->window_ms / 60000) : 5;
+	if (ev->from_ms > 0) {
+		double b = ev->before[n->metric], bl = ev->baseline[n->metric];
+		char bv[24], lv[24];
+		size_t at = 0;
+		if (!isnan(b) && n->metric != TM_FALLBACK_SERVING) {
+			triage_metric_format(n->metric, b, bv, sizeof(bv));
+			at = (size_t)snprintf(q->reference, sizeof(q->reference),
+			                      "the hour before: %s", bv);
+		}
+		if (!isnan(bl) && at < sizeof(q->reference)) {
+			triage_metric_format(n->metric, bl, lv, sizeof(lv));
+			snprintf(q->reference + at, sizeof(q->reference) - at,
+			         "%sbaseline (%s): %s", at ? "; " : "", ev->baseline_of, lv);
+		}
+		snprintf(q->evidence, sizeof(q->evidence), "%s in the incident's scope: %s",
+		         metrics[n->metric].label, val);
+	} else if (n->metric == TM_P99_RATIO)
 		snprintf(q->evidence, sizeof(q->evidence), "%s: %s", metrics[n->metric].label, val);
 	else
 		snprintf(q->evidence, sizeof(q->evidence), "%s in the last %lld min: %s",
@@ -371,7 +365,7 @@ int triage_question(const struct triage *t, struct triage_question *q)
 static void advance(struct triage *t, int i, int to)
 {
 	t->threads[i].node = (int16_t)to;
-	t->threads[i].done = tree[to].finding;
+	t->threads[i].done = triage__tree[to].finding;
 }
 
 /* The most recently opened thread still asking, or -1. */
@@ -387,7 +381,7 @@ static int next_active(const struct triage *t)
 static void apply(struct triage *t, struct triage_step *st)
 {
 	int i = st->thread;
-	const struct node *n = &tree[t->threads[i].node];
+	const struct triage_node *n = &triage__tree[t->threads[i].node];
 	st->opened[0] = st->opened[1] = -1;
 	int first_new = -1;
 	if (st->answer == TA_YES) {
@@ -396,13 +390,25 @@ static void apply(struct triage *t, struct triage_step *st)
 				continue;
 			int j = t->n_threads++;
 			t->threads[j].node = (int16_t)n->open[k];
-			t->threads[j].done = tree[n->open[k]].finding;
+			t->threads[j].done = triage__tree[n->open[k]].finding;
 			st->opened[k] = (int8_t)j;
 			if (first_new < 0 && !t->threads[j].done)
 				first_new = j;
 		}
 	}
-	advance(t, i, st->answer == TA_YES ? n->yes : n->no);
+	int to = st->answer == TA_YES ? n->yes : n->no;
+	if (t->entry >= 0 && st->node == t->entry && st == &t->steps[0]) {
+		/* The label's own question: confirmed, its branch goes on (a
+		 * screening question's thread has nothing more to ask); refuted,
+		 * the whole screening asks what the evidence says instead. */
+		if (st->answer == TA_NO)
+			to = N_STATUS;
+		else if (!strcmp(n->branch, "screening"))
+			to = N_SCREEN_END;
+	} else if (t->entry >= 0 && to == t->entry && !strcmp(n->branch, "screening")) {
+		to = triage__tree[to].no; /* asked already, as the first question */
+	}
+	advance(t, i, to);
 	/* Depth first: a newly opened branch is asked next, then the thread
 	 * that opened it; otherwise the latest thread still asking. */
 	if (first_new >= 0)
@@ -421,13 +427,17 @@ int triage_answer(struct triage *t, enum triage_answer a)
 		return VG_ESTATE;
 	if (t->n_steps >= TRIAGE_MAX_STEPS)
 		return VG_EFULL;
-	const struct node *n = &tree[t->threads[t->active].node];
+	const struct triage_node *n = &triage__tree[t->threads[t->active].node];
+	double value = metric_value(&t->ev, n->metric);
+	enum triage_answer suggested = suggest(t, n, value);
 	struct triage_step *st = &t->steps[t->n_steps++];
 	st->thread = (int8_t)t->active;
 	st->node = (int16_t)t->threads[t->active].node;
 	st->answer = (int8_t)a;
-	st->value = metric_value(&t->ev, n->metric);
-	st->suggested = (int8_t)suggest(n, st->value);
+	st->value = value;
+	st->count = (int)n->metric >= 0 ? t->ev.n[n->metric] : VG_NONE_D;
+	st->of = denominator(&t->ev, n->metric);
+	st->suggested = (int8_t)suggested;
 	apply(t, st);
 	return 0;
 }
@@ -450,7 +460,12 @@ int triage_back(struct triage *t)
 	int n = t->n_steps - 1;
 	memcpy(steps, t->steps, sizeof(steps));
 	struct triage_evidence ev = t->ev;
-	triage_start(t, &ev);
+	int cat = t->label_category;
+	enum subtype sub = t->label_sub;
+	if (cat >= 0)
+		triage_start_incident(t, &ev, (enum category)cat, sub);
+	else
+		triage_start(t, &ev);
 	for (int s = 0; s < n; s++) {
 		t->steps[s] = steps[s];
 		t->n_steps = s + 1;
@@ -472,125 +487,66 @@ int triage_focus(struct triage *t, int i)
 	return 0;
 }
 
+/* The subtypes a finding covers: its own, and for the hard failures, the
+ * billing errors, regressions and jailbreaks their kin. */
+static bool covers(int node, enum subtype sub)
+{
+	switch (node) {
+	case F_P_HARD_FAILOVER:
+	case F_P_HARD_NO_FALLBACK: return triage_subtype_metric(sub) == TM_HARD_FAIL_RATE;
+	case F_P_QUOTA: return sub == SUB_QUOTA_EXHAUSTED || sub == SUB_SPEND_CAP;
+	case F_P_OTHER: return triage_subtype_metric(sub) == TM_OTHER_RATE;
+	case F_Q_REGRESSION: return sub == SUB_REGRESSION || sub == SUB_COHERENCE;
+	case F_S_JAILBREAK: return sub == SUB_JAILBREAK || sub == SUB_EXTRACTION;
+	default: return sub == triage__tree[node].subtype;
+	}
+}
+
+/* A finding's subtype: the label's when the finding covers it and its
+ * events are in the scope (or nothing was counted), else the most frequent
+ * one it covers in the scope, else the finding's own. */
+static enum subtype finding_subtype(const struct triage *t, int node)
+{
+	const int64_t *cnt = t->ev.sub_n;
+	bool counted = false;
+	for (int s = 0; s < SUB__COUNT; s++)
+		counted |= cnt[s] > 0;
+	if (t->label_category >= 0 && covers(node, t->label_sub) &&
+	    (cnt[t->label_sub] > 0 || !counted))
+		return t->label_sub;
+	int best = -1;
+	for (int s = 0; s < SUB__COUNT; s++)
+		if (cnt[s] > 0 && covers(node, (enum subtype)s) && (best < 0 || cnt[s] > cnt[best]))
+			best = s;
+	return best >= 0 ? (enum subtype)best : triage__tree[node].subtype;
+}
+
 int triage_thread_info(const struct triage *t, int i, struct triage_thread_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (i < 0 || i >= t->n_threads)
 		return VG_EINVAL;
-	const struct node *n = &tree[t->threads[i].node];
+	const struct triage_node *n = &triage__tree[t->threads[i].node];
 	out->branch = n->branch;
 	out->done = t->threads[i].done;
 	out->answered = answered(t, i);
 	out->category = -1;
 	if (out->done) {
 		out->category = n->category;
-		out->subtype = n->subtype;
+		out->subtype =
+		        n->category >= 0 ? finding_subtype(t, t->threads[i].node) : n->subtype;
 		out->finding = n->what;
 		out->section = n->section;
+		if (out->subtype == SUB_AUTH)
+			out->section = "auth";
+		else if (out->subtype == SUB_SPEND_CAP)
+			out->section = "spend_cap";
 		out->first_step = n->first_step;
 		out->runbook = n->category >= 0
 		                       ? event_runbook((enum category)n->category, n->subtype)
 		                       : NULL;
 	}
 	return 0;
-}
-
-static const char *answer_name(int a)
-{
-	return a == TA_YES ? "yes" : a == TA_NO ? "no" : "none";
-}
-
-json_t *triage_path_json(const struct triage *t)
-{
-	json_t *root = json_object();
-	json_t *steps = json_array();
-	json_t *findings = json_array();
-	if (!root || !steps || !findings) {
-		json_decref(root);
-		json_decref(steps);
-		json_decref(findings);
-		return NULL;
-	}
-	json_object_set_new(root, "scope", json_string(t->ev.scope));
-	for (int s = 0; s < t->n_steps; s++) {
-		const struct triage_step *st = &t->steps[s];
-		const struct node *n = &tree[st->node];
-		char val[32], ev[200];
-		triage_metric_format(n->metric, st->value, val, sizeof(val));
-		snprintf(ev, sizeof(ev), "%s: %s", metrics[n->metric].label, val);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "thread", n->branch,
-		                      "node", n->id, "question", n->text, "evidence", ev,
-		                      "suggested", answer_name(st->suggested), "answer",
-		                      answer_name(st->answer), "overridden",
-		                      st->suggested != TA_NONE && st->suggested != st->answer);
-		if (o)
-			json_array_append_new(steps, o);
-	}
-	for (int i = 0; i < t->n_threads; i++) {
-		struct triage_thread_info info;
-		triage_thread_info(t, i, &info);
-		if (!info.done || i == 0)
-			continue;
-		json_t *o = json_pack(
-		        "{s:s, s:s, s:s, s:s, s:s}", "branch", info.branch, "category",
-		        info.category >= 0 ? model_category_name((enum category)info.category)
-		                           : "none",
-		        "subtype", info.category >= 0 ? model_subtype_name(info.subtype) : "none",
-		        "finding", info.finding ? info.finding : "", "runbook",
-		        info.runbook ? info.runbook : "");
-		if (o)
-			json_array_append_new(findings, o);
-	}
-	json_object_set_new(root, "steps", steps);
-	json_object_set_new(root, "findings", findings);
-	json_object_set_new(root, "complete", json_boolean(triage_done(t)));
-	return root;
-}
-
-static void append(char *buf, size_t size, size_t *n, const char *s)
-{
-	size_t len = strlen(s);
-	if (*n + 1 >= size)
-		return;
-	if (*n + len + 1 > size)
-		len = size - 1 - *n;
-	memcpy(buf + *n, s, len);
-	*n += len;
-	buf[*n] = '\0';
-}
-
-size_t triage_path_text(const struct triage *t, char *buf, size_t size)
-{
-	size_t n = 0;
-	if (size == 0)
-		return 0;
-	buf[0] = '\0';
-	for (int s = 0; s < t->n_steps; s++) {
-		const struct triage_step *st = &t->steps[s];
-		const struct node *nd = &tree[st->node];
-		const char *dot = strrchr(nd->id, '.');
-		char part[96], val[32];
-		triage_metric_format(nd->metric, st->value, val, sizeof(val));
-		snprintf(part, sizeof(part), "%s%s? %s (%s)", s ? " > " : "",
-		         dot ? dot + 1 : nd->id, answer_name(st->answer), val);
-		append(buf, size, &n, part);
-	}
-	bool any = false;
-	for (int i = 1; i < t->n_threads; i++) {
-		struct triage_thread_info info;
-		triage_thread_info(t, i, &info);
-		if (!info.done || info.category < 0)
-			continue;
-		char part[96];
-		snprintf(part, sizeof(part), "%s%s/%s", any ? ", " : " => ",
-		         model_category_name((enum category)info.category),
-		         model_subtype_name(info.subtype));
-		append(buf, size, &n, part);
-		any = true;
-	}
-	if (!any && triage_done(t))
-		append(buf, size, &n, " => nothing confirmed");
-	return n;
 }
 
 int triage_node_count(void)
@@ -602,5 +558,5 @@ const char *triage_node_id(int node)
 {
 	if (node < 0 || node >= N__COUNT)
 		return NULL;
-	return tree[node].id;
+	return triage__tree[node].id;
 }

@@ -50,18 +50,45 @@ enum triage_metric {
 	TM_DATA_RATE, /* stale context or embedding drift */
 	TM_STALE_RATE,
 	TM_DRIFT_RATE,
+	TM_OTHER_RATE, /* invalid requests and other provider errors */
+	TM_SLOW_RATE,  /* requests over the latency threshold (p99 over it: > 1%) */
+	TM_FLAPS,      /* breaker oscillation events: a count, not a rate */
 	TM__COUNT
 };
 
 struct triage_evidence {
 	double v[TM__COUNT];     /* NaN = not measured */
+	double n[TM__COUNT];     /* the count behind a rate (v = n / requests); NaN = none */
 	int64_t requests;        /* requests in the window, VG_NONE when unknown */
 	int64_t window_ms;       /* the window the rates cover (5 min by default) */
 	char scope[VG_NAME_MAX]; /* provider the numbers cover; "" = all */
+	/* About one incident (0 / "" / NaN otherwise): */
+	int64_t from_ms, to_ms;     /* the minutes the incident spans: [from, to) */
+	char where[120];            /* "anthropic claude-3-5, template faq" */
+	double before[TM__COUNT];   /* the rate in the hour before the incident, NaN = none */
+	int64_t before_requests;    /* requests in that hour, VG_NONE when not read */
+	double baseline[TM__COUNT]; /* the scope's usual rate from its baseline model, NaN = none */
+	char baseline_of[VG_NAME_MAX + VG_MODEL_MAX]; /* the series: "openai" or "openai/gpt-4o" */
+	int64_t failed_over;       /* requests a fallback served in those minutes: the
+	                        denominator of TM_FALLBACK_SERVING (VG_NONE: none) */
+	int64_t sub_n[SUB__COUNT]; /* failure events in the scope, per subtype */
 };
 
 /* Every metric "not measured", a 5-minute window, scope "". */
 void triage_evidence_init(struct triage_evidence *ev);
+
+/* The metric a failure subtype counts toward (TM_NONE for those no question
+ * asks about: monitor subtypes). */
+enum triage_metric triage_subtype_metric(enum subtype sub);
+
+/* Count `n` failure events of subtype `sub` into ev->sub_n and the count of
+ * its metric (stale and drift also into the data rate). */
+void triage_evidence_add(struct triage_evidence *ev, enum subtype sub, double n);
+
+/* Rates from the counts: v[m] = n[m] / requests (at most 1) for every
+ * counted metric; the non-2xx count must be in n[TM_NON2XX_RATE]. Metrics
+ * without a count keep their v. Nothing when requests is 0 or unknown. */
+void triage_evidence_rates(struct triage_evidence *ev);
 
 /* The metric's label as the wizard shows it ("non-2xx"). Static. */
 const char *triage_metric_label(enum triage_metric m);
@@ -88,6 +115,8 @@ struct triage_step {
 	int8_t answer;    /* enum triage_answer */
 	int8_t suggested; /* enum triage_answer; TA_NONE when there was no data */
 	double value;     /* the evidence when answered (NaN = no data) */
+	double count;     /* its count when answered (NaN = not a count) */
+	int64_t of;       /* out of this many requests (VG_NONE = unknown) */
 	int8_t opened[2]; /* threads this answer opened, -1 = none */
 };
 
@@ -103,11 +132,29 @@ struct triage {
 	int n_threads;
 	struct triage_step steps[TRIAGE_MAX_STEPS];
 	int n_steps;
-	int active; /* the thread being asked, -1 once every thread is done */
+	int active;             /* the thread being asked, -1 once every thread is done */
+	int label_category;     /* the incident's category, -1 for a walk about no incident */
+	enum subtype label_sub; /* the incident's subtype */
+	int16_t entry;          /* the first question (the label's), -1 = the screening */
 };
 
 /* Start a walk: one screening thread at the first question. Copies *ev. */
 void triage_start(struct triage *t, const struct triage_evidence *ev);
+
+/* Start a walk about an incident labelled category/subtype: thread 0 asks
+ * the question of the label's own branch first (see the top of the file). */
+void triage_start_incident(struct triage *t, const struct triage_evidence *ev,
+                           enum category category, enum subtype subtype);
+
+/* What the walk concluded against the incident's label, in one sentence
+ * ("the evidence supports the label" / "labelled quality/hallucination, but
+ * ... 0 of 40 requests; the evidence says provider/server_error"); "" while
+ * the walk is not done or is about no incident. Returns the length. */
+size_t triage_verdict(const struct triage *t, char *buf, size_t size);
+
+/* A step's evidence as recorded: "hallucination screen failures 29 of 65
+ * (45%)". Returns the length (as snprintf). */
+int triage_step_evidence(const struct triage *t, int step, char *buf, size_t size);
 
 /* Replace the live numbers (each refresh); suggestions follow, recorded
  * steps keep the value they were answered with. */
@@ -119,8 +166,9 @@ struct triage_question {
 	const char *branch;  /* "screening", "provider", ... */
 	const char *text;
 	enum triage_metric metric;
-	double value;                 /* NaN when not measured */
-	char evidence[160];           /* "non-2xx in the last 5 min: 38%" */
+	double value;        /* NaN when not measured */
+	char evidence[160];  /* "non-2xx in the last 5 min: 38%" */
+	char reference[160]; /* "the hour before: 0.3%; baseline (openai): 0.8%", "" without one */
 	enum triage_answer suggested; /* TA_NONE without data */
 	int number;                   /* 1-based question number within its thread */
 };
@@ -176,9 +224,16 @@ int triage_thread_info(const struct triage *t, int i, struct triage_thread_info 
  */
 json_t *triage_path_json(const struct triage *t);
 
-/* The path in one line for the incident view ("status? yes (38%) > hard? yes
- * > ... => provider/server_error"), cut to fit `size`. Returns the length. */
+/* The path in one line, as the incident records it ("hard failures? yes
+ * (29 of 65, 45%) > fallback? no (10%) => provider/overloaded"), cut to fit
+ * `size`. Returns the length. */
 size_t triage_path_text(const struct triage *t, char *buf, size_t size);
+
+/* A recorded path (a note's text after "triage: ") as readable steps, one
+ * per line ("1. hard failures? yes (29 of 65, 45%)\n=> provider/overloaded"):
+ * the one-line form above, or the JSON paths older consoles recorded (cut
+ * short at the note's length or whole). Returns the length. */
+size_t triage_note_readable(const char *note, char *buf, size_t size);
 
 /* The number of nodes in the tree, and a node's id (for tests and the
  * help text). NULL when out of range. */

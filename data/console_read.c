@@ -16,6 +16,8 @@
  */
 #include "data/console_read.h"
 
+#include "data/console_evidence.h"
+
 #include "core/incident.h"
 #include "core/semantic.h"
 #include "core/sanitize.h"
@@ -44,6 +46,10 @@ enum q {
 	Q_TAXONOMY_RANGE,
 	Q_OBS_EVIDENCE,
 	Q_EVT_EVIDENCE,
+	Q_SCOPE_OBS,
+	Q_SCOPE_EVT,
+	Q_SCOPE_FALLBACK,
+	Q_BASELINE,
 	Q_INC_OPEN,
 	Q_INC_RESOLVED,
 	Q_INC_HISTORY,
@@ -78,6 +84,29 @@ static const char *const sql[Q__COUNT] = {
 	                   "WHERE minute_ms >= ?1 GROUP BY provider",
 	[Q_EVT_EVIDENCE] = "SELECT provider, subtype, sum(events) FROM event_minute "
 	                   "WHERE minute_ms >= ?1 GROUP BY provider, subtype",
+	/* One incident's scope (the wizard's evidence): ?1..?2 its minutes,
+	 * ?3 its provider, ?4 / ?5 JSON arrays of its models / templates (NULL:
+	 * any). Through the time indexes, bounded by the incident's span. */
+	[Q_SCOPE_OBS] = "SELECT count(*), coalesce(sum(http_status IS NULL OR http_status < 200 OR "
+	                "http_status > 299 OR transport_error IS NOT NULL), 0) "
+	                "FROM observations WHERE ts_ms >= ?1 AND ts_ms < ?2 AND provider = ?3 "
+	                "AND (?4 IS NULL OR model IN (SELECT value FROM json_each(?4))) "
+	                "AND (?5 IS NULL OR template IN (SELECT value FROM json_each(?5)))",
+	[Q_SCOPE_EVT] = "SELECT subtype, count(*) FROM failure_events "
+	                "WHERE time_ms >= ?1 AND time_ms < ?2 AND provider = ?3 "
+	                "AND (?4 IS NULL OR model IN (SELECT value FROM json_each(?4))) "
+	                "AND (?5 IS NULL OR template IN (SELECT value FROM json_each(?5))) "
+	                "GROUP BY subtype",
+	/* The fallback in those minutes: requests another provider served as
+	 * the fallback, and how many of them it answered with a 2xx. */
+	[Q_SCOPE_FALLBACK] = "SELECT count(*), coalesce(sum(http_status BETWEEN 200 AND 299 AND "
+	                     "transport_error IS NULL), 0) FROM observations "
+	                     "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND provider != ?3 "
+	                     "AND selection = 'fallback'",
+	/* The scope's baseline model (primary key); optional: a database from
+	 * before baselines has no such table. */
+	[Q_BASELINE] = "SELECT model FROM baseline_models WHERE provider = ?1 AND alias = ?2 "
+	               "AND source = 'gateway'",
 	[Q_INC_OPEN] = "SELECT id, category, subtype, provider, model, severity, state, count, "
 	               "first_ms, last_ms FROM incidents WHERE state != 'resolved' ORDER BY id",
 	[Q_INC_RESOLVED] = "SELECT id, category, subtype, provider, model, severity, state, "
@@ -86,7 +115,8 @@ static const char *const sql[Q__COUNT] = {
 	                   "ORDER BY last_ms DESC LIMIT ?2",
 	[Q_INC_HISTORY] = "SELECT time_ms, what, state, severity, count, related_id, actor, note "
 	                  "FROM incident_history WHERE incident_id = ?1 ORDER BY time_ms, id",
-	[Q_INC_DETAIL] = "SELECT detail FROM incidents WHERE id = ?1",
+	[Q_INC_DETAIL] = "SELECT detail, category, provider, first_ms, last_ms FROM incidents "
+	                 "WHERE id = ?1",
 	[Q_PENDING] = "SELECT incident_id FROM operator_actions WHERE applied = 0",
 	[Q_BL_MODELS] = "SELECT count(*), max(updated_ms), sum(review), max(refreshed_ms) "
 	                "FROM baseline_models",
@@ -203,6 +233,10 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 			break;
 		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
 		                        NULL);
+		if (rc != SQLITE_OK && i == Q_BASELINE) {
+			db->st[i] = NULL; /* no baselines in this database: none shown */
+			continue;
+		}
 		if (rc != SQLITE_OK) {
 			vg_cause(cause, VG_EDB, "%s: not a vigil database, or an older one (%s)",
 			         path, sqlite3_errmsg(db->db));
@@ -294,6 +328,7 @@ static int read_health(struct console_read *db, struct snapshot *s)
 		p->breaker_since_ms = col_i(st, 20);
 		p->oscillating = sqlite3_column_int(st, 21) != 0;
 		double thr = col_d(st, 22);
+		p->latency_threshold_ms = thr;
 		int64_t upd = col_i(st, 23);
 		if (vg_has(upd) && (!vg_has(s->last_data_ms) || upd > s->last_data_ms))
 			s->last_data_ms = upd;
@@ -449,137 +484,18 @@ static int read_taxonomy(struct console_read *db, struct snapshot *s, int64_t no
 	return 0;
 }
 
-/* Which evidence metric a failure subtype counts toward (one each; the
- * combined DATA rate is added separately). */
-static enum triage_metric metric_of(enum subtype sub)
+static struct console_evidence_q evidence_q(struct console_read *db)
 {
-	switch (sub) {
-	case SUB_DNS:
-	case SUB_CONNECT:
-	case SUB_TLS:
-	case SUB_TIMEOUT:
-	case SUB_RESET:
-	case SUB_SERVER_ERROR:
-	case SUB_OVERLOADED:
-	case SUB_AUTH: return TM_HARD_FAIL_RATE;
-	case SUB_RATE_LIMIT: return TM_RATE_LIMIT_RATE;
-	case SUB_QUOTA_EXHAUSTED:
-	case SUB_SPEND_CAP: return TM_QUOTA_RATE;
-	case SUB_TRUNCATION: return TM_TRUNCATION_RATE;
-	case SUB_FORMAT_VIOLATION: return TM_SCHEMA_INVALID_RATE;
-	case SUB_HALLUCINATION: return TM_HALLUCINATION_RATE;
-	case SUB_REGRESSION:
-	case SUB_COHERENCE: return TM_REGRESSION_RATE;
-	case SUB_TOKEN_INFLATION: return TM_TOKEN_INFLATION_RATE;
-	case SUB_RETRY_STORM: return TM_RETRY_STORM_RATE;
-	case SUB_CONTEXT_STUFFING: return TM_CONTEXT_STUFFING_RATE;
-	case SUB_PROMPT_INJECTION: return TM_INJECTION_RATE;
-	case SUB_PII_LEAK: return TM_PII_RATE;
-	case SUB_JAILBREAK:
-	case SUB_EXTRACTION:
-	case SUB_CONTENT_FILTER: return TM_JAILBREAK_RATE;
-	case SUB_STALE_CONTEXT: return TM_STALE_RATE;
-	case SUB_EMBEDDING_DRIFT: return TM_DRIFT_RATE;
-	default: return TM_NONE;
-	}
+	struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE],   db->st[Q_EVT_EVIDENCE],
+		                        db->st[Q_SCOPE_OBS],      db->st[Q_SCOPE_EVT],
+		                        db->st[Q_SCOPE_FALLBACK], db->st[Q_BASELINE] };
+	return q;
 }
 
-static struct triage_evidence *evidence_of(struct snapshot *s, const char *provider)
-{
-	for (int i = 0; i < s->n_providers; i++)
-		if (!s->providers[i].model[0] && strcmp(s->providers[i].provider, provider) == 0)
-			return &s->provider_evidence[i];
-	return NULL;
-}
-
-/* Rates over the last five minutes: counts from the rollups divided by the
- * requests in the same minutes; the fallback share from health. */
 static int read_evidence(struct console_read *db, struct snapshot *s, int64_t now)
 {
-	int64_t from = minute_of(now) - 4 * 60000;
-	double count[SNAP_MAX_PROVIDERS + 1][TM__COUNT];
-	double req[SNAP_MAX_PROVIDERS + 1], err[SNAP_MAX_PROVIDERS + 1];
-	memset(count, 0, sizeof(count));
-	memset(req, 0, sizeof(req));
-	memset(err, 0, sizeof(err));
-	const int ALL = SNAP_MAX_PROVIDERS;
-	char prov[VG_NAME_MAX];
-	sqlite3_stmt *st = db->st[Q_OBS_EVIDENCE];
-	sqlite3_bind_int64(st, 1, from);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		col_str(st, 0, prov, sizeof(prov));
-		struct triage_evidence *ev = evidence_of(s, prov);
-		int i = ev ? (int)(ev - s->provider_evidence) : -1;
-		double r = sqlite3_column_double(st, 1), e = sqlite3_column_double(st, 2);
-		req[ALL] += r;
-		err[ALL] += e;
-		if (i >= 0) {
-			req[i] += r;
-			err[i] += e;
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return rc;
-	st = db->st[Q_EVT_EVIDENCE];
-	sqlite3_bind_int64(st, 1, from);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		col_str(st, 0, prov, sizeof(prov));
-		int sub = col_enum(st, 1, model_subtype_parse, -1);
-		enum triage_metric m = sub >= 0 ? metric_of((enum subtype)sub) : TM_NONE;
-		if (m == TM_NONE)
-			continue;
-		double n = sqlite3_column_double(st, 2);
-		struct triage_evidence *ev = evidence_of(s, prov);
-		int i = ev ? (int)(ev - s->provider_evidence) : -1;
-		count[ALL][m] += n;
-		if (m == TM_STALE_RATE || m == TM_DRIFT_RATE)
-			count[ALL][TM_DATA_RATE] += n;
-		if (i >= 0) {
-			count[i][m] += n;
-			if (m == TM_STALE_RATE || m == TM_DRIFT_RATE)
-				count[i][TM_DATA_RATE] += n;
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return rc;
-	/* The fallback: the best availability among configured fallbacks. */
-	double fallback = VG_NONE_D;
-	double worst_p99 = VG_NONE_D;
-	for (int i = 0; i < s->n_providers; i++) {
-		const struct snap_provider *p = &s->providers[i];
-		if (p->model[0])
-			continue;
-		if (p->fallback && !isnan(p->availability) &&
-		    (isnan(fallback) || p->availability > fallback))
-			fallback = p->availability;
-		double r = s->provider_evidence[i].v[TM_P99_RATIO];
-		if (!isnan(r) && (isnan(worst_p99) || r > worst_p99))
-			worst_p99 = r;
-	}
-	for (int i = 0; i <= SNAP_MAX_PROVIDERS; i++) {
-		struct triage_evidence *ev = i == ALL ? &s->evidence : &s->provider_evidence[i];
-		if (i < ALL && (i >= s->n_providers || s->providers[i].model[0]))
-			continue;
-		ev->window_ms = 5 * 60000;
-		ev->requests = (int64_t)req[i];
-		ev->v[TM_FALLBACK_SERVING] = fallback;
-		if (i == ALL)
-			ev->v[TM_P99_RATIO] = worst_p99;
-		if (req[i] <= 0)
-			continue;
-		ev->v[TM_NON2XX_RATE] = err[i] / req[i];
-		for (int m = 0; m < TM__COUNT; m++) {
-			if (m == TM_NON2XX_RATE || m == TM_FALLBACK_SERVING || m == TM_P99_RATIO)
-				continue;
-			ev->v[m] = count[i][m] / req[i];
-			if (ev->v[m] > 1.0)
-				ev->v[m] = 1.0;
-		}
-	}
-	return 0;
+	struct console_evidence_q q = evidence_q(db);
+	return console_evidence_live(&q, s, now);
 }
 
 static int inc_state_parse(const char *t, size_t n)
@@ -842,13 +758,29 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 	sqlite3_stmt *st = db->st[Q_INC_DETAIL];
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
+	struct console_scope sc = { .category = CAT_PROVIDER };
+	bool scoped = false;
 	if (rc == SQLITE_ROW) {
 		const unsigned char *j = sqlite3_column_text(st, 0);
 		if (j)
 			read_samples(d, inc, (const char *)j);
+		sc.category = (enum category)col_enum(st, 1, model_category_parse, CAT_PROVIDER);
+		col_str(st, 2, sc.provider, sizeof(sc.provider));
+		sc.first_ms = sqlite3_column_int64(st, 3);
+		sc.last_ms = sqlite3_column_int64(st, 4);
+		scoped = sc.category != CAT_MONITOR;
+		if (scoped)
+			console_scope_from_detail(&sc, (const char *)j);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && scoped) {
+		struct console_evidence_q q = evidence_q(db);
+		rc = console_evidence_incident(&q, &sc, &d->evidence);
+		d->has_evidence = rc == 0;
+		rc = rc == 0 ? SQLITE_DONE : rc;
+	}
+	console_scope_free(&sc);
 	if (rc != SQLITE_DONE)
 		return rc;
 	d->incident_id = id;
@@ -863,10 +795,17 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 		col_str(st, 3, sev, sizeof(sev));
 		col_str(st, 6, actor, sizeof(actor));
 		col_str(st, 7, note, sizeof(note));
-		if (strcmp(what, "note") == 0 &&
-		    strncmp(note, TRIAGE_NOTE_PREFIX, strlen(TRIAGE_NOTE_PREFIX)) == 0) {
-			snprintf(d->triage_path, sizeof(d->triage_path), "%s%s%s", actor,
-			         actor[0] ? ": " : "", note + strlen(TRIAGE_NOTE_PREFIX));
+		bool triage = strcmp(what, "note") == 0 &&
+		              strncmp(note, TRIAGE_NOTE_PREFIX, strlen(TRIAGE_NOTE_PREFIX)) == 0;
+		if (triage) {
+			/* Readable steps, one a line, whatever console recorded it. */
+			char steps[sizeof(d->triage_path)];
+			triage_note_readable(note + strlen(TRIAGE_NOTE_PREFIX), steps,
+			                     sizeof(steps));
+			snprintf(d->triage_path, sizeof(d->triage_path), "%s%s%s",
+			         actor[0] ? "by " : "", actor, actor[0] ? ":\n" : "");
+			size_t at = strlen(d->triage_path);
+			snprintf(d->triage_path + at, sizeof(d->triage_path) - at, "%s", steps);
 		}
 		if (d->n_timeline == SNAP_MAX_TIMELINE) {
 			memmove(&d->timeline[0], &d->timeline[1],
@@ -882,6 +821,9 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 		else if (strcmp(what, "escalated") == 0 || strcmp(what, "opened") == 0)
 			snprintf(t->text, sizeof(t->text), "%s, %lld event(s)", sev,
 			         (long long)sqlite3_column_int64(st, 4));
+		else if (triage)
+			snprintf(t->text, sizeof(t->text), "%s%striage path recorded (below)",
+			         actor, actor[0] ? ": " : "");
 		else if (actor[0] || note[0])
 			snprintf(t->text, sizeof(t->text), "%s%s%s", actor,
 			         actor[0] && note[0] ? ": " : "", note);

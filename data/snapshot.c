@@ -12,6 +12,7 @@ void snapshot_provider_init(struct snap_provider *p)
 	memset(p, 0, sizeof(*p));
 	p->requests = VG_NONE;
 	p->availability = p->p50_ms = p->p95_ms = p->p99_ms = VG_NONE_D;
+	p->latency_threshold_ms = VG_NONE_D;
 	for (int i = 0; i < SNAP_ERR__COUNT; i++)
 		p->err_rate[i] = VG_NONE_D;
 	p->tokens_per_s = p->quality = p->cost_efficiency = p->rl_headroom = VG_NONE_D;
@@ -34,6 +35,7 @@ void snapshot_reset(struct snapshot *s)
 	for (int i = 0; i < 2; i++)
 		s->learning.warm[i] = s->learning.per_hour[i] = s->learning.weeks_to_warm[i] =
 		        VG_NONE_D;
+	triage_evidence_init(&s->detail.evidence);
 }
 
 struct snapshot *snapshot_new(void)

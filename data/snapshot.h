@@ -52,7 +52,8 @@ struct snap_provider {
 	int64_t requests;    /* requests in the health window */
 	double availability; /* share of non-error answers, 0..1 */
 	double p50_ms, p95_ms, p99_ms;
-	float spark[SNAP_SPARK_N]; /* p95 latency per step, oldest first; NaN = no data */
+	double latency_threshold_ms; /* the provider's latency threshold, NaN = none */
+	float spark[SNAP_SPARK_N];   /* p95 latency per step, oldest first; NaN = no data */
 	int n_spark;
 	int64_t spark_step_ms;            /* time per sparkline point */
 	double err_rate[SNAP_ERR__COUNT]; /* shares of requests, 0..1 */
@@ -132,7 +133,12 @@ struct snap_detail {
 	int n_samples;
 	struct snap_timeline timeline[SNAP_MAX_TIMELINE]; /* oldest first */
 	int n_timeline;
-	char triage_path[400]; /* the recorded wizard path, "" when none */
+	char triage_path[900]; /* the recorded wizard path as readable steps, one a line */
+	/* The incident's own evidence for the triage wizard: its provider,
+	 * models and templates over the minutes it spans (see
+	 * triage_evidence.from_ms), the hour before as the reference. */
+	bool has_evidence;
+	struct triage_evidence evidence;
 };
 
 /* A baseline review item (docs/baselines.md, "Review"): a step a weekly

@@ -109,8 +109,9 @@ int64_t console_detail_wanted(const struct console *c)
 {
 	if (c->view == VIEW_DETAIL)
 		return c->detail.incident_id;
-	if (c->view == VIEW_WIZARD && c->wizard_return == VIEW_DETAIL)
-		return c->detail.incident_id;
+	/* The wizard's evidence is the incident's own: it comes with the detail. */
+	if (c->view == VIEW_WIZARD)
+		return c->wizard.incident_id;
 	/* The incidents pane shows the selected incident's summary under the
 	 * list: it comes with the detail. */
 	if (c->view == VIEW_PANE && c->pane == PANE_INCIDENTS)
@@ -169,9 +170,9 @@ static unsigned open_wizard(struct console *c, const struct snapshot *s,
 	return PANE_HANDLED | PANE_REDRAW;
 }
 
-static unsigned wizard_keys(struct console *c, int key, struct rect body)
+static unsigned wizard_keys(struct console *c, const struct snapshot *s, int key, struct rect body)
 {
-	unsigned f = wizard_key(&c->wizard, key, body);
+	unsigned f = wizard_key(&c->wizard, s, key, body);
 	load_runbooks(c);
 	if (f & WIZARD_CLOSE) {
 		c->view = c->wizard_return;
@@ -180,15 +181,13 @@ static unsigned wizard_keys(struct console *c, int key, struct rect body)
 	if (f & PANE_ACTION) {
 		f &= ~PANE_ACTION;
 		if (c->wizard.incident_id) {
-			json_t *path = triage_path_json(&c->wizard.walk);
-			char line[PROMPT_MAX];
+			char line[500]; /* "triage: " + this fits a note */
 			triage_path_text(&c->wizard.walk, line, sizeof(line));
-			/* The one-line form rides along: the daemon records it as the
-			 * incident's note ("triage: ..."). */
-			if (path)
-				json_object_set_new(path, "summary", json_string(line));
-			char *text = path ? json_dumps(path, JSON_COMPACT) : NULL;
-			json_decref(path);
+			/* The daemon records the payload as the incident's note
+			 * ("triage: ..."): the readable one-line path, which the
+			 * detail shows as steps (a note holds 512 bytes; the JSON
+			 * form was cut short there). */
+			char *text = strdup(line);
 			if (!text) {
 				say(c, true, "out of memory: the triage path was not recorded");
 				return f;
@@ -374,7 +373,7 @@ unsigned console_key(struct console *c, const struct snapshot *s, int key)
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (c->view == VIEW_WIZARD)
-		return wizard_keys(c, key, body);
+		return wizard_keys(c, s, key, body);
 	if (key >= '1' && key <= '4')
 		return switch_pane(c, (enum pane_id)(key - '1'));
 	if (key == TK_TAB)
@@ -449,11 +448,12 @@ static void draw_bottom(const struct console *c, struct surface *surf)
 	static const char *const detail_hints[] = { "Esc", "back", "j/k",     "scroll", "a",
 		                                    "ack", "r",    "resolve", "t",      "triage",
 		                                    "?",   "help", NULL };
-	static const char *const wizard_hints[] = { "y",      "yes",   "n",    "no",  "Enter",
-		                                    "accept", "b",     "back", "Tab", "thread",
-		                                    "Esc",    "close", NULL };
 	static const char *const review_hints[] = { "Esc", "back",   "j/k", "move", "a", "accept",
 		                                    "r",   "reject", "?",   "help", NULL };
+	static const char *const wizard_hints[] = { "y",     "yes",       "n",   "no",
+		                                    "Enter", "accept",    "b",   "back",
+		                                    "f",     "full tree", "Tab", "thread",
+		                                    "Esc",   "close",     NULL };
 	const char *const *h = c->view == VIEW_WIZARD   ? wizard_hints
 	                       : c->view == VIEW_DETAIL ? detail_hints
 	                       : c->view == VIEW_REVIEW ? review_hints

@@ -15,13 +15,51 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The incident's own evidence when the snapshot carries it, else NULL. */
+static const struct triage_evidence *scoped_evidence(const struct wizard_pane *m,
+                                                     const struct snapshot *s)
+{
+	if (!m->incident_id || s->detail.incident_id != m->incident_id || !s->detail.has_evidence)
+		return NULL;
+	return &s->detail.evidence;
+}
+
+/* (Re)start the walk: at the incident's branch, or the whole tree. */
+static void restart(struct wizard_pane *m, const struct snapshot *s)
+{
+	const struct triage_evidence *ev = scoped_evidence(m, s);
+	struct triage_evidence none;
+	m->scoped = ev != NULL;
+	if (!ev && m->incident_id) {
+		/* Not arrived yet: no numbers rather than another scope's. */
+		triage_evidence_init(&none);
+		snprintf(none.scope, sizeof(none.scope), "%s", m->provider);
+		ev = &none;
+	} else if (!ev) {
+		ev = snapshot_evidence_for(s, m->provider);
+	}
+	if (m->incident_id && !m->full)
+		triage_start_incident(&m->walk, ev, m->category, m->subtype);
+	else
+		triage_start(&m->walk, ev);
+	m->recorded = false;
+	m->scroll = 0;
+	for (int i = 0; i < TRIAGE_MAX_THREADS; i++) {
+		m->loaded[i] = false;
+		m->runbook[i][0] = '\0';
+	}
+}
+
 void wizard_start(struct wizard_pane *m, const struct snapshot *s, const struct snap_incident *inc)
 {
 	memset(m, 0, sizeof(*m));
-	const char *provider = inc ? inc->provider : "";
-	const struct triage_evidence *ev = snapshot_evidence_for(s, provider);
-	snprintf(m->provider, sizeof(m->provider), "%s", ev->scope);
-	triage_start(&m->walk, ev);
+	snprintf(m->provider, sizeof(m->provider), "%s", inc ? inc->provider : "");
+	if (inc) {
+		m->incident_id = inc->id;
+		m->category = inc->category;
+		m->subtype = inc->subtype;
+	}
+	restart(m, s);
 	if (inc) {
 		m->incident_id = inc->id;
 		snprintf(m->title, sizeof(m->title), "#%lld %s %s/%s %s", (long long)inc->id,
@@ -34,7 +72,13 @@ void wizard_start(struct wizard_pane *m, const struct snapshot *s, const struct 
 
 void wizard_update(struct wizard_pane *m, const struct snapshot *s)
 {
-	triage_update_evidence(&m->walk, snapshot_evidence_for(s, m->provider));
+	const struct triage_evidence *ev = scoped_evidence(m, s);
+	if (ev) {
+		m->scoped = true;
+		triage_update_evidence(&m->walk, ev);
+	} else if (!m->incident_id) {
+		triage_update_evidence(&m->walk, snapshot_evidence_for(s, m->provider));
+	}
 }
 
 static void clear_findings(struct wizard_pane *m)
@@ -69,12 +113,18 @@ static int cycle(const struct triage *t, int dir)
 	return t->active;
 }
 
-unsigned wizard_key(struct wizard_pane *m, int key, struct rect r)
+unsigned wizard_key(struct wizard_pane *m, const struct snapshot *s, int key, struct rect r)
 {
 	struct triage *t = &m->walk;
 	switch (key) {
 	case TK_ESC:
 	case 'q': return PANE_HANDLED | PANE_REDRAW | WIZARD_CLOSE;
+	case 'f':
+		if (!m->incident_id)
+			return PANE_HANDLED;
+		m->full = !m->full;
+		restart(m, s);
+		return PANE_HANDLED | PANE_REDRAW;
 	case 'b':
 	case TK_BACKSPACE:
 		if (triage_back(t) != 0)
@@ -178,12 +228,17 @@ static void draw_question(const struct wizard_pane *m, struct vdraw *v)
 		       q.suggested == TA_YES ? ROLE_BAD : ROLE_OK, SA_BOLD);
 	}
 	vd_nl(v);
+	if (q.reference[0])
+		vd_wrapped(v, 3, q.reference, ROLE_DIM);
 	vd_nl(v);
 	v->x = 3;
 	static const char *const keys[][2] = { { "y", "yes" },        { "n", "no" },
 		                               { "Enter", "accept" }, { "b", "back" },
-		                               { "Tab", "thread" },   { "Esc", "close" } };
+		                               { "f", "full tree" },  { "Tab", "thread" },
+		                               { "Esc", "close" } };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (keys[i][0][0] == 'f' && !m->incident_id)
+			continue;
 		vd_put(v, keys[i][0], ROLE_KEY, SA_BOLD);
 		vd_put(v, " ", ROLE_NORMAL, 0);
 		vd_put(v, keys[i][1], ROLE_NORMAL, 0);
@@ -201,35 +256,31 @@ static void draw_path(const struct wizard_pane *m, struct vdraw *v, int room)
 	int first = t->n_steps - (room - 1);
 	if (first < 0)
 		first = 0;
-	/* Rebuild the answers' descriptions from the path's text form: the
-	 * JSON path holds what each step asked and saw. */
-	json_t *path = triage_path_json(t);
-	json_t *steps = json_object_get(path, "steps");
 	for (int i = first; i < t->n_steps; i++) {
-		json_t *st = json_array_get(steps, (size_t)i);
-		char b[256];
-		snprintf(b, sizeof(b), "%2d. %-10s %s %s %s", i + 1,
-		         json_string_value(json_object_get(st, "thread")),
-		         json_string_value(json_object_get(st, "evidence")),
+		const struct triage_step *st = &t->steps[i];
+		struct triage_thread_info info;
+		triage_thread_info(t, st->thread, &info);
+		char ev[160], b[256];
+		triage_step_evidence(t, i, ev, sizeof(ev));
+		snprintf(b, sizeof(b), "%2d. %-10s %s %s %s", i + 1, info.branch, ev,
 		         v->surf ? surf_glyph(v->surf, GLYPH_ARROW) : "->",
-		         json_string_value(json_object_get(st, "answer")));
+		         st->answer == TA_YES ? "yes" : "no");
 		v->x = 1;
 		vd_put(v, b, ROLE_NORMAL, 0);
-		if (json_is_true(json_object_get(st, "overridden")))
+		if (st->suggested != TA_NONE && st->suggested != st->answer)
 			vd_put(v, " (overrode the suggestion)", ROLE_WARN, 0);
 		vd_nl(v);
 	}
-	json_decref(path);
 }
 
 static void draw_findings(const struct wizard_pane *m, struct vdraw *v)
 {
 	vd_rule(v, "findings");
 	bool any = false;
-	for (int i = 1; i < m->walk.n_threads; i++) {
+	for (int i = 0; i < m->walk.n_threads; i++) {
 		struct triage_thread_info info;
 		triage_thread_info(&m->walk, i, &info);
-		if (!info.done)
+		if (!info.done || (info.category < 0 && !strcmp(info.branch, "screening")))
 			continue;
 		char b[256];
 		v->x = 1;
@@ -265,6 +316,25 @@ static void draw_findings(const struct wizard_pane *m, struct vdraw *v)
 		        "the gateway itself",
 		        ROLE_WARN);
 	}
+	char why[320];
+	if (triage_verdict(&m->walk, why, sizeof(why)) > 0) {
+		char b[340];
+		snprintf(b, sizeof(b), "why: %s", why);
+		vd_wrapped(v, 1, b,
+		           m->walk.label_category >= 0 && strncmp(why, "the evidence", 12)
+		                   ? ROLE_WARN
+		                   : ROLE_DIM);
+	}
+	/* The path, as the incident records it. */
+	vd_rule(v, "path");
+	for (int i = 0; i < m->walk.n_steps; i++) {
+		char ev[160], b[256];
+		triage_step_evidence(&m->walk, i, ev, sizeof(ev));
+		snprintf(b, sizeof(b), "%d. %s %s %s", i + 1, ev,
+		         v->surf ? surf_glyph(v->surf, GLYPH_ARROW) : "->",
+		         m->walk.steps[i].answer == TA_YES ? "yes" : "no");
+		vd_wrapped(v, 1, b, ROLE_NORMAL);
+	}
 	vd_nl(v);
 	v->x = 1;
 	if (m->incident_id) {
@@ -286,12 +356,28 @@ void wizard_draw(const struct wizard_pane *m, const struct snapshot *s, struct s
 	x += surf_put(surf, y, x, -1, "TRIAGE ", ROLE_HEADER, SA_BOLD);
 	surf_put(surf, y, x, r.cols - x, m->title, ROLE_NORMAL, SA_BOLD);
 	y++;
-	char win[16], req[16], line[200];
+	char win[16], req[16], line[300];
 	const struct triage_evidence *ev = &m->walk.ev;
-	snprintf(line, sizeof(line), "live evidence: %s, last %s, %s requests",
-	         ev->scope[0] ? ev->scope : "all providers",
-	         fmt_age(ev->window_ms, win, sizeof(win)),
-	         vg_has(ev->requests) ? fmt_count(ev->requests, req, sizeof(req)) : "?");
+	if (m->incident_id && m->walk.ev.from_ms > 0) {
+		/* Two lines: what the numbers cover, and when. */
+		char a[16], b[16], before[16];
+		snprintf(line, sizeof(line), "incident's evidence: %s%s", ev->where,
+		         m->full ? " (whole tree)" : "");
+		surf_put(surf, y++, r.col + 1, r.cols - 1, line, ROLE_DIM, 0);
+		snprintf(line, sizeof(line), "%s-%s UTC (%s): %s requests; %s in the hour before",
+		         fmt_clock(ev->from_ms, a, sizeof(a)), fmt_clock(ev->to_ms, b, sizeof(b)),
+		         fmt_age(ev->window_ms, win, sizeof(win)),
+		         vg_has(ev->requests) ? fmt_count(ev->requests, req, sizeof(req)) : "?",
+		         vg_has(ev->before_requests)
+		                 ? fmt_count(ev->before_requests, before, sizeof(before))
+		                 : "?");
+	} else if (m->incident_id && !m->scoped) {
+		snprintf(line, sizeof(line), "evidence: reading the incident's own numbers...");
+	} else
+		snprintf(line, sizeof(line), "live evidence: %s, last %s, %s requests",
+		         ev->scope[0] ? ev->scope : "all providers",
+		         fmt_age(ev->window_ms, win, sizeof(win)),
+		         vg_has(ev->requests) ? fmt_count(ev->requests, req, sizeof(req)) : "?");
 	surf_put(surf, y++, r.col + 1, r.cols - 1, line, ROLE_DIM, 0);
 	draw_threads(m, surf, y++, r);
 	y++;

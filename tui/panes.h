@@ -120,24 +120,31 @@ struct wizard_pane {
 	int64_t incident_id;        /* 0: not about one incident */
 	char provider[VG_NAME_MAX]; /* the evidence's scope, "" = all providers */
 	char title[SNAP_TEXT_MAX];
+	enum category category; /* the incident's label */
+	enum subtype subtype;
+	bool scoped; /* the incident's own evidence has arrived */
+	bool full;   /* walking the whole tree from "non-2xx?" (key f) */
 	/* Runbook text per thread, filled by the console when a thread ends. */
 	char runbook[TRIAGE_MAX_THREADS][WIZARD_RUNBOOK_MAX];
 	bool loaded[TRIAGE_MAX_THREADS];
 	bool recorded; /* the finished path was handed over for recording */
 	int scroll;    /* findings view scroll */
 };
-/* Start a walk about an incident (NULL: all providers) with the snapshot's evidence. */
+/* Start a walk about an incident (NULL: all providers): at the question of
+ * its own branch, with its own evidence (the snapshot's detail of it, which
+ * the console asks for while the wizard is open). */
 void wizard_start(struct wizard_pane *m, const struct snapshot *s, const struct snap_incident *inc);
 /* Refresh the live evidence from a new snapshot. */
 void wizard_update(struct wizard_pane *m, const struct snapshot *s);
 /*
  * Keys: y/n answer, Enter accepts the suggestion, b or Backspace undoes,
- * Tab/shift-Tab switch threads, j/k scroll the findings, Esc or q closes
+ * Tab/shift-Tab switch threads, f restarts on the whole tree from "non-2xx?"
+ * (and back to the incident's branch), j/k scroll the findings, Esc or q closes
  * (returns PANE_HANDLED with m->incident_id untouched; the console closes it).
  * Returns PANE_ACTION once when the walk completes (the console records it).
  */
 #define WIZARD_CLOSE 0x100u
-unsigned wizard_key(struct wizard_pane *m, int key, struct rect r);
+unsigned wizard_key(struct wizard_pane *m, const struct snapshot *s, int key, struct rect r);
 void wizard_draw(const struct wizard_pane *m, const struct snapshot *s, struct surface *surf,
                  struct rect r);
 

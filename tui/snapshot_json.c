@@ -311,6 +311,7 @@ static void load_learning(json_t *o, struct snap_learning *l)
 		l->weeks_to_warm[src] = get_num(v, "weeks_to_warm", VG_NONE_D);
 	}
 }
+static int load_evidence(struct ctx *c, json_t *o, const char *where, struct triage_evidence *ev);
 
 static int load_detail(struct ctx *c, json_t *o)
 {
@@ -318,6 +319,15 @@ static int load_detail(struct ctx *c, json_t *o)
 	if (!o)
 		return 0;
 	d->incident_id = get_int(o, "incident", 0);
+	json_t *ev = json_object_get(o, "evidence");
+	if (ev) {
+		if (load_evidence(c, ev, "detail.evidence", &d->evidence) != 0)
+			return -1;
+		/* Counted: rates follow from the counts, as from a database. */
+		if (json_object_get(ev, "events") || json_object_get(ev, "non2xx"))
+			triage_evidence_rates(&d->evidence);
+		d->has_evidence = true;
+	}
 	size_t k;
 	json_t *v;
 	json_array_foreach (json_object_get(o, "samples"), k, v) {
@@ -363,6 +373,41 @@ static int load_evidence(struct ctx *c, json_t *o, const char *where, struct tri
 			        json_is_integer(v) ? (int64_t)json_integer_value(v) : VG_NONE;
 		} else if (strcmp(key, "window_ms") == 0) {
 			ev->window_ms = get_int(o, key, ev->window_ms);
+		} else if (strcmp(key, "where") == 0) {
+			get_str(o, "where", ev->where, sizeof(ev->where));
+		} else if (strcmp(key, "from_ago") == 0 || strcmp(key, "from_ms") == 0 ||
+		           strcmp(key, "to_ago") == 0 || strcmp(key, "to_ms") == 0) {
+			if (get_time(c, o, key[0] == 'f' ? "from" : "to", where,
+			             key[0] == 'f' ? &ev->from_ms : &ev->to_ms) != 0)
+				return -1;
+			ev->window_ms = ev->to_ms - ev->from_ms;
+		} else if (strcmp(key, "before_requests") == 0) {
+			ev->before_requests = get_int(o, key, VG_NONE);
+		} else if (strcmp(key, "events") == 0) {
+			/* failure events in the scope per subtype, counted as the
+			 * database read counts them */
+			const char *sk;
+			json_t *sv;
+			json_object_foreach (v, sk, sv) {
+				int sub = model_subtype_parse(sk, (size_t)-1);
+				if (sub < 0 || !json_is_integer(sv))
+					return fail(c,
+					            "%s.events.%s: unknown subtype or not a count",
+					            where, sk);
+				triage_evidence_add(ev, (enum subtype)sub,
+				                    (double)json_integer_value(sv));
+			}
+		} else if (strcmp(key, "before") == 0) {
+			const char *mk;
+			json_t *mv;
+			json_object_foreach (v, mk, mv) {
+				enum triage_metric m = triage_metric_parse(mk);
+				if (m == TM_NONE || !json_is_number(mv))
+					return fail(c, "%s.before.%s: unknown metric", where, mk);
+				ev->before[m] = json_number_value(mv);
+			}
+		} else if (strcmp(key, "non2xx") == 0) {
+			ev->n[TM_NON2XX_RATE] = (double)get_int(o, key, 0);
 		} else {
 			enum triage_metric m = triage_metric_parse(key);
 			if (m == TM_NONE)

@@ -70,7 +70,9 @@ static void test_outage_without_fallback(void **state)
 	assert_string_equal(info.runbook, "docs/runbooks/provider.md");
 	char path[512];
 	triage_path_text(&t, path, sizeof(path));
-	assert_non_null(strstr(path, "status? yes (38%) > hard? yes (35%) > fallback? no (10%)"));
+	assert_non_null(strstr(
+	        path,
+	        "non-2xx? yes (38%) > hard failures? yes (35%) > healthy fallback? no (10%)"));
 	assert_non_null(strstr(path, "=> provider/server_error"));
 	assert_int_equal(triage_answer(&t, TA_YES), VG_ESTATE);
 }
@@ -284,6 +286,209 @@ static void test_every_walk(void **state)
 	assert_null(triage_node_id(triage_node_count()));
 }
 
+/* Counted evidence about one scope: n events of `sub` among 1000 requests. */
+static void counted(struct triage_evidence *ev, enum subtype sub, double n)
+{
+	triage_evidence_init(ev);
+	ev->requests = 1000;
+	ev->from_ms = 1795773600000LL;
+	ev->to_ms = ev->from_ms + 7 * 60000;
+	ev->window_ms = 7 * 60000;
+	ev->n[TM_NON2XX_RATE] = 0;
+	if (sub >= 0)
+		triage_evidence_add(ev, sub, n);
+	ev->failed_over = 200;
+	ev->n[TM_FALLBACK_SERVING] = 190;
+	ev->v[TM_FALLBACK_SERVING] = 0.95;
+	triage_evidence_rates(ev);
+}
+
+static bool ends_at(const struct triage *t, int cat, enum subtype sub)
+{
+	for (int i = 0; i < t->n_threads; i++) {
+		struct triage_thread_info info;
+		triage_thread_info(t, i, &info);
+		if (info.done && info.category == cat && info.subtype == sub)
+			return true;
+	}
+	return false;
+}
+
+/* The walk about an incident starts at its own branch's question, with the
+ * incident's counts, and accepting the suggestions ends at its label. */
+static void test_incident_starts_at_its_branch(void **state)
+{
+	(void)state;
+	struct triage_evidence ev;
+	counted(&ev, SUB_HALLUCINATION, 29);
+	triage_evidence_add(&ev, SUB_REGRESSION, 3);
+	triage_evidence_rates(&ev);
+	ev.before[TM_HALLUCINATION_RATE] = 0.004;
+	struct triage t;
+	struct triage_question q;
+	triage_start_incident(&t, &ev, CAT_QUALITY, SUB_HALLUCINATION);
+	assert_string_equal(ask(&t, &q), "screening.content");
+	assert_string_equal(q.evidence,
+	                    "hallucination screen failures in the incident's scope: 29 of 1000 "
+	                    "requests (2.9%)");
+	assert_string_equal(q.reference, "the hour before: 0.4%");
+	/* 2.9% is under the 5% screen, but over the hour before: yes. */
+	assert_int_equal(q.suggested, TA_YES);
+	assert_int_equal(triage_accept(&t), 0);
+	assert_string_equal(ask(&t, &q), "quality.regression");
+	assert_int_equal(q.suggested, TA_NO); /* 3 drops: under the threshold */
+	assert_int_equal(triage_accept(&t), 0);
+	assert_true(triage_done(&t));
+	assert_true(ends_at(&t, CAT_QUALITY, SUB_HALLUCINATION));
+	char b[600];
+	triage_verdict(&t, b, sizeof(b));
+	assert_string_equal(b,
+	                    "the evidence in its scope supports its label quality/hallucination");
+	triage_path_text(&t, b, sizeof(b));
+	assert_string_equal(b, "content wrong? yes (29 of 1000, 2.9%) > similarity drops? no (3 of "
+	                       "1000, 0.3%) => quality/hallucination");
+	/* Back to the first question keeps the label and its branch. */
+	assert_int_equal(triage_back(&t), 0);
+	assert_int_equal(triage_back(&t), 0);
+	assert_string_equal(ask(&t, &q), "screening.content");
+	/* Without an incident the same numbers start at non-2xx. */
+	triage_start(&t, &ev);
+	assert_string_equal(ask(&t, &q), "screening.status");
+}
+
+/* 529s find "overloaded", not "server_error"; the incident's own subtype
+ * wins when its events are in the scope, the most frequent one otherwise. */
+static void test_finding_subtype_from_evidence(void **state)
+{
+	(void)state;
+	struct triage_evidence ev;
+	counted(&ev, SUB_OVERLOADED, 219);
+	triage_evidence_add(&ev, SUB_SERVER_ERROR, 12);
+	ev.n[TM_NON2XX_RATE] = 231;
+	triage_evidence_rates(&ev);
+	struct triage t;
+	triage_start_incident(&t, &ev, CAT_PROVIDER, SUB_OVERLOADED);
+	while (!triage_done(&t))
+		assert_int_equal(triage_accept(&t), 0);
+	assert_true(ends_at(&t, CAT_PROVIDER, SUB_OVERLOADED));
+	/* The whole tree, no label: the most frequent hard failure. */
+	triage_start(&t, &ev);
+	while (!triage_done(&t))
+		assert_int_equal(triage_accept(&t), 0);
+	assert_true(ends_at(&t, CAT_PROVIDER, SUB_OVERLOADED));
+	assert_false(ends_at(&t, CAT_PROVIDER, SUB_SERVER_ERROR));
+	/* A server_error incident in the same scope keeps its own subtype. */
+	triage_start_incident(&t, &ev, CAT_PROVIDER, SUB_SERVER_ERROR);
+	while (!triage_done(&t))
+		assert_int_equal(triage_accept(&t), 0);
+	assert_true(ends_at(&t, CAT_PROVIDER, SUB_SERVER_ERROR));
+}
+
+/* Labelled quality, evidence all 5xx: the label's question says no, the
+ * whole screening finds the provider failure, and the walk says why. */
+static void test_contradicted_label_follows_evidence(void **state)
+{
+	(void)state;
+	struct triage_evidence ev;
+	counted(&ev, SUB_SERVER_ERROR, 400);
+	ev.n[TM_NON2XX_RATE] = 400;
+	ev.requests = 400;
+	ev.v[TM_FALLBACK_SERVING] = 0.0;
+	ev.n[TM_FALLBACK_SERVING] = 0;
+	ev.failed_over = 0;
+	triage_evidence_rates(&ev);
+	struct triage t;
+	struct triage_question q;
+	triage_start_incident(&t, &ev, CAT_QUALITY, SUB_HALLUCINATION);
+	assert_string_equal(ask(&t, &q), "screening.content");
+	assert_int_equal(q.suggested, TA_NO);
+	assert_int_equal(triage_accept(&t), 0);
+	assert_string_equal(ask(&t, &q), "screening.status");
+	int asked_content = 0;
+	while (!triage_done(&t)) {
+		asked_content += strcmp(ask(&t, &q), "screening.content") == 0;
+		assert_int_equal(triage_accept(&t), 0);
+	}
+	assert_int_equal(asked_content, 0); /* not asked twice */
+	assert_true(ends_at(&t, CAT_PROVIDER, SUB_SERVER_ERROR));
+	assert_false(ends_at(&t, CAT_QUALITY, SUB_HALLUCINATION));
+	char b[600];
+	triage_verdict(&t, b, sizeof(b));
+	assert_string_equal(b, "labelled quality/hallucination, but its own signal is not in its "
+	                       "scope (hallucination screen failures 0 of 400 requests (0%)); the "
+	                       "evidence says provider/server_error");
+	json_t *j = triage_path_json(&t);
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), b);
+	json_decref(j);
+}
+
+/* Every label the tree can find: given its own events, accepting every
+ * suggestion ends at it. (Ground-truth corruption has no live signal.) */
+static void test_every_label_is_reachable(void **state)
+{
+	(void)state;
+	int checked = 0;
+	for (int s = 0; s < SUB__COUNT; s++) {
+		enum category cat = model_subtype_category((enum subtype)s);
+		if (cat == CAT_MONITOR || s == SUB_GROUND_TRUTH_CORRUPTION)
+			continue;
+		struct triage_evidence ev;
+		counted(&ev, (enum subtype)s, 300);
+		if (triage_subtype_metric((enum subtype)s) == TM_HARD_FAIL_RATE ||
+		    s == SUB_RATE_LIMIT || s == SUB_QUOTA_EXHAUSTED || s == SUB_SPEND_CAP)
+			ev.n[TM_NON2XX_RATE] = 300;
+		triage_evidence_rates(&ev);
+		struct triage t;
+		triage_start_incident(&t, &ev, cat, (enum subtype)s);
+		for (int k = 0; k < TRIAGE_MAX_STEPS && !triage_done(&t); k++)
+			assert_int_equal(triage_accept(&t), 0);
+		if (!ends_at(&t, cat, (enum subtype)s)) {
+			char b[600];
+			triage_path_text(&t, b, sizeof(b));
+			fail_msg("%s: %s", model_subtype_name((enum subtype)s), b);
+		}
+		checked++;
+		/* The whole tree (key f) finds a provider failure from non-2xx?
+		 * too: a spend cap that is not a 429 included. */
+		if (cat != CAT_PROVIDER || s == SUB_LATENCY || s == SUB_TRUNCATION ||
+		    s == SUB_OSCILLATION)
+			continue;
+		ev.n[TM_NON2XX_RATE] = 300;
+		triage_evidence_rates(&ev);
+		triage_start(&t, &ev);
+		for (int k = 0; k < TRIAGE_MAX_STEPS && !triage_done(&t); k++)
+			assert_int_equal(triage_accept(&t), 0);
+		if (!ends_at(&t, cat, (enum subtype)s)) {
+			char b[600];
+			triage_path_text(&t, b, sizeof(b));
+			fail_msg("whole tree, %s: %s", model_subtype_name((enum subtype)s), b);
+		}
+	}
+	assert_true(checked >= 28);
+}
+
+static void test_note_readable(void **state)
+{
+	(void)state;
+	char b[900];
+	triage_note_readable("hard failures? yes (219 of 5506, 4.0%) > healthy fallback? yes (3660 "
+	                     "of 3660, 100%) => provider/overloaded",
+	                     b, sizeof(b));
+	assert_string_equal(b,
+	                    "1. hard failures? yes (219 of 5506, 4.0%)\n2. healthy fallback? yes "
+	                    "(3660 of 3660, 100%)\n=> provider/overloaded");
+	/* A whole JSON path from an older console. */
+	triage_note_readable("{\"scope\":\"openai\",\"steps\":[{\"thread\":\"screening\","
+	                     "\"node\":\"screening.status\",\"question\":\"Non-2xx?\","
+	                     "\"evidence\":\"non-2xx: 38%\",\"suggested\":\"yes\",\"answer\":"
+	                     "\"yes\",\"overridden\":false}],\"findings\":[{\"branch\":"
+	                     "\"provider\",\"category\":\"provider\",\"subtype\":"
+	                     "\"server_error\"}],\"complete\":true}",
+	                     b, sizeof(b));
+	assert_string_equal(b, "1. Non-2xx? yes: non-2xx: 38%\n=> provider/server_error");
+	assert_int_equal(triage_note_readable(NULL, b, sizeof(b)), 0);
+}
+
 static void test_metric_format(void **state)
 {
 	(void)state;
@@ -311,6 +516,11 @@ int main(void)
 		cmocka_unit_test(test_back_and_focus),
 		cmocka_unit_test(test_every_walk),
 		cmocka_unit_test(test_metric_format),
+		cmocka_unit_test(test_incident_starts_at_its_branch),
+		cmocka_unit_test(test_finding_subtype_from_evidence),
+		cmocka_unit_test(test_contradicted_label_follows_evidence),
+		cmocka_unit_test(test_every_label_is_reachable),
+		cmocka_unit_test(test_note_readable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
