@@ -387,6 +387,38 @@ void metrics_clear(struct metric_family *f)
 		memset(f->hash, 0, f->n_hash * sizeof(*f->hash));
 }
 
+int metrics_fold(struct metric_family *f, const char *label, const char *from, const char *to)
+{
+	size_t li = 0;
+	while (li < f->n_labels && strcmp(f->labels[li], label) != 0)
+		li++;
+	if (li == f->n_labels || strcmp(from, to) == 0)
+		return VG_EINVAL;
+	int folded = 0;
+	for (size_t i = 0; i < f->n;) {
+		struct series *s = f->v[i];
+		if (strcmp(s->values[li], from) != 0) {
+			i++;
+			continue;
+		}
+		if (f->type != METRIC_GAUGE) {
+			const char *vals[METRICS_MAX_LABELS];
+			for (size_t k = 0; k < f->n_labels; k++)
+				vals[k] = k == li ? to : s->values[k];
+			struct series *t = get(f, vals); /* appends: f->v[i] stays s */
+			if (!t)
+				return VG_ENOMEM;
+			t->value += s->value;
+			t->count += s->count;
+			for (size_t b = 0; b < f->n_bounds && s->buckets; b++)
+				t->buckets[b] += s->buckets[b];
+		}
+		metrics_remove(f, (const char *const *)s->values); /* f->v[i] is the next */
+		folded++;
+	}
+	return folded;
+}
+
 int metrics_on_collect(struct metrics *m, metrics_collect_cb cb, void *data)
 {
 	if (m->n_hooks == MAX_HOOKS)
