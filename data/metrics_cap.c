@@ -11,6 +11,7 @@ void metrics_cap_init(struct metrics_cap *c, size_t max)
 {
 	memset(c, 0, sizeof(*c));
 	c->max = max > METRICS_CAP_MAX ? METRICS_CAP_MAX : max;
+	c->halve_every = METRICS_CAP_HALVE_EVERY;
 }
 
 static void copy_value(char *dst, const char *src)
@@ -59,6 +60,11 @@ const char *metrics_cap_use(struct metrics_cap *c, const char *value, char *evic
 		copy_value(c->e[i].value, value);
 		c->e[i].slot = false;
 	}
+	if (c->halve_every && ++c->uses >= c->halve_every) {
+		c->uses = 0;
+		for (size_t k = 0; k < c->n; k++)
+			c->e[k].count /= 2;
+	}
 	struct metrics_cap_entry *e = &c->e[i];
 	e->count++;
 	if (!e->slot && c->n_slots < c->max) {
@@ -66,7 +72,7 @@ const char *metrics_cap_use(struct metrics_cap *c, const char *value, char *evic
 		c->n_slots++;
 	} else if (!e->slot && c->max > 0) {
 		long k = least_used(c, true);
-		if (k >= 0 && e->count > c->e[k].count) {
+		if (k >= 0 && e->count > c->e[k].count + c->e[k].count / 4) {
 			c->e[k].slot = false;
 			copy_value(evicted, c->e[k].value);
 			e->slot = true;

@@ -4,8 +4,10 @@
  * dashboard's series must stay bounded. The busiest `max` values keep their
  * name and every other value is reported as METRICS_CAP_OTHER ("other").
  *
- * Busiest means most uses counted here since the cap was set (one use per
- * gateway request). The counts live in a fixed table of METRICS_CAP_TRACK
+ * Busiest means most uses counted here (one use per gateway request), with
+ * the past fading: every `halve_every` uses (METRICS_CAP_HALVE_EVERY by
+ * default) every count is halved, so a model that stopped being used loses
+ * its place to one in use now. The counts live in a fixed table of METRICS_CAP_TRACK
  * candidates kept by the Space-Saving rule (Metwally, Agrawal, El Abbadi,
  * 2005): a value not in a full table replaces the least used candidate that
  * holds no slot and inherits its count, so a value used more than
@@ -14,7 +16,8 @@
  *
  * Slots: a value takes a free slot at its first use. Once all `max` are
  * held, it takes the slot of the least used holder when its own count is
- * strictly greater; the holder is "evicted" and the caller folds that
+ * greater by more than a quarter (so two names of about the same traffic do
+ * not trade the slot back and forth); the holder is "evicted" and the caller folds that
  * value's series into "other" (metrics_fold()), so sums over the label stay
  * whole and counters never go down. Ties go to the earlier candidate, so the
  * same uses always give the same slots.
@@ -29,10 +32,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRICS_CAP_TRACK     128 /* candidates counted */
-#define METRICS_CAP_MAX       64  /* the most slots a cap may have */
-#define METRICS_CAP_VALUE_MAX 96  /* bytes of a value, NUL included (VG_MODEL_MAX) */
-#define METRICS_CAP_OTHER     "other"
+#define METRICS_CAP_TRACK       128 /* candidates counted */
+#define METRICS_CAP_MAX         64  /* the most slots a cap may have */
+#define METRICS_CAP_VALUE_MAX   96  /* bytes of a value, NUL included (VG_MODEL_MAX) */
+#define METRICS_CAP_OTHER       "other"
+#define METRICS_CAP_HALVE_EVERY 65536 /* uses between two halvings of the counts */
 
 struct metrics_cap_entry {
 	char value[METRICS_CAP_VALUE_MAX];
@@ -41,9 +45,11 @@ struct metrics_cap_entry {
 };
 
 struct metrics_cap {
-	size_t max;     /* slots */
-	size_t n;       /* candidates in e[] */
-	size_t n_slots; /* candidates holding a slot */
+	size_t max;           /* slots */
+	size_t n;             /* candidates in e[] */
+	size_t n_slots;       /* candidates holding a slot */
+	uint64_t uses;        /* since the last halving */
+	uint64_t halve_every; /* METRICS_CAP_HALVE_EVERY; 0 never */
 	struct metrics_cap_entry e[METRICS_CAP_TRACK];
 };
 

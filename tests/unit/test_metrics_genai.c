@@ -94,6 +94,42 @@ static void test_cap_many_names(void **state)
 	assert_int_equal(c.n, 1);
 }
 
+/* The past fades: a name that was busy and stopped loses its slot to one in
+ * use now (without halving, "late" would need more than 1000 uses); and a
+ * challenger needs a quarter more than the holder, so names of about the
+ * same traffic do not trade the slot at every request. */
+static void test_cap_fades_and_holds(void **state)
+{
+	(void)state;
+	struct metrics_cap c;
+	char ev[METRICS_CAP_VALUE_MAX];
+	metrics_cap_init(&c, 1);
+	assert_int_equal(c.halve_every, METRICS_CAP_HALVE_EVERY);
+	c.halve_every = 100;
+	for (int i = 0; i < 1000; i++)
+		use(&c, "old", ev);
+	int took = -1;
+	for (int i = 0; i < 300 && took < 0; i++)
+		if (strcmp(use(&c, "late", ev), "late") == 0)
+			took = i;
+	assert_true(took > 0 && took < 300);
+	assert_string_equal(ev, "old");
+	assert_false(metrics_cap_has(&c, "old"));
+	/* the holder y at 100: x at 110 is not enough (a quarter more: > 125) */
+	metrics_cap_init(&c, 1);
+	c.halve_every = 0;
+	for (int i = 0; i < 100; i++)
+		use(&c, "y", ev);
+	for (int i = 0; i < 110; i++)
+		assert_string_equal(use(&c, "x", ev), METRICS_CAP_OTHER);
+	assert_true(metrics_cap_has(&c, "y"));
+	for (int i = 0; i < 15; i++)
+		use(&c, "x", ev); /* 125: still not */
+	assert_true(metrics_cap_has(&c, "y"));
+	assert_string_equal(use(&c, "x", ev), "x"); /* 126 */
+	assert_string_equal(ev, "y");
+}
+
 struct fx {
 	struct metrics *m;
 	struct metrics_genai g;
@@ -272,9 +308,9 @@ static void test_cap_in_families(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cap_busiest),     cmocka_unit_test(test_cap_many_names),
-		cmocka_unit_test(test_buckets),         cmocka_unit_test(test_what_counts),
-		cmocka_unit_test(test_cap_in_families),
+		cmocka_unit_test(test_cap_busiest),         cmocka_unit_test(test_cap_many_names),
+		cmocka_unit_test(test_cap_fades_and_holds), cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_what_counts),         cmocka_unit_test(test_cap_in_families),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
