@@ -14,6 +14,7 @@
 #include "app/config.h"
 
 #include "app/config_internal.h"
+#include "app/metrics_genai.h"
 #include "core/timeparse.h"
 #include "core/vgerr.h"
 #include "core/vgmem.h"
@@ -601,6 +602,7 @@ void config_defaults(struct vigil_config *cfg)
 	               (size_t)-1);
 	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "127.0.0.1:9464",
 	               (size_t)-1);
+	cfg->metrics.max_models = METRICS_GENAI_MAX_MODELS;
 	cfg->probes.enabled = true;
 	cfg->probes.interval_ms = 60000;
 	cfg->probes.jitter_ms = 10000;

@@ -86,7 +86,8 @@ struct cfg_incidents {
 
 /* `metrics:` the /metrics endpoint. */
 struct cfg_metrics {
-	char listen[64]; /* "127.0.0.1:9464"; port 0 picks a free port (logged) */
+	char listen[64];    /* "127.0.0.1:9464"; port 0 picks a free port (logged) */
+	int32_t max_models; /* model names with their own gen_ai_* series: 10 (rest "other") */
 };
 
 /* `events:` the gateway event files the daemon follows (data/ingest): a path

@@ -233,6 +233,7 @@ static const struct cfg_field incidents_fields[] = {
 
 static const struct cfg_field metrics_fields[] = {
 	CFG_STR(struct cfg_metrics, listen, false),
+	CFG_INT(struct cfg_metrics, max_models, 0, 64), /* METRICS_CAP_MAX */
 	CFG_END,
 };
 

@@ -493,6 +493,7 @@ int daemon_start(struct daemon *d, char **cause)
 	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
 		return vg_cause(cause, VG_ENOMEM, "out of memory");
 	metrics_set_redact(d->reg, d->ps.redact);
+	metrics_genai_set_max_models(&d->vm.genai, (size_t)d->cfg->metrics.max_models);
 	d->msrc = (struct metrics_std_source){
 		.vm = &d->vm, .pipeline = d->p, .now_ms = now_hook, .now_data = d
 	};

@@ -26,6 +26,8 @@ static const char *const L_PROVIDER[] = { "provider", NULL };
 static const char *const L_PMREASON[] = { "provider", "model", "reason", NULL };
 static const char *const L_SINK[] = { "sink", NULL };
 static const char *const L_SINKRES[] = { "sink", "result", NULL };
+static const char *const L_PSTATE[] = { "provider", "state", NULL };
+static const char *const L_PTRANS[] = { "provider", "from", "to", NULL };
 
 static const double probe_buckets[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
 
@@ -94,6 +96,32 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 	vm->availability =
 	        metrics_gauge(reg, "vigil_availability_ratio",
 	                      "Share of recent requests that succeeded (decayed).", L_PM);
+	vm->prov_breaker_state =
+	        metrics_gauge(reg, "vigil_provider_breaker_state",
+	                      "The provider's own circuit breaker state (1 for the current "
+	                      "state); per-model breakers are vigil_breaker_state.",
+	                      L_PSTATE);
+	vm->prov_breaker_transitions =
+	        metrics_counter(reg, "vigil_provider_breaker_transitions_total",
+	                        "The provider's own circuit breaker transitions.", L_PTRANS);
+	vm->prov_availability =
+	        metrics_gauge(reg, "vigil_provider_availability_ratio",
+	                      "Share of the provider's recent requests (all models) that "
+	                      "succeeded (decayed).",
+	                      L_PROVIDER);
+	vm->prov_quality =
+	        metrics_gauge(reg, "vigil_provider_quality_score",
+	                      "Quality score (0..1) of the provider, all models.", L_PROVIDER);
+	vm->prov_cost_efficiency =
+	        metrics_gauge(reg, "vigil_provider_cost_efficiency_ratio",
+	                      "Observed cost over the configured price, the provider's models "
+	                      "together.",
+	                      L_PROVIDER);
+	vm->prov_headroom =
+	        metrics_gauge(reg, "vigil_provider_ratelimit_headroom_ratio",
+	                      "Rate-limit headroom of the provider, all models.", L_PROVIDER);
+	if (metrics_genai_register(reg, &vm->genai, METRICS_GENAI_MAX_MODELS) != 0)
+		return VG_EINVAL;
 	vm->sidecar_depth = metrics_gauge(reg, "vigil_sidecar_queue_depth",
 	                                  "Requests waiting for the semantic sidecar.", L_NONE);
 	vm->sidecar_capacity = metrics_gauge(reg, "vigil_sidecar_queue_capacity",
@@ -135,6 +163,12 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 		vm->quality,
 		vm->cost_efficiency,
 		vm->availability,
+		vm->prov_breaker_state,
+		vm->prov_breaker_transitions,
+		vm->prov_availability,
+		vm->prov_quality,
+		vm->prov_cost_efficiency,
+		vm->prov_headroom,
 		vm->sidecar_depth,
 		vm->sidecar_capacity,
 		vm->ingest_lines,
@@ -160,13 +194,18 @@ const char *metrics_std_status_class(int status)
 	return "other";
 }
 
+/* A provider's own breaker (model "") has its own family: never a model="" row. */
 static void set_breaker(struct vigil_metrics *vm, const char *provider, const char *model,
                         enum breaker_state st)
 {
 	for (int s = 0; s < BRK__COUNT; s++) {
-		const char *v[] = { provider, model,
-			            model_breaker_state_name((enum breaker_state)s) };
-		metrics_set(vm->breaker_state, v, s == (int)st ? 1 : 0);
+		const char *name = model_breaker_state_name((enum breaker_state)s);
+		const char *v[] = { provider, model, name };
+		const char *pv[] = { provider, name };
+		if (model[0])
+			metrics_set(vm->breaker_state, v, s == (int)st ? 1 : 0);
+		else
+			metrics_set(vm->prov_breaker_state, pv, s == (int)st ? 1 : 0);
 	}
 }
 
@@ -181,9 +220,14 @@ void metrics_std_effects(struct vigil_metrics *vm, const struct effects *fx)
 	}
 	for (size_t i = 0; i < fx->n_transitions; i++) {
 		const struct breaker_transition *t = &fx->transitions[i];
-		const char *v[] = { t->provider, t->model, model_breaker_state_name(t->from),
-			            model_breaker_state_name(t->to) };
-		metrics_inc(vm->breaker_transitions, v);
+		const char *from = model_breaker_state_name(t->from);
+		const char *to = model_breaker_state_name(t->to);
+		const char *v[] = { t->provider, t->model, from, to };
+		const char *pv[] = { t->provider, from, to };
+		if (t->model[0])
+			metrics_inc(vm->breaker_transitions, v);
+		else
+			metrics_inc(vm->prov_breaker_transitions, pv);
 		set_breaker(vm, t->provider, t->model, t->to);
 	}
 	for (size_t i = 0; i < fx->n_incident_changes; i++) {
@@ -206,6 +250,7 @@ void metrics_std_observation(struct vigil_metrics *vm, const struct observation 
 		if (vg_has(rl[k]->limit))
 			metrics_set(vm->rl_limit, lv, (double)rl[k]->limit);
 	}
+	metrics_genai_observe(&vm->genai, obs);
 }
 
 void metrics_std_probe(struct vigil_metrics *vm, const char *provider, const char *model,
@@ -293,11 +338,13 @@ void metrics_std_collect_pipeline(void *ctx, struct metrics *reg)
 		if (pipeline_health_view(p, i, now, &hv))
 			continue;
 		const char *v[] = { hv.provider, hv.model };
+		bool prov = hv.model[0] == '\0'; /* the provider's row: its own families */
 		if (hv.has_breaker)
 			set_breaker(vm, hv.provider, hv.model, hv.breaker);
-		set_if(vm->availability, v, hv.health.availability);
-		set_if(vm->quality, v, hv.health.quality_score);
-		set_if(vm->cost_efficiency, v, hv.health.cost_efficiency);
-		set_if(vm->headroom, v, hv.health.headroom);
+		set_if(prov ? vm->prov_availability : vm->availability, v, hv.health.availability);
+		set_if(prov ? vm->prov_quality : vm->quality, v, hv.health.quality_score);
+		set_if(prov ? vm->prov_cost_efficiency : vm->cost_efficiency, v,
+		       hv.health.cost_efficiency);
+		set_if(prov ? vm->prov_headroom : vm->headroom, v, hv.health.headroom);
 	}
 }

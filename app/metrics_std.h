@@ -27,6 +27,15 @@
  *   vigil_breaker_state{provider,model,state}                        gauge 1 for the current
  *   vigil_breaker_transitions_total{provider,model,from,to}          counter
  *   vigil_ratelimit_headroom_ratio{provider,model}                   gauge remaining/limit
+ *   vigil_provider_breaker_state{provider,state},
+ *   vigil_provider_breaker_transitions_total{provider,from,to},
+ *   vigil_provider_availability_ratio{provider}, vigil_provider_quality_score{provider},
+ *   vigil_provider_cost_efficiency_ratio{provider},
+ *   vigil_provider_ratelimit_headroom_ratio{provider}               the provider's own
+ *                          breaker and health rows: kept out of the per-model families
+ *                          so that no model="" row counts twice under sum()
+ *   gen_ai_* and vigil_gen_ai_spend_usd_total                        gateway traffic by the
+ *                          OpenTelemetry GenAI conventions (app/metrics_genai.h)
  *   vigil_ratelimit_remaining{provider,model,kind}                   gauge; kind = requests|tokens
  *   vigil_ratelimit_limit{provider,model,kind}                       gauge
  *   vigil_quality_score{provider,model}                              gauge 0..1
@@ -44,6 +53,7 @@
 #ifndef VIGIL_APP_METRICS_STD_H
 #define VIGIL_APP_METRICS_STD_H
 
+#include "app/metrics_genai.h"
 #include "core/pipeline.h"
 #include "data/metrics.h"
 #include "data/outbox.h"
@@ -61,6 +71,9 @@ struct vigil_metrics {
 	struct metric_family *breaker_state, *breaker_transitions;
 	struct metric_family *headroom, *rl_remaining, *rl_limit;
 	struct metric_family *quality, *cost_efficiency, *availability;
+	struct metric_family *prov_breaker_state, *prov_breaker_transitions, *prov_availability;
+	struct metric_family *prov_quality, *prov_cost_efficiency, *prov_headroom;
+	struct metrics_genai genai; /* gateway traffic (metrics_genai.h) */
 	struct metric_family *sidecar_depth, *sidecar_capacity;
 	struct metric_family *ingest_lines, *ingest_quarantined;
 	struct metric_family *outbox_pending, *sink_deliveries, *sink_up;
@@ -75,7 +88,8 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 void metrics_std_effects(struct vigil_metrics *vm, const struct effects *fx);
 
 /* Count one observation (a gateway request or a probe) by status class, and
- * its rate-limit headers. */
+ * its rate-limit headers; a gateway request also in the GenAI families
+ * (metrics_genai_observe()). */
 void metrics_std_observation(struct vigil_metrics *vm, const struct observation *obs);
 
 /* One finished probe: phase durations, total, success, spend (USD, <= 0 or

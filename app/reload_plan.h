@@ -28,7 +28,7 @@ enum reload_part {
 	RELOAD_ROUTES,            /* applied: routes and payload texts (sinks unchanged) */
 	RELOAD_SINKS,             /* restart: a sink added, removed or changed */
 	RELOAD_STORE,             /* restart */
-	RELOAD_METRICS_LISTEN,    /* restart */
+	RELOAD_METRICS_LISTEN,    /* restart: metrics.listen or metrics.max_models */
 	RELOAD_PROVIDERS,         /* restart */
 	RELOAD_THRESHOLDS,        /* restart */
 	RELOAD_INCIDENT_TIMINGS, /* restart: group_gap, quiet_period, ticket_after, keep_resolved */

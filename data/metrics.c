@@ -354,16 +354,13 @@ double metrics_value(const struct metric_family *f, const char *const *values)
 	return s ? s->value : NAN;
 }
 
-int metrics_remove(struct metric_family *f, const char *const *values)
+/* Unlink and free the series of `key` (the values as given, before masking). */
+static int drop(struct metric_family *f, const char *key)
 {
-	char *key = join(f, values);
-	if (!key)
-		return VG_ENOMEM;
 	size_t b = hash_of(key, f->n_hash);
 	struct series **pp = &f->hash[b];
 	while (*pp && strcmp((*pp)->key, key) != 0)
 		pp = &(*pp)->hnext;
-	free(key);
 	struct series *s = *pp;
 	if (!s)
 		return VG_ENOTFOUND;
@@ -378,6 +375,16 @@ int metrics_remove(struct metric_family *f, const char *const *values)
 	return 0;
 }
 
+int metrics_remove(struct metric_family *f, const char *const *values)
+{
+	char *key = join(f, values);
+	if (!key)
+		return VG_ENOMEM;
+	int rc = drop(f, key);
+	free(key);
+	return rc;
+}
+
 void metrics_clear(struct metric_family *f)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -385,6 +392,46 @@ void metrics_clear(struct metric_family *f)
 	f->n = 0;
 	if (f->hash)
 		memset(f->hash, 0, f->n_hash * sizeof(*f->hash));
+}
+
+int metrics_fold(struct metric_family *f, const char *label, const char *from, const char *to)
+{
+	size_t li = 0;
+	while (li < f->n_labels && strcmp(f->labels[li], label) != 0)
+		li++;
+	if (li == f->n_labels || strcmp(from, to) == 0)
+		return VG_EINVAL;
+	/* stored values are masked (get()): compare with `from` masked the same way */
+	char *masked = strdup(from);
+	if (!masked)
+		return VG_ENOMEM;
+	redact_str(f->m->redact, masked);
+	int folded = 0;
+	for (size_t i = 0; i < f->n;) {
+		struct series *s = f->v[i];
+		if (strcmp(s->values[li], masked) != 0) {
+			i++;
+			continue;
+		}
+		if (f->type != METRIC_GAUGE) {
+			const char *vals[METRICS_MAX_LABELS];
+			for (size_t k = 0; k < f->n_labels; k++)
+				vals[k] = k == li ? to : s->values[k];
+			struct series *t = get(f, vals); /* appends: f->v[i] stays s */
+			if (!t) {
+				free(masked);
+				return VG_ENOMEM;
+			}
+			t->value += s->value;
+			t->count += s->count;
+			for (size_t b = 0; b < f->n_bounds && s->buckets; b++)
+				t->buckets[b] += s->buckets[b];
+		}
+		drop(f, s->key); /* f->v[i] is the next */
+		folded++;
+	}
+	free(masked);
+	return folded;
 }
 
 int metrics_on_collect(struct metrics *m, metrics_collect_cb cb, void *data)

@@ -85,6 +85,18 @@ double metrics_value(const struct metric_family *f, const char *const *values);
 int metrics_remove(struct metric_family *f, const char *const *values);
 void metrics_clear(struct metric_family *f);
 
+/*
+ * Fold every series whose label `label` has the value `from` into the series
+ * with `to` there and the same other values (created when missing), and drop
+ * it: counters and histograms add up (value, or buckets, sum and count), so
+ * sums over the label are unchanged and counters never go down; gauges are
+ * only dropped (a gauge's sum means nothing). For label caps (data/
+ * metrics_cap.h): a value that loses its series goes to "other". Returns the
+ * number of series folded, or VG_EINVAL (no such label, or from equals to),
+ * or VG_ENOMEM (series folded so far stay folded; none is lost).
+ */
+int metrics_fold(struct metric_family *f, const char *label, const char *from, const char *to);
+
 /* The family registered under `name`, or NULL. */
 struct metric_family *metrics_find(struct metrics *m, const char *name);
 

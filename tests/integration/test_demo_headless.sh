@@ -56,6 +56,16 @@ sleep 2
 curl -sf "http://127.0.0.1:$port/metrics" >"$WORK/metrics" || fail "no /metrics"
 grep -q '^vigil_requests_total{source="gateway"' "$WORK/metrics" ||
 	fail "no gateway requests counted on /metrics"
+# gateway traffic by the OpenTelemetry GenAI names; no model="" row beside
+# the model rows (the provider's own rows are vigil_provider_*); promtool clean
+grep -q '^gen_ai_client_operation_duration_seconds_bucket{gen_ai_operation_name="chat",gen_ai_provider_name="openai",' "$WORK/metrics" ||
+	fail "no gen_ai_client_operation_duration_seconds on /metrics"
+grep -q '^vigil_provider_availability_ratio{provider="openai"}' "$WORK/metrics" ||
+	fail "no vigil_provider_availability_ratio on /metrics"
+if grep -n 'model=""' "$WORK/metrics"; then fail 'a model="" row on /metrics'; fi
+command -v promtool >/dev/null || fail "promtool not found: install prometheus (scripts/setup.sh --test)"
+promtool check metrics <"$WORK/metrics" >"$WORK/promtool" 2>&1 || fail "promtool: $(cat "$WORK/promtool")"
+[[ ! -s $WORK/promtool ]] || fail "promtool: $(cat "$WORK/promtool")"
 
 # It ends by itself (the scenario's end), with status 0.
 for _ in $(seq 1 1800); do

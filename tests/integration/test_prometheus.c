@@ -5,7 +5,9 @@
  * Prometheus (Debian's `prometheus`, started here on a free loopback port
  * with a generated config and a temporary data dir) that scrapes vigil
  * every second; the test queries its HTTP API for the expected series and
- * values. Set VIGIL_TEST_VERBOSE=1 to print the scrape and the answers.
+ * values, among them the GenAI families as a dashboard reads them
+ * (histogram_quantile over the duration buckets by provider, tokens by
+ * type, spend, the model cap). Set VIGIL_TEST_VERBOSE=1 to print the scrape and the answers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,6 +83,32 @@ static void feed(struct t *t)
 		o.norm.error_class = i < 20 ? EC_OK : EC_OVERLOADED;
 		o.norm.rl_requests.remaining = 100 - i;
 		o.norm.rl_requests.limit = 100;
+		assert_int_equal(pipeline_feed(t->p, &o, o.ts_ms, &fx), 0);
+		metrics_std_observation(&t->vm, &o);
+		metrics_std_effects(&t->vm, &fx);
+	}
+	/* gateway traffic for the GenAI families: ten streamed anthropic requests
+	 * of 3 s (first token at 200 ms, 1000 tokens in, 200 out, 1 cent each),
+	 * two on a third model (the cap is 2: "other"), and a probe's
+	 * observation, which the GenAI families ignore */
+	for (int i = 0; i < 13; i++) {
+		struct observation o;
+		observation_init(&o);
+		o.source = i < 12 ? OBS_GATEWAY : OBS_PROBE;
+		o.ts_ms = T0 + 5000 + i * 100;
+		model_copy_str(o.pid.provider, sizeof(o.pid.provider),
+		               i < 10 ? "anthropic" : "openai", (size_t)-1);
+		model_copy_str(o.pid.model, sizeof(o.pid.model),
+		               i < 10 ? "claude-haiku" : "gpt-4o-mini", (size_t)-1);
+		snprintf(o.request_id, sizeof(o.request_id), "g%d", i);
+		o.total_ms = 3000;
+		o.ttfb_ms = 200;
+		o.stream = VG_TRI_TRUE;
+		o.http_status = 200;
+		o.norm.error_class = EC_OK;
+		o.input_tokens = 1000;
+		o.output_tokens = 200;
+		o.cost_usd = 0.01;
 		assert_int_equal(pipeline_feed(t->p, &o, o.ts_ms, &fx), 0);
 		metrics_std_observation(&t->vm, &o);
 		metrics_std_effects(&t->vm, &fx);
@@ -223,6 +251,56 @@ static const char *metric_label(json_t *sample, const char *k)
 	return json_string_value(json_object_get(json_object_get(sample, "metric"), k));
 }
 
+/* The first sample's value of a query that must answer one sample. */
+static double one_value(struct t *t, const char *promql)
+{
+	json_t *res = query(t, promql);
+	if (json_array_size(res) != 1)
+		fail_msg("%s: %zu samples, want 1", promql, json_array_size(res));
+	double v = value_of(json_array_get(res, 0));
+	json_decref(res);
+	return v;
+}
+
+/* The GenAI families as a dashboard queries them. */
+static void genai_queries(struct t *t)
+{
+	/* 30 openai gpt-4o requests of 400 ms (20 ok, 10 overloaded): all in
+	 * (0.32, 0.64], so the median interpolates to 0.48; 10 anthropic of 3 s
+	 * in (2.56, 5.12]: 3.84 */
+	double p50 =
+	        one_value(t, "histogram_quantile(0.5, sum by (le, gen_ai_provider_name) "
+	                     "(gen_ai_client_operation_duration_seconds_bucket"
+	                     "{gen_ai_provider_name=\"openai\",gen_ai_request_model=\"gpt-4o\"}))");
+	assert_true(fabs(p50 - 0.48) < 1e-9);
+	p50 = one_value(t, "histogram_quantile(0.5, sum by (le, gen_ai_provider_name) "
+	                   "(gen_ai_client_operation_duration_seconds_bucket"
+	                   "{gen_ai_provider_name=\"anthropic\"}))");
+	assert_true(fabs(p50 - 3.84) < 1e-9);
+	/* gateway requests only: 30 + 10 + 2, not the probe's observation */
+	assert_true(one_value(t, "sum(gen_ai_client_operation_duration_seconds_count)") == 42);
+	assert_true(one_value(t, "sum(gen_ai_client_operation_duration_seconds_count"
+	                         "{error_type=\"overloaded\"})") == 10);
+	/* the cap (2 models): gpt-4o and claude-haiku, then other */
+	assert_true(one_value(t, "sum(gen_ai_client_operation_duration_seconds_count"
+	                         "{gen_ai_request_model=\"other\"})") == 2);
+	assert_true(one_value(t, "count(count by (gen_ai_request_model) "
+	                         "(gen_ai_client_operation_duration_seconds_count))") == 3);
+	/* time to first token of the streamed ones: 200 ms, in (0.1, 0.25] */
+	double ttft = one_value(t, "histogram_quantile(0.9, sum by (le) "
+	                           "(gen_ai_server_time_to_first_token_seconds_bucket"
+	                           "{gen_ai_provider_name=\"anthropic\"}))");
+	assert_true(ttft > 0.1 && ttft <= 0.25);
+	/* tokens by type, and spend */
+	assert_true(one_value(t, "sum(gen_ai_client_token_usage_sum"
+	                         "{gen_ai_token_type=\"input\"})") == 12000);
+	assert_true(one_value(t, "sum(gen_ai_client_token_usage_sum"
+	                         "{gen_ai_token_type=\"output\"})") == 2400);
+	double spend = one_value(t, "sum by (gen_ai_provider_name) (vigil_gen_ai_spend_usd_total"
+	                            "{gen_ai_provider_name=\"anthropic\"})");
+	assert_true(fabs(spend - 0.1) < 1e-9);
+}
+
 static void test_prometheus(void **state)
 {
 	(void)state;
@@ -236,6 +314,7 @@ static void test_prometheus(void **state)
 	struct core_settings s;
 	settings_defaults(&s);
 	t->p = pipeline_new(&s, NULL, 0);
+	metrics_genai_set_max_models(&t->vm.genai, 2);
 	t->src = (struct metrics_std_source){ .vm = &t->vm, .pipeline = t->p };
 	assert_int_equal(metrics_on_collect(t->reg, metrics_std_collect_pipeline, &t->src), 0);
 	char *cause = NULL;
@@ -258,6 +337,9 @@ static void test_prometheus(void **state)
 		fprintf(stderr, "--- scrape ---\n%s--- end ---\n", text);
 	assert_non_null(strstr(text, "vigil_probe_phase_duration_seconds{provider=\"openai\","
 	                             "model=\"gpt-4o \\\"mini\\\"\",phase=\"connect\"}"));
+	/* the provider's own rows are families of their own: no model="" row */
+	assert_null(strstr(text, "model=\"\""));
+	assert_non_null(strstr(text, "vigil_provider_breaker_state{provider=\"openai\","));
 	promtool_check(t, text);
 	free(text);
 
@@ -284,7 +366,7 @@ static void test_prometheus(void **state)
 	assert_int_equal(json_array_size(res), 1);
 	assert_true(value_of(json_array_get(res, 0)) == 10);
 	json_decref(res);
-	res = query(t, "vigil_requests_total{status_class=\"2xx\"}");
+	res = query(t, "vigil_requests_total{status_class=\"2xx\",model=\"gpt-4o\"}");
 	assert_true(value_of(json_array_get(res, 0)) == 20);
 	json_decref(res);
 
@@ -313,11 +395,11 @@ static void test_prometheus(void **state)
 	res = query(t, "vigil_probe_spend_usd_total");
 	assert_true(fabs(value_of(json_array_get(res, 0)) - 0.00042) < 1e-12);
 	json_decref(res);
-	res = query(t, "vigil_breaker_state{provider=\"openai\",model=\"\",state=\"open\"}");
+	res = query(t, "vigil_provider_breaker_state{provider=\"openai\",state=\"open\"}");
 	assert_int_equal(json_array_size(res), 1);
 	assert_true(value_of(json_array_get(res, 0)) == 1); /* ten 503s in a row */
 	json_decref(res);
-	res = query(t, "vigil_breaker_transitions_total{from=\"closed\",to=\"open\"}");
+	res = query(t, "vigil_provider_breaker_transitions_total{from=\"closed\",to=\"open\"}");
 	assert_true(json_array_size(res) >= 1);
 	json_decref(res);
 	res = query(t, "vigil_ratelimit_remaining{kind=\"requests\"}");
@@ -329,10 +411,11 @@ static void test_prometheus(void **state)
 	res = query(t, "vigil_sidecar_queue_depth");
 	assert_true(value_of(json_array_get(res, 0)) == 7);
 	json_decref(res);
-	res = query(t, "vigil_availability_ratio{provider=\"openai\",model=\"\"}");
+	res = query(t, "vigil_provider_availability_ratio{provider=\"openai\"}");
 	double avail = value_of(json_array_get(res, 0));
 	assert_true(avail > 0.3 && avail < 1);
 	json_decref(res);
+	genai_queries(t);
 	assert_true(metrics_scrapes(t->reg) >= 2);
 
 	tp_kill(t->prom);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "app/config.h"
+#include "app/metrics_genai.h"
 #include "core/price.h"
 #include "core/vgerr.h"
 #include "data/decode.h"
@@ -153,6 +154,7 @@ static void test_sinks(void **state)
 	char *cause = NULL;
 	config_defaults(cfg);
 	assert_string_equal(cfg->metrics.listen, "127.0.0.1:9464");
+	assert_int_equal(cfg->metrics.max_models, METRICS_GENAI_MAX_MODELS);
 	assert_int_equal(cfg->incidents.quiet_period_ms, 600000);
 	int rc = config_load(cfg, VIGIL_TEST_DATA_DIR "/config/good_sinks.yaml", &cause);
 	if (rc)
@@ -235,6 +237,7 @@ static void test_missing_file_and_example(void **state)
 	if (rc)
 		fail_msg("example config: %s", cause);
 	assert_int_equal(cfg->n_providers, 3);
+	assert_int_equal(cfg->metrics.max_models, 10);
 	free(cfg);
 }
 

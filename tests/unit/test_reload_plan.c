@@ -113,6 +113,19 @@ static void test_restart_parts(void **state)
 	}
 }
 
+/* metrics.max_models is read once, when the families are registered: a
+ * change needs a restart and says so (it was silently ignored before). */
+static void test_metrics_max_models(void **state)
+{
+	struct fx *f = *state;
+	*f->next = *f->old;
+	f->next->metrics.max_models = f->old->metrics.max_models + 5;
+	plan(f);
+	assert_int_equal(f->plan.restart, BIT(RELOAD_METRICS_LISTEN));
+	assert_int_equal(f->keep->metrics.max_models, f->old->metrics.max_models);
+	assert_string_equal(reload_part_name(RELOAD_METRICS_LISTEN), "metrics");
+}
+
 static void test_events(void **state)
 {
 	struct fx *f = *state;
@@ -204,7 +217,7 @@ static void test_names(void **state)
 		"routes",
 		"sinks",
 		"store",
-		"metrics.listen",
+		"metrics",
 		"providers",
 		"thresholds",
 		"incidents timings",
@@ -219,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nothing_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_parts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_max_models, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes_and_sinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semantic_applied, setup, teardown),
