@@ -230,7 +230,8 @@ static int open_following(struct daemon *d)
 		            json_pack("{s:s}", "path", d->cfg->events[i].path));
 	}
 	if (outbox_attach_store(d->ob, d->store, 500) != 0 ||
-	    sinks_start_resend(d->sinks, d->loop, d->http, NULL, NULL) != 0)
+	    sinks_start_resend(d->sinks, d->loop, d->http, NULL, NULL, outbox_resend_hook, d->ob) !=
+	            0)
 		return VG_ENOMEM;
 	if (ingest_start(d->ing, on_ingest_done, d) != 0)
 		return VG_EDB;
