@@ -120,6 +120,13 @@ struct cfg_sink {
 	char issue_type[32];        /* jira: issue type (Task) */
 };
 
+/* `monitor:` when vigil raises incidents about itself (kind monitor). */
+struct cfg_monitor {
+	int64_t gateway_quiet_ms; /* gateway_quiet: no gateway event for this long is a
+	                           * gateway_quiet incident; 0 = off (the default: sparse
+	                           * traffic may be quiet for hours) */
+};
+
 /* `probes:` the canary probes (probes/canary). */
 enum cfg_probe_models { PROBE_MODELS_ALL, PROBE_MODELS_FIRST };
 struct cfg_probes {
@@ -163,6 +170,7 @@ struct vigil_config {
 	size_t n_sinks;
 	struct cfg_events_file events[CFG_MAX_EVENT_FILES];
 	size_t n_events;
+	struct cfg_monitor monitor;
 	struct cfg_probes probes;
 	struct cfg_baselines baselines;
 };

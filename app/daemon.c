@@ -158,6 +158,7 @@ static void on_tick(uv_timer_t *h)
 	daemon__start_refresh(d);
 	daemon__submit_waiting(d);
 	daemon__watch_store_queue(d);
+	daemon__watch_gateway(d, now);
 	daemon__poll_actions(d);
 }
 
@@ -459,6 +460,7 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	               d->opt.db_path ? d->opt.db_path : cfg->store.path, (size_t)-1);
 	d->opt.db_path = NULL;
 	d->state = DS_NEW;
+	d->gateway_event_ms = VG_NONE;
 	*out = d;
 	return 0;
 }

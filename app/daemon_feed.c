@@ -156,6 +156,8 @@ int daemon__observe_file(void *data, const struct observation *obs, struct store
 		return 0; /* the decoder guarantees provider and time */
 	if (rc != 0)
 		return rc;
+	if (obs->source != OBS_PROBE)
+		daemon__gateway_seen(d, observation_end_ms(obs));
 	d->st.observations++;
 	metrics_std_observation(&d->vm, obs);
 	daemon__account(d, &fx);
@@ -179,6 +181,8 @@ int daemon_observe(struct daemon *d, const struct observation *obs)
 	int rc = pipeline_feed(d->p, obs, observation_end_ms(obs), &fx);
 	if (rc != 0)
 		return rc;
+	if (obs->source != OBS_PROBE)
+		daemon__gateway_seen(d, observation_end_ms(obs));
 	d->st.observations++;
 	metrics_std_observation(&d->vm, obs);
 	struct store_batch *b = daemon__waiting_batch(d);

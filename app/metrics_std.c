@@ -114,6 +114,11 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 	                            "Whether the last delivery attempt to a sink got an answer "
 	                            "it accepted (1) or not (0).",
 	                            L_SINK);
+	vm->gateway_event_age =
+	        metrics_gauge(reg, "vigil_gateway_event_age_seconds",
+	                      "Seconds since the end of the newest gateway event (probes do not "
+	                      "count).",
+	                      L_NONE);
 	struct metric_family *all[] = {
 		vm->build_info,
 		vm->probe_phase,
@@ -142,6 +147,7 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 		vm->outbox_pending,
 		vm->sink_deliveries,
 		vm->sink_up,
+		vm->gateway_event_age,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (!all[i])

@@ -38,6 +38,8 @@
  *   vigil_sink_deliveries_total{sink,result}                         counter;
  *                          result = delivered|retry|rejected
  *   vigil_sink_up{sink}                                              gauge 0/1
+ *   vigil_gateway_event_age_seconds                                  gauge: since the newest
+ *                          gateway event (probes not counted); absent before the first
  *
  * Threads: loop thread only.
  */
@@ -64,6 +66,8 @@ struct vigil_metrics {
 	struct metric_family *sidecar_depth, *sidecar_capacity;
 	struct metric_family *ingest_lines, *ingest_quarantined;
 	struct metric_family *outbox_pending, *sink_deliveries, *sink_up;
+	/* vigil's view of its own inputs (daemon) */
+	struct metric_family *gateway_event_age;
 };
 
 /* Register every standard family in `reg`. Returns 0, or VG_ENOMEM /

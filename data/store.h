@@ -55,7 +55,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -159,6 +159,7 @@ struct store_health {
 	double probe_budget_usd;     /* NaN when there is none */
 	double latency_threshold_ms; /* thresholds.latency_ms, for p99 vs threshold */
 	int64_t updated_ms;
+	int64_t gateway_event_ms; /* the newest gateway event's end (probes not counted), VG_NONE */
 };
 
 /* A line that could not be used. */

@@ -234,7 +234,8 @@
 	X(opens_in_window, NEW, int_opt, r->has_breaker ? (int64_t)r->opens_in_window : VG_NONE)   \
 	X(oscillating, NEW, int, r->oscillating)                                                   \
 	X(latency_threshold_ms, NEW, real_opt, r->latency_threshold_ms)                            \
-	X(updated_ms, NEW, int, r->updated_ms)
+	X(updated_ms, NEW, int, r->updated_ms)                                                     \
+	X(gateway_event_ms, NEW, int_opt, r->gateway_event_ms)
 
 /* health_minute, the last p95 of each minute: r is a struct store_health. */
 #define STORE__COLS_HEALTH_MINUTE(X)                                                               \

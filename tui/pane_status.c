@@ -104,7 +104,15 @@ bool status_line_draw(const struct snapshot *s, struct surface *surf, int row)
 	if (vg_has(s->last_data_ms)) {
 		snprintf(b, sizeof(b), "  %s data %s old", surf_glyph(surf, GLYPH_VLINE),
 		         fmt_age(s->now_ms - s->last_data_ms, age, sizeof(age)));
-		surf_put(surf, row, x, -1, b, ROLE_DIM, 0);
+		x += surf_put(surf, row, x, -1, b, ROLE_DIM, 0);
+	}
+	/* Probes keep the data fresh while the gateway may write nothing: its
+	 * own age, in warning colours once it is as old as stale data. */
+	if (vg_has(s->last_gateway_ms)) {
+		int64_t gage = s->now_ms - s->last_gateway_ms;
+		snprintf(b, sizeof(b), ", gateway %s old", fmt_age(gage, age, sizeof(age)));
+		surf_put(surf, row, x, -1, b, gage > STATUS_STALE_MS ? ROLE_WARN : ROLE_DIM,
+		         gage > STATUS_STALE_MS ? SA_BOLD : 0);
 	}
 	return false;
 }

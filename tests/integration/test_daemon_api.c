@@ -14,7 +14,10 @@
  *  - a stop right after start (during the startup queries) is clean too;
  *  - every log line is one JSON object with ts, level and msg;
  *  - a store that cannot write (another writer holds the lock) fills its
- *    queue: a store_queue_full monitor incident, and no row lost.
+ *    queue: a store_queue_full monitor incident, and no row lost;
+ *  - the gateway stops writing while probes go on: its own age (health
+ *    rows' gateway_event_ms, vigil_gateway_event_age_seconds) grows, and
+ *    past monitor.gateway_quiet a gateway_quiet monitor incident, once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,6 +54,8 @@ struct t {
 	char db[512];
 	int queue_batches;     /* 0: the default */
 	int64_t store_full_ms; /* 0: the default */
+	int64_t gateway_quiet_ms;
+	int health_ms; /* 0: the default */
 };
 
 static void on_log(void *data, const char *line)
@@ -108,6 +113,7 @@ static void start(struct t *t)
 	cfg->store.batch_ms = 20;
 	if (t->queue_batches)
 		cfg->store.queue_batches = t->queue_batches;
+	cfg->monitor.gateway_quiet_ms = t->gateway_quiet_ms;
 	struct daemon_options o = {
 		.db_path = t->db,
 		.log = on_log,
@@ -116,6 +122,7 @@ static void start(struct t *t)
 		.now_data = t,
 		.tick_ms = 50,
 		.store_full_ms = t->store_full_ms,
+		.health_ms = t->health_ms,
 		.on_ready = on_ready,
 		.on_stopped = on_stopped,
 		.data = t,
@@ -319,12 +326,93 @@ static void test_store_queue_full(void **state)
 	free(t);
 }
 
+static bool has_monitor(struct t *t, enum subtype sub)
+{
+	size_t n = 0;
+	const struct incident *const *v =
+	        incidents_list(pipeline_incidents(daemon_pipeline(t->d)), &n);
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->category == CAT_MONITOR && v[i]->subtype == sub)
+			return true;
+	return false;
+}
+
+static bool has_health_rows(void *data)
+{
+	struct t *t = data;
+	return db_count(t->db, "SELECT count(*) FROM health WHERE gateway_event_ms IS NOT NULL") >
+	       0;
+}
+
+static void test_gateway_quiet(void **state)
+{
+	(void)state;
+	struct t *t = calloc(1, sizeof(*t));
+	t->dir = tu_mkdtemp("vigil-daemon-quiet");
+	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
+	t->now = T0;
+	t->gateway_quiet_ms = 5000;
+	t->health_ms = 20;
+	uv_loop_init(&t->loop);
+	struct http_client *http;
+	assert_int_equal(http_client_new(&t->loop, &http), 0);
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready");
+
+	struct observation ob;
+	probe(&ob, 0, 200, T0); /* one gateway event, ending at T0 + 80 */
+	ob.source = OBS_GATEWAY;
+	snprintf(ob.request_id, sizeof(ob.request_id), "gw-1");
+	assert_int_equal(daemon_observe(t->d, &ob), 0);
+	for (int i = 1; i <= 4; i++) { /* then probes only: fresh data */
+		probe(&ob, i, 200, T0 + i * 1000);
+		t->now = ob.ts_ms;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	tp_run_for(&t->loop, 150);
+	assert_false(has_monitor(t, SUB_GATEWAY_QUIET)); /* 4 s quiet: not yet */
+	for (int i = 5; i <= 6; i++) {
+		probe(&ob, i, 200, T0 + i * 1000);
+		t->now = ob.ts_ms;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	tp_run_for(&t->loop, 150);
+	assert_true(has_monitor(t, SUB_GATEWAY_QUIET));
+	assert_true(tp_wait(&t->loop, has_health_rows, t, 5000));
+
+	char url[96];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", daemon_metrics_port(t->d));
+	struct tp_response r;
+	assert_int_equal(tp_http(&t->loop, http, NULL, url, NULL, NULL, 5000, &r), 0);
+	assert_int_equal(r.status, 200);
+	if (!strstr(r.body, "\nvigil_gateway_event_age_seconds 5.92\n"))
+		fail_msg("no gateway age of 5.92 s in:\n%s", r.body);
+	free(r.body);
+
+	t->now = T0 + 20000; /* still quiet: reported once */
+	tp_run_for(&t->loop, 150);
+	stop(t);
+	assert_int_equal(db_count(t->db, "SELECT count(*) FROM incidents WHERE category = "
+	                                 "'monitor' AND subtype = 'gateway_quiet'"),
+	                 1);
+	assert_int_equal(db_count(t->db, "SELECT max(gateway_event_ms) FROM health"), T0 + 80);
+	assert_true(db_count(t->db, "SELECT max(updated_ms) FROM health") >= T0 + 6000);
+	http_client_close(http);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	tu_rmtree(t->dir);
+	free(t->dir);
+	free(t);
+}
+
 int main(void)
 {
 	http_global_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_observe_stop_restore),
 		cmocka_unit_test(test_store_queue_full),
+		cmocka_unit_test(test_gateway_quiet),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
