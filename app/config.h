@@ -125,6 +125,9 @@ struct cfg_monitor {
 	int64_t gateway_quiet_ms; /* gateway_quiet: no gateway event for this long is a
 	                           * gateway_quiet incident; 0 = off (the default: sparse
 	                           * traffic may be quiet for hours) */
+	int64_t sidecar_lag_ms;   /* sidecar_lag: the oldest queued semantic analysis
+	                           * waiting this long is a sidecar_blind_spot incident
+	                           * (60s); 0 = only a full queue */
 };
 
 /* `probes:` the canary probes (probes/canary). */

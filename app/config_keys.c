@@ -268,6 +268,7 @@ static const struct cfg_field events_file_fields[] = {
 
 static const struct cfg_field monitor_fields[] = {
 	CFG_DUR("gateway_quiet", struct cfg_monitor, gateway_quiet_ms, 0, 864e6),
+	CFG_DUR("sidecar_lag", struct cfg_monitor, sidecar_lag_ms, 0, 864e6),
 	CFG_END,
 };
 

@@ -108,6 +108,11 @@ static void on_space(void *data)
 
 /* ---- the semantic sidecar -------------------------------------------------------- */
 
+static int64_t daemon_clock(void *data)
+{
+	return daemon__now(data);
+}
+
 /* The sidecar thread for the text checks over the inline budget. Without
  * it (no thread) every check runs inline: slower, never blind. */
 static void start_sidecar(struct daemon *d)
@@ -119,6 +124,8 @@ static void start_sidecar(struct daemon *d)
 	if (d->cfg->semantic.sidecar_queue > 0)
 		o.capacity = (size_t)d->cfg->semantic.sidecar_queue;
 	o.on_effects = daemon__on_semantic_effects;
+	o.max_age_ms = d->cfg->monitor.sidecar_lag_ms;
+	o.clock_ms = daemon_clock;
 	o.data = d;
 	o.metrics = &d->vm;
 	int rc = semsvc_start(d->loop, d->p, &o, &d->sem);
@@ -159,6 +166,7 @@ static void on_tick(uv_timer_t *h)
 	daemon__submit_waiting(d);
 	daemon__watch_store_queue(d);
 	daemon__watch_gateway(d, now);
+	semsvc_watch(d->sem, now);
 	daemon__poll_actions(d);
 }
 

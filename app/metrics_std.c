@@ -119,6 +119,10 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 	                      "Seconds since the end of the newest gateway event (probes do not "
 	                      "count).",
 	                      L_NONE);
+	vm->sidecar_oldest_age = metrics_gauge(reg, "vigil_sidecar_oldest_age_seconds",
+	                                       "How long the oldest analysis in the sidecar "
+	                                       "queue has waited (0 when none waits).",
+	                                       L_NONE);
 	struct metric_family *all[] = {
 		vm->build_info,
 		vm->probe_phase,
@@ -148,6 +152,7 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 		vm->sink_deliveries,
 		vm->sink_up,
 		vm->gateway_event_age,
+		vm->sidecar_oldest_age,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (!all[i])
