@@ -151,6 +151,9 @@ void daemon__stop_refresh(struct daemon *d);
 
 void daemon__start_canaries(struct daemon *d);
 void daemon__stop_canaries(struct daemon *d);
+/* Stop the canaries and start them with d->cfg's `probes:` section (a
+ * reload), keeping each provider's spend today. */
+void daemon__restart_canaries(struct daemon *d);
 /* The probe spend of a provider's health row (NaN for model rows and
  * providers not probed). */
 void daemon__probe_spend(const struct daemon *d, const char *provider, const char *model,

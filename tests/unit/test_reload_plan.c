@@ -113,6 +113,29 @@ static void test_restart_parts(void **state)
 	}
 }
 
+/* `probes:` is applied (the canaries start again), never silently dropped;
+ * `monitor:` is taken as it is. */
+static void test_probes_applied(void **state)
+{
+	struct fx *f = *state;
+	f->next->probes.interval_ms = 5000;
+	f->next->monitor.gateway_quiet_ms = 600000;
+	plan(f);
+	assert_int_equal(f->plan.apply,
+	                 BIT(RELOAD_SEMANTIC) | BIT(RELOAD_ROUTES) | BIT(RELOAD_PROBES));
+	assert_int_equal(f->plan.restart, 0);
+	assert_int_equal(f->keep->probes.interval_ms, 5000);
+	assert_int_equal(f->keep->monitor.gateway_quiet_ms, 600000);
+	assert_string_equal(reload_part_name(RELOAD_PROBES), "probes");
+
+	/* disabling them is a change too */
+	*f->next = *f->old;
+	f->next->probes.enabled = false;
+	plan(f);
+	assert_true(f->plan.apply & BIT(RELOAD_PROBES));
+	assert_false(f->keep->probes.enabled);
+}
+
 static void test_events(void **state)
 {
 	struct fx *f = *state;
@@ -197,17 +220,12 @@ static void test_names(void **state)
 {
 	(void)state;
 	static const char *const want[RELOAD__COUNT] = {
-		"semantic",
-		"semantic.max_keys",
-		"events",
-		"events (removed files)",
-		"routes",
-		"sinks",
-		"store",
-		"metrics.listen",
-		"providers",
-		"thresholds",
-		"incidents timings",
+		"semantic",       "semantic.max_keys",
+		"events",         "events (removed files)",
+		"routes",         "sinks",
+		"probes",         "store",
+		"metrics.listen", "providers",
+		"thresholds",     "incidents timings",
 	};
 	for (int i = 0; i < RELOAD__COUNT; i++)
 		assert_string_equal(reload_part_name((enum reload_part)i), want[i]);
@@ -219,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nothing_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_parts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probes_applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes_and_sinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semantic_applied, setup, teardown),
