@@ -126,6 +126,7 @@ static void start_sidecar(struct daemon *d)
 	o.on_effects = daemon__on_semantic_effects;
 	o.max_age_ms = d->cfg->monitor.sidecar_lag_ms;
 	o.clock_ms = daemon_clock;
+	o.now_ms = daemon_clock; /* late results: never ahead of the wall clock either */
 	o.data = d;
 	o.metrics = &d->vm;
 	int rc = semsvc_start(d->loop, d->p, &o, &d->sem);
@@ -335,6 +336,7 @@ static void perform(struct daemon *d, enum dfsm_action a)
 	case DA_START_SIDECAR: start_sidecar(d); break;
 	case DA_START_CANARIES: daemon__start_canaries(d); break;
 	case DA_START_TICK:
+		d->quiet_since_ms = daemon__now(d); /* the gateway's quiet counts from here */
 		uv_timer_start(d->tick, on_tick, (uint64_t)d->opt.tick_ms,
 		               (uint64_t)d->opt.tick_ms);
 		break;

@@ -129,8 +129,6 @@ void daemon__gateway_seen(struct daemon *d, int64_t end_ms)
 void daemon__watch_gateway(struct daemon *d, int64_t now)
 {
 	int64_t quiet = d->cfg->monitor.gateway_quiet_ms;
-	if (!d->quiet_since_ms)
-		d->quiet_since_ms = now; /* the first tick: quiet counts from the start */
 	if (quiet <= 0 || d->quiet_reported)
 		return;
 	int64_t last = vg_has(d->gateway_event_ms) && d->gateway_event_ms > d->quiet_since_ms

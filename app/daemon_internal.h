@@ -80,7 +80,8 @@ struct daemon {
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
 	/* The gateway's own freshness, apart from probes (daemon_health.c). */
 	int64_t gateway_event_ms; /* end of the newest gateway event, VG_NONE before one */
-	int64_t quiet_since_ms;   /* start of the current quiet (the daemon's start) */
+	int64_t quiet_since_ms;   /* when the daemon started running: a quiet counts from
+	                           * there at the earliest */
 	bool quiet_reported;      /* the gateway_quiet incident of this quiet is raised */
 	struct daemon_stats st;
 };

@@ -123,6 +123,11 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 	                                       "How long the oldest analysis in the sidecar "
 	                                       "queue has waited (0 when none waits).",
 	                                       L_NONE);
+	vm->event_time_clamped = metrics_counter(
+	        reg, "vigil_event_time_clamped_total",
+	        "Observations whose end (ts + total_ms) was over 1 s ahead of the wall "
+	        "clock: the daemon fed them at the wall clock (stored as they came).",
+	        L_NONE);
 	struct metric_family *all[] = {
 		vm->build_info,
 		vm->probe_phase,
@@ -153,6 +158,7 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 		vm->sink_up,
 		vm->gateway_event_age,
 		vm->sidecar_oldest_age,
+		vm->event_time_clamped,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (!all[i])

@@ -17,7 +17,11 @@
  *    queue: a store_queue_full monitor incident, and no row lost;
  *  - the gateway stops writing while probes go on: its own age (health
  *    rows' gateway_event_ms, vigil_gateway_event_age_seconds) grows, and
- *    past monitor.gateway_quiet a gateway_quiet monitor incident, once.
+ *    past monitor.gateway_quiet a gateway_quiet monitor incident, once;
+ *  - events ending 23 s ahead of the clock (a gateway whose clock runs
+ *    fast, the demo before its fix): the pipeline is fed at the clock
+ *    (breaker transitions never later than it, each clamp counted), the
+ *    observations are stored with the times they came with.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -364,6 +368,7 @@ static void test_gateway_quiet(void **state)
 	probe(&ob, 0, 200, T0); /* one gateway event, ending at T0 + 80 */
 	ob.source = OBS_GATEWAY;
 	snprintf(ob.request_id, sizeof(ob.request_id), "gw-1");
+	t->now = T0 + 100; /* written after it ended */
 	assert_int_equal(daemon_observe(t->d, &ob), 0);
 	for (int i = 1; i <= 4; i++) { /* then probes only: fresh data */
 		probe(&ob, i, 200, T0 + i * 1000);
@@ -406,6 +411,41 @@ static void test_gateway_quiet(void **state)
 	free(t);
 }
 
+static void test_clamped_to_the_clock(void **state)
+{
+	(void)state;
+	struct t *t = calloc(1, sizeof(*t));
+	t->dir = tu_mkdtemp("vigil-daemon-clamp");
+	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
+	t->now = T0;
+	uv_loop_init(&t->loop);
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready");
+	struct observation ob;
+	for (int i = 0; i < 30; i++) {
+		t->now = T0 + i * 1000;
+		probe(&ob, i, 503, t->now + 23000);
+		ob.source = OBS_GATEWAY;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	struct daemon_stats st;
+	daemon_stats(t->d, &st);
+	assert_int_equal(st.clamped, 30);
+	assert_int_equal(st.incidents_opened, 1);
+	int64_t last = t->now;
+	stop(t);
+	assert_true(db_count(t->db, "SELECT count(*) FROM breaker_transitions") >= 1);
+	assert_true(db_count(t->db, "SELECT max(time_ms) FROM breaker_transitions") <= last);
+	assert_true(db_count(t->db, "SELECT max(last_ms) FROM incidents") <= last + 23080);
+	/* stored as they came: ingest and replay of these lines still agree */
+	assert_int_equal(db_count(t->db, "SELECT max(ts_ms) FROM observations"), last + 23000);
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	tu_rmtree(t->dir);
+	free(t->dir);
+	free(t);
+}
+
 int main(void)
 {
 	http_global_init();
@@ -413,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_observe_stop_restore),
 		cmocka_unit_test(test_store_queue_full),
 		cmocka_unit_test(test_gateway_quiet),
+		cmocka_unit_test(test_clamped_to_the_clock),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
