@@ -157,12 +157,14 @@
 	X(note, NEW, str_opt, r->note)                                                             \
 	X(time_ms, NEW, int, r->time_ms)                                                           \
 	X(applied, NEW, int, r->applied)                                                           \
-	X(review_id, NEW, int_id, r->review_id)
+	X(review_id, NEW, int_id, r->review_id)                                                    \
+	X(outcome, NEW, text_opt, r->outcome)
 
-/* operator_actions, marked applied: r is the action's id (an int64_t *). */
+/* operator_actions, marked applied: r is a struct store__applied. */
 #define STORE__COLS_ACTION_APPLIED(X)                                                              \
-	X(id, KEY, int, *r)                                                                        \
-	X(applied, SET, int, 1)
+	X(id, KEY, int, r->id)                                                                     \
+	X(applied, SET, int, 1)                                                                    \
+	X(outcome, SET, text, r->outcome)
 
 /* quarantine: r is a struct store__qrow. */
 #define STORE__COLS_QUARANTINE(X)                                                                  \

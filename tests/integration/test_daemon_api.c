@@ -21,7 +21,10 @@
  *  - events ending 23 s ahead of the clock (a gateway whose clock runs
  *    fast, the demo before its fix): the pipeline is fed at the clock
  *    (breaker transitions never later than it, each clamp counted), the
- *    observations are stored with the times they came with.
+ *    observations are stored with the times they came with;
+ *  - two consoles acknowledge one incident: the daemon applies the first
+ *    and refuses the second, and each console reads its own action's
+ *    outcome back by id ("applied"; "refused: incident #1 is acknowledged").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +37,7 @@
 #include "core/incident.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
+#include "data/console_act.h"
 #include "net/http.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
@@ -446,6 +450,74 @@ static void test_clamped_to_the_clock(void **state)
 	free(t);
 }
 
+struct two {
+	struct console_act *w;
+	int64_t id;
+};
+
+static bool taken(void *data)
+{
+	struct two *c = data;
+	struct console_act_outcome o;
+	return console_act_outcome(c[0].w, c[0].id, &o, NULL) == 0 && o.decided &&
+	       console_act_outcome(c[1].w, c[1].id, &o, NULL) == 0 && o.decided;
+}
+
+static void test_two_consoles_ack(void **state)
+{
+	(void)state;
+	struct t *t = calloc(1, sizeof(*t));
+	t->dir = tu_mkdtemp("vigil-daemon-acks");
+	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
+	t->now = T0;
+	uv_loop_init(&t->loop);
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready");
+	struct observation ob;
+	for (int i = 0; i < 30; i++) {
+		probe(&ob, i, 503, T0 + i * 1000);
+		t->now = ob.ts_ms + 100;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	size_t n = 0;
+	const struct incident *const *list =
+	        incidents_list(pipeline_incidents(daemon_pipeline(t->d)), &n);
+	assert_int_equal(n, 1);
+	int64_t inc = list[0]->id;
+	tp_run_for(&t->loop, 100); /* the incident row is committed */
+
+	struct two c[2];
+	char *cause = NULL;
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(console_act_open(t->db, &c[k].w, &cause), 0);
+		struct store_operator_action a = { .incident_id = inc,
+			                           .action = ACTION_ACK,
+			                           .time_ms = t->now };
+		snprintf(a.actor, sizeof(a.actor), k ? "bob" : "alice");
+		assert_int_equal(console_act_write(c[k].w, &a, &c[k].id, &cause), 0);
+	}
+	if (!tp_wait(&t->loop, taken, c, 10000))
+		fail_msg("the daemon did not take both acknowledgements");
+	struct console_act_outcome o;
+	assert_int_equal(console_act_outcome(c[0].w, c[0].id, &o, NULL), 0);
+	assert_false(o.refused);
+	assert_string_equal(o.text, "applied");
+	assert_int_equal(console_act_outcome(c[1].w, c[1].id, &o, NULL), 0);
+	assert_true(o.refused);
+	char want[96];
+	snprintf(want, sizeof(want), "refused: incident #%lld is acknowledged", (long long)inc);
+	if (!strstr(o.text, want))
+		fail_msg("second outcome: %s", o.text);
+	for (int k = 0; k < 2; k++)
+		console_act_close(c[k].w);
+	stop(t);
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	tu_rmtree(t->dir);
+	free(t->dir);
+	free(t);
+}
+
 int main(void)
 {
 	http_global_init();
@@ -454,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_store_queue_full),
 		cmocka_unit_test(test_gateway_quiet),
 		cmocka_unit_test(test_clamped_to_the_clock),
+		cmocka_unit_test(test_two_consoles_ack),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
