@@ -160,6 +160,35 @@ static void stop(struct t *t)
 	t->d = NULL;
 }
 
+/* A fixture in a fresh folder, its clock at T0, its loop initialised. */
+static struct t *fixture(const char *tag)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	t->dir = tu_mkdtemp(tag);
+	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
+	t->now = T0;
+	uv_loop_init(&t->loop);
+	return t;
+}
+
+/* Start it and wait until it runs. */
+static void start_ready(struct t *t)
+{
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready");
+}
+
+/* After stop(): the loop closed, the folder and the fixture gone. */
+static void finish(struct t *t)
+{
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	tu_rmtree(t->dir);
+	free(t->dir);
+	free(t);
+}
+
 static void probe(struct observation *ob, int i, int status, int64_t ts)
 {
 	observation_init(ob);
@@ -355,18 +384,12 @@ static bool has_health_rows(void *data)
 static void test_gateway_quiet(void **state)
 {
 	(void)state;
-	struct t *t = calloc(1, sizeof(*t));
-	t->dir = tu_mkdtemp("vigil-daemon-quiet");
-	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
-	t->now = T0;
+	struct t *t = fixture("vigil-daemon-quiet");
 	t->gateway_quiet_ms = 5000;
 	t->health_ms = 20;
-	uv_loop_init(&t->loop);
 	struct http_client *http;
 	assert_int_equal(http_client_new(&t->loop, &http), 0);
-	start(t);
-	if (!tp_wait(&t->loop, is_ready, t, 10000))
-		fail_msg("not ready");
+	start_ready(t);
 
 	struct observation ob;
 	probe(&ob, 0, 200, T0); /* one gateway event, ending at T0 + 80 */
@@ -409,23 +432,14 @@ static void test_gateway_quiet(void **state)
 	assert_true(db_count(t->db, "SELECT max(updated_ms) FROM health") >= T0 + 6000);
 	http_client_close(http);
 	uv_run(&t->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&t->loop), 0);
-	tu_rmtree(t->dir);
-	free(t->dir);
-	free(t);
+	finish(t);
 }
 
 static void test_clamped_to_the_clock(void **state)
 {
 	(void)state;
-	struct t *t = calloc(1, sizeof(*t));
-	t->dir = tu_mkdtemp("vigil-daemon-clamp");
-	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
-	t->now = T0;
-	uv_loop_init(&t->loop);
-	start(t);
-	if (!tp_wait(&t->loop, is_ready, t, 10000))
-		fail_msg("not ready");
+	struct t *t = fixture("vigil-daemon-clamp");
+	start_ready(t);
 	struct observation ob;
 	for (int i = 0; i < 30; i++) {
 		t->now = T0 + i * 1000;
@@ -444,10 +458,7 @@ static void test_clamped_to_the_clock(void **state)
 	assert_true(db_count(t->db, "SELECT max(last_ms) FROM incidents") <= last + 23080);
 	/* stored as they came: ingest and replay of these lines still agree */
 	assert_int_equal(db_count(t->db, "SELECT max(ts_ms) FROM observations"), last + 23000);
-	assert_int_equal(uv_loop_close(&t->loop), 0);
-	tu_rmtree(t->dir);
-	free(t->dir);
-	free(t);
+	finish(t);
 }
 
 struct two {
@@ -466,14 +477,8 @@ static bool taken(void *data)
 static void test_two_consoles_ack(void **state)
 {
 	(void)state;
-	struct t *t = calloc(1, sizeof(*t));
-	t->dir = tu_mkdtemp("vigil-daemon-acks");
-	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
-	t->now = T0;
-	uv_loop_init(&t->loop);
-	start(t);
-	if (!tp_wait(&t->loop, is_ready, t, 10000))
-		fail_msg("not ready");
+	struct t *t = fixture("vigil-daemon-acks");
+	start_ready(t);
 	struct observation ob;
 	for (int i = 0; i < 30; i++) {
 		probe(&ob, i, 503, T0 + i * 1000);
@@ -512,10 +517,7 @@ static void test_two_consoles_ack(void **state)
 	for (int k = 0; k < 2; k++)
 		console_act_close(c[k].w);
 	stop(t);
-	assert_int_equal(uv_loop_close(&t->loop), 0);
-	tu_rmtree(t->dir);
-	free(t->dir);
-	free(t);
+	finish(t);
 }
 
 int main(void)
