@@ -418,7 +418,7 @@ static int review_decide(struct baseline_db *d, const struct bl_opts *o, bool ac
 		char *cause = NULL;
 		rc = console_act_open(o->db, &w, &cause);
 		if (rc == 0)
-			rc = console_act_write(w, &a, &cause);
+			rc = console_act_write(w, &a, NULL, &cause);
 		console_act_close(w);
 		if (rc != 0) {
 			fprintf(stderr, "vigil baseline review: %s\n",

@@ -603,6 +603,7 @@ void config_defaults(struct vigil_config *cfg)
 	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "127.0.0.1:9464",
 	               (size_t)-1);
 	cfg->metrics.max_models = METRICS_GENAI_MAX_MODELS;
+	cfg->monitor.sidecar_lag_ms = 60000;
 	cfg->probes.enabled = true;
 	cfg->probes.interval_ms = 60000;
 	cfg->probes.jitter_ms = 10000;

@@ -121,6 +121,16 @@ struct cfg_sink {
 	char issue_type[32];        /* jira: issue type (Task) */
 };
 
+/* `monitor:` when vigil raises incidents about itself (kind monitor). */
+struct cfg_monitor {
+	int64_t gateway_quiet_ms; /* gateway_quiet: no gateway event for this long is a
+	                           * gateway_quiet incident; 0 = off (the default: sparse
+	                           * traffic may be quiet for hours) */
+	int64_t sidecar_lag_ms;   /* sidecar_lag: the oldest queued semantic analysis
+	                           * waiting this long is a sidecar_blind_spot incident
+	                           * (60s); 0 = only a full queue */
+};
+
 /* `probes:` the canary probes (probes/canary). */
 enum cfg_probe_models { PROBE_MODELS_ALL, PROBE_MODELS_FIRST };
 struct cfg_probes {
@@ -164,6 +174,7 @@ struct vigil_config {
 	size_t n_sinks;
 	struct cfg_events_file events[CFG_MAX_EVENT_FILES];
 	size_t n_events;
+	struct cfg_monitor monitor;
 	struct cfg_probes probes;
 	struct cfg_baselines baselines;
 };

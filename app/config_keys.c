@@ -267,6 +267,12 @@ static const struct cfg_field events_file_fields[] = {
 	CFG_END,
 };
 
+static const struct cfg_field monitor_fields[] = {
+	CFG_DUR("gateway_quiet", struct cfg_monitor, gateway_quiet_ms, 0, 864e6),
+	CFG_DUR("sidecar_lag", struct cfg_monitor, sidecar_lag_ms, 0, 864e6),
+	CFG_END,
+};
+
 static const char *const probe_models_names[] = { "all", "first", NULL };
 
 static const struct cfg_field probes_fields[] = {
@@ -410,6 +416,7 @@ const struct cfg_field config__root_fields[] = {
 	CFG_MAP("metrics", struct vigil_config, metrics, metrics_fields),
 	CFG_LIST("sinks", struct vigil_config, sinks, n_sinks, sink_fields, false),
 	CFG_LIST("events", struct vigil_config, events, n_events, events_file_fields, false),
+	CFG_MAP("monitor", struct vigil_config, monitor, monitor_fields),
 	CFG_MAP("probes", struct vigil_config, probes, probes_fields),
 	CFG_MAP("baselines", struct vigil_config, baselines, baselines_fields),
 	CFG_END,

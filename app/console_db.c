@@ -2,11 +2,13 @@
  * console_db.c: the console over a database (see console_db.h). The loop
  * asks the reader for snapshots; the reader answers on the loop thread and
  * the answer goes to the console loop. Actions go to the reader's writer,
- * or to the demo's callback; a refused one is said on the bottom row.
+ * or to the demo's callback; a refused one is said on the bottom row, and
+ * so is what the daemon made of each (applied, or refused and why).
  */
 #include "app/console_db.h"
 
 #include "app/config.h"
+#include "core/action.h"
 #include "core/vgerr.h"
 #include "net/clock.h"
 #include "tui/console_reader.h"
@@ -42,6 +44,18 @@ static void on_action(void *ud, const struct op_action *a, int err, const char *
 	console_loop_refresh(c->cl);
 }
 
+/* The daemon took one of this console's actions: say what became of it
+ * (a refusal, e.g. an incident another console acknowledged first). */
+static void on_outcome(void *ud, const struct op_action *a, bool refused, const char *text)
+{
+	struct console_db *c = ud;
+	char m[SNAP_TEXT_MAX];
+	snprintf(m, sizeof(m), "%s #%lld: %s", action_name(a->kind), (long long)a->incident_id,
+	         text);
+	console_loop_say(c->cl, refused, m);
+	console_loop_refresh(c->cl);
+}
+
 static void request(void *ud, int64_t detail_id)
 {
 	struct console_db *c = ud;
@@ -74,6 +88,7 @@ int console_db_open(uv_loop_t *loop, const struct console_db_opts *o, struct con
 		.baselines = o->baselines,
 		.on_snapshot = on_snapshot,
 		.on_action = on_action,
+		.on_outcome = on_outcome,
 		.ud = c,
 	};
 	int rc = console_reader_start(loop, &ro, &c->reader, cause);

@@ -108,6 +108,11 @@ static void on_space(void *data)
 
 /* ---- the semantic sidecar -------------------------------------------------------- */
 
+static int64_t daemon_clock(void *data)
+{
+	return daemon__now(data);
+}
+
 /* The sidecar thread for the text checks over the inline budget. Without
  * it (no thread) every check runs inline: slower, never blind. */
 static void start_sidecar(struct daemon *d)
@@ -119,6 +124,9 @@ static void start_sidecar(struct daemon *d)
 	if (d->cfg->semantic.sidecar_queue > 0)
 		o.capacity = (size_t)d->cfg->semantic.sidecar_queue;
 	o.on_effects = daemon__on_semantic_effects;
+	o.max_age_ms = d->cfg->monitor.sidecar_lag_ms;
+	o.clock_ms = daemon_clock;
+	o.now_ms = daemon_clock; /* late results: never ahead of the wall clock either */
 	o.data = d;
 	o.metrics = &d->vm;
 	int rc = semsvc_start(d->loop, d->p, &o, &d->sem);
@@ -158,6 +166,8 @@ static void on_tick(uv_timer_t *h)
 	daemon__start_refresh(d);
 	daemon__submit_waiting(d);
 	daemon__watch_store_queue(d);
+	daemon__watch_gateway(d, now);
+	semsvc_watch(d->sem, now);
 	daemon__poll_actions(d);
 }
 
@@ -230,7 +240,8 @@ static int open_following(struct daemon *d)
 		            json_pack("{s:s}", "path", d->cfg->events[i].path));
 	}
 	if (outbox_attach_store(d->ob, d->store, 500) != 0 ||
-	    sinks_start_resend(d->sinks, d->loop, d->http, NULL, NULL) != 0)
+	    sinks_start_resend(d->sinks, d->loop, d->http, NULL, NULL, outbox_resend_hook, d->ob) !=
+	            0)
 		return VG_ENOMEM;
 	if (ingest_start(d->ing, on_ingest_done, d) != 0)
 		return VG_EDB;
@@ -325,6 +336,7 @@ static void perform(struct daemon *d, enum dfsm_action a)
 	case DA_START_SIDECAR: start_sidecar(d); break;
 	case DA_START_CANARIES: daemon__start_canaries(d); break;
 	case DA_START_TICK:
+		d->quiet_since_ms = daemon__now(d); /* the gateway's quiet counts from here */
 		uv_timer_start(d->tick, on_tick, (uint64_t)d->opt.tick_ms,
 		               (uint64_t)d->opt.tick_ms);
 		break;
@@ -458,6 +470,7 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	               d->opt.db_path ? d->opt.db_path : cfg->store.path, (size_t)-1);
 	d->opt.db_path = NULL;
 	d->state = DS_NEW;
+	d->gateway_event_ms = VG_NONE;
 	*out = d;
 	return 0;
 }

@@ -11,9 +11,28 @@
 #include "app/daemon_internal.h"
 
 #include "core/action.h"
+#include "core/incident.h"
 #include "core/vgerr.h"
 
+#include <stdio.h>
 #include <string.h>
+
+/* Why an action could not be applied, for the console that wrote it:
+ * "refused: incident #31 is acknowledged (invalid state)". */
+static void refusal(struct daemon *d, bool review, int64_t target, int rc, char *buf, size_t size)
+{
+	const struct incident *inc =
+	        review ? NULL : incidents_get(pipeline_incidents(d->p), target);
+	if (inc)
+		snprintf(buf, size, "refused: incident #%lld is %s (%s)", (long long)target,
+		         incident_state_name(inc->state), vg_strerror(rc));
+	else if (rc == VG_ENOTFOUND)
+		snprintf(buf, size, "refused: no %s #%lld open",
+		         review ? "review item" : "incident", (long long)target);
+	else
+		snprintf(buf, size, "refused: %s #%lld: %s", review ? "review item" : "incident",
+		         (long long)target, vg_strerror(rc));
+}
 
 static void apply_action(struct daemon *d, const struct store_operator_action *a,
                          struct store_batch *b)
@@ -29,17 +48,20 @@ static void apply_action(struct daemon *d, const struct store_operator_action *a
 	json_t *f = json_pack("{s:I,s:I,s:s,s:s}", "action_id", (json_int_t)a->id,
 	                      review ? "review" : "incident", (json_int_t)target, "action",
 	                      action_name(a->action), "actor", a->actor);
+	char outcome[STORE_OUTCOME_MAX] = "applied";
 	if (rc == 0) {
 		d->st.actions_applied++;
 		daemon__log(d, "info", "operator action applied", f);
 	} else {
+		refusal(d, review, target, rc, outcome, sizeof(outcome));
 		json_object_set_new(f, "error", json_string(vg_strerror(rc)));
 		daemon__log(d, "warn", "operator action not applicable", f);
 	}
-	/* applied either way: an action that does not apply never will */
+	/* taken either way (an action that does not apply never will), with
+	 * its outcome for the console that wrote it */
 	daemon__account(d, &fx);
 	if (store_batch_add_effects(b, &fx, &d->next_outbox_id) != 0 ||
-	    store_batch_mark_action_applied(b, a->id) != 0)
+	    store_batch_mark_action_applied(b, a->id, outcome) != 0)
 		daemon__log(d, "error", "out of memory applying an operator action", NULL);
 }
 

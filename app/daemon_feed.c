@@ -132,12 +132,12 @@ void daemon__on_semantic_effects(void *data, const struct effects *fx)
  * the pipeline's effect buffers): the deferred text checks to the sidecar.
  * A full queue skips the analysis; semsvc reports the blind spot. */
 static void offer_semantic(struct daemon *d, const struct observation *obs,
-                           const struct effects *fx, struct store_batch *b)
+                           const struct effects *fx, struct store_batch *b, int64_t now)
 {
 	if (!d->sem || !fx->semantic_deferred)
 		return;
 	d->feed_batch = b;
-	int rc = semsvc_offer(d->sem, obs, fx, observation_end_ms(obs));
+	int rc = semsvc_offer(d->sem, obs, fx, now);
 	d->feed_batch = NULL;
 	if (rc != 0 && rc != VG_EFULL)
 		daemon__log(d, "warn", "semantic analysis not queued",
@@ -147,21 +147,50 @@ static void offer_semantic(struct daemon *d, const struct observation *obs,
 
 /* ---- observations ------------------------------------------------------------------ */
 
+/* How far an observation's end may be ahead of the wall clock and still be
+ * taken at its own time: the skew between a gateway host's clock and ours,
+ * and a line read the moment it is written. Within it, the daemons of an
+ * HA pair key incidents on the events' times (the same in both); the
+ * pipeline's clock then runs ahead by less than this. */
+#define CLOCK_SKEW_MS 1000
+
+/* The time the live pipeline is fed an observation at: its end (ts +
+ * total_ms), but never ahead of the wall clock by more than CLOCK_SKEW_MS
+ * (then it is the wall clock). A gateway whose clock runs fast, or a line
+ * written long before its request ended (the demo's, 23 s), would
+ * otherwise pull breakers, incidents and the outbox's times into the
+ * future; the observation itself is stored with the times it came with (so
+ * `vigil ingest` and `vigil replay` of the same file still agree), and each
+ * clamp is counted (vigil_event_time_clamped_total). */
+static int64_t live_now(struct daemon *d, const struct observation *obs)
+{
+	int64_t end = observation_end_ms(obs), wall = daemon__now(d);
+	if (!vg_has(end) || end <= wall + CLOCK_SKEW_MS)
+		return end;
+	d->st.clamped++;
+	if (d->vm.event_time_clamped)
+		metrics_inc(d->vm.event_time_clamped, NULL);
+	return wall;
+}
+
 int daemon__observe_file(void *data, const struct observation *obs, struct store_batch *b)
 {
 	struct daemon *d = data;
 	struct effects fx;
-	int rc = pipeline_feed(d->p, obs, observation_end_ms(obs), &fx);
+	int64_t now = live_now(d, obs);
+	int rc = pipeline_feed(d->p, obs, now, &fx);
 	if (rc == VG_EINVAL)
 		return 0; /* the decoder guarantees provider and time */
 	if (rc != 0)
 		return rc;
+	if (obs->source != OBS_PROBE)
+		daemon__gateway_seen(d, now);
 	d->st.observations++;
 	metrics_std_observation(&d->vm, obs);
 	daemon__account(d, &fx);
 	rc = store_batch_add_effects(b, &fx, &d->next_outbox_id);
 	if (rc == 0)
-		offer_semantic(d, obs, &fx, b);
+		offer_semantic(d, obs, &fx, b, now);
 	return rc;
 }
 
@@ -176,9 +205,12 @@ int daemon_observe(struct daemon *d, const struct observation *obs)
 	if (d->state != DS_RUNNING)
 		return VG_ESTATE;
 	struct effects fx;
-	int rc = pipeline_feed(d->p, obs, observation_end_ms(obs), &fx);
+	int64_t now = live_now(d, obs);
+	int rc = pipeline_feed(d->p, obs, now, &fx);
 	if (rc != 0)
 		return rc;
+	if (obs->source != OBS_PROBE)
+		daemon__gateway_seen(d, now);
 	d->st.observations++;
 	metrics_std_observation(&d->vm, obs);
 	struct store_batch *b = daemon__waiting_batch(d);
@@ -186,7 +218,7 @@ int daemon_observe(struct daemon *d, const struct observation *obs)
 		return VG_ENOMEM;
 	rc = daemon__keep_effects(d, &fx);
 	if (rc == 0)
-		offer_semantic(d, obs, &fx, NULL);
+		offer_semantic(d, obs, &fx, NULL, now);
 	daemon__submit_waiting(d);
 	return rc;
 }

@@ -112,8 +112,44 @@ void daemon__add_health_rows(struct daemon *d, int64_t now)
 	if (pipeline_health_count(d->p) == 0)
 		return;
 	struct store_batch *b = daemon__waiting_batch(d);
-	if (b && health_rows_add(b, d->p, &d->cfg->thresholds, now, spend_of, d) != 0)
+	if (b && health_rows_add(b, d->p, &d->cfg->thresholds, now, d->gateway_event_ms, spend_of,
+	                         d) != 0)
 		daemon__log(d, "error", "out of memory writing health rows", NULL);
+}
+
+/* ---- the gateway's freshness --------------------------------------------------------- */
+
+void daemon__gateway_seen(struct daemon *d, int64_t end_ms)
+{
+	if (!vg_has(d->gateway_event_ms) || end_ms > d->gateway_event_ms)
+		d->gateway_event_ms = end_ms;
+	d->quiet_reported = false;
+}
+
+void daemon__watch_gateway(struct daemon *d, int64_t now)
+{
+	int64_t quiet = d->cfg->monitor.gateway_quiet_ms;
+	if (quiet <= 0 || d->quiet_reported)
+		return;
+	int64_t last = vg_has(d->gateway_event_ms) && d->gateway_event_ms > d->quiet_since_ms
+	                       ? d->gateway_event_ms
+	                       : d->quiet_since_ms;
+	if (now - last < quiet)
+		return;
+	d->quiet_reported = true;
+	char detail[160];
+	if (vg_has(d->gateway_event_ms))
+		snprintf(detail, sizeof(detail),
+		         "no gateway event for %lld s (monitor.gateway_quiet %lld s); probes "
+		         "do not count",
+		         (long long)((now - last) / 1000), (long long)(quiet / 1000));
+	else
+		snprintf(detail, sizeof(detail),
+		         "no gateway event since the start, %lld s ago (monitor.gateway_quiet "
+		         "%lld s)",
+		         (long long)((now - last) / 1000), (long long)(quiet / 1000));
+	daemon__log(d, "error", "gateway quiet", json_pack("{s:s}", "detail", detail));
+	daemon__monitor(d, SUB_GATEWAY_QUIET, "gateway", detail);
 }
 
 /* ---- metrics ----------------------------------------------------------------------- */
@@ -122,6 +158,10 @@ void daemon__collect(void *data, struct metrics *reg)
 {
 	(void)reg;
 	struct daemon *d = data;
+	if (d->vm.gateway_event_age && vg_has(d->gateway_event_ms)) {
+		int64_t age = daemon__now(d) - d->gateway_event_ms;
+		metrics_set(d->vm.gateway_event_age, NULL, (double)(age > 0 ? age : 0) / 1000.0);
+	}
 	if (!d->ing)
 		return;
 	struct ingest_stats is;

@@ -78,6 +78,11 @@ struct daemon {
 	bool corrupt;          /* the store met damage: stopping after its page went out */
 	uint64_t linger_until; /* loop time the close waits for such a page until */
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
+	/* The gateway's own freshness, apart from probes (daemon_health.c). */
+	int64_t gateway_event_ms; /* end of the newest gateway event, VG_NONE before one */
+	int64_t quiet_since_ms;   /* when the daemon started running: a quiet counts from
+	                           * there at the earliest */
+	bool quiet_reported;      /* the gateway_quiet incident of this quiet is raised */
 	struct daemon_stats st;
 };
 
@@ -125,6 +130,11 @@ void daemon__add_health_rows(struct daemon *d, int64_t now);
 void daemon__on_store_corrupt(void *data, const char *cause);
 /* The store queue full for store_full_ms: a monitor incident. */
 void daemon__watch_store_queue(struct daemon *d);
+/* A gateway event (not a probe) ended at end_ms: the gateway is writing. */
+void daemon__gateway_seen(struct daemon *d, int64_t end_ms);
+/* No gateway event for monitor.gateway_quiet: a monitor incident, once per
+ * quiet (every tick). */
+void daemon__watch_gateway(struct daemon *d, int64_t now);
 /* /metrics collect hook: the tailer's counters. */
 void daemon__collect(void *data, struct metrics *reg);
 
@@ -142,6 +152,9 @@ void daemon__stop_refresh(struct daemon *d);
 
 void daemon__start_canaries(struct daemon *d);
 void daemon__stop_canaries(struct daemon *d);
+/* Stop the canaries and start them with d->cfg's `probes:` section (a
+ * reload), keeping each provider's spend today. */
+void daemon__restart_canaries(struct daemon *d);
 /* The probe spend of a provider's health row (NaN for model rows and
  * providers not probed). */
 void daemon__probe_spend(const struct daemon *d, const char *provider, const char *model,

@@ -40,10 +40,8 @@ static int64_t now_hook(void *data)
 	return daemon__now(data);
 }
 
-void daemon__start_canaries(struct daemon *d)
+static void start_set(struct daemon *d, const double *spent)
 {
-	for (size_t i = 0; i < CFG_MAX_PROVIDERS; i++)
-		d->spend[i] = d->budget[i] = VG_NONE_D;
 	if (d->cfg->n_providers == 0 || !d->cfg->probes.enabled)
 		return;
 	struct canary_opts o = {
@@ -51,6 +49,7 @@ void daemon__start_canaries(struct daemon *d)
 		.now_ud = d,
 		.log = on_canary_log,
 		.log_ud = d,
+		.spent_today_usd = spent,
 	};
 	metrics_std_canary_hooks(&d->vm, &o.hooks);
 	struct canary_config cc;
@@ -65,6 +64,23 @@ void daemon__start_canaries(struct daemon *d)
 		        d, "info", "canaries started",
 		        json_pack("{s:i}", "endpoints", (int)canary_endpoint_count(d->canaries)));
 	free(cause);
+}
+
+void daemon__start_canaries(struct daemon *d)
+{
+	for (size_t i = 0; i < CFG_MAX_PROVIDERS; i++)
+		d->spend[i] = d->budget[i] = VG_NONE_D;
+	start_set(d, NULL);
+}
+
+void daemon__restart_canaries(struct daemon *d)
+{
+	daemon__stop_canaries(d);
+	/* config_canary() lists d->cfg's providers in order: the same indexes */
+	start_set(d, d->spend);
+	daemon__log(d, "info", "canaries restarted",
+	            json_pack("{s:I,s:b}", "interval_ms", (json_int_t)d->cfg->probes.interval_ms,
+	                      "enabled", d->cfg->probes.enabled));
 }
 
 void daemon__stop_canaries(struct daemon *d)

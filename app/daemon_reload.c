@@ -2,8 +2,9 @@
  * daemon_reload.c: daemon_reload() (see daemon.h): the new file is loaded
  * and checked, its `semantic:` section compiled and applied first (a bad
  * schema refuses the whole reload), then the plan of app/reload_plan is
- * performed: new event files followed, routes set again; what needs a
- * restart is only logged. One log line says what was applied and what
+ * performed: new event files followed, routes set again, the canaries
+ * started again with the new `probes:` section; what needs a restart is
+ * only logged. One log line says what was applied and what
  * waits for a restart.
  */
 #include "app/daemon_internal.h"
@@ -82,6 +83,12 @@ int daemon_reload(struct daemon *d, const char *path, char **cause)
 	}
 	if ((plan.apply & (1u << RELOAD_ROUTES)) && d->p && pipeline_setup_routes(&d->ps, n) == 0)
 		done |= 1u << RELOAD_ROUTES;
+	if (plan.apply & (1u << RELOAD_PROBES)) {
+		d->cfg->probes = n->probes;
+		if (d->state == DS_RUNNING)
+			daemon__restart_canaries(d);
+		done |= 1u << RELOAD_PROBES;
+	}
 
 	json_t *applied = json_array(), *restart = json_array();
 	for (int k = 0; k < RELOAD__COUNT; k++) {

@@ -31,7 +31,7 @@ static void fill(struct store_health *h, const struct health_view *v, const stru
 }
 
 int health_rows_add(struct store_batch *b, const struct pipeline *p, const struct core_settings *t,
-                    int64_t now, health_rows_spend_cb spend, void *data)
+                    int64_t now, int64_t gateway_event_ms, health_rows_spend_cb spend, void *data)
 {
 	size_t n = pipeline_health_count(p);
 	for (size_t i = 0; i < n; i++) {
@@ -40,6 +40,7 @@ int health_rows_add(struct store_batch *b, const struct pipeline *p, const struc
 			continue;
 		struct store_health h;
 		fill(&h, &v, t, now, spend, data);
+		h.gateway_event_ms = gateway_event_ms;
 		if (store_batch_add_health(b, &h) != 0)
 			return VG_ENOMEM;
 	}

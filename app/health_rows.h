@@ -19,9 +19,10 @@ typedef void (*health_rows_spend_cb)(void *data, const char *provider, const cha
 /* Append a row per pipeline_health_view() row of `p` at `now` to `b`: the
  * view's numbers, the breaker and whether it oscillates
  * (t->breaker.oscillation_opens), t->latency_ms as the latency threshold,
- * the probe spend from `spend` (NULL: unknown). Returns 0 or VG_ENOMEM (rows
- * appended so far stay). */
+ * the probe spend from `spend` (NULL: unknown), and `gateway_event_ms`, the
+ * end of the newest gateway event (VG_NONE: none seen). Returns 0 or
+ * VG_ENOMEM (rows appended so far stay). */
 int health_rows_add(struct store_batch *b, const struct pipeline *p, const struct core_settings *t,
-                    int64_t now, health_rows_spend_cb spend, void *data);
+                    int64_t now, int64_t gateway_event_ms, health_rows_spend_cb spend, void *data);
 
 #endif

@@ -142,6 +142,20 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 	                            "Whether the last delivery attempt to a sink got an answer "
 	                            "it accepted (1) or not (0).",
 	                            L_SINK);
+	vm->gateway_event_age =
+	        metrics_gauge(reg, "vigil_gateway_event_age_seconds",
+	                      "Seconds since the end of the newest gateway event (probes do not "
+	                      "count).",
+	                      L_NONE);
+	vm->sidecar_oldest_age = metrics_gauge(reg, "vigil_sidecar_oldest_age_seconds",
+	                                       "How long the oldest analysis in the sidecar "
+	                                       "queue has waited (0 when none waits).",
+	                                       L_NONE);
+	vm->event_time_clamped = metrics_counter(
+	        reg, "vigil_event_time_clamped_total",
+	        "Observations whose end (ts + total_ms) was over 1 s ahead of the wall "
+	        "clock: the daemon fed them at the wall clock (stored as they came).",
+	        L_NONE);
 	struct metric_family *all[] = {
 		vm->build_info,
 		vm->probe_phase,
@@ -176,6 +190,9 @@ int metrics_std_register(struct metrics *reg, struct vigil_metrics *vm, const ch
 		vm->outbox_pending,
 		vm->sink_deliveries,
 		vm->sink_up,
+		vm->gateway_event_age,
+		vm->sidecar_oldest_age,
+		vm->event_time_clamped,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (!all[i])

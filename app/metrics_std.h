@@ -42,11 +42,17 @@
  *   vigil_cost_efficiency_ratio{provider,model}                      gauge observed/configured $
  *   vigil_availability_ratio{provider,model}                         gauge
  *   vigil_sidecar_queue_depth, vigil_sidecar_queue_capacity          gauges
+ *   vigil_event_time_clamped_total                                   counter: observations
+ *                          ending over 1 s ahead of the wall clock, fed at the clock
+ *   vigil_sidecar_oldest_age_seconds                                 gauge: the oldest queued
+ *                          analysis's wait (0 when none)
  *   vigil_ingest_lines_total, vigil_ingest_quarantined_lines_total{reason}  counters
  *   vigil_outbox_pending{sink}                                       gauge
  *   vigil_sink_deliveries_total{sink,result}                         counter;
  *                          result = delivered|retry|rejected
  *   vigil_sink_up{sink}                                              gauge 0/1
+ *   vigil_gateway_event_age_seconds                                  gauge: since the newest
+ *                          gateway event (probes not counted); absent before the first
  *
  * Threads: loop thread only.
  */
@@ -77,6 +83,8 @@ struct vigil_metrics {
 	struct metric_family *sidecar_depth, *sidecar_capacity;
 	struct metric_family *ingest_lines, *ingest_quarantined;
 	struct metric_family *outbox_pending, *sink_deliveries, *sink_up;
+	/* vigil's view of its own inputs (daemon) */
+	struct metric_family *gateway_event_age, *sidecar_oldest_age, *event_time_clamped;
 };
 
 /* Register every standard family in `reg`. Returns 0, or VG_ENOMEM /

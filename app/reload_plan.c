@@ -12,6 +12,7 @@ static const char *const part_names[RELOAD__COUNT] = {
 	[RELOAD_EVENTS_REMOVED] = "events (removed files)",
 	[RELOAD_ROUTES] = "routes",
 	[RELOAD_SINKS] = "sinks",
+	[RELOAD_PROBES] = "probes",
 	[RELOAD_STORE] = "store",
 	[RELOAD_METRICS_LISTEN] = "metrics", /* listen or max_models */
 	[RELOAD_PROVIDERS] = "providers",
@@ -67,6 +68,8 @@ void reload_plan_make(const struct vigil_config *old, const struct vigil_config 
 		out->apply |= 1u << RELOAD_ROUTES;
 	else
 		out->restart |= 1u << RELOAD_SINKS;
+	if (memcmp(&next->probes, &old->probes, sizeof(next->probes)) != 0)
+		out->apply |= 1u << RELOAD_PROBES;
 	if (memcmp(&next->store, &old->store, sizeof(next->store)) != 0)
 		out->restart |= 1u << RELOAD_STORE;
 	if (strcmp(next->metrics.listen, old->metrics.listen) != 0 ||
@@ -89,6 +92,9 @@ void reload_plan_keep(const struct vigil_config *old, const struct vigil_config 
 	out->n_events = next->n_events;
 	out->semantic = next->semantic;
 	out->semantic.checks.max_keys = old->semantic.checks.max_keys;
+	out->monitor = next->monitor;
+	if (plan->apply & (1u << RELOAD_PROBES))
+		out->probes = next->probes;
 	if (plan->apply & (1u << RELOAD_ROUTES)) {
 		memcpy(out->sinks, next->sinks, sizeof(next->sinks));
 		out->incidents = next->incidents;

@@ -9,8 +9,9 @@
  * Applied at once: the `semantic:` section with its schema folder (except
  * max_keys), new event files, and, while the sinks themselves are unchanged
  * (names, kinds, URLs, secrets, auth), their routes (min_severity, ...) and
- * the payload texts of `incidents:` (instance, runbook_base, console_url).
- * Everything else needs a restart.
+ * the payload texts of `incidents:` (instance, runbook_base, console_url),
+ * the `probes:` section (the canaries start again, keeping the day's spend)
+ * and the `monitor:` section. Everything else needs a restart.
  */
 #ifndef VIGIL_APP_RELOAD_PLAN_H
 #define VIGIL_APP_RELOAD_PLAN_H
@@ -27,6 +28,7 @@ enum reload_part {
 	RELOAD_EVENTS_REMOVED,    /* restart: event files were removed */
 	RELOAD_ROUTES,            /* applied: routes and payload texts (sinks unchanged) */
 	RELOAD_SINKS,             /* restart: a sink added, removed or changed */
+	RELOAD_PROBES,            /* applied: the canaries start again with `probes:` */
 	RELOAD_STORE,             /* restart */
 	RELOAD_METRICS_LISTEN,    /* restart: metrics.listen or metrics.max_models */
 	RELOAD_PROVIDERS,         /* restart */
@@ -49,13 +51,14 @@ void reload_plan_make(const struct vigil_config *old, const struct vigil_config 
 
 /* The config to run with once the plan is applied: `old` with the parts the
  * plan applies taken from `next` (event files, the semantic section but its
- * max_keys, and, with RELOAD_ROUTES, the sinks and the `incidents:` texts but
- * their timings), named after `file`. *out may not alias old or next. */
+ * max_keys, the `monitor:` section, with RELOAD_PROBES the `probes:` section,
+ * and, with RELOAD_ROUTES, the sinks and the `incidents:` texts but their
+ * timings), named after `file`. *out may not alias old or next. */
 void reload_plan_keep(const struct vigil_config *old, const struct vigil_config *next,
                       const struct reload_plan *plan, const char *file, struct vigil_config *out);
 
 /* "semantic", "semantic.max_keys", "events", "events (removed files)",
- * "routes", "sinks", "store", "metrics.listen", "providers", "thresholds",
+ * "routes", "sinks", "probes", "store", "metrics.listen", "providers", "thresholds",
  * "incidents timings"; "unknown" out of range. Static. */
 const char *reload_part_name(enum reload_part p);
 

@@ -141,6 +141,12 @@ static void on_monitor(struct sidecar *sc, const struct failure_event *ev, void 
 		s->opt.on_effects(s->opt.data, &eff);
 }
 
+static int64_t semsvc_clock(void *data)
+{
+	struct semsvc *s = data;
+	return s->opt.clock_ms(s->opt.data);
+}
+
 /* A sidecar thread on the pipeline's current text cfg, deferral on. */
 static int start_sidecar(struct semsvc *s)
 {
@@ -151,6 +157,8 @@ static int start_sidecar(struct semsvc *s)
 		so.max_bytes = s->opt.max_bytes;
 	if (s->opt.event_interval_ms > 0)
 		so.event_interval_ms = s->opt.event_interval_ms;
+	so.max_age_ms = s->opt.max_age_ms;
+	so.clock_ms = s->opt.clock_ms ? semsvc_clock : NULL;
 	so.on_result = on_result;
 	so.on_monitor = on_monitor;
 	so.data = s;
@@ -214,6 +222,7 @@ int semsvc_reload(struct semsvc *s, struct pipeline *p, const struct vigil_confi
 		return rc;
 	if (cfg->semantic.sidecar_queue > 0)
 		s->opt.capacity = (size_t)cfg->semantic.sidecar_queue;
+	s->opt.max_age_ms = cfg->monitor.sidecar_lag_ms;
 	int src = start_sidecar(s);
 	if (src != 0 && rc == 0) {
 		vg_cause(cause, VG_ESTATE,
@@ -234,6 +243,17 @@ int semsvc_offer(struct semsvc *s, const struct observation *obs, const struct e
 	int rc = sidecar_submit(s->sc, obs, now);
 	gauges(s);
 	return rc;
+}
+
+void semsvc_watch(struct semsvc *s, int64_t now)
+{
+	if (!s || !s->sc)
+		return;
+	int64_t age = sidecar_watch(s->sc, now);
+	if (s->opt.metrics && s->opt.metrics->sidecar_oldest_age)
+		metrics_set(s->opt.metrics->sidecar_oldest_age, NULL,
+		            age > 0 ? (double)age / 1000.0 : 0);
+	gauges(s);
 }
 
 void semsvc_stats(struct semsvc *s, struct semsvc_stats *st)

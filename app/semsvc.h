@@ -74,6 +74,10 @@ struct semsvc_options {
 	size_t capacity;  /* analyses queued at most (config semantic.sidecar_queue; 256) */
 	size_t max_bytes; /* bytes copied into the queue at most (64 MiB) */
 	int64_t event_interval_ms; /* repeat the blind-spot report at most this often (1000) */
+	int64_t max_age_ms; /* an analysis waiting this long is a blind spot too (semsvc_watch;
+	                     * config monitor.sidecar_lag; 0 = never) */
+	int64_t (*clock_ms)(void *data); /* the clock ages are measured on (with `data`; NULL:
+	                                  * the times given to semsvc_offer) */
 	semsvc_effects_cb on_effects;
 	void *data; /* for on_effects and now_ms */
 	/* The time a late result is fed at; NULL = the observation's own end
@@ -105,6 +109,14 @@ int semsvc_start(uv_loop_t *loop, struct pipeline *p, const struct semsvc_option
  */
 int semsvc_offer(struct semsvc *s, const struct observation *obs, const struct effects *eff,
                  int64_t now);
+
+/*
+ * The age of the oldest queued analysis at `now` (the clock_ms clock): the
+ * gauge vigil_sidecar_oldest_age_seconds, and past max_age_ms the blind
+ * spot through on_effects (sidecar_watch). Call every tick. NULL does
+ * nothing.
+ */
+void semsvc_watch(struct semsvc *s, int64_t now);
 
 /*
  * A config reload (SIGHUP): compile the schemas of cfg's folder as

@@ -12,12 +12,14 @@
 
 #include "core/vgerr.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct job {
 	struct job *next;
 	size_t bytes; /* copied payload */
+	int64_t queued_ms;
 	int status;
 	struct observation obs;
 	struct semantic_text result;
@@ -37,6 +39,7 @@ struct sidecar {
 	struct job *wait_head, *wait_tail;
 	struct job *done_head, *done_tail;
 	size_t depth, bytes;
+	int64_t in_hand_ms; /* queued_ms of the job the worker holds, VG_NONE */
 	bool stop, hold;
 
 	/* loop thread only */
@@ -81,6 +84,7 @@ static void worker(void *arg)
 		if (!sc->wait_head)
 			sc->wait_tail = NULL;
 		sc->bytes -= j->bytes;
+		sc->in_hand_ms = j->queued_ms;
 		uv_mutex_unlock(&sc->mu);
 
 		j->next = NULL;
@@ -88,6 +92,7 @@ static void worker(void *arg)
 
 		uv_mutex_lock(&sc->mu);
 		sc->depth--;
+		sc->in_hand_ms = VG_NONE;
 		if (sc->done_tail)
 			sc->done_tail->next = j;
 		else
@@ -149,6 +154,7 @@ int sidecar_start(uv_loop_t *loop, const struct semantic_text_cfg *cfg,
 	struct sidecar *sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return VG_ENOMEM;
+	sc->in_hand_ms = VG_NONE;
 	sc->loop = loop;
 	sc->cfg = cfg;
 	sc->opt = *opt;
@@ -210,6 +216,7 @@ int sidecar_submit(struct sidecar *sc, const struct observation *obs, int64_t no
 		return VG_ENOMEM;
 	j->next = NULL;
 	j->bytes = bytes;
+	j->queued_ms = sc->opt.clock_ms ? sc->opt.clock_ms(sc->opt.data) : now;
 	j->status = 0;
 	j->obs = *obs;
 	char *p = j->payload;
@@ -249,12 +256,41 @@ void sidecar_stats(struct sidecar *sc, struct sidecar_stats *st)
 	uv_mutex_lock(&sc->mu);
 	st->depth = sc->depth;
 	st->bytes = sc->bytes;
+	st->oldest_ms = vg_has(sc->in_hand_ms) ? sc->in_hand_ms
+	                : sc->wait_head        ? sc->wait_head->queued_ms
+	                                       : VG_NONE;
 	uv_mutex_unlock(&sc->mu);
 	st->capacity = sc->opt.capacity;
 	st->submitted = sc->submitted;
 	st->completed = sc->completed;
 	st->skipped = sc->skipped;
 	st->blind = sc->blind;
+}
+
+int64_t sidecar_watch(struct sidecar *sc, int64_t now)
+{
+	struct sidecar_stats st;
+	sidecar_stats(sc, &st);
+	if (!vg_has(st.oldest_ms) || sc->stopping)
+		return -1;
+	int64_t age = now > st.oldest_ms ? now - st.oldest_ms : 0;
+	if (sc->opt.max_age_ms <= 0 || age < sc->opt.max_age_ms || !sc->opt.on_monitor)
+		return age;
+	if (sc->blind && now - sc->last_event_ms < sc->opt.event_interval_ms)
+		return age;
+	sc->blind = true;
+	sc->last_event_ms = now;
+	struct failure_event ev;
+	if (semantic_blind_spot_event(&ev, 0, now, st.depth, sc->opt.capacity, sc->skipped) != 0)
+		return age;
+	ev.causal.value = (double)age / 1000.0;
+	ev.causal.threshold = (double)sc->opt.max_age_ms / 1000.0;
+	snprintf(ev.causal.detail, sizeof(ev.causal.detail),
+	         "semantic monitoring blind spot: sidecar lagging, the oldest analysis has "
+	         "waited %lld s (limit %lld s), %zu queued",
+	         (long long)(age / 1000), (long long)(sc->opt.max_age_ms / 1000), st.depth);
+	sc->opt.on_monitor(sc, &ev, sc->opt.data);
+	return age;
 }
 
 void sidecar_hold(struct sidecar *sc, bool hold)

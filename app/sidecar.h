@@ -18,7 +18,10 @@
  * gets a failure event of category monitor, subtype sidecar_blind_spot
  * ("semantic monitoring blind spot"), again at most every event_interval_ms
  * while refusals continue, and a final call with ev == NULL once the queue
- * has drained to empty.
+ * has drained to empty. A queue that is not full but slow is blind too:
+ * sidecar_watch() reports the same event when the oldest analysis has
+ * waited max_age_ms (by the sidecar's clock), so a lagging sidecar is
+ * alerted before it fills.
  *
  * Threads: every function here is called on the loop thread; the callbacks
  * run there too. The worker thread touches only its job and the queue.
@@ -53,9 +56,13 @@ typedef void (*sidecar_result_cb)(struct sidecar *sc, const struct observation *
 typedef void (*sidecar_monitor_cb)(struct sidecar *sc, const struct failure_event *ev, void *data);
 
 struct sidecar_options {
-	size_t capacity;           /* jobs waiting or in hand, at most (256) */
-	size_t max_bytes;          /* bytes copied into waiting jobs, at most (64 MiB) */
-	int64_t event_interval_ms; /* repeat the blind-spot event at most this often (1000) */
+	size_t capacity;                 /* jobs waiting or in hand, at most (256) */
+	size_t max_bytes;                /* bytes copied into waiting jobs, at most (64 MiB) */
+	int64_t event_interval_ms;       /* repeat the blind-spot event at most this often (1000) */
+	int64_t max_age_ms;              /* the oldest analysis waiting this long is a blind spot
+	                            * (sidecar_watch); 0 = never */
+	int64_t (*clock_ms)(void *data); /* when a job was queued (NULL: the `now` given to
+	                                  * sidecar_submit); called with `data` */
 	sidecar_result_cb on_result;
 	sidecar_monitor_cb on_monitor; /* may be NULL */
 	void *data;                    /* passed to both callbacks */
@@ -88,10 +95,21 @@ struct sidecar_stats {
 	uint64_t submitted; /* accepted */
 	uint64_t completed; /* results delivered to on_result */
 	uint64_t skipped;   /* refused because the queue was full */
-	bool blind;         /* skipping now, until the queue drains */
+	bool blind;         /* skipping or lagging now, until the queue drains */
+	int64_t oldest_ms;  /* when the oldest job waiting or in hand was queued, VG_NONE */
 };
 
 void sidecar_stats(struct sidecar *sc, struct sidecar_stats *st);
+
+/*
+ * Check the age of the oldest analysis at `now` (the clock of clock_ms):
+ * past max_age_ms it is reported through on_monitor as the blind-spot
+ * event (at most every event_interval_ms; ev->causal.value is the age in
+ * seconds), and cleared like a full queue's once the queue drains. Call it
+ * periodically (the daemon's tick). Returns the age in ms, or -1 when
+ * nothing waits.
+ */
+int64_t sidecar_watch(struct sidecar *sc, int64_t now);
 
 /*
  * Hold the worker before its next job (true) or let it go on (false): a

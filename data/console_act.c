@@ -15,7 +15,11 @@
 struct console_act {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
+	sqlite3_stmt *outcome;
 };
+
+/* By primary key: no scan. */
+static const char outcome_sql[] = "SELECT applied, outcome FROM operator_actions WHERE id = ?1";
 
 /* Reads, and inserts into operator_actions; nothing else. */
 static int authorize(void *ud, int code, const char *a, const char *b, const char *db,
@@ -41,6 +45,7 @@ void console_act_close(struct console_act *w)
 	if (!w)
 		return;
 	sqlite3_finalize(w->insert);
+	sqlite3_finalize(w->outcome);
 	sqlite3_close(w->db);
 	free(w);
 }
@@ -57,6 +62,8 @@ int console_act_open(const char *path, struct console_act **out, char **cause)
 		sqlite3_set_authorizer(w->db, authorize, NULL);
 		rc = store__action_prepare(w->db, &w->insert);
 	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db, outcome_sql, -1, &w->outcome, NULL);
 	if (rc != SQLITE_OK) {
 		vg_cause(cause, VG_EDB, "%s: cannot open for operator actions: %s", path,
 		         w->db ? sqlite3_errmsg(w->db) : "out of memory");
@@ -67,15 +74,44 @@ int console_act_open(const char *path, struct console_act **out, char **cause)
 	return 0;
 }
 
-int console_act_write(struct console_act *w, const struct store_operator_action *a, char **cause)
+int console_act_write(struct console_act *w, const struct store_operator_action *a, int64_t *id,
+                      char **cause)
 {
 	/* The database assigns the id; a new action is not applied yet. */
 	struct store_operator_action row = *a;
 	row.id = 0;
 	row.applied = false;
+	row.outcome[0] = '\0';
 	int rc = store__action_insert(w->insert, &row);
 	if (rc != SQLITE_OK)
 		return vg_cause(cause, VG_EDB, "cannot write the action: %s",
+		                sqlite3_errmsg(w->db));
+	if (id)
+		*id = (int64_t)sqlite3_last_insert_rowid(w->db);
+	return 0;
+}
+
+int console_act_outcome(struct console_act *w, int64_t id, struct console_act_outcome *out,
+                        char **cause)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = w->outcome;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->decided = sqlite3_column_int(st, 0) != 0;
+		const unsigned char *t = sqlite3_column_text(st, 1);
+		if (out->decided)
+			snprintf(out->text, sizeof(out->text), "%s",
+			         t ? (const char *)t : "applied");
+		out->refused = out->decided && strncmp(out->text, "refused", 7) == 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return VG_ENOTFOUND;
+	if (rc != SQLITE_ROW)
+		return vg_cause(cause, VG_EDB, "cannot read the action's outcome: %s",
 		                sqlite3_errmsg(w->db));
 	return 0;
 }

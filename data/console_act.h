@@ -36,10 +36,30 @@ void console_act_close(struct console_act *w);
  * Insert one action: a->incident_id, a->action, a->actor, a->note (may be
  * NULL; the wizard's path as JSON text for ACTION_TRIAGE) and a->time_ms; the
  * database assigns the id and the row starts unapplied (a->id and
- * a->applied are ignored). Returns 0, or VG_EDB with a malloc'd message in
- * *cause (caller frees; may be NULL).
+ * a->applied are ignored). Returns 0 and the new row's id in *id (may be
+ * NULL), or VG_EDB with a malloc'd message in *cause (caller frees; may be
+ * NULL).
  */
-int console_act_write(struct console_act *w, const struct store_operator_action *a, char **cause);
+int console_act_write(struct console_act *w, const struct store_operator_action *a, int64_t *id,
+                      char **cause);
+
+/* What the daemon made of an action. */
+struct console_act_outcome {
+	bool decided;                 /* false: not applied yet */
+	bool refused;                 /* the daemon could not apply it */
+	char text[STORE_OUTCOME_MAX]; /* "applied", "refused: incident #31 is acknowledged" */
+};
+
+/*
+ * The outcome of the action with id `id` (from console_act_write), as the
+ * daemon wrote it when it took the action (operator_actions.outcome): each
+ * console reads back its own actions, so two consoles acknowledging one
+ * incident each learn what became of theirs. Returns 0 (out->decided false
+ * while the daemon has not taken it), VG_ENOTFOUND (no such action: pruned),
+ * or VG_EDB with a malloc'd message in *cause (caller frees; may be NULL).
+ */
+int console_act_outcome(struct console_act *w, int64_t id, struct console_act_outcome *out,
+                        char **cause);
 
 /* The restricted connection itself, for tests that check what it refuses.
  * Borrowed: valid until console_act_close(). */

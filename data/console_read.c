@@ -68,7 +68,7 @@ static const char *const sql[Q__COUNT] = {
 	             "p95_ms, p99_ms, err_rate_limit, err_server, err_timeout, "
 	             "err_content_filter, err_other, tokens_per_s, quality, cost_efficiency, "
 	             "headroom, probe_spend_usd, probe_budget_usd, breaker, breaker_since_ms, "
-	             "oscillating, latency_threshold_ms, updated_ms FROM health "
+	             "oscillating, latency_threshold_ms, updated_ms, gateway_event_ms FROM health "
 	             "ORDER BY provider, model",
 	[Q_SPARK] = "SELECT provider, model, minute_ms, p95_ms FROM health_minute "
 	            "WHERE minute_ms >= ?1 ORDER BY minute_ms",
@@ -332,6 +332,9 @@ static int read_health(struct console_read *db, struct snapshot *s)
 		int64_t upd = col_i(st, 23);
 		if (vg_has(upd) && (!vg_has(s->last_data_ms) || upd > s->last_data_ms))
 			s->last_data_ms = upd;
+		int64_t gw = col_i(st, 24);
+		if (vg_has(gw) && (!vg_has(s->last_gateway_ms) || gw > s->last_gateway_ms))
+			s->last_gateway_ms = gw;
 		p->spark_step_ms = 60000;
 		/* The evidence row of a provider starts with what health knows. */
 		if (!p->model[0] && s->n_providers <= SNAP_MAX_PROVIDERS) {

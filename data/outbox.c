@@ -42,8 +42,9 @@ struct keyq {
 struct sstate {
 	int in_flight;
 	int64_t paused_until;
-	int failures;     /* consecutive 5xx / transport failures */
-	int rate_limited; /* consecutive 429s */
+	int failures;        /* consecutive 5xx / transport failures */
+	int rate_limited;    /* consecutive 429s */
+	int failed_attempts; /* consecutive, rows and re-sends (health) */
 	int64_t failing_since;
 	bool reported_down;
 	int64_t pending;
@@ -464,6 +465,74 @@ static void set_up(struct outbox *ob, int sink, bool up)
 	metrics_set(ob->o.metrics.up, v, up ? 1 : 0);
 }
 
+/* An attempt got an answer that says the sink is there (2xx, 4xx, 429). */
+static void health_ok(struct outbox *ob, int sink)
+{
+	struct sstate *s = &ob->ss[sink];
+	const char *name = sinks_info(ob->sinks, (size_t)sink)->name;
+	if (s->reported_down) {
+		logf_(ob, "sink %s: delivering again", name);
+		if (ob->o.on_health)
+			ob->o.on_health(ob->o.health_data, name, true, "delivering again");
+	}
+	s->failed_attempts = 0;
+	s->failing_since = 0;
+	s->reported_down = false;
+	set_up(ob, sink, true);
+}
+
+/* An attempt failed (5xx, 408, no answer): the sink is not up. */
+static void health_fail(struct outbox *ob, int sink, int64_t now)
+{
+	struct sstate *s = &ob->ss[sink];
+	s->failed_attempts++;
+	if (!s->failing_since)
+		s->failing_since = now;
+	set_up(ob, sink, false);
+}
+
+/* Failing for unreachable_after_ms with at least 3 failed attempts (rows'
+ * and re-sends' alike): reported down once. */
+static void health_check_down(struct outbox *ob, int sink, int64_t now)
+{
+	struct sstate *s = &ob->ss[sink];
+	if (s->reported_down || !s->failing_since || s->failed_attempts < 3 ||
+	    now - s->failing_since < ob->o.unreachable_after_ms)
+		return;
+	s->reported_down = true;
+	const char *name = sinks_info(ob->sinks, (size_t)sink)->name;
+	char detail[160];
+	snprintf(detail, sizeof(detail), "%d failed attempts in %lld s, %lld waiting",
+	         s->failed_attempts, (long long)((now - s->failing_since) / 1000),
+	         (long long)s->pending);
+	logf_(ob, "sink %s: unreachable: %s", name, detail);
+	if (ob->o.on_health)
+		ob->o.on_health(ob->o.health_data, name, false, detail);
+}
+
+void outbox_note_attempt(struct outbox *ob, size_t sink, const struct http_response *resp)
+{
+	if (sink >= ob->n_sinks || ob->closing)
+		return;
+	int64_t now = now_ms(ob);
+	int64_t ra;
+	enum sink_verdict v = sinks_verdict(resp, now, &ra);
+	count(ob, (int)sink, sinks_verdict_name(v));
+	if (v == SINK_RETRY && resp->status == 429) {
+		set_up(ob, (int)sink, true);
+	} else if (v == SINK_RETRY) {
+		health_fail(ob, (int)sink, now);
+		health_check_down(ob, (int)sink, now);
+	} else {
+		health_ok(ob, (int)sink);
+	}
+}
+
+void outbox_resend_hook(void *outbox, size_t i, const struct http_response *resp)
+{
+	outbox_note_attempt(outbox, i, resp);
+}
+
 /* Hand the open update batch to the store (kept when the queue is full). */
 static void submit_updates(struct outbox *ob)
 {
@@ -584,14 +653,8 @@ static void on_delivered(void *data, const struct http_response *resp)
 	excerpt(resp, body, sizeof(body));
 	count(ob, r->sink, sinks_verdict_name(v));
 	if (v == SINK_DELIVERED) {
-		if (s->reported_down && ob->o.on_health)
-			ob->o.on_health(ob->o.health_data, si->name, true, "delivering again");
-		if (s->reported_down)
-			logf_(ob, "sink %s: delivering again", si->name);
 		s->failures = s->rate_limited = 0;
-		s->failing_since = 0;
-		s->reported_down = false;
-		set_up(ob, r->sink, true);
+		health_ok(ob, r->sink);
 		r->r.state = OUTBOX_DELIVERED;
 		r->r.delivered_ms = now;
 		ob->st.delivered++;
@@ -599,7 +662,7 @@ static void on_delivered(void *data, const struct http_response *resp)
 			sinks_alertmanager_delivered(ob->sinks, (size_t)r->sink, r->payload, now);
 		finish_row(ob, r);
 	} else if (v == SINK_REJECTED) {
-		set_up(ob, r->sink, true);
+		health_ok(ob, r->sink);
 		logf_(ob,
 		      "sink %s: rejected notification %lld (key %s) with HTTP %d, not retried: %s",
 		      si->name, (long long)r->r.id, r->r.dedup_key, (int)resp->status, body);
@@ -615,13 +678,11 @@ static void on_delivered(void *data, const struct http_response *resp)
 			               ob->o.backoff_max_ms > ob->o.rate_limit_min_ms
 			                       ? ob->o.backoff_max_ms
 			                       : ob->o.rate_limit_min_ms);
-			set_up(ob, r->sink, true);
+			set_up(ob, r->sink, true); /* there, but busy: not a recovery */
 		} else {
 			s->failures++;
 			wait = backoff(ob->o.backoff_base_ms, s->failures, ob->o.backoff_max_ms);
-			if (!s->failing_since)
-				s->failing_since = now;
-			set_up(ob, r->sink, false);
+			health_fail(ob, r->sink, now);
 		}
 		if (ra > wait)
 			wait = ra;
@@ -637,18 +698,7 @@ static void on_delivered(void *data, const struct http_response *resp)
 			      si->name, (long long)r->r.id, (int)resp->status, (long long)wait,
 			      body);
 		persist_update(ob, r, false);
-		if (!s->reported_down && s->failing_since && s->failures >= 3 &&
-		    now - s->failing_since >= ob->o.unreachable_after_ms) {
-			s->reported_down = true;
-			char detail[160];
-			snprintf(detail, sizeof(detail),
-			         "%d failed attempts in %lld s, %lld waiting", s->failures,
-			         (long long)((now - s->failing_since) / 1000),
-			         (long long)s->pending);
-			logf_(ob, "sink %s: unreachable: %s", si->name, detail);
-			if (ob->o.on_health)
-				ob->o.on_health(ob->o.health_data, si->name, false, detail);
-		}
+		health_check_down(ob, r->sink, now);
 	}
 	kick(ob);
 }

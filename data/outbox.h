@@ -35,7 +35,8 @@
  * transport errors: the whole sink waits backoff_base_ms doubling per
  * consecutive failure up to backoff_max_ms (5 min), then tries the same
  * row again. Nothing is dropped while a sink is down. A sink failing for
- * unreachable_after_ms (and at least 3 attempts) is reported through
+ * unreachable_after_ms (and at least 3 attempts, re-sends included) is
+ * reported through
  * on_health(up = false) once, and on_health(up = true) when it recovers:
  * vigil turns that into a monitor incident (SUB_SINK_UNREACHABLE).
  *
@@ -160,6 +161,16 @@ int outbox_load(struct outbox *ob, const struct outbox_row *rows, size_t n);
  * Returns 0, or VG_ESTATE when a store is attached already.
  */
 int outbox_attach_store(struct outbox *ob, struct store *store, int64_t poll_ms);
+
+/*
+ * The answer to a delivery made outside the outbox to sink `i` (an
+ * Alertmanager re-send, data/sinks): counted in deliveries{sink,result} and
+ * in the sink's health like a row's attempt (up gauge, failing for
+ * unreachable_after_ms reported through on_health), without delaying rows.
+ * Give it to sinks_start_resend() as its attempt hook (outbox_resend_hook).
+ */
+void outbox_note_attempt(struct outbox *ob, size_t i, const struct http_response *resp);
+void outbox_resend_hook(void *outbox, size_t i, const struct http_response *resp);
 
 /* Counters. */
 struct outbox_stats {

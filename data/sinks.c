@@ -32,6 +32,7 @@ struct sink {
 	uv_timer_t timer;
 	bool timer_on;
 	bool resend_in_flight;
+	int resend_failures; /* consecutive: the next re-send comes sooner */
 	struct sinks *owner;
 };
 
@@ -42,6 +43,8 @@ struct sinks {
 	struct http_client *http;
 	int64_t (*now_ms)(void *);
 	void *now_data;
+	sinks_attempt_cb on_attempt;
+	void *attempt_data;
 	uint64_t resends;
 	int open_timers;
 	bool freeing;
@@ -388,6 +391,13 @@ uint64_t sinks_resends(const struct sinks *s)
 	return s->resends;
 }
 
+static void on_resend_timer(uv_timer_t *t);
+
+static uint64_t resend_every(const struct sink *k)
+{
+	return (uint64_t)(k->cfg.resend_interval_ms > 0 ? k->cfg.resend_interval_ms : 60000);
+}
+
 struct resend {
 	struct sink *k;
 	struct sink_scratch sc;
@@ -397,9 +407,30 @@ struct resend {
 static void on_resent(void *data, const struct http_response *r)
 {
 	struct resend *rs = data;
-	rs->k->resend_in_flight = false;
-	if (!r->err && r->status >= 200 && r->status < 300)
-		rs->k->owner->resends++;
+	struct sink *k = rs->k;
+	struct sinks *s = k->owner;
+	k->resend_in_flight = false;
+	if (r->err == VG_ESTATE) { /* cancelled at the close */
+		sinks_request_done(&rs->sc);
+		free(rs->body);
+		free(rs);
+		return;
+	}
+	if (s->on_attempt)
+		s->on_attempt(s->attempt_data, (size_t)(k - s->v), r);
+	uint64_t every = resend_every(k);
+	if (!r->err && r->status >= 200 && r->status < 300) {
+		s->resends++;
+		if (k->resend_failures && k->timer_on)
+			uv_timer_start(&k->timer, on_resend_timer, every, every);
+		k->resend_failures = 0;
+	} else if (k->timer_on) {
+		uint64_t soon = 5000;
+		for (int i = 0; i < k->resend_failures && soon < every; i++)
+			soon *= 2;
+		k->resend_failures++;
+		uv_timer_start(&k->timer, on_resend_timer, soon < every ? soon : every, every);
+	}
 	sinks_request_done(&rs->sc);
 	free(rs->body);
 	free(rs);
@@ -449,8 +480,11 @@ static void on_resend_timer(uv_timer_t *t)
 }
 
 int sinks_start_resend(struct sinks *s, uv_loop_t *loop, struct http_client *http,
-                       int64_t (*now_ms)(void *), void *now_data)
+                       int64_t (*now_ms)(void *), void *now_data, sinks_attempt_cb on_attempt,
+                       void *attempt_data)
 {
+	s->on_attempt = on_attempt;
+	s->attempt_data = attempt_data;
 	s->loop = loop;
 	s->http = http;
 	s->now_ms = now_ms ? now_ms : clock_wall_ms_hook;
@@ -461,9 +495,7 @@ int sinks_start_resend(struct sinks *s, uv_loop_t *loop, struct http_client *htt
 			continue;
 		uv_timer_init(loop, &k->timer);
 		k->timer.data = k;
-		uint64_t every =
-		        (uint64_t)(k->cfg.resend_interval_ms > 0 ? k->cfg.resend_interval_ms
-		                                                 : 60000);
+		uint64_t every = resend_every(k);
 		uv_timer_start(&k->timer, on_resend_timer, every, every);
 		k->timer_on = true;
 		s->open_timers++;

@@ -135,15 +135,22 @@ void sinks_redact(const struct sinks *s, char *text);
  */
 void sinks_alertmanager_delivered(struct sinks *s, size_t i, const char *payload, int64_t now_ms);
 
+/* The answer to each re-send attempt to sink `i` (the response is borrowed
+ * for the call), so that it counts like any delivery (data/outbox's
+ * outbox_resend_hook). */
+typedef void (*sinks_attempt_cb)(void *data, size_t i, const struct http_response *r);
+
 /*
  * Start re-sending on `loop` with `http`: every resend_interval of each
  * alertmanager sink, one POST of all its remembered alerts (firing, and
  * resolved ones for resolve_timeout after they resolved). Best effort: a
- * failed re-send is only counted; the next one tries again. Returns 0 or
+ * failed re-send is tried again sooner (5 s, doubling up to the interval).
+ * Every attempt's answer goes to `on_attempt` (may be NULL). Returns 0 or
  * VG_ENOMEM. `now_ms` gives the wall clock (NULL: the system clock).
  */
 int sinks_start_resend(struct sinks *s, uv_loop_t *loop, struct http_client *http,
-                       int64_t (*now_ms)(void *), void *now_data);
+                       int64_t (*now_ms)(void *), void *now_data, sinks_attempt_cb on_attempt,
+                       void *attempt_data);
 void sinks_stop_resend(struct sinks *s);
 
 /* Alerts remembered for re-sending by sink `i`, and re-sends done. */

@@ -28,6 +28,7 @@ void snapshot_reset(struct snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->last_data_ms = VG_NONE;
+	s->last_gateway_ms = VG_NONE;
 	s->health_window_ms = 5 * 60 * 1000;
 	triage_evidence_init(&s->evidence);
 	for (int i = 0; i < SNAP_MAX_PROVIDERS; i++)

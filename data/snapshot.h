@@ -178,6 +178,7 @@ struct snapshot {
 	int64_t now_ms;
 	char source[200];         /* what it was built from ("/tmp/vigil-demo.x/vigil.db") */
 	int64_t last_data_ms;     /* newest row the daemon wrote, VG_NONE when unknown */
+	int64_t last_gateway_ms;  /* end of the newest gateway event (not probes), VG_NONE */
 	int64_t health_window_ms; /* the window health rows cover */
 
 	struct snap_provider providers[SNAP_MAX_PROVIDERS];

@@ -55,7 +55,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 6
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -120,6 +120,7 @@ struct store_outbox_update {
 /* An operator's action from the console (acknowledge, resolve, note, triage
  * path; core/action), stored under action_name(). A stored text no
  * build knows reads back as ACTION_NOTE. */
+#define STORE_OUTCOME_MAX 160
 struct store_operator_action {
 	int64_t id;          /* 0 on insert: the database assigns it */
 	int64_t incident_id; /* 0 for accept and reject */
@@ -129,6 +130,8 @@ struct store_operator_action {
 	const char *note; /* may be NULL; the wizard's path as JSON text for ACTION_TRIAGE */
 	int64_t time_ms;
 	bool applied;
+	char outcome[STORE_OUTCOME_MAX]; /* the daemon's, when applied ("applied", "refused: ..");
+	                                  * "" before (and on insert) */
 };
 
 /* Where the tailer is in one file (a file is its device and inode). */
@@ -159,6 +162,7 @@ struct store_health {
 	double probe_budget_usd;     /* NaN when there is none */
 	double latency_threshold_ms; /* thresholds.latency_ms, for p99 vs threshold */
 	int64_t updated_ms;
+	int64_t gateway_event_ms; /* the newest gateway event's end (probes not counted), VG_NONE */
 };
 
 /* A line that could not be used. */
@@ -255,7 +259,9 @@ int store_batch_add_incident_history(struct store_batch *b, const struct store_i
 int store_batch_add_outbox(struct store_batch *b, const struct store_outbox *o);
 int store_batch_add_outbox_update(struct store_batch *b, const struct store_outbox_update *u);
 int store_batch_add_action(struct store_batch *b, const struct store_operator_action *a);
-int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id);
+/* Mark an operator action applied, with its outcome (NULL: "applied"; a
+ * refusal says "refused: <why>"; cut at STORE_OUTCOME_MAX - 1 bytes). */
+int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id, const char *outcome);
 int store_batch_add_quarantine(struct store_batch *b, const struct store_quarantine *q);
 int store_batch_add_health(struct store_batch *b, const struct store_health *h);
 /*

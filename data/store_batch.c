@@ -11,6 +11,7 @@
 #include "core/vgmem.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,10 +428,11 @@ int store_batch_add_action(struct store_batch *b, const struct store_operator_ac
 	return 0;
 }
 
-int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id)
+int store_batch_mark_action_applied(struct store_batch *b, int64_t action_id, const char *outcome)
 {
-	PUSH(b, applied, int64_t, r);
-	*r = action_id;
+	PUSH(b, applied, struct store__applied, r);
+	r->id = action_id;
+	snprintf(r->outcome, sizeof(r->outcome), "%s", outcome ? outcome : "applied");
 	return 0;
 }
 

@@ -157,12 +157,14 @@
 	X(note, NEW, str_opt, r->note)                                                             \
 	X(time_ms, NEW, int, r->time_ms)                                                           \
 	X(applied, NEW, int, r->applied)                                                           \
-	X(review_id, NEW, int_id, r->review_id)
+	X(review_id, NEW, int_id, r->review_id)                                                    \
+	X(outcome, NEW, text_opt, r->outcome)
 
-/* operator_actions, marked applied: r is the action's id (an int64_t *). */
+/* operator_actions, marked applied: r is a struct store__applied. */
 #define STORE__COLS_ACTION_APPLIED(X)                                                              \
-	X(id, KEY, int, *r)                                                                        \
-	X(applied, SET, int, 1)
+	X(id, KEY, int, r->id)                                                                     \
+	X(applied, SET, int, 1)                                                                    \
+	X(outcome, SET, text, r->outcome)
 
 /* quarantine: r is a struct store__qrow. */
 #define STORE__COLS_QUARANTINE(X)                                                                  \
@@ -234,7 +236,8 @@
 	X(opens_in_window, NEW, int_opt, r->has_breaker ? (int64_t)r->opens_in_window : VG_NONE)   \
 	X(oscillating, NEW, int, r->oscillating)                                                   \
 	X(latency_threshold_ms, NEW, real_opt, r->latency_threshold_ms)                            \
-	X(updated_ms, NEW, int, r->updated_ms)
+	X(updated_ms, NEW, int, r->updated_ms)                                                     \
+	X(gateway_event_ms, NEW, int_opt, r->gateway_event_ms)
 
 /* health_minute, the last p95 of each minute: r is a struct store_health. */
 #define STORE__COLS_HEALTH_MINUTE(X)                                                               \

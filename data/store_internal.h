@@ -48,6 +48,12 @@ static inline void *store__arr_push(struct store__arr *a, size_t size)
 
 #define STORE__AT(a, T, i) (&((T *)(a).v)[i])
 
+/* An operator action marked applied, with its outcome. */
+struct store__applied {
+	int64_t id;
+	char outcome[STORE_OUTCOME_MAX];
+};
+
 /* An observation as stored: the columns of the observations table. Its
  * strings live in the batch's string arena (offsets into b->ostr), so a
  * queued row takes what its strings need rather than the fixed buffers of

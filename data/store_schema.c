@@ -205,7 +205,22 @@ static const char migration_4[] =
         /* accept and reject name a review item, not an incident */
         "ALTER TABLE operator_actions ADD COLUMN review_id INTEGER;";
 
-static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4 };
+static const char migration_5[] =
+        /* The newest gateway event the daemon had seen when it wrote a health
+	 * row (probes not counted: they keep updated_ms fresh while the gateway
+	 * writes nothing); NULL before the first one. */
+        "ALTER TABLE health ADD COLUMN gateway_event_ms INTEGER;";
+
+static const char migration_6[] =
+        /* What became of an operator action, written by the daemon when it
+	 * marks it applied: "applied", or "refused: <why>" (an incident
+	 * acknowledged by another console already, ...). The console that
+	 * wrote the action reads it back by id and tells its operator. NULL
+	 * until then, and in rows from before. */
+        "ALTER TABLE operator_actions ADD COLUMN outcome TEXT;";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3,
+	                                  migration_4, migration_5, migration_6 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "a migration for every schema version");

@@ -317,7 +317,7 @@ static int apply_others(struct store__writer *w, struct store_batch *b)
 	for (size_t i = 0; i < b->acts.n && rc == SQLITE_OK; i++)
 		rc = insert_action(w->st[ST_ACT],
 		                   STORE__AT(b->acts, struct store_operator_action, i));
-	APPLY(w, b, applied, int64_t, ST_APPLIED, STORE__COLS_ACTION_APPLIED);
+	APPLY(w, b, applied, struct store__applied, ST_APPLIED, STORE__COLS_ACTION_APPLIED);
 	APPLY(w, b, quar, struct store__qrow, ST_QUAR, STORE__COLS_QUARANTINE);
 	for (size_t i = 0; i < b->health.n && rc == SQLITE_OK; i++) {
 		const struct store_health *r = STORE__AT(b->health, struct store_health, i);

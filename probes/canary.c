@@ -463,6 +463,9 @@ int canary_start_opts(uv_loop_t *loop, const struct canary_config *cfg, const st
 	s->idle_timer.data = s;
 	s->open_handles = 1;
 	int64_t now = now_ms(s);
+	for (size_t pi = 0; s->o.spent_today_usd && pi < cfg->n_providers; pi++)
+		if (s->o.spent_today_usd[pi] > 0) /* false for NaN */
+			probe_budget_charge(&s->budget[pi], now, s->o.spent_today_usd[pi]);
 	for (size_t i = 0; i < s->n_ep; i++) {
 		struct endpoint *e = &s->ep[i];
 		uv_timer_init(loop, &e->timer);

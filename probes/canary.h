@@ -152,6 +152,10 @@ struct canary_opts {
 	const char *ca_file;                     /* extra CA bundle (tests), may be NULL */
 	const char *resolve;                     /* CURLOPT_RESOLVE entry (tests), may be NULL */
 	const char *(*getenv)(const char *name); /* NULL: getenv(3) */
+	/* The spend already made this UTC day per provider (indexes of the
+	 * canary_config's providers; NULL, 0 or NaN: none), charged at start,
+	 * so a set started again (a reload) keeps the day's budget. */
+	const double *spent_today_usd;
 };
 
 /*

@@ -99,8 +99,10 @@ struct sim_gateway_opts {
 	double rate;                         /* requests per scenario second (0: the scenario's) */
 	uint64_t seed;                       /* 0: the scenario's seed */
 	int64_t start_ms;                    /* epoch ms of scenario time 0 (ts of the lines) */
-	double ts_scale;                     /* ts = start_ms + t * ts_scale (0 means 1) */
-	int64_t duration_ms;                 /* 0: the scenario's duration */
+	double ts_scale;     /* ts = start_ms + t * ts_scale (0 means 1); below 1 (a compressed
+	                  * clock) ts moves back by total_ms * (1 - ts_scale), so that
+	                  * ts + total_ms is the scaled time the line is written */
+	int64_t duration_ms; /* 0: the scenario's duration */
 };
 
 /* One events-v1 line (without the newline), borrowed for the call. Return

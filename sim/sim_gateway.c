@@ -332,6 +332,13 @@ static double write_line(struct sim_gateway *g, const struct attempt *at,
 			                  &g->text, &schema_valid);
 		}
 	}
+	/* The line is released (written) at scenario time t + total, which is
+	 * wall time start + (t + total) * ts_scale; durations keep their real
+	 * length, so under a compressed clock ts moves back by what the
+	 * compression takes off: ts + total_ms is then that write time, never
+	 * ahead of it. With ts_scale 1 this is start + t. */
+	int64_t ts_ms = g->start_ms +
+	                (int64_t)llround((double)at->t * g->ts_scale - total * (1.0 - g->ts_scale));
 	struct sim_rng ids = sim_rng_fork(root, SIM_RNG_ID);
 	struct sim_answer ans = *a;
 	struct sim_response resp;
@@ -343,8 +350,7 @@ static double write_line(struct sim_gateway *g, const struct attempt *at,
 		.text = sim_buf_cstr(&g->text),
 		.stream = at->stream,
 		.stream_usage = at->stream,
-		.now_ms = g->start_ms +
-		          (int64_t)llround((double)at->t * g->ts_scale + (ttfb > 0 ? ttfb : 0)),
+		.now_ms = ts_ms + (int64_t)llround(ttfb > 0 ? ttfb : 0),
 		.scale = g->ts_scale,
 		.id_seed = sim_rng_next(&ids),
 		.key_tail = NULL,
@@ -361,7 +367,6 @@ static double write_line(struct sim_gateway *g, const struct attempt *at,
 	sim_jw_init(&w, &g->line);
 	sim_jw_obj(&w);
 	sim_jw_kint(&w, "schema_version", 1);
-	int64_t ts_ms = g->start_ms + (int64_t)llround((double)at->t * g->ts_scale);
 	sim_jw_kstr(&w, "ts", sim_time_rfc3339(ts_ms, true, ts, sizeof(ts)));
 	sim_jw_kstr(&w, "request_id", at->request_id);
 	sim_jw_kstr(&w, "provider", p->name);

@@ -24,6 +24,14 @@ struct done_action {
 	char cause[160];
 };
 
+/* An action written, waiting for the daemon (thread only), or decided. */
+struct sent_action {
+	int64_t id;
+	struct op_action a; /* kind, incident, by (no note, no payload) */
+	bool refused;
+	char text[STORE_OUTCOME_MAX];
+};
+
 struct console_reader {
 	uv_async_t async;
 	pthread_t thread;
@@ -40,6 +48,11 @@ struct console_reader {
 	int n_todo;
 	struct done_action done[MAX_ACTIONS];
 	int n_done;
+	struct sent_action decided[MAX_ACTIONS];
+	int n_decided;
+	/* the thread's own: written, not yet taken by the daemon */
+	struct sent_action sent[MAX_ACTIONS];
+	int n_sent;
 	/* results (under mu) */
 	struct snapshot *built;     /* thread's buffer */
 	struct snapshot *ready;     /* the latest built one */
@@ -52,7 +65,7 @@ struct console_reader {
 /* The row for the operator_actions table: the wizard's path goes as its
  * JSON, other actions carry their note. */
 static int write_action(struct console_act *w, const struct op_action *a, int64_t now_ms,
-                        char **cause)
+                        int64_t *id, char **cause)
 {
 	struct store_operator_action row = {
 		.incident_id = a->incident_id,
@@ -67,7 +80,37 @@ static int write_action(struct console_act *w, const struct op_action *a, int64_
 	row.action = a->kind;
 	snprintf(row.actor, sizeof(row.actor), "%s", a->by);
 	row.note = a->kind == ACTION_TRIAGE && a->payload ? a->payload : a->note;
-	return console_act_write(w, &row, cause);
+	return console_act_write(w, &row, id, cause);
+}
+
+/* The thread, holding mu: look up the actions sent and not decided yet
+ * (without the lock), and hand the decided ones to the loop. */
+static void check_outcomes(struct console_reader *r)
+{
+	if (!r->writer || r->n_sent == 0)
+		return;
+	pthread_mutex_unlock(&r->mu);
+	int w = 0, found = 0;
+	struct sent_action got[MAX_ACTIONS];
+	for (int i = 0; i < r->n_sent; i++) {
+		struct console_act_outcome o;
+		int rc = console_act_outcome(r->writer, r->sent[i].id, &o, NULL);
+		if (rc == 0 && !o.decided) {
+			r->sent[w++] = r->sent[i];
+			continue;
+		}
+		got[found] = r->sent[i];
+		got[found].refused = rc == 0 ? o.refused : false;
+		snprintf(got[found].text, sizeof(got[found].text), "%s",
+		         rc == 0 ? o.text : "its outcome is unknown (pruned)");
+		found++;
+	}
+	r->n_sent = w;
+	pthread_mutex_lock(&r->mu);
+	for (int i = 0; i < found && r->n_decided < MAX_ACTIONS; i++)
+		r->decided[r->n_decided++] = got[i];
+	if (found)
+		uv_async_send(&r->async);
 }
 
 static void on_closed(uv_handle_t *h);
@@ -90,7 +133,16 @@ static void *run(void *arg)
 			r->n_todo--;
 			pthread_mutex_unlock(&r->mu);
 			char *cause = NULL;
-			int err = write_action(r->writer, &a, now, &cause);
+			int64_t id = 0;
+			int err = write_action(r->writer, &a, now, &id, &cause);
+			if (err == 0 && r->n_sent < MAX_ACTIONS) {
+				struct sent_action *s = &r->sent[r->n_sent++];
+				memset(s, 0, sizeof(*s));
+				s->id = id;
+				s->a.kind = a.kind;
+				s->a.incident_id = a.incident_id;
+				memcpy(s->a.by, a.by, sizeof(s->a.by));
+			}
 			pthread_mutex_lock(&r->mu);
 			if (r->n_done < MAX_ACTIONS) {
 				struct done_action *d = &r->done[r->n_done++];
@@ -123,6 +175,7 @@ static void *run(void *arg)
 		snprintf(r->ready_cause, sizeof(r->ready_cause), "%s", cause ? cause : "");
 		free(cause);
 		uv_async_send(&r->async);
+		check_outcomes(r);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -137,6 +190,10 @@ static void on_async(uv_async_t *h)
 	n_done = r->n_done;
 	memcpy(done, r->done, (size_t)n_done * sizeof(done[0]));
 	r->n_done = 0;
+	struct sent_action decided[MAX_ACTIONS];
+	int n_decided = r->n_decided;
+	memcpy(decided, r->decided, (size_t)n_decided * sizeof(decided[0]));
+	r->n_decided = 0;
 	bool have = r->have_ready;
 	r->have_ready = false;
 	int err = r->ready_err;
@@ -155,6 +212,8 @@ static void on_async(uv_async_t *h)
 			               done[i].err ? done[i].cause : NULL);
 		op_action_done(&done[i].a);
 	}
+	for (int i = 0; i < n_decided && r->o.on_outcome; i++)
+		r->o.on_outcome(r->o.ud, &decided[i].a, decided[i].refused, decided[i].text);
 }
 
 int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,

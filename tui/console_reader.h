@@ -9,7 +9,10 @@
  * data/'s; this file only moves requests and answers between threads.
  *
  * Requests coalesce: asking for a snapshot while one is being built makes
- * one more build afterwards, never a queue. Actions are written in order.
+ * one more build afterwards, never a queue. Actions are written in order;
+ * each written one is then looked up by its id at every build until the
+ * daemon has taken it, and its outcome goes to on_outcome: the console
+ * that made an action hears what became of it.
  * All functions are for the loop thread.
  */
 #ifndef VIGIL_TUI_CONSOLE_READER_H
@@ -27,6 +30,11 @@ typedef void (*console_reader_snap_cb)(void *ud, const struct snapshot *s, int e
 /* An action was written (err 0) or refused (err != 0, with a message). */
 typedef void (*console_reader_act_cb)(void *ud, const struct op_action *a, int err,
                                       const char *cause);
+/* What the daemon made of an action this reader wrote (a->note, a->payload
+ * not kept): refused or not, and its words ("refused: incident #31 is
+ * acknowledged (invalid state)"). */
+typedef void (*console_reader_outcome_cb)(void *ud, const struct op_action *a, bool refused,
+                                          const char *text);
 
 struct console_reader_opts {
 	const char *db_path;
@@ -35,7 +43,8 @@ struct console_reader_opts {
 	 * core's defaults */
 	const struct baseline_settings *baselines;
 	console_reader_snap_cb on_snapshot;
-	console_reader_act_cb on_action; /* may be NULL */
+	console_reader_act_cb on_action;      /* may be NULL */
+	console_reader_outcome_cb on_outcome; /* may be NULL */
 	void *ud;
 };
 

@@ -118,9 +118,24 @@ bool status_line_draw(const struct snapshot *s, struct surface *surf, int row)
 		snprintf(more[2], sizeof(more[2]), "  %s data %s old",
 		         surf_glyph(surf, GLYPH_VLINE),
 		         fmt_age(s->now_ms - s->last_data_ms, age, sizeof(age)));
-	for (int i = 0; i < 3; i++)
-		if (more[i][0] && x + surf_text_width(more[i]) <= surf->cols)
-			x += surf_put(surf, row, x, -1, more[i], more_role[i], 0);
+	/* Probes keep the data fresh while the gateway may write nothing: its
+	 * own age beside the data's, in warning colours once it is as old as
+	 * stale data. */
+	char gw[64] = "";
+	bool gw_stale = false;
+	if (more[2][0] && vg_has(s->last_gateway_ms)) {
+		int64_t gage = s->now_ms - s->last_gateway_ms;
+		snprintf(gw, sizeof(gw), ", gateway %s old", fmt_age(gage, age, sizeof(age)));
+		gw_stale = gage > STATUS_STALE_MS;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!more[i][0] || x + surf_text_width(more[i]) > surf->cols)
+			continue;
+		x += surf_put(surf, row, x, -1, more[i], more_role[i], 0);
+		if (i == 2 && gw[0])
+			x += surf_put(surf, row, x, -1, gw, gw_stale ? ROLE_WARN : ROLE_DIM,
+			              gw_stale ? SA_BOLD : 0);
+	}
 	return false;
 }
 

@@ -433,7 +433,8 @@ static int load(struct ctx *c, json_t *doc)
 	                 0)
 		return fail(c, "now: required, an RFC 3339 time or ms since the epoch");
 	get_str(doc, "source", s->source, sizeof(s->source));
-	if (get_time(c, doc, "last_data", "snapshot", &s->last_data_ms) != 0)
+	if (get_time(c, doc, "last_data", "snapshot", &s->last_data_ms) != 0 ||
+	    get_time(c, doc, "last_gateway", "snapshot", &s->last_gateway_ms) != 0)
 		return VG_EINVAL;
 	s->health_window_ms = get_int(doc, "health_window_ms", s->health_window_ms);
 

@@ -213,7 +213,8 @@ static void test_alertmanager(void **state)
 	cs.resolve_timeout_ms = 3000;
 	char *cause = NULL;
 	assert_int_equal(sinks_new(&cs, 1, NULL, NULL, &t->sinks, &cause), 0);
-	assert_int_equal(sinks_start_resend(t->sinks, &t->loop, t->http, NULL, NULL), 0);
+	assert_int_equal(sinks_start_resend(t->sinks, &t->loop, t->http, NULL, NULL, NULL, NULL),
+	                 0);
 	struct outbox_options o;
 	outbox_options_defaults(&o);
 	o.backoff_base_ms = 50;

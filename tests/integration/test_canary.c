@@ -651,6 +651,15 @@ static void test_budget_stops_and_resumes(void **state)
 	assert_int_equal(canary_probe_now(set), 0);
 	assert_int_equal(run->n_log, logs);
 	assert_int_equal(sim_server_requests(sim->s) - before, probes);
+	/* A set started again the same day (a reload) keeps the day's spend. */
+	struct canary_opts o2 = o;
+	double carried[1] = { spent };
+	o2.spent_today_usd = carried;
+	struct canary_set *again = NULL;
+	assert_int_equal(canary_start_opts(&loop, cfg, &o2, on_result, run, &again, NULL), 0);
+	assert_true(canary_endpoint(again, 0, &info));
+	assert_true(fabs(info.spend_today_usd - spent) < 1e-9);
+	canary_stop(again);
 	/* The next UTC day: probing resumes, the spend starts over. */
 	run->clock_ms = 1764374400000LL + 86400000LL + 5;
 	assert_int_equal(canary_probe_now(set), 1);

@@ -14,7 +14,17 @@
  *  - a stop right after start (during the startup queries) is clean too;
  *  - every log line is one JSON object with ts, level and msg;
  *  - a store that cannot write (another writer holds the lock) fills its
- *    queue: a store_queue_full monitor incident, and no row lost.
+ *    queue: a store_queue_full monitor incident, and no row lost;
+ *  - the gateway stops writing while probes go on: its own age (health
+ *    rows' gateway_event_ms, vigil_gateway_event_age_seconds) grows, and
+ *    past monitor.gateway_quiet a gateway_quiet monitor incident, once;
+ *  - events ending 23 s ahead of the clock (a gateway whose clock runs
+ *    fast, the demo before its fix): the pipeline is fed at the clock
+ *    (breaker transitions never later than it, each clamp counted), the
+ *    observations are stored with the times they came with;
+ *  - two consoles acknowledge one incident: the daemon applies the first
+ *    and refuses the second, and each console reads its own action's
+ *    outcome back by id ("applied"; "refused: incident #1 is acknowledged").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +37,7 @@
 #include "core/incident.h"
 #include "core/pipeline.h"
 #include "core/vgerr.h"
+#include "data/console_act.h"
 #include "net/http.h"
 #include "tests/support/proc.h"
 #include "tests/support/testutil.h"
@@ -51,6 +62,8 @@ struct t {
 	char db[512];
 	int queue_batches;     /* 0: the default */
 	int64_t store_full_ms; /* 0: the default */
+	int64_t gateway_quiet_ms;
+	int health_ms; /* 0: the default */
 };
 
 static void on_log(void *data, const char *line)
@@ -108,6 +121,7 @@ static void start(struct t *t)
 	cfg->store.batch_ms = 20;
 	if (t->queue_batches)
 		cfg->store.queue_batches = t->queue_batches;
+	cfg->monitor.gateway_quiet_ms = t->gateway_quiet_ms;
 	struct daemon_options o = {
 		.db_path = t->db,
 		.log = on_log,
@@ -116,6 +130,7 @@ static void start(struct t *t)
 		.now_data = t,
 		.tick_ms = 50,
 		.store_full_ms = t->store_full_ms,
+		.health_ms = t->health_ms,
 		.on_ready = on_ready,
 		.on_stopped = on_stopped,
 		.data = t,
@@ -143,6 +158,35 @@ static void stop(struct t *t)
 	uv_run(&t->loop, UV_RUN_DEFAULT); /* close callbacks */
 	daemon_free(t->d);
 	t->d = NULL;
+}
+
+/* A fixture in a fresh folder, its clock at T0, its loop initialised. */
+static struct t *fixture(const char *tag)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	t->dir = tu_mkdtemp(tag);
+	snprintf(t->db, sizeof(t->db), "%s/vigil.db", t->dir);
+	t->now = T0;
+	uv_loop_init(&t->loop);
+	return t;
+}
+
+/* Start it and wait until it runs. */
+static void start_ready(struct t *t)
+{
+	start(t);
+	if (!tp_wait(&t->loop, is_ready, t, 10000))
+		fail_msg("not ready");
+}
+
+/* After stop(): the loop closed, the folder and the fixture gone. */
+static void finish(struct t *t)
+{
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	tu_rmtree(t->dir);
+	free(t->dir);
+	free(t);
 }
 
 static void probe(struct observation *ob, int i, int status, int64_t ts)
@@ -319,12 +363,172 @@ static void test_store_queue_full(void **state)
 	free(t);
 }
 
+static bool has_monitor(struct t *t, enum subtype sub)
+{
+	size_t n = 0;
+	const struct incident *const *v =
+	        incidents_list(pipeline_incidents(daemon_pipeline(t->d)), &n);
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->category == CAT_MONITOR && v[i]->subtype == sub)
+			return true;
+	return false;
+}
+
+static bool has_health_rows(void *data)
+{
+	struct t *t = data;
+	return db_count(t->db, "SELECT count(*) FROM health WHERE gateway_event_ms IS NOT NULL") >
+	       0;
+}
+
+static void test_gateway_quiet(void **state)
+{
+	(void)state;
+	struct t *t = fixture("vigil-daemon-quiet");
+	t->gateway_quiet_ms = 5000;
+	t->health_ms = 20;
+	struct http_client *http;
+	assert_int_equal(http_client_new(&t->loop, &http), 0);
+	start_ready(t);
+
+	struct observation ob;
+	probe(&ob, 0, 200, T0); /* one gateway event, ending at T0 + 80 */
+	ob.source = OBS_GATEWAY;
+	snprintf(ob.request_id, sizeof(ob.request_id), "gw-1");
+	t->now = T0 + 100; /* written after it ended */
+	assert_int_equal(daemon_observe(t->d, &ob), 0);
+	for (int i = 1; i <= 4; i++) { /* then probes only: fresh data */
+		probe(&ob, i, 200, T0 + i * 1000);
+		t->now = ob.ts_ms;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	tp_run_for(&t->loop, 150);
+	assert_false(has_monitor(t, SUB_GATEWAY_QUIET)); /* 4 s quiet: not yet */
+	for (int i = 5; i <= 6; i++) {
+		probe(&ob, i, 200, T0 + i * 1000);
+		t->now = ob.ts_ms;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	tp_run_for(&t->loop, 150);
+	assert_true(has_monitor(t, SUB_GATEWAY_QUIET));
+	assert_true(tp_wait(&t->loop, has_health_rows, t, 5000));
+
+	char url[96];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", daemon_metrics_port(t->d));
+	struct tp_response r;
+	assert_int_equal(tp_http(&t->loop, http, NULL, url, NULL, NULL, 5000, &r), 0);
+	assert_int_equal(r.status, 200);
+	if (!strstr(r.body, "\nvigil_gateway_event_age_seconds 5.92\n"))
+		fail_msg("no gateway age of 5.92 s in:\n%s", r.body);
+	free(r.body);
+
+	t->now = T0 + 20000; /* still quiet: reported once */
+	tp_run_for(&t->loop, 150);
+	stop(t);
+	assert_int_equal(db_count(t->db, "SELECT count(*) FROM incidents WHERE category = "
+	                                 "'monitor' AND subtype = 'gateway_quiet'"),
+	                 1);
+	assert_int_equal(db_count(t->db, "SELECT max(gateway_event_ms) FROM health"), T0 + 80);
+	assert_true(db_count(t->db, "SELECT max(updated_ms) FROM health") >= T0 + 6000);
+	http_client_close(http);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	finish(t);
+}
+
+static void test_clamped_to_the_clock(void **state)
+{
+	(void)state;
+	struct t *t = fixture("vigil-daemon-clamp");
+	start_ready(t);
+	struct observation ob;
+	for (int i = 0; i < 30; i++) {
+		t->now = T0 + i * 1000;
+		probe(&ob, i, 503, t->now + 23000);
+		ob.source = OBS_GATEWAY;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	struct daemon_stats st;
+	daemon_stats(t->d, &st);
+	assert_int_equal(st.clamped, 30);
+	assert_int_equal(st.incidents_opened, 1);
+	int64_t last = t->now;
+	stop(t);
+	assert_true(db_count(t->db, "SELECT count(*) FROM breaker_transitions") >= 1);
+	assert_true(db_count(t->db, "SELECT max(time_ms) FROM breaker_transitions") <= last);
+	assert_true(db_count(t->db, "SELECT max(last_ms) FROM incidents") <= last + 23080);
+	/* stored as they came: ingest and replay of these lines still agree */
+	assert_int_equal(db_count(t->db, "SELECT max(ts_ms) FROM observations"), last + 23000);
+	finish(t);
+}
+
+struct two {
+	struct console_act *w;
+	int64_t id;
+};
+
+static bool taken(void *data)
+{
+	struct two *c = data;
+	struct console_act_outcome o;
+	return console_act_outcome(c[0].w, c[0].id, &o, NULL) == 0 && o.decided &&
+	       console_act_outcome(c[1].w, c[1].id, &o, NULL) == 0 && o.decided;
+}
+
+static void test_two_consoles_ack(void **state)
+{
+	(void)state;
+	struct t *t = fixture("vigil-daemon-acks");
+	start_ready(t);
+	struct observation ob;
+	for (int i = 0; i < 30; i++) {
+		probe(&ob, i, 503, T0 + i * 1000);
+		t->now = ob.ts_ms + 100;
+		assert_int_equal(daemon_observe(t->d, &ob), 0);
+	}
+	size_t n = 0;
+	const struct incident *const *list =
+	        incidents_list(pipeline_incidents(daemon_pipeline(t->d)), &n);
+	assert_int_equal(n, 1);
+	int64_t inc = list[0]->id;
+	tp_run_for(&t->loop, 100); /* the incident row is committed */
+
+	struct two c[2];
+	char *cause = NULL;
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(console_act_open(t->db, &c[k].w, &cause), 0);
+		struct store_operator_action a = { .incident_id = inc,
+			                           .action = ACTION_ACK,
+			                           .time_ms = t->now };
+		snprintf(a.actor, sizeof(a.actor), k ? "bob" : "alice");
+		assert_int_equal(console_act_write(c[k].w, &a, &c[k].id, &cause), 0);
+	}
+	if (!tp_wait(&t->loop, taken, c, 10000))
+		fail_msg("the daemon did not take both acknowledgements");
+	struct console_act_outcome o;
+	assert_int_equal(console_act_outcome(c[0].w, c[0].id, &o, NULL), 0);
+	assert_false(o.refused);
+	assert_string_equal(o.text, "applied");
+	assert_int_equal(console_act_outcome(c[1].w, c[1].id, &o, NULL), 0);
+	assert_true(o.refused);
+	char want[96];
+	snprintf(want, sizeof(want), "refused: incident #%lld is acknowledged", (long long)inc);
+	if (!strstr(o.text, want))
+		fail_msg("second outcome: %s", o.text);
+	for (int k = 0; k < 2; k++)
+		console_act_close(c[k].w);
+	stop(t);
+	finish(t);
+}
+
 int main(void)
 {
 	http_global_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_observe_stop_restore),
 		cmocka_unit_test(test_store_queue_full),
+		cmocka_unit_test(test_gateway_quiet),
+		cmocka_unit_test(test_clamped_to_the_clock),
+		cmocka_unit_test(test_two_consoles_ack),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -10,7 +10,8 @@
  *    flush: every observation is in the database when on_stopped runs;
  *  - a config reload: the one "config reloaded" line lists what was applied
  *    (semantic, a new events file, routes) and what needs a restart (store),
- *    and the new file's lines are read.
+ *    and the new file's lines are read; a changed probes.interval is
+ *    applied (the canaries start again with it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -292,6 +293,19 @@ static void test_reload_logged(void **state)
 	const char *line = t->log + log_at(t, "config reloaded");
 	assert_non_null(strstr(line, "\"applied\":[\"semantic\",\"events\",\"routes\"],"
 	                             "\"restart_needed\":[\"store\"]"));
+
+	/* a changed probes.interval is applied (the canaries start again), not
+	 * logged as applied while nothing changes */
+	snprintf(more, sizeof(more), "  - path: %s\nprobes:\n  interval: 2s\n  jitter: 1s\n", ev2);
+	snprintf(text, sizeof(text), fmt, "30ms", "low", ev1, more);
+	write_file(cfgpath, text);
+	t->log_len = 0;
+	assert_int_equal(daemon_reload(t->d, NULL, &cause), 0);
+	line = t->log + log_at(t, "config reloaded");
+	assert_non_null(strstr(line, "\"applied\":[\"semantic\",\"routes\",\"probes\"],"
+	                             "\"restart_needed\":[\"store\"]"));
+	assert_true(log_at(t, "canaries restarted") >= 0);
+	assert_non_null(strstr(t->log + log_at(t, "canaries restarted"), "\"interval_ms\":2000"));
 
 	/* the new file is followed */
 	write_file(ev2, "{\"schema_version\":1,\"ts\":\"2027-01-01T00:00:00.000Z\","

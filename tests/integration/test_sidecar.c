@@ -7,6 +7,11 @@
  * raises the blind-spot monitor event, that the accepted analyses come back
  * joined by request id with the right verdicts once the worker runs again,
  * and that the blind spot clears when the queue has drained.
+ *
+ * The lag test: a queue far from full whose worker does not keep up (held)
+ * is reported blind once its oldest analysis has waited max_age_ms on the
+ * sidecar's clock (the test's), once per event interval, and cleared when
+ * it drains.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,6 +298,112 @@ static void test_stop_with_pending(void **state)
 	semantic_free(sem);
 }
 
+struct lag {
+	int64_t now;
+	int results, events, cleared;
+	double value;
+	char detail[256];
+};
+
+static int64_t lag_clock(void *data)
+{
+	return ((struct lag *)data)->now;
+}
+
+static void lag_result(struct sidecar *sc, const struct observation *obs,
+                       const struct semantic_text *t, int status, void *data)
+{
+	(void)sc;
+	(void)obs;
+	(void)t;
+	(void)status;
+	((struct lag *)data)->results++;
+}
+
+static void lag_monitor(struct sidecar *sc, const struct failure_event *ev, void *data)
+{
+	(void)sc;
+	struct lag *l = data;
+	if (!ev) {
+		l->cleared++;
+		return;
+	}
+	assert_int_equal(ev->category, CAT_MONITOR);
+	assert_int_equal(ev->subtype, SUB_SIDECAR_BLIND_SPOT);
+	l->events++;
+	l->value = ev->causal.value;
+	snprintf(l->detail, sizeof(l->detail), "%s", ev->causal.detail);
+}
+
+static void test_lag_blind_spot(void **state)
+{
+	(void)state;
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct semantic_settings ss;
+	struct core_settings cs;
+	semantic_defaults(&ss);
+	settings_defaults(&cs);
+	struct semantic *sem = semantic_new(&ss, &cs, NULL);
+	struct lag l = { .now = 1000000 };
+	struct sidecar_options opt;
+	sidecar_options_default(&opt);
+	opt.capacity = 64;
+	opt.max_age_ms = 30000;
+	opt.clock_ms = lag_clock;
+	opt.on_result = lag_result;
+	opt.on_monitor = lag_monitor;
+	opt.data = &l;
+	struct sidecar *sc;
+	assert_int_equal(sidecar_start(&loop, semantic_text_cfg(sem), &opt, &sc), 0);
+	sidecar_hold(sc, true);
+	char *text = make_text(false);
+	struct observation obs;
+	observation_init(&obs);
+	obs.text = text;
+	obs.text_len = BIG;
+	/* the time given to submit is the event's (old, in a catch-up): the
+	 * sidecar's own clock says when it was queued */
+	assert_int_equal(sidecar_submit(sc, &obs, 5), 0);
+	l.now += 5000;
+	assert_int_equal(sidecar_submit(sc, &obs, 6), 0);
+	assert_int_equal(sidecar_watch(sc, l.now), 5000);
+	l.now += 24999;
+	assert_int_equal(sidecar_watch(sc, l.now), 29999);
+	assert_int_equal(l.events, 0); /* 2 of 64 queued, 30 s not reached: not blind */
+	struct sidecar_stats st;
+	sidecar_stats(sc, &st);
+	assert_false(st.blind);
+	assert_int_equal(st.oldest_ms, 1000000);
+
+	l.now += 1;
+	assert_int_equal(sidecar_watch(sc, l.now), 30000);
+	assert_int_equal(l.events, 1);
+	assert_true(l.value == 30.0);
+	assert_non_null(strstr(l.detail, "lagging"));
+	assert_non_null(strstr(l.detail, "2 queued"));
+	l.now += 500;
+	sidecar_watch(sc, l.now);
+	assert_int_equal(l.events, 1); /* once per event interval */
+	l.now += 1000;
+	sidecar_watch(sc, l.now);
+	assert_int_equal(l.events, 2);
+
+	sidecar_hold(sc, false);
+	while (l.results < 2)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(l.cleared, 1);
+	assert_int_equal(sidecar_watch(sc, l.now), -1);
+	sidecar_stats(sc, &st);
+	assert_false(st.blind);
+	assert_false(st.oldest_ms != VG_NONE);
+	sidecar_stop(sc, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	free(text);
+	semantic_free(sem);
+}
+
 static void test_bad_options(void **state)
 {
 	(void)state;
@@ -314,6 +425,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood_blind_spot),
 		cmocka_unit_test(test_stop_with_pending),
+		cmocka_unit_test(test_lag_blind_spot),
 		cmocka_unit_test(test_bad_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -790,7 +790,8 @@ static void test_live_writer(void **state)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	int64_t wall1 = sim_time_wall_ms();
-	/* what was written is a prefix of the scenario, stamped on the wall clock */
+	/* what was written is a prefix of the scenario, stamped on the wall clock
+	 * (each line ends when it is written) */
 	char *t = tu_read_file(path, NULL);
 	assert_non_null(t);
 	size_t n = 0;
@@ -801,7 +802,10 @@ static void test_live_writer(void **state)
 		assert_non_null(e);
 		int64_t ts;
 		assert_int_equal(sim_time_parse_rfc3339(gs(e, "ts", NULL), &ts), 0);
-		assert_true(ts >= wall0 && ts <= wall1 + 1000);
+		/* its end: after the start, and never ahead of the wall clock */
+		int64_t end =
+		        ts + (int64_t)llround(json_number_value(get(e, "transport", "total_ms")));
+		assert_true(end >= wall0 - 1 && end <= wall1 + 1);
 		json_decref(e);
 		n++;
 		line = nl + 1;
@@ -811,6 +815,63 @@ static void test_live_writer(void **state)
 	free(s);
 	tu_rmtree(dir);
 	free(dir);
+}
+
+/* A compressed clock (ts_scale < 1, the demo's and `vigil sim`'s live
+ * mode): every line is released by scenario time until_ms, so written at
+ * wall time start + until_ms * scale; its end, ts + total_ms, must not be
+ * later (a gateway writes a line when its request has ended). Durations
+ * keep their real length; ts moves back instead. */
+struct ends {
+	int64_t limit; /* start + until * scale of the advance in progress */
+	size_t n, ahead;
+	int64_t worst; /* ms the latest end ran ahead of its write */
+	double longest;
+};
+
+static int check_end(void *ud, const char *line, size_t len)
+{
+	struct ends *x = ud;
+	json_t *e = json_loadb(line, len, 0, NULL);
+	assert_non_null(e);
+	int64_t ts;
+	assert_int_equal(sim_time_parse_rfc3339(gs(e, "ts", NULL), &ts), 0);
+	double total = json_number_value(get(e, "transport", "total_ms"));
+	int64_t end = ts + (int64_t)llround(total);
+	if (end > x->limit + 1) {
+		x->ahead++;
+		if (end - x->limit > x->worst)
+			x->worst = end - x->limit;
+	}
+	if (total > x->longest)
+		x->longest = total;
+	x->n++;
+	json_decref(e);
+	return 0;
+}
+
+static void test_compressed_ends_not_ahead(void **state)
+{
+	(void)state;
+	struct sim_scenario *s = load("oncall-day");
+	const double scale = 1.0 / 10;
+	struct sim_gateway_opts o = {
+		.scenario = s, .start_ms = start_ms(), .ts_scale = scale, .duration_ms = 40 * MINUTE
+	};
+	struct sim_gateway *g = sim_gateway_new(&o, NULL);
+	assert_non_null(g);
+	struct ends x = { 0 };
+	for (int64_t until = 0; !sim_gateway_done(g); until += 1000) {
+		x.limit = start_ms() + (int64_t)llround((double)until * scale);
+		assert_int_equal(sim_gateway_advance(g, until, check_end, &x), 0);
+	}
+	sim_gateway_free(g);
+	free(s);
+	assert_true(x.n > 100);
+	assert_true(x.longest > 5000); /* there are long requests to get wrong */
+	if (x.ahead)
+		fail_msg("%zu of %zu lines end after they are written (up to %lld ms)", x.ahead,
+		         x.n, (long long)x.worst);
 }
 
 int main(void)
@@ -826,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_rename),
 		cmocka_unit_test(test_rotation_copytruncate),
 		cmocka_unit_test(test_live_writer),
+		cmocka_unit_test(test_compressed_ends_not_ahead),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

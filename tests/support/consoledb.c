@@ -93,7 +93,7 @@ static int add_effects(struct fill *f, const struct effects *e)
 /* The health rows as the daemon writes them (no probes here). */
 static int add_health(struct fill *f, int64_t now)
 {
-	return health_rows_add(f->b, f->p, &f->thresholds, now, NULL, NULL);
+	return health_rows_add(f->b, f->p, &f->thresholds, now, VG_NONE, NULL, NULL);
 }
 
 static const struct {

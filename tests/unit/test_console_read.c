@@ -234,7 +234,7 @@ static void test_act_only_inserts_actions(void **state)
 		.applied = true, /* ignored: a new action is unapplied */
 	};
 	snprintf(a.actor, sizeof(a.actor), "carol");
-	assert_int_equal(console_act_write(w, &a, &cause), 0);
+	assert_int_equal(console_act_write(w, &a, NULL, &cause), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
 	                                  "'carol' AND action = 'ack' AND applied = 0 AND note = "
 	                                  "'on it' AND id != 999"),
@@ -242,7 +242,7 @@ static void test_act_only_inserts_actions(void **state)
 	/* A note-less action stores NULL. */
 	a.action = ACTION_RESOLVE;
 	a.note = NULL;
-	assert_int_equal(console_act_write(w, &a, &cause), 0);
+	assert_int_equal(console_act_write(w, &a, NULL, &cause), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE action = "
 	                                  "'resolve' AND note IS NULL"),
 	                 1);
@@ -338,6 +338,122 @@ static void test_reader_writes_actions(void **state)
 	assert_int_equal(uv_loop_init(&loop), 0);
 	assert_int_equal(console_reader_start(&loop, &o, &r, &cause), 0);
 	assert_int_equal(console_reader_write(r, &a, END_MS), VG_ESTATE);
+	console_reader_stop(r);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void sql_exec(const char *path, const char *q)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+struct outcomes {
+	int n, refused;
+	enum action_kind kind;
+	int64_t incident;
+	char text[200];
+};
+
+static void on_outcome_seen(void *ud, const struct op_action *a, bool refused, const char *text)
+{
+	struct outcomes *o = ud;
+	o->n++;
+	o->refused += refused;
+	o->kind = a->kind;
+	o->incident = a->incident_id;
+	snprintf(o->text, sizeof(o->text), "%s", text);
+}
+
+static void on_act_ignored(void *ud, const struct op_action *a, int err, const char *cause)
+{
+	(void)ud;
+	(void)a;
+	(void)cause;
+	assert_int_equal(err, 0);
+}
+
+/* Each action's outcome comes back to the console that wrote it: by id,
+ * once the daemon has taken it (here, as the daemon does, an UPDATE of
+ * applied and outcome), at the next snapshot build. */
+static void test_reader_reports_outcomes(void **state)
+{
+	struct fx *f = *state;
+	struct console_act *w = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_act_open(f->path, &w, &cause), 0);
+	struct store_operator_action row = { .incident_id = f->r.outage_incident,
+		                             .action = ACTION_ACK,
+		                             .time_ms = END_MS };
+	snprintf(row.actor, sizeof(row.actor), "erin");
+	int64_t id = 0;
+	assert_int_equal(console_act_write(w, &row, &id, &cause), 0);
+	assert_true(id > 0);
+	struct console_act_outcome out;
+	assert_int_equal(console_act_outcome(w, id, &out, &cause), 0);
+	assert_false(out.decided);
+	assert_int_equal(console_act_outcome(w, id + 1000, &out, &cause), VG_ENOTFOUND);
+	char q[300];
+	snprintf(q, sizeof(q),
+	         "UPDATE operator_actions SET applied = 1, outcome = 'applied' WHERE id = %lld",
+	         (long long)id);
+	sql_exec(f->path, q);
+	assert_int_equal(console_act_outcome(w, id, &out, &cause), 0);
+	assert_true(out.decided);
+	assert_false(out.refused);
+	assert_string_equal(out.text, "applied");
+	console_act_close(w);
+
+	uv_loop_t loop;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	struct outcomes seen = { 0 };
+	struct console_reader_opts o = {
+		.db_path = f->path,
+		.writer = true,
+		.on_snapshot = on_snap_ignored,
+		.on_action = on_act_ignored,
+		.on_outcome = on_outcome_seen,
+		.ud = &seen,
+	};
+	struct console_reader *r = NULL;
+	assert_int_equal(console_reader_start(&loop, &o, &r, &cause), 0);
+	struct op_action a = { .kind = ACTION_ACK, .incident_id = f->r.outage_incident };
+	snprintf(a.by, sizeof(a.by), "frank");
+	assert_int_equal(console_reader_write(r, &a, END_MS), 0);
+	for (int i = 0; i < 100000 && sql_int(f->path, "SELECT count(*) FROM operator_actions "
+	                                               "WHERE actor = 'frank'") == 0;
+	     i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	console_reader_request(r, END_MS, 0);
+	for (int i = 0; i < 200; i++) /* written and built: not taken yet, nothing said */
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(seen.n, 0);
+	int64_t mine =
+	        sql_int(f->path, "SELECT max(id) FROM operator_actions WHERE actor = 'frank'");
+	assert_true(mine > id);
+	snprintf(q, sizeof(q),
+	         "UPDATE operator_actions SET applied = 1, outcome = 'refused: incident #%lld is "
+	         "acknowledged (invalid state)' WHERE id = %lld",
+	         (long long)f->r.outage_incident, (long long)mine);
+	sql_exec(f->path, q);
+	for (int i = 0; i < 100000 && seen.n == 0; i++) {
+		if (i % 1000 == 0)
+			console_reader_request(r, END_MS, 0);
+		uv_run(&loop, UV_RUN_NOWAIT);
+	}
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.refused, 1);
+	assert_int_equal(seen.kind, ACTION_ACK);
+	assert_int_equal(seen.incident, f->r.outage_incident);
+	assert_non_null(strstr(seen.text, "refused: incident #"));
+	assert_non_null(strstr(seen.text, "is acknowledged"));
+	console_reader_request(r, END_MS, 0); /* said once */
+	for (int i = 0; i < 200; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(seen.n, 1);
 	console_reader_stop(r);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);
@@ -447,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_taxonomy_day_moves),
 		cmocka_unit_test(test_act_only_inserts_actions),
 		cmocka_unit_test(test_reader_writes_actions),
+		cmocka_unit_test(test_reader_reports_outcomes),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_newer_schema),
 	};

@@ -306,13 +306,16 @@ static void test_vigil_marked_and_unmarked(void **state)
 	assert_int_equal(id.user_version, STORE_SCHEMA_VERSION);
 
 	/* a vigil database from before the mark (and before schema 3, the outbox's
-	 * idempotency keys, and 4, baselines): recognised by its tables, marked
-	 * and migrated */
+	 * idempotency keys, 4, baselines, 5, the gateway's age in health, and 6,
+	 * the actions' outcomes):
+	 * recognised by its tables, marked and migrated */
 	exec_on(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 2;"
 	                 "ALTER TABLE outbox DROP COLUMN idempotency_key;"
 	                 "DROP TABLE rollup_minute; DROP TABLE rollup_hour;"
 	                 "DROP TABLE baseline_models; DROP TABLE baseline_reviews;"
-	                 "ALTER TABLE operator_actions DROP COLUMN review_id");
+	                 "ALTER TABLE operator_actions DROP COLUMN review_id;"
+	                 "ALTER TABLE health DROP COLUMN gateway_event_ms;"
+	                 "ALTER TABLE operator_actions DROP COLUMN outcome");
 	assert_int_equal(dbfile_identify(f->path, &id, &cause), 0);
 	assert_int_equal(id.kind, DBFILE_UNMARKED);
 	assert_int_equal(open_store(f, &cause), 0);

@@ -126,6 +126,29 @@ static void test_metrics_max_models(void **state)
 	assert_string_equal(reload_part_name(RELOAD_METRICS_LISTEN), "metrics");
 }
 
+/* `probes:` is applied (the canaries start again), never silently dropped;
+ * `monitor:` is taken as it is. */
+static void test_probes_applied(void **state)
+{
+	struct fx *f = *state;
+	f->next->probes.interval_ms = 5000;
+	f->next->monitor.gateway_quiet_ms = 600000;
+	plan(f);
+	assert_int_equal(f->plan.apply,
+	                 BIT(RELOAD_SEMANTIC) | BIT(RELOAD_ROUTES) | BIT(RELOAD_PROBES));
+	assert_int_equal(f->plan.restart, 0);
+	assert_int_equal(f->keep->probes.interval_ms, 5000);
+	assert_int_equal(f->keep->monitor.gateway_quiet_ms, 600000);
+	assert_string_equal(reload_part_name(RELOAD_PROBES), "probes");
+
+	/* disabling them is a change too */
+	*f->next = *f->old;
+	f->next->probes.enabled = false;
+	plan(f);
+	assert_true(f->plan.apply & BIT(RELOAD_PROBES));
+	assert_false(f->keep->probes.enabled);
+}
+
 static void test_events(void **state)
 {
 	struct fx *f = *state;
@@ -210,17 +233,12 @@ static void test_names(void **state)
 {
 	(void)state;
 	static const char *const want[RELOAD__COUNT] = {
-		"semantic",
-		"semantic.max_keys",
-		"events",
-		"events (removed files)",
-		"routes",
-		"sinks",
-		"store",
-		"metrics",
-		"providers",
-		"thresholds",
-		"incidents timings",
+		"semantic",   "semantic.max_keys",
+		"events",     "events (removed files)",
+		"routes",     "sinks",
+		"probes",     "store",
+		"metrics",    "providers",
+		"thresholds", "incidents timings",
 	};
 	for (int i = 0; i < RELOAD__COUNT; i++)
 		assert_string_equal(reload_part_name((enum reload_part)i), want[i]);
@@ -233,6 +251,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nothing_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_max_models, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probes_applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes_and_sinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semantic_applied, setup, teardown),

@@ -309,7 +309,7 @@ static void test_every_row_kind(void **state)
 
 	/* the first action gets id 1 from the database: mark it applied */
 	struct store_batch *b2 = store_batch_new(on_commit, &f->w);
-	assert_int_equal(store_batch_mark_action_applied(b2, 1), 0);
+	assert_int_equal(store_batch_mark_action_applied(b2, 1, NULL), 0);
 	assert_int_equal(store_submit(f->s, b2), 0);
 	flush(f);
 	assert_int_equal(f->w.errs, 0);
