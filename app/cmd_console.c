@@ -29,7 +29,9 @@ static void help(void)
 	       "The operations console. It attaches read-only to the database a daemon\n"
 	       "(`vigil run`) writes and refreshes every second; acknowledgements,\n"
 	       "resolutions, notes and triage paths go to the operator_actions table,\n"
-	       "which the daemon applies and forwards to the sinks.\n\n"
+	       "which the daemon applies and forwards to the sinks. A user who cannot\n"
+	       "write the database gets a read-only console: everything shows, and it\n"
+	       "says that actions are unavailable.\n\n"
 	       "  -d, --db PATH         database (default: the config's store.path)\n"
 	       "  -c, --config FILE     config file for the default database (vigil.yaml)\n"
 	       "  -s, --snapshot FILE   show a JSON snapshot instead (re-read each refresh)\n"
@@ -179,6 +181,7 @@ int cmd_console_main(int argc, char **argv)
 			return CLI_EXIT_FAIL;
 		}
 		src = console_db_source(cdb);
+		lo.read_only = console_db_read_only(cdb);
 	}
 	src.on_quit = quit_loop;
 	src.quit_ud = &loop;

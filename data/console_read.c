@@ -13,6 +13,7 @@
 #include "core/incident.h"
 #include "core/sanitize.h"
 #include "core/vgerr.h"
+#include "data/dbaccess.h"
 #include "data/dbfile.h"
 #include "data/store.h"
 
@@ -93,6 +94,7 @@ struct console_read {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q__COUNT];
 	char path[200];
+	bool immutable; /* opened without WAL (no writer, no write access) */
 	bool tax_valid;
 	int64_t tax_from, tax_upto; /* [from, upto) minutes summed in tax */
 	int64_t tax_full_ms;        /* when it was last summed whole */
@@ -105,14 +107,68 @@ const char *const *console_read_queries(size_t *n)
 	return sql;
 }
 
+static void disconnect(sqlite3 *conn, sqlite3_stmt **st);
+
 void console_read_close(struct console_read *db)
 {
 	if (!db)
 		return;
-	for (int i = 0; i < Q__COUNT; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->db);
+	disconnect(db->db, db->st);
 	free(db);
+}
+
+/* Finalize a connection's statements and close it. */
+static void disconnect(sqlite3 *conn, sqlite3_stmt **st)
+{
+	for (int i = 0; i < Q__COUNT; i++) {
+		sqlite3_finalize(st[i]);
+		st[i] = NULL;
+	}
+	sqlite3_close(conn);
+}
+
+/* Open `path` read-only (immutable when no writer runs and this user cannot
+ * make the -shm: data/dbaccess.h), check its version and prepare every
+ * query into st. 0, or an error with *cause. */
+static int connect_db(const char *path, sqlite3 **out, sqlite3_stmt **st, bool *immutable,
+                      char **cause)
+{
+	sqlite3 *conn = NULL;
+	*out = NULL;
+	int rc = dbaccess_open_ro(path, SQLITE_OPEN_NOMUTEX, &conn, immutable, cause);
+	if (rc != SQLITE_OK)
+		return dbfile_is_corrupt(rc) ? VG_ECORRUPT : VG_EDB;
+	sqlite3_busy_timeout(conn, 1000);
+	/* A newer daemon's schema may still prepare (new columns, same tables)
+	 * yet mean something else: refuse it by its version, as the store does. */
+	sqlite3_stmt *ver = NULL;
+	int version = -1;
+	if (sqlite3_prepare_v2(conn, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
+	    sqlite3_step(ver) == SQLITE_ROW)
+		version = sqlite3_column_int(ver, 0);
+	sqlite3_finalize(ver);
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		if (version < 0)
+			vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(conn));
+		else
+			vg_cause(cause, VG_EVERSION,
+			         "%s: database schema version %d is newer than this vigil knows "
+			         "(%d)",
+			         path, version, STORE_SCHEMA_VERSION);
+		disconnect(conn, st);
+		return version < 0 ? VG_EDB : VG_EVERSION;
+	}
+	for (int i = 0; i < Q__COUNT; i++) {
+		rc = sqlite3_prepare_v3(conn, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st[i], NULL);
+		if (rc != SQLITE_OK) {
+			vg_cause(cause, VG_EDB, "%s: not a vigil database, or an older one (%s)",
+			         path, sqlite3_errmsg(conn));
+			disconnect(conn, st);
+			return VG_EDB;
+		}
+	}
+	*out = conn;
+	return 0;
 }
 
 int console_read_open(const char *path, struct console_read **out, char **cause)
@@ -131,45 +187,36 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 	if (!db)
 		return VG_ENOMEM;
 	snprintf(db->path, sizeof(db->path), "%s", path);
-	int rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		vg_cause(cause, VG_EDB, "%s: %s", path,
-		         db->db ? sqlite3_errmsg(db->db) : "cannot open");
-		console_read_close(db);
-		return VG_EDB;
-	}
-	sqlite3_busy_timeout(db->db, 1000);
-	/* A newer daemon's schema may still prepare (new columns, same tables)
-	 * yet mean something else: refuse it by its version, as the store does. */
-	sqlite3_stmt *ver = NULL;
-	int version = -1;
-	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
-	    sqlite3_step(ver) == SQLITE_ROW)
-		version = sqlite3_column_int(ver, 0);
-	sqlite3_finalize(ver);
-	if (version < 0 || version > STORE_SCHEMA_VERSION) {
-		if (version < 0)
-			vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db->db));
-		else
-			vg_cause(cause, VG_EVERSION,
-			         "%s: database schema version %d is newer than this vigil knows "
-			         "(%d)",
-			         path, version, STORE_SCHEMA_VERSION);
-		console_read_close(db);
-		return version < 0 ? VG_EDB : VG_EVERSION;
-	}
-	for (int i = 0; i < Q__COUNT; i++) {
-		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
-		                        NULL);
-		if (rc != SQLITE_OK) {
-			vg_cause(cause, VG_EDB, "%s: not a vigil database, or an older one (%s)",
-			         path, sqlite3_errmsg(db->db));
-			console_read_close(db);
-			return VG_EDB;
-		}
+	int rc = connect_db(path, &db->db, db->st, &db->immutable, cause);
+	if (rc != 0) {
+		free(db);
+		return rc;
 	}
 	*out = db;
 	return 0;
+}
+
+bool console_read_immutable(const struct console_read *db)
+{
+	return db->immutable;
+}
+
+/* Read as a WAL reader again once a writer has made the -shm (a daemon
+ * started after an immutable open); on failure the old connection stays. */
+static void reconnect_if_written(struct console_read *db)
+{
+	if (!db->immutable || !dbaccess_shm_exists(db->path))
+		return;
+	sqlite3 *conn = NULL;
+	sqlite3_stmt *st[Q__COUNT] = { 0 };
+	bool imm = false;
+	if (connect_db(db->path, &conn, st, &imm, NULL) != 0)
+		return;
+	disconnect(db->db, db->st);
+	db->db = conn;
+	memcpy(db->st, st, sizeof(st));
+	db->immutable = imm;
+	db->tax_valid = false;
 }
 
 /* ---- reading columns ---- */
@@ -849,6 +896,7 @@ static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
 int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_ms,
                        int64_t detail_id, char **cause)
 {
+	reconnect_if_written(db);
 	snapshot_reset(s);
 	s->now_ms = now_ms;
 	snprintf(s->source, sizeof(s->source), "%s", db->path);

@@ -6,6 +6,7 @@
 #include "data/dbfile.h"
 
 #include "core/vgerr.h"
+#include "data/dbaccess.h"
 #include "data/store_internal.h"
 
 #include <errno.h>
@@ -54,15 +55,10 @@ char *dbfile_corrupt_cause(const char *path, const char *what, const char *detai
 
 static int open_ro(const char *path, sqlite3 **db, char **cause)
 {
-	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		vg_cause(cause, 0, "%s: cannot open the database: %s", path,
-		         *db ? sqlite3_errmsg(*db) : "out of memory");
-		sqlite3_close(*db);
-		*db = NULL;
+	/* without write access too (data/dbaccess.h) */
+	int rc = dbaccess_open_ro(path, SQLITE_OPEN_NOMUTEX, db, NULL, cause);
+	if (rc != SQLITE_OK)
 		return dbfile_is_corrupt(rc) ? VG_ECORRUPT : VG_EDB;
-	}
-	sqlite3_busy_timeout(*db, 5000);
 	return 0;
 }
 

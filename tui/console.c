@@ -174,7 +174,10 @@ static unsigned wizard_keys(struct console *c, int key, struct rect body)
 	}
 	if (f & PANE_ACTION) {
 		f &= ~PANE_ACTION;
-		if (c->wizard.incident_id) {
+		if (c->wizard.incident_id && c->read_only[0]) {
+			say(c, true, "read-only: the triage path was not recorded (%s)",
+			    c->read_only);
+		} else if (c->wizard.incident_id) {
 			json_t *path = triage_path_json(&c->wizard.walk);
 			char line[PROMPT_MAX];
 			triage_path_text(&c->wizard.walk, line, sizeof(line));
@@ -199,6 +202,10 @@ static unsigned wizard_keys(struct console *c, int key, struct rect body)
 /* a / r: prompt for the optional note. */
 static unsigned start_action(struct console *c, const struct snapshot *s, int key)
 {
+	if (c->read_only[0]) {
+		say(c, true, "read-only: %s", c->read_only);
+		return PANE_HANDLED | PANE_REDRAW;
+	}
 	const struct snap_incident *inc = current_incident(c, s);
 	if (!inc) {
 		say(c, true, "select an incident first (4 lists them)");
@@ -428,7 +435,7 @@ void console_draw(struct console *c, const struct snapshot *s, struct surface *s
 		surf_flush(surf);
 		return;
 	}
-	status_title_draw(s, c->pane, surf, 0);
+	status_title_draw(s, c->pane, c->read_only[0] ? "READ-ONLY" : NULL, surf, 0);
 	status_line_draw(s, surf, 1);
 	struct rect body = console_body(surf->rows, surf->cols);
 	const char *filter = c->filter[c->pane];
@@ -447,4 +454,10 @@ void console_draw(struct console *c, const struct snapshot *s, struct surface *s
 		help_draw(&c->help, surf, body);
 	draw_bottom(c, surf);
 	surf_flush(surf);
+}
+
+void console_set_read_only(struct console *c, const char *why)
+{
+	sanitize_str(c->read_only, sizeof(c->read_only), why && *why ? why : "read-only", 0);
+	say(c, true, "read-only: actions are unavailable (%s)", c->read_only);
 }

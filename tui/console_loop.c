@@ -166,6 +166,8 @@ int console_loop_start(uv_loop_t *loop, const struct console_source *src,
 	cl->src = *src;
 	struct console_hooks hooks = { console_read_runbook, NULL };
 	console_init(&cl->console, opt ? opt->operator_name : NULL, &hooks);
+	if (opt && opt->read_only)
+		console_set_read_only(&cl->console, opt->read_only);
 	/* The first snapshot before taking the terminal, so a bad snapshot is a
 	 * plain error message rather than a blank screen (a database source has
 	 * opened its file already). */

@@ -39,6 +39,7 @@ struct console_loop_options {
 	bool force_ascii;
 	bool no_color;
 	bool mouse;
+	const char *read_only; /* why actions are unavailable, or NULL (console_set_read_only) */
 };
 
 struct console_loop;

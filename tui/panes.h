@@ -139,8 +139,9 @@ void prompt_draw(const struct prompt *p, struct surface *surf, int row);
 /* ---- title bar, status line, hints ---- */
 enum pane_id { PANE_HEALTH, PANE_BREAKERS, PANE_TAXONOMY, PANE_INCIDENTS, PANE__COUNT };
 const char *pane_name(enum pane_id id); /* "Health", ... */
-void status_title_draw(const struct snapshot *s, enum pane_id active, struct surface *surf,
-                       int row);
+/* The title bar; `tag` (may be NULL) is shown before the clock (READ-ONLY). */
+void status_title_draw(const struct snapshot *s, enum pane_id active, const char *tag,
+                       struct surface *surf, int row);
 /* The status line: an alert (monitor incidents, or no data from the daemon)
  * that cannot be missed, else a one-line summary. Returns true when it is an alert. */
 bool status_line_draw(const struct snapshot *s, struct surface *surf, int row);
