@@ -6,6 +6,7 @@
  * FILE, or refused).
  */
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/commands.h"
 #include "app/console_db.h"
 
@@ -171,8 +172,14 @@ int cmd_console_main(int argc, char **argv)
 	} else {
 		char path[1024];
 		struct console_db_opts co = { path, NULL, NULL };
-		if (console_db_resolve(db, config, path, sizeof(path), &cause) != 0 ||
-		    console_db_open(&loop, &co, &cdb, &cause) != 0) {
+		int st = console_db_resolve(db, config, path, sizeof(path), &cause) != 0
+		                 ? 0
+		                 : cli_db_check("console", path, DBACCESS_READ);
+		if (st != 0) {
+			uv_loop_close(&loop);
+			return st;
+		}
+		if (cause || console_db_open(&loop, &co, &cdb, &cause) != 0) {
 			fprintf(stderr, "vigil console: %s\n",
 			        cause ? cause : "cannot open the database");
 			free(cause);

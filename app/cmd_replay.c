@@ -8,6 +8,7 @@
  * expectation failed or replaying failed, 2 for usage errors.
  */
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/cli_out.h"
 #include "app/commands.h"
 #include "app/config.h"
@@ -318,9 +319,9 @@ int cmd_replay_main(int argc, char **argv)
 			return cli_usage_error("replay", "%s: not a regular file", argv[i]);
 	}
 	if (db) {
-		struct stat sb;
-		if (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode))
-			return cli_usage_error("replay", "%s: no such database", db);
+		int st = cli_db_check("replay", db, DBACCESS_READ);
+		if (st != 0)
+			return st;
 	}
 
 	int status = CLI_EXIT_FAIL;

@@ -213,6 +213,8 @@ static enum dbaccess_problem missing(const char *path, enum dbaccess_need need, 
 	return DBACCESS_OK;
 }
 
+static enum dbaccess_problem identify(const char *path, char **cause);
+
 enum dbaccess_problem dbaccess_check(const char *path, enum dbaccess_need need, char **cause)
 {
 	if (cause)
@@ -242,10 +244,15 @@ enum dbaccess_problem dbaccess_check(const char *path, enum dbaccess_need need, 
 		         (int)getuid(), (unsigned)(sb.st_mode & 07777), (int)sb.st_uid);
 		return DBACCESS_DENIED;
 	}
-	if (need != DBACCESS_READ && dbaccess_writable(path, cause) != 0)
+	enum dbaccess_problem p = sb.st_size == 0 ? DBACCESS_OK : identify(path, cause);
+	if (p == DBACCESS_OK && need != DBACCESS_READ && dbaccess_writable(path, cause) != 0)
 		return DBACCESS_DENIED;
-	if (sb.st_size == 0)
-		return DBACCESS_OK; /* a new database: vigil writes its schema */
+	return p;
+}
+
+/* What the file is (its header, then dbfile_identify()), for the check. */
+static enum dbaccess_problem identify(const char *path, char **cause)
+{
 	char head[16];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

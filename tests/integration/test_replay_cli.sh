@@ -109,7 +109,7 @@ check "--db --from/--to" test "$(status "$VIGIL" replay --db "$TMP/v.db" --json 
 	--from 2026-11-27T10:06:00Z --to 2026-11-27T10:08:00Z)" = 0
 check "--db range only" jq -e '.input.first >= "2026-11-27T10:06" and
 	.input.last < "2026-11-27T10:09" and .input.observations > 0' "$TMP/out"
-check "--db missing" test "$(status "$VIGIL" replay --db "$TMP/none.db")" = 2
-check "--db not a database" test "$(status "$VIGIL" replay --db "$TMP/ev.jsonl")" = 1
+check "--db missing" test "$(status "$VIGIL" replay --db "$TMP/none.db")" = 3
+check "--db not a database" test "$(status "$VIGIL" replay --db "$TMP/ev.jsonl")" = 6
 
 exit $fail
