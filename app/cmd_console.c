@@ -43,7 +43,7 @@ static void help(void)
 	       "      --mouse           scroll with the mouse wheel\n"
 	       "  -h, --help            this help\n\n"
 	       "Keys: ? help, / filter, j/k and arrows, Tab and 1-4 panes, Enter open,\n"
-	       "Esc back, a acknowledge, r resolve, t triage wizard, q quit. NO_COLOR is "
+	       "Esc back, a acknowledge, r resolve, n note, t triage wizard, q quit. NO_COLOR is "
 	       "honoured.\n");
 }
 

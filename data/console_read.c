@@ -740,9 +740,9 @@ static void causal_line(json_t *ev, char *buf, size_t size)
 		        (long long)json_integer_value(json_object_get(c, "latency_percentile"));
 		if (pct)
 			add(buf, size, &n, "p%lld ", pct);
-		add(buf, size, &n, "latency %.0fms ", NUM("latency_ms"));
+		add(buf, size, &n, "latency %.0f ms ", NUM("latency_ms"));
 		if (HAS("threshold") && latency)
-			add(buf, size, &n, "> %.0fms ", NUM("threshold"));
+			add(buf, size, &n, "> %.0f ms ", NUM("threshold"));
 	}
 	/* Other thresholds are in their own signal's unit (a headroom share,
 	 * a similarity): shown beside the value they judged. */
@@ -784,6 +784,23 @@ static void causal_line(json_t *ev, char *buf, size_t size)
 		snprintf(buf, size, "(no causal signal recorded)");
 }
 
+/* The summary, sanitised; when it does not fit, cut after a whole word with
+ * " ..." rather than inside one ("latency 213 m"). */
+static void fit_summary(char *dst, size_t size, const char *text)
+{
+	char clean[SNAP_TEXT_MAX * 4];
+	sanitize_str(clean, sizeof(clean), text, 0);
+	size_t n = strlen(clean);
+	if (n < size) {
+		memcpy(dst, clean, n + 1);
+		return;
+	}
+	size_t cut = size - 5; /* room for " ..." and the NUL */
+	while (cut > 0 && clean[cut] != ' ')
+		cut--;
+	snprintf(dst, size, "%.*s ...", (int)(cut ? cut : size - 5), clean);
+}
+
 static void read_samples(struct snap_detail *d, struct snap_incident *inc, const char *json)
 {
 	json_t *o = json_loads(json, 0, NULL);
@@ -806,7 +823,7 @@ static void read_samples(struct snap_detail *d, struct snap_incident *inc, const
 			snprintf(sum, sizeof(sum), "%s on %s%s%s: %s",
 			         model_subtype_name(inc->subtype), inc->provider,
 			         inc->model[0] ? "/" : "", inc->model, raw);
-			sanitize_str(inc->summary, sizeof(inc->summary), sum, 0);
+			fit_summary(inc->summary, sizeof(inc->summary), sum);
 		}
 	}
 	json_decref(o);

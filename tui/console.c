@@ -199,7 +199,7 @@ static unsigned wizard_keys(struct console *c, int key, struct rect body)
 	return f;
 }
 
-/* a / r: prompt for the optional note. */
+/* a / r: prompt for the optional note; n: for the note itself. */
 static unsigned start_action(struct console *c, const struct snapshot *s, int key)
 {
 	if (c->read_only[0]) {
@@ -217,8 +217,12 @@ static unsigned start_action(struct console *c, const struct snapshot *s, int ke
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (key == 'a' && inc->state == SNAP_INC_ACKED) {
-		snprintf(label, sizeof(label), "note on #%lld (acked by %s):", (long long)inc->id,
-		         inc->acked_by[0] ? inc->acked_by : "someone");
+		say(c, false, "#%lld is already acknowledged by %s (n adds a note)",
+		    (long long)inc->id, inc->acked_by[0] ? inc->acked_by : "someone");
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (key == 'n') {
+		snprintf(label, sizeof(label), "note on #%lld:", (long long)inc->id);
 		c->prompt_kind = PROMPT_NOTE;
 	} else if (key == 'a') {
 		snprintf(label, sizeof(label),
@@ -345,7 +349,7 @@ unsigned console_key(struct console *c, const struct snapshot *s, int key)
 		return switch_pane(c, (enum pane_id)((c->pane + 1) % PANE__COUNT));
 	if (key == TK_BTAB)
 		return switch_pane(c, (enum pane_id)((c->pane + PANE__COUNT - 1) % PANE__COUNT));
-	if (key == 'a' || key == 'r')
+	if (key == 'a' || key == 'r' || key == 'n')
 		return start_action(c, s, key);
 	if (key == 't')
 		return open_wizard(c, s, current_incident(c, s));
@@ -396,9 +400,9 @@ static void draw_bottom(const struct console *c, struct surface *surf)
 		                                  "pane", "Enter",   "open", "a",      "ack",
 		                                  "r",    "resolve", "t",    "triage", "q",
 		                                  "quit", NULL };
-	static const char *const detail_hints[] = { "Esc", "back", "j/k",     "scroll", "a",
-		                                    "ack", "r",    "resolve", "t",      "triage",
-		                                    "?",   "help", NULL };
+	static const char *const detail_hints[] = { "Esc", "back",   "j/k",     "scroll", "a",
+		                                    "ack", "r",      "resolve", "n",      "note",
+		                                    "t",   "triage", "?",       "help",   NULL };
 	static const char *const wizard_hints[] = { "y",      "yes",   "n",    "no",  "Enter",
 		                                    "accept", "b",     "back", "Tab", "thread",
 		                                    "Esc",    "close", NULL };
@@ -460,4 +464,14 @@ void console_set_read_only(struct console *c, const char *why)
 {
 	sanitize_str(c->read_only, sizeof(c->read_only), why && *why ? why : "read-only", 0);
 	say(c, true, "read-only: actions are unavailable (%s)", c->read_only);
+}
+
+void console_add_about(struct console *c, const char *label, const char *text)
+{
+	struct help_pane *h = &c->help;
+	if (h->n_about >= HELP_ABOUT_MAX)
+		return;
+	sanitize_str(h->about[h->n_about][0], sizeof(h->about[0][0]), label ? label : "", 0);
+	sanitize_str(h->about[h->n_about][1], sizeof(h->about[0][1]), text ? text : "", 0);
+	h->n_about++;
 }

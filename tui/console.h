@@ -85,6 +85,10 @@ void console_init(struct console *c, const char *operator_name, const struct con
  * and a, r and n say it again instead of prompting. */
 void console_set_read_only(struct console *c, const char *why);
 
+/* A line on top of the help overlay (the demo says where its files are):
+ * `label` in the keys' column, `text` beside it; at most HELP_ABOUT_MAX. */
+void console_add_about(struct console *c, const char *label, const char *text);
+
 /* Free queued actions. */
 void console_done(struct console *c);
 

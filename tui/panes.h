@@ -114,8 +114,12 @@ void wizard_draw(const struct wizard_pane *m, const struct snapshot *s, struct s
                  struct rect r);
 
 /* ---- help overlay ---- */
+#define HELP_ABOUT_MAX 4
 struct help_pane {
 	int scroll;
+	/* Lines the shell adds on top of the keys (the demo's files): label, text. */
+	int n_about;
+	char about[HELP_ABOUT_MAX][2][SNAP_TEXT_MAX];
 };
 #define HELP_CLOSE 0x100u
 unsigned help_key(struct help_pane *m, int key, struct rect r);
