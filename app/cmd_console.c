@@ -172,20 +172,20 @@ int cmd_console_main(int argc, char **argv)
 	} else {
 		char path[1024];
 		struct console_db_opts co = { path, NULL, NULL };
-		int st = console_db_resolve(db, config, path, sizeof(path), &cause) != 0
-		                 ? 0
-		                 : cli_db_check("console", path, DBACCESS_READ);
+		bool resolved = console_db_resolve(db, config, path, sizeof(path), &cause) == 0;
+		/* the same words and status as every command's --db (app/cli_db.h) */
+		int st = resolved ? cli_db_check("console", path, DBACCESS_READ) : 0;
 		if (st != 0) {
 			uv_loop_close(&loop);
 			return st;
 		}
-		if (cause || console_db_open(&loop, &co, &cdb, &cause) != 0) {
+		if (!resolved || console_db_open(&loop, &co, &cdb, &cause) != 0) {
 			fprintf(stderr, "vigil console: %s\n",
 			        cause ? cause : "cannot open the database");
 			free(cause);
 			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
-			return CLI_EXIT_FAIL;
+			return resolved ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
 		}
 		src = console_db_source(cdb);
 		lo.read_only = console_db_read_only(cdb);
