@@ -8,7 +8,6 @@
 #include "data/dbfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,21 +252,9 @@ enum dbaccess_problem dbaccess_check(const char *path, enum dbaccess_need need, 
 /* What the file is (its header, then dbfile_identify()), for the check. */
 static enum dbaccess_problem identify(const char *path, char **cause)
 {
-	char head[16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		vg_cause(cause, 0, "%s: cannot read it: %s", path, strerror(errno));
-		return DBACCESS_DENIED;
-	}
-	ssize_t got = read(fd, head, sizeof(head));
-	close(fd);
-	if (got != (ssize_t)sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0) {
-		vg_cause(cause, 0,
-		         "%s: not a vigil database: not a SQLite database at all (its first bytes "
-		         "are not SQLite's header)",
-		         path);
-		return DBACCESS_NOT_VIGIL;
-	}
+	int hrc = dbfile_header(path, cause);
+	if (hrc != 0)
+		return hrc == VG_ECORRUPT ? DBACCESS_NOT_VIGIL : DBACCESS_DENIED;
 	sqlite3 *db = NULL;
 	int rc = dbaccess_open_ro(path, 0, &db, NULL, cause);
 	sqlite3_close(db);
