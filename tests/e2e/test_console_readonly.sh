@@ -4,7 +4,8 @@
 # gets a console: it shows the data, says READ-ONLY in the title bar and
 # that actions are unavailable, refuses `a` with the reason, and quits with
 # status 0. Before, SQLite could not set up WAL's shared memory and the
-# console stopped at "attempt to write a readonly database".
+# console stopped at "attempt to write a readonly database". Then the same
+# with a daemon's -wal and -shm present (readable, not writable).
 #
 # Permissions do not bind root: run as root (CI containers), the console
 # runs as the user `nobody` through setpriv.
@@ -50,4 +51,28 @@ tm_shows "acknowledge #" && fail "a read-only console prompted for an acknowledg
 tm_keys q
 status=$(tm_wait_exit 10)
 [[ $status == 0 ]] || fail "exit status $status"
+tm_restart
+
+# A daemon running: its -wal and -shm are there, readable, not writable by
+# this user (store.group gives 0640): read-only too, the data shown.
+chmod 0755 "$WORK/db"
+chmod 0644 "$WORK/db/v.db"
+python3 - "$WORK/db/v.db" <<'PY'
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("CREATE TABLE IF NOT EXISTS scratch(x)"); c.commit()
+c2 = sqlite3.connect(sys.argv[1]); c2.execute("SELECT 1").fetchall()
+os._exit(0)  # no checkpoint: -wal and -shm stay
+PY
+[[ -e $WORK/db/v.db-shm ]] || fail "no -shm to test with"
+chmod 0444 "$WORK/db/v.db" "$WORK/db/v.db-wal" "$WORK/db/v.db-shm"
+chmod 0555 "$WORK/db"
+tm_start 100 30 "${as[*]}" "$WORK/vigil" console --db "$WORK/db/v.db" --user dora
+tm_wait "1 Health" 20
+tm_wait "READ-ONLY"
+tm_keys 4
+tm_wait "provider/"
+tm_keys q
+status=$(tm_wait_exit 10)
+[[ $status == 0 ]] || fail "exit status $status (with -wal and -shm)"
 echo "console read-only: ok"
