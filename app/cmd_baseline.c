@@ -22,6 +22,7 @@
 #include "app/cmd_baseline.h"
 
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/cli_out.h"
 #include "app/commands.h"
 #include "core/baseline_job.h"
@@ -599,7 +600,15 @@ int cmd_baseline_main(int argc, char **argv)
 	}
 	o.cfg = cfg;
 	config_baseline_settings(cfg, &o.bs);
-	int rc;
+	/* rebuild, refresh and a review decision write models and actions */
+	char what[32];
+	snprintf(what, sizeof(what), "baseline %s", sub);
+	int rc = cli_db_check(what, o.db,
+	                      rebuild || refresh || id != 0 ? DBACCESS_WRITE : DBACCESS_READ);
+	if (rc != 0) {
+		free(cfg);
+		return rc;
+	}
 	if (rebuild || refresh) {
 		rc = relearn(&o, rebuild);
 	} else {

@@ -6,6 +6,7 @@
  * FILE, or refused).
  */
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/commands.h"
 #include "app/console_db.h"
 
@@ -29,7 +30,9 @@ static void help(void)
 	       "The operations console. It attaches read-only to the database a daemon\n"
 	       "(`vigil run`) writes and refreshes every second; acknowledgements,\n"
 	       "resolutions, notes and triage paths go to the operator_actions table,\n"
-	       "which the daemon applies and forwards to the sinks.\n\n"
+	       "which the daemon applies and forwards to the sinks. A user who cannot\n"
+	       "write the database gets a read-only console: everything shows, and it\n"
+	       "says that actions are unavailable.\n\n"
 	       "  -d, --db PATH         database (default: the config's store.path)\n"
 	       "  -c, --config FILE     config file: the default database, baselines.warm.*\n"
 	       "                        (vigil.yaml)\n"
@@ -41,8 +44,8 @@ static void help(void)
 	       "      --mouse           scroll with the mouse wheel\n"
 	       "  -h, --help            this help\n\n"
 	       "Keys: ? help, / filter, j/k and arrows, Tab and 1-4 panes, Enter open,\n"
-	       "Esc back, a acknowledge, r resolve, t triage wizard, b baselines (learning,\n"
-	       "review items: a accept, r reject), q quit. NO_COLOR is honoured.\n");
+	       "Esc back, a acknowledge, r resolve, n note, t triage wizard, b baselines\n"
+	       "(learning, review items: a accept, r reject), q quit. NO_COLOR is honoured.\n");
 }
 
 struct file_source {
@@ -174,17 +177,24 @@ int cmd_console_main(int argc, char **argv)
 		char path[1024];
 		struct baseline_settings bl;
 		struct console_db_opts co = { path, NULL, NULL, &bl };
-		if (console_db_resolve(db, config, path, sizeof(path), &cause) != 0 ||
-		    console_db_baselines(db, config, &bl, &cause) != 0 ||
+		bool resolved = console_db_resolve(db, config, path, sizeof(path), &cause) == 0;
+		/* the same words and status as every command's --db (app/cli_db.h) */
+		int st = resolved ? cli_db_check("console", path, DBACCESS_READ) : 0;
+		if (st != 0) {
+			uv_loop_close(&loop);
+			return st;
+		}
+		if (!resolved || console_db_baselines(db, config, &bl, &cause) != 0 ||
 		    console_db_open(&loop, &co, &cdb, &cause) != 0) {
 			fprintf(stderr, "vigil console: %s\n",
 			        cause ? cause : "cannot open the database");
 			free(cause);
 			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
-			return CLI_EXIT_FAIL;
+			return resolved ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
 		}
 		src = console_db_source(cdb);
+		lo.read_only = console_db_read_only(cdb);
 	}
 	src.on_quit = quit_loop;
 	src.quit_ud = &loop;

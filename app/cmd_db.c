@@ -15,6 +15,7 @@
  * (losses are listed), 1 when nothing could be written, 2 on usage errors.
  */
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/commands.h"
 #include "core/vgerr.h"
 #include "data/dbfile.h"
@@ -41,7 +42,8 @@ static void help(void)
 	       "  -q, --quick       check: quick_check (no index cross-check)\n"
 	       "  -h, --help        this help\n\n"
 	       "Exit status: 0 whole (check) or written (recover), 1 damaged or failed,\n"
-	       "2 usage error.\n",
+	       "2 usage error; 3 no such database, 4 not a file (a directory), 5 not\n"
+	       "readable by this user, 6 not a vigil database (as every command's --db).\n",
 	       (unsigned)DBFILE_APPLICATION_ID);
 }
 
@@ -166,14 +168,16 @@ int cmd_db_main(int argc, char **argv)
 	if (strcmp(action, "check") == 0) {
 		if (out)
 			return cli_usage_error("db", "--out goes with recover");
-		return check(db, quick);
+		int st = cli_db_check("db check", db, DBACCESS_READ);
+		return st ? st : check(db, quick);
 	}
 	if (strcmp(action, "recover") == 0) {
 		if (!out)
 			return cli_usage_error("db", "recover needs --out NEW");
 		if (quick)
 			return cli_usage_error("db", "--quick goes with check");
-		return recover(db, out);
+		int st = cli_db_check("db recover", db, DBACCESS_READ);
+		return st ? st : recover(db, out);
 	}
 	return cli_usage_error("db", "unknown action '%s' (check or recover)", action);
 }

@@ -221,7 +221,7 @@ static void where(FILE *f, struct demo *d, const char *dir)
 	fflush(f);
 }
 
-static int start_view(struct demo *d, bool ascii, const char *who, char **cause)
+static int start_view(struct demo *d, bool ascii, const char *who, const char *dir, char **cause)
 {
 	if (d->headless) {
 		struct console_reader_opts ro = {
@@ -240,7 +240,16 @@ static int start_view(struct demo *d, bool ascii, const char *who, char **cause)
 	struct console_source src = console_db_source(d->cdb);
 	src.on_quit = on_quit;
 	src.quit_ud = d;
-	struct console_loop_options lo = { .operator_name = who, .force_ascii = ascii };
+	/* Where the files are, inside the console too: the lines printed
+	 * before it started are under its screen. */
+	char files[SNAP_TEXT_MAX], attach[SNAP_TEXT_MAX], msg[SNAP_TEXT_MAX];
+	snprintf(files, sizeof(files), "%s (events.jsonl, vigil.db, pager.jsonl, vigil.log)", dir);
+	snprintf(attach, sizeof(attach), "vigil console --db %s", demo_engine_db_path(d->eng));
+	snprintf(msg, sizeof(msg), "demo files in %s (? shows them again)", dir);
+	const char *about[] = { "demo files", files, "attach", attach, NULL };
+	struct console_loop_options lo = {
+		.operator_name = who, .force_ascii = ascii, .about = about, .message = msg
+	};
 	rc = console_loop_start(&d->loop, &src, &lo, &d->cl, cause);
 	if (rc != 0)
 		return rc;
@@ -334,7 +343,7 @@ int cmd_demo_main(int argc, char **argv)
 	}
 	where(headless ? stdout : stderr, d, path);
 	d->start_ms = clock_wall_ms();
-	rc = start_view(d, ascii, who, &cause);
+	rc = start_view(d, ascii, who, path, &cause);
 	if (rc != 0) {
 		fprintf(stderr, "vigil demo: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);

@@ -10,6 +10,7 @@
  */
 #include "app/baselines.h"
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/cli_out.h"
 #include "app/commands.h"
 #include "app/config.h"
@@ -346,6 +347,12 @@ int cmd_ingest_main(int argc, char **argv)
 	r.loop = &loop;
 	char dbpath[CFG_PATH_MAX];
 	model_copy_str(dbpath, sizeof(dbpath), db ? db : cfg->store.path, (size_t)-1);
+	int dbst = cli_db_check("ingest", dbpath, DBACCESS_CREATE);
+	if (dbst != 0) {
+		free(cfg);
+		uv_loop_close(&loop);
+		return dbst;
+	}
 	struct store_options so = {
 		.path = dbpath,
 		.batch_rows = cfg->store.batch_rows,

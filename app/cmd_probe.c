@@ -39,6 +39,7 @@ struct probe_cmd {
 	struct core_settings settings;
 	size_t results, unhealthy;
 	bool header_done;
+	int w_provider, w_model; /* the table's name columns, sized to the names */
 	char **rows; /* once mode, table: one row per endpoint, printed in config order */
 	size_t n_rows;
 	struct vigil_metrics *vm; /* --metrics */
@@ -105,13 +106,35 @@ static void verdict(const struct probe_cmd *pc, const struct observation *obs,
 		                      model_subtype_name(sig[i].subtype));
 }
 
+/* PROVIDER and MODEL as wide as the longest name of the endpoints (at
+ * least their titles), so that no row pushes the columns after it out of
+ * line. Known before the first result: the endpoints are the config's. */
+static void size_columns(struct probe_cmd *pc)
+{
+	if (pc->w_provider)
+		return;
+	pc->w_provider = (int)strlen("PROVIDER");
+	pc->w_model = (int)strlen("(models)");
+	size_t n = canary_endpoint_count(pc->set);
+	for (size_t i = 0; i < n; i++) {
+		struct canary_endpoint_info e;
+		if (!canary_endpoint(pc->set, i, &e))
+			continue;
+		int wp = (int)strlen(e.provider), wm = (int)strlen(e.model);
+		pc->w_provider = wp > pc->w_provider ? wp : pc->w_provider;
+		pc->w_model = wm > pc->w_model ? wm : pc->w_model;
+	}
+}
+
 static void table_header(struct probe_cmd *pc)
 {
 	if (pc->json || pc->header_done || pc->rows)
 		return;
 	pc->header_done = true;
-	printf("%-12s %-20s %6s %8s %8s %8s %8s %8s %8s  %s\n", "PROVIDER", "MODEL", "STATUS",
-	       "DNS", "CONNECT", "TLS", "TTFB", "TOTAL", "HEADROOM", "VERDICT");
+	size_columns(pc);
+	printf("%-*s %-*s %6s %8s %8s %8s %8s %8s %8s  %s\n", pc->w_provider, "PROVIDER",
+	       pc->w_model, "MODEL", "STATUS", "DNS", "CONNECT", "TLS", "TTFB", "TOTAL", "HEADROOM",
+	       "VERDICT");
 }
 
 static void set_num(json_t *o, const char *k, double v)
@@ -209,10 +232,12 @@ static void on_result(void *ud, const struct observation *obs, const struct cana
 			snprintf(h, sizeof(h), "-");
 		else
 			snprintf(h, sizeof(h), "%.0f%%", hr * 100);
-		char row[512];
-		snprintf(row, sizeof(row), "%-12s %-20s %6s %8s %8s %8s %8s %8s %8s  %s",
-		         obs->pid.provider, r->kind == CANARY_MODELS ? "(models)" : obs->pid.model,
-		         st, d, c, t, f, tot, h, v);
+		char row[768];
+		size_columns(pc);
+		snprintf(row, sizeof(row), "%-*s %-*s %6s %8s %8s %8s %8s %8s %8s  %s",
+		         pc->w_provider, obs->pid.provider, pc->w_model,
+		         r->kind == CANARY_MODELS ? "(models)" : obs->pid.model, st, d, c, t, f,
+		         tot, h, v);
 		if (pc->rows && r->index < pc->n_rows && !pc->rows[r->index])
 			pc->rows[r->index] = strdup(row);
 		else
@@ -239,11 +264,13 @@ static void print_disabled(struct probe_cmd *pc)
 			free(line);
 			json_decref(o);
 		} else {
-			char row[512];
+			char row[768];
+			size_columns(pc);
 			snprintf(row, sizeof(row),
-			         "%-12s %-20s %6s %8s %8s %8s %8s %8s %8s  disabled: %s",
-			         e.provider, e.kind == CANARY_MODELS ? "(models)" : e.model, "-",
-			         "-", "-", "-", "-", "-", "-", e.disabled_reason);
+			         "%-*s %-*s %6s %8s %8s %8s %8s %8s %8s  disabled: %s",
+			         pc->w_provider, e.provider, pc->w_model,
+			         e.kind == CANARY_MODELS ? "(models)" : e.model, "-", "-", "-", "-",
+			         "-", "-", "-", e.disabled_reason);
 			if (pc->rows && i < pc->n_rows)
 				pc->rows[i] = strdup(row);
 			else
@@ -265,12 +292,12 @@ static void print_spend(const struct probe_cmd *pc)
 			    strcmp(e.provider, cfg->providers[p].name) != 0)
 				continue;
 			if (cfg->probes.daily_budget_usd > 0)
-				printf("spend today (UTC) %-12s $%.6f of $%.2f%s\n", e.provider,
-				       e.spend_today_usd, cfg->probes.daily_budget_usd,
+				printf("spend today (UTC) %-*s $%.6f of $%.2f%s\n", pc->w_provider,
+				       e.provider, e.spend_today_usd, cfg->probes.daily_budget_usd,
 				       e.budget_exhausted ? " (budget spent: paused)" : "");
 			else
-				printf("spend today (UTC) %-12s $%.6f (no budget)\n", e.provider,
-				       e.spend_today_usd);
+				printf("spend today (UTC) %-*s $%.6f (no budget)\n", pc->w_provider,
+				       e.provider, e.spend_today_usd);
 			break;
 		}
 	}

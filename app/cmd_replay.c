@@ -8,6 +8,7 @@
  * expectation failed or replaying failed, 2 for usage errors.
  */
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/cli_out.h"
 #include "app/commands.h"
 #include "app/config.h"
@@ -27,13 +28,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct run {
 	struct replay *replay;
 	FILE *events_out;
 	double speed; /* 0 = as fast as possible */
 	int64_t virt0;
-	int64_t wall0_ms; /* clock_mono_ms() at virt0 */
+	int64_t wall0_ms;      /* clock_mono_ms() at virt0 */
+	int64_t next_progress; /* the virtual time of the next progress report */
+	bool tty, progress_on; /* stderr is a terminal; a progress line is drawn */
 	uint64_t bad_lines;
 	const char *first_bad_file;
 	uint64_t first_bad_line;
@@ -56,7 +60,9 @@ static void help(void)
 	       "                      schemas, incidents, sinks (default: built-in defaults)\n"
 	       "  -t, --truth FILE    simulator truth file: time to detect per fault\n"
 	       "  -x, --expect FILE   expectation file; exit 1 with a diff when one fails\n"
-	       "  -s, --speed N|max   N times real time, or max (the default)\n"
+	       "  -s, --speed N|max   N times real time, or max (the default); at N, where\n"
+	       "                      it is (time, observations, failure events) on stderr\n"
+	       "                      twice a second\n"
 	       "      --format F      auto (per line, the default), vigil or otlp\n"
 	       "  -j, --json          print the report as JSON on stdout\n"
 	       "  -e, --events[=FILE] every failure event as one JSON line (stdout by default)\n"
@@ -97,10 +103,35 @@ static int on_event(void *data, const struct failure_event *ev)
 	return 0;
 }
 
+/* Where a paced replay is, twice a second of its pace (every speed x 0.5 s
+ * of the events' clock, so the same input reports the same lines): redrawn
+ * in place on a terminal, a line each otherwise. */
+static void progress(struct run *r, int64_t virt)
+{
+	if (vg_has(r->next_progress) && virt < r->next_progress)
+		return;
+	r->next_progress = virt + (int64_t)(r->speed * 500.0);
+	char at[40];
+	if (timeparse_format_rfc3339(virt, at, sizeof(at)) < 0)
+		snprintf(at, sizeof(at), "%lld", (long long)virt);
+	unsigned long long obs = (unsigned long long)replay_observations(r->replay),
+	                   evs = (unsigned long long)replay_events(r->replay);
+	if (r->tty) {
+		cli_progress("replay at %s (x%g): %llu observations, %llu failure events", at,
+		             r->speed, obs, evs);
+		r->progress_on = true;
+	} else {
+		fprintf(stderr,
+		        "vigil replay: at %s (x%g): %llu observations, %llu failure events\n", at,
+		        r->speed, obs, evs);
+	}
+}
+
 static void pace(struct run *r, int64_t virt)
 {
 	if (r->speed <= 0)
 		return;
+	progress(r, virt);
 	if (!vg_has(r->virt0)) {
 		r->virt0 = virt;
 		r->wall0_ms = clock_mono_ms();
@@ -318,9 +349,9 @@ int cmd_replay_main(int argc, char **argv)
 			return cli_usage_error("replay", "%s: not a regular file", argv[i]);
 	}
 	if (db) {
-		struct stat sb;
-		if (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode))
-			return cli_usage_error("replay", "%s: no such database", db);
+		int st = cli_db_check("replay", db, DBACCESS_READ);
+		if (st != 0)
+			return st;
 	}
 
 	int status = CLI_EXIT_FAIL;
@@ -333,6 +364,8 @@ int cmd_replay_main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.speed = speed;
 	r.virt0 = VG_NONE;
+	r.next_progress = VG_NONE;
+	r.tty = isatty(STDERR_FILENO);
 	if (config) {
 		cfg = malloc(sizeof(*cfg));
 		if (!cfg)
@@ -386,6 +419,8 @@ int cmd_replay_main(int argc, char **argv)
 	rc = db ? replay_src_db(db, from, to, &cb, &cause)
 	        : replay_src_files(argv + optind, (size_t)(argc - optind),
 	                           (enum decode_format)format, &cb, &cause);
+	if (r.progress_on)
+		cli_progress_end();
 	if (rc == 0)
 		rc = replay_finish(rp);
 	if (rc != 0) {

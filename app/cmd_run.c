@@ -6,6 +6,7 @@
  * on an error, 2 for usage errors (bad flags, a bad config).
  */
 #include "app/cli.h"
+#include "app/cli_db.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/daemon.h"
@@ -121,6 +122,11 @@ int cmd_run_main(int argc, char **argv)
 		               (size_t)-1);
 	}
 
+	int st = cli_db_check("run", db ? db : cfg->store.path, DBACCESS_CREATE);
+	if (st != 0) {
+		free(cfg);
+		return st;
+	}
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct run r;

@@ -67,6 +67,12 @@ static int act(void *ud, const struct op_action *a, char **cause)
 	struct console_db *c = ud;
 	if (c->act)
 		return c->act(c->act_ud, a, cause);
+	const char *ro = console_reader_read_only(c->reader);
+	if (ro) {
+		if (cause)
+			vg_cause(cause, 0, "read-only: %s", ro);
+		return VG_ESTATE;
+	}
 	int rc = console_reader_write(c->reader, a, clock_wall_ms());
 	if (rc != 0 && cause)
 		*cause = strdup(rc == VG_EFULL ? "too many actions waiting" : vg_strerror(rc));
@@ -154,6 +160,11 @@ struct console_source console_db_source(struct console_db *cdb)
 	s.act = act;
 	s.ud = cdb;
 	return s;
+}
+
+const char *console_db_read_only(const struct console_db *cdb)
+{
+	return cdb->act ? NULL : console_reader_read_only(cdb->reader);
 }
 
 void console_db_attach(struct console_db *cdb, struct console_loop *cl)

@@ -24,8 +24,9 @@ struct console_db_opts {
 	const struct baseline_settings *baselines; /* NULL: core's defaults */
 };
 
-/* Open the database read-only (and the writer unless opts->act is given).
- * Returns 0, or an error with a malloc'd message naming the file. */
+/* Open the database read-only (and the writer unless opts->act is given;
+ * without write access there is none: console_db_read_only()). Returns 0,
+ * or an error with a malloc'd message naming the file. */
 int console_db_open(uv_loop_t *loop, const struct console_db_opts *o, struct console_db **out,
                     char **cause);
 
@@ -40,6 +41,10 @@ int console_db_resolve(const char *db, const char *config, char *buf, size_t siz
  * *cause. */
 int console_db_baselines(const char *db, const char *config, struct baseline_settings *out,
                          char **cause);
+
+/* Why actions are unavailable (this user cannot write the database; it is
+ * read, not written), or NULL. Borrowed until console_db_close(). */
+const char *console_db_read_only(const struct console_db *cdb);
 
 /* The source to hand to console_loop_start(); then console_db_attach(). */
 struct console_source console_db_source(struct console_db *cdb);

@@ -6,6 +6,7 @@
 #include "data/console_act.h"
 
 #include "core/vgerr.h"
+#include "data/dbaccess.h"
 #include "data/store_internal.h"
 
 #include <stdio.h>
@@ -53,10 +54,22 @@ void console_act_close(struct console_act *w)
 int console_act_open(const char *path, struct console_act **out, char **cause)
 {
 	*out = NULL;
+	char *why = NULL;
+	if (dbaccess_writable(path, &why) != 0) {
+		vg_cause(cause, 0, "%s", why ? why : "this user cannot write the database");
+		free(why);
+		return VG_ESTATE;
+	}
 	struct console_act *w = calloc(1, sizeof(*w));
 	if (!w)
 		return VG_ENOMEM;
 	int rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK && sqlite3_db_readonly(w->db, "main") == 1) {
+		/* SQLite fell back to read-only (a read-only mount, ...) */
+		vg_cause(cause, 0, "%s: opened read-only: this user cannot write it", path);
+		console_act_close(w);
+		return VG_ESTATE;
+	}
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(w->db, 2000);
 		sqlite3_set_authorizer(w->db, authorize, NULL);

@@ -24,8 +24,10 @@ struct sqlite3;
 
 /*
  * Open `path` (an existing vigil database) for operator actions. Returns 0
- * and *out, or VG_EDB with a malloc'd message naming the file in *cause
- * (caller frees; may be NULL). Nothing is left open on error.
+ * and *out, VG_ESTATE when this user cannot write the file, its -wal and
+ * -shm or their folder (data/dbaccess.h: the console is then read-only), or
+ * VG_EDB, each with a malloc'd message naming the file in *cause (caller
+ * frees; may be NULL). Nothing is left open on error.
  */
 int console_act_open(const char *path, struct console_act **out, char **cause);
 

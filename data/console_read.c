@@ -23,6 +23,7 @@
 #include "core/sanitize.h"
 #include "core/vgerr.h"
 #include "data/baseline_db.h"
+#include "data/dbaccess.h"
 #include "data/dbfile.h"
 #include "data/store.h"
 
@@ -142,6 +143,7 @@ struct console_read {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q__COUNT];
 	char path[200];
+	bool immutable; /* opened without WAL (no writer, no write access) */
 	bool tax_valid;
 	int64_t tax_from, tax_upto; /* [from, upto) minutes summed in tax */
 	int64_t tax_full_ms;        /* when it was last summed whole */
@@ -166,15 +168,15 @@ const char *const *console_read_queries(size_t *n)
 	return sql;
 }
 
+static void disconnect(sqlite3 *conn, sqlite3_stmt **st);
+
 void console_read_close(struct console_read *db)
 {
 	if (!db)
 		return;
-	for (int i = 0; i < Q__COUNT; i++)
-		sqlite3_finalize(db->st[i]);
 	baseline_db_close(db->bl);
 	free(db->warmth);
-	sqlite3_close(db->db);
+	disconnect(db->db, db->st);
 	free(db);
 }
 
@@ -182,6 +184,68 @@ void console_read_set_baselines(struct console_read *db, const struct baseline_s
 {
 	db->bls = *s;
 	db->bl_valid = false;
+}
+
+/* Finalize a connection's statements and close it. */
+static void disconnect(sqlite3 *conn, sqlite3_stmt **st)
+{
+	for (int i = 0; i < Q__COUNT; i++) {
+		sqlite3_finalize(st[i]);
+		st[i] = NULL;
+	}
+	sqlite3_close(conn);
+}
+
+/* Open `path` read-only (immutable when no writer runs and this user cannot
+ * make the -shm: data/dbaccess.h), check its version (into *version) and
+ * prepare every query into st (the baselines' from schema 4 on). 0, or an
+ * error with *cause. */
+static int connect_db(const char *path, sqlite3 **out, sqlite3_stmt **st, bool *immutable,
+                      int *version_out, char **cause)
+{
+	sqlite3 *conn = NULL;
+	*out = NULL;
+	int rc = dbaccess_open_ro(path, SQLITE_OPEN_NOMUTEX, &conn, immutable, cause);
+	if (rc != SQLITE_OK)
+		return dbfile_is_corrupt(rc) ? VG_ECORRUPT : VG_EDB;
+	sqlite3_busy_timeout(conn, 1000);
+	/* A newer daemon's schema may still prepare (new columns, same tables)
+	 * yet mean something else: refuse it by its version, as the store does. */
+	sqlite3_stmt *ver = NULL;
+	int version = -1;
+	if (sqlite3_prepare_v2(conn, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
+	    sqlite3_step(ver) == SQLITE_ROW)
+		version = sqlite3_column_int(ver, 0);
+	sqlite3_finalize(ver);
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		if (version < 0)
+			vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(conn));
+		else
+			vg_cause(cause, VG_EVERSION,
+			         "%s: database schema version %d is newer than this vigil knows "
+			         "(%d)",
+			         path, version, STORE_SCHEMA_VERSION);
+		disconnect(conn, st);
+		return version < 0 ? VG_EDB : VG_EVERSION;
+	}
+	for (int i = 0; i < Q__COUNT; i++) {
+		if (i >= Q_BL_MODELS && version < 4)
+			break;
+		rc = sqlite3_prepare_v3(conn, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st[i], NULL);
+		if (rc != SQLITE_OK && i == Q_BASELINE) {
+			st[i] = NULL; /* no baselines in this database: none shown */
+			continue;
+		}
+		if (rc != SQLITE_OK) {
+			vg_cause(cause, VG_EDB, "%s: not a vigil database, or an older one (%s)",
+			         path, sqlite3_errmsg(conn));
+			disconnect(conn, st);
+			return VG_EDB;
+		}
+	}
+	*version_out = version;
+	*out = conn;
+	return 0;
 }
 
 int console_read_open(const char *path, struct console_read **out, char **cause)
@@ -200,49 +264,12 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 	if (!db)
 		return VG_ENOMEM;
 	snprintf(db->path, sizeof(db->path), "%s", path);
-	int rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		vg_cause(cause, VG_EDB, "%s: %s", path,
-		         db->db ? sqlite3_errmsg(db->db) : "cannot open");
-		console_read_close(db);
-		return VG_EDB;
-	}
-	sqlite3_busy_timeout(db->db, 1000);
-	/* A newer daemon's schema may still prepare (new columns, same tables)
-	 * yet mean something else: refuse it by its version, as the store does. */
-	sqlite3_stmt *ver = NULL;
-	int version = -1;
-	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &ver, NULL) == SQLITE_OK &&
-	    sqlite3_step(ver) == SQLITE_ROW)
-		version = sqlite3_column_int(ver, 0);
-	sqlite3_finalize(ver);
-	if (version < 0 || version > STORE_SCHEMA_VERSION) {
-		if (version < 0)
-			vg_cause(cause, VG_EDB, "%s: %s", path, sqlite3_errmsg(db->db));
-		else
-			vg_cause(cause, VG_EVERSION,
-			         "%s: database schema version %d is newer than this vigil knows "
-			         "(%d)",
-			         path, version, STORE_SCHEMA_VERSION);
-		console_read_close(db);
-		return version < 0 ? VG_EDB : VG_EVERSION;
-	}
 	baseline_defaults(&db->bls);
-	for (int i = 0; i < Q__COUNT; i++) {
-		if (i >= Q_BL_MODELS && version < 4)
-			break;
-		rc = sqlite3_prepare_v3(db->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i],
-		                        NULL);
-		if (rc != SQLITE_OK && i == Q_BASELINE) {
-			db->st[i] = NULL; /* no baselines in this database: none shown */
-			continue;
-		}
-		if (rc != SQLITE_OK) {
-			vg_cause(cause, VG_EDB, "%s: not a vigil database, or an older one (%s)",
-			         path, sqlite3_errmsg(db->db));
-			console_read_close(db);
-			return VG_EDB;
-		}
+	int version = 0;
+	int rc = connect_db(path, &db->db, db->st, &db->immutable, &version, cause);
+	if (rc != 0) {
+		free(db);
+		return rc;
 	}
 	if (version >= 4 && baseline_db_borrow(db->db, &db->bl) == VG_ENOMEM) {
 		console_read_close(db);
@@ -250,6 +277,38 @@ int console_read_open(const char *path, struct console_read **out, char **cause)
 	}
 	*out = db;
 	return 0;
+}
+
+bool console_read_immutable(const struct console_read *db)
+{
+	return db->immutable;
+}
+
+/* Read as a WAL reader again once a writer has made the -shm (a daemon
+ * started after an immutable open); on failure the old connection stays. */
+static void reconnect_if_written(struct console_read *db)
+{
+	if (!db->immutable || !dbaccess_shm_exists(db->path))
+		return;
+	sqlite3 *conn = NULL;
+	sqlite3_stmt *st[Q__COUNT] = { 0 };
+	bool imm = false;
+	int version = 0;
+	struct baseline_db *bl = NULL;
+	if (connect_db(db->path, &conn, st, &imm, &version, NULL) != 0)
+		return;
+	if (version >= 4 && baseline_db_borrow(conn, &bl) != 0) {
+		disconnect(conn, st);
+		return;
+	}
+	baseline_db_close(db->bl);
+	disconnect(db->db, db->st);
+	db->db = conn;
+	db->bl = bl;
+	memcpy(db->st, st, sizeof(st));
+	db->immutable = imm;
+	db->tax_valid = false;
+	db->bl_valid = false;
 }
 
 /* ---- reading columns ---- */
@@ -658,9 +717,9 @@ static void causal_line(json_t *ev, char *buf, size_t size)
 		        (long long)json_integer_value(json_object_get(c, "latency_percentile"));
 		if (pct)
 			add(buf, size, &n, "p%lld ", pct);
-		add(buf, size, &n, "latency %.0fms ", NUM("latency_ms"));
+		add(buf, size, &n, "latency %.0f ms ", NUM("latency_ms"));
 		if (HAS("threshold") && latency)
-			add(buf, size, &n, "> %.0fms ", NUM("threshold"));
+			add(buf, size, &n, "> %.0f ms ", NUM("threshold"));
 	}
 	/* Other thresholds are in their own signal's unit (a headroom share,
 	 * a similarity): shown beside the value they judged. */
@@ -702,6 +761,23 @@ static void causal_line(json_t *ev, char *buf, size_t size)
 		snprintf(buf, size, "(no causal signal recorded)");
 }
 
+/* The summary, sanitised; when it does not fit, cut after a whole word with
+ * " ..." rather than inside one ("latency 213 m"). */
+static void fit_summary(char *dst, size_t size, const char *text)
+{
+	char clean[SNAP_TEXT_MAX * 4];
+	sanitize_str(clean, sizeof(clean), text, 0);
+	size_t n = strlen(clean);
+	if (n < size) {
+		memcpy(dst, clean, n + 1);
+		return;
+	}
+	size_t cut = size - 5; /* room for " ..." and the NUL */
+	while (cut > 0 && clean[cut] != ' ')
+		cut--;
+	snprintf(dst, size, "%.*s ...", (int)(cut ? cut : size - 5), clean);
+}
+
 static void read_samples(struct snap_detail *d, struct snap_incident *inc, const char *json)
 {
 	json_t *o = json_loads(json, 0, NULL);
@@ -724,7 +800,7 @@ static void read_samples(struct snap_detail *d, struct snap_incident *inc, const
 			snprintf(sum, sizeof(sum), "%s on %s%s%s: %s",
 			         model_subtype_name(inc->subtype), inc->provider,
 			         inc->model[0] ? "/" : "", inc->model, raw);
-			sanitize_str(inc->summary, sizeof(inc->summary), sum, 0);
+			fit_summary(inc->summary, sizeof(inc->summary), sum);
 		}
 	}
 	json_decref(o);
@@ -1038,6 +1114,7 @@ static int read_baselines(struct console_read *db, struct snapshot *s)
 int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_ms,
                        int64_t detail_id, char **cause)
 {
+	reconnect_if_written(db);
 	snapshot_reset(s);
 	s->now_ms = now_ms;
 	snprintf(s->source, sizeof(s->source), "%s", db->path);

@@ -32,6 +32,11 @@ struct console_read;
  */
 int console_read_open(const char *path, struct console_read **out, char **cause);
 
+/* True when the file was opened immutable: no writer was running and this
+ * user cannot create its -shm (data/dbaccess.h). A build reopens it as a
+ * WAL reader once a writer made the -shm. */
+bool console_read_immutable(const struct console_read *db);
+
 /* Close; NULL does nothing. */
 void console_read_close(struct console_read *db);
 

@@ -6,6 +6,7 @@
 #include "data/dbfile.h"
 
 #include "core/vgerr.h"
+#include "data/dbaccess.h"
 #include "data/store_internal.h"
 
 #include <errno.h>
@@ -54,15 +55,10 @@ char *dbfile_corrupt_cause(const char *path, const char *what, const char *detai
 
 static int open_ro(const char *path, sqlite3 **db, char **cause)
 {
-	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		vg_cause(cause, 0, "%s: cannot open the database: %s", path,
-		         *db ? sqlite3_errmsg(*db) : "out of memory");
-		sqlite3_close(*db);
-		*db = NULL;
+	/* without write access too (data/dbaccess.h) */
+	int rc = dbaccess_open_ro(path, SQLITE_OPEN_NOMUTEX, db, NULL, cause);
+	if (rc != SQLITE_OK)
 		return dbfile_is_corrupt(rc) ? VG_ECORRUPT : VG_EDB;
-	}
-	sqlite3_busy_timeout(*db, 5000);
 	return 0;
 }
 
@@ -117,6 +113,23 @@ static int schema_tables(sqlite3 *db, int *n, bool *has_vigil, char *names, size
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+int dbfile_header(const char *path, char **cause)
+{
+	char head[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vg_cause(cause, VG_EIO, "%s: cannot read: %s", path, strerror(errno));
+	ssize_t got = read(fd, head, sizeof(head));
+	close(fd);
+	if (got != (ssize_t)sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0)
+		return vg_cause(cause, VG_ECORRUPT,
+		                "%s: not a vigil database: not a SQLite database (its first bytes "
+		                "are not SQLite's header): another kind of file, or a database "
+		                "whose header is destroyed; vigil leaves it as it is",
+		                path);
+	return 0;
+}
+
 int dbfile_identify(const char *path, struct dbfile_id *out, char **cause)
 {
 	memset(out, 0, sizeof(*out));
@@ -141,22 +154,9 @@ int dbfile_identify(const char *path, struct dbfile_id *out, char **cause)
 	}
 	/* The header first, with read(): a file that is not SQLite's is not
 	 * even opened by SQLite. */
-	char head[16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		vg_cause(cause, 0, "%s: cannot read: %s", path, strerror(errno));
-		return VG_EIO;
-	}
-	ssize_t got = read(fd, head, sizeof(head));
-	close(fd);
-	if (got != (ssize_t)sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0) {
-		vg_cause(cause, 0,
-		         "%s: not a SQLite database (its first bytes are not SQLite's header): "
-		         "another kind of file, or a database whose header is destroyed; vigil "
-		         "leaves it as it is",
-		         path);
-		return VG_ECORRUPT;
-	}
+	int hrc = dbfile_header(path, cause);
+	if (hrc != 0)
+		return hrc;
 
 	sqlite3 *db = NULL;
 	int rc = open_ro(path, &db, cause);

@@ -71,6 +71,14 @@ struct dbfile_id {
  */
 int dbfile_identify(const char *path, struct dbfile_id *out, char **cause);
 
+/*
+ * Whether `path` starts with SQLite's header, read with read() (SQLite does
+ * not open it for this). 0, VG_EIO (cannot be read) or VG_ECORRUPT (another
+ * kind of file, or a destroyed header), with a malloc'd message naming the
+ * file in *cause (may be NULL).
+ */
+int dbfile_header(const char *path, char **cause);
+
 /* True for SQLITE_CORRUPT and SQLITE_NOTADB, with any extended code. */
 bool dbfile_is_corrupt(int sqlite_rc);
 

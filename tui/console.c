@@ -180,7 +180,10 @@ static unsigned wizard_keys(struct console *c, const struct snapshot *s, int key
 	}
 	if (f & PANE_ACTION) {
 		f &= ~PANE_ACTION;
-		if (c->wizard.incident_id) {
+		if (c->wizard.incident_id && c->read_only[0]) {
+			say(c, true, "read-only: the triage path was not recorded (%s)",
+			    c->read_only);
+		} else if (c->wizard.incident_id) {
 			char line[500]; /* "triage: " + this fits a note */
 			triage_path_text(&c->wizard.walk, line, sizeof(line));
 			/* The daemon records the payload as the incident's note
@@ -200,9 +203,13 @@ static unsigned wizard_keys(struct console *c, const struct snapshot *s, int key
 	return f;
 }
 
-/* a / r: prompt for the optional note. */
+/* a / r: prompt for the optional note; n: for the note itself. */
 static unsigned start_action(struct console *c, const struct snapshot *s, int key)
 {
+	if (c->read_only[0]) {
+		say(c, true, "read-only: %s", c->read_only);
+		return PANE_HANDLED | PANE_REDRAW;
+	}
 	const struct snap_incident *inc = current_incident(c, s);
 	if (!inc) {
 		say(c, true, "select an incident first (4 lists them)");
@@ -214,8 +221,12 @@ static unsigned start_action(struct console *c, const struct snapshot *s, int ke
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (key == 'a' && inc->state == SNAP_INC_ACKED) {
-		snprintf(label, sizeof(label), "note on #%lld (acked by %s):", (long long)inc->id,
-		         inc->acked_by[0] ? inc->acked_by : "someone");
+		say(c, false, "#%lld is already acknowledged by %s (n adds a note)",
+		    (long long)inc->id, inc->acked_by[0] ? inc->acked_by : "someone");
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (key == 'n') {
+		snprintf(label, sizeof(label), "note on #%lld:", (long long)inc->id);
 		c->prompt_kind = PROMPT_NOTE;
 	} else if (key == 'a') {
 		snprintf(label, sizeof(label),
@@ -281,6 +292,10 @@ static unsigned prompt_keys(struct console *c, int key)
  * with an optional note. */
 static unsigned start_review(struct console *c, const struct snapshot *s, int key)
 {
+	if (c->read_only[0]) {
+		say(c, true, "read-only: %s", c->read_only);
+		return PANE_HANDLED | PANE_REDRAW;
+	}
 	const struct snap_review *rv = review_selected(&c->review, s);
 	if (!rv) {
 		say(c, true, "no review item to decide");
@@ -386,14 +401,14 @@ unsigned console_key(struct console *c, const struct snapshot *s, int key)
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (c->view == VIEW_REVIEW) {
-		if (key == 'a' || key == 'r')
+		if (key == 'a' || key == 'r' || key == 'n')
 			return start_review(c, s, key);
 		if (key == TK_ESC || key == 'q' || key == TK_LEFT || key == 'b')
 			return switch_pane(c, c->pane);
 		if (key != 't')
 			return review_key(&c->review, s, key, body);
 	}
-	if (key == 'a' || key == 'r')
+	if (key == 'a' || key == 'r' || key == 'n')
 		return start_action(c, s, key);
 	if (key == 't')
 		return open_wizard(c, s, current_incident(c, s));
@@ -445,9 +460,9 @@ static void draw_bottom(const struct console *c, struct surface *surf)
 		                                  "pane", "Enter",   "open", "a",      "ack",
 		                                  "r",    "resolve", "t",    "triage", "q",
 		                                  "quit", NULL };
-	static const char *const detail_hints[] = { "Esc", "back", "j/k",     "scroll", "a",
-		                                    "ack", "r",    "resolve", "t",      "triage",
-		                                    "?",   "help", NULL };
+	static const char *const detail_hints[] = { "Esc", "back",   "j/k",     "scroll", "a",
+		                                    "ack", "r",      "resolve", "n",      "note",
+		                                    "t",   "triage", "?",       "help",   NULL };
 	static const char *const review_hints[] = { "Esc", "back",   "j/k", "move", "a", "accept",
 		                                    "r",   "reject", "?",   "help", NULL };
 	static const char *const wizard_hints[] = { "y",     "yes",       "n",   "no",
@@ -488,7 +503,7 @@ void console_draw(struct console *c, const struct snapshot *s, struct surface *s
 		surf_flush(surf);
 		return;
 	}
-	status_title_draw(s, c->pane, surf, 0);
+	status_title_draw(s, c->pane, c->read_only[0] ? "READ-ONLY" : NULL, surf, 0);
 	status_line_draw(s, surf, 1);
 	struct rect body = console_body(surf->rows, surf->cols);
 	const char *filter = c->filter[c->pane];
@@ -508,4 +523,20 @@ void console_draw(struct console *c, const struct snapshot *s, struct surface *s
 		help_draw(&c->help, surf, body);
 	draw_bottom(c, surf);
 	surf_flush(surf);
+}
+
+void console_set_read_only(struct console *c, const char *why)
+{
+	sanitize_str(c->read_only, sizeof(c->read_only), why && *why ? why : "read-only", 0);
+	say(c, true, "read-only: actions are unavailable (%s)", c->read_only);
+}
+
+void console_add_about(struct console *c, const char *label, const char *text)
+{
+	struct help_pane *h = &c->help;
+	if (h->n_about >= HELP_ABOUT_MAX)
+		return;
+	sanitize_str(h->about[h->n_about][0], sizeof(h->about[0][0]), label ? label : "", 0);
+	sanitize_str(h->about[h->n_about][1], sizeof(h->about[0][1]), text ? text : "", 0);
+	h->n_about++;
 }

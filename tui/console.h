@@ -80,6 +80,7 @@ struct console {
 	int n_actions;
 	char message[SNAP_TEXT_MAX];
 	bool message_bad;
+	char read_only[SNAP_TEXT_MAX]; /* why actions are unavailable ("" when they are) */
 	char operator_name[VG_NAME_MAX];
 	struct console_hooks hooks;
 	int rows, cols; /* the size last drawn at, for page sizes */
@@ -88,6 +89,15 @@ struct console {
 /* Start on the health pane. `operator_name` is who acknowledges ("" gives
  * "operator"); hooks may be NULL (no runbook text then). */
 void console_init(struct console *c, const char *operator_name, const struct console_hooks *hooks);
+
+/* No actions from this console (the user cannot write the database): the
+ * title bar says READ-ONLY, the bottom row says `why` until the next key,
+ * and a, r and n say it again instead of prompting. */
+void console_set_read_only(struct console *c, const char *why);
+
+/* A line on top of the help overlay (the demo says where its files are):
+ * `label` in the keys' column, `text` beside it; at most HELP_ABOUT_MAX. */
+void console_add_about(struct console *c, const char *label, const char *text);
 
 /* Free queued actions. */
 void console_done(struct console *c);

@@ -8,6 +8,7 @@
 #include "tui/console_loop.h"
 
 #include "core/runbook.h"
+#include "core/sanitize.h"
 #include "core/vgerr.h"
 #include "tui/keys.h"
 #include "tui/surface_curses.h"
@@ -166,6 +167,12 @@ int console_loop_start(uv_loop_t *loop, const struct console_source *src,
 	cl->src = *src;
 	struct console_hooks hooks = { console_read_runbook, NULL };
 	console_init(&cl->console, opt ? opt->operator_name : NULL, &hooks);
+	for (int i = 0; opt && opt->about && opt->about[i] && opt->about[i + 1]; i += 2)
+		console_add_about(&cl->console, opt->about[i], opt->about[i + 1]);
+	if (opt && opt->message)
+		sanitize_str(cl->console.message, sizeof(cl->console.message), opt->message, 0);
+	if (opt && opt->read_only)
+		console_set_read_only(&cl->console, opt->read_only);
 	/* The first snapshot before taking the terminal, so a bad snapshot is a
 	 * plain error message rather than a blank screen (a database source has
 	 * opened its file already). */

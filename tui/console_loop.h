@@ -39,6 +39,11 @@ struct console_loop_options {
 	bool force_ascii;
 	bool no_color;
 	bool mouse;
+	const char *read_only; /* why actions are unavailable, or NULL (console_set_read_only) */
+	/* Lines on top of the help overlay: label, text pairs, NULL-terminated
+	 * (console_add_about); may be NULL. */
+	const char *const *about;
+	const char *message; /* the bottom row's first message, or NULL */
 };
 
 struct console_loop;

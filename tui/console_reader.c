@@ -39,6 +39,7 @@ struct console_reader {
 	pthread_cond_t cv;
 	struct console_read *db;
 	struct console_act *writer;
+	char *read_only; /* why there is no writer, when one was asked for */
 	struct console_reader_opts o;
 	/* mailbox (under mu) */
 	bool want_build, building, stop;
@@ -235,8 +236,19 @@ int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,
 	if (rc == 0 && o->baselines)
 		console_read_set_baselines(r->db, o->baselines);
 	r->o.baselines = NULL; /* copied: the caller's may go */
-	if (rc == 0 && o->writer)
-		rc = console_act_open(o->db_path, &r->writer, cause);
+	if (rc == 0 && o->writer) {
+		char *why = NULL;
+		rc = console_act_open(o->db_path, &r->writer, &why);
+		if (rc == VG_ESTATE) {
+			/* No write access: look without acting. */
+			r->read_only = why ? why : strdup("this user cannot write the database");
+			rc = r->read_only ? 0 : VG_ENOMEM;
+		} else if (rc != 0 && cause) {
+			*cause = why;
+		} else {
+			free(why);
+		}
+	}
 	if (rc != 0) {
 		console_read_close(r->db);
 		snapshot_free(r->built);
@@ -296,9 +308,15 @@ int console_reader_write(struct console_reader *r, const struct op_action *a, in
 	return 0;
 }
 
+const char *console_reader_read_only(const struct console_reader *r)
+{
+	return r->read_only;
+}
+
 static void on_closed(uv_handle_t *h)
 {
 	struct console_reader *r = h->data;
+	free(r->read_only);
 	snapshot_free(r->built);
 	snapshot_free(r->ready);
 	snapshot_free(r->loop_copy);

@@ -56,6 +56,10 @@ struct console_reader_opts {
 int console_reader_start(uv_loop_t *loop, const struct console_reader_opts *o,
                          struct console_reader **out, char **cause);
 
+/* Why a reader asked for a writer has none (this user cannot write the
+ * database: the console is read-only), or NULL. Borrowed until stop. */
+const char *console_reader_read_only(const struct console_reader *r);
+
 /* Build a snapshot as of now_ms with the detail of incident detail_id. */
 void console_reader_request(struct console_reader *r, int64_t now_ms, int64_t detail_id);
 

@@ -4,9 +4,11 @@
 #include "tui/fmt.h"
 
 #include "core/model.h"
+#include "tui/surface.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 char *fmt_ms(double ms, char *buf, size_t size)
 {
@@ -18,6 +20,25 @@ char *fmt_ms(double ms, char *buf, size_t size)
 		snprintf(buf, size, "%.1fs", ms / 1000.0);
 	else
 		snprintf(buf, size, "%.1fm", ms / 60000.0);
+	return buf;
+}
+
+char *fmt_fit_words(const char *text, int cols, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", text);
+	if (surf_text_width(buf) <= cols)
+		return buf;
+	/* Drop words from the end until the rest and " ..." fit. */
+	for (char *sp = strrchr(buf, ' '); sp; sp = strrchr(buf, ' ')) {
+		*sp = '\0';
+		if (surf_text_width(buf) + 4 <= cols) {
+			size_t n = strlen(buf);
+			snprintf(buf + n, size - n, " ...");
+			return buf;
+		}
+	}
+	/* One long word: cut it (surf_put stops at the edge). */
+	snprintf(buf, size, "%s", text);
 	return buf;
 }
 

@@ -20,4 +20,9 @@ char *fmt_clock(int64_t epoch_ms, char *buf, size_t size); /* UTC "10:04:05" */
 char *fmt_num(double v, int decimals, char *buf, size_t size); /* "0.97", "-" */
 char *fmt_usd(double usd, char *buf, size_t size);             /* "$0.12", "$12", "-" */
 
+/* `text` in at most `cols` columns: whole when it fits, else cut after its
+ * last whole word that fits, with " ..." (so "latency 213 ms" never shows
+ * as "latency 213 m"). Returns buf. */
+char *fmt_fit_words(const char *text, int cols, char *buf, size_t size);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * pane_health.c: per-provider health (pane 1). A table with one row per
  * provider/model (availability, p50/p95/p99, a p95 sparkline, error share,
- * breaker state and time in state; on wider screens also tokens/s, quality,
+ * breaker state and time in state; on wider screens also generation speed
+ * (GEN T/S: output tokens per second after the first token), quality,
  * cost efficiency and rate-limit headroom) and, under it, everything about
  * the selected row: error rate by type, throughput, quality, cost
  * efficiency, headroom, probe spend, breaker.
@@ -69,7 +70,7 @@ static const struct {
 	const char *title;
 	int width;
 } optional[C__COUNT] = {
-	[C_TOKS] = { "TOK/S", 6 },
+	[C_TOKS] = { "GEN T/S", 8 }, /* generation speed: output tokens/s after the first */
 	[C_QUAL] = { "QUAL", 5 },
 	[C_COST] = { "COST", 5 },
 	[C_RL] = { "RL", 5 },
@@ -90,7 +91,39 @@ struct layout {
 	int spark;
 };
 
-static struct layout plan(int cols)
+/* A row's name: provider/model, "(f)" for a fallback; a model under its
+ * provider's row is indented beneath it. */
+static void row_name(const struct snapshot *s, const struct snap_provider *p,
+                     const struct surface *surf, char *name, size_t size)
+{
+	char pm[VG_NAME_MAX + VG_MODEL_MAX + 2];
+	bool child = false;
+	for (int i = 0; p->model[0] && i < s->n_providers; i++)
+		child |= !s->providers[i].model[0] &&
+		         strcmp(s->providers[i].provider, p->provider) == 0;
+	if (child)
+		snprintf(name, size, " %s %s", surf_glyph(surf, GLYPH_BULLET), p->model);
+	else
+		snprintf(name, size, "%s%s", pane_pm(p->provider, p->model, pm, sizeof(pm)),
+		         p->fallback ? " (f)" : "");
+}
+
+/* The widest name of the snapshot. */
+static int names_width(const struct snapshot *s, const struct surface *surf)
+{
+	char name[VG_NAME_MAX + VG_MODEL_MAX + 16];
+	int w = 0;
+	for (int i = 0; i < s->n_providers; i++) {
+		row_name(s, &s->providers[i], surf, name, sizeof(name));
+		int t = surf_text_width(name);
+		w = t > w ? t : w;
+	}
+	return w;
+}
+
+/* `need`: the widest name; past W_NAME_MAX the name column takes it from
+ * the sparkline (down to W_SPARK), so a wide terminal shows names whole. */
+static struct layout plan(int cols, int need)
 {
 	struct layout l = { 0 };
 	int fixed = W_AVAIL + 3 * W_LAT + W_ERR + W_BREAKER + 7; /* + spaces */
@@ -112,6 +145,11 @@ static struct layout plan(int cols)
 		l.spark += left;
 		if (l.spark < 0)
 			l.spark = 0;
+	}
+	if (need > l.name && l.spark > W_SPARK) {
+		int more = need - l.name < l.spark - W_SPARK ? need - l.name : l.spark - W_SPARK;
+		l.name += more;
+		l.spark -= more;
 	}
 	return l;
 }
@@ -149,21 +187,12 @@ static void breaker_text(const struct snapshot *s, const struct snap_provider *p
 static void draw_row(const struct snapshot *s, const struct snap_provider *p, bool selected,
                      const struct layout *l, struct surface *surf, int row, struct rect r)
 {
-	char b[64], pm[VG_NAME_MAX + VG_MODEL_MAX + 2], name[sizeof(pm) + 8];
+	char b[64], name[VG_NAME_MAX + VG_MODEL_MAX + 16];
 	int x = r.col;
 	enum surf_role base = selected ? ROLE_SELECTED : ROLE_NORMAL;
 #define ROLE(x) (selected ? ROLE_SELECTED : (x))
 	surf_fill(surf, row, r.col, r.cols, base, 0);
-	/* A model under its provider's row is indented beneath it. */
-	bool child = false;
-	for (int i = 0; p->model[0] && i < s->n_providers; i++)
-		child |= !s->providers[i].model[0] &&
-		         strcmp(s->providers[i].provider, p->provider) == 0;
-	if (child)
-		snprintf(name, sizeof(name), " %s %s", surf_glyph(surf, GLYPH_BULLET), p->model);
-	else
-		snprintf(name, sizeof(name), "%s%s", pane_pm(p->provider, p->model, pm, sizeof(pm)),
-		         p->fallback ? " (f)" : "");
+	row_name(s, p, surf, name, sizeof(name));
 	x += surf_field(surf, row, x, l->name, false, name, base, 0) + 1;
 	x += surf_field(surf, row, x, W_AVAIL, true, fmt_pct(p->availability, b, sizeof(b)),
 	                ROLE(avail_role(p->availability)), 0) +
@@ -265,7 +294,7 @@ static void draw_detail(const struct snapshot *s, const struct snap_provider *p,
 	else
 		snprintf(cost, sizeof(cost), "%.2fx priced", p->cost_efficiency);
 	surf_printf(surf, row++, r.col + 1, r.cols - 1, ROLE_NORMAL, 0,
-	            "tokens/s %s   quality %s   cost efficiency %s   RL headroom %s",
+	            "generation %s tok/s  quality %s  cost %s  RL headroom %s",
 	            fmt_rate(p->tokens_per_s, b[0], sizeof(b[0])),
 	            fmt_num(p->quality, 2, b[1], sizeof(b[1])), cost,
 	            fmt_pct(p->rl_headroom, b[2], sizeof(b[2])));
@@ -363,7 +392,7 @@ void health_draw(const struct health_pane *m, const struct snapshot *s, const ch
 {
 	int idx[SNAP_MAX_PROVIDERS];
 	int n = health_rows(s, filter, idx);
-	struct layout l = plan(r.cols);
+	struct layout l = plan(r.cols, names_width(s, surf));
 	int x = r.col;
 	surf_fill(surf, r.row, r.col, r.cols, ROLE_HEADER, 0);
 	x += surf_field(surf, r.row, x, l.name, false, "PROVIDER/MODEL", ROLE_HEADER, 0) + 1;

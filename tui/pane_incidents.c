@@ -88,7 +88,23 @@ struct cols {
 	int id, sev, what, who, count, age, state, ack, rel;
 };
 
-static struct cols plan(int width)
+/* The widest CATEGORY/SUBTYPE and PROVIDER/MODEL of the snapshot. */
+static void names_width(const struct snapshot *s, int *what, int *who)
+{
+	char b[VG_NAME_MAX + VG_MODEL_MAX + 2];
+	*what = *who = 0;
+	for (int i = 0; i < s->n_incidents; i++) {
+		const struct snap_incident *inc = &s->incidents[i];
+		snprintf(b, sizeof(b), "%s/%s", model_category_name(inc->category),
+		         model_subtype_name(inc->subtype));
+		int w = surf_text_width(b);
+		*what = w > *what ? w : *what;
+		w = surf_text_width(pane_pm(inc->provider, inc->model, b, sizeof(b)));
+		*who = w > *who ? w : *who;
+	}
+}
+
+static struct cols plan(int width, const struct snapshot *s)
 {
 	struct cols c = { 4, 4, 22, 10, 6, 5, 8, 8, 0 };
 	int used = c.id + c.sev + c.what + c.who + c.count + c.age + c.state + c.ack + 8;
@@ -103,6 +119,18 @@ static struct cols plan(int width)
 		w = extra > 6 ? 6 : extra;
 		c.ack += w;
 		extra -= w;
+	}
+	/* Names longer than that take what REL does not need (REL keeps 5). */
+	int need_what, need_who;
+	names_width(s, &need_what, &need_who);
+	for (int k = 0; k < 2 && extra > 0; k++) {
+		int *col = k == 0 ? &c.who : &c.what;
+		int need = (k == 0 ? need_who : need_what) - *col;
+		int w = need < extra ? need : extra;
+		if (w > 0) {
+			*col += w;
+			extra -= w;
+		}
 	}
 	c.rel = width - (c.id + c.sev + c.what + c.who + c.count + c.age + c.state + c.ack + 8);
 	if (c.rel < 0)
@@ -165,13 +193,15 @@ static void draw_row(const struct snapshot *s, const struct snap_incident *inc, 
 void incidents_draw(const struct incidents_pane *m, const struct snapshot *s, const char *filter,
                     struct surface *surf, struct rect r)
 {
-	struct cols c = plan(r.cols);
+	struct cols c = plan(r.cols, s);
 	int x = r.col;
 	surf_fill(surf, r.row, r.col, r.cols, ROLE_HEADER, 0);
 	x += surf_field(surf, r.row, x, c.id, true, "ID", ROLE_HEADER, 0) + 1;
 	x += surf_field(surf, r.row, x, c.sev, false, "SEV", ROLE_HEADER, 0) + 1;
 	x += surf_field(surf, r.row, x, c.what, false, "CATEGORY/SUBTYPE", ROLE_HEADER, 0) + 1;
-	x += surf_field(surf, r.row, x, c.who, false, "PROVIDER", ROLE_HEADER, 0) + 1;
+	x += surf_field(surf, r.row, x, c.who, false, c.who >= 20 ? "PROVIDER/MODEL" : "PROVIDER",
+	                ROLE_HEADER, 0) +
+	     1;
 	x += surf_field(surf, r.row, x, c.count, true, "COUNT", ROLE_HEADER, 0) + 1;
 	x += surf_field(surf, r.row, x, c.age, true, "AGE", ROLE_HEADER, 0) + 1;
 	x += surf_field(surf, r.row, x, c.state, false, "STATE", ROLE_HEADER, 0) + 1;
@@ -200,18 +230,19 @@ void incidents_draw(const struct incidents_pane *m, const struct snapshot *s, co
 	int y = r.row + 1 + shown + 1;
 	if (y + FOOTER > r.row + r.rows)
 		y = r.row + r.rows - FOOTER;
-	char title[48], b[3][24];
+	char title[48], b[3][24], sum[SNAP_TEXT_MAX + 8];
 	snprintf(title, sizeof(title), "#%lld", (long long)inc->id);
 	pane_rule(surf, y++, r.col, r.cols, title);
-	surf_put(surf, y++, r.col + 1, r.cols - 1, inc->summary[0] ? inc->summary : "(no summary)",
-	         ROLE_NORMAL, 0);
+	fmt_fit_words(inc->summary[0] ? inc->summary : "(no summary)", r.cols - 1, sum,
+	              sizeof(sum));
+	surf_put(surf, y++, r.col + 1, r.cols - 1, sum, ROLE_NORMAL, 0);
 	surf_printf(surf, y++, r.col + 1, r.cols - 1, ROLE_DIM, 0,
 	            "first %s, last %s ago, %s event(s)%s%s",
 	            fmt_clock(inc->first_ms, b[0], sizeof(b[0])),
 	            fmt_age(s->now_ms - inc->last_ms, b[1], sizeof(b[1])),
 	            fmt_count(inc->count, b[2], sizeof(b[2])), inc->triaged ? "; triaged" : "",
 	            inc->pending ? "; * action waiting for the daemon" : "");
-	static const char *const hints[] = { "Enter",   "detail", "a",      "acknowledge", "r",
-		                             "resolve", "t",      "triage", NULL };
+	static const char *const hints[] = { "Enter", "detail", "a", "acknowledge", "r", "resolve",
+		                             "n",     "note",   "t", "triage",      NULL };
 	status_hints_draw(surf, y, r.cols, hints);
 }

@@ -26,7 +26,8 @@ const char *pane_name(enum pane_id id)
 	}
 }
 
-void status_title_draw(const struct snapshot *s, enum pane_id active, struct surface *surf, int row)
+void status_title_draw(const struct snapshot *s, enum pane_id active, const char *tag,
+                       struct surface *surf, int row)
 {
 	surf_fill(surf, row, 0, -1, ROLE_TITLE, 0);
 	int x = surf_put(surf, row, 0, -1, " vigil ", ROLE_TITLE, SA_BOLD);
@@ -41,6 +42,13 @@ void status_title_draw(const struct snapshot *s, enum pane_id active, struct sur
 	int w = surf_text_width(right);
 	if (surf->cols - w > x)
 		surf_put(surf, row, surf->cols - w, w, right, ROLE_TITLE, 0);
+	if (tag && *tag) {
+		char t[40];
+		snprintf(t, sizeof(t), " %s ", tag);
+		int tw = surf_text_width(t);
+		if (surf->cols - w - tw > x)
+			surf_put(surf, row, surf->cols - w - tw, tw, t, ROLE_WARN, SA_BOLD);
+	}
 }
 
 bool status_line_draw(const struct snapshot *s, struct surface *surf, int row)

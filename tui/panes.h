@@ -149,8 +149,12 @@ void wizard_draw(const struct wizard_pane *m, const struct snapshot *s, struct s
                  struct rect r);
 
 /* ---- help overlay ---- */
+#define HELP_ABOUT_MAX 4
 struct help_pane {
 	int scroll;
+	/* Lines the shell adds on top of the keys (the demo's files): label, text. */
+	int n_about;
+	char about[HELP_ABOUT_MAX][2][SNAP_TEXT_MAX];
 };
 #define HELP_CLOSE 0x100u
 unsigned help_key(struct help_pane *m, int key, struct rect r);
@@ -174,8 +178,9 @@ void prompt_draw(const struct prompt *p, struct surface *surf, int row);
 /* ---- title bar, status line, hints ---- */
 enum pane_id { PANE_HEALTH, PANE_BREAKERS, PANE_TAXONOMY, PANE_INCIDENTS, PANE__COUNT };
 const char *pane_name(enum pane_id id); /* "Health", ... */
-void status_title_draw(const struct snapshot *s, enum pane_id active, struct surface *surf,
-                       int row);
+/* The title bar; `tag` (may be NULL) is shown before the clock (READ-ONLY). */
+void status_title_draw(const struct snapshot *s, enum pane_id active, const char *tag,
+                       struct surface *surf, int row);
 /* The status line: an alert (monitor incidents, or no data from the daemon)
  * that cannot be missed, else a one-line summary. Returns true when it is an alert. */
 bool status_line_draw(const struct snapshot *s, struct surface *surf, int row);

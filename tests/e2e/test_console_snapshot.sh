@@ -47,10 +47,10 @@ tm_wait "Enter detail"
 tm_resize 120 40
 tm_wait "ACK BY         REL"
 tm_keys 1
-tm_wait "TOK/S  QUAL  COST"
+tm_wait "GEN T/S  QUAL  COST"
 tm_resize 80 24
 tm_wait "PROVIDER/MODEL        AVAIL"
-tm_shows "TOK/S" && fail "wide columns still shown at 80x24"
+tm_shows "GEN T/S" && fail "wide columns still shown at 80x24"
 tm_keys q
 status=$(tm_wait_exit 10)
 [[ $status == 0 ]] || fail "exit status $status"

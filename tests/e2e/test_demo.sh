@@ -3,7 +3,8 @@
 # incident on the console, acknowledge it with send-keys, check that the
 # action reached operator_actions, was applied to the incident (database) and
 # paged as an acknowledgement (the simulated pager's log); walk the triage
-# wizard to its end and check the path was recorded; resize to 120x40 and
+# wizard to its end and check the path was recorded; the demo says where
+# its files are inside the console (bottom row, help overlay); resize to 120x40 and
 # back; a gateway line whose model name carries an OSC title and a
 # clear-screen shows inert. Time in the scenario runs 30x.
 source "$(dirname "$0")/tmux_lib.sh"
@@ -28,6 +29,13 @@ wait_for() {
 tm_start 80 24 "$BIN" demo --dir "$DIR" --speed 30 --user carol
 tm_wait "1 Health" 30
 [[ $(tm_size) == 80x24 ]] || fail "size $(tm_size)"
+# Where the demo's files are, inside the console: on the bottom row at the
+# start, and on top of the help overlay (? opens and closes it).
+tm_wait "demo files in $DIR" 10
+tm_keys "?"
+tm_wait "demo files" 10
+tm_wait "vigil console --db $DIR/vigil.db" 10
+tm_keys "?"
 tm_wait "anthropic (f)" 30
 
 # The first HIGH incident: filter the incidents pane on "high".
@@ -84,10 +92,10 @@ tm_wait "Enter detail" 10
 tm_resize 120 40
 tm_wait "ACK BY         REL" 10
 tm_keys 1
-tm_wait "TOK/S  QUAL  COST" 10
+tm_wait "GEN T/S  QUAL  COST" 10
 tm_resize 80 24
 tm_wait "PROVIDER/MODEL        AVAIL" 10
-tm_shows "TOK/S" && fail "wide columns still shown at 80x24"
+tm_shows "GEN T/S" && fail "wide columns still shown at 80x24"
 
 # A gateway line with escapes in the model name and the provider's message.
 python3 - "$DIR/events.jsonl" <<'EOF'

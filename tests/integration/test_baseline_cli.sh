@@ -146,7 +146,7 @@ for args in "" "show" "nonsense --db x" "show --db $TMP/t.db --metric nope" \
 done
 rc=0
 "$VIGIL" baseline show --db "$TMP/missing.db" 2>/dev/null || rc=$?
-check "a missing database fails" test $rc -eq 1
+check "a missing database fails (3, as in every command)" test $rc -eq 3
 "$VIGIL" --help | grep -q "baseline" || { echo "FAIL: --help lacks baseline"; fail=1; }
 "$VIGIL" baseline --help | grep -q "vigil baseline rebuild --db PATH" || {
 	echo "FAIL: baseline --help"

@@ -37,6 +37,19 @@ grep -q "usage: vigil check" "$TMP/out" || { echo "FAIL: check --help text"; fai
 for cmd in $("$BIN" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do
 	expect 0 "$cmd --help" -- "$BIN" "$cmd" --help
 done
+# README's command table has a row for every command --help lists (and
+# lists no command that does not exist).
+listed=$("$BIN" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1}')
+[[ -n $listed ]] || { echo "FAIL: --help lists no commands"; fails=$((fails + 1)); }
+for cmd in $listed; do
+	grep -q "^| \`vigil $cmd[ \`]" "$SRC/README.md" ||
+		{ echo "FAIL: README's command table has no row for vigil $cmd"; fails=$((fails + 1)); }
+done
+for cmd in $(sed -n 's/^| `vigil \([a-z][a-z]*\).*/\1/p' "$SRC/README.md" | sort -u); do
+	[[ $cmd == version ]] && continue
+	grep -qx "$cmd" <<<"$listed" ||
+		{ echo "FAIL: README lists vigil $cmd, which --help does not"; fails=$((fails + 1)); }
+done
 expect 0 "check example config" -- "$BIN" check --config "$SRC/examples/vigil.yaml"
 grep -q "providers: 3" "$TMP/out" || { echo "FAIL: check summary"; fails=$((fails + 1)); }
 expect 1 "check bad config" -- "$BIN" check --config "$SRC/tests/data/config/bad_enum.yaml"

@@ -124,11 +124,11 @@ sqlite3 "$T/f.db" "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
   INSERT INTO notes (body) VALUES ('keep me');"
 [[ $(sqlite3 "$T/f.db" "PRAGMA journal_mode") == delete ]]
 sum_f=$(sha256sum <"$T/f.db")
-expect_exit 1 "$VIGIL" ingest --db "$T/f.db" "$T/b.jsonl"
+expect_exit 6 "$VIGIL" ingest --db "$T/f.db" "$T/b.jsonl"
 grep -q "f.db: not a vigil database" "$T/err"
-expect_exit 1 "$VIGIL" replay --db "$T/f.db"
+expect_exit 6 "$VIGIL" replay --db "$T/f.db"
 grep -q "not a vigil database" "$T/err"
-expect_exit 1 "$VIGIL" db check --db "$T/f.db"
+expect_exit 6 "$VIGIL" db check --db "$T/f.db"
 grep -q "not a vigil database" "$T/err"
 [[ $(sha256sum <"$T/f.db") == "$sum_f" ]]
 [[ ! -e "$T/f.db-wal" && ! -e "$T/f.db-shm" && ! -e "$T/f.db-journal" ]]

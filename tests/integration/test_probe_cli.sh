@@ -72,6 +72,30 @@ grep -q "^PROVIDER .*DNS .*CONNECT .*TLS .*TTFB .*TOTAL .*HEADROOM .*VERDICT" "$
 grep -q "^spend today (UTC) openai .*of \$1.00" "$TMP/out" || fail "spend line"
 no_key "all healthy"
 
+# Long names: PROVIDER and MODEL are as wide as the longest name, so every
+# row's STATUS (and what follows) stays under its title; names are whole.
+cat >"$TMP/long.yaml" <<YAML
+providers:
+  - {name: openai-eu-west-dedicated-1, kind: openai, base_url: "http://127.0.0.1:$PORT", api_key_env: VIGIL_CLI_KEY, models: [{name: sim-ok-2024-07-18-ft-acme-support-bot-v3}]}
+  - {name: anthropic, kind: anthropic, base_url: "http://127.0.0.1:$PORT", api_key_env: VIGIL_CLI_KEY, models: [{name: sim-ok}]}
+probes: {timeout: 3s, availability: true}
+YAML
+"$BIN" probe --once --config "$TMP/long.yaml" >"$TMP/out" 2>"$TMP/err"
+hdr=$(head -n1 "$TMP/out")
+before=${hdr%%STATUS*}
+end=$((${#before} + 6))
+[[ $hdr == *STATUS* ]] || fail "long names: no header"
+rows=0
+while IFS= read -r line; do
+	[[ $line == PROVIDER* || $line == spend* ]] && continue
+	rows=$((rows + 1))
+	[[ ${line:end-3:3} =~ ^[0-9]{3}$ && ${line:end:1} == " " ]] ||
+		fail "long names: STATUS out of line: '$line' (header '$hdr')"
+done <"$TMP/out"
+[[ $rows == 4 ]] || fail "long names: $rows rows, expected 4"
+grep -q "^openai-eu-west-dedicated-1 sim-ok-2024-07-18-ft-acme-support-bot-v3 " "$TMP/out" ||
+	fail "long names: not whole"
+
 config "$TMP/faults.yaml" "[{name: sim-ok}, {name: sim-500}, {name: sim-auth}, {name: sim-truncated}]"
 expect 1 "faults" -- "$BIN" probe --once --json --config "$TMP/faults.yaml"
 [[ $(wc -l <"$TMP/out") == 12 ]] || fail "12 JSON lines expected, got $(wc -l <"$TMP/out")"

@@ -97,6 +97,16 @@ check "several files = one file" cmp -s "$TMP/parts.json" "$TMP/one.json"
 # --speed N paces on the events' own clock: 3 s of traffic at 30x is ~0.1 s.
 jq -c 'select(.ts < "2026-11-27T10:00:03")' "$TMP/ev.jsonl" >"$TMP/3s.jsonl"
 check "--speed 30" test "$(status "$VIGIL" replay --speed 30 "$TMP/3s.jsonl")" = 0
+# ... and says where it is: a line on stderr every speed x 0.5 s of the
+# events' clock (twice a second of its pace), with the time and the counts
+# so far; stdout keeps the report alone. 30 s at 20x: lines at 0, 10, 20 s.
+jq -c 'select(.ts < "2026-11-27T10:00:30")' "$TMP/ev.jsonl" >"$TMP/30s.jsonl"
+check "--speed 20" test "$(status "$VIGIL" replay --speed 20 "$TMP/30s.jsonl")" = 0
+check "--speed shows progress" test "$(grep -c '^vigil replay: at 2026-11-27T10:00:[0-9.]*Z (x20): [0-9]* observations, [0-9]* failure events$' "$TMP/err")" = 3
+check "progress counts grow" awk '/^vigil replay: at/ { n = $6 + 0; if (n < last) exit 1; last = n; if (n > 0) grew = 1 } END { exit !grew }' "$TMP/err"
+check "progress stays off stdout" test "$(grep -c 'vigil replay: at' "$TMP/out")" = 0
+check "no progress at max speed" test "$(status "$VIGIL" replay "$TMP/30s.jsonl"; grep -c 'vigil replay: at' "$TMP/err")" = "0
+0"
 
 # --db: the observations `vigil ingest` stored, re-run through today's rules.
 "$VIGIL" ingest --db "$TMP/v.db" "$TMP/ev.jsonl" >/dev/null
@@ -109,7 +119,7 @@ check "--db --from/--to" test "$(status "$VIGIL" replay --db "$TMP/v.db" --json 
 	--from 2026-11-27T10:06:00Z --to 2026-11-27T10:08:00Z)" = 0
 check "--db range only" jq -e '.input.first >= "2026-11-27T10:06" and
 	.input.last < "2026-11-27T10:09" and .input.observations > 0' "$TMP/out"
-check "--db missing" test "$(status "$VIGIL" replay --db "$TMP/none.db")" = 2
-check "--db not a database" test "$(status "$VIGIL" replay --db "$TMP/ev.jsonl")" = 1
+check "--db missing" test "$(status "$VIGIL" replay --db "$TMP/none.db")" = 3
+check "--db not a database" test "$(status "$VIGIL" replay --db "$TMP/ev.jsonl")" = 6
 
 exit $fail

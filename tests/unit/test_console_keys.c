@@ -211,19 +211,74 @@ static void test_acknowledge(void **state)
 	console_key(f->c, f->s, TK_ESC);
 	assert_false(console_take_action(f->c, &a));
 
-	/* An acknowledged incident takes a note instead; an empty note is nothing. */
+	/* Notes have their own key, n; `a` on an acknowledged incident says
+	 * so and points at it. An empty note is nothing. */
 	console_key(f->c, f->s, 'j'); /* #14, acked by alice */
 	console_key(f->c, f->s, 'a');
+	assert_int_equal(f->c->prompt_kind, PROMPT_NONE);
+	assert_non_null(strstr(f->c->message, "already acknowledged by alice (n adds a note)"));
+	console_key(f->c, f->s, 'n');
 	assert_int_equal(f->c->prompt_kind, PROMPT_NOTE);
+	assert_string_equal(f->c->prompt.label, "note on #14:");
 	console_key(f->c, f->s, TK_ENTER);
 	assert_false(console_take_action(f->c, &a));
-	console_key(f->c, f->s, 'a');
+	console_key(f->c, f->s, 'n');
 	type(f, "retries capped");
 	console_key(f->c, f->s, TK_ENTER);
 	assert_true(console_take_action(f->c, &a));
 	assert_int_equal(a.kind, ACTION_NOTE);
 	assert_int_equal(a.incident_id, 14);
 	op_action_done(&a);
+}
+
+/* n on an open incident notes it without acknowledging; ? lists n. */
+static void test_note_key(void **state)
+{
+	struct fx *f = *state;
+	struct op_action a;
+	const int k[] = { '4', 'n', 0 }; /* #12, open */
+	keys(f, k);
+	assert_int_equal(f->c->prompt_kind, PROMPT_NOTE);
+	type(f, "db failover at 10:02");
+	console_key(f->c, f->s, TK_ENTER);
+	assert_true(console_take_action(f->c, &a));
+	assert_int_equal(a.kind, ACTION_NOTE);
+	assert_int_equal(a.incident_id, 12);
+	assert_string_equal(a.note, "db failover at 10:02");
+	op_action_done(&a);
+	console_key(f->c, f->s, '?');
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "add a note to the incident"));
+}
+
+/* A read-only console (no write access) says so and prompts for nothing. */
+static void test_read_only(void **state)
+{
+	struct fx *f = *state;
+	struct op_action a;
+	console_set_read_only(f->c, "/var/lib/vigil/vigil.db: this user cannot write it");
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "READ-ONLY"));
+	assert_true(grid_contains(f->g, "actions are unavailable"));
+	const int k[] = { '4', 'a', 0 };
+	keys(f, k);
+	assert_int_equal(f->c->prompt_kind, PROMPT_NONE);
+	assert_non_null(strstr(f->c->message, "read-only: /var/lib/vigil/vigil.db"));
+	const int k2[] = { 'n', 'r', 0 };
+	keys(f, k2);
+	assert_int_equal(f->c->prompt_kind, PROMPT_NONE);
+	assert_false(console_take_action(f->c, &a));
+}
+
+/* The shell's lines (the demo's files) top the help overlay. */
+static void test_help_about(void **state)
+{
+	struct fx *f = *state;
+	console_add_about(f->c, "demo files", "/tmp/vigil-demo-1 (events.jsonl, vigil.db)");
+	console_key(f->c, f->s, '?');
+	console_draw(f->c, f->s, f->g);
+	assert_true(grid_contains(f->g, "demo files"));
+	assert_true(grid_contains(f->g, "/tmp/vigil-demo-1 (events.jsonl, vigil.db)"));
 }
 
 static void test_resolve(void **state)
@@ -541,6 +596,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_taxonomy_enter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acknowledge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_note_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_about, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_selection_follows_incident, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wizard_records_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wizard_without_incident, setup, teardown),

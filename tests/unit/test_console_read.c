@@ -139,6 +139,20 @@ static void test_build(void **state)
 		assert_non_null(strstr(s->detail.samples[i].text, "status 50"));
 	assert_non_null(strstr(s->detail.samples[2].text, "status 503"));
 	assert_null(strstr(s->detail.samples[2].text, "predicted"));
+	/* Latency with its unit apart: "latency 812 ms", never "812ms" (cut, it
+	 * read as minutes: "812m"). */
+	int latencies = 0;
+	for (int i = 0; i < 3; i++) {
+		const char *l = strstr(s->detail.samples[i].text, "latency ");
+		if (!l)
+			continue;
+		latencies++;
+		l += strlen("latency ");
+		while (*l >= '0' && *l <= '9')
+			l++;
+		assert_true(strncmp(l, " ms", 3) == 0);
+	}
+	assert_true(latencies > 0);
 	assert_true(s->detail.n_timeline >= 1);
 	assert_int_equal(s->detail.timeline[0].kind, SNAP_TL_OPENED);
 	assert_non_null(strstr(out->summary, "on openai"));
