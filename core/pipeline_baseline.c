@@ -334,7 +334,11 @@ static void emit(struct pipeline *p, const struct baseline_verdict *v,
 {
 	struct provider_id pid;
 	if (obs) {
+		/* The series is the provider's (or its alias's) traffic in every
+		 * region: its event names no region, so its re-alerts group into
+		 * one incident whichever request closed the window. */
 		pid = obs->pid;
+		pid.region[0] = '\0';
 	} else {
 		memset(&pid, 0, sizeof(pid));
 		model_copy_str(pid.provider, sizeof(pid.provider), v->series.provider, (size_t)-1);

@@ -69,6 +69,7 @@ struct ev {
 	double expected;
 	int64_t slot;
 	char model[VG_MODEL_MAX]; /* the series' alias, "" for an aggregate */
+	char region[VG_NAME_MAX]; /* "" for a baseline's event: a series spans regions */
 };
 
 struct run {
@@ -109,6 +110,7 @@ static void keep(struct run *r, const struct effects *fx)
 		e->expected = fx->events[i].causal.baseline_expected;
 		e->slot = fx->events[i].causal.baseline_slot;
 		memcpy(e->model, fx->events[i].pid.model, sizeof(e->model));
+		memcpy(e->region, fx->events[i].pid.region, sizeof(e->region));
 	}
 	for (size_t i = 0; i < fx->n_rollups; i++) {
 		const struct pipeline_rollup *ru = &fx->rollups[i];
@@ -210,6 +212,9 @@ static void feed_until(struct run *r, struct gen *g, int64_t to)
 			model_copy_str(o.pid.model, sizeof(o.pid.model),
 			               stepped(r, t) ? "gpt-4o-2024-11-20" : "gpt-4o-2024-08-06",
 			               (size_t)-1);
+			/* two regions, one series: its events name neither */
+			model_copy_str(o.pid.region, sizeof(o.pid.region),
+			               k % 2 ? "us-east-1" : "eu-west-1", (size_t)-1);
 			snprintf(o.request_id, sizeof(o.request_id), "r%d", g->n++);
 			o.total_ms = med * exp(0.35 * normal(&g->rng));
 			o.ts_ms = t + k * (MIN_MS / RPM) - (int64_t)o.total_ms;
@@ -350,6 +355,11 @@ static void test_warm_replaces_static(void **state)
 	assert_true(first->expected > 500 && first->expected < 2000);
 	assert_non_null(strstr(first->detail, "usual"));
 	assert_non_null(strstr(first->detail, "for Sun 03:00 UTC"));
+	/* the series spans both regions: its events name neither, so its
+	 * re-alerts group into one incident whichever request closed a window */
+	for (size_t i = 0; i < on.n_ev; i++)
+		if (on.ev[i].t >= j0 && on.ev[i].t < j0 + HOUR)
+			assert_string_equal(on.ev[i].region, "");
 	/* nothing else all week 4 outside the jump */
 	int other = 0;
 	for (size_t i = 0; i < on.n_ev; i++)
