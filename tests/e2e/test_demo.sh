@@ -82,7 +82,7 @@ for _ in $(seq 1 20); do
 	sleep 0.3
 done
 tm_wait "triage path recorded on #$id" 10
-wait_for '[[ $(q "SELECT count(*) FROM operator_actions WHERE incident_id = $id AND action = '"'triage'"' AND applied = 1 AND json_valid(note) AND json_array_length(note, '"'$.steps'"') > 0") == 1 ]]' 20
+wait_for '[[ $(q "SELECT count(*) FROM operator_actions WHERE incident_id = $id AND action = '"'triage'"' AND applied = 1 AND note LIKE '"'%? % => %/%'"'") == 1 ]]' 20
 [[ $(q "SELECT count(*) FROM incident_history WHERE incident_id = $id AND what = 'note' AND note LIKE 'triage: %'") -ge 1 ]] ||
 	fail "the wizard path is not on the incident's history"
 tm_keys Escape
