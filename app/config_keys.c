@@ -87,6 +87,7 @@ static const struct cfg_field severity_override_fields[] = {
 
 static const struct cfg_field severity_fields[] = {
 	CFG_DBL(struct severity_settings, isolated_rate, 0, 1),
+	CFG_INT(struct severity_settings, evidence_count, 1, 1000000),
 	CFG_DBL(struct severity_settings, blast_raise, 0, 1.0001),
 	CFG_ENUM(struct severity_settings, default_traffic_class, traffic_class_names, false),
 	CFG_DBL(struct severity_settings, healthy_availability, 0, 1),

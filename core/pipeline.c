@@ -94,6 +94,7 @@ void pipeline_free(struct pipeline *p)
 	for (size_t i = 0; i < p->n_ents; i++)
 		free(p->ents[i]);
 	free(p->ents);
+	pipeline__scope_free(p);
 	free(p->providers);
 	free(p->transitions);
 	incidents_free(p->incidents);
@@ -454,6 +455,7 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	if (mod)
 		mod->last_seen_ms = now;
 	count_window(p, prov, sg, n, now);
+	pipeline__scope_count(p, obs, sg, n, true, now);
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);
 	double headroom = headroom_of(&obs->norm);
@@ -515,6 +517,7 @@ int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, in
 			health_record_quality(&mod->health, late.verdicts.schema_valid,
 			                      late.verdicts.hallucination, unstable, now);
 	}
+	pipeline__scope_count(p, &late, sg, n, false, now);
 	pipeline__stage_events(p, &late, prov, mod, sg, n, now);
 	if (p->bl)
 		pipeline__bl_quality(p, &late, prov, mod, now);

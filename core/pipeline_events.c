@@ -71,13 +71,40 @@ static enum breaker_state worse(enum breaker_state a, enum breaker_state b)
 	return ra >= rb ? a : b;
 }
 
-/* The system snapshot an event of category cat on (prov, mod) is judged by. */
-static void snapshot(const struct pipeline *p, const struct entity *prov, const struct entity *mod,
-                     enum category cat, enum traffic_class tc, int64_t now,
-                     struct severity_snapshot *s)
+/* The affected share of a quality, cost or security event in its own scope
+ * (template and traffic class); false when the scope has no count (the
+ * provider's window stands in). The blast radius is the scope's affected
+ * requests over all recent requests. */
+static bool scope_rates(const struct pipeline *p, const struct failure_event *ev, int64_t now,
+                        struct severity_snapshot *s)
 {
+	if (!pipeline__scoped(ev->category))
+		return false;
+	const struct scope *sc = pipeline__scope_find(p, ev->template_id, (int)ev->traffic_class);
+	if (!sc)
+		return false;
+	int64_t total = swin_peek(&sc->win, now, SL_TOTAL);
+	if (total <= 0)
+		return false;
+	int64_t affected = swin_peek(&sc->win, now, pipeline__category_slot(ev->category));
+	if (affected > total)
+		affected = total; /* a late verdict of a request gone from the window */
+	s->affected_rate = (double)affected / (double)total;
+	s->window_count = total;
+	s->affected = affected;
+	int64_t global = swin_peek(&p->global, now, 0);
+	s->blast_radius = global > 0 ? (double)affected / (double)global : VG_NONE_D;
+	return true;
+}
+
+/* The system snapshot event ev on (prov, mod) is judged by. */
+static void snapshot(const struct pipeline *p, const struct entity *prov, const struct entity *mod,
+                     const struct failure_event *ev, int64_t now, struct severity_snapshot *s)
+{
+	enum category cat = ev->category;
 	severity_snapshot_init(s, now);
-	s->traffic_class = tc;
+	s->traffic_class = ev->traffic_class;
+	bool scoped = scope_rates(p, ev, now, s);
 	if (!prov)
 		return;
 	if (prov->has_breaker)
@@ -89,10 +116,11 @@ static void snapshot(const struct pipeline *p, const struct entity *prov, const 
 	if (total > 0) {
 		s->provider_availability =
 		        1.0 - (double)swin_peek(&prov->win, now, SL_HARD) / (double)total;
-		if ((int)cat < CAT_TAXONOMY_COUNT) {
+		if ((int)cat < CAT_TAXONOMY_COUNT && !scoped) {
 			int64_t affected = swin_peek(&prov->win, now, pipeline__category_slot(cat));
 			s->affected_rate = (double)affected / (double)total;
 			s->window_count = total;
+			s->affected = affected;
 			if (global > 0)
 				s->blast_radius = (double)affected / (double)global;
 		}
@@ -142,7 +170,7 @@ void pipeline__judge(struct pipeline *p, struct failure_event *ev, struct entity
 {
 	struct severity_snapshot snap;
 	struct severity_why why;
-	snapshot(p, prov, mod, ev->category, ev->traffic_class, now, &snap);
+	snapshot(p, prov, mod, ev, now, &snap);
 	snap.early_warning = early_warning;
 	/* Latency may have fired on the newest part of the window (soft_passes):
 	 * its share there is the share affected now, not the lagging whole's. */
@@ -150,6 +178,7 @@ void pipeline__judge(struct pipeline *p, struct failure_event *ev, struct entity
 	    (!vg_has_d(snap.affected_rate) || ev->causal.error_rate > snap.affected_rate)) {
 		snap.affected_rate = ev->causal.error_rate;
 		snap.window_count = ev->causal.window_count;
+		snap.affected = VG_NONE;
 	}
 	ev->severity = severity_classify(ev, &snap, &p->sev, &why);
 	note_escalation(p, prov, ev->category, &why, ev->severity, now);
@@ -161,6 +190,18 @@ void pipeline__judge(struct pipeline *p, struct failure_event *ev, struct entity
 		snprintf(ev->causal.detail, sizeof(ev->causal.detail),
 		         "escalated: medium sustained for %lld ms",
 		         (long long)(now - snap.medium_since_ms));
+	if (why.capped && !ev->causal.detail[0]) {
+		int64_t k =
+		        vg_has(snap.affected) ? snap.affected
+		        : vg_has_d(snap.affected_rate)
+		                ? (int64_t)llround(snap.affected_rate * (double)snap.window_count)
+		                : 0;
+		snprintf(ev->causal.detail, sizeof(ev->causal.detail),
+		         "held at medium: %lld of %lld requests in scope, lower bound %.1f%% "
+		         "(no evidence yet)",
+		         (long long)k, (long long)snap.window_count,
+		         vg_has_d(why.evidence_lb) ? why.evidence_lb * 100.0 : 0.0);
+	}
 	p->tax_counts[ev->category][ev->severity]++;
 }
 

@@ -10,6 +10,8 @@
  *                      evidence, breakers, health), stage 6's glue,
  *                      incident settings and operator actions
  *   pipeline_entity.c  the entity table (find or create) and the read API
+ *   pipeline_scope.c   the incident scopes (template x traffic class) whose
+ *                      windows quality, cost and security are judged in
  *   pipeline_events.c  stage 5: failure events from signals, the severity
  *                      snapshot, escalation, oscillation, early warnings
  *   pipeline_baseline.c  stage 5c: baselines (fold, judge, verdicts as
@@ -80,6 +82,19 @@ struct entity {
 	struct pbl_series *bls[2];
 };
 
+/* The scope of quality, cost and security incidents: one template and
+ * traffic class (pipeline_scope.c). Slots SL_TOTAL and the category slots. */
+#define PIPELINE_MAX_SCOPES 256
+#define SCOPE_SLOTS         512 /* power of two, > 2 * PIPELINE_MAX_SCOPES */
+_Static_assert(SCOPE_SLOTS >= 2 * PIPELINE_MAX_SCOPES, "scope hash load");
+
+struct scope {
+	char template_id[VG_TEMPLATE_MAX];
+	int traffic_class; /* enum traffic_class, TC_UNSET included */
+	uint32_t hash;
+	struct swin win;
+};
+
 struct redact;
 
 struct pipeline {
@@ -96,6 +111,9 @@ struct pipeline {
 	size_t n_ents;
 	int32_t hash[HASH_SLOTS]; /* entity index + 1; 0 = empty */
 	struct swin global;       /* slot 0: all requests (blast radius denominator) */
+	struct scope *scopes[PIPELINE_MAX_SCOPES];
+	size_t n_scopes;
+	int32_t scope_hash[SCOPE_SLOTS]; /* scope index + 1; 0 = empty */
 
 	uint64_t tax_counts[CAT__COUNT][SEV__COUNT];
 	uint64_t observations;
@@ -212,6 +230,18 @@ struct entity *pipeline__entity_get(struct pipeline *p, const char *provider, co
 
 /* Grow the transition buffer so a tick can report every breaker at once. */
 int pipeline__reserve_transitions(struct pipeline *p, size_t need);
+
+/* ---- pipeline_scope.c ---- */
+
+/* Whether failures of category cat are judged in their template's scope. */
+bool pipeline__scoped(enum category cat);
+/* The scope (template, traffic class), or NULL when never seen. */
+struct scope *pipeline__scope_find(const struct pipeline *p, const char *template_id, int tc);
+/* Count obs in its scope (created on first sight): the request itself when
+ * `request`, and its quality, cost and security failures among sg. */
+void pipeline__scope_count(struct pipeline *p, const struct observation *obs,
+                           const struct tax_signal *sg, size_t n, bool request, int64_t now);
+void pipeline__scope_free(struct pipeline *p);
 
 /* ---- pipeline_events.c (stage 5) ---- */
 
