@@ -226,6 +226,7 @@ static const struct cfg_field incidents_fields[] = {
 	CFG_DUR("quiet_period", struct cfg_incidents, quiet_period_ms, 1000, 864e5),
 	CFG_DUR("ticket_after", struct cfg_incidents, ticket_after_ms, 1000, 864e6),
 	CFG_DUR("keep_resolved", struct cfg_incidents, keep_resolved_ms, 1000, 864e6),
+	CFG_DUR("episode_gap", struct cfg_incidents, episode_gap_ms, 0, 864e5),
 	CFG_STR(struct cfg_incidents, instance, false),
 	CFG_STR(struct cfg_incidents, runbook_base, false),
 	CFG_STR(struct cfg_incidents, console_url, false),

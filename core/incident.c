@@ -28,7 +28,7 @@ _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == INC__COUNT, "stat
 
 static const char *const change_names[] = {
 	"opened",        "updated",  "escalated", "acknowledged", "resolved",
-	"auto_resolved", "ticketed", "note",      "related",
+	"auto_resolved", "ticketed", "note",      "related",      "episode_ended",
 };
 _Static_assert(sizeof(change_names) / sizeof(change_names[0]) == INCC__COUNT, "change names");
 
@@ -71,6 +71,7 @@ void incident_settings_defaults(struct incident_settings *s)
 	s->quiet_period_ms = 10 * 60 * 1000;
 	s->ticket_after_ms = 30 * 60 * 1000;
 	s->keep_resolved_ms = 60 * 60 * 1000;
+	s->episode_gap_ms = 30 * 60 * 1000;
 	model_copy_str(s->instance, sizeof(s->instance), "vigil", (size_t)-1);
 }
 
@@ -176,6 +177,17 @@ void incidents_free(struct incidents *t)
 	free(t);
 }
 
+/* When the page of an auto-resolved incident ends (its episode is over),
+ * INT64_MAX when it is not waiting for that. */
+static int64_t episode_end_at(const struct incidents *t, const struct incident *inc)
+{
+	if (inc->state != INC_RESOLVED || !inc->auto_resolved || inc->superseded ||
+	    inc->episode_ended_ms)
+		return INT64_MAX;
+	int64_t at = inc->last_ms + t->s.episode_gap_ms;
+	return at > inc->resolved_ms ? at : inc->resolved_ms;
+}
+
 static void evict(struct incidents *t)
 {
 	/* Nothing resolved since the last walk (so at most KEEP_RESOLVED_MAX are)
@@ -188,7 +200,7 @@ static void evict(struct incidents *t)
 	size_t w = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		struct incident *inc = t->v[i];
-		bool old = inc->state == INC_RESOLVED &&
+		bool old = inc->state == INC_RESOLVED && episode_end_at(t, inc) == INT64_MAX &&
 		           (resolved > KEEP_RESOLVED_MAX ||
 		            (t->now != INT64_MIN &&
 		             inc->resolved_ms + t->s.keep_resolved_ms <= t->now));
@@ -334,10 +346,21 @@ static int record(struct incidents *t, struct incident *inc, enum incident_chang
 	return 0;
 }
 
+static int end_episode(struct incidents *t, struct incident *inc, int64_t now)
+{
+	int64_t at = episode_end_at(t, inc);
+	if (at > now)
+		return 0;
+	inc->episode_ended_ms = at;
+	t->evict_at = INT64_MIN;
+	return record(t, inc, INCC_EPISODE_ENDED, at, INC_RESOLVED, inc->severity, 0, 0, NULL,
+	              NULL);
+}
+
 static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 {
 	if (inc->state == INC_RESOLVED)
-		return 0;
+		return end_episode(t, inc, now);
 	int64_t ticket_at = inc->first_ms + t->s.ticket_after_ms;
 	int64_t quiet_at = inc->last_ms + t->s.quiet_period_ms;
 	if (!inc->ticketed_ms && ticket_at <= now && quiet_at > ticket_at) {
@@ -355,6 +378,7 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 		if (record(t, inc, INCC_AUTO_RESOLVED, quiet_at, from, inc->severity, 0, 0, NULL,
 		           NULL))
 			return VG_ENOMEM;
+		return end_episode(t, inc, now);
 	}
 	return 0;
 }
@@ -363,7 +387,7 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 static int64_t tick_due(const struct incidents *t, const struct incident *inc)
 {
 	if (inc->state == INC_RESOLVED)
-		return INT64_MAX;
+		return episode_end_at(t, inc);
 	int64_t ticket_at = inc->first_ms + t->s.ticket_after_ms;
 	int64_t quiet_at = inc->last_ms + t->s.quiet_period_ms;
 	if (!inc->ticketed_ms && quiet_at > ticket_at)
@@ -503,9 +527,29 @@ static struct incident *find_open(struct incidents *t, const char *key, int64_t 
 	return NULL;
 }
 
+/* The incident of `key` whose episode an event at time_ms continues: the
+ * newest of the key, its last event within episode_gap, not resolved by an
+ * operator, its episode not ended. NULL when none. */
+static struct incident *episode_of(struct incidents *t, const char *key, int64_t time_ms)
+{
+	if (t->s.episode_gap_ms <= 0)
+		return NULL;
+	for (size_t i = t->n; i-- > 0;) {
+		struct incident *inc = t->v[i];
+		if (strcmp(inc->key, key) != 0)
+			continue;
+		if (time_ms - inc->last_ms > t->s.episode_gap_ms || inc->episode_ended_ms ||
+		    (inc->state == INC_RESOLVED && !inc->auto_resolved))
+			return NULL;
+		return inc;
+	}
+	return NULL;
+}
+
 static int open_incident(struct incidents *t, const struct failure_event *ev, const char *key,
                          int64_t now)
 {
+	struct incident *prev = episode_of(t, key, ev->time_ms);
 	if (t->n == t->cap && vg_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 16) != 0)
 		return VG_ENOMEM;
 	struct incident *inc = calloc(1, sizeof(*inc));
@@ -514,6 +558,14 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 	inc->id = t->next_id;
 	model_copy_str(inc->key, sizeof(inc->key), key, (size_t)-1);
 	incident_dedup_key(t->s.instance, key, ev->time_ms, inc->dedup_key, sizeof(inc->dedup_key));
+	inc->episode_severity = SEV__COUNT;
+	if (prev) {
+		memcpy(inc->dedup_key, prev->dedup_key, sizeof(inc->dedup_key));
+		inc->episode_of = prev->episode_of ? prev->episode_of : prev->id;
+		inc->episode_severity = prev->severity;
+		if (prev->episode_severity < inc->episode_severity)
+			inc->episode_severity = prev->episode_severity;
+	}
 	inc->category = ev->category;
 	inc->family = incident_family(ev->subtype);
 	inc->subtype = ev->subtype;
@@ -534,6 +586,12 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 	t->next_id++;
 	t->v[t->n++] = inc;
 	t->tick_at = INT64_MIN;
+	if (prev) {
+		/* Stored again with the mark: its page is the new incident's now. */
+		prev->superseded = true;
+		if (!push_change(t, INCC_UPDATED, prev, now))
+			return VG_ENOMEM;
+	}
 	return link_related(t, inc, now);
 }
 

@@ -23,6 +23,18 @@
  * ticked: an auto-resolve happens at last + quiet_period, a ticket at
  * first + ticket_after, so replay is exact.
  *
+ * Episodes. A fault that comes and goes (a breaker oscillating through a
+ * recovery) opens incident after incident of one key. A new incident whose
+ * first event comes within episode_gap of the last event of the previous
+ * incident of its key continues that one's episode, unless an operator
+ * resolved it: it takes the episode's dedup key (so its notifications are
+ * the episode's page) and records the episode's peak severity so far, and
+ * the previous incident is marked superseded. The page of an auto-resolved
+ * incident ends with the episode: INCC_EPISODE_ENDED at last event +
+ * episode_gap (or at the auto-resolve, when that is later) unless a later
+ * incident continued it. core/route sends one trigger per episode and its
+ * resolve at that change (an operator's resolve still resolves at once).
+ *
  * Ids are deterministic: a tracker numbers incidents first_id, first_id + 1,
  * ... in the order they open; an id is local (a row of this vigil's
  * database). Dedup keys ("<instance>/<key>/<first event's time>", see
@@ -58,6 +70,8 @@ enum incident_change_kind {
 	INCC_TICKETED,      /* still unresolved ticket_after after it opened */
 	INCC_NOTE,          /* an operator's note */
 	INCC_RELATED,       /* linked to another incident (related_id) */
+	INCC_EPISODE_ENDED, /* auto-resolved and no incident continued it within
+	                     * episode_gap: its page resolves */
 	INCC__COUNT
 };
 
@@ -66,6 +80,8 @@ struct incident_settings {
 	int64_t quiet_period_ms;    /* auto-resolve after this long without events (10 min) */
 	int64_t ticket_after_ms;    /* unresolved this long after opening: a ticket (30 min) */
 	int64_t keep_resolved_ms;   /* resolved incidents stay in memory this long (1 h) */
+	int64_t episode_gap_ms;     /* a new incident of a key this soon after the previous
+	                             * one's last event continues its episode (30 min) */
 	char instance[VG_NAME_MAX]; /* prefix of dedup keys ("vigil") */
 };
 
@@ -107,6 +123,14 @@ struct incident {
 	int64_t resolved_ms;       /* 0 until resolved */
 	int64_t ticketed_ms;       /* 0 until ticketed */
 	bool auto_resolved;
+	/* The episode (see above): the id of its first incident (0 when this
+	 * one started it), the peak severity of its earlier incidents
+	 * (SEV__COUNT when none), whether a later incident continues it, and
+	 * when its episode ended (0 until INCC_EPISODE_ENDED). */
+	int64_t episode_of;
+	enum severity episode_severity;
+	bool superseded;
+	int64_t episode_ended_ms;
 	/* Causal samples: the first event, the worst (highest severity, then the
 	 * largest measured signal), the latest. */
 	struct failure_event first, worst, latest;
@@ -138,7 +162,7 @@ struct incident_change {
 
 struct incidents;
 
-/* Fill *s with the defaults (5 min, 10 min, 30 min, 1 h, "vigil"). */
+/* Fill *s with the defaults (5 min, 10 min, 30 min, 1 h, 30 min, "vigil"). */
 void incident_settings_defaults(struct incident_settings *s);
 
 /* The subtype family: subtypes that share a runbook share a family. The

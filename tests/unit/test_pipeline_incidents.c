@@ -136,14 +136,20 @@ static void test_quiet_auto_resolve_and_ticket(void **state)
 	assert_non_null(inc);
 	assert_int_equal(inc->state, INC_OPEN);
 	int64_t last = inc->last_ms;
-	/* quiet: resolved at last + 10 min, the page resolved too */
+	/* quiet: resolved at last + 10 min; the page when the episode is over,
+	 * at last + 30 min */
 	size_t resolves = 0;
-	for (int64_t t = last + MIN; t <= last + 15 * MIN; t += 1000) {
+	int64_t resolved_at = 0;
+	for (int64_t t = last + MIN; t <= last + 35 * MIN; t += 1000) {
 		assert_int_equal(pipeline_tick(p, t, &fx), 0);
-		resolves += count_ops_of(&fx, "pd", NOTIFY_RESOLVE, 1);
-		resolves += count_ops_of(&fx, "am", NOTIFY_RESOLVE, 1);
+		size_t k = count_ops_of(&fx, "pd", NOTIFY_RESOLVE, 1) +
+		           count_ops_of(&fx, "am", NOTIFY_RESOLVE, 1);
+		if (k && !resolved_at)
+			resolved_at = t;
+		resolves += k;
 	}
 	assert_int_equal(resolves, 2);
+	assert_true(resolved_at >= last + 30 * MIN && resolved_at < last + 30 * MIN + 1000);
 	inc = incidents_get(pipeline_incidents(p), 1);
 	assert_int_equal(inc->state, INC_RESOLVED);
 	assert_true(inc->auto_resolved);
@@ -153,7 +159,8 @@ static void test_quiet_auto_resolve_and_ticket(void **state)
 	for (size_t i = 0; i < inc->n_history; i++)
 		seen[inc->history[i].what]++;
 	assert_int_equal(inc->history[0].what, INCC_OPENED);
-	assert_int_equal(inc->history[inc->n_history - 1].what, INCC_AUTO_RESOLVED);
+	assert_int_equal(inc->history[inc->n_history - 2].what, INCC_AUTO_RESOLVED);
+	assert_int_equal(inc->history[inc->n_history - 1].what, INCC_EPISODE_ENDED);
 	assert_int_equal(seen[INCC_TICKETED], 1);
 	assert_int_equal(seen[INCC_RELATED], 0);
 	assert_null(incidents_get(pipeline_incidents(p), 2));
@@ -224,7 +231,9 @@ static void test_monitor(void **state)
 	assert_int_equal(pipeline_monitor(p, SUB_SERVER_ERROR, "", NULL, 0, T0, &fx), VG_EINVAL);
 	assert_int_equal(fx.n_events, 0);
 	assert_int_equal(pipeline_tick(p, T0 + 11 * MIN, &fx), 0);
-	assert_int_equal(count_ops(&fx, "pd", NOTIFY_RESOLVE), 1);
+	assert_int_equal(count_ops(&fx, "pd", NOTIFY_RESOLVE), 0); /* auto-resolved */
+	assert_int_equal(pipeline_tick(p, T0 + 31 * MIN, &fx), 0);
+	assert_int_equal(count_ops(&fx, "pd", NOTIFY_RESOLVE), 1); /* the episode is over */
 	pipeline_free(p);
 }
 
@@ -246,7 +255,9 @@ static void test_configure(void **state)
 	const struct incident *const *v = incidents_list(pipeline_incidents(p), &n);
 	assert_int_equal(n, 2); /* gap of 1 s */
 	assert_int_equal(v[0]->id, 500);
-	assert_string_equal(v[1]->dedup_key, "dc2/provider/openai/outage/2026-11-27T10:00:05.000Z");
+	/* the second continues the first's episode: its page, its dedup key */
+	assert_string_equal(v[1]->dedup_key, "dc2/provider/openai/outage/2026-11-27T10:00:00.000Z");
+	assert_int_equal(v[1]->episode_of, 500);
 	assert_int_equal(pipeline_set_incidents(p, &s, 1), VG_ESTATE);
 	struct route_sink many[PIPELINE_MAX_SINKS + 1];
 	memset(many, 0, sizeof(many));
