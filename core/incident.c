@@ -677,6 +677,33 @@ int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *
 	return record(t, inc, INCC_RESOLVED, now, from, inc->severity, 0, 0, actor, note);
 }
 
+int incidents_snooze(struct incidents *t, int64_t id, int64_t now, const char *actor,
+                     int64_t silence_ms, const char *note)
+{
+	struct incident *inc = incident__find_id(t, id);
+	if (!inc)
+		return VG_ENOTFOUND;
+	if (silence_ms <= 0)
+		return VG_EINVAL;
+	if (inc->state == INC_RESOLVED)
+		return VG_ESTATE;
+	if (now > t->now)
+		t->now = now;
+	enum incident_state from = inc->state;
+	inc->state = INC_ACKNOWLEDGED;
+	if (from == INC_OPEN)
+		inc->acknowledged_ms = now;
+	char until[40], text[INCIDENT_NOTE_MAX];
+	if (timeparse_format_rfc3339(now + silence_ms, until, sizeof(until)) < 0)
+		snprintf(until, sizeof(until), "+%lld ms", (long long)silence_ms);
+	snprintf(text, sizeof(text), "snoozed until %s%s%s", until, note && note[0] ? ": " : "",
+	         note ? note : "");
+	int rc = record(t, inc, INCC_ACKNOWLEDGED, now, from, inc->severity, 0, 0, actor, text);
+	if (!rc)
+		t->changes[t->n_changes - 1].silence_ms = silence_ms;
+	return rc;
+}
+
 int incidents_note(struct incidents *t, int64_t id, int64_t now, const char *actor,
                    const char *note)
 {

@@ -158,6 +158,7 @@ struct incident_change {
 	int ordinal;        /* history changes: the n-th of its kind at its time (1, 2, ...) */
 	const char *actor;  /* "" unless an operator acted; borrowed */
 	const char *note;   /* "" unless given; borrowed */
+	int64_t silence_ms; /* ACKNOWLEDGED by a snooze: the silence's length; else 0 */
 };
 
 struct incidents;
@@ -232,6 +233,13 @@ int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *
                       const char *note);
 int incidents_note(struct incidents *t, int64_t id, int64_t now, const char *actor,
                    const char *note);
+/* Snooze: acknowledge (again, when acknowledged already) with a timed
+ * silence of silence_ms (> 0): the change carries it, so Alertmanager's
+ * silence lasts that long, and the history says until when. A fault that
+ * goes on is not re-paged by a resolve. VG_ESTATE for a resolved incident,
+ * VG_EINVAL for silence_ms <= 0. */
+int incidents_snooze(struct incidents *t, int64_t id, int64_t now, const char *actor,
+                     int64_t silence_ms, const char *note);
 
 /* The incident with this id, or NULL; borrowed until the next incidents_begin(). */
 const struct incident *incidents_get(const struct incidents *t, int64_t id);

@@ -32,6 +32,7 @@
 #include "core/redact.h"
 #include "core/price.h"
 #include "core/semantic.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 
 #include <math.h>
@@ -629,6 +630,22 @@ const struct incidents *pipeline_incidents(const struct pipeline *p)
 	return p->incidents;
 }
 
+/* A snooze's note: "<length>[ note]" (a Go-style duration, "30m"); a note
+ * that does not start with one snoozes for an hour. */
+static int snooze(struct pipeline *p, int64_t id, int64_t now, const char *actor, const char *note)
+{
+	const char *n = note ? note : "";
+	size_t len = strcspn(n, " \t:");
+	int64_t ms = 0;
+	if (len && timeparse_go_duration(n, len, &ms) == 0 && ms > 0) {
+		n += len;
+		n += strspn(n, " \t:");
+	} else {
+		ms = 3600 * 1000;
+	}
+	return incidents_snooze(p->incidents, id, now, actor, ms, n);
+}
+
 int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_t incident_id,
                              int64_t now, const char *actor, const char *note, struct effects *out)
 {
@@ -647,6 +664,7 @@ int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_
 	case ACTION_RESOLVE:
 		rc = incidents_resolve(p->incidents, incident_id, now, actor, note);
 		break;
+	case ACTION_SNOOZE: rc = snooze(p, incident_id, now, actor, note); break;
 	case ACTION_TRIAGE:
 		/* the wizard's path stays on the incident as a note (its history) */
 		snprintf(triage, sizeof(triage), "triage: %s", note ? note : "");

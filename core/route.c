@@ -202,9 +202,14 @@ static int route_alertmanager(const struct route_sink *s, const struct incident_
 			rc = push(out, s, ch, NOTIFY_TRIGGER,
 			          payload_alertmanager(inc, ch->sev_to, false, ch->time_ms, o));
 		return rc;
-	case INCC_ACKNOWLEDGED:
+	case INCC_ACKNOWLEDGED: {
+		/* a snooze: the silence lasts as long as the operator asked */
+		struct payload_options so = *o;
+		if (ch->silence_ms > 0)
+			so.silence_ms = ch->silence_ms;
 		return push(out, s, ch, NOTIFY_SILENCE,
-		            payload_silence(inc, ch->time_ms, ch->actor, ch->note, o));
+		            payload_silence(inc, ch->time_ms, ch->actor, ch->note, &so));
+	}
 	default: return 0;
 	}
 }

@@ -18,6 +18,7 @@ static const char *const lines[][2] = {
 	{ "Esc", "back; clears the filter" },
 	{ "a", "acknowledge the incident, with an optional note" },
 	{ "r", "resolve the incident, with an optional note" },
+	{ "z", "snooze: acknowledge with a timed silence (30m, 2h; 1h)" },
 	{ "t", "triage wizard for the incident (or all providers)" },
 	{ "", "  y yes, n no, Enter accepts the suggested answer," },
 	{ "", "  b back, Tab next open thread, Esc close" },

@@ -278,6 +278,55 @@ static void test_configure(void **state)
 	pipeline_free(p);
 }
 
+static json_t *payload_of(const struct effects *fx, const char *sink, enum notify_op op)
+{
+	for (size_t i = 0; i < fx->n_notifications; i++)
+		if (strcmp(fx->notifications[i].sink, sink) == 0 && fx->notifications[i].op == op)
+			return json_loads(fx->notifications[i].payload, 0, NULL);
+	return NULL;
+}
+
+/* A snooze: an acknowledgement whose Alertmanager silence lasts as asked. */
+static void test_snooze(void **state)
+{
+	(void)state;
+	struct pipeline *p = make();
+	struct effects fx;
+	for (int i = 0; i < 10; i++) {
+		struct observation o = obs(T0 + i * 100, 500, EC_SERVER_ERROR);
+		assert_int_equal(pipeline_feed(p, &o, o.ts_ms, &fx), 0);
+	}
+	int64_t t = T0 + 2000;
+	assert_int_equal(
+	        pipeline_operator_action(p, ACTION_SNOOZE, 1, t, "bob", "30m watching", &fx), 0);
+	assert_int_equal(count_ops(&fx, "pd", NOTIFY_ACKNOWLEDGE), 1);
+	json_t *sil = payload_of(&fx, "am", NOTIFY_SILENCE);
+	assert_non_null(sil);
+	assert_string_equal(json_string_value(json_object_get(sil, "startsAt")),
+	                    "2026-11-27T10:00:02.000Z");
+	assert_string_equal(json_string_value(json_object_get(sil, "endsAt")),
+	                    "2026-11-27T10:30:02.000Z");
+	json_decref(sil);
+	const struct incident *inc = incidents_get(pipeline_incidents(p), 1);
+	assert_int_equal(inc->state, INC_ACKNOWLEDGED);
+	assert_string_equal(inc->history[inc->n_history - 1].note,
+	                    "snoozed until 2026-11-27T10:30:02.000Z: watching");
+	/* again, acknowledged already, no length: an hour */
+	assert_int_equal(pipeline_operator_action(p, ACTION_SNOOZE, 1, t + 1000, "bob", "", &fx),
+	                 0);
+	sil = payload_of(&fx, "am", NOTIFY_SILENCE);
+	assert_non_null(sil);
+	assert_string_equal(json_string_value(json_object_get(sil, "endsAt")),
+	                    "2026-11-27T11:00:03.000Z");
+	json_decref(sil);
+	/* a resolved incident is not snoozed */
+	assert_int_equal(pipeline_operator_action(p, ACTION_RESOLVE, 1, t + 2000, "bob", NULL, &fx),
+	                 0);
+	assert_int_equal(pipeline_operator_action(p, ACTION_SNOOZE, 1, t + 3000, "bob", "1h", &fx),
+	                 VG_ESTATE);
+	pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_operator_actions),
 		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_configure),
+		cmocka_unit_test(test_snooze),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
