@@ -677,6 +677,16 @@ int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *
 	return record(t, inc, INCC_RESOLVED, now, from, inc->severity, 0, 0, actor, note);
 }
 
+int incidents_set_context(struct incidents *t, int64_t id, const struct incident_context *c)
+{
+	struct incident *inc = incident__find_id(t, id);
+	if (!inc)
+		return VG_ENOTFOUND;
+	inc->ctx = *c;
+	inc->ctx.set = true;
+	return 0;
+}
+
 int incidents_snooze(struct incidents *t, int64_t id, int64_t now, const char *actor,
                      int64_t silence_ms, const char *note)
 {

@@ -104,6 +104,30 @@ struct incident_history {
 	char note[INCIDENT_NOTE_MAX];
 };
 
+/* What a responder needs beside the incident (payloads quote it): its
+ * provider's state when the incident last changed, set by the pipeline
+ * (incidents_set_context). */
+struct incident_context {
+	bool set;
+	enum breaker_state breaker;          /* the provider's (worse of provider and model) */
+	char breaker_of[VG_MODEL_MAX];       /* the model whose breaker it is, "" the provider's */
+	double availability;                 /* the provider's recent availability, NaN unknown */
+	const char *fallback;                /* static: "working" (fallback answers after its
+	                                   * failures), "pending" (breaker just opened),
+	                                   * "healthy" (a configured one is), "failing",
+	                                   * "none" */
+	char fallback_provider[VG_NAME_MAX]; /* the fallback that answered or is healthy */
+	double fallback_availability;        /* its availability, NaN unknown */
+	/* The failover chain: how the latest affected request was selected. */
+	enum selection_reason selection; /* SEL__COUNT unknown */
+	char after_failure_of[VG_NAME_MAX];
+	int32_t attempt; /* -1 unknown */
+	/* Against the baseline (or the static bar): the latest measured share
+	 * or value, the bar, and the baseline's expectation when one judged it. */
+	double observed, threshold, expected, expected_lo, expected_hi;
+	int64_t window_count;
+};
+
 struct incident {
 	int64_t id;
 	char key[INCIDENT_KEY_MAX];       /* "provider/openai/us-east-1/outage" */
@@ -131,6 +155,7 @@ struct incident {
 	enum severity episode_severity;
 	bool superseded;
 	int64_t episode_ended_ms;
+	struct incident_context ctx;
 	/* Causal samples: the first event, the worst (highest severity, then the
 	 * largest measured signal), the latest. */
 	struct failure_event first, worst, latest;
@@ -233,6 +258,9 @@ int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *
                       const char *note);
 int incidents_note(struct incidents *t, int64_t id, int64_t now, const char *actor,
                    const char *note);
+/* Set the context of incident id (copied); VG_ENOTFOUND when unknown. */
+int incidents_set_context(struct incidents *t, int64_t id, const struct incident_context *c);
+
 /* Snooze: acknowledge (again, when acknowledged already) with a timed
  * silence of silence_ms (> 0): the change carries it, so Alertmanager's
  * silence lasts that long, and the history says until when. A fault that

@@ -181,6 +181,16 @@ void pipeline__finish(struct pipeline *p, struct effects *out)
 	out->semantic_deferred = p->sem_deferred;
 	size_t n;
 	const struct incident_change *ch = incidents_changes(p->incidents, &n);
+	/* what the alerts carry about the provider, as of now (not for the
+	 * per-event updates, which route nowhere) */
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].kind == INCC_UPDATED || !ch[i].incident || !p->n_sinks)
+			continue;
+		struct incident_context c;
+		pipeline__alert_context(p, ch[i].incident, vg_has(p->now) ? p->now : ch[i].time_ms,
+		                        &c);
+		incidents_set_context(p->incidents, ch[i].incident_id, &c);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (route_change(p->sinks, p->n_sinks, &ch[i], &p->popts, &p->routes))
 			p->stage6_err = VG_ENOMEM;
@@ -277,9 +287,11 @@ static void note_failover(struct pipeline *p, const struct observation *obs,
 	if (strcmp(obs->after_failure_of, obs->pid.provider) == 0)
 		return;
 	struct entity *failed = pipeline__entity_get(p, obs->after_failure_of, "", -1, now);
-	if (failed && ok)
+	if (failed && ok) {
 		failed->failover_ok_ms = now;
-	else if (failed)
+		model_copy_str(failed->failover_to, sizeof(failed->failover_to), obs->pid.provider,
+		               (size_t)-1);
+	} else if (failed)
 		failed->failover_fail_ms = now;
 }
 

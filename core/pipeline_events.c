@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Whether a configured provider other than `name` could take its traffic:
- * a fallback (any other provider when `name` is itself a fallback) whose
- * breaker is closed and whose recent availability is healthy. */
-static bool healthy_fallback(const struct pipeline *p, const struct entity *failing, int64_t now)
+/* A configured provider other than `failing` that could take its traffic:
+ * a fallback (any other provider when `failing` is itself a fallback) whose
+ * breaker is closed and whose recent availability is healthy; NULL when
+ * none (*avail its availability). */
+static const struct entity *healthy_fallback_of(const struct pipeline *p,
+                                                const struct entity *failing, int64_t now,
+                                                double *avail_out)
 {
 	for (size_t i = 0; i < p->n_ents; i++) {
 		const struct entity *e = p->ents[i];
@@ -30,10 +33,18 @@ static bool healthy_fallback(const struct pipeline *p, const struct entity *fail
 		if (total <= 0)
 			continue; /* unknown is not healthy */
 		double avail = 1.0 - (double)bad / (double)total;
-		if (avail >= p->sev.settings.healthy_availability)
-			return true;
+		if (avail >= p->sev.settings.healthy_availability) {
+			if (avail_out)
+				*avail_out = avail;
+			return e;
+		}
 	}
-	return false;
+	return NULL;
+}
+
+static bool healthy_fallback(const struct pipeline *p, const struct entity *failing, int64_t now)
+{
+	return healthy_fallback_of(p, failing, now, NULL) != NULL;
 }
 
 /* A breaker that opened less than failover_grace_ms ago, with no failed
@@ -135,6 +146,80 @@ static void snapshot(const struct pipeline *p, const struct entity *prov, const 
 		    now - esc->last_ms <= p->sev.settings.escalation_gap_ms)
 			s->medium_since_ms = esc->since_ms;
 	}
+}
+
+static double window_availability(const struct entity *e, int64_t now)
+{
+	int64_t total = swin_peek(&e->win, now, SL_TOTAL);
+	if (total <= 0)
+		return VG_NONE_D;
+	return 1.0 - (double)swin_peek(&e->win, now, SL_HARD) / (double)total;
+}
+
+void pipeline__alert_context(const struct pipeline *p, const struct incident *inc, int64_t now,
+                             struct incident_context *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->breaker = BRK_CLOSED;
+	c->availability = c->fallback_availability = VG_NONE_D;
+	c->fallback = "none";
+	c->selection = SEL__COUNT;
+	c->attempt = -1;
+	/* the comparison: the latest sample's measure against its bar */
+	const struct causal_signals *k = &inc->latest.causal;
+	c->observed = vg_has_d(k->error_rate)   ? k->error_rate
+	              : vg_has_d(k->latency_ms) ? k->latency_ms
+	                                        : k->value;
+	c->threshold = k->threshold;
+	c->expected = k->baseline_expected;
+	c->expected_lo = k->baseline_lo;
+	c->expected_hi = k->baseline_hi;
+	c->window_count = k->window_count;
+	const char *model = inc->latest.pid.model;
+	const struct entity *prov =
+	        pipeline__find(p, inc->provider, "", pipeline__entity_hash(inc->provider, ""));
+	if (!prov)
+		return;
+	const struct entity *mod =
+	        model[0] ? pipeline__find(p, inc->provider, model,
+	                                  pipeline__entity_hash(inc->provider, model))
+	                 : NULL;
+	if (prov->has_breaker)
+		c->breaker = prov->breaker.state;
+	if (mod && mod->has_breaker && worse(mod->breaker.state, c->breaker) != c->breaker) {
+		c->breaker = mod->breaker.state;
+		model_copy_str(c->breaker_of, sizeof(c->breaker_of), model, (size_t)-1);
+	}
+	c->availability = window_availability(prov, now);
+	bool recent_ok = vg_has(prov->failover_ok_ms) &&
+	                 now - prov->failover_ok_ms <= p->settings.soft_window_ms;
+	bool recent_fail = vg_has(prov->failover_fail_ms) &&
+	                   now - prov->failover_fail_ms <= p->settings.soft_window_ms;
+	double fa = VG_NONE_D;
+	const struct entity *fb = healthy_fallback_of(p, prov, now, &fa);
+	if (recent_ok) {
+		c->fallback = "working";
+		model_copy_str(c->fallback_provider, sizeof(c->fallback_provider),
+		               prov->failover_to, (size_t)-1);
+		const struct entity *to = pipeline__find(
+		        p, prov->failover_to, "", pipeline__entity_hash(prov->failover_to, ""));
+		if (to)
+			c->fallback_availability = window_availability(to, now);
+	} else if (failover_pending(p, prov, mod, now)) {
+		c->fallback = "pending";
+	} else if (fb) {
+		c->fallback = "healthy";
+		model_copy_str(c->fallback_provider, sizeof(c->fallback_provider), fb->provider,
+		               (size_t)-1);
+		c->fallback_availability = fa;
+	} else if (recent_fail) {
+		c->fallback = "failing";
+	}
+	if (prov->sel_reason >= 0 && prov->sel_reason < SEL__COUNT)
+		c->selection = (enum selection_reason)prov->sel_reason;
+	model_copy_str(c->after_failure_of, sizeof(c->after_failure_of), prov->sel_after,
+	               (size_t)-1);
+	c->attempt = prov->sel_attempt;
 }
 
 /* Keep the sustained-MEDIUM stream of (provider, category) up to date. */
@@ -280,6 +365,12 @@ void pipeline__stage_events(struct pipeline *p, const struct observation *obs, s
 		struct failure_event *ev = pipeline__push_event(p, sg[i].subtype, &obs->pid, now);
 		if (!ev)
 			return;
+		if (prov) {
+			prov->sel_reason = (int8_t)obs->selection_reason;
+			model_copy_str(prov->sel_after, sizeof(prov->sel_after),
+			               obs->after_failure_of, (size_t)-1);
+			prov->sel_attempt = obs->attempt;
+		}
 		ev->causal = sg[i].causal;
 		ev->retryable = sg[i].retryable;
 		ev->traffic_class = obs->traffic_class;

@@ -70,9 +70,16 @@ struct entity {
 	const struct pipeline_model *cfg_model; /* configured model it matches, or NULL */
 	bool has_breaker;
 	struct breaker breaker;
-	struct swin win;            /* provider entities only */
-	int64_t failover_ok_ms;     /* a successful fallback request after this one failed */
-	int64_t failover_fail_ms;   /* a failed one */
+	struct swin win;               /* provider entities only */
+	int64_t failover_ok_ms;        /* a successful fallback request after this one failed */
+	int64_t failover_fail_ms;      /* a failed one */
+	char failover_to[VG_NAME_MAX]; /* the provider of that successful fallback request */
+	/* How the latest request with a failure event here was selected (the
+	 * failover chain alerts carry): enum selection_reason (SEL__COUNT
+	 * unknown), the provider it fell back from, the attempt (-1 unknown). */
+	int8_t sel_reason;
+	char sel_after[VG_NAME_MAX];
+	int32_t sel_attempt;
 	int64_t headroom_warned_ms; /* last rate-limit early warning, VG_NONE */
 	struct health health;
 	struct escalation esc[CAT_TAXONOMY_COUNT];
@@ -264,6 +271,11 @@ bool pipeline__emit_oscillation(struct pipeline *p, const struct entity *e,
 /* Stage 5: failure events from the signals. */
 void pipeline__stage_events(struct pipeline *p, const struct observation *obs, struct entity *prov,
                             struct entity *mod, const struct tax_signal *sg, size_t n, int64_t now);
+
+/* What alerts carry about incident inc's provider at now (breaker,
+ * availability, fallback, the failover chain, the baseline comparison). */
+void pipeline__alert_context(const struct pipeline *p, const struct incident *inc, int64_t now,
+                             struct incident_context *c);
 
 /* Stage 5b: the rate-limit headroom early warning (see pipeline_events.c). */
 void pipeline__stage_headroom(struct pipeline *p, const struct observation *obs,

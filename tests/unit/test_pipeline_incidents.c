@@ -286,6 +286,90 @@ static json_t *payload_of(const struct effects *fx, const char *sink, enum notif
 	return NULL;
 }
 
+/* Alerts carry what a responder needs: the breaker, the provider's
+ * availability, the fallback's state and availability, the failover chain
+ * of the latest affected request, the comparison with the bar. */
+static void test_alert_context(void **state)
+{
+	(void)state;
+	struct core_settings s;
+	settings_defaults(&s);
+	struct pipeline_provider pp[2];
+	memset(pp, 0, sizeof(pp));
+	model_copy_str(pp[0].name, sizeof(pp[0].name), "openai", (size_t)-1);
+	model_copy_str(pp[1].name, sizeof(pp[1].name), "anthropic", (size_t)-1);
+	pp[1].fallback = true;
+	struct pipeline *p = pipeline_new(&s, pp, 2);
+	assert_non_null(p);
+	struct route_sink sinks[] = {
+		{ "pd", SINK_PAGERDUTY, SEV_HIGH },
+		{ "am", SINK_ALERTMANAGER, SEV_HIGH },
+	};
+	struct payload_options po;
+	payload_options_defaults(&po);
+	assert_int_equal(pipeline_set_routes(p, sinks, 2, &po), 0);
+	struct effects fx;
+	int64_t t = T0;
+	for (int i = 0; i < 16; i++, t += 1000) { /* healthy traffic on both */
+		struct observation o = obs(t, 200, EC_OK);
+		assert_int_equal(pipeline_feed(p, &o, t, &fx), 0);
+		o.pid = (struct provider_id){ .provider = "anthropic", .model = "claude" };
+		snprintf(o.request_id, sizeof(o.request_id), "a-%lld", (long long)t);
+		assert_int_equal(pipeline_feed(p, &o, t, &fx), 0);
+	}
+	/* openai fails; the gateway's second attempt answers on anthropic */
+	json_t *pd = NULL, *am = NULL;
+	for (int i = 0; i < 8 && !pd; i++, t += 1000) {
+		struct observation o = obs(t, 500, EC_SERVER_ERROR);
+		o.selection_reason = SEL_PRIMARY;
+		o.attempt = 1;
+		assert_int_equal(pipeline_feed(p, &o, t, &fx), 0);
+		pd = payload_of(&fx, "pd", NOTIFY_TRIGGER);
+		am = payload_of(&fx, "am", NOTIFY_TRIGGER);
+		if (pd)
+			break;
+		struct observation f = obs(t + 10, 200, EC_OK);
+		f.pid = (struct provider_id){ .provider = "anthropic", .model = "claude" };
+		snprintf(f.request_id, sizeof(f.request_id), "f-%lld", (long long)t);
+		f.selection_reason = SEL_FALLBACK;
+		f.attempt = 2;
+		model_copy_str(f.after_failure_of, sizeof(f.after_failure_of), "openai",
+		               (size_t)-1);
+		assert_int_equal(pipeline_feed(p, &f, t + 10, &fx), 0);
+	}
+	assert_non_null(pd);
+	assert_non_null(am);
+	json_t *c = json_object_get(
+	        json_object_get(json_object_get(pd, "payload"), "custom_details"), "context");
+	assert_non_null(c);
+	const char *brk = json_string_value(json_object_get(c, "breaker"));
+	assert_non_null(brk);
+	double avail = json_real_value(json_object_get(c, "availability"));
+	assert_true(avail > 0.5 && avail < 1.0); /* 16 good of 19 or so */
+	json_t *fb = json_object_get(c, "fallback");
+	assert_string_equal(json_string_value(json_object_get(fb, "state")), "working");
+	assert_string_equal(json_string_value(json_object_get(fb, "provider")), "anthropic");
+	assert_true(json_real_value(json_object_get(fb, "availability")) == 1.0);
+	json_t *chain = json_object_get(c, "failover_chain");
+	assert_string_equal(json_string_value(json_object_get(chain, "selection")), "primary");
+	assert_int_equal(json_integer_value(json_object_get(chain, "attempt")), 1);
+	json_t *bl = json_object_get(c, "baseline");
+	assert_true(json_real_value(json_object_get(bl, "observed")) > 0.05);
+	assert_true(json_integer_value(json_object_get(bl, "window_count")) > 16);
+	/* Alertmanager: the same as annotations, one line each */
+	json_t *ann = json_object_get(json_array_get(am, 0), "annotations");
+	assert_string_equal(json_string_value(json_object_get(ann, "breaker")), brk);
+	assert_non_null(strstr(json_string_value(json_object_get(ann, "fallback")),
+	                       "working: anthropic (availability 100.0%)"));
+	assert_string_equal(json_string_value(json_object_get(ann, "failover_chain")),
+	                    "primary, attempt 1");
+	assert_non_null(strstr(json_string_value(json_object_get(ann, "baseline")), "observed "));
+	assert_non_null(json_object_get(ann, "availability"));
+	json_decref(pd);
+	json_decref(am);
+	pipeline_free(p);
+}
+
 /* A snooze: an acknowledgement whose Alertmanager silence lasts as asked. */
 static void test_snooze(void **state)
 {
@@ -336,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_operator_actions),
 		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_configure),
+		cmocka_unit_test(test_alert_context),
 		cmocka_unit_test(test_snooze),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
