@@ -3,8 +3,9 @@
  * (oldest first), so an incident's address is stable until it is evicted in
  * incidents_begin(). The change list and the strings it borrows (actors,
  * notes) are owned by the tracker and emptied by incidents_begin().
- * The JSON form of an incident and the restore from it are in
- * incident_json.c; the state both use is in incident_internal.h.
+ * Operator actions are in incident_ops.c, the JSON form of an incident and
+ * the restore from it in incident_json.c; the state they share is in
+ * incident_internal.h.
  */
 #include "core/incident.h"
 
@@ -322,9 +323,9 @@ int incident__push_history(struct incident *inc, enum incident_change_kind what,
 }
 
 /* Record a history-worthy change: the history entry and the change. */
-static int record(struct incidents *t, struct incident *inc, enum incident_change_kind kind,
-                  int64_t time_ms, enum incident_state from, enum severity sev_from,
-                  int64_t related_id, uint64_t event_id, const char *actor, const char *note)
+int incident__record(struct incidents *t, struct incident *inc, enum incident_change_kind kind,
+                     int64_t time_ms, enum incident_state from, enum severity sev_from,
+                     int64_t related_id, uint64_t event_id, const char *actor, const char *note)
 {
 	if (incident__push_history(inc, kind, time_ms, related_id, actor, note))
 		return VG_ENOMEM;
@@ -353,8 +354,8 @@ static int end_episode(struct incidents *t, struct incident *inc, int64_t now)
 		return 0;
 	inc->episode_ended_ms = at;
 	t->evict_at = INT64_MIN;
-	return record(t, inc, INCC_EPISODE_ENDED, at, INC_RESOLVED, inc->severity, 0, 0, NULL,
-	              NULL);
+	return incident__record(t, inc, INCC_EPISODE_ENDED, at, INC_RESOLVED, inc->severity, 0, 0,
+	                        NULL, NULL);
 }
 
 static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
@@ -365,8 +366,8 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 	int64_t quiet_at = inc->last_ms + t->s.quiet_period_ms;
 	if (!inc->ticketed_ms && ticket_at <= now && quiet_at > ticket_at) {
 		inc->ticketed_ms = ticket_at;
-		if (record(t, inc, INCC_TICKETED, ticket_at, inc->state, inc->severity, 0, 0, NULL,
-		           NULL))
+		if (incident__record(t, inc, INCC_TICKETED, ticket_at, inc->state, inc->severity, 0,
+		                     0, NULL, NULL))
 			return VG_ENOMEM;
 	}
 	if (quiet_at <= now) {
@@ -375,8 +376,8 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 		inc->resolved_ms = quiet_at;
 		inc->auto_resolved = true;
 		t->evict_at = INT64_MIN;
-		if (record(t, inc, INCC_AUTO_RESOLVED, quiet_at, from, inc->severity, 0, 0, NULL,
-		           NULL))
+		if (incident__record(t, inc, INCC_AUTO_RESOLVED, quiet_at, from, inc->severity, 0,
+		                     0, NULL, NULL))
 			return VG_ENOMEM;
 		return end_episode(t, inc, now);
 	}
@@ -505,9 +506,10 @@ static int link_related(struct incidents *t, struct incident *inc, int64_t now)
 			continue;
 		inc->related[inc->n_related++] = o->id;
 		o->related[o->n_related++] = inc->id;
-		if (record(t, inc, INCC_RELATED, now, inc->state, inc->severity, o->id, 0, NULL,
-		           NULL) ||
-		    record(t, o, INCC_RELATED, now, o->state, o->severity, inc->id, 0, NULL, NULL))
+		if (incident__record(t, inc, INCC_RELATED, now, inc->state, inc->severity, o->id, 0,
+		                     NULL, NULL) ||
+		    incident__record(t, o, INCC_RELATED, now, o->state, o->severity, inc->id, 0,
+		                     NULL, NULL))
 			return VG_ENOMEM;
 	}
 	return 0;
@@ -579,7 +581,8 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 	inc->first = inc->worst = inc->latest = *ev;
 	incident__add_involved(inc, &ev->pid);
 	incident__add_template(inc, ev->template_id);
-	if (record(t, inc, INCC_OPENED, now, INC_OPEN, ev->severity, 0, ev->id, NULL, NULL)) {
+	if (incident__record(t, inc, INCC_OPENED, now, INC_OPEN, ev->severity, 0, ev->id, NULL,
+	                     NULL)) {
 		incident__free(inc);
 		return VG_ENOMEM;
 	}
@@ -628,8 +631,8 @@ int incidents_add(struct incidents *t, const struct failure_event *ev, int64_t n
 	c->event_id = ev->id;
 	if (ev->severity < inc->severity) {
 		inc->severity = ev->severity;
-		if (record(t, inc, INCC_ESCALATED, now, inc->state, sev_from, 0, ev->id, NULL,
-		           NULL))
+		if (incident__record(t, inc, INCC_ESCALATED, now, inc->state, sev_from, 0, ev->id,
+		                     NULL, NULL))
 			return VG_ENOMEM;
 	}
 	if (new_template)
@@ -643,84 +646,4 @@ struct incident *incident__find_id(struct incidents *t, int64_t id)
 		if (t->v[i]->id == id)
 			return t->v[i];
 	return NULL;
-}
-
-int incidents_acknowledge(struct incidents *t, int64_t id, int64_t now, const char *actor,
-                          const char *note)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	if (inc->state != INC_OPEN)
-		return VG_ESTATE;
-	if (now > t->now)
-		t->now = now;
-	inc->state = INC_ACKNOWLEDGED;
-	inc->acknowledged_ms = now;
-	return record(t, inc, INCC_ACKNOWLEDGED, now, INC_OPEN, inc->severity, 0, 0, actor, note);
-}
-
-int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *actor,
-                      const char *note)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	if (inc->state == INC_RESOLVED)
-		return VG_ESTATE;
-	if (now > t->now)
-		t->now = now;
-	enum incident_state from = inc->state;
-	inc->state = INC_RESOLVED;
-	inc->resolved_ms = now;
-	t->evict_at = INT64_MIN;
-	return record(t, inc, INCC_RESOLVED, now, from, inc->severity, 0, 0, actor, note);
-}
-
-int incidents_set_context(struct incidents *t, int64_t id, const struct incident_context *c)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	inc->ctx = *c;
-	inc->ctx.set = true;
-	return 0;
-}
-
-int incidents_snooze(struct incidents *t, int64_t id, int64_t now, const char *actor,
-                     int64_t silence_ms, const char *note)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	if (silence_ms <= 0)
-		return VG_EINVAL;
-	if (inc->state == INC_RESOLVED)
-		return VG_ESTATE;
-	if (now > t->now)
-		t->now = now;
-	enum incident_state from = inc->state;
-	inc->state = INC_ACKNOWLEDGED;
-	if (from == INC_OPEN)
-		inc->acknowledged_ms = now;
-	char until[40], text[INCIDENT_NOTE_MAX];
-	if (timeparse_format_rfc3339(now + silence_ms, until, sizeof(until)) < 0)
-		snprintf(until, sizeof(until), "+%lld ms", (long long)silence_ms);
-	snprintf(text, sizeof(text), "snoozed until %s%s%s", until, note && note[0] ? ": " : "",
-	         note ? note : "");
-	int rc = record(t, inc, INCC_ACKNOWLEDGED, now, from, inc->severity, 0, 0, actor, text);
-	if (!rc)
-		t->changes[t->n_changes - 1].silence_ms = silence_ms;
-	return rc;
-}
-
-int incidents_note(struct incidents *t, int64_t id, int64_t now, const char *actor,
-                   const char *note)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	if (now > t->now)
-		t->now = now;
-	return record(t, inc, INCC_NOTE, now, inc->state, inc->severity, 0, 0, actor, note);
 }
