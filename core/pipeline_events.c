@@ -89,7 +89,9 @@ static enum breaker_state worse(enum breaker_state a, enum breaker_state b)
 static bool scope_rates(const struct pipeline *p, const struct failure_event *ev, int64_t now,
                         struct severity_snapshot *s)
 {
-	if (!pipeline__scoped(ev->category))
+	/* A baseline verdict is judged on its series (provider or model), not
+	 * on the template of the request that tipped it. */
+	if (!pipeline__scoped(ev->category) || vg_has_d(ev->causal.baseline_expected))
 		return false;
 	const struct scope *sc = pipeline__scope_find(p, ev->template_id, (int)ev->traffic_class);
 	if (!sc)
