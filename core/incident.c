@@ -548,6 +548,25 @@ static struct incident *episode_of(struct incidents *t, const char *key, int64_t
 	return NULL;
 }
 
+/* For a breaker oscillation event of `key` ("provider/<p>[/<region>]/
+ * oscillation"): the outage incident of the same provider and region in
+ * its episode, at least as severe as the event; NULL when none. */
+static struct incident *outage_of(struct incidents *t, const struct failure_event *ev,
+                                  const char *key)
+{
+	static const char osc[] = "/oscillation";
+	size_t n = strlen(key), k = sizeof(osc) - 1;
+	if (ev->subtype != SUB_OSCILLATION || n <= k || strcmp(key + n - k, osc) != 0)
+		return NULL;
+	char okey[INCIDENT_KEY_MAX];
+	if (n - k + sizeof("/outage") > sizeof(okey))
+		return NULL;
+	memcpy(okey, key, n - k);
+	memcpy(okey + n - k, "/outage", sizeof("/outage"));
+	struct incident *o = episode_of(t, okey, ev->time_ms);
+	return o && o->severity <= ev->severity ? o : NULL;
+}
+
 static int open_incident(struct incidents *t, const struct failure_event *ev, const char *key,
                          int64_t now)
 {
@@ -561,7 +580,15 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 	model_copy_str(inc->key, sizeof(inc->key), key, (size_t)-1);
 	incident_dedup_key(t->s.instance, key, ev->time_ms, inc->dedup_key, sizeof(inc->dedup_key));
 	inc->episode_severity = SEV__COUNT;
+	struct incident *owner = prev ? NULL : outage_of(t, ev, key);
+	if (owner) {
+		memcpy(inc->dedup_key, owner->dedup_key, sizeof(inc->dedup_key));
+		inc->episode_of = owner->episode_of ? owner->episode_of : owner->id;
+		inc->episode_severity = owner->severity;
+		inc->page_borrowed = true;
+	}
 	if (prev) {
+		inc->page_borrowed = prev->page_borrowed;
 		memcpy(inc->dedup_key, prev->dedup_key, sizeof(inc->dedup_key));
 		inc->episode_of = prev->episode_of ? prev->episode_of : prev->id;
 		inc->episode_severity = prev->severity;

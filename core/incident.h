@@ -34,6 +34,10 @@
  * episode_gap (or at the auto-resolve, when that is later) unless a later
  * incident continued it. core/route sends one trigger per episode and its
  * resolve at that change (an operator's resolve still resolves at once).
+ * A breaker oscillation incident opened while the outage incident of the
+ * same provider (and region) is in its episode, and at least as severe,
+ * borrows the outage's page (page_borrowed): the flapping is the outage's
+ * recovery, not a second page.
  *
  * Ids are deterministic: a tracker numbers incidents first_id, first_id + 1,
  * ... in the order they open; an id is local (a row of this vigil's
@@ -155,6 +159,11 @@ struct incident {
 	enum severity episode_severity;
 	bool superseded;
 	int64_t episode_ended_ms;
+	/* The page is another key's: a breaker oscillating while its provider's
+	 * (region's) outage incident, at least as severe, is in its episode.
+	 * It shares that incident's dedup key and never triggers nor resolves
+	 * the page itself. */
+	bool page_borrowed;
 	struct incident_context ctx;
 	/* Causal samples: the first event, the worst (highest severity, then the
 	 * largest measured signal), the latest. */

@@ -99,6 +99,8 @@ json_t *incident_to_json(const struct incident *inc)
 		               json_string(model_severity_name(inc->episode_severity)));
 	if (inc->superseded)
 		bad |= set_new(o, "superseded", json_true());
+	if (inc->page_borrowed)
+		bad |= set_new(o, "page_borrowed", json_true());
 	if (inc->episode_ended_ms)
 		bad |= set_new(o, "episode_ended_ms", json_integer(inc->episode_ended_ms));
 	bad |= set_new(samples, "first", event_to_json(&inc->first));
@@ -253,6 +255,7 @@ static int restore_fields(struct incident *inc, json_t *obj, char **cause)
 		esev = SEV__COUNT;
 	inc->episode_severity = (enum severity)esev;
 	inc->superseded = json_is_true(json_object_get(obj, "superseded"));
+	inc->page_borrowed = json_is_true(json_object_get(obj, "page_borrowed"));
 	get_i64(obj, "episode_ended_ms", &inc->episode_ended_ms);
 	inc->involved_truncated = json_is_true(json_object_get(obj, "involved_truncated"));
 	json_t *samples = json_object_get(obj, "samples");

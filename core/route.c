@@ -129,7 +129,7 @@ static enum severity paged_sev(const struct incident *inc, enum severity sev)
  * episode paged already: one page per episode. */
 static bool starts_paging(const struct incident_change *ch, const struct route_sink *s)
 {
-	if (pages(ch->incident->episode_severity, s))
+	if (ch->incident->page_borrowed || pages(ch->incident->episode_severity, s))
 		return false;
 	if (ch->kind == INCC_OPENED)
 		return pages(ch->sev_to, s);
@@ -143,6 +143,8 @@ static bool starts_paging(const struct incident_change *ch, const struct route_s
  * episode of an auto-resolved incident. */
 static bool resolves_page(const struct incident_change *ch)
 {
+	if (ch->incident->page_borrowed)
+		return false; /* the outage's incident resolves it */
 	if (ch->kind == INCC_RESOLVED)
 		return !ch->incident->superseded;
 	return ch->kind == INCC_EPISODE_ENDED;
