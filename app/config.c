@@ -598,6 +598,7 @@ void config_defaults(struct vigil_config *cfg)
 	cfg->incidents.quiet_period_ms = is.quiet_period_ms;
 	cfg->incidents.ticket_after_ms = is.ticket_after_ms;
 	cfg->incidents.keep_resolved_ms = is.keep_resolved_ms;
+	cfg->incidents.episode_gap_ms = is.episode_gap_ms;
 	model_copy_str(cfg->incidents.instance, sizeof(cfg->incidents.instance), is.instance,
 	               (size_t)-1);
 	model_copy_str(cfg->metrics.listen, sizeof(cfg->metrics.listen), "127.0.0.1:9464",

@@ -79,6 +79,7 @@ struct cfg_incidents {
 	int64_t quiet_period_ms;    /* quiet_period: 10m */
 	int64_t ticket_after_ms;    /* ticket_after: 30m */
 	int64_t keep_resolved_ms;   /* keep_resolved: 1h (in memory; the store keeps all) */
+	int64_t episode_gap_ms;     /* episode_gap: 30m (one page per episode; 0 = off) */
 	char instance[VG_NAME_MAX]; /* dedup key prefix and alert "instance" ("vigil") */
 	char runbook_base[256];     /* prefix of runbook links ("" = repository paths) */
 	char console_url[256];      /* generatorURL / client_url ("" = none) */

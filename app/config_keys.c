@@ -87,6 +87,7 @@ static const struct cfg_field severity_override_fields[] = {
 
 static const struct cfg_field severity_fields[] = {
 	CFG_DBL(struct severity_settings, isolated_rate, 0, 1),
+	CFG_INT(struct severity_settings, evidence_count, 1, 1000000),
 	CFG_DBL(struct severity_settings, blast_raise, 0, 1.0001),
 	CFG_ENUM(struct severity_settings, default_traffic_class, traffic_class_names, false),
 	CFG_DBL(struct severity_settings, healthy_availability, 0, 1),
@@ -225,6 +226,7 @@ static const struct cfg_field incidents_fields[] = {
 	CFG_DUR("quiet_period", struct cfg_incidents, quiet_period_ms, 1000, 864e5),
 	CFG_DUR("ticket_after", struct cfg_incidents, ticket_after_ms, 1000, 864e6),
 	CFG_DUR("keep_resolved", struct cfg_incidents, keep_resolved_ms, 1000, 864e6),
+	CFG_DUR("episode_gap", struct cfg_incidents, episode_gap_ms, 0, 864e5),
 	CFG_STR(struct cfg_incidents, instance, false),
 	CFG_STR(struct cfg_incidents, runbook_base, false),
 	CFG_STR(struct cfg_incidents, console_url, false),

@@ -19,6 +19,7 @@ void config_incident_settings(const struct vigil_config *cfg, struct incident_se
 	s->quiet_period_ms = cfg->incidents.quiet_period_ms;
 	s->ticket_after_ms = cfg->incidents.ticket_after_ms;
 	s->keep_resolved_ms = cfg->incidents.keep_resolved_ms;
+	s->episode_gap_ms = cfg->incidents.episode_gap_ms;
 	if (cfg->incidents.instance[0])
 		model_copy_str(s->instance, sizeof(s->instance), cfg->incidents.instance,
 		               (size_t)-1);

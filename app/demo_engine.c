@@ -136,6 +136,7 @@ static int build_config(struct demo_engine *e, char **cause)
 	c->incidents.quiet_period_ms = compress(c->incidents.quiet_period_ms, k);
 	c->incidents.ticket_after_ms = compress(c->incidents.ticket_after_ms, k);
 	c->incidents.keep_resolved_ms = compress(c->incidents.keep_resolved_ms, k);
+	c->incidents.episode_gap_ms = compress(c->incidents.episode_gap_ms, k);
 	c->thresholds.escalation_ms = compress(c->thresholds.escalation_ms, k);
 	c->thresholds.severity.escalation_gap_ms =
 	        compress(c->thresholds.severity.escalation_gap_ms, k);

@@ -10,6 +10,7 @@
 static const char *const names[ACTION__COUNT] = {
 	[ACTION_ACK] = "ack",       [ACTION_RESOLVE] = "resolve", [ACTION_NOTE] = "note",
 	[ACTION_TRIAGE] = "triage", [ACTION_ACCEPT] = "accept",   [ACTION_REJECT] = "reject",
+	[ACTION_SNOOZE] = "snooze",
 };
 
 const char *action_name(enum action_kind a)

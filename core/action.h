@@ -6,7 +6,7 @@
  *
  * Each action has one name, the one a user reads in the console, the
  * daemon's log, `vigil console --json` and the operator_actions table:
- * "ack", "resolve", "note", "triage", and for a baseline review item (its
+ * "ack", "resolve", "note", "triage", "snooze", and for a baseline review item (its
  * id in the table's review_id, not an incident) "accept", "reject".
  * Databases written before this enum
  * existed hold "wizard" for the triage path; action_parse() reads that as
@@ -23,10 +23,12 @@ enum action_kind {
 	ACTION_TRIAGE,  /* the triage wizard's path (JSON text), kept as a note */
 	ACTION_ACCEPT,  /* accept a baseline review item: the step is absorbed */
 	ACTION_REJECT,  /* reject it: the old baseline stays */
+	ACTION_SNOOZE,  /* acknowledge with a timed silence; the note starts with its
+	                 * length ("30m", "2h"; 1h when it does not) */
 	ACTION__COUNT
 };
 
-/* "ack", "resolve", "note", "triage", "accept", "reject"; "unknown" out of
+/* "ack", "resolve", "note", "triage", "accept", "reject", "snooze"; "unknown" out of
  * range. Static. */
 const char *action_name(enum action_kind a);
 

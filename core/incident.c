@@ -3,8 +3,9 @@
  * (oldest first), so an incident's address is stable until it is evicted in
  * incidents_begin(). The change list and the strings it borrows (actors,
  * notes) are owned by the tracker and emptied by incidents_begin().
- * The JSON form of an incident and the restore from it are in
- * incident_json.c; the state both use is in incident_internal.h.
+ * Operator actions are in incident_ops.c, the JSON form of an incident and
+ * the restore from it in incident_json.c; the state they share is in
+ * incident_internal.h.
  */
 #include "core/incident.h"
 
@@ -28,7 +29,7 @@ _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == INC__COUNT, "stat
 
 static const char *const change_names[] = {
 	"opened",        "updated",  "escalated", "acknowledged", "resolved",
-	"auto_resolved", "ticketed", "note",      "related",
+	"auto_resolved", "ticketed", "note",      "related",      "episode_ended",
 };
 _Static_assert(sizeof(change_names) / sizeof(change_names[0]) == INCC__COUNT, "change names");
 
@@ -71,6 +72,7 @@ void incident_settings_defaults(struct incident_settings *s)
 	s->quiet_period_ms = 10 * 60 * 1000;
 	s->ticket_after_ms = 30 * 60 * 1000;
 	s->keep_resolved_ms = 60 * 60 * 1000;
+	s->episode_gap_ms = 30 * 60 * 1000;
 	model_copy_str(s->instance, sizeof(s->instance), "vigil", (size_t)-1);
 }
 
@@ -176,6 +178,17 @@ void incidents_free(struct incidents *t)
 	free(t);
 }
 
+/* When the page of an auto-resolved incident ends (its episode is over),
+ * INT64_MAX when it is not waiting for that. */
+static int64_t episode_end_at(const struct incidents *t, const struct incident *inc)
+{
+	if (inc->state != INC_RESOLVED || !inc->auto_resolved || inc->superseded ||
+	    inc->episode_ended_ms)
+		return INT64_MAX;
+	int64_t at = inc->last_ms + t->s.episode_gap_ms;
+	return at > inc->resolved_ms ? at : inc->resolved_ms;
+}
+
 static void evict(struct incidents *t)
 {
 	/* Nothing resolved since the last walk (so at most KEEP_RESOLVED_MAX are)
@@ -188,7 +201,7 @@ static void evict(struct incidents *t)
 	size_t w = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		struct incident *inc = t->v[i];
-		bool old = inc->state == INC_RESOLVED &&
+		bool old = inc->state == INC_RESOLVED && episode_end_at(t, inc) == INT64_MAX &&
 		           (resolved > KEEP_RESOLVED_MAX ||
 		            (t->now != INT64_MIN &&
 		             inc->resolved_ms + t->s.keep_resolved_ms <= t->now));
@@ -310,9 +323,9 @@ int incident__push_history(struct incident *inc, enum incident_change_kind what,
 }
 
 /* Record a history-worthy change: the history entry and the change. */
-static int record(struct incidents *t, struct incident *inc, enum incident_change_kind kind,
-                  int64_t time_ms, enum incident_state from, enum severity sev_from,
-                  int64_t related_id, uint64_t event_id, const char *actor, const char *note)
+int incident__record(struct incidents *t, struct incident *inc, enum incident_change_kind kind,
+                     int64_t time_ms, enum incident_state from, enum severity sev_from,
+                     int64_t related_id, uint64_t event_id, const char *actor, const char *note)
 {
 	if (incident__push_history(inc, kind, time_ms, related_id, actor, note))
 		return VG_ENOMEM;
@@ -334,16 +347,27 @@ static int record(struct incidents *t, struct incident *inc, enum incident_chang
 	return 0;
 }
 
+static int end_episode(struct incidents *t, struct incident *inc, int64_t now)
+{
+	int64_t at = episode_end_at(t, inc);
+	if (at > now)
+		return 0;
+	inc->episode_ended_ms = at;
+	t->evict_at = INT64_MIN;
+	return incident__record(t, inc, INCC_EPISODE_ENDED, at, INC_RESOLVED, inc->severity, 0, 0,
+	                        NULL, NULL);
+}
+
 static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 {
 	if (inc->state == INC_RESOLVED)
-		return 0;
+		return end_episode(t, inc, now);
 	int64_t ticket_at = inc->first_ms + t->s.ticket_after_ms;
 	int64_t quiet_at = inc->last_ms + t->s.quiet_period_ms;
 	if (!inc->ticketed_ms && ticket_at <= now && quiet_at > ticket_at) {
 		inc->ticketed_ms = ticket_at;
-		if (record(t, inc, INCC_TICKETED, ticket_at, inc->state, inc->severity, 0, 0, NULL,
-		           NULL))
+		if (incident__record(t, inc, INCC_TICKETED, ticket_at, inc->state, inc->severity, 0,
+		                     0, NULL, NULL))
 			return VG_ENOMEM;
 	}
 	if (quiet_at <= now) {
@@ -352,9 +376,10 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 		inc->resolved_ms = quiet_at;
 		inc->auto_resolved = true;
 		t->evict_at = INT64_MIN;
-		if (record(t, inc, INCC_AUTO_RESOLVED, quiet_at, from, inc->severity, 0, 0, NULL,
-		           NULL))
+		if (incident__record(t, inc, INCC_AUTO_RESOLVED, quiet_at, from, inc->severity, 0,
+		                     0, NULL, NULL))
 			return VG_ENOMEM;
+		return end_episode(t, inc, now);
 	}
 	return 0;
 }
@@ -363,7 +388,7 @@ static int tick_one(struct incidents *t, struct incident *inc, int64_t now)
 static int64_t tick_due(const struct incidents *t, const struct incident *inc)
 {
 	if (inc->state == INC_RESOLVED)
-		return INT64_MAX;
+		return episode_end_at(t, inc);
 	int64_t ticket_at = inc->first_ms + t->s.ticket_after_ms;
 	int64_t quiet_at = inc->last_ms + t->s.quiet_period_ms;
 	if (!inc->ticketed_ms && quiet_at > ticket_at)
@@ -481,9 +506,10 @@ static int link_related(struct incidents *t, struct incident *inc, int64_t now)
 			continue;
 		inc->related[inc->n_related++] = o->id;
 		o->related[o->n_related++] = inc->id;
-		if (record(t, inc, INCC_RELATED, now, inc->state, inc->severity, o->id, 0, NULL,
-		           NULL) ||
-		    record(t, o, INCC_RELATED, now, o->state, o->severity, inc->id, 0, NULL, NULL))
+		if (incident__record(t, inc, INCC_RELATED, now, inc->state, inc->severity, o->id, 0,
+		                     NULL, NULL) ||
+		    incident__record(t, o, INCC_RELATED, now, o->state, o->severity, inc->id, 0,
+		                     NULL, NULL))
 			return VG_ENOMEM;
 	}
 	return 0;
@@ -503,9 +529,48 @@ static struct incident *find_open(struct incidents *t, const char *key, int64_t 
 	return NULL;
 }
 
+/* The incident of `key` whose episode an event at time_ms continues: the
+ * newest of the key, its last event within episode_gap, not resolved by an
+ * operator, its episode not ended. NULL when none. */
+static struct incident *episode_of(struct incidents *t, const char *key, int64_t time_ms)
+{
+	if (t->s.episode_gap_ms <= 0)
+		return NULL;
+	for (size_t i = t->n; i-- > 0;) {
+		struct incident *inc = t->v[i];
+		if (strcmp(inc->key, key) != 0)
+			continue;
+		if (time_ms - inc->last_ms > t->s.episode_gap_ms || inc->episode_ended_ms ||
+		    (inc->state == INC_RESOLVED && !inc->auto_resolved))
+			return NULL;
+		return inc;
+	}
+	return NULL;
+}
+
+/* For a breaker oscillation event of `key` ("provider/<p>[/<region>]/
+ * oscillation"): the outage incident of the same provider and region in
+ * its episode, at least as severe as the event; NULL when none. */
+static struct incident *outage_of(struct incidents *t, const struct failure_event *ev,
+                                  const char *key)
+{
+	static const char osc[] = "/oscillation";
+	size_t n = strlen(key), k = sizeof(osc) - 1;
+	if (ev->subtype != SUB_OSCILLATION || n <= k || strcmp(key + n - k, osc) != 0)
+		return NULL;
+	char okey[INCIDENT_KEY_MAX];
+	if (n - k + sizeof("/outage") > sizeof(okey))
+		return NULL;
+	memcpy(okey, key, n - k);
+	memcpy(okey + n - k, "/outage", sizeof("/outage"));
+	struct incident *o = episode_of(t, okey, ev->time_ms);
+	return o && o->severity <= ev->severity ? o : NULL;
+}
+
 static int open_incident(struct incidents *t, const struct failure_event *ev, const char *key,
                          int64_t now)
 {
+	struct incident *prev = episode_of(t, key, ev->time_ms);
 	if (t->n == t->cap && vg_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 16) != 0)
 		return VG_ENOMEM;
 	struct incident *inc = calloc(1, sizeof(*inc));
@@ -514,6 +579,22 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 	inc->id = t->next_id;
 	model_copy_str(inc->key, sizeof(inc->key), key, (size_t)-1);
 	incident_dedup_key(t->s.instance, key, ev->time_ms, inc->dedup_key, sizeof(inc->dedup_key));
+	inc->episode_severity = SEV__COUNT;
+	struct incident *owner = prev ? NULL : outage_of(t, ev, key);
+	if (owner) {
+		memcpy(inc->dedup_key, owner->dedup_key, sizeof(inc->dedup_key));
+		inc->episode_of = owner->episode_of ? owner->episode_of : owner->id;
+		inc->episode_severity = owner->severity;
+		inc->page_borrowed = true;
+	}
+	if (prev) {
+		inc->page_borrowed = prev->page_borrowed;
+		memcpy(inc->dedup_key, prev->dedup_key, sizeof(inc->dedup_key));
+		inc->episode_of = prev->episode_of ? prev->episode_of : prev->id;
+		inc->episode_severity = prev->severity;
+		if (prev->episode_severity < inc->episode_severity)
+			inc->episode_severity = prev->episode_severity;
+	}
 	inc->category = ev->category;
 	inc->family = incident_family(ev->subtype);
 	inc->subtype = ev->subtype;
@@ -527,13 +608,20 @@ static int open_incident(struct incidents *t, const struct failure_event *ev, co
 	inc->first = inc->worst = inc->latest = *ev;
 	incident__add_involved(inc, &ev->pid);
 	incident__add_template(inc, ev->template_id);
-	if (record(t, inc, INCC_OPENED, now, INC_OPEN, ev->severity, 0, ev->id, NULL, NULL)) {
+	if (incident__record(t, inc, INCC_OPENED, now, INC_OPEN, ev->severity, 0, ev->id, NULL,
+	                     NULL)) {
 		incident__free(inc);
 		return VG_ENOMEM;
 	}
 	t->next_id++;
 	t->v[t->n++] = inc;
 	t->tick_at = INT64_MIN;
+	if (prev) {
+		/* Stored again with the mark: its page is the new incident's now. */
+		prev->superseded = true;
+		if (!push_change(t, INCC_UPDATED, prev, now))
+			return VG_ENOMEM;
+	}
 	return link_related(t, inc, now);
 }
 
@@ -570,8 +658,8 @@ int incidents_add(struct incidents *t, const struct failure_event *ev, int64_t n
 	c->event_id = ev->id;
 	if (ev->severity < inc->severity) {
 		inc->severity = ev->severity;
-		if (record(t, inc, INCC_ESCALATED, now, inc->state, sev_from, 0, ev->id, NULL,
-		           NULL))
+		if (incident__record(t, inc, INCC_ESCALATED, now, inc->state, sev_from, 0, ev->id,
+		                     NULL, NULL))
 			return VG_ENOMEM;
 	}
 	if (new_template)
@@ -585,47 +673,4 @@ struct incident *incident__find_id(struct incidents *t, int64_t id)
 		if (t->v[i]->id == id)
 			return t->v[i];
 	return NULL;
-}
-
-int incidents_acknowledge(struct incidents *t, int64_t id, int64_t now, const char *actor,
-                          const char *note)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	if (inc->state != INC_OPEN)
-		return VG_ESTATE;
-	if (now > t->now)
-		t->now = now;
-	inc->state = INC_ACKNOWLEDGED;
-	inc->acknowledged_ms = now;
-	return record(t, inc, INCC_ACKNOWLEDGED, now, INC_OPEN, inc->severity, 0, 0, actor, note);
-}
-
-int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *actor,
-                      const char *note)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	if (inc->state == INC_RESOLVED)
-		return VG_ESTATE;
-	if (now > t->now)
-		t->now = now;
-	enum incident_state from = inc->state;
-	inc->state = INC_RESOLVED;
-	inc->resolved_ms = now;
-	t->evict_at = INT64_MIN;
-	return record(t, inc, INCC_RESOLVED, now, from, inc->severity, 0, 0, actor, note);
-}
-
-int incidents_note(struct incidents *t, int64_t id, int64_t now, const char *actor,
-                   const char *note)
-{
-	struct incident *inc = incident__find_id(t, id);
-	if (!inc)
-		return VG_ENOTFOUND;
-	if (now > t->now)
-		t->now = now;
-	return record(t, inc, INCC_NOTE, now, inc->state, inc->severity, 0, 0, actor, note);
 }

@@ -23,6 +23,22 @@
  * ticked: an auto-resolve happens at last + quiet_period, a ticket at
  * first + ticket_after, so replay is exact.
  *
+ * Episodes. A fault that comes and goes (a breaker oscillating through a
+ * recovery) opens incident after incident of one key. A new incident whose
+ * first event comes within episode_gap of the last event of the previous
+ * incident of its key continues that one's episode, unless an operator
+ * resolved it: it takes the episode's dedup key (so its notifications are
+ * the episode's page) and records the episode's peak severity so far, and
+ * the previous incident is marked superseded. The page of an auto-resolved
+ * incident ends with the episode: INCC_EPISODE_ENDED at last event +
+ * episode_gap (or at the auto-resolve, when that is later) unless a later
+ * incident continued it. core/route sends one trigger per episode and its
+ * resolve at that change (an operator's resolve still resolves at once).
+ * A breaker oscillation incident opened while the outage incident of the
+ * same provider (and region) is in its episode, and at least as severe,
+ * borrows the outage's page (page_borrowed): the flapping is the outage's
+ * recovery, not a second page.
+ *
  * Ids are deterministic: a tracker numbers incidents first_id, first_id + 1,
  * ... in the order they open; an id is local (a row of this vigil's
  * database). Dedup keys ("<instance>/<key>/<first event's time>", see
@@ -58,6 +74,8 @@ enum incident_change_kind {
 	INCC_TICKETED,      /* still unresolved ticket_after after it opened */
 	INCC_NOTE,          /* an operator's note */
 	INCC_RELATED,       /* linked to another incident (related_id) */
+	INCC_EPISODE_ENDED, /* auto-resolved and no incident continued it within
+	                     * episode_gap: its page resolves */
 	INCC__COUNT
 };
 
@@ -66,6 +84,8 @@ struct incident_settings {
 	int64_t quiet_period_ms;    /* auto-resolve after this long without events (10 min) */
 	int64_t ticket_after_ms;    /* unresolved this long after opening: a ticket (30 min) */
 	int64_t keep_resolved_ms;   /* resolved incidents stay in memory this long (1 h) */
+	int64_t episode_gap_ms;     /* a new incident of a key this soon after the previous
+	                             * one's last event continues its episode (30 min) */
 	char instance[VG_NAME_MAX]; /* prefix of dedup keys ("vigil") */
 };
 
@@ -88,6 +108,30 @@ struct incident_history {
 	char note[INCIDENT_NOTE_MAX];
 };
 
+/* What a responder needs beside the incident (payloads quote it): its
+ * provider's state when the incident last changed, set by the pipeline
+ * (incidents_set_context). */
+struct incident_context {
+	bool set;
+	enum breaker_state breaker;          /* the provider's (worse of provider and model) */
+	char breaker_of[VG_MODEL_MAX];       /* the model whose breaker it is, "" the provider's */
+	double availability;                 /* the provider's recent availability, NaN unknown */
+	const char *fallback;                /* static: "working" (fallback answers after its
+	                                   * failures), "pending" (breaker just opened),
+	                                   * "healthy" (a configured one is), "failing",
+	                                   * "none" */
+	char fallback_provider[VG_NAME_MAX]; /* the fallback that answered or is healthy */
+	double fallback_availability;        /* its availability, NaN unknown */
+	/* The failover chain: how the latest affected request was selected. */
+	enum selection_reason selection; /* SEL__COUNT unknown */
+	char after_failure_of[VG_NAME_MAX];
+	int32_t attempt; /* -1 unknown */
+	/* Against the baseline (or the static bar): the latest measured share
+	 * or value, the bar, and the baseline's expectation when one judged it. */
+	double observed, threshold, expected, expected_lo, expected_hi;
+	int64_t window_count;
+};
+
 struct incident {
 	int64_t id;
 	char key[INCIDENT_KEY_MAX];       /* "provider/openai/us-east-1/outage" */
@@ -107,6 +151,20 @@ struct incident {
 	int64_t resolved_ms;       /* 0 until resolved */
 	int64_t ticketed_ms;       /* 0 until ticketed */
 	bool auto_resolved;
+	/* The episode (see above): the id of its first incident (0 when this
+	 * one started it), the peak severity of its earlier incidents
+	 * (SEV__COUNT when none), whether a later incident continues it, and
+	 * when its episode ended (0 until INCC_EPISODE_ENDED). */
+	int64_t episode_of;
+	enum severity episode_severity;
+	bool superseded;
+	int64_t episode_ended_ms;
+	/* The page is another key's: a breaker oscillating while its provider's
+	 * (region's) outage incident, at least as severe, is in its episode.
+	 * It shares that incident's dedup key and never triggers nor resolves
+	 * the page itself. */
+	bool page_borrowed;
+	struct incident_context ctx;
 	/* Causal samples: the first event, the worst (highest severity, then the
 	 * largest measured signal), the latest. */
 	struct failure_event first, worst, latest;
@@ -134,11 +192,12 @@ struct incident_change {
 	int ordinal;        /* history changes: the n-th of its kind at its time (1, 2, ...) */
 	const char *actor;  /* "" unless an operator acted; borrowed */
 	const char *note;   /* "" unless given; borrowed */
+	int64_t silence_ms; /* ACKNOWLEDGED by a snooze: the silence's length; else 0 */
 };
 
 struct incidents;
 
-/* Fill *s with the defaults (5 min, 10 min, 30 min, 1 h, "vigil"). */
+/* Fill *s with the defaults (5 min, 10 min, 30 min, 1 h, 30 min, "vigil"). */
 void incident_settings_defaults(struct incident_settings *s);
 
 /* The subtype family: subtypes that share a runbook share a family. The
@@ -208,6 +267,16 @@ int incidents_resolve(struct incidents *t, int64_t id, int64_t now, const char *
                       const char *note);
 int incidents_note(struct incidents *t, int64_t id, int64_t now, const char *actor,
                    const char *note);
+/* Set the context of incident id (copied); VG_ENOTFOUND when unknown. */
+int incidents_set_context(struct incidents *t, int64_t id, const struct incident_context *c);
+
+/* Snooze: acknowledge (again, when acknowledged already) with a timed
+ * silence of silence_ms (> 0): the change carries it, so Alertmanager's
+ * silence lasts that long, and the history says until when. A fault that
+ * goes on is not re-paged by a resolve. VG_ESTATE for a resolved incident,
+ * VG_EINVAL for silence_ms <= 0. */
+int incidents_snooze(struct incidents *t, int64_t id, int64_t now, const char *actor,
+                     int64_t silence_ms, const char *note);
 
 /* The incident with this id, or NULL; borrowed until the next incidents_begin(). */
 const struct incident *incidents_get(const struct incidents *t, int64_t id);

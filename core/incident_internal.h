@@ -4,6 +4,8 @@
  *
  *   incident.c       names and keys, the tracker (grouping, escalation,
  *                    tickets, auto-resolve, operator actions, eviction)
+ *   incident_ops.c   operator actions (acknowledge, resolve, note, snooze)
+ *                    and the alert context
  *   incident_json.c  an incident as JSON (incident_to_json) and the tracker
  *                    rebuilt from it (incidents_restore)
  */
@@ -47,6 +49,13 @@ bool incident__add_template(struct incident *inc, const char *tpl);
 
 /* True when the incident already names incident id as related. */
 bool incident__has_related(const struct incident *inc, int64_t id);
+
+/* Append a history entry of inc and the change behind it (from state
+ * `from`, severity sev_from; actor and note copied for the change list to
+ * borrow). Returns 0 or VG_ENOMEM. */
+int incident__record(struct incidents *t, struct incident *inc, enum incident_change_kind kind,
+                     int64_t time_ms, enum incident_state from, enum severity sev_from,
+                     int64_t related_id, uint64_t event_id, const char *actor, const char *note);
 
 /* The incident with this id, or NULL. */
 struct incident *incident__find_id(struct incidents *t, int64_t id);

@@ -92,6 +92,17 @@ json_t *incident_to_json(const struct incident *inc)
 	if (inc->ticketed_ms)
 		bad |= set_new(o, "ticketed_ms", json_integer(inc->ticketed_ms));
 	bad |= set_new(o, "auto_resolved", json_boolean(inc->auto_resolved));
+	if (inc->episode_of)
+		bad |= set_new(o, "episode_of", json_integer(inc->episode_of));
+	if (inc->episode_severity < SEV__COUNT)
+		bad |= set_new(o, "episode_severity",
+		               json_string(model_severity_name(inc->episode_severity)));
+	if (inc->superseded)
+		bad |= set_new(o, "superseded", json_true());
+	if (inc->page_borrowed)
+		bad |= set_new(o, "page_borrowed", json_true());
+	if (inc->episode_ended_ms)
+		bad |= set_new(o, "episode_ended_ms", json_integer(inc->episode_ended_ms));
 	bad |= set_new(samples, "first", event_to_json(&inc->first));
 	bad |= set_new(samples, "worst", event_to_json(&inc->worst));
 	bad |= set_new(samples, "latest", event_to_json(&inc->latest));
@@ -237,6 +248,15 @@ static int restore_fields(struct incident *inc, json_t *obj, char **cause)
 	get_i64(obj, "resolved_ms", &inc->resolved_ms);
 	get_i64(obj, "ticketed_ms", &inc->ticketed_ms);
 	inc->auto_resolved = json_is_true(json_object_get(obj, "auto_resolved"));
+	get_i64(obj, "episode_of", &inc->episode_of);
+	int esev = SEV__COUNT;
+	if (json_object_get(obj, "episode_severity") &&
+	    get_name(obj, "episode_severity", model_severity_parse, &esev) != 0)
+		esev = SEV__COUNT;
+	inc->episode_severity = (enum severity)esev;
+	inc->superseded = json_is_true(json_object_get(obj, "superseded"));
+	inc->page_borrowed = json_is_true(json_object_get(obj, "page_borrowed"));
+	get_i64(obj, "episode_ended_ms", &inc->episode_ended_ms);
 	inc->involved_truncated = json_is_true(json_object_get(obj, "involved_truncated"));
 	json_t *samples = json_object_get(obj, "samples");
 	if ((rc = restore_sample(samples, "first", &inc->first, cause)) ||

@@ -305,9 +305,22 @@ static void google_details(json_t *err, struct norm_signals *out)
 			if (delay && timeparse_go_duration(delay, strlen(delay), &ms) == 0 &&
 			    ms >= 0)
 				out->retry_after_ms = ms;
-		} else if (strstr(type, "google.rpc.QuotaFailure") && !out->error_code[0]) {
-			json_t *viol = json_array_get(json_object_get(d, "violations"), 0);
-			set_str(out->error_code, sizeof(out->error_code), jstr(viol, "quotaId"));
+		} else if (strstr(type, "google.rpc.QuotaFailure")) {
+			/* A per-day quota is spent until tomorrow (quota_exhausted,
+			 * not a rate limit): its quotaId wins over a reason. */
+			json_t *viols = json_object_get(d, "violations");
+			size_t j;
+			json_t *viol;
+			json_array_foreach (viols, j, viol) {
+				const char *id = jstr(viol, "quotaId");
+				if (id && strstr(id, "PerDay")) {
+					set_str(out->error_code, sizeof(out->error_code), id);
+					break;
+				}
+			}
+			if (!out->error_code[0])
+				set_str(out->error_code, sizeof(out->error_code),
+				        jstr(json_array_get(viols, 0), "quotaId"));
 		}
 	}
 }
@@ -581,6 +594,13 @@ static int class_from_error(const struct norm_signals *s, int status)
 		return EC_SPEND_CAP;
 	if (is(s->error_code, "insufficient_quota"))
 		return EC_QUOTA_EXHAUSTED;
+	/* Gemini: billing disabled (ErrorInfo.reason, on a 400
+	 * FAILED_PRECONDITION or a 403) is a spend cap; a RESOURCE_EXHAUSTED
+	 * whose QuotaFailure is per day is the day's quota, spent. */
+	if (is(s->error_code, "BILLING_DISABLED"))
+		return EC_SPEND_CAP;
+	if (is(s->error_type, "RESOURCE_EXHAUSTED") && strstr(s->error_code, "PerDay"))
+		return EC_QUOTA_EXHAUSTED;
 	if (is(s->error_code, "API_KEY_INVALID") || is(s->error_code, "invalid_api_key"))
 		return EC_AUTH;
 	if (is(s->error_code, "context_length_exceeded"))
@@ -593,15 +613,18 @@ static int class_from_error(const struct norm_signals *s, int status)
 		return EC_INVALID_REQUEST;
 	if (!s->error_type[0]) {
 		if (is(s->error_code, "server_error"))
-			return EC_SERVER_ERROR;
+			return status == 504 ? EC_TIMEOUT : EC_SERVER_ERROR;
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		if (strcmp(types[i].type, s->error_type) == 0) {
 			enum err_class c = types[i].c;
-			/* OpenAI's 503 is "server_error" too, but means overloaded. */
+			/* OpenAI's 503 is "server_error" too, but means overloaded;
+			 * its 504 a timeout, as every provider's 504 is. */
 			if (c == EC_SERVER_ERROR && status == 503)
 				return EC_OVERLOADED;
+			if (c == EC_SERVER_ERROR && status == 504)
+				return EC_TIMEOUT;
 			/* OpenAI sends invalid_request_error on 401/404 as well. */
 			if (c == EC_INVALID_REQUEST && status >= 400 && status != 400 &&
 			    status != 422)

@@ -237,6 +237,8 @@ static json_t *custom_details(const struct incident *inc)
 	bad |= set_new(d, "first_sample", sample_brief(&inc->first));
 	bad |= set_new(d, "worst_sample", sample_brief(&inc->worst));
 	bad |= set_new(d, "latest_sample", sample_brief(&inc->latest));
+	if (inc->ctx.set)
+		bad |= set_new(d, "context", payload_context_json(&inc->ctx));
 	if (bad) {
 		json_decref(d);
 		return NULL;
@@ -355,6 +357,8 @@ char *payload_alertmanager(const struct incident *inc, enum severity sev, bool r
 	bad |= set_new(ann, "summary", json_string(summary));
 	bad |= set_new(ann, "description", json_string(desc));
 	bad |= set_new(ann, "runbook_url", json_string(runbook));
+	if (inc->ctx.set && !resolved)
+		bad |= payload_context_annotations(&inc->ctx, ann);
 	bad |= json_object_set(a, "annotations", ann);
 	bad |= set_new(a, "startsAt", rfc3339(inc->first_ms));
 	if (resolved)

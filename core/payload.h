@@ -39,6 +39,19 @@ void payload_options_defaults(struct payload_options *o);
 
 enum pd_action { PD_TRIGGER, PD_ACKNOWLEDGE, PD_RESOLVE };
 
+/*
+ * What a responder needs beside the incident (payload_context.c), from its
+ * context (inc->ctx, when set): breaker, availability, fallback {state,
+ * provider, availability}, failover_chain {selection, after_failure_of,
+ * attempt}, baseline {observed, threshold, expected, band, window_count}.
+ * payload_context_json() is PagerDuty's custom_details.context (NULL when
+ * out of memory); payload_context_annotations() adds the Alertmanager
+ * annotations breaker, availability, fallback, failover_chain, baseline as
+ * one line of text each (0, or -1 when out of memory).
+ */
+json_t *payload_context_json(const struct incident_context *c);
+int payload_context_annotations(const struct incident_context *c, json_t *ann);
+
 /* The PagerDuty severity of a vigil severity: critical, error, warning, info. Static. */
 const char *payload_pd_severity(enum severity s);
 

@@ -32,6 +32,7 @@
 #include "core/redact.h"
 #include "core/price.h"
 #include "core/semantic.h"
+#include "core/timeparse.h"
 #include "core/vgerr.h"
 
 #include <math.h>
@@ -94,6 +95,7 @@ void pipeline_free(struct pipeline *p)
 	for (size_t i = 0; i < p->n_ents; i++)
 		free(p->ents[i]);
 	free(p->ents);
+	pipeline__scope_free(p);
 	free(p->providers);
 	free(p->transitions);
 	incidents_free(p->incidents);
@@ -179,6 +181,16 @@ void pipeline__finish(struct pipeline *p, struct effects *out)
 	out->semantic_deferred = p->sem_deferred;
 	size_t n;
 	const struct incident_change *ch = incidents_changes(p->incidents, &n);
+	/* what the alerts carry about the provider, as of now (not for the
+	 * per-event updates, which route nowhere) */
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].kind == INCC_UPDATED || !ch[i].incident || !p->n_sinks)
+			continue;
+		struct incident_context c;
+		pipeline__alert_context(p, ch[i].incident, vg_has(p->now) ? p->now : ch[i].time_ms,
+		                        &c);
+		incidents_set_context(p->incidents, ch[i].incident_id, &c);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (route_change(p->sinks, p->n_sinks, &ch[i], &p->popts, &p->routes))
 			p->stage6_err = VG_ENOMEM;
@@ -275,9 +287,11 @@ static void note_failover(struct pipeline *p, const struct observation *obs,
 	if (strcmp(obs->after_failure_of, obs->pid.provider) == 0)
 		return;
 	struct entity *failed = pipeline__entity_get(p, obs->after_failure_of, "", -1, now);
-	if (failed && ok)
+	if (failed && ok) {
 		failed->failover_ok_ms = now;
-	else if (failed)
+		model_copy_str(failed->failover_to, sizeof(failed->failover_to), obs->pid.provider,
+		               (size_t)-1);
+	} else if (failed)
 		failed->failover_fail_ms = now;
 }
 
@@ -454,6 +468,7 @@ int pipeline_feed(struct pipeline *p, const struct observation *obs, int64_t now
 	if (mod)
 		mod->last_seen_ms = now;
 	count_window(p, prov, sg, n, now);
+	pipeline__scope_count(p, obs, sg, n, true, now);
 	note_failover(p, obs, sg, n, now);
 	stage_breakers(p, prov, mod, obs, sg, n, now);
 	double headroom = headroom_of(&obs->norm);
@@ -515,6 +530,7 @@ int pipeline_feed_verdicts(struct pipeline *p, const struct observation *obs, in
 			health_record_quality(&mod->health, late.verdicts.schema_valid,
 			                      late.verdicts.hallucination, unstable, now);
 	}
+	pipeline__scope_count(p, &late, sg, n, false, now);
 	pipeline__stage_events(p, &late, prov, mod, sg, n, now);
 	if (p->bl)
 		pipeline__bl_quality(p, &late, prov, mod, now);
@@ -626,6 +642,22 @@ const struct incidents *pipeline_incidents(const struct pipeline *p)
 	return p->incidents;
 }
 
+/* A snooze's note: "<length>[ note]" (a Go-style duration, "30m"); a note
+ * that does not start with one snoozes for an hour. */
+static int snooze(struct pipeline *p, int64_t id, int64_t now, const char *actor, const char *note)
+{
+	const char *n = note ? note : "";
+	size_t len = strcspn(n, " \t:");
+	int64_t ms = 0;
+	if (len && timeparse_go_duration(n, len, &ms) == 0 && ms > 0) {
+		n += len;
+		n += strspn(n, " \t:");
+	} else {
+		ms = 3600 * 1000;
+	}
+	return incidents_snooze(p->incidents, id, now, actor, ms, n);
+}
+
 int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_t incident_id,
                              int64_t now, const char *actor, const char *note, struct effects *out)
 {
@@ -644,6 +676,7 @@ int pipeline_operator_action(struct pipeline *p, enum action_kind action, int64_
 	case ACTION_RESOLVE:
 		rc = incidents_resolve(p->incidents, incident_id, now, actor, note);
 		break;
+	case ACTION_SNOOZE: rc = snooze(p, incident_id, now, actor, note); break;
 	case ACTION_TRIAGE:
 		/* the wizard's path stays on the incident as a note (its history) */
 		snprintf(triage, sizeof(triage), "triage: %s", note ? note : "");

@@ -237,7 +237,9 @@ int pipeline_restore_incident(struct pipeline *p, json_t *obj, char **cause);
  * incident at `now`: ACTION_ACK acknowledges, ACTION_RESOLVE resolves
  * (both with `note`, may be ""), ACTION_NOTE adds `note` to its history,
  * ACTION_TRIAGE keeps the triage wizard's path (`note`, JSON text) on its
- * history as the note "triage: <path>". Fills *out with the incident change
+ * history as the note "triage: <path>", ACTION_SNOOZE acknowledges with a
+ * timed silence (`note` "<length>[ note]", "30m"; 1 h when it names none:
+ * the Alertmanager silence lasts that long). Fills *out with the incident change
  * and the notifications (PagerDuty acknowledge, Alertmanager silence, ...).
  * ACTION_ACCEPT and ACTION_REJECT decide a baseline review item: the id is
  * the review item's (not an incident's); accept absorbs the step into the

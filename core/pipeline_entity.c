@@ -78,6 +78,8 @@ struct entity *pipeline__entity_get(struct pipeline *p, const char *provider, co
 	e->failover_ok_ms = VG_NONE;
 	e->failover_fail_ms = VG_NONE;
 	e->headroom_warned_ms = VG_NONE;
+	e->sel_reason = SEL__COUNT;
+	e->sel_attempt = -1;
 	health_init(&e->health, p->settings.health_half_life_ms);
 	for (size_t c = 0; c < COUNT(e->esc); c++)
 		e->esc[c].since_ms = e->esc[c].last_ms = VG_NONE;

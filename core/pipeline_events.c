@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Whether a configured provider other than `name` could take its traffic:
- * a fallback (any other provider when `name` is itself a fallback) whose
- * breaker is closed and whose recent availability is healthy. */
-static bool healthy_fallback(const struct pipeline *p, const struct entity *failing, int64_t now)
+/* A configured provider other than `failing` that could take its traffic:
+ * a fallback (any other provider when `failing` is itself a fallback) whose
+ * breaker is closed and whose recent availability is healthy; NULL when
+ * none (*avail its availability). */
+static const struct entity *healthy_fallback_of(const struct pipeline *p,
+                                                const struct entity *failing, int64_t now,
+                                                double *avail_out)
 {
 	for (size_t i = 0; i < p->n_ents; i++) {
 		const struct entity *e = p->ents[i];
@@ -30,10 +33,18 @@ static bool healthy_fallback(const struct pipeline *p, const struct entity *fail
 		if (total <= 0)
 			continue; /* unknown is not healthy */
 		double avail = 1.0 - (double)bad / (double)total;
-		if (avail >= p->sev.settings.healthy_availability)
-			return true;
+		if (avail >= p->sev.settings.healthy_availability) {
+			if (avail_out)
+				*avail_out = avail;
+			return e;
+		}
 	}
-	return false;
+	return NULL;
+}
+
+static bool healthy_fallback(const struct pipeline *p, const struct entity *failing, int64_t now)
+{
+	return healthy_fallback_of(p, failing, now, NULL) != NULL;
 }
 
 /* A breaker that opened less than failover_grace_ms ago, with no failed
@@ -71,13 +82,42 @@ static enum breaker_state worse(enum breaker_state a, enum breaker_state b)
 	return ra >= rb ? a : b;
 }
 
-/* The system snapshot an event of category cat on (prov, mod) is judged by. */
-static void snapshot(const struct pipeline *p, const struct entity *prov, const struct entity *mod,
-                     enum category cat, enum traffic_class tc, int64_t now,
-                     struct severity_snapshot *s)
+/* The affected share of a quality, cost or security event in its own scope
+ * (template and traffic class); false when the scope has no count (the
+ * provider's window stands in). The blast radius is the scope's affected
+ * requests over all recent requests. */
+static bool scope_rates(const struct pipeline *p, const struct failure_event *ev, int64_t now,
+                        struct severity_snapshot *s)
 {
+	/* A baseline verdict is judged on its series (provider or model), not
+	 * on the template of the request that tipped it. */
+	if (!pipeline__scoped(ev->category) || vg_has_d(ev->causal.baseline_expected))
+		return false;
+	const struct scope *sc = pipeline__scope_find(p, ev->template_id, (int)ev->traffic_class);
+	if (!sc)
+		return false;
+	int64_t total = swin_peek(&sc->win, now, SL_TOTAL);
+	if (total <= 0)
+		return false;
+	int64_t affected = swin_peek(&sc->win, now, pipeline__category_slot(ev->category));
+	if (affected > total)
+		affected = total; /* a late verdict of a request gone from the window */
+	s->affected_rate = (double)affected / (double)total;
+	s->window_count = total;
+	s->affected = affected;
+	int64_t global = swin_peek(&p->global, now, 0);
+	s->blast_radius = global > 0 ? (double)affected / (double)global : VG_NONE_D;
+	return true;
+}
+
+/* The system snapshot event ev on (prov, mod) is judged by. */
+static void snapshot(const struct pipeline *p, const struct entity *prov, const struct entity *mod,
+                     const struct failure_event *ev, int64_t now, struct severity_snapshot *s)
+{
+	enum category cat = ev->category;
 	severity_snapshot_init(s, now);
-	s->traffic_class = tc;
+	s->traffic_class = ev->traffic_class;
+	bool scoped = scope_rates(p, ev, now, s);
 	if (!prov)
 		return;
 	if (prov->has_breaker)
@@ -89,10 +129,11 @@ static void snapshot(const struct pipeline *p, const struct entity *prov, const 
 	if (total > 0) {
 		s->provider_availability =
 		        1.0 - (double)swin_peek(&prov->win, now, SL_HARD) / (double)total;
-		if ((int)cat < CAT_TAXONOMY_COUNT) {
+		if ((int)cat < CAT_TAXONOMY_COUNT && !scoped) {
 			int64_t affected = swin_peek(&prov->win, now, pipeline__category_slot(cat));
 			s->affected_rate = (double)affected / (double)total;
 			s->window_count = total;
+			s->affected = affected;
 			if (global > 0)
 				s->blast_radius = (double)affected / (double)global;
 		}
@@ -107,6 +148,80 @@ static void snapshot(const struct pipeline *p, const struct entity *prov, const 
 		    now - esc->last_ms <= p->sev.settings.escalation_gap_ms)
 			s->medium_since_ms = esc->since_ms;
 	}
+}
+
+static double window_availability(const struct entity *e, int64_t now)
+{
+	int64_t total = swin_peek(&e->win, now, SL_TOTAL);
+	if (total <= 0)
+		return VG_NONE_D;
+	return 1.0 - (double)swin_peek(&e->win, now, SL_HARD) / (double)total;
+}
+
+void pipeline__alert_context(const struct pipeline *p, const struct incident *inc, int64_t now,
+                             struct incident_context *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->breaker = BRK_CLOSED;
+	c->availability = c->fallback_availability = VG_NONE_D;
+	c->fallback = "none";
+	c->selection = SEL__COUNT;
+	c->attempt = -1;
+	/* the comparison: the latest sample's measure against its bar */
+	const struct causal_signals *k = &inc->latest.causal;
+	c->observed = vg_has_d(k->error_rate)   ? k->error_rate
+	              : vg_has_d(k->latency_ms) ? k->latency_ms
+	                                        : k->value;
+	c->threshold = k->threshold;
+	c->expected = k->baseline_expected;
+	c->expected_lo = k->baseline_lo;
+	c->expected_hi = k->baseline_hi;
+	c->window_count = k->window_count;
+	const char *model = inc->latest.pid.model;
+	const struct entity *prov =
+	        pipeline__find(p, inc->provider, "", pipeline__entity_hash(inc->provider, ""));
+	if (!prov)
+		return;
+	const struct entity *mod =
+	        model[0] ? pipeline__find(p, inc->provider, model,
+	                                  pipeline__entity_hash(inc->provider, model))
+	                 : NULL;
+	if (prov->has_breaker)
+		c->breaker = prov->breaker.state;
+	if (mod && mod->has_breaker && worse(mod->breaker.state, c->breaker) != c->breaker) {
+		c->breaker = mod->breaker.state;
+		model_copy_str(c->breaker_of, sizeof(c->breaker_of), model, (size_t)-1);
+	}
+	c->availability = window_availability(prov, now);
+	bool recent_ok = vg_has(prov->failover_ok_ms) &&
+	                 now - prov->failover_ok_ms <= p->settings.soft_window_ms;
+	bool recent_fail = vg_has(prov->failover_fail_ms) &&
+	                   now - prov->failover_fail_ms <= p->settings.soft_window_ms;
+	double fa = VG_NONE_D;
+	const struct entity *fb = healthy_fallback_of(p, prov, now, &fa);
+	if (recent_ok) {
+		c->fallback = "working";
+		model_copy_str(c->fallback_provider, sizeof(c->fallback_provider),
+		               prov->failover_to, (size_t)-1);
+		const struct entity *to = pipeline__find(
+		        p, prov->failover_to, "", pipeline__entity_hash(prov->failover_to, ""));
+		if (to)
+			c->fallback_availability = window_availability(to, now);
+	} else if (failover_pending(p, prov, mod, now)) {
+		c->fallback = "pending";
+	} else if (fb) {
+		c->fallback = "healthy";
+		model_copy_str(c->fallback_provider, sizeof(c->fallback_provider), fb->provider,
+		               (size_t)-1);
+		c->fallback_availability = fa;
+	} else if (recent_fail) {
+		c->fallback = "failing";
+	}
+	if (prov->sel_reason >= 0 && prov->sel_reason < SEL__COUNT)
+		c->selection = (enum selection_reason)prov->sel_reason;
+	model_copy_str(c->after_failure_of, sizeof(c->after_failure_of), prov->sel_after,
+	               (size_t)-1);
+	c->attempt = prov->sel_attempt;
 }
 
 /* Keep the sustained-MEDIUM stream of (provider, category) up to date. */
@@ -142,7 +257,7 @@ void pipeline__judge(struct pipeline *p, struct failure_event *ev, struct entity
 {
 	struct severity_snapshot snap;
 	struct severity_why why;
-	snapshot(p, prov, mod, ev->category, ev->traffic_class, now, &snap);
+	snapshot(p, prov, mod, ev, now, &snap);
 	snap.early_warning = early_warning;
 	/* Latency may have fired on the newest part of the window (soft_passes):
 	 * its share there is the share affected now, not the lagging whole's. */
@@ -150,6 +265,7 @@ void pipeline__judge(struct pipeline *p, struct failure_event *ev, struct entity
 	    (!vg_has_d(snap.affected_rate) || ev->causal.error_rate > snap.affected_rate)) {
 		snap.affected_rate = ev->causal.error_rate;
 		snap.window_count = ev->causal.window_count;
+		snap.affected = VG_NONE;
 	}
 	ev->severity = severity_classify(ev, &snap, &p->sev, &why);
 	note_escalation(p, prov, ev->category, &why, ev->severity, now);
@@ -161,6 +277,18 @@ void pipeline__judge(struct pipeline *p, struct failure_event *ev, struct entity
 		snprintf(ev->causal.detail, sizeof(ev->causal.detail),
 		         "escalated: medium sustained for %lld ms",
 		         (long long)(now - snap.medium_since_ms));
+	if (why.capped && !ev->causal.detail[0]) {
+		int64_t k =
+		        vg_has(snap.affected) ? snap.affected
+		        : vg_has_d(snap.affected_rate)
+		                ? (int64_t)llround(snap.affected_rate * (double)snap.window_count)
+		                : 0;
+		snprintf(ev->causal.detail, sizeof(ev->causal.detail),
+		         "held at medium: %lld of %lld requests in scope, lower bound %.1f%% "
+		         "(no evidence yet)",
+		         (long long)k, (long long)snap.window_count,
+		         vg_has_d(why.evidence_lb) ? why.evidence_lb * 100.0 : 0.0);
+	}
 	p->tax_counts[ev->category][ev->severity]++;
 }
 
@@ -239,6 +367,12 @@ void pipeline__stage_events(struct pipeline *p, const struct observation *obs, s
 		struct failure_event *ev = pipeline__push_event(p, sg[i].subtype, &obs->pid, now);
 		if (!ev)
 			return;
+		if (prov) {
+			prov->sel_reason = (int8_t)obs->selection_reason;
+			model_copy_str(prov->sel_after, sizeof(prov->sel_after),
+			               obs->after_failure_of, (size_t)-1);
+			prov->sel_attempt = obs->attempt;
+		}
 		ev->causal = sg[i].causal;
 		ev->retryable = sg[i].retryable;
 		ev->traffic_class = obs->traffic_class;

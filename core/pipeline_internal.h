@@ -10,6 +10,8 @@
  *                      evidence, breakers, health), stage 6's glue,
  *                      incident settings and operator actions
  *   pipeline_entity.c  the entity table (find or create) and the read API
+ *   pipeline_scope.c   the incident scopes (template x traffic class) whose
+ *                      windows quality, cost and security are judged in
  *   pipeline_events.c  stage 5: failure events from signals, the severity
  *                      snapshot, escalation, oscillation, early warnings
  *   pipeline_baseline.c  stage 5c: baselines (fold, judge, verdicts as
@@ -68,9 +70,16 @@ struct entity {
 	const struct pipeline_model *cfg_model; /* configured model it matches, or NULL */
 	bool has_breaker;
 	struct breaker breaker;
-	struct swin win;            /* provider entities only */
-	int64_t failover_ok_ms;     /* a successful fallback request after this one failed */
-	int64_t failover_fail_ms;   /* a failed one */
+	struct swin win;               /* provider entities only */
+	int64_t failover_ok_ms;        /* a successful fallback request after this one failed */
+	int64_t failover_fail_ms;      /* a failed one */
+	char failover_to[VG_NAME_MAX]; /* the provider of that successful fallback request */
+	/* How the latest request with a failure event here was selected (the
+	 * failover chain alerts carry): enum selection_reason (SEL__COUNT
+	 * unknown), the provider it fell back from, the attempt (-1 unknown). */
+	int8_t sel_reason;
+	char sel_after[VG_NAME_MAX];
+	int32_t sel_attempt;
 	int64_t headroom_warned_ms; /* last rate-limit early warning, VG_NONE */
 	struct health health;
 	struct escalation esc[CAT_TAXONOMY_COUNT];
@@ -78,6 +87,19 @@ struct entity {
 	/* Baselines (pipeline_baseline.c), by enum obs_source: a provider's
 	 * aggregate series, a model's alias series; NULL until first fed. */
 	struct pbl_series *bls[2];
+};
+
+/* The scope of quality, cost and security incidents: one template and
+ * traffic class (pipeline_scope.c). Slots SL_TOTAL and the category slots. */
+#define PIPELINE_MAX_SCOPES 256
+#define SCOPE_SLOTS         512 /* power of two, > 2 * PIPELINE_MAX_SCOPES */
+_Static_assert(SCOPE_SLOTS >= 2 * PIPELINE_MAX_SCOPES, "scope hash load");
+
+struct scope {
+	char template_id[VG_TEMPLATE_MAX];
+	int traffic_class; /* enum traffic_class, TC_UNSET included */
+	uint32_t hash;
+	struct swin win;
 };
 
 struct redact;
@@ -96,6 +118,9 @@ struct pipeline {
 	size_t n_ents;
 	int32_t hash[HASH_SLOTS]; /* entity index + 1; 0 = empty */
 	struct swin global;       /* slot 0: all requests (blast radius denominator) */
+	struct scope *scopes[PIPELINE_MAX_SCOPES];
+	size_t n_scopes;
+	int32_t scope_hash[SCOPE_SLOTS]; /* scope index + 1; 0 = empty */
 
 	uint64_t tax_counts[CAT__COUNT][SEV__COUNT];
 	uint64_t observations;
@@ -213,6 +238,18 @@ struct entity *pipeline__entity_get(struct pipeline *p, const char *provider, co
 /* Grow the transition buffer so a tick can report every breaker at once. */
 int pipeline__reserve_transitions(struct pipeline *p, size_t need);
 
+/* ---- pipeline_scope.c ---- */
+
+/* Whether failures of category cat are judged in their template's scope. */
+bool pipeline__scoped(enum category cat);
+/* The scope (template, traffic class), or NULL when never seen. */
+struct scope *pipeline__scope_find(const struct pipeline *p, const char *template_id, int tc);
+/* Count obs in its scope (created on first sight): the request itself when
+ * `request`, and its quality, cost and security failures among sg. */
+void pipeline__scope_count(struct pipeline *p, const struct observation *obs,
+                           const struct tax_signal *sg, size_t n, bool request, int64_t now);
+void pipeline__scope_free(struct pipeline *p);
+
 /* ---- pipeline_events.c (stage 5) ---- */
 
 /* Append one event; returns it, or NULL when the buffer is full or the
@@ -234,6 +271,11 @@ bool pipeline__emit_oscillation(struct pipeline *p, const struct entity *e,
 /* Stage 5: failure events from the signals. */
 void pipeline__stage_events(struct pipeline *p, const struct observation *obs, struct entity *prov,
                             struct entity *mod, const struct tax_signal *sg, size_t n, int64_t now);
+
+/* What alerts carry about incident inc's provider at now (breaker,
+ * availability, fallback, the failover chain, the baseline comparison). */
+void pipeline__alert_context(const struct pipeline *p, const struct incident *inc, int64_t now,
+                             struct incident_context *c);
 
 /* Stage 5b: the rate-limit headroom early warning (see pipeline_events.c). */
 void pipeline__stage_headroom(struct pipeline *p, const struct observation *obs,

@@ -78,9 +78,14 @@ static void idem_key(struct notification *n, const struct incident_change *ch)
 	}
 	const char *what =
 	        n->op == NOTIFY_CHANGE ? incident_change_name(ch->kind) : route_op_name(n->op);
-	char nth[16] = "";
+	char nth[48] = "";
+	size_t at = 0;
 	if (ch->ordinal > 1)
-		snprintf(nth, sizeof(nth), "/%d", ch->ordinal);
+		at = (size_t)snprintf(nth, sizeof(nth), "/%d", ch->ordinal);
+	/* Incidents of one episode share the dedup key: a later one's changes
+	 * name its first event's time too. */
+	if (ch->incident->episode_of && at < sizeof(nth))
+		snprintf(nth + at, sizeof(nth) - at, "/of-%lld", (long long)ch->incident->first_ms);
 	snprintf(n->idem_key, sizeof(n->idem_key), "%s/%s/%s/%lld%s", n->dedup_key, n->sink, what,
 	         (long long)ch->time_ms, nth);
 }
@@ -113,14 +118,36 @@ static bool pages(enum severity sev, const struct route_sink *s)
 	return sev <= s->min_severity;
 }
 
-/* Did this change make the incident start paging the sink? */
+/* The severity the incident's page carries: its own, or its episode's
+ * earlier peak when worse (a continuation of a paged episode has paged). */
+static enum severity paged_sev(const struct incident *inc, enum severity sev)
+{
+	return inc->episode_severity < sev ? inc->episode_severity : sev;
+}
+
+/* Did this change make the incident start paging the sink? Not when its
+ * episode paged already: one page per episode. */
 static bool starts_paging(const struct incident_change *ch, const struct route_sink *s)
 {
+	if (ch->incident->page_borrowed || pages(ch->incident->episode_severity, s))
+		return false;
 	if (ch->kind == INCC_OPENED)
 		return pages(ch->sev_to, s);
 	if (ch->kind == INCC_ESCALATED)
 		return pages(ch->sev_to, s) && !pages(ch->sev_from, s);
 	return false;
+}
+
+/* Whether a change resolves the page: an operator's resolve (unless a later
+ * incident continues the episode and owns the page now), or the end of the
+ * episode of an auto-resolved incident. */
+static bool resolves_page(const struct incident_change *ch)
+{
+	if (ch->incident->page_borrowed)
+		return false; /* the outage's incident resolves it */
+	if (ch->kind == INCC_RESOLVED)
+		return !ch->incident->superseded;
+	return ch->kind == INCC_EPISODE_ENDED;
 }
 
 static int route_pagerduty(const struct route_sink *s, const struct incident_change *ch,
@@ -136,18 +163,15 @@ static int route_pagerduty(const struct route_sink *s, const struct incident_cha
 			          payload_pagerduty(inc, PD_ACKNOWLEDGE, ch->time_ms, o));
 		return rc;
 	}
-	if (!pages(ch->sev_to, s))
+	if (!pages(paged_sev(inc, ch->sev_to), s))
 		return 0;
-	switch (ch->kind) {
-	case INCC_ACKNOWLEDGED:
-		return push(out, s, ch, NOTIFY_ACKNOWLEDGE,
-		            payload_pagerduty(inc, PD_ACKNOWLEDGE, ch->time_ms, o));
-	case INCC_RESOLVED:
-	case INCC_AUTO_RESOLVED:
+	if (resolves_page(ch))
 		return push(out, s, ch, NOTIFY_RESOLVE,
 		            payload_pagerduty(inc, PD_RESOLVE, ch->time_ms, o));
-	default: return 0;
-	}
+	if (ch->kind == INCC_ACKNOWLEDGED)
+		return push(out, s, ch, NOTIFY_ACKNOWLEDGE,
+		            payload_pagerduty(inc, PD_ACKNOWLEDGE, ch->time_ms, o));
+	return 0;
 }
 
 static int route_alertmanager(const struct route_sink *s, const struct incident_change *ch,
@@ -163,10 +187,16 @@ static int route_alertmanager(const struct route_sink *s, const struct incident_
 			          payload_silence(inc, ch->time_ms, "", "", o));
 		return rc;
 	}
-	if (!pages(ch->sev_to, s))
+	if (!pages(paged_sev(inc, ch->sev_to), s))
 		return 0;
+	if (resolves_page(ch))
+		return push(out, s, ch, NOTIFY_RESOLVE,
+		            payload_alertmanager(inc, paged_sev(inc, ch->sev_to), true, ch->time_ms,
+		                                 o));
 	switch (ch->kind) {
 	case INCC_ESCALATED:
+		if (pages(inc->episode_severity, s))
+			return 0; /* the episode's alert fires already */
 		/* The severity label changed: a new alert; end the old one first. */
 		rc = push(out, s, ch, NOTIFY_RESOLVE,
 		          payload_alertmanager(inc, ch->sev_from, true, ch->time_ms, o));
@@ -174,13 +204,14 @@ static int route_alertmanager(const struct route_sink *s, const struct incident_
 			rc = push(out, s, ch, NOTIFY_TRIGGER,
 			          payload_alertmanager(inc, ch->sev_to, false, ch->time_ms, o));
 		return rc;
-	case INCC_ACKNOWLEDGED:
+	case INCC_ACKNOWLEDGED: {
+		/* a snooze: the silence lasts as long as the operator asked */
+		struct payload_options so = *o;
+		if (ch->silence_ms > 0)
+			so.silence_ms = ch->silence_ms;
 		return push(out, s, ch, NOTIFY_SILENCE,
-		            payload_silence(inc, ch->time_ms, ch->actor, ch->note, o));
-	case INCC_RESOLVED:
-	case INCC_AUTO_RESOLVED:
-		return push(out, s, ch, NOTIFY_RESOLVE,
-		            payload_alertmanager(inc, ch->sev_to, true, ch->time_ms, o));
+		            payload_silence(inc, ch->time_ms, ch->actor, ch->note, &so));
+	}
 	default: return 0;
 	}
 }

@@ -18,6 +18,11 @@
  *                 at or above min_severity.
  *   jira          the ticket (INCC_TICKETED) of an incident at or above
  *                 min_severity.
+ * One page per episode (core/incident.h): an incident that continues a
+ * paged episode (same dedup key) triggers nothing; the page resolves at the
+ * episode's end (INCC_EPISODE_ENDED) after an auto-resolve, or at once on
+ * an operator's resolve (not of a superseded incident: the page is the
+ * later incident's).
  * Notifications for one incident share its dedup key; the outbox delivers
  * them in order per (sink, dedup key).
  *

@@ -19,6 +19,7 @@ void settings_defaults(struct core_settings *s)
 	s->stale_context_s = 7 * 24 * 3600;
 	s->escalation_ms = 15 * 60 * 1000;
 	s->severity.isolated_rate = 0.05;
+	s->severity.evidence_count = 3;
 	s->severity.blast_raise = 0.5;
 	s->severity.default_traffic_class = 0; /* TC_REVENUE: unknown traffic counts as revenue */
 	s->severity.healthy_availability = 0.90;

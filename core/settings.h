@@ -51,6 +51,9 @@ struct severity_override {
 
 struct severity_settings {
 	double isolated_rate;        /* affected share of recent requests below this is isolated */
+	int32_t evidence_count;      /* HIGH and CRITICAL need at least this many affected
+	                              * requests in the incident's scope (and the Wilson lower
+	                              * bound of their share at or over isolated_rate) */
 	double blast_raise;          /* blast radius at or over this raises unrecoverable by one */
 	int default_traffic_class;   /* enum traffic_class for traffic that names none */
 	double healthy_availability; /* a fallback at or above this availability is healthy */

@@ -5,6 +5,7 @@
  */
 #include "core/severity.h"
 
+#include <math.h>
 #include <string.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -89,6 +90,7 @@ void severity_snapshot_init(struct severity_snapshot *s, int64_t now_ms)
 	s->failover_working = false;
 	s->affected_rate = VG_NONE_D;
 	s->window_count = 0;
+	s->affected = VG_NONE;
 	s->blast_radius = VG_NONE_D;
 	s->early_warning = false;
 	s->medium_since_ms = VG_NONE;
@@ -149,12 +151,75 @@ enum recoverability severity_recoverability(enum category cat, const struct seve
 	return REC_NONE;
 }
 
+double severity_wilson_lower(int64_t k, int64_t n)
+{
+	if (n <= 0)
+		return VG_NONE_D;
+	if (k < 0)
+		k = 0;
+	if (k > n)
+		k = n;
+	const double z = 1.96;
+	double nn = (double)n;
+	double ph = (double)k / nn;
+	double z2 = z * z;
+	double centre = ph + z2 / (2 * nn);
+	double margin = z * sqrt(ph * (1 - ph) / nn + z2 / (4 * nn * nn));
+	double lb = (centre - margin) / (1 + z2 / nn);
+	return lb < 0 ? 0 : lb;
+}
+
+/* The affected count the snapshot implies, VG_NONE unknown. */
+static int64_t affected_of(const struct severity_snapshot *snap)
+{
+	if (vg_has(snap->affected))
+		return snap->affected;
+	if (!vg_has_d(snap->affected_rate) || snap->window_count <= 0)
+		return VG_NONE;
+	return (int64_t)llround(snap->affected_rate * (double)snap->window_count);
+}
+
+bool severity_proof_by_itself(const struct failure_event *ev, const struct severity_snapshot *snap)
+{
+	switch (ev->subtype) {
+	case SUB_EXTRACTION: return true;
+	case SUB_PII_LEAK: return strncmp(ev->causal.detail, "secret", 6) == 0;
+	case SUB_AUTH: {
+		int64_t k = affected_of(snap);
+		return vg_has(k) && k > 0 && k >= snap->window_count;
+	}
+	default: return false;
+	}
+}
+
+/* Whether the scope's numbers are evidence enough for HIGH or CRITICAL: the
+ * share's lower bound and the count; or, for a provider failure, a breaker
+ * that is not closed (it opened on consecutive_failures in a row or on its
+ * failure rate over a minimum volume: a count of its own, and the one that
+ * holds once the gateway stops sending the provider traffic). */
+static bool evidence(enum category cat, const struct severity_snapshot *snap,
+                     const struct severity_table *t, double *lb)
+{
+	int64_t k = affected_of(snap);
+	*lb = VG_NONE_D;
+	if (cat == CAT_PROVIDER && snap->breaker != BRK_CLOSED) {
+		if (vg_has(k) && snap->window_count > 0)
+			*lb = severity_wilson_lower(k, snap->window_count);
+		return true;
+	}
+	if (!vg_has(k) || snap->window_count <= 0)
+		return false;
+	*lb = severity_wilson_lower(k, snap->window_count);
+	return k >= t->settings.evidence_count && *lb >= t->settings.isolated_rate;
+}
+
 enum severity severity_classify(const struct failure_event *ev,
                                 const struct severity_snapshot *snap,
                                 const struct severity_table *t, struct severity_why *why)
 {
 	struct severity_why w;
 	memset(&w, 0, sizeof(w));
+	w.evidence_lb = VG_NONE_D;
 	enum traffic_class tc = snap->traffic_class;
 	if ((int)tc < 0 || tc >= TC__COUNT)
 		tc = ev->traffic_class;
@@ -188,6 +253,13 @@ enum severity severity_classify(const struct failure_event *ev,
 		           snap->now_ms - snap->medium_since_ms >= t->escalation_ms) {
 			sev = SEV_HIGH;
 			w.escalated = true;
+		}
+		/* Pages need evidence (a sustained MEDIUM stream is its own). */
+		w.proof = severity_proof_by_itself(ev, snap);
+		bool enough = evidence(ev->category, snap, t, &w.evidence_lb);
+		if (sev < SEV_MEDIUM && !w.escalated && !w.proof && !enough) {
+			sev = SEV_MEDIUM;
+			w.capped = true;
 		}
 	}
 	if (why)

@@ -12,6 +12,13 @@
  *                    a healthy fallback is configured), or none;
  *   blast radius     the share of all recent requests affected: at or above
  *                    severity.blast_raise an unrecoverable failure goes up one.
+ * Rates are measured in the incident's own scope (the provider for provider
+ * failures; the template and traffic class for quality, cost and security).
+ * HIGH and CRITICAL need evidence: at least evidence_count affected requests
+ * in the scope and the Wilson 95% lower bound of their share at or over
+ * isolated_rate, or (provider failures) a breaker that is not closed; until
+ * then the event is MEDIUM at most. A single case that
+ * is proof by itself (severity_proof_by_itself) is exempt.
  * A default table (category x traffic class x recoverability) gives the
  * base; the config's override rows are applied over it in order. Then:
  * an early warning (a signal trending toward, but below, its threshold) is
@@ -37,9 +44,11 @@ struct severity_snapshot {
 	enum breaker_state breaker;       /* the worse of the provider's and the model's */
 	bool failover_working;            /* recent successful fallback traffic for this provider,
 	                                   * or a healthy configured fallback */
-	double affected_rate;             /* share of this provider's recent requests with a
+	double affected_rate;             /* share of the scope's recent requests with a
 	                                   * failure of the event's category, NaN unknown */
-	int64_t window_count;             /* requests behind affected_rate */
+	int64_t window_count;             /* requests behind affected_rate (the scope's) */
+	int64_t affected;                 /* of them affected; VG_NONE = affected_rate x
+	                                   * window_count */
 	double blast_radius;              /* share of all recent requests affected, NaN unknown */
 	bool early_warning;      /* the signal is trending toward, not over, its threshold */
 	int64_t medium_since_ms; /* start of a sustained MEDIUM stream for this provider
@@ -70,8 +79,20 @@ struct severity_why {
 	enum severity base; /* the table's cell */
 	bool raised_by_blast;
 	bool early_warning;
-	bool escalated; /* MEDIUM sustained -> HIGH */
+	bool escalated;     /* MEDIUM sustained -> HIGH */
+	bool proof;         /* a single case that is proof by itself: no evidence needed */
+	double evidence_lb; /* Wilson 95% lower bound of the affected share, NaN unknown */
+	bool capped;        /* HIGH or CRITICAL without evidence, held at MEDIUM */
 };
+
+/* The Wilson score interval's lower bound (95%, z = 1.96) of k successes in
+ * n trials; NaN when n <= 0. */
+double severity_wilson_lower(int64_t k, int64_t n);
+
+/* Whether one event is proof by itself (docs/severity.md): a planted canary
+ * found in an answer (security/extraction), a leaked key (security/pii_leak of
+ * kind secret), an auth failure of every request in the scope. */
+bool severity_proof_by_itself(const struct failure_event *ev, const struct severity_snapshot *snap);
 
 /* The recoverability the snapshot implies for an event of category cat. */
 enum recoverability severity_recoverability(enum category cat, const struct severity_snapshot *snap,

@@ -232,11 +232,22 @@ static unsigned start_action(struct console *c, const struct snapshot *s, int ke
 		snprintf(label, sizeof(label),
 		         "acknowledge #%lld, note (optional):", (long long)inc->id);
 		c->prompt_kind = PROMPT_ACK;
+	} else if (key == 'z') {
+		snprintf(label, sizeof(label),
+		         "snooze #%lld for (30m, 2h; 1h), note:", (long long)inc->id);
+		c->prompt_kind = PROMPT_SNOOZE;
 	} else {
 		snprintf(label, sizeof(label),
 		         "resolve #%lld, note (optional):", (long long)inc->id);
 		c->prompt_kind = PROMPT_RESOLVE;
 	}
+	c->prompt_warn[0] = '\0';
+	int64_t ago = s->now_ms - inc->last_ms;
+	if (key == 'r' && vg_has(s->now_ms) && ago >= 0 && ago <= CONSOLE_STILL_FAILING_MS)
+		snprintf(c->prompt_warn, sizeof(c->prompt_warn),
+		         "#%lld is still failing (last event %llds ago): resolving re-pages at "
+		         "once; Esc, then z snoozes it instead",
+		         (long long)inc->id, (long long)(ago / 1000));
 	prompt_start(&c->prompt, label, "");
 	c->prompt_incident = inc->id;
 	c->message[0] = '\0';
@@ -258,6 +269,7 @@ static unsigned prompt_keys(struct console *c, int key)
 	if (!(f & (PROMPT_DONE | PROMPT_CANCEL)))
 		return f;
 	c->prompt_kind = PROMPT_NONE;
+	c->prompt_warn[0] = '\0';
 	f &= ~(PROMPT_DONE | PROMPT_CANCEL);
 	if (kind == PROMPT_FILTER || !(f & PANE_HANDLED))
 		return f | PANE_REDRAW;
@@ -275,14 +287,18 @@ static unsigned prompt_keys(struct console *c, int key)
 	}
 	enum action_kind op = kind == PROMPT_ACK       ? ACTION_ACK
 	                      : kind == PROMPT_RESOLVE ? ACTION_RESOLVE
+	                      : kind == PROMPT_SNOOZE  ? ACTION_SNOOZE
 	                                               : ACTION_NOTE;
 	if (op == ACTION_NOTE && !c->prompt.text[0]) {
 		say(c, false, "empty note: nothing recorded");
 		return f | PANE_REDRAW;
 	}
 	f |= queue(c, op, c->prompt_incident, c->prompt.text, NULL);
-	static const char *const done[ACTION__COUNT] = { "acknowledged", "resolved", "noted on",
-		                                         "triaged" };
+	static const char *const done[ACTION__COUNT] = {
+		[ACTION_ACK] = "acknowledged", [ACTION_RESOLVE] = "resolved",
+		[ACTION_NOTE] = "noted on",    [ACTION_TRIAGE] = "triaged",
+		[ACTION_SNOOZE] = "snoozed",
+	};
 	say(c, false, "%s #%lld (the daemon applies it within a second)", done[op],
 	    (long long)c->prompt_incident);
 	return f;
@@ -401,14 +417,14 @@ unsigned console_key(struct console *c, const struct snapshot *s, int key)
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (c->view == VIEW_REVIEW) {
-		if (key == 'a' || key == 'r' || key == 'n')
+		if (key == 'a' || key == 'r')
 			return start_review(c, s, key);
 		if (key == TK_ESC || key == 'q' || key == TK_LEFT || key == 'b')
 			return switch_pane(c, c->pane);
 		if (key != 't')
 			return review_key(&c->review, s, key, body);
 	}
-	if (key == 'a' || key == 'r' || key == 'n')
+	if (key == 'a' || key == 'r' || key == 'n' || key == 'z')
 		return start_action(c, s, key);
 	if (key == 't')
 		return open_wizard(c, s, current_incident(c, s));
@@ -447,6 +463,10 @@ static void draw_bottom(const struct console *c, struct surface *surf)
 {
 	int row = surf->rows - 1;
 	if (c->prompt_kind != PROMPT_NONE) {
+		if (c->prompt_warn[0] && row > 0) {
+			surf_fill(surf, row - 1, 0, -1, ROLE_NORMAL, 0);
+			surf_put(surf, row - 1, 1, -1, c->prompt_warn, ROLE_WARN, SA_BOLD);
+		}
 		prompt_draw(&c->prompt, surf, row);
 		return;
 	}

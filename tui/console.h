@@ -52,11 +52,16 @@ enum prompt_kind {
 	PROMPT_ACK,
 	PROMPT_RESOLVE,
 	PROMPT_NOTE,
+	PROMPT_SNOOZE,
 	PROMPT_ACCEPT, /* a baseline review item (prompt_incident holds its id) */
 	PROMPT_REJECT
 };
 
-#define CONSOLE_MAX_ACTIONS 8
+/* An incident whose last event is this recent is still failing: resolving
+ * it re-pages at once (the console warns and offers a snooze). */
+#define CONSOLE_STILL_FAILING_MS (2 * 60 * 1000)
+
+#define CONSOLE_MAX_ACTIONS      8
 
 struct console {
 	enum pane_id pane;
@@ -76,6 +81,7 @@ struct console {
 	enum prompt_kind prompt_kind;
 	struct prompt prompt;
 	int64_t prompt_incident;
+	char prompt_warn[SNAP_TEXT_MAX]; /* a warning drawn above the prompt, "" none */
 	struct op_action actions[CONSOLE_MAX_ACTIONS];
 	int n_actions;
 	char message[SNAP_TEXT_MAX];

@@ -19,6 +19,7 @@ static const char *const lines[][2] = {
 	{ "a", "acknowledge the incident, with an optional note" },
 	{ "r", "resolve the incident, with an optional note" },
 	{ "n", "add a note to the incident (open or acknowledged)" },
+	{ "z", "snooze: acknowledge with a timed silence (30m, 2h; 1h)" },
 	{ "t", "triage wizard: the incident's own branch and evidence" },
 	{ "", "  y yes, n no, Enter accepts the suggested answer," },
 	{ "", "  b back, f whole tree, Tab next thread, Esc close" },

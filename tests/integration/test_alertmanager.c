@@ -263,9 +263,11 @@ static void test_alertmanager(void **state)
 	struct payload_options po2 = po;
 	snprintf(po2.source, sizeof(po2.source), "vigil-other");
 	assert_int_equal(pipeline_set_routes(other, &rs, 1, &po2), 0);
-	struct observation ob2 = failing("openai", 503, EC_OVERLOADED, now);
-	assert_int_equal(pipeline_feed(other, &ob2, ob2.ts_ms, &fx), 0);
-	deliver(t, &fx);
+	for (int i = 0; i < 3; i++) { /* three failures: evidence enough to page */
+		struct observation ob2 = failing("openai", 503, EC_OVERLOADED, now + i);
+		assert_int_equal(pipeline_feed(other, &ob2, ob2.ts_ms, &fx), 0);
+		deliver(t, &fx);
+	}
 	const struct incident *oi = incidents_get(pipeline_incidents(other), 1);
 	assert_non_null(oi);
 	assert_int_equal(oi->id, inc_openai);

@@ -310,6 +310,49 @@ static void test_resolve(void **state)
 	assert_int_equal(console_detail_wanted(f->c), 0);
 }
 
+/* Resolving an incident that is still failing re-pages at once: the
+ * console warns above the prompt and offers a snooze (a timed silence). */
+static void test_resolve_still_failing_snooze(void **state)
+{
+	struct fx *f = *state;
+	struct op_action a;
+	struct snap_incident *inc = NULL;
+	for (int i = 0; i < f->s->n_incidents; i++)
+		if (f->s->incidents[i].id == 12)
+			inc = &f->s->incidents[i];
+	assert_non_null(inc);
+	assert_int_equal(inc->state, SNAP_INC_OPEN);
+	inc->last_ms = f->s->now_ms - 12000;
+	console_key(f->c, f->s, '4');
+	console_key(f->c, f->s, 'r');
+	assert_int_equal(f->c->prompt_kind, PROMPT_RESOLVE);
+	assert_non_null(strstr(f->c->prompt_warn, "#12 is still failing (last event 12s ago)"));
+	assert_non_null(strstr(f->c->prompt_warn, "z snoozes"));
+	console_draw(f->c, f->s, f->g);
+	char line[256];
+	grid_row(f->g, 22, line, sizeof(line));
+	assert_non_null(strstr(line, "still failing"));
+	console_key(f->c, f->s, TK_ESC);
+	assert_string_equal(f->c->prompt_warn, "");
+	assert_false(console_take_action(f->c, &a));
+	/* z: the snooze, its length first */
+	console_key(f->c, f->s, 'z');
+	assert_int_equal(f->c->prompt_kind, PROMPT_SNOOZE);
+	type(f, "30m watching the recovery");
+	assert_true(console_key(f->c, f->s, TK_ENTER) & PANE_ACTION);
+	assert_true(console_take_action(f->c, &a));
+	assert_int_equal(a.kind, ACTION_SNOOZE);
+	assert_int_equal(a.incident_id, 12);
+	assert_string_equal(a.note, "30m watching the recovery");
+	op_action_done(&a);
+	/* quiet for longer than CONSOLE_STILL_FAILING_MS: no warning */
+	inc->last_ms = f->s->now_ms - CONSOLE_STILL_FAILING_MS - 1000;
+	console_key(f->c, f->s, 'r');
+	assert_int_equal(f->c->prompt_kind, PROMPT_RESOLVE);
+	assert_string_equal(f->c->prompt_warn, "");
+	console_key(f->c, f->s, TK_ESC);
+}
+
 static void test_selection_follows_incident(void **state)
 {
 	struct fx *f = *state;
@@ -599,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_note_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_about, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_still_failing_snooze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_selection_follows_incident, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wizard_records_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wizard_without_incident, setup, teardown),

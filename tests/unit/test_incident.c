@@ -196,11 +196,14 @@ static char *quiet_run(int64_t tick_step)
 	assert_int_equal(inc->resolved_ms, T0 + 2 * MIN + 10 * MIN);
 	assert_int_equal(inc->ticketed_ms, 0); /* resolved before 30 min */
 	assert_int_equal(count_kind(t, INCC_AUTO_RESOLVED), 1);
-	/* history: opened, auto_resolved */
-	assert_int_equal(inc->n_history, 2);
+	/* history: opened, auto_resolved, episode_ended (30 min after the last) */
+	assert_int_equal(inc->n_history, 3);
 	assert_int_equal(inc->history[0].what, INCC_OPENED);
 	assert_int_equal(inc->history[1].what, INCC_AUTO_RESOLVED);
 	assert_int_equal(inc->history[1].count, 3);
+	assert_int_equal(inc->history[2].what, INCC_EPISODE_ENDED);
+	assert_int_equal(inc->history[2].time_ms, T0 + 2 * MIN + 30 * MIN);
+	assert_int_equal(inc->episode_ended_ms, T0 + 2 * MIN + 30 * MIN);
 	json_t *j = incident_to_json(inc);
 	char *s = json_dumps(j, JSON_SORT_KEYS);
 	json_decref(j);
@@ -592,12 +595,21 @@ static void test_dedup_keys_from_events(void **state)
 	const struct incident *const *vy = incidents_list(y, &ny);
 	assert_int_equal(nx, ny);
 	assert_true(nx > 2);
+	/* Incidents 20 minutes apart continue an episode (its key); the
+	 * episode is from the events too. */
+	size_t continued = 0;
 	for (size_t i = 0; i < nx; i++) {
 		assert_true(vx[i]->id != vy[i]->id);
 		assert_string_equal(vx[i]->dedup_key, vy[i]->dedup_key);
-		for (size_t k = 0; k < i; k++)
-			assert_string_not_equal(vx[i]->dedup_key, vx[k]->dedup_key);
+		continued += vx[i]->episode_of != 0;
+		assert_int_equal(vx[i]->episode_of != 0, vy[i]->episode_of != 0);
+		for (size_t k = 0; k < i; k++) {
+			int64_t ei = vx[i]->episode_of ? vx[i]->episode_of : vx[i]->id;
+			int64_t ek = vx[k]->episode_of ? vx[k]->episode_of : vx[k]->id;
+			assert_int_equal(strcmp(vx[i]->dedup_key, vx[k]->dedup_key) == 0, ei == ek);
+		}
 	}
+	assert_true(continued > 0);
 	char buf[INCIDENT_KEY_MAX];
 	assert_int_equal(incident_dedup_key("i", "k", 0, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "i/k/1970-01-01T00:00:00.000Z");

@@ -379,9 +379,13 @@ static void test_routing(void **state)
 	assert_string_equal(route_all(t, &rb), "hook:change jira:ticket");
 	incidents_begin(t);
 	assert_int_equal(incidents_tick(t, T0 + 50 * MIN), 0);
+	assert_string_equal(route_all(t, &rb), "hook:change");
+	/* the page resolves when the episode is over: 30 min after the last event */
+	incidents_begin(t);
+	assert_int_equal(incidents_tick(t, T0 + 62 * MIN), 0);
 	assert_string_equal(route_all(t, &rb), "pd:resolve am:resolve hook:change");
 	assert_non_null(strstr(rb.v[0].payload, "\"event_action\":\"resolve\""));
-	assert_int_equal(rb.v[0].time_ms, T0 + 42 * MIN);
+	assert_int_equal(rb.v[0].time_ms, T0 + 62 * MIN);
 
 	/* a LOW incident resolved by an operator: no page, no page resolve */
 	incidents_begin(t);
@@ -399,6 +403,145 @@ static void test_routing(void **state)
 	assert_string_equal(route_all(t, &rb), "pd:acknowledge am:silence hook:change");
 	assert_non_null(strstr(rb.v[1].payload, "key rotated"));
 	assert_non_null(strstr(rb.v[1].payload, "\"createdBy\":\"carol\""));
+	route_buf_done(&rb);
+	incidents_free(t);
+}
+
+static void no_page(const char *routed)
+{
+	if (strstr(routed, "pd:") || strstr(routed, "am:"))
+		fail_msg("paged: %s", routed);
+	assert_non_null(strstr(routed, "hook:change"));
+}
+
+static void no_page_or_none(const char *routed)
+{
+	if (strstr(routed, "pd:") || strstr(routed, "am:"))
+		fail_msg("paged: %s", routed);
+}
+
+/* One page per episode: an incident of the same key reopening within
+ * episode_gap continues the episode's page (its dedup key, no trigger); the
+ * page resolves when the episode is over; after it, or after an operator's
+ * resolve, a new incident pages again. */
+static void test_episode_one_page(void **state)
+{
+	(void)state;
+	struct incidents *t = tracker();
+	struct route_buf rb;
+	route_buf_init(&rb);
+	struct failure_event a = mk(T0, SUB_OSCILLATION, SEV_HIGH);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	assert_string_equal(route_all(t, &rb), "pd:trigger am:trigger hook:change");
+	char key[INCIDENT_KEY_MAX];
+	snprintf(key, sizeof(key), "%s", rb.v[0].dedup_key);
+	/* quiet: auto-resolved at +10 min, the page stays */
+	incidents_begin(t);
+	assert_int_equal(incidents_tick(t, T0 + 11 * MIN), 0);
+	assert_string_equal(route_all(t, &rb), "hook:change");
+	/* it comes back at +15 min: a new incident of the episode, no page,
+	 * nor when it escalates */
+	incidents_begin(t);
+	a = mk(T0 + 15 * MIN, SUB_OSCILLATION, SEV_HIGH);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	no_page(route_all(t, &rb)); /* opened, and related to the first */
+	const struct incident *b = incidents_get(t, 41);
+	assert_non_null(b);
+	assert_string_equal(b->dedup_key, key);
+	assert_int_equal(b->episode_of, 40);
+	assert_int_equal(b->episode_severity, SEV_HIGH);
+	assert_true(incidents_get(t, 40)->superseded);
+	incidents_begin(t);
+	a = mk(T0 + 16 * MIN, SUB_OSCILLATION, SEV_CRITICAL);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	assert_string_equal(route_all(t, &rb), "hook:change");
+	/* a third opening while the second is still open: same page */
+	incidents_begin(t);
+	a = mk(T0 + 22 * MIN, SUB_OSCILLATION, SEV_HIGH);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	no_page(route_all(t, &rb));
+	assert_string_equal(incidents_get(t, 42)->dedup_key, key);
+	/* the shared key's notifications stay apart: idempotency keys name the
+	 * incident's first event */
+	for (size_t i = 0; i < rb.n; i++)
+		assert_non_null(strstr(rb.v[i].idem_key, "/of-"));
+	assert_int_equal(incidents_get(t, 42)->episode_of, 40);
+	assert_int_equal(incidents_get(t, 42)->episode_severity, SEV_CRITICAL);
+	/* 41 auto-resolves (superseded: nothing), then 42; 30 min after the
+	 * last event the episode is over: one resolve, of the episode's key */
+	incidents_begin(t);
+	assert_int_equal(incidents_tick(t, T0 + 40 * MIN), 0);
+	assert_string_equal(route_all(t, &rb), "hook:change hook:change");
+	incidents_begin(t);
+	assert_int_equal(incidents_tick(t, T0 + 52 * MIN), 0);
+	assert_string_equal(route_all(t, &rb), "pd:resolve am:resolve hook:change");
+	assert_string_equal(rb.v[0].dedup_key, key);
+	assert_int_equal(rb.v[0].time_ms, T0 + 52 * MIN);
+	assert_non_null(strstr(rb.v[1].payload, "\"severity\":\"critical\""));
+	/* after the episode: a new page */
+	incidents_begin(t);
+	a = mk(T0 + 53 * MIN, SUB_OSCILLATION, SEV_HIGH);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	assert_string_equal(route_all(t, &rb), "pd:trigger am:trigger hook:change");
+	assert_string_not_equal(rb.v[0].dedup_key, key);
+	/* an operator resolves while the fault goes on: the next failure is a
+	 * new page at once (the console warns and offers a snooze instead) */
+	incidents_begin(t);
+	assert_int_equal(incidents_resolve(t, 43, T0 + 54 * MIN, "alice", NULL), 0);
+	assert_string_equal(route_all(t, &rb), "pd:resolve am:resolve hook:change");
+	incidents_begin(t);
+	a = mk(T0 + 55 * MIN, SUB_OSCILLATION, SEV_HIGH);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	assert_string_equal(route_all(t, &rb), "pd:trigger am:trigger hook:change");
+	assert_int_equal(incidents_get(t, 44)->episode_of, 0);
+	route_buf_done(&rb);
+	incidents_free(t);
+}
+
+/* A breaker oscillating while its provider's outage is in its episode is
+ * the outage's recovery: it borrows the outage's page (no trigger, no
+ * resolve of its own); the outage's incident resolves the page. One more
+ * severe than the outage pages on its own. */
+static void test_oscillation_borrows_outage_page(void **state)
+{
+	(void)state;
+	struct incidents *t = tracker();
+	struct route_buf rb;
+	route_buf_init(&rb);
+	struct failure_event a = mk(T0, SUB_SERVER_ERROR, SEV_CRITICAL);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	assert_string_equal(route_all(t, &rb), "pd:trigger am:trigger hook:change");
+	char key[INCIDENT_KEY_MAX];
+	snprintf(key, sizeof(key), "%s", rb.v[0].dedup_key);
+	incidents_begin(t);
+	struct failure_event o = mk(T0 + 2 * MIN, SUB_OSCILLATION, SEV_HIGH);
+	assert_int_equal(incidents_add(t, &o, o.time_ms), 0);
+	no_page(route_all(t, &rb));
+	const struct incident *b = incidents_get(t, 41);
+	assert_true(b->page_borrowed);
+	assert_string_equal(b->dedup_key, key);
+	/* the oscillation goes quiet and its episode ends: nothing to pagers */
+	for (int m = 4; m <= 40; m += 4) {
+		incidents_begin(t);
+		a = mk(T0 + m * MIN, SUB_SERVER_ERROR, SEV_CRITICAL);
+		assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+		no_page_or_none(route_all(t, &rb));
+	}
+	assert_int_equal(incidents_get(t, 41)->state, INC_RESOLVED);
+	assert_true(incidents_get(t, 41)->episode_ended_ms > 0);
+	/* the outage's episode ends: its page resolves, once */
+	incidents_begin(t);
+	assert_int_equal(incidents_tick(t, T0 + 71 * MIN), 0);
+	assert_string_equal(route_all(t, &rb), "hook:change pd:resolve am:resolve hook:change");
+	assert_string_equal(rb.v[1].dedup_key, key);
+	/* an oscillation more severe than its outage pages on its own */
+	incidents_begin(t);
+	a = mk(T0 + 80 * MIN, SUB_SERVER_ERROR, SEV_MEDIUM);
+	assert_int_equal(incidents_add(t, &a, a.time_ms), 0);
+	incidents_begin(t);
+	o = mk(T0 + 81 * MIN, SUB_OSCILLATION, SEV_HIGH);
+	assert_int_equal(incidents_add(t, &o, o.time_ms), 0);
+	assert_non_null(strstr(route_all(t, &rb), "pd:trigger"));
 	route_buf_done(&rb);
 	incidents_free(t);
 }
@@ -506,6 +649,8 @@ int main(void)
 		cmocka_unit_test(test_alertmanager_and_silence),
 		cmocka_unit_test(test_webhook_and_jira),
 		cmocka_unit_test(test_routing),
+		cmocka_unit_test(test_episode_one_page),
+		cmocka_unit_test(test_oscillation_borrows_outage_page),
 		cmocka_unit_test(test_payloads_deterministic),
 		cmocka_unit_test(test_keys_from_events),
 	};

@@ -2,7 +2,8 @@
  * test_severity.c: the severity classifier. The four reference cases
  * (docs/severity.md), the
  * recoverability rules, the default table as a table of expectations, config
- * overrides, blast radius and MEDIUM -> HIGH escalation.
+ * overrides, blast radius, MEDIUM -> HIGH escalation, and the evidence
+ * HIGH and CRITICAL need (Wilson lower bound, count, proof by itself).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include "core/severity.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +106,7 @@ static void test_case_outage_failover(void **state)
 	s.breaker = BRK_OPEN;
 	s.provider_availability = 0.05;
 	s.affected_rate = 0.95;
+	s.window_count = 200;
 	s.blast_radius = 0.9; /* a big blast radius does not raise a recovered failure */
 	s.failover_working = true;
 	struct severity_why why;
@@ -246,6 +249,7 @@ static void test_overrides(void **state)
 	struct severity_snapshot snap;
 	severity_snapshot_init(&snap, NOW);
 	snap.affected_rate = 0.4;
+	snap.window_count = 100;
 	snap.traffic_class = TC_EXPERIMENTAL;
 	assert_int_equal(severity_classify(&ev, &snap, &t, NULL), SEV_LOW);
 
@@ -271,6 +275,8 @@ static void test_blast_radius(void **state)
 	severity_snapshot_init(&s, NOW);
 	s.traffic_class = TC_INTERNAL;
 	s.breaker = BRK_OPEN;
+	s.affected_rate = 0.9;
+	s.window_count = 100;
 	s.blast_radius = 0.2;
 	assert_int_equal(severity_classify(&ev, &s, &t, NULL), SEV_HIGH);
 	s.blast_radius = 0.5;
@@ -312,6 +318,132 @@ static void test_escalation(void **state)
 	assert_int_equal(severity_classify(&m, &s, &t, NULL), SEV_HIGH);
 }
 
+/* The Wilson lower bound, against values worked by hand. */
+static void test_wilson(void **state)
+{
+	(void)state;
+	assert_true(isnan(severity_wilson_lower(0, 0)));
+	assert_true(fabs(severity_wilson_lower(0, 10)) < 1e-12);
+	assert_true(fabs(severity_wilson_lower(1, 1) - 1.0 / (1.0 + 1.96 * 1.96)) < 1e-9);
+	assert_true(fabs(severity_wilson_lower(10, 10) - 10.0 / (10.0 + 1.96 * 1.96)) < 1e-9);
+	/* 1 of 3: (1/3 + z^2/6 - z sqrt(2/27 + z^2/36)) / (1 + z^2/3) */
+	double z2 = 1.96 * 1.96;
+	double want = (1.0 / 3 + z2 / 6 - 1.96 * sqrt(2.0 / 27 + z2 / 36)) / (1 + z2 / 3);
+	assert_true(fabs(severity_wilson_lower(1, 3) - want) < 1e-9);
+	assert_true(want > 0.06 && want < 0.07);
+	/* More requests at the same share: a tighter, higher bound. */
+	assert_true(severity_wilson_lower(30, 100) > severity_wilson_lower(3, 10));
+}
+
+/* HIGH and CRITICAL need evidence: one 500 among three requests is not an
+ * outage (its share's lower bound, 6%, passes isolated_rate, but one
+ * request is not evidence_count), the third failure is. */
+static void test_evidence(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct failure_event ev = event(SUB_SERVER_ERROR, TC_REVENUE);
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_REVENUE;
+	s.affected_rate = 1.0 / 3;
+	s.window_count = 3;
+	s.affected = 1;
+	struct severity_why why;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_MEDIUM);
+	assert_true(why.capped);
+	assert_int_equal(why.base, SEV_CRITICAL);
+	assert_true(why.evidence_lb > 0.06 && why.evidence_lb < 0.07);
+	/* With a healthy fallback (HIGH by the table): still MEDIUM. */
+	s.failover_working = true;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_MEDIUM);
+	assert_true(why.capped);
+	/* Three failures among five: evidence. */
+	s.failover_working = false;
+	s.affected_rate = 3.0 / 5;
+	s.window_count = 5;
+	s.affected = 3;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_CRITICAL);
+	assert_false(why.capped);
+	/* Many requests, a share whose lower bound is under isolated_rate:
+	 * 12 of 200 (6%, bound 3.5%) is held at MEDIUM ... */
+	s.affected_rate = 12.0 / 200;
+	s.window_count = 200;
+	s.affected = 12;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_MEDIUM);
+	assert_true(why.capped && why.evidence_lb < 0.05);
+	/* ... until the provider's breaker opens (its own count of failures in
+	 * a row: the gateway then stops sending it traffic, and the share in a
+	 * window of earlier healthy requests would never catch up). */
+	s.breaker = BRK_OPEN;
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_CRITICAL);
+	assert_false(why.capped);
+	/* Unknown numbers are no evidence, and an open breaker is the provider's:
+	 * a quality failure is still held. */
+	severity_snapshot_init(&s, NOW);
+	assert_int_equal(severity_classify(&ev, &s, &t, &why), SEV_MEDIUM);
+	s.breaker = BRK_OPEN;
+	struct failure_event hq = event(SUB_HALLUCINATION, TC_REVENUE);
+	assert_int_equal(severity_classify(&hq, &s, &t, &why), SEV_MEDIUM);
+	assert_true(why.capped);
+	s.breaker = BRK_CLOSED;
+	/* The count is a setting. */
+	struct core_settings cs;
+	settings_defaults(&cs);
+	cs.severity.evidence_count = 1;
+	struct severity_table t1;
+	severity_table_init(&t1, &cs);
+	s.affected_rate = 1.0 / 3;
+	s.window_count = 3;
+	s.affected = 1;
+	s.breaker = BRK_CLOSED;
+	assert_int_equal(severity_classify(&ev, &s, &t1, &why), SEV_CRITICAL);
+	/* The first schema failure at start-up: one of one, MEDIUM at most. */
+	struct failure_event fv = event(SUB_FORMAT_VIOLATION, TC_REVENUE);
+	severity_snapshot_init(&s, NOW);
+	s.affected_rate = 1.0;
+	s.window_count = 1;
+	s.affected = 1;
+	assert_int_equal(severity_classify(&fv, &s, &t, &why), SEV_MEDIUM);
+	assert_true(why.capped);
+}
+
+/* Single cases that are proof by themselves need no evidence. */
+static void test_proof_by_itself(void **state)
+{
+	(void)state;
+	struct severity_table t = table();
+	struct severity_snapshot s;
+	severity_snapshot_init(&s, NOW);
+	s.traffic_class = TC_COMPLIANCE;
+	s.affected_rate = 1.0;
+	s.window_count = 1;
+	s.affected = 1;
+	struct severity_why why;
+	/* A planted canary in an answer. */
+	struct failure_event ex = event(SUB_EXTRACTION, TC_COMPLIANCE);
+	assert_int_equal(severity_classify(&ex, &s, &t, &why), SEV_CRITICAL);
+	assert_true(why.proof);
+	/* A leaked key, but not any PII. */
+	struct failure_event key = event(SUB_PII_LEAK, TC_COMPLIANCE);
+	snprintf(key.causal.detail, sizeof(key.causal.detail), "secret: sk-****");
+	assert_int_equal(severity_classify(&key, &s, &t, &why), SEV_CRITICAL);
+	assert_true(why.proof);
+	snprintf(key.causal.detail, sizeof(key.causal.detail), "email: a***@example.com");
+	assert_int_equal(severity_classify(&key, &s, &t, &why), SEV_MEDIUM);
+	assert_false(why.proof);
+	assert_true(why.capped);
+	/* An auth failure of every request in the scope; not of one among many. */
+	struct failure_event au = event(SUB_AUTH, TC_REVENUE);
+	s.traffic_class = TC_REVENUE;
+	assert_int_equal(severity_classify(&au, &s, &t, &why), SEV_CRITICAL);
+	assert_true(why.proof);
+	s.affected_rate = 1.0 / 2;
+	s.window_count = 2;
+	assert_int_equal(severity_classify(&au, &s, &t, &why), SEV_MEDIUM);
+	assert_false(why.proof);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -337,6 +469,9 @@ int main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_blast_radius),
 		cmocka_unit_test(test_escalation),
+		cmocka_unit_test(test_wilson),
+		cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_proof_by_itself),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
