@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-const char *const triagewalk_half[2][6] = {
+const char *const triagewalk_half[TRIAGEWALK_PARTS][6] = {
 	{ "calm", "latency-ramp", "silent-update", "injection", "faults", NULL },
 	{ "oncall-day", "openai-dec-2024", "google-jun-2025", "anthropic-529-waves", NULL },
+	{ "baseline-weeks", NULL }, /* four weeks: tests/soak/test_triage_weeks.c */
 };
 
 /* Cut like tests/integration/replay_scenarios.bash cuts them. */
@@ -46,7 +48,10 @@ static void make_db(const char *dir, const char *scenario, char *db, size_t size
 	snprintf(out, sizeof(out), "%s/%s.jsonl", dir, scenario);
 	snprintf(truth, sizeof(truth), "%s/%s.truth.json", dir, scenario);
 	snprintf(log, sizeof(log), "%s/%s.log", dir, scenario);
-	snprintf(cfg, sizeof(cfg), "%s/replay/vigil.yaml", VIGIL_TEST_DATA_DIR);
+	/* a scenario's own config where it has one (baseline-weeks: its holiday) */
+	snprintf(cfg, sizeof(cfg), "%s/replay/%s.vigil.yaml", VIGIL_TEST_DATA_DIR, scenario);
+	if (access(cfg, R_OK) != 0)
+		snprintf(cfg, sizeof(cfg), "%s/replay/vigil.yaml", VIGIL_TEST_DATA_DIR);
 	snprintf(db, size, "%s/%s.db", dir, scenario);
 	const char *dur = duration_of(scenario);
 	char *sim[] = { (char *)bin,
@@ -114,11 +119,12 @@ static void check_halves(void)
 	for (size_t k = 0; k < n; k++) {
 		names[k][strlen(names[k]) - 5] = '\0';
 		bool in = false;
-		for (int h = 0; h < 2; h++)
+		for (int h = 0; h < TRIAGEWALK_PARTS; h++)
 			for (int i = 0; triagewalk_half[h][i]; i++)
 				in |= strcmp(triagewalk_half[h][i], names[k]) == 0;
 		if (!in)
-			fail_msg("scenario %s is in neither half of test_triage_scenarios",
+			fail_msg("scenario %s is in no part of test_triage_scenarios_a/_b, "
+			         "test_triage_weeks",
 			         names[k]);
 	}
 	tu_free_list(names, n);
