@@ -212,6 +212,13 @@ bool triage__label_refuted(const struct triage *t)
 	       t->steps[0].answer == TA_NO;
 }
 
+/* True when the scope has events a warm baseline raised about metric m. */
+static bool baseline_says(const struct triage_evidence *ev, enum triage_metric m)
+{
+	return ev->baseline_events > 0 && ev->baseline_seen[0] && (int)m >= 0 &&
+	       triage_subtype_metric(ev->baseline_seen_sub) == m;
+}
+
 /*
  * The suggestion for node n. Without an incident, or once its label is
  * refuted: over the threshold. The label's own question: its events are in
@@ -224,8 +231,12 @@ bool triage__label_refuted(const struct triage *t)
  */
 static enum triage_answer suggest(const struct triage *t, const struct triage_node *n, double v)
 {
-	if (n->finding || isnan(v))
+	if (n->finding)
 		return TA_NONE;
+	/* No requests counted, but a warm baseline saw this metric leave its
+	 * usual band in the scope: that alert is the evidence. */
+	if (isnan(v))
+		return baseline_says(&t->ev, n->metric) ? TA_YES : TA_NONE;
 	bool over = v > n->threshold;
 	enum triage_metric lm = label_metric(t);
 	if (lm == TM_NONE || triage__label_refuted(t) || n->metric == TM_FALLBACK_SERVING)
@@ -351,8 +362,12 @@ int triage_question(const struct triage *t, struct triage_question *q)
 			snprintf(q->reference + at, sizeof(q->reference) - at,
 			         "%sbaseline (%s): %s", at ? "; " : "", ev->baseline_of, lv);
 		}
-		snprintf(q->evidence, sizeof(q->evidence), "%s in the incident's scope: %s",
-		         metrics[n->metric].label, val);
+		int len = snprintf(q->evidence, sizeof(q->evidence),
+		                   "%s in the incident's scope: %s", metrics[n->metric].label, val);
+		/* What the baseline saw: "p95 6.7 s vs usual 2.9 s (2.4-3.5) ...". */
+		if (baseline_says(ev, n->metric) && len >= 0 && (size_t)len < sizeof(q->evidence))
+			snprintf(q->evidence + len, sizeof(q->evidence) - (size_t)len, "; %s",
+			         ev->baseline_seen);
 	} else if (n->metric == TM_P99_RATIO)
 		snprintf(q->evidence, sizeof(q->evidence), "%s: %s", metrics[n->metric].label, val);
 	else

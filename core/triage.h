@@ -72,6 +72,13 @@ struct triage_evidence {
 	int64_t failed_over;       /* requests a fallback served in those minutes: the
 	                        denominator of TM_FALLBACK_SERVING (VG_NONE: none) */
 	int64_t sub_n[SUB__COUNT]; /* failure events in the scope, per subtype */
+	/* The scope's latest event a warm baseline raised, as it compares
+	 * ("p95 6.7 s vs usual 2.9 s (2.4-3.5) for Fri 15:00 UTC, 43
+	 * requests"), its subtype, and how many such events the scope has
+	 * ("" and 0: none). */
+	char baseline_seen[120];
+	enum subtype baseline_seen_sub;
+	int64_t baseline_events;
 };
 
 /* Every metric "not measured", a 5-minute window, scope "". */

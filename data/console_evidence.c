@@ -8,6 +8,7 @@
 
 #include "core/baseline.h"
 #include "core/sanitize.h"
+#include "core/semantic.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -15,9 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MINUTE      60000LL
-#define HOUR_MS     3600000LL
-#define SPAN_MAX_MS (6 * HOUR_MS)
+#define MINUTE       60000LL
+#define HOUR_MS      3600000LL
+#define SPAN_MAX_MS  (6 * HOUR_MS)
+#define BL_WINDOW_MS (BL_WIN_BUCKETS * MINUTE) /* a gateway series' window */
 
 static int64_t minute_floor(int64_t ms)
 {
@@ -253,6 +255,77 @@ static void describe(const struct console_scope *sc, char *buf, size_t size)
 	snprintf(buf, size, "%s", clean);
 }
 
+/* The scope's models with the versions its requests named in [from, to):
+ * a baseline event names its series' alias ("gemini-2.0-flash"), its
+ * requests the versions ("gemini-2.0-flash-001"). *out is malloc'd JSON
+ * array text, or NULL (every model) as sc->models is. 0 or an SQLite code. */
+static int with_versions(const struct console_evidence_q *q, const struct console_scope *sc,
+                         int64_t from, int64_t to, char **out)
+{
+	*out = NULL;
+	json_t *a = sc->models ? json_loads(sc->models, 0, NULL) : NULL;
+	if (!a)
+		return 0;
+	int rc = SQLITE_DONE;
+	sqlite3_stmt *st = q->scope_models;
+	if (st) {
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, to);
+		sqlite3_bind_text(st, 3, sc->provider, -1, SQLITE_TRANSIENT);
+		size_t n = json_array_size(a);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *m = (const char *)sqlite3_column_text(st, 0);
+			size_t alen = m ? semantic_model_alias_len(m) : 0;
+			if (!m || alen == strlen(m))
+				continue; /* unversioned: matched as it is */
+			for (size_t i = 0; i < n; i++) {
+				const char *want = json_string_value(json_array_get(a, i));
+				if (want && strlen(want) == alen && strncmp(want, m, alen) == 0) {
+					json_array_append_new(a, json_string(m));
+					break;
+				}
+			}
+		}
+		sqlite3_reset(st);
+	}
+	*out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (rc != SQLITE_DONE)
+		return rc;
+	return *out ? 0 : SQLITE_NOMEM;
+}
+
+/* The scope's latest baseline event, shown as "p95 6.7 s vs usual 2.9 s
+ * (2.4-3.5) for Fri 15:00 UTC, 43 requests" (its detail reads ", usual"). */
+static int baseline_seen(const struct console_evidence_q *q, const struct console_scope *sc,
+                         int64_t from, int64_t to, struct triage_evidence *ev)
+{
+	sqlite3_stmt *st = q->scope_bl_evt;
+	if (!st)
+		return 0;
+	bind_scope(st, sc, from, to);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		char sub[40], text[sizeof(ev->baseline_seen)];
+		text_col(st, 0, sub, sizeof(sub));
+		text_col(st, 1, text, sizeof(text));
+		int k = model_subtype_parse(sub, (size_t)-1);
+		const char *cut = strstr(text, ", usual ");
+		if (k >= 0 && text[0]) {
+			ev->baseline_seen_sub = (enum subtype)k;
+			ev->baseline_events = sqlite3_column_int64(st, 2);
+			if (cut)
+				snprintf(ev->baseline_seen, sizeof(ev->baseline_seen), "%.*s vs %s",
+				         (int)(cut - text), text, cut + 2);
+			else
+				snprintf(ev->baseline_seen, sizeof(ev->baseline_seen), "%s", text);
+		}
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
 int console_evidence_incident(const struct console_evidence_q *q, const struct console_scope *sc,
                               struct triage_evidence *out)
 {
@@ -264,20 +337,30 @@ int console_evidence_incident(const struct console_evidence_q *q, const struct c
 	 * (the header shows the minutes read). */
 	if (to - from > SPAN_MAX_MS)
 		from = to - SPAN_MAX_MS;
+	model_copy_str(out->scope, sizeof(out->scope), sc->provider, (size_t)-1);
+	describe(sc, out->where, sizeof(out->where));
+	struct console_scope vs = *sc;
+	int rc = with_versions(q, sc, from - HOUR_MS - BL_WINDOW_MS, to, &vs.models);
+	if (rc == 0)
+		rc = baseline_seen(q, &vs, from, to, out);
+	/* A warm baseline's alert judges the window that ends at it (a
+	 * quiet hour's alert may have no request in its own minute): the
+	 * evidence covers that window too. */
+	if (out->baseline_events > 0 && to - from + BL_WINDOW_MS - MINUTE <= SPAN_MAX_MS)
+		from -= BL_WINDOW_MS - MINUTE;
 	out->from_ms = from;
 	out->to_ms = to;
 	out->window_ms = to - from;
-	model_copy_str(out->scope, sizeof(out->scope), sc->provider, (size_t)-1);
-	describe(sc, out->where, sizeof(out->where));
-	int rc = count_scope(q, sc, from, to, out);
 	if (rc == 0)
-		rc = fallback_scope(q, sc, from, to, out);
-	if (rc != 0)
-		return rc;
+		rc = count_scope(q, &vs, from, to, out);
+	if (rc == 0)
+		rc = fallback_scope(q, &vs, from, to, out);
 	/* The reference: the same scope over the hour before. */
 	struct triage_evidence before;
 	triage_evidence_init(&before);
-	rc = count_scope(q, sc, from - HOUR_MS, from, &before);
+	if (rc == 0)
+		rc = count_scope(q, &vs, from - HOUR_MS, from, &before);
+	free(vs.models);
 	if (rc != 0)
 		return rc;
 	out->before_requests = before.requests;

@@ -21,6 +21,8 @@ struct console_evidence_q {
 	        scope_obs; /* requests, non-2xx in [?1, ?2): provider ?3, models ?4, templates ?5 */
 	sqlite3_stmt *scope_evt;      /* subtype, count over the same scope */
 	sqlite3_stmt *scope_fallback; /* failed-over requests and 2xx among them in [?1, ?2) */
+	sqlite3_stmt *scope_models;   /* distinct models of provider ?3 in [?1, ?2) */
+	sqlite3_stmt *scope_bl_evt;   /* subtype, causal detail, count: its latest baseline event */
 	sqlite3_stmt *baseline;       /* the model blob of (?1 provider, ?2 alias); may be NULL */
 };
 
@@ -39,10 +41,14 @@ int console_evidence_live(const struct console_evidence_q *q, struct snapshot *s
 
 /* Fill *out with the incident's own evidence: requests, non-2xx and events
  * per subtype over [minute of first, minute after last) (its latest six
- * hours when it is longer), the same rates over the hour before, the share
- * of the failed-over requests in those minutes a fallback answered, and the
- * usual rates from the baseline model of its first model's series, else its
- * provider's, where one exists. Returns 0 or an SQLite code. */
+ * hours when it is longer; from the start of the window its first alert
+ * judged when a warm baseline raised it), the same rates over the hour
+ * before, the share of the failed-over requests in those minutes a
+ * fallback answered, the latest baseline alert's comparison
+ * (out->baseline_seen), and the usual rates from the baseline model of its
+ * first model's series, else its provider's, where one exists. A model of
+ * the scope counts the requests of its versions too (an alias series'
+ * event names the alias). Returns 0 or an SQLite code. */
 int console_evidence_incident(const struct console_evidence_q *q, const struct console_scope *sc,
                               struct triage_evidence *out);
 

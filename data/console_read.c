@@ -50,6 +50,8 @@ enum q {
 	Q_SCOPE_OBS,
 	Q_SCOPE_EVT,
 	Q_SCOPE_FALLBACK,
+	Q_SCOPE_MODELS,
+	Q_SCOPE_BL_EVT,
 	Q_BASELINE,
 	Q_INC_OPEN,
 	Q_INC_RESOLVED,
@@ -104,6 +106,21 @@ static const char *const sql[Q__COUNT] = {
 	                     "transport_error IS NULL), 0) FROM observations "
 	                     "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND provider != ?3 "
 	                     "AND selection = 'fallback'",
+	/* The models the provider's requests named in those minutes: a
+	 * baseline's event names its series' alias ("gemini-2.0-flash"), the
+	 * requests their versions ("gemini-2.0-flash-001"). */
+	[Q_SCOPE_MODELS] =
+	        "SELECT DISTINCT model FROM observations "
+	        "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND provider = ?3 AND model IS NOT NULL",
+	/* The scope's latest event a warm baseline raised (its causal signals
+	 * carry the usual band), and how many there are. */
+	[Q_SCOPE_BL_EVT] =
+	        "SELECT subtype, json_extract(detail, '$.causal.detail'), count(*) OVER () "
+	        "FROM failure_events WHERE time_ms >= ?1 AND time_ms < ?2 AND provider = ?3 "
+	        "AND (?4 IS NULL OR model IN (SELECT value FROM json_each(?4))) "
+	        "AND (?5 IS NULL OR template IN (SELECT value FROM json_each(?5))) "
+	        "AND json_extract(detail, '$.causal.baseline_expected') IS NOT NULL "
+	        "ORDER BY time_ms DESC, id DESC LIMIT 1",
 	/* The scope's baseline model (primary key); optional: a database from
 	 * before baselines has no such table. */
 	[Q_BASELINE] = "SELECT model FROM baseline_models WHERE provider = ?1 AND alias = ?2 "
@@ -548,9 +565,16 @@ static int read_taxonomy(struct console_read *db, struct snapshot *s, int64_t no
 
 static struct console_evidence_q evidence_q(struct console_read *db)
 {
-	struct console_evidence_q q = { db->st[Q_OBS_EVIDENCE],   db->st[Q_EVT_EVIDENCE],
-		                        db->st[Q_SCOPE_OBS],      db->st[Q_SCOPE_EVT],
-		                        db->st[Q_SCOPE_FALLBACK], db->st[Q_BASELINE] };
+	struct console_evidence_q q = {
+		.obs = db->st[Q_OBS_EVIDENCE],
+		.evt = db->st[Q_EVT_EVIDENCE],
+		.scope_obs = db->st[Q_SCOPE_OBS],
+		.scope_evt = db->st[Q_SCOPE_EVT],
+		.scope_fallback = db->st[Q_SCOPE_FALLBACK],
+		.scope_models = db->st[Q_SCOPE_MODELS],
+		.scope_bl_evt = db->st[Q_SCOPE_BL_EVT],
+		.baseline = db->st[Q_BASELINE],
+	};
 	return q;
 }
 

@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-const char *const triagewalk_half[2][6] = {
+const char *const triagewalk_half[TRIAGEWALK_PARTS][6] = {
 	{ "calm", "latency-ramp", "silent-update", "injection", "faults", NULL },
 	{ "oncall-day", "openai-dec-2024", "google-jun-2025", "anthropic-529-waves", NULL },
+	{ "baseline-weeks", NULL }, /* four weeks: tests/soak/test_triage_weeks.c */
 };
 
 /* Cut like tests/integration/replay_scenarios.bash cuts them. */
@@ -46,7 +48,10 @@ static void make_db(const char *dir, const char *scenario, char *db, size_t size
 	snprintf(out, sizeof(out), "%s/%s.jsonl", dir, scenario);
 	snprintf(truth, sizeof(truth), "%s/%s.truth.json", dir, scenario);
 	snprintf(log, sizeof(log), "%s/%s.log", dir, scenario);
-	snprintf(cfg, sizeof(cfg), "%s/replay/vigil.yaml", VIGIL_TEST_DATA_DIR);
+	/* a scenario's own config where it has one (baseline-weeks: its holiday) */
+	snprintf(cfg, sizeof(cfg), "%s/replay/%s.vigil.yaml", VIGIL_TEST_DATA_DIR, scenario);
+	if (access(cfg, R_OK) != 0)
+		snprintf(cfg, sizeof(cfg), "%s/replay/vigil.yaml", VIGIL_TEST_DATA_DIR);
 	snprintf(db, size, "%s/%s.db", dir, scenario);
 	const char *dur = duration_of(scenario);
 	char *sim[] = { (char *)bin,
@@ -69,14 +74,23 @@ static void make_db(const char *dir, const char *scenario, char *db, size_t size
 }
 
 /* Walk incident `id` accepting every suggestion; 0 when it ends at its label. */
+/* The label of an incident, from its row (the snapshot lists only the
+ * latest ones: every incident is walked, whenever it happened). */
+struct walk_inc {
+	enum category category;
+	enum subtype subtype;
+	char provider[VG_NAME_MAX], model[VG_MODEL_MAX];
+	long long count;
+};
+
 static int walk_one(struct console_read *cr, struct snapshot *s, int64_t now, int64_t id,
-                    const char *scenario)
+                    const struct walk_inc *inc, const char *scenario)
 {
+	if (inc->category == CAT_MONITOR)
+		return 0;
 	char *cause = NULL;
 	assert_int_equal(console_read_build(cr, s, now, id, &cause), 0);
-	const struct snap_incident *inc = snapshot_find_incident(s, id);
-	if (!inc || inc->category == CAT_MONITOR)
-		return 0;
+	assert_int_equal(s->detail.incident_id, id);
 	assert_true(s->detail.has_evidence);
 	struct triage t;
 	triage_start_incident(&t, &s->detail.evidence, inc->category, inc->subtype);
@@ -101,7 +115,7 @@ static int walk_one(struct console_read *cr, struct snapshot *s, int64_t now, in
 		return 0;
 	printf("%s #%lld %s/%s %s/%s (%lld events): %s\n  why: %s\n", scenario, (long long)id,
 	       model_category_name(inc->category), model_subtype_name(inc->subtype), inc->provider,
-	       inc->model, (long long)inc->count, path, why);
+	       inc->model, inc->count, path, why);
 	return 1;
 }
 
@@ -114,11 +128,12 @@ static void check_halves(void)
 	for (size_t k = 0; k < n; k++) {
 		names[k][strlen(names[k]) - 5] = '\0';
 		bool in = false;
-		for (int h = 0; h < 2; h++)
+		for (int h = 0; h < TRIAGEWALK_PARTS; h++)
 			for (int i = 0; triagewalk_half[h][i]; i++)
 				in |= strcmp(triagewalk_half[h][i], names[k]) == 0;
 		if (!in)
-			fail_msg("scenario %s is in neither half of test_triage_scenarios",
+			fail_msg("scenario %s is in no part of test_triage_scenarios_a/_b, "
+			         "test_triage_weeks",
 			         names[k]);
 	}
 	tu_free_list(names, n);
@@ -138,8 +153,8 @@ void triagewalk_check(int h)
 		sqlite3_stmt *st;
 		assert_int_equal(
 		        sqlite3_prepare_v2(raw,
-		                           "SELECT id, (SELECT max(last_ms) FROM incidents) "
-		                           "FROM incidents ORDER BY id",
+		                           "SELECT id, last_ms, category, subtype, provider, "
+		                           "coalesce(model, ''), count FROM incidents ORDER BY id",
 		                           -1, &st, NULL),
 		        SQLITE_OK);
 		struct console_read *cr = NULL;
@@ -149,7 +164,20 @@ void triagewalk_check(int h)
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(st, 0);
 			int64_t now = sqlite3_column_int64(st, 1) + 60000;
-			bad += walk_one(cr, s, now, id, scenario);
+			struct walk_inc inc;
+			const char *c = (const char *)sqlite3_column_text(st, 2);
+			const char *sub = (const char *)sqlite3_column_text(st, 3);
+			int ci = model_category_parse(c, (size_t)-1);
+			int si = model_subtype_parse(sub, (size_t)-1);
+			assert_true(ci >= 0 && si >= 0);
+			inc.category = (enum category)ci;
+			inc.subtype = (enum subtype)si;
+			snprintf(inc.provider, sizeof(inc.provider), "%s",
+			         (const char *)sqlite3_column_text(st, 4));
+			snprintf(inc.model, sizeof(inc.model), "%s",
+			         (const char *)sqlite3_column_text(st, 5));
+			inc.count = sqlite3_column_int64(st, 6);
+			bad += walk_one(cr, s, now, id, &inc, scenario);
 			walked++;
 		}
 		sqlite3_finalize(st);

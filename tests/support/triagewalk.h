@@ -13,12 +13,14 @@
 
 #include <stddef.h>
 
-/* The scenarios of each half: together, every file in sim/scenarios. */
-extern const char *const triagewalk_half[2][6];
+/* The scenarios of each part (two halves, then the multi-week scenario that
+ * only the soak label runs): together, every file in sim/scenarios. */
+#define TRIAGEWALK_PARTS 3
+extern const char *const triagewalk_half[TRIAGEWALK_PARTS][6];
 
-/* Walk every incident of the scenarios of half h (0 or 1), failing the
+/* Walk every incident of the scenarios of part h (0, 1 or 2), failing the
  * running cmocka test on an incident that does not end at its label; also
- * fails when a shipped scenario is in neither half. */
+ * fails when a shipped scenario is in no part. */
 void triagewalk_check(int h);
 
 #endif

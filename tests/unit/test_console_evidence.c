@@ -6,7 +6,9 @@
  * this test computes with its own SQL; an incident whose label its evidence
   * contradicts ends at what the evidence says and says why; a path an older
  * console recorded as JSON reads as steps in the detail; a baseline model
- * shows beside the hour before, and a database without baselines opens.
+ * shows beside the hour before, an incident a warm baseline raised has its
+ * alias's requests and the baseline's comparison, and a database without
+ * baselines opens.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -478,6 +480,102 @@ static void test_baseline_beside_the_hour_before(void **state)
 	console_read_close(cr);
 }
 
+/* An incident a warm baseline raised: its event names the series' alias
+ * ("gemini-2.0-flash"), its requests the versions; under the static bar,
+ * the latency question's evidence is its own alert, shown as the baseline
+ * compares ("p95 6.7 s vs usual 2.9 s (2.4-3.5) ..."), over the window
+ * the alert judged (the six minutes ending at it). */
+static void test_baseline_latency_incident(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	const long long t0 = END_MS - 40 * 60000LL; /* a minute's start */
+	char q[1024];
+	static const struct {
+		int min_before;
+		const char *model;
+	} req[] = {
+		{ 5, "gemini-2.0-flash-001" },      { 4, "gemini-2.0-flash-001" },
+		{ 2, "gemini-2.0-flash-002" },      { 0, "gemini-2.0-flash-001" },
+		{ 0, "gemini-2.0-flash-002" },      { 3, "gemini-2.0-flash-lite-001" },
+		{ 0, "gemini-2.0-flash-lite-001" }, { 9, "gemini-2.0-flash-001" },
+	};
+	for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+		snprintf(
+		        q, sizeof(q),
+		        "INSERT INTO observations (ts_ms, request_id, attempt, source, provider, "
+		        "model, http_status) VALUES (%lld, 'bl-%zu', 1, 'gateway', 'google', '%s', "
+		        "200)",
+		        t0 - req[i].min_before * 60000LL + 1000 * (long long)i, i, req[i].model);
+		exec(db, q);
+	}
+	const char *causal = "{\"latency_ms\":6700,\"latency_percentile\":95,"
+	                     "\"window_count\":43,\"baseline_expected\":2900,"
+	                     "\"baseline_lo\":2400,\"baseline_hi\":3500,\"detail\":\"p95 6.7 s, "
+	                     "usual 2.9 s (2.4-3.5) for Fri 15:00 UTC, 43 requests\"}";
+	snprintf(q, sizeof(q),
+	         "INSERT INTO failure_events (event_id, time_ms, category, subtype, severity, "
+	         "provider, model, detail) VALUES (9100, %lld, 'provider', 'latency', 'low', "
+	         "'google', 'gemini-2.0-flash', '{\"causal\":%s}')",
+	         t0 + 30000, causal);
+	exec(db, q);
+	snprintf(q, sizeof(q),
+	         "INSERT INTO incidents (id, key, category, subtype, provider, model, severity, "
+	         "state, count, first_ms, last_ms, detail) VALUES (9100, "
+	         "'provider/google/latency', 'provider', 'latency', 'google', "
+	         "'gemini-2.0-flash', 'low', 'resolved', 1, %lld, %lld, "
+	         "'{\"involved\":[{\"provider\":\"google\",\"model\":\"gemini-2.0-flash\"}]}')",
+	         t0 + 30000, t0 + 30000);
+	exec(db, q);
+	const long long from = t0 - 5 * 60000LL, to = t0 + 60000;
+	snprintf(q, sizeof(q),
+	         "SELECT count(*) FROM observations WHERE ts_ms >= %lld AND ts_ms < %lld AND "
+	         "provider = 'google' AND model IN ('gemini-2.0-flash-001', "
+	         "'gemini-2.0-flash-002')",
+	         from, to);
+	double want_req = sql_num(db, q);
+	snprintf(q, sizeof(q),
+	         "SELECT count(*) FROM failure_events WHERE time_ms >= %lld AND time_ms < %lld "
+	         "AND provider = 'google' AND model = 'gemini-2.0-flash' AND subtype = 'latency'",
+	         from, to);
+	double want_slow = sql_num(db, q);
+	sqlite3_close(db);
+	assert_true(want_req == 5.0 && want_slow == 1.0); /* the rows above, the lite excluded */
+
+	struct console_read *cr = NULL;
+	char *cause = NULL;
+	assert_int_equal(console_read_open(f->path, &cr, &cause), 0);
+	struct snapshot *s = snapshot_new();
+	assert_int_equal(console_read_build(cr, s, END_MS + 60000, 9100, &cause), 0);
+	assert_true(s->detail.has_evidence);
+	const struct triage_evidence *ev = &s->detail.evidence;
+	assert_int_equal(ev->from_ms, from);
+	assert_int_equal(ev->to_ms, to);
+	assert_int_equal(ev->requests, (int64_t)want_req);
+	assert_true(fabs(ev->n[TM_SLOW_RATE] - want_slow) < 1e-9);
+	assert_int_equal(ev->baseline_events, 1);
+	struct triage t;
+	triage_start_incident(&t, ev, CAT_PROVIDER, SUB_LATENCY);
+	struct triage_question tq;
+	assert_int_equal(triage_question(&t, &tq), 0);
+	assert_string_equal(tq.node_id, "provider.latency");
+	char want[96];
+	snprintf(want, sizeof(want), "%.0f of %.0f requests", want_slow, want_req);
+	if (!strstr(tq.evidence, want) ||
+	    !strstr(tq.evidence, "p95 6.7 s vs usual 2.9 s (2.4-3.5) for Fri 15:00 UTC"))
+		fail_msg("'%s' lacks '%s' or the baseline's comparison", tq.evidence, want);
+	assert_int_equal(tq.suggested, TA_YES);
+	while (!triage_done(&t))
+		assert_int_equal(triage_accept(&t), 0);
+	struct triage_thread_info info;
+	assert_int_equal(triage_thread_info(&t, 0, &info), 0);
+	assert_int_equal(info.category, CAT_PROVIDER);
+	assert_int_equal(info.subtype, SUB_LATENCY);
+	snapshot_free(s);
+	console_read_close(cr);
+}
+
 /* An incident longer than six hours is read over its latest six. */
 static void test_long_incident_reads_its_latest_hours(void **state)
 {
@@ -536,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_recorded_paths_read_as_steps),
 		cmocka_unit_test(test_baseline_beside_the_hour_before),
 		cmocka_unit_test(test_long_incident_reads_its_latest_hours),
+		cmocka_unit_test(test_baseline_latency_incident),
 		cmocka_unit_test(test_database_without_baselines),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
