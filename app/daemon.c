@@ -178,6 +178,7 @@ static void on_open_incidents(void *data, const struct store_answer *a)
 {
 	struct daemon *d = data;
 	size_t restored = 0;
+	backfill_restored(d->backfill, a, daemon__now(d));
 	for (size_t i = 0; i < a->n_incidents; i++) {
 		json_t *j = a->incidents[i].detail_json
 		                    ? json_loads(a->incidents[i].detail_json, 0, NULL)
@@ -489,6 +490,8 @@ int daemon_start(struct daemon *d, char **cause)
 		return rc;
 	}
 	d->p = d->ps.p;
+	if (backfill_new(&d->backfill, d->cfg->incidents.quiet_period_ms) != 0)
+		return vg_cause(cause, VG_ENOMEM, "out of memory");
 	d->reg = metrics_new();
 	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
 		return vg_cause(cause, VG_ENOMEM, "out of memory");
@@ -580,6 +583,7 @@ void daemon_free(struct daemon *d)
 	sinks_free(d->sinks);
 	metrics_free(d->reg);
 	pipeline_setup_done(&d->ps);
+	backfill_free(d->backfill);
 	free(d->cfg);
 	free(d);
 }

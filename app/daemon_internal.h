@@ -9,6 +9,7 @@
 #ifndef VIGIL_APP_DAEMON_INTERNAL_H
 #define VIGIL_APP_DAEMON_INTERNAL_H
 
+#include "app/backfill.h"
 #include "app/daemon.h"
 #include "app/daemon_fsm.h"
 #include "app/pipeline_setup.h"
@@ -40,8 +41,9 @@ struct daemon {
 	bool dispatching;
 	struct store_max_ids max_ids; /* the startup answer, for DA_RESUME_NUMBERING */
 
-	struct pipeline_setup ps; /* the pipeline and its schemas */
-	struct pipeline *p;       /* ps.p */
+	struct pipeline_setup ps;  /* the pipeline and its schemas */
+	struct pipeline *p;        /* ps.p */
+	struct backfill *backfill; /* events older than the quiet period never notify */
 	struct store *store;
 	struct ingest *ing;
 

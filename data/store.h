@@ -355,6 +355,10 @@ struct store_answer {
 	size_t n_actions;
 	struct store_incident *incidents;
 	size_t n_incidents;
+	/* STORE_Q_INCIDENTS_OPEN: the ids of those that never had an outbox row
+	 * (never notified: opened by a backfill, or below every sink's severity) */
+	int64_t *unnotified;
+	size_t n_unnotified;
 	struct store_max_ids max_ids;
 	/* STORE_Q_BASELINES: every model; the hours of each series since its
 	 * model's refresh (all its hours within a week of the newest when it
