@@ -13,6 +13,9 @@
  * Copytruncate (the file shrinks, or its first bytes change): read again
  * from 0. A file is known by (device, inode); its position survives
  * restarts in the store, checked against a signature of its first bytes.
+ * A file rotated while vigil was down (renamed, or copied and truncated) is
+ * found again in its folder by identity whatever its new name, and
+ * finished from its position before the new file at the path starts.
  *
  * Without --follow each file is read to its end (an unterminated last line
  * is used when it is a complete JSON object, otherwise left for later and

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# test_ingest_rotation_stopped.sh: files rotated while vigil is down (issue 18). vigil reads
+# ev.jsonl and stops; 50 lines are appended; the file is rotated; a new ev.jsonl is
+# written; vigil starts again. The 50 lines must be read, before the new file's, and
+# nothing twice:
+#   1. rename, one path, `vigil ingest` (no follow);
+#   2. rename, one path, `vigil ingest --follow` stopped with SIGTERM each time;
+#   3. rename, `vigil run` following the glob ev*.jsonl (which ev.jsonl.1 does not match);
+#   4. copytruncate (cp then truncate, the copy under a name no pattern names), `vigil ingest`;
+#   5. two rotations while stopped (ev.jsonl.2 and ev.jsonl.1 both hold unread lines).
+# Lines lost and lines stored twice are counted for each case (both must be 0).
+set -euo pipefail
+VIGIL=${VIGIL_BIN:?}
+T=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# gen FILE TAG FROM TO: lines TAG-FROM .. TAG-(TO-1), appended
+gen() {
+	python3 - "$@" <<'PY'
+import json, sys
+path, tag, a, b = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+with open(path, "a") as f:
+    for i in range(a, b):
+        f.write(json.dumps({"schema_version": 1, "ts": "2026-11-27T10:00:00.000Z",
+                            "request_id": "%s-%d" % (tag, i), "provider": "openai",
+                            "http": {"status": 200}}) + "\n")
+PY
+}
+rows() { sqlite3 "$1" "SELECT count(*) FROM observations" 2>/dev/null || echo 0; }
+wait_rows() { # db want (a shortfall is counted by check)
+	for _ in $(seq 1 150); do
+		[[ $(rows "$1") == "$2" ]] && return 0
+		sleep 0.1
+	done
+	echo "timed out: $(rows "$1") of $2 rows in $1"
+}
+BAD=0
+# check NAME DB OLD_TAG OLD_N NEW_TAG NEW_N: every line once, the old file's before the new one's
+check() {
+	local name=$1 db=$2 ot=$3 on=$4 nt=$5 nn=$6
+	local got_o got_n dup lost
+	got_o=$(sqlite3 "$db" "SELECT count(DISTINCT request_id) FROM observations WHERE request_id LIKE '$ot-%'")
+	got_n=$(sqlite3 "$db" "SELECT count(DISTINCT request_id) FROM observations WHERE request_id LIKE '$nt-%'")
+	dup=$(sqlite3 "$db" "SELECT count(*) - count(DISTINCT request_id) FROM observations")
+	lost=$((on - got_o + nn - got_n))
+	echo "$name: $((got_o + got_n)) of $((on + nn)) lines, lost $lost, repeated $dup"
+	[[ $lost -eq 0 && $dup -eq 0 ]] || { echo "FAIL: $name"; BAD=1; return 0; }
+	# the rotated file is finished before the new file starts
+	local last_old first_new
+	last_old=$(sqlite3 "$db" "SELECT max(id) FROM observations WHERE request_id LIKE '$ot-%'")
+	first_new=$(sqlite3 "$db" "SELECT min(id) FROM observations WHERE request_id LIKE '$nt-%'")
+	[[ $last_old -lt $first_new ]] || { echo "FAIL: $name: the new file was read first"; BAD=1; }
+}
+
+# 1. rename, one path, ingest
+mkdir "$T/1"
+gen "$T/1/ev.jsonl" A 0 200
+"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >/dev/null
+gen "$T/1/ev.jsonl" A 200 250
+mv "$T/1/ev.jsonl" "$T/1/ev.jsonl.1"
+gen "$T/1/ev.jsonl" B 0 120
+"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >"$T/1.out" 2>"$T/1.err" || fail "1: $(cat "$T/1.err")"
+check "rename, ingest" "$T/1.db" A 250 B 120
+# again: nothing new is read, nothing twice
+"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >/dev/null
+check "rename, ingest again" "$T/1.db" A 250 B 120
+
+# 2. rename, one path, --follow and SIGTERM
+mkdir "$T/2"
+gen "$T/2/ev.jsonl" A 0 200
+follow() { # db pattern want
+	"$VIGIL" ingest --follow "$2" --db "$1" >/dev/null 2>&1 &
+	local pid=$!
+	PIDS+=($pid)
+	wait_rows "$1" "$3"
+	kill -TERM "$pid"
+	wait "$pid" || fail "ingest --follow exited $?"
+}
+follow "$T/2.db" "$T/2/ev.jsonl" 200
+gen "$T/2/ev.jsonl" A 200 250
+mv "$T/2/ev.jsonl" "$T/2/ev.jsonl.1"
+gen "$T/2/ev.jsonl" B 0 120
+follow "$T/2.db" "$T/2/ev.jsonl" 370
+check "rename, --follow + SIGTERM" "$T/2.db" A 250 B 120
+
+# 3. rename, `vigil run` on a glob that the rotated name does not match
+mkdir "$T/3"
+cat >"$T/3.yaml" <<YAML
+store:
+  path: $T/3.db
+  batch_interval: 20ms
+events:
+  - path: $T/3/ev*.jsonl
+YAML
+run() { # want
+	"$VIGIL" run --config "$T/3.yaml" 2>"$T/3.log" &
+	local pid=$!
+	PIDS+=($pid)
+	wait_rows "$T/3.db" "$1"
+	kill -TERM "$pid"
+	wait "$pid" || fail "vigil run exited $?"
+}
+gen "$T/3/ev.jsonl" A 0 200
+run 200
+gen "$T/3/ev.jsonl" A 200 250
+mv "$T/3/ev.jsonl" "$T/3/ev.jsonl.1"
+gen "$T/3/ev.jsonl" B 0 120
+run 370
+check "rename, vigil run on a glob" "$T/3.db" A 250 B 120
+
+# 4. copytruncate: the copy holds the unread lines; the path holds fewer bytes than read
+mkdir "$T/4"
+gen "$T/4/ev.jsonl" A 0 200
+"$VIGIL" ingest "$T/4/ev.jsonl" --db "$T/4.db" >/dev/null
+gen "$T/4/ev.jsonl" A 200 250
+cp "$T/4/ev.jsonl" "$T/4/ev.jsonl.1"
+truncate -s 0 "$T/4/ev.jsonl"
+gen "$T/4/ev.jsonl" B 0 120
+"$VIGIL" ingest "$T/4/ev.jsonl" --db "$T/4.db" >/dev/null 2>"$T/4.err" || fail "4: $(cat "$T/4.err")"
+check "copytruncate, ingest" "$T/4.db" A 250 B 120
+
+# 5. two renames while stopped, each with unread lines
+mkdir "$T/5"
+gen "$T/5/ev.jsonl" A 0 200
+"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >/dev/null
+gen "$T/5/ev.jsonl" A 200 250
+mv "$T/5/ev.jsonl" "$T/5/ev.jsonl.1"
+gen "$T/5/ev.jsonl" B 0 120
+"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >/dev/null
+gen "$T/5/ev.jsonl" B 120 160
+mv "$T/5/ev.jsonl.1" "$T/5/ev.jsonl.2"
+mv "$T/5/ev.jsonl" "$T/5/ev.jsonl.1"
+gen "$T/5/ev.jsonl" C 0 80
+"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >/dev/null
+check "two renames, ingest" "$T/5.db" B 160 C 80
+check "two renames, ingest (first file)" "$T/5.db" A 250 C 80
+[[ $BAD -eq 0 ]] || fail "lines lost or repeated"
+echo "ok: rotated while stopped (rename x3 modes, copytruncate, two rotations): nothing lost or repeated"
