@@ -163,6 +163,21 @@ static void on_tick(uv_timer_t *h)
 
 /* ---- startup ------------------------------------------------------------------------- */
 
+/* A file rotated while the daemon was down is gone with lines unread: a
+ * monitor incident (tail_file_gone) says how many bytes. */
+static void on_file_lost(void *data, const char *path, int64_t bytes)
+{
+	struct daemon *d = data;
+	char detail[640];
+	snprintf(detail, sizeof(detail),
+	         "%s was rotated while vigil was stopped and is gone (deleted or compressed): "
+	         "%lld bytes never read",
+	         path, (long long)bytes);
+	daemon__log(d, "error", "rotated file gone",
+	            json_pack("{s:s,s:I}", "path", path, "bytes_never_read", (json_int_t)bytes));
+	daemon__monitor(d, SUB_TAIL_FILE_GONE, path, detail);
+}
+
 static void on_ingest_done(void *data, const struct ingest_stats *st)
 {
 	struct daemon *d = data;
@@ -225,6 +240,7 @@ static int open_following(struct daemon *d)
 	if (rc != 0)
 		return rc;
 	ingest_set_observer(d->ing, daemon__observe_file, daemon__seal_file, d);
+	ingest_set_lost(d->ing, on_file_lost, d);
 	for (size_t i = 0; i < d->cfg->n_events; i++) {
 		ingest_add(d->ing, d->cfg->events[i].path);
 		daemon__log(d, "info", "following",

@@ -208,6 +208,7 @@ static void process(struct tfile *t, struct chunk *c)
 		p->offset = t->commit_off;
 		p->line_no = t->commit_line;
 		p->head_sig = t->commit_sig;
+		p->size = t->size;
 		model_copy_str(p->path, sizeof(p->path), path, (size_t)-1);
 	}
 	if (b && rc == 0) {
@@ -219,6 +220,7 @@ static void process(struct tfile *t, struct chunk *c)
 		tp.offset = t->commit_off;
 		tp.line_no = t->commit_line;
 		tp.head_sig = t->commit_sig;
+		tp.size = t->size;
 		tp.updated_ms = clock_wall_ms();
 		rc = store_batch_set_tail(b, &tp);
 		if (rc == 0 && ing->seal)
@@ -380,6 +382,12 @@ void ingest_set_observer(struct ingest *ing, ingest_observe_cb observe, ingest_s
 	ing->observe_data = data;
 }
 
+void ingest_set_lost(struct ingest *ing, ingest_lost_cb lost, void *data)
+{
+	ing->lost = lost;
+	ing->lost_data = data;
+}
+
 int ingest_add(struct ingest *ing, const char *pattern)
 {
 	if (vg_grow((void **)&ing->patterns, &ing->cap_patterns, ing->n_patterns + 1,
@@ -410,6 +418,7 @@ static void on_positions(void *data, const struct store_answer *a)
 		p->offset = a->tails[i].offset;
 		p->line_no = a->tails[i].line_no;
 		p->head_sig = a->tails[i].head_sig;
+		p->size = a->tails[i].size;
 		model_copy_str(p->path, sizeof(p->path), a->tails[i].path, (size_t)-1);
 	}
 	ing->started = true;

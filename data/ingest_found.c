@@ -13,8 +13,13 @@
  * bytes). Found with bytes
  * after the position, it is opened there and finished before the new file
  * at the path starts (the path waits: ingest_files.c's path_busy()).
+ * Not found (deleted, compressed), the bytes it held after the position
+ * when last read are lost: reported once (the row is then marked: its size
+ * set to its position).
  */
 #include "data/ingest_internal.h"
+
+#include "net/clock.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -121,6 +126,33 @@ static bool look_for(const struct pos *p, const struct stat *here, char *out, si
 	return by_head;
 }
 
+/* p's file is gone: report what it held unread, and record that it was. */
+static void lost(struct ingest *ing, struct pos *p)
+{
+	if (p->size <= p->offset)
+		return; /* read to its end (or its size not known) */
+	int64_t bytes = p->size - p->offset;
+	ing->st.bytes_lost += bytes;
+	fprintf(stderr, "vigil ingest: %s: rotated while stopped and gone: %lld bytes never read\n",
+	        p->path, (long long)bytes);
+	if (ing->lost)
+		ing->lost(ing->lost_data, p->path, bytes);
+	p->size = p->offset;
+	struct store_tail_pos tp;
+	memset(&tp, 0, sizeof(tp));
+	tp.dev = p->dev;
+	tp.ino = p->ino;
+	model_copy_str(tp.path, sizeof(tp.path), p->path, (size_t)-1);
+	tp.offset = p->offset;
+	tp.line_no = p->line_no;
+	tp.head_sig = p->head_sig;
+	tp.size = p->size;
+	tp.updated_ms = clock_wall_ms();
+	struct store_batch *b = store_batch_new(NULL, NULL);
+	if (b && (store_batch_set_tail(b, &tp) != 0 || store_submit(ing->store, b) != 0))
+		store_batch_free(b); /* reported again at the next start */
+}
+
 void ingest__find_rotated(struct ingest *ing)
 {
 	/* positions are copied: opening a file may add one (and move the array) */
@@ -135,8 +167,10 @@ void ingest__find_rotated(struct ingest *ing)
 		if (same && same_head(p.path, &p, &sb))
 			continue; /* still there: it resumes when the patterns are opened */
 		char found[512];
-		if (!look_for(&p, here ? &sb : NULL, found, sizeof(found)))
+		if (!look_for(&p, here ? &sb : NULL, found, sizeof(found))) {
+			lost(ing, &ing->pos[i]);
 			continue;
+		}
 		struct stat fs;
 		if (stat(found, &fs) != 0 || (int64_t)fs.st_size <= p.offset)
 			continue; /* nothing after the position */

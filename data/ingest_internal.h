@@ -43,6 +43,7 @@ struct pos {
 	int64_t offset, line_no;
 	uint64_t head_sig;
 	char path[512]; /* the path it was read under */
+	int64_t size;   /* the file's size then (-1: not known) */
 };
 
 /* One read's bytes and what was decoded from them. */
@@ -119,6 +120,8 @@ struct ingest {
 	void *observe_data;
 	ingest_done_cb done;
 	void *done_data;
+	ingest_lost_cb lost;
+	void *lost_data;
 	char **patterns;
 	size_t n_patterns, cap_patterns;
 	struct pos *pos;

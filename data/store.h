@@ -55,7 +55,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -139,6 +139,7 @@ struct store_tail_pos {
 	int64_t line_no;   /* lines consumed */
 	uint64_t head_sig; /* signature of the file's first bytes (detects inode reuse) */
 	int64_t updated_ms;
+	int64_t size; /* the file's size when read (-1: not known) */
 };
 
 /* One health row (the daemon writes them from pipeline_health_view() every

@@ -77,6 +77,8 @@ config() { # name events-file
 store:
   path: $T/$1.db
   batch_interval: 20ms
+metrics:
+  listen: 127.0.0.1:0
 sinks:
   - name: pd
     kind: pagerduty

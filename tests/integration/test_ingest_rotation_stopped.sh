@@ -7,7 +7,10 @@
 #   2. rename, one path, `vigil ingest --follow` stopped with SIGTERM each time;
 #   3. rename, `vigil run` following the glob ev*.jsonl (which ev.jsonl.1 does not match);
 #   4. copytruncate (cp then truncate, the copy under a name no pattern names), `vigil ingest`;
-#   5. two rotations while stopped (ev.jsonl.2 and ev.jsonl.1 both hold unread lines).
+#   5. rotated twice across two stops (ev.jsonl.2 then ev.jsonl.1 hold unread lines);
+#   6. the rotated file is gone (compressed) with bytes vigil saw and never read (a last
+#      line it was waiting for): `vigil run` raises one monitor incident (tail_file_gone)
+#      saying how many bytes, once (not again at the next start).
 # Lines lost and lines stored twice are counted for each case (both must be 0).
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
@@ -98,6 +101,8 @@ cat >"$T/3.yaml" <<YAML
 store:
   path: $T/3.db
   batch_interval: 20ms
+metrics:
+  listen: 127.0.0.1:0
 events:
   - path: $T/3/ev*.jsonl
 YAML
@@ -143,5 +148,42 @@ gen "$T/5/ev.jsonl" C 0 80
 "$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >/dev/null
 check "two renames, ingest" "$T/5.db" B 160 C 80
 check "two renames, ingest (first file)" "$T/5.db" A 250 C 80
+# 6. gone: compressed while stopped, with a last line vigil was waiting for
+mkdir "$T/6"
+sed "s|$T/3|$T/6|g" "$T/3.yaml" >"$T/6.yaml"
+N6=0
+run6() { # want
+	N6=$((N6 + 1))
+	"$VIGIL" run --config "$T/6.yaml" 2>"$T/6.$N6.log" &
+	local pid=$!
+	PIDS+=($pid)
+	for _ in $(seq 1 150); do
+		grep -q '"msg":"running"' "$T/6.$N6.log" && break
+		sleep 0.1
+	done
+	wait_rows "$T/6.db" "$1"
+	kill -TERM "$pid"
+	wait "$pid" || fail "vigil run exited $?"
+}
+gen "$T/6/ev.jsonl" A 0 200
+printf '{"schema_version": 1, "ts": "2026-11-27T10:00' >>"$T/6/ev.jsonl"
+partial=45
+run6 200
+printf ':00.000Z", "request_id": "A-200", "provider": "openai", "http": {"status": 200}}\n' >>"$T/6/ev.jsonl"
+gen "$T/6/ev.jsonl" A 201 250
+mv "$T/6/ev.jsonl" "$T/6/ev.jsonl.1"
+gzip "$T/6/ev.jsonl.1"
+gen "$T/6/ev.jsonl" B 0 120
+run6 320
+run6 320
+gone=$(sqlite3 "$T/6.db" "SELECT count(*) FROM failure_events WHERE subtype = 'tail_file_gone'")
+inc=$(sqlite3 "$T/6.db" "SELECT count(*) FROM incidents WHERE subtype = 'tail_file_gone'")
+said=$(cat "$T"/6.*.log | grep -c "\"bytes_never_read\":$partial" || true)
+echo "gone: $gone tail_file_gone event(s), $inc incident(s), $said log line(s) with $partial bytes"
+[[ $gone == 1 && $inc == 1 && $said == 1 ]] || { echo "FAIL: gone"; BAD=1; }
+grep -q "$partial bytes never read" <<<"$(sqlite3 "$T/6.db" "SELECT detail FROM failure_events WHERE subtype = 'tail_file_gone'")" ||
+	{ echo "FAIL: gone: the event does not say $partial bytes"; BAD=1; }
+check "gone (compressed)" "$T/6.db" A 200 B 120
+
 [[ $BAD -eq 0 ]] || fail "lines lost or repeated"
-echo "ok: rotated while stopped (rename x3 modes, copytruncate, two rotations): nothing lost or repeated"
+echo "ok: rotated while stopped (rename in 3 modes, copytruncate, two rotations, gone): nothing lost or repeated, the gone bytes reported once"
