@@ -145,6 +145,16 @@ static void on_sem_drained(void *data)
 
 /* ---- the tick ------------------------------------------------------------------ */
 
+/* Is the tailer still reading a backlog of events older than the quiet
+ * period (a backfill)? Then time in the pipeline is theirs: a tick at the
+ * clock would move it to now, and the rest of the backlog would make
+ * incidents in the present instead of history (app/backfill). */
+static bool backfilling(struct daemon *d, int64_t now)
+{
+	return d->ing && d->newest_file_ms != VG_NONE &&
+	       d->newest_file_ms < now - d->cfg->incidents.quiet_period_ms && ingest_behind(d->ing);
+}
+
 static void on_tick(uv_timer_t *h)
 {
 	struct daemon *d = h->data;
@@ -152,7 +162,7 @@ static void on_tick(uv_timer_t *h)
 		return;
 	int64_t now = daemon__now(d);
 	struct effects fx;
-	if (pipeline_tick(d->p, now, &fx) == 0)
+	if (!backfilling(d, now) && pipeline_tick(d->p, now, &fx) == 0)
 		daemon__keep_effects(d, &fx);
 	daemon__add_health_rows(d, now);
 	daemon__start_refresh(d);
@@ -475,6 +485,7 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	               d->opt.db_path ? d->opt.db_path : cfg->store.path, (size_t)-1);
 	d->opt.db_path = NULL;
 	d->state = DS_NEW;
+	d->newest_file_ms = VG_NONE;
 	*out = d;
 	return 0;
 }

@@ -177,6 +177,8 @@ int daemon__observe_file(void *data, const struct observation *obs, struct store
 	if (rc != 0)
 		return rc;
 	d->st.observations++;
+	if (d->newest_file_ms == VG_NONE || t > d->newest_file_ms)
+		d->newest_file_ms = t;
 	metrics_std_observation(&d->vm, obs);
 	daemon__account(d, &fx);
 	live_effects(d, &fx, t, &live);

@@ -80,6 +80,7 @@ struct daemon {
 	bool corrupt;          /* the store met damage: stopping after its page went out */
 	uint64_t linger_until; /* loop time the close waits for such a page until */
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
+	int64_t newest_file_ms; /* the newest event time read from the files (VG_NONE) */
 	struct daemon_stats st;
 };
 

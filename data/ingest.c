@@ -447,6 +447,15 @@ void ingest_stop(struct ingest *ing)
 	ingest__check_done(ing);
 }
 
+bool ingest_behind(const struct ingest *ing)
+{
+	for (const struct tfile *t = ing->files; t; t = t->next) {
+		if (!t->eof || t->busy || t->pending || t->ready_slot >= 0)
+			return true;
+	}
+	return false;
+}
+
 void ingest_stats(const struct ingest *ing, struct ingest_stats *out)
 {
 	*out = ing->st;

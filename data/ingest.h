@@ -113,6 +113,11 @@ void ingest_resume(struct ingest *ing);
 /* Stop following: finish the chunks in flight, commit, then call done. */
 void ingest_stop(struct ingest *ing);
 
+/* Is there still something to read (a file not at its end, a read in
+ * flight, a chunk or batch waiting)? A file's unterminated last line does
+ * not count: at its end the file is read until it grows. */
+bool ingest_behind(const struct ingest *ing);
+
 /* A snapshot of the counters. */
 void ingest_stats(const struct ingest *ing, struct ingest_stats *out);
 

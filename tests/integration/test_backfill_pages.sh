@@ -7,7 +7,10 @@
 #      following an older file on the same database: incidents stored, no outbox row,
 #      no trigger received;
 #   B. a fresh database given an old file by `vigil run`: the same;
-#   C. a fresh database given a live file: it pages (the stand-in receives triggers).
+#   C. a fresh database given a live file: it pages (the stand-in receives triggers);
+#   D. a fresh database given a long old file (longer to read than a tick): the daemon's
+#      ticks do not move time to now while it reads the backlog, so every incident is
+#      history (opened and resolved within the file's hours), none in the present.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
 T=$(mktemp -d)
@@ -58,13 +61,15 @@ PIDS+=($!)
 for _ in $(seq 1 100); do [[ -s "$T/recv.port" ]] && break; sleep 0.05; done
 RECV=$(cat "$T/recv.port")
 
-# gen FILE TAG HOURS_AGO: 5 regions x 20 upstream 503s, HOURS_AGO hours before now
+# gen FILE TAG HOURS_AGO [LINES]: 5 regions x upstream 503s every 0.5 s, from HOURS_AGO
+# hours before now
 cat >"$T/gen.py" <<'PY'
 import json, sys, time
 path, tag, ago = sys.argv[1], sys.argv[2], float(sys.argv[3])
+n = int(sys.argv[4]) if len(sys.argv) > 4 else 100
 t0 = time.time() - ago * 3600
 with open(path, "w") as f:
-    for i in range(100):
+    for i in range(n):
         t = t0 + i * 0.5
         ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)
         f.write(json.dumps({"schema_version": 1, "ts": ts, "request_id": "%s-%d" % (tag, i),
@@ -130,20 +135,25 @@ run b "$T/old-b.jsonl"
 # C: a fresh database, a live file (its events are seconds old)
 python3 "$T/gen.py" "$T/live.jsonl" live 0.01
 run c "$T/live.jsonl"
+# D: a long old file (100,000 lines over 14 hours, from 20 h to 6 h ago)
+python3 "$T/gen.py" "$T/long.jsonl" long 20 100000
+run d "$T/long.jsonl"
 
-for x in a b c; do
+for x in a b c d; do
 	inc=$(q $x "SELECT count(*) FROM incidents")
 	past=$(q $x "SELECT count(*) FROM incidents WHERE state = 'resolved'")
 	echo "$x: $inc incidents ($past resolved), $(q $x "SELECT count(*) FROM outbox") outbox rows," \
 		"$(triggers $x) PagerDuty triggers"
 done
-for x in a b; do
+for x in a b d; do
 	[[ $(q $x "SELECT count(*) FROM incidents") -ge 5 ]] || fail "$x: the old failures made no incidents"
 	[[ $(q $x "SELECT count(*) FROM outbox") == 0 ]] || fail "$x: outbox rows from the past"
 	[[ $(triggers $x) == 0 ]] || fail "$x: $(triggers $x) PagerDuty triggers from the past"
 done
 [[ $(q a "SELECT count(*) FROM incidents WHERE last_ms < (strftime('%s','now') - 3600 * 20) * 1000") -ge 5 ]] ||
 	fail "a: the day's incidents are not in the past"
+now_incidents=$(q d "SELECT count(*) FROM incidents WHERE last_ms > (strftime('%s','now') - 3600) * 1000")
+[[ $now_incidents == 0 ]] || fail "d: $now_incidents incidents in the present from a file that ended 6 h ago"
 [[ $(q c "SELECT count(*) FROM incidents") -ge 5 ]] || fail "c: the live failures made no incidents"
 [[ $(triggers c) -ge 5 ]] || fail "c: a live file paged only $(triggers c) times"
 echo "ok: old files stored and classified without a page; a live file pages"
