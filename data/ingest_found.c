@@ -7,10 +7,10 @@
  * fewer bytes than the position or other ones), the file is looked for in
  * the path's folder whatever its name now, as Fluent Bit and Vector do: by
  * identity (the same device and inode, its head matching the signature),
- * else by fingerprint (another file whose first bytes match and that holds
- * the same number of lines before the position: the copy copytruncate
- * made; the newest such file, as event lines often share their first 64
- * bytes). Found with bytes
+ * or, when the path still holds the inode but cut (copytruncate), by
+ * fingerprint (another file whose first bytes match and that holds the
+ * same number of lines before the position: the copy; the newest such
+ * file, as event lines often share their first 64 bytes). Found with bytes
  * after the position, it is opened there and finished before the new file
  * at the path starts (the path waits: ingest_files.c's path_busy()).
  * Not found (deleted, compressed), the bytes it held after the position
@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,50 +81,88 @@ static bool same_lines(const char *path, const struct pos *p)
 	return off == p->offset && (lines == p->line_no || lines + 1 == p->line_no);
 }
 
-/* The file p names, in its path's folder under any name: by identity,
- * else by fingerprint, never the file now at the path (`here`, may be
- * NULL). Its path goes to `out`; false when there is none. */
-static bool look_for(const struct pos *p, const struct stat *here, char *out, size_t size)
+/* The folder of p's path into dir. */
+static void folder_of(const struct pos *p, char *dir, size_t size)
+{
+	const char *slash = strrchr(p->path, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == p->path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - p->path), p->path);
+}
+
+#define MAX_COPIES 32
+
+struct copy {
+	char path[512];
+	struct timespec mtime;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct copy *)a)->mtime;
+	const struct timespec *y = &((const struct copy *)b)->mtime;
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? 1 : -1;
+	return x->tv_nsec < y->tv_nsec ? 1 : (x->tv_nsec > y->tv_nsec ? -1 : 0);
+}
+
+/*
+ * The file p names, in its path's folder under any name (its path into
+ * `out`; false when there is none). By identity: a stat per file, its head
+ * read once found. With `copies` (p's path still holds p's inode, cut
+ * since: copytruncate), else by fingerprint, never the file at the path:
+ * the files holding at least p's bytes whose head matches, newest first,
+ * the first whose line count before the position matches (that reads the
+ * file up to it, so only here).
+ */
+static bool look_for(const struct pos *p, bool copies, char *out, size_t size)
 {
 	char dir[512];
-	const char *slash = strrchr(p->path, '/');
-	if (slash)
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - p->path), p->path);
-	else
-		snprintf(dir, sizeof(dir), ".");
-	if (slash && slash == p->path)
-		snprintf(dir, sizeof(dir), "/");
+	folder_of(p, dir, sizeof(dir));
 	DIR *d = opendir(dir);
 	if (!d)
 		return false;
-	bool by_ino = false, by_head = false;
-	struct timespec newest = { 0, 0 };
+	struct copy *cand = copies ? calloc(MAX_COPIES, sizeof(*cand)) : NULL;
+	size_t n_cand = 0;
+	bool found = false;
 	struct dirent *e;
-	while (!by_ino && (e = readdir(d)) != NULL) {
+	while (!found && (e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		char path[1024];
 		int n = snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (n < 0 || (size_t)n >= size)
-			continue;
 		struct stat sb;
-		if (!same_head(path, p, &sb))
+		if (n < 0 || (size_t)n >= size || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+		    (int64_t)sb.st_size < p->offset)
 			continue;
-		if (here && sb.st_dev == here->st_dev && sb.st_ino == here->st_ino)
+		if ((uint64_t)sb.st_dev == p->dev && (uint64_t)sb.st_ino == p->ino) {
+			if (!copies && same_head(path, p, &sb)) {
+				model_copy_str(out, size, path, (size_t)-1);
+				found = true;
+			}
 			continue;
-		bool ino = (uint64_t)sb.st_dev == p->dev && (uint64_t)sb.st_ino == p->ino;
-		bool newer =
-		        !by_head || sb.st_mtim.tv_sec > newest.tv_sec ||
-		        (sb.st_mtim.tv_sec == newest.tv_sec && sb.st_mtim.tv_nsec > newest.tv_nsec);
-		if (ino || (newer && same_lines(path, p))) {
-			model_copy_str(out, size, path, (size_t)-1);
-			by_ino = ino;
-			by_head = true;
-			newest = sb.st_mtim;
+		}
+		if (cand && n_cand < MAX_COPIES && same_head(path, p, &sb)) {
+			model_copy_str(cand[n_cand].path, sizeof(cand[n_cand].path), path,
+			               (size_t)-1);
+			cand[n_cand++].mtime = sb.st_mtim;
 		}
 	}
 	closedir(d);
-	return by_head;
+	if (!found && n_cand) {
+		qsort(cand, n_cand, sizeof(*cand), newest_first);
+		for (size_t i = 0; i < n_cand && !found; i++) {
+			if (same_lines(cand[i].path, p)) {
+				model_copy_str(out, size, cand[i].path, (size_t)-1);
+				found = true;
+			}
+		}
+	}
+	free(cand);
+	return found;
 }
 
 /* p's file is gone: report what it held unread, and record that it was. */
@@ -162,12 +201,12 @@ void ingest__find_rotated(struct ingest *ing)
 		if (!p.path[0] || !named(ing, p.path))
 			continue;
 		struct stat sb;
-		bool here = stat(p.path, &sb) == 0;
-		bool same = here && (uint64_t)sb.st_dev == p.dev && (uint64_t)sb.st_ino == p.ino;
+		bool same = stat(p.path, &sb) == 0 && (uint64_t)sb.st_dev == p.dev &&
+		            (uint64_t)sb.st_ino == p.ino;
 		if (same && same_head(p.path, &p, &sb))
 			continue; /* still there: it resumes when the patterns are opened */
 		char found[512];
-		if (!look_for(&p, here ? &sb : NULL, found, sizeof(found))) {
+		if (!look_for(&p, same, found, sizeof(found))) {
 			lost(ing, &ing->pos[i]);
 			continue;
 		}
