@@ -461,6 +461,9 @@ int cmd_ingest_main(int argc, char **argv)
 		printf(", %lld non-GenAI spans ignored", (long long)st->ignored_spans);
 	if (st->bytes_left && !st->err)
 		printf(", %lld bytes of an unterminated last line left", (long long)st->bytes_left);
+	if (st->bytes_lost)
+		printf(", %lld bytes of rotated files gone before they were read",
+		       (long long)st->bytes_lost);
 	printf("\n");
 	if (st->err || r.corrupt) {
 		fprintf(stderr,

@@ -184,6 +184,20 @@ echo "gone: $gone tail_file_gone event(s), $inc incident(s), $said log line(s) w
 grep -q "$partial bytes never read" <<<"$(sqlite3 "$T/6.db" "SELECT detail FROM failure_events WHERE subtype = 'tail_file_gone'")" ||
 	{ echo "FAIL: gone: the event does not say $partial bytes"; BAD=1; }
 check "gone (compressed)" "$T/6.db" A 200 B 120
+# the same with `vigil ingest`: its summary says the bytes
+mkdir "$T/7"
+gen "$T/7/ev.jsonl" A 0 200
+printf '{"schema_version": 1, "ts": "2026-11-27T10:00' >>"$T/7/ev.jsonl"
+"$VIGIL" ingest "$T/7/ev.jsonl" --db "$T/7.db" >/dev/null
+mv "$T/7/ev.jsonl" "$T/7/ev.jsonl.1"
+gzip "$T/7/ev.jsonl.1"
+gen "$T/7/ev.jsonl" B 0 120
+"$VIGIL" ingest "$T/7/ev.jsonl" --db "$T/7.db" >"$T/7.out" 2>/dev/null || true
+grep -q ", $partial bytes of rotated files gone before they were read" "$T/7.out" ||
+	{ echo "FAIL: gone, ingest: $(cat "$T/7.out")"; BAD=1; }
+"$VIGIL" ingest "$T/7/ev.jsonl" --db "$T/7.db" >"$T/7.out" 2>/dev/null || true
+grep -q "gone before" "$T/7.out" && { echo "FAIL: gone, ingest: said twice"; BAD=1; }
+check "gone (compressed), ingest" "$T/7.db" A 200 B 120
 
 [[ $BAD -eq 0 ]] || fail "lines lost or repeated"
 echo "ok: rotated while stopped (rename in 3 modes, copytruncate, two rotations, gone): nothing lost or repeated, the gone bytes reported once"
