@@ -69,9 +69,10 @@ static int unnotified(sqlite3 *db, struct store_answer *a)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db,
-	                            "SELECT id FROM incidents WHERE state != 'resolved' AND NOT "
-	                            "EXISTS (SELECT 1 FROM outbox WHERE outbox.incident_id = "
-	                            "incidents.id) ORDER BY id",
+	                            /* one pass over the outbox (it has no index on incident_id) */
+	                            "SELECT id FROM incidents WHERE state != 'resolved' AND id NOT "
+	                            "IN (SELECT incident_id FROM outbox WHERE incident_id IS NOT "
+	                            "NULL) ORDER BY id",
 	                            -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;

@@ -56,7 +56,12 @@ for mode in ${VIGIL_SOAK_ROT_MODES:-rename rename-glob copytruncate}; do
 		# odd cycles: killed early (mid-file, often mid-rotated-file); even cycles: later,
 		# once the rotated file is finished and the new one started (follow waits for
 		# its poll, 500 ms, to finish a rotated file)
-		if ((c % 2)); then ms=$((RANDOM % 500 + 40)); else ms=$((RANDOM % 1500 + 1000)); fi
+		if ((c % 2)); then
+			# `vigil ingest` without follow reads a cycle's lines in a few hundred ms
+			if [[ $mode == rename-glob ]]; then ms=$((RANDOM % 500 + 40)); else ms=$((RANDOM % 230 + 20)); fi
+		else
+			ms=$((RANDOM % 1500 + 1000))
+		fi
 		sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 		if kill -9 "$PID" 2>/dev/null; then kills=$((kills + 1)); fi
 		wait "$PID" 2>/dev/null || true
