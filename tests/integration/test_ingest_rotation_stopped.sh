@@ -55,8 +55,15 @@ check() {
 	got_n=$(sqlite3 "$db" "SELECT count(DISTINCT request_id) FROM observations WHERE request_id LIKE '$nt-%'")
 	dup=$(sqlite3 "$db" "SELECT count(*) - count(DISTINCT request_id) FROM observations")
 	lost=$((on - got_o + nn - got_n))
-	echo "$name: $((got_o + got_n)) of $((on + nn)) lines, lost $lost, repeated $dup"
-	[[ $lost -eq 0 && $dup -eq 0 ]] || { echo "FAIL: $name"; BAD=1; return 0; }
+	# lines read again: "N already stored, M repeated" in the summaries of `vigil ingest`
+	local again=0 a
+	if [[ -f "$db.sum" ]]; then
+		for a in $(sed -n 's/.* \([0-9]*\) already stored, \([0-9]*\) repeated.*/\1 \2/p' "$db.sum"); do
+			again=$((again + a))
+		done
+	fi
+	echo "$name: $((got_o + got_n)) of $((on + nn)) lines, lost $lost, stored twice $dup, read again $again"
+	[[ $lost -eq 0 && $dup -eq 0 && $again -eq 0 ]] || { echo "FAIL: $name"; BAD=1; return 0; }
 	# the rotated file is finished before the new file starts
 	local last_old first_new
 	last_old=$(sqlite3 "$db" "SELECT max(id) FROM observations WHERE request_id LIKE '$ot-%'")
@@ -67,21 +74,21 @@ check() {
 # 1. rename, one path, ingest
 mkdir "$T/1"
 gen "$T/1/ev.jsonl" A 0 200
-"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >/dev/null
+"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >>"$T/1.db.sum"
 gen "$T/1/ev.jsonl" A 200 250
 mv "$T/1/ev.jsonl" "$T/1/ev.jsonl.1"
 gen "$T/1/ev.jsonl" B 0 120
-"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >"$T/1.out" 2>"$T/1.err" || fail "1: $(cat "$T/1.err")"
+"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >>"$T/1.db.sum" 2>"$T/1.err" || fail "1: $(cat "$T/1.err")"
 check "rename, ingest" "$T/1.db" A 250 B 120
 # again: nothing new is read, nothing twice
-"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >/dev/null
+"$VIGIL" ingest "$T/1/ev.jsonl" --db "$T/1.db" >>"$T/1.db.sum"
 check "rename, ingest again" "$T/1.db" A 250 B 120
 
 # 2. rename, one path, --follow and SIGTERM
 mkdir "$T/2"
 gen "$T/2/ev.jsonl" A 0 200
 follow() { # db pattern want
-	"$VIGIL" ingest --follow "$2" --db "$1" >/dev/null 2>&1 &
+	"$VIGIL" ingest --follow "$2" --db "$1" >>"$1.sum" 2>/dev/null &
 	local pid=$!
 	PIDS+=($pid)
 	wait_rows "$1" "$3"
@@ -125,27 +132,27 @@ check "rename, vigil run on a glob" "$T/3.db" A 250 B 120
 # 4. copytruncate: the copy holds the unread lines; the path holds fewer bytes than read
 mkdir "$T/4"
 gen "$T/4/ev.jsonl" A 0 200
-"$VIGIL" ingest "$T/4/ev.jsonl" --db "$T/4.db" >/dev/null
+"$VIGIL" ingest "$T/4/ev.jsonl" --db "$T/4.db" >>"$T/4.db.sum"
 gen "$T/4/ev.jsonl" A 200 250
 cp "$T/4/ev.jsonl" "$T/4/ev.jsonl.1"
 truncate -s 0 "$T/4/ev.jsonl"
 gen "$T/4/ev.jsonl" B 0 120
-"$VIGIL" ingest "$T/4/ev.jsonl" --db "$T/4.db" >/dev/null 2>"$T/4.err" || fail "4: $(cat "$T/4.err")"
+"$VIGIL" ingest "$T/4/ev.jsonl" --db "$T/4.db" >>"$T/4.db.sum" 2>"$T/4.err" || fail "4: $(cat "$T/4.err")"
 check "copytruncate, ingest" "$T/4.db" A 250 B 120
 
 # 5. two renames while stopped, each with unread lines
 mkdir "$T/5"
 gen "$T/5/ev.jsonl" A 0 200
-"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >/dev/null
+"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >>"$T/5.db.sum"
 gen "$T/5/ev.jsonl" A 200 250
 mv "$T/5/ev.jsonl" "$T/5/ev.jsonl.1"
 gen "$T/5/ev.jsonl" B 0 120
-"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >/dev/null
+"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >>"$T/5.db.sum"
 gen "$T/5/ev.jsonl" B 120 160
 mv "$T/5/ev.jsonl.1" "$T/5/ev.jsonl.2"
 mv "$T/5/ev.jsonl" "$T/5/ev.jsonl.1"
 gen "$T/5/ev.jsonl" C 0 80
-"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >/dev/null
+"$VIGIL" ingest "$T/5/ev.jsonl" --db "$T/5.db" >>"$T/5.db.sum"
 check "two renames, ingest" "$T/5.db" B 160 C 80
 check "two renames, ingest (first file)" "$T/5.db" A 250 C 80
 # 6. gone: compressed while stopped, with a last line vigil was waiting for
@@ -188,7 +195,7 @@ check "gone (compressed)" "$T/6.db" A 200 B 120
 mkdir "$T/7"
 gen "$T/7/ev.jsonl" A 0 200
 printf '{"schema_version": 1, "ts": "2026-11-27T10:00' >>"$T/7/ev.jsonl"
-"$VIGIL" ingest "$T/7/ev.jsonl" --db "$T/7.db" >/dev/null
+"$VIGIL" ingest "$T/7/ev.jsonl" --db "$T/7.db" >>"$T/7.db.sum"
 mv "$T/7/ev.jsonl" "$T/7/ev.jsonl.1"
 gzip "$T/7/ev.jsonl.1"
 gen "$T/7/ev.jsonl" B 0 120
