@@ -36,6 +36,8 @@ struct run {
 	struct ingest *ing;
 	struct pipeline_setup ps;
 	struct backfill *backfill; /* events older than the quiet period never notify */
+	int64_t quiet_ms;          /* incidents.quiet_period */
+	int64_t newest_ms;         /* the newest event time read (VG_NONE) */
 	struct vigil_config *cfg;
 	int64_t next_outbox_id;
 	struct store_batch *tick_batch; /* effects of a tick waiting for room */
@@ -134,6 +136,8 @@ static int observe(void *data, const struct observation *obs, struct store_batch
 	struct run *r = data;
 	struct effects eff;
 	int64_t t = observation_end_ms(obs);
+	if (r->newest_ms == VG_NONE || t > r->newest_ms)
+		r->newest_ms = t;
 	int rc = pipeline_feed(r->ps.p, obs, t, &eff);
 	if (rc == VG_EINVAL)
 		return 0; /* the decoder guarantees provider and time; nothing to decide */
@@ -168,8 +172,14 @@ static void on_tick(uv_timer_t *h)
 	struct run *r = h->data;
 	if (r->tick_batch || !r->store)
 		return;
+	/* reading a backlog older than the quiet period: time is the events'
+	 * (a tick would move it to now; app/backfill) */
+	int64_t now = clock_wall_ms();
+	if (r->ing && r->newest_ms != VG_NONE && r->newest_ms < now - r->quiet_ms &&
+	    ingest_behind(r->ing))
+		return;
 	struct effects eff;
-	if (pipeline_tick(r->ps.p, clock_wall_ms(), &eff) != 0 ||
+	if (pipeline_tick(r->ps.p, now, &eff) != 0 ||
 	    (eff.n_events == 0 && eff.n_transitions == 0 && eff.n_rollups == 0 &&
 	     !eff.baseline_refresh_due))
 		return;
@@ -379,8 +389,10 @@ int cmd_ingest_main(int argc, char **argv)
 	 * as replaying it. */
 	struct pipeline_setup_options po = { .config_path = config };
 	int rc = pipeline_setup_init(&r.ps, cfg, &po, &cause);
+	r.quiet_ms = cfg->incidents.quiet_period_ms;
+	r.newest_ms = VG_NONE;
 	if (rc == 0)
-		rc = backfill_new(&r.backfill, cfg->incidents.quiet_period_ms);
+		rc = backfill_new(&r.backfill, r.quiet_ms);
 	if (rc != 0 && rc != VG_ENOMEM) {
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);

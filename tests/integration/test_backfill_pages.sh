@@ -10,7 +10,8 @@
 #   C. a fresh database given a live file: it pages (the stand-in receives triggers);
 #   D. a fresh database given a long old file (longer to read than a tick): the daemon's
 #      ticks do not move time to now while it reads the backlog, so every incident is
-#      history (opened and resolved within the file's hours), none in the present.
+#      history (opened and resolved within the file's hours), none in the present;
+#   E. the same with `vigil ingest --follow`, which ticks too.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
 T=$(mktemp -d)
@@ -138,6 +139,17 @@ run c "$T/live.jsonl"
 # D: a long old file (100,000 lines over 14 hours, from 20 h to 6 h ago)
 python3 "$T/gen.py" "$T/long.jsonl" long 20 100000
 run d "$T/long.jsonl"
+# E: the same file through `vigil ingest --follow` (it ticks too), stopped with SIGTERM
+"$VIGIL" ingest --follow "$T/long.jsonl" --db "$T/e.db" >/dev/null 2>&1 &
+EPID=$!
+PIDS+=($EPID)
+wait_for "e: 100000 rows" rows_are e 100000
+sleep 2
+kill -TERM "$EPID"
+wait "$EPID" || fail "e: ingest --follow exited $?"
+now_incidents=$(q e "SELECT count(*) FROM incidents WHERE last_ms > (strftime('%s','now') - 3600) * 1000")
+echo "e: $(q e "SELECT count(*) FROM incidents") incidents, $now_incidents in the present"
+[[ $now_incidents == 0 ]] || fail "e: $now_incidents incidents in the present from a file that ended 6 h ago"
 
 for x in a b c d; do
 	inc=$(q $x "SELECT count(*) FROM incidents")
