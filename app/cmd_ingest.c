@@ -175,8 +175,8 @@ static void on_tick(uv_timer_t *h)
 	/* reading a backlog older than the quiet period: time is the events'
 	 * (a tick would move it to now; app/backfill) */
 	int64_t now = clock_wall_ms();
-	if (r->ing && r->newest_ms != VG_NONE && r->newest_ms < now - r->quiet_ms &&
-	    ingest_behind(r->ing))
+	if (r->ing && ingest_behind(r->ing) &&
+	    (r->newest_ms == VG_NONE || r->newest_ms < now - r->quiet_ms))
 		return;
 	struct effects eff;
 	if (pipeline_tick(r->ps.p, now, &eff) != 0 ||

@@ -148,11 +148,13 @@ static void on_sem_drained(void *data)
 /* Is the tailer still reading a backlog of events older than the quiet
  * period (a backfill)? Then time in the pipeline is theirs: a tick at the
  * clock would move it to now, and the rest of the backlog would make
- * incidents in the present instead of history (app/backfill). */
+ * incidents in the present instead of history (app/backfill). Before the
+ * first event is read, what is waiting may be such a backlog too. */
 static bool backfilling(struct daemon *d, int64_t now)
 {
-	return d->ing && d->newest_file_ms != VG_NONE &&
-	       d->newest_file_ms < now - d->cfg->incidents.quiet_period_ms && ingest_behind(d->ing);
+	return d->ing && ingest_behind(d->ing) &&
+	       (d->newest_file_ms == VG_NONE ||
+	        d->newest_file_ms < now - d->cfg->incidents.quiet_period_ms);
 }
 
 static void on_tick(uv_timer_t *h)
