@@ -8,6 +8,7 @@
  * done, 1 when a line was quarantined (the count is printed) or ingesting
  * failed, 2 for usage errors (bad flags, missing files, a bad config).
  */
+#include "app/backfill.h"
 #include "app/baselines.h"
 #include "app/cli.h"
 #include "app/cli_db.h"
@@ -35,6 +36,9 @@ struct run {
 	struct store *store;
 	struct ingest *ing;
 	struct pipeline_setup ps;
+	struct backfill *backfill; /* events older than the quiet period never notify */
+	int64_t quiet_ms;          /* incidents.quiet_period */
+	int64_t newest_ms;         /* the newest event time read (VG_NONE) */
 	struct vigil_config *cfg;
 	int64_t next_outbox_id;
 	struct store_batch *tick_batch; /* effects of a tick waiting for room */
@@ -99,19 +103,30 @@ static void on_progress(uv_timer_t *h)
 	             secs > 0 ? (double)st.lines / secs : 0.0, (long long)st.quarantined, left);
 }
 
+/* Effects into b without the notifications of the past (app/backfill):
+ * event_ms is the time of the event that made them, VG_NONE for a tick. */
+static int add_effects(struct run *r, const struct effects *eff, int64_t event_ms,
+                       struct store_batch *b)
+{
+	struct effects live;
+	backfill_filter(r->backfill, eff, event_ms, clock_wall_ms(), &live);
+	return store_batch_add_effects(b, &live, &r->next_outbox_id);
+}
+
 /* The effects of a pipeline call into b, and when they say the weekly
  * baseline refresh is due, the refresh (inline, on the events' clock, as
  * replay runs it) and its models and review items too. */
-static int keep_effects(struct run *r, const struct effects *eff, struct store_batch *b)
+static int keep_effects(struct run *r, const struct effects *eff, int64_t event_ms,
+                        struct store_batch *b)
 {
-	int rc = store_batch_add_effects(b, eff, &r->next_outbox_id);
+	int rc = add_effects(r, eff, event_ms, b);
 	if (rc != 0 || !eff->baseline_refresh_due)
 		return rc;
 	struct effects ref;
 	rc = pipeline_setup_refresh(r->ps.p, &ref);
 	if (rc == VG_ESTATE)
 		return 0;
-	int rc2 = store_batch_add_effects(b, &ref, &r->next_outbox_id);
+	int rc2 = add_effects(r, &ref, VG_NONE, b);
 	return rc ? rc : rc2;
 }
 
@@ -121,12 +136,15 @@ static int observe(void *data, const struct observation *obs, struct store_batch
 {
 	struct run *r = data;
 	struct effects eff;
-	int rc = pipeline_feed(r->ps.p, obs, observation_end_ms(obs), &eff);
+	int64_t t = observation_end_ms(obs);
+	if (r->newest_ms == VG_NONE || t > r->newest_ms)
+		r->newest_ms = t;
+	int rc = pipeline_feed(r->ps.p, obs, t, &eff);
 	if (rc == VG_EINVAL)
 		return 0; /* the decoder guarantees provider and time; nothing to decide */
 	if (rc != 0)
 		return rc;
-	return keep_effects(r, &eff, b);
+	return keep_effects(r, &eff, t, b);
 }
 
 static int seal(void *data, struct store_batch *b)
@@ -155,14 +173,20 @@ static void on_tick(uv_timer_t *h)
 	struct run *r = h->data;
 	if (r->tick_batch || !r->store)
 		return;
+	/* reading a backlog older than the quiet period: time is the events'
+	 * (a tick would move it to now; app/backfill) */
+	int64_t now = clock_wall_ms();
+	if (r->ing && ingest_behind(r->ing) &&
+	    (r->newest_ms == VG_NONE || r->newest_ms < now - r->quiet_ms))
+		return;
 	struct effects eff;
-	if (pipeline_tick(r->ps.p, clock_wall_ms(), &eff) != 0 ||
+	if (pipeline_tick(r->ps.p, now, &eff) != 0 ||
 	    (eff.n_events == 0 && eff.n_transitions == 0 && eff.n_rollups == 0 &&
 	     !eff.baseline_refresh_due))
 		return;
 	r->tick_batch = store_batch_new(NULL, NULL);
 	if (r->tick_batch &&
-	    (keep_effects(r, &eff, r->tick_batch) != 0 || seal(r, r->tick_batch) != 0)) {
+	    (keep_effects(r, &eff, VG_NONE, r->tick_batch) != 0 || seal(r, r->tick_batch) != 0)) {
 		store_batch_free(r->tick_batch);
 		r->tick_batch = NULL;
 	}
@@ -251,6 +275,7 @@ static void on_baselines(void *data, const struct store_answer *a)
 static void on_open_incidents(void *data, const struct store_answer *a)
 {
 	struct run *r = data;
+	backfill_restored(r->backfill, a, clock_wall_ms());
 	for (size_t i = 0; i < a->n_incidents; i++) {
 		json_t *j = a->incidents[i].detail_json
 		                    ? json_loads(a->incidents[i].detail_json, 0, NULL)
@@ -371,6 +396,10 @@ int cmd_ingest_main(int argc, char **argv)
 	 * as replaying it. */
 	struct pipeline_setup_options po = { .config_path = config };
 	int rc = pipeline_setup_init(&r.ps, cfg, &po, &cause);
+	r.quiet_ms = cfg->incidents.quiet_period_ms;
+	r.newest_ms = VG_NONE;
+	if (rc == 0)
+		rc = backfill_new(&r.backfill, r.quiet_ms);
 	if (rc != 0 && rc != VG_ENOMEM) {
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);
@@ -388,6 +417,7 @@ int cmd_ingest_main(int argc, char **argv)
 		fprintf(stderr, "vigil ingest: %s\n", cause ? cause : vg_strerror(rc));
 		free(cause);
 		pipeline_setup_done(&r.ps);
+		backfill_free(r.backfill);
 		free(cfg);
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
@@ -399,6 +429,7 @@ int cmd_ingest_main(int argc, char **argv)
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
 		pipeline_setup_done(&r.ps);
+		backfill_free(r.backfill);
 		free(cfg);
 		return CLI_EXIT_FAIL;
 	}
@@ -435,6 +466,7 @@ int cmd_ingest_main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	pipeline_setup_done(&r.ps);
+	backfill_free(r.backfill);
 	free(r.cfg);
 
 	const struct ingest_stats *st = &r.final;
@@ -448,6 +480,9 @@ int cmd_ingest_main(int argc, char **argv)
 		printf(", %lld non-GenAI spans ignored", (long long)st->ignored_spans);
 	if (st->bytes_left && !st->err)
 		printf(", %lld bytes of an unterminated last line left", (long long)st->bytes_left);
+	if (st->bytes_lost)
+		printf(", %lld bytes of rotated files gone before they were read",
+		       (long long)st->bytes_lost);
 	printf("\n");
 	if (st->err || r.corrupt) {
 		fprintf(stderr,

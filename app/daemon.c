@@ -153,6 +153,18 @@ static void on_sem_drained(void *data)
 
 /* ---- the tick ------------------------------------------------------------------ */
 
+/* Is the tailer still reading a backlog of events older than the quiet
+ * period (a backfill)? Then time in the pipeline is theirs: a tick at the
+ * clock would move it to now, and the rest of the backlog would make
+ * incidents in the present instead of history (app/backfill). Before the
+ * first event is read, what is waiting may be such a backlog too. */
+static bool backfilling(struct daemon *d, int64_t now)
+{
+	return d->ing && ingest_behind(d->ing) &&
+	       (d->newest_file_ms == VG_NONE ||
+	        d->newest_file_ms < now - d->cfg->incidents.quiet_period_ms);
+}
+
 static void on_tick(uv_timer_t *h)
 {
 	struct daemon *d = h->data;
@@ -160,7 +172,7 @@ static void on_tick(uv_timer_t *h)
 		return;
 	int64_t now = daemon__now(d);
 	struct effects fx;
-	if (pipeline_tick(d->p, now, &fx) == 0)
+	if (!backfilling(d, now) && pipeline_tick(d->p, now, &fx) == 0)
 		daemon__keep_effects(d, &fx);
 	daemon__add_health_rows(d, now);
 	daemon__start_refresh(d);
@@ -172,6 +184,21 @@ static void on_tick(uv_timer_t *h)
 }
 
 /* ---- startup ------------------------------------------------------------------------- */
+
+/* A file rotated while the daemon was down is gone with lines unread: a
+ * monitor incident (tail_file_gone) says how many bytes. */
+static void on_file_lost(void *data, const char *path, int64_t bytes)
+{
+	struct daemon *d = data;
+	char detail[640];
+	snprintf(detail, sizeof(detail),
+	         "%s was rotated while vigil was stopped and is gone (deleted or compressed): "
+	         "%lld bytes never read",
+	         path, (long long)bytes);
+	daemon__log(d, "error", "rotated file gone",
+	            json_pack("{s:s,s:I}", "path", path, "bytes_never_read", (json_int_t)bytes));
+	daemon__monitor(d, SUB_TAIL_FILE_GONE, path, detail);
+}
 
 static void on_ingest_done(void *data, const struct ingest_stats *st)
 {
@@ -188,6 +215,7 @@ static void on_open_incidents(void *data, const struct store_answer *a)
 {
 	struct daemon *d = data;
 	size_t restored = 0;
+	backfill_restored(d->backfill, a, daemon__now(d));
 	for (size_t i = 0; i < a->n_incidents; i++) {
 		json_t *j = a->incidents[i].detail_json
 		                    ? json_loads(a->incidents[i].detail_json, 0, NULL)
@@ -234,6 +262,7 @@ static int open_following(struct daemon *d)
 	if (rc != 0)
 		return rc;
 	ingest_set_observer(d->ing, daemon__observe_file, daemon__seal_file, d);
+	ingest_set_lost(d->ing, on_file_lost, d);
 	for (size_t i = 0; i < d->cfg->n_events; i++) {
 		ingest_add(d->ing, d->cfg->events[i].path);
 		daemon__log(d, "info", "following",
@@ -471,6 +500,7 @@ int daemon_new(struct daemon **out, uv_loop_t *loop, const struct vigil_config *
 	d->opt.db_path = NULL;
 	d->state = DS_NEW;
 	d->gateway_event_ms = VG_NONE;
+	d->newest_file_ms = VG_NONE;
 	*out = d;
 	return 0;
 }
@@ -502,6 +532,8 @@ int daemon_start(struct daemon *d, char **cause)
 		return rc;
 	}
 	d->p = d->ps.p;
+	if (backfill_new(&d->backfill, d->cfg->incidents.quiet_period_ms) != 0)
+		return vg_cause(cause, VG_ENOMEM, "out of memory");
 	d->reg = metrics_new();
 	if (!d->reg || metrics_std_register(d->reg, &d->vm, VIGIL_VERSION) != 0)
 		return vg_cause(cause, VG_ENOMEM, "out of memory");
@@ -594,6 +626,7 @@ void daemon_free(struct daemon *d)
 	sinks_free(d->sinks);
 	metrics_free(d->reg);
 	pipeline_setup_done(&d->ps);
+	backfill_free(d->backfill);
 	free(d->cfg);
 	free(d);
 }

@@ -138,6 +138,7 @@ struct daemon_stats {
 	int64_t incidents_opened;   /* since start */
 	int64_t actions_applied;    /* operator actions taken from the database */
 	int64_t batches_failed;     /* store batches that did not commit */
+	int64_t notifications_held; /* from events older than the quiet period (app/backfill) */
 	int64_t baseline_refreshes; /* weekly refreshes applied */
 	int64_t clamped;            /* observations ending over 1 s ahead of the clock, fed at it */
 	bool baseline_refreshing;   /* one is due or running on the worker */

@@ -95,9 +95,21 @@ int daemon__submit_waiting(struct daemon *d)
 	return rc;
 }
 
-int daemon__keep_effects(struct daemon *d, const struct effects *fx)
+/* fx without the notifications of the past (app/backfill); event_ms: the
+ * time of the event that made it, VG_NONE for a tick or an action. */
+static void live_effects(struct daemon *d, const struct effects *fx, int64_t event_ms,
+                         struct effects *out)
 {
-	daemon__account(d, fx);
+	if (backfill_filter(d->backfill, fx, event_ms, daemon__now(d), out))
+		d->st.notifications_held = backfill_held(d->backfill);
+}
+
+static int keep_effects_at(struct daemon *d, const struct effects *all, int64_t event_ms)
+{
+	daemon__account(d, all);
+	struct effects live;
+	live_effects(d, all, event_ms, &live);
+	const struct effects *fx = &live;
 	if (fx->n_events == 0 && fx->n_transitions == 0 && fx->n_incident_changes == 0 &&
 	    fx->n_notifications == 0 && fx->n_rollups == 0 && fx->n_models == 0 &&
 	    fx->n_reviews == 0)
@@ -110,6 +122,11 @@ int daemon__keep_effects(struct daemon *d, const struct effects *fx)
 	return 0;
 }
 
+int daemon__keep_effects(struct daemon *d, const struct effects *fx)
+{
+	return keep_effects_at(d, fx, VG_NONE);
+}
+
 /* ---- the semantic sidecar -------------------------------------------------------- */
 
 /* What a sidecar result or a blind-spot report decided: stored like the
@@ -120,7 +137,9 @@ void daemon__on_semantic_effects(void *data, const struct effects *fx)
 	struct daemon *d = data;
 	if (d->feed_batch) {
 		daemon__account(d, fx);
-		if (store_batch_add_effects(d->feed_batch, fx, &d->next_outbox_id) != 0)
+		struct effects live;
+		live_effects(d, fx, VG_NONE, &live);
+		if (store_batch_add_effects(d->feed_batch, &live, &d->next_outbox_id) != 0)
 			daemon__log(d, "error", "out of memory keeping effects", NULL);
 		return;
 	}
@@ -176,7 +195,8 @@ static int64_t live_now(struct daemon *d, const struct observation *obs)
 int daemon__observe_file(void *data, const struct observation *obs, struct store_batch *b)
 {
 	struct daemon *d = data;
-	struct effects fx;
+	struct effects fx, live;
+	int64_t t = observation_end_ms(obs);
 	int64_t now = live_now(d, obs);
 	int rc = pipeline_feed(d->p, obs, now, &fx);
 	if (rc == VG_EINVAL)
@@ -186,9 +206,12 @@ int daemon__observe_file(void *data, const struct observation *obs, struct store
 	if (obs->source != OBS_PROBE)
 		daemon__gateway_seen(d, now);
 	d->st.observations++;
+	if (d->newest_file_ms == VG_NONE || t > d->newest_file_ms)
+		d->newest_file_ms = t;
 	metrics_std_observation(&d->vm, obs);
 	daemon__account(d, &fx);
-	rc = store_batch_add_effects(b, &fx, &d->next_outbox_id);
+	live_effects(d, &fx, t, &live);
+	rc = store_batch_add_effects(b, &live, &d->next_outbox_id);
 	if (rc == 0)
 		offer_semantic(d, obs, &fx, b, now);
 	return rc;
@@ -205,6 +228,7 @@ int daemon_observe(struct daemon *d, const struct observation *obs)
 	if (d->state != DS_RUNNING)
 		return VG_ESTATE;
 	struct effects fx;
+	int64_t t = observation_end_ms(obs);
 	int64_t now = live_now(d, obs);
 	int rc = pipeline_feed(d->p, obs, now, &fx);
 	if (rc != 0)
@@ -216,7 +240,7 @@ int daemon_observe(struct daemon *d, const struct observation *obs)
 	struct store_batch *b = daemon__waiting_batch(d);
 	if (!b || store_batch_add_observation(b, obs) != 0)
 		return VG_ENOMEM;
-	rc = daemon__keep_effects(d, &fx);
+	rc = keep_effects_at(d, &fx, t);
 	if (rc == 0)
 		offer_semantic(d, obs, &fx, NULL, now);
 	daemon__submit_waiting(d);

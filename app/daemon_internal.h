@@ -9,6 +9,7 @@
 #ifndef VIGIL_APP_DAEMON_INTERNAL_H
 #define VIGIL_APP_DAEMON_INTERNAL_H
 
+#include "app/backfill.h"
 #include "app/daemon.h"
 #include "app/daemon_fsm.h"
 #include "app/pipeline_setup.h"
@@ -40,8 +41,9 @@ struct daemon {
 	bool dispatching;
 	struct store_max_ids max_ids; /* the startup answer, for DA_RESUME_NUMBERING */
 
-	struct pipeline_setup ps; /* the pipeline and its schemas */
-	struct pipeline *p;       /* ps.p */
+	struct pipeline_setup ps;  /* the pipeline and its schemas */
+	struct pipeline *p;        /* ps.p */
+	struct backfill *backfill; /* events older than the quiet period never notify */
 	struct store *store;
 	struct ingest *ing;
 
@@ -83,6 +85,7 @@ struct daemon {
 	int64_t quiet_since_ms;   /* when the daemon started running: a quiet counts from
 	                           * there at the earliest */
 	bool quiet_reported;      /* the gateway_quiet incident of this quiet is raised */
+	int64_t newest_file_ms;   /* the newest event time read from the files (VG_NONE) */
 	struct daemon_stats st;
 };
 

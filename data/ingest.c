@@ -105,6 +105,7 @@ static void on_batch(void *data, const struct store_commit *c)
 		ing->st.duplicates += c->duplicates;
 		ing->st.committed_batches++;
 	}
+	ingest__finish_found(t);
 	ingest__check_done(ing);
 }
 
@@ -199,21 +200,27 @@ static void process(struct tfile *t, struct chunk *c)
 	t->commit_off = c->commit_off;
 	t->commit_line = c->commit_line;
 	t->commit_sig = ingest__head_sig(c->head, c->head_len, c->commit_off);
+	/* a rotated file found again keeps the path it was read under, so a
+	 * later start looks for it again */
+	const char *path = t->succ_path[0] ? t->succ_path : t->path;
 	struct pos *p = put_pos(ing, t->dev, t->ino);
 	if (p) {
 		p->offset = t->commit_off;
 		p->line_no = t->commit_line;
 		p->head_sig = t->commit_sig;
+		p->size = t->size;
+		model_copy_str(p->path, sizeof(p->path), path, (size_t)-1);
 	}
 	if (b && rc == 0) {
 		struct store_tail_pos tp;
 		memset(&tp, 0, sizeof(tp));
 		tp.dev = t->dev;
 		tp.ino = t->ino;
-		model_copy_str(tp.path, sizeof(tp.path), t->path, (size_t)-1);
+		model_copy_str(tp.path, sizeof(tp.path), path, (size_t)-1);
 		tp.offset = t->commit_off;
 		tp.line_no = t->commit_line;
 		tp.head_sig = t->commit_sig;
+		tp.size = t->size;
 		tp.updated_ms = clock_wall_ms();
 		rc = store_batch_set_tail(b, &tp);
 		if (rc == 0 && ing->seal)
@@ -257,6 +264,7 @@ static void after_work(uv_work_t *w, int status)
 	if (!t->eof)
 		ingest__schedule(t);
 	process(t, c);
+	ingest__finish_found(t);
 	ingest__check_done(ing);
 }
 
@@ -323,7 +331,9 @@ void ingest__check_done(struct ingest *ing)
 	for (struct tfile *t = ing->files; t; t = t->next) {
 		if (t->busy)
 			return;
-		if (!ing->st.err && !ing->stopping && (!t->eof || t->pending || t->ready_slot >= 0))
+		/* a rotated file found at start: the new file at its path comes next */
+		if (!ing->st.err && !ing->stopping &&
+		    (!t->eof || t->pending || t->ready_slot >= 0 || t->succ_path[0]))
 			return;
 	}
 	/* batches already submitted commit before the flush: no need to wait */
@@ -372,6 +382,12 @@ void ingest_set_observer(struct ingest *ing, ingest_observe_cb observe, ingest_s
 	ing->observe_data = data;
 }
 
+void ingest_set_lost(struct ingest *ing, ingest_lost_cb lost, void *data)
+{
+	ing->lost = lost;
+	ing->lost_data = data;
+}
+
 int ingest_add(struct ingest *ing, const char *pattern)
 {
 	if (vg_grow((void **)&ing->patterns, &ing->cap_patterns, ing->n_patterns + 1,
@@ -402,8 +418,11 @@ static void on_positions(void *data, const struct store_answer *a)
 		p->offset = a->tails[i].offset;
 		p->line_no = a->tails[i].line_no;
 		p->head_sig = a->tails[i].head_sig;
+		p->size = a->tails[i].size;
+		model_copy_str(p->path, sizeof(p->path), a->tails[i].path, (size_t)-1);
 	}
 	ing->started = true;
+	ingest__find_rotated(ing);
 	ingest__discover(ing);
 	if (ing->opt.follow) {
 		uv_timer_start(&ing->poll, ingest__on_poll, (uint64_t)ing->opt.poll_ms,
@@ -426,6 +445,15 @@ void ingest_stop(struct ingest *ing)
 	if (ing->poll_on)
 		uv_timer_stop(&ing->poll);
 	ingest__check_done(ing);
+}
+
+bool ingest_behind(const struct ingest *ing)
+{
+	for (const struct tfile *t = ing->files; t; t = t->next) {
+		if (!t->eof || t->busy || t->pending || t->ready_slot >= 0)
+			return true;
+	}
+	return false;
 }
 
 void ingest_stats(const struct ingest *ing, struct ingest_stats *out)

@@ -13,6 +13,10 @@
  * Copytruncate (the file shrinks, or its first bytes change): read again
  * from 0. A file is known by (device, inode); its position survives
  * restarts in the store, checked against a signature of its first bytes.
+ * A file rotated while vigil was down (renamed, or copied and truncated) is
+ * found again in its folder by identity whatever its new name, and
+ * finished from its position before the new file at the path starts;
+ * gone (deleted, compressed), the bytes it held unread are reported.
  *
  * Without --follow each file is read to its end (an unterminated last line
  * is used when it is a complete JSON object, otherwise left for later and
@@ -58,7 +62,8 @@ struct ingest_stats {
 	int64_t bytes_read;
 	int64_t bytes_left; /* known file sizes minus positions */
 	int64_t committed_batches;
-	int err; /* 0, or the first error that stopped ingesting */
+	int64_t bytes_lost; /* of files rotated while vigil was down and gone since */
+	int err;            /* 0, or the first error that stopped ingesting */
 };
 
 typedef void (*ingest_done_cb)(void *data, const struct ingest_stats *st);
@@ -81,6 +86,16 @@ int ingest_new(struct ingest **out, uv_loop_t *loop, struct store *store,
 void ingest_set_observer(struct ingest *ing, ingest_observe_cb observe, ingest_seal_cb seal,
                          void *data);
 
+/* A file rotated while vigil was down is gone (deleted, compressed): at
+ * least `bytes` of it were never read (what it held when last read, after
+ * the position; more may have been written while vigil was down). Called on
+ * the loop thread, once per such file (the loss is then recorded). */
+typedef void (*ingest_lost_cb)(void *data, const char *path, int64_t bytes);
+
+/* Who hears of lost bytes (NULL: only counted in bytes_lost). Before
+ * ingest_start(). */
+void ingest_set_lost(struct ingest *ing, ingest_lost_cb lost, void *data);
+
 /* Add a path or a glob pattern (copied). Before or after ingest_start(). */
 int ingest_add(struct ingest *ing, const char *pattern);
 
@@ -97,6 +112,11 @@ void ingest_resume(struct ingest *ing);
 
 /* Stop following: finish the chunks in flight, commit, then call done. */
 void ingest_stop(struct ingest *ing);
+
+/* Is there still something to read (a file not at its end, a read in
+ * flight, a chunk or batch waiting)? A file's unterminated last line does
+ * not count: at its end the file is read until it grows. */
+bool ingest_behind(const struct ingest *ing);
 
 /* A snapshot of the counters. */
 void ingest_stats(const struct ingest *ing, struct ingest_stats *out);

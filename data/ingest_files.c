@@ -79,30 +79,39 @@ static bool is_open(struct ingest *ing, uint64_t dev, uint64_t ino)
 	return false;
 }
 
+/* Does a rotated file still being finished hold this path? */
 static bool path_busy(struct ingest *ing, const char *path)
 {
 	for (struct tfile *t = ing->files; t; t = t->next) {
-		if (t->rotated && strcmp(t->path, path) == 0)
+		if ((t->rotated && strcmp(t->path, path) == 0) || strcmp(t->succ_path, path) == 0)
 			return true;
 	}
 	return false;
 }
 
-static void open_file(struct ingest *ing, const char *path)
+/* Can p be where this file resumes? Bytes before a committed offset never
+ * change: its head must match. */
+static bool resumes(const struct tfile *t, const struct pos *p)
+{
+	return p && p->offset <= t->size &&
+	       ingest__head_sig(t->head, t->head_len, p->offset) == p->head_sig;
+}
+
+struct tfile *ingest__open(struct ingest *ing, const char *path, const struct pos *from)
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-		return;
+		return NULL;
 	if (is_open(ing, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino) || path_busy(ing, path))
-		return;
+		return NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "vigil ingest: %s: %s\n", path, strerror(errno));
-		return;
+		return NULL;
 	}
 	if (fstat(fd, &sb) != 0) {
 		close(fd);
-		return;
+		return NULL;
 	}
 	struct tfile *t = calloc(1, sizeof(*t));
 	if (t)
@@ -111,7 +120,7 @@ static void open_file(struct ingest *ing, const char *path)
 		free(t);
 		close(fd);
 		ingest__set_err(ing, VG_ENOMEM, "open", path);
-		return;
+		return NULL;
 	}
 	t->ing = ing;
 	t->fd = fd;
@@ -124,10 +133,12 @@ static void open_file(struct ingest *ing, const char *path)
 	ssize_t h = pread(fd, t->head, HEAD_SIG_BYTES, 0);
 	t->head_len = h > 0 ? (size_t)h : 0;
 
-	/* resume where a previous run stopped, if this is the same file */
-	struct pos *p = ingest__find_pos(ing, t->dev, t->ino);
-	if (p && p->offset <= t->size &&
-	    ingest__head_sig(t->head, t->head_len, p->offset) == p->head_sig) {
+	/* resume where a previous run stopped, if this is the same file (or
+	 * the copy of the one `from` names) */
+	const struct pos *p = ingest__find_pos(ing, t->dev, t->ino);
+	if (!resumes(t, p))
+		p = from;
+	if (resumes(t, p)) {
 		t->next_off = t->commit_off = t->read_end = p->offset;
 		t->next_line = t->commit_line = p->line_no;
 		t->commit_sig = p->head_sig;
@@ -143,6 +154,7 @@ static void open_file(struct ingest *ing, const char *path)
 		t->fsev_on = uv_fs_event_start(&t->fsev, on_fs_event, path, 0) == 0;
 	}
 	ingest__schedule(t);
+	return t;
 }
 
 void ingest__discover(struct ingest *ing)
@@ -150,13 +162,13 @@ void ingest__discover(struct ingest *ing)
 	for (size_t i = 0; i < ing->n_patterns; i++) {
 		const char *pat = ing->patterns[i];
 		if (!strpbrk(pat, "*?[")) {
-			open_file(ing, pat);
+			ingest__open(ing, pat, NULL);
 			continue;
 		}
 		glob_t g;
 		if (glob(pat, 0, NULL, &g) == 0) {
 			for (size_t k = 0; k < g.gl_pathc; k++)
-				open_file(ing, g.gl_pathv[k]);
+				ingest__open(ing, g.gl_pathv[k], NULL);
 		}
 		globfree(&g);
 	}

@@ -9,6 +9,8 @@
  *                   and decoded into a chunk slot
  *   ingest_files.c  finding, opening, watching and closing the files
  *                   (patterns, rotation, truncation, the poll timer)
+ *   ingest_found.c  at start, the files rotated while vigil was down,
+ *                   found again by identity in their folder
  */
 #ifndef VIGIL_DATA_INGEST_INTERNAL_H
 #define VIGIL_DATA_INGEST_INTERNAL_H
@@ -40,6 +42,8 @@ struct pos {
 	uint64_t dev, ino;
 	int64_t offset, line_no;
 	uint64_t head_sig;
+	char path[512]; /* the path it was read under */
+	int64_t size;   /* the file's size then (-1: not known) */
 };
 
 /* One read's bytes and what was decoded from them. */
@@ -95,6 +99,9 @@ struct tfile {
 	uint64_t commit_sig;
 	int64_t read_end; /* bytes of the file read so far (for growth and truncation) */
 	bool busy, eof, rotated, closing;
+	/* a file rotated while vigil was down, found again (ingest_found.c):
+	 * the path it had, whose new file waits until this one is finished */
+	char succ_path[512];
 	uv_work_t work;
 	int work_slot;
 	uv_fs_event_t fsev;
@@ -113,6 +120,8 @@ struct ingest {
 	void *observe_data;
 	ingest_done_cb done;
 	void *done_data;
+	ingest_lost_cb lost;
+	void *lost_data;
 	char **patterns;
 	size_t n_patterns, cap_patterns;
 	struct pos *pos;
@@ -139,6 +148,21 @@ void ingest__check_done(struct ingest *ing);
 
 /* Unlink t from the list and free it (after its work and batches are done). */
 void ingest__close_file(struct tfile *t);
+
+/* Open `path` and start reading it: where its own committed position says
+ * (checked against its head), else where `from` says (a position of
+ * another file, checked the same way; may be NULL), else at 0. NULL when it
+ * is not a regular file, is open already, or waits for a rotated file. */
+struct tfile *ingest__open(struct ingest *ing, const char *path, const struct pos *from);
+
+/* At start, before the patterns are opened: the files the stored positions
+ * name that were rotated (renamed, or copied and truncated) while vigil was
+ * down, found in their folder by identity and opened to be finished first. */
+void ingest__find_rotated(struct ingest *ing);
+
+/* A file found by ingest__find_rotated() and read to its end without
+ * follow: close it, and open the new file at its old path. */
+void ingest__finish_found(struct tfile *t);
 
 /* Open every file the patterns name now (globs expanded). */
 void ingest__discover(struct ingest *ing);

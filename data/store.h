@@ -55,7 +55,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* ---- rows other modules hand over ----------------------------------------------- */
 
@@ -142,6 +142,7 @@ struct store_tail_pos {
 	int64_t line_no;   /* lines consumed */
 	uint64_t head_sig; /* signature of the file's first bytes (detects inode reuse) */
 	int64_t updated_ms;
+	int64_t size; /* the file's size when read (-1: not known) */
 };
 
 /* One health row (the daemon writes them from pipeline_health_view() every
@@ -372,6 +373,10 @@ struct store_answer {
 	size_t n_actions;
 	struct store_incident *incidents;
 	size_t n_incidents;
+	/* STORE_Q_INCIDENTS_OPEN: the ids of those that never had an outbox row
+	 * (never notified: opened by a backfill, or below every sink's severity) */
+	int64_t *unnotified;
+	size_t n_unnotified;
 	struct store_max_ids max_ids;
 	/* STORE_Q_BASELINES: every model; the hours of each series since its
 	 * model's refresh (all its hours within a week of the newest when it

@@ -96,6 +96,7 @@ static void answer_free(struct store_answer *a)
 	free(a->outbox);
 	free(a->actions);
 	free(a->incidents);
+	free(a->unnotified);
 	store__answer_free_baselines(a);
 	memset(a, 0, sizeof(*a));
 }

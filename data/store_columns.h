@@ -184,7 +184,8 @@
 	X(read_offset, SET, int, r->offset)                                                        \
 	X(line_no, SET, int, r->line_no)                                                           \
 	X(head_sig, SET, uint, r->head_sig)                                                        \
-	X(updated_ms, SET, int, r->updated_ms)
+	X(updated_ms, SET, int, r->updated_ms)                                                     \
+	X(file_size, SET, int, r->size)
 
 /* obs_minute: r is the store's per-minute sum (store_write.c). */
 #define STORE__COLS_OBS_MINUTE(X)                                                                  \

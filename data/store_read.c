@@ -64,6 +64,33 @@ static void row_incident(sqlite3_stmt *st, void *e)
 	STORE__GET_ROW(st, STORE__COLS_INCIDENTS);
 }
 
+/* The open incidents without an outbox row. Returns an SQLite code. */
+static int unnotified(sqlite3 *db, struct store_answer *a)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db,
+	                            /* one pass over the outbox (it has no index on incident_id) */
+	                            "SELECT id FROM incidents WHERE state != 'resolved' AND id NOT "
+	                            "IN (SELECT incident_id FROM outbox WHERE incident_id IS NOT "
+	                            "NULL) ORDER BY id",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	struct store__arr v = { 0 };
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t *e = store__arr_push(&v, sizeof(*e));
+		if (!e) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		*e = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	a->unnotified = v.v;
+	a->n_unnotified = v.n;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int64_t max_id(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -103,6 +130,8 @@ int store__answer(sqlite3 *db, struct store_answer *a)
 		                "WHERE state != 'resolved' ORDER BY id", &v, &a->n_incidents,
 		                sizeof(*a->incidents), row_incident);
 		a->incidents = v;
+		if (rc == SQLITE_OK)
+			rc = unnotified(db, a);
 		break;
 	case STORE_Q_MAX_IDS:
 		a->max_ids.incident = max_id(db, "SELECT max(id) FROM incidents");

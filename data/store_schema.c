@@ -219,8 +219,15 @@ static const char migration_6[] =
 	 * until then, and in rows from before. */
         "ALTER TABLE operator_actions ADD COLUMN outcome TEXT;";
 
-static const char *const migrations[] = { migration_1, migration_2, migration_3,
-	                                  migration_4, migration_5, migration_6 };
+static const char migration_7[] =
+        /* The size of each tailed file when its position was committed: a
+	 * file rotated while vigil was down and gone since (deleted,
+	 * compressed) had at least file_size - read_offset bytes never read
+	 * (data/ingest_found.c). -1 in rows written before. */
+        "ALTER TABLE tail_positions ADD COLUMN file_size INTEGER NOT NULL DEFAULT -1;";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
+	                                  migration_5, migration_6, migration_7 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "a migration for every schema version");

@@ -306,8 +306,8 @@ static void test_vigil_marked_and_unmarked(void **state)
 	assert_int_equal(id.user_version, STORE_SCHEMA_VERSION);
 
 	/* a vigil database from before the mark (and before schema 3, the outbox's
-	 * idempotency keys, 4, baselines, 5, the gateway's age in health, and 6,
-	 * the actions' outcomes):
+	 * idempotency keys, 4, baselines, 5, the gateway's age in health, 6,
+	 * the actions' outcomes, and 7, the tailed files' sizes):
 	 * recognised by its tables, marked and migrated */
 	exec_on(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 2;"
 	                 "ALTER TABLE outbox DROP COLUMN idempotency_key;"
@@ -315,7 +315,8 @@ static void test_vigil_marked_and_unmarked(void **state)
 	                 "DROP TABLE baseline_models; DROP TABLE baseline_reviews;"
 	                 "ALTER TABLE operator_actions DROP COLUMN review_id;"
 	                 "ALTER TABLE health DROP COLUMN gateway_event_ms;"
-	                 "ALTER TABLE operator_actions DROP COLUMN outcome");
+	                 "ALTER TABLE operator_actions DROP COLUMN outcome;"
+	                 "ALTER TABLE tail_positions DROP COLUMN file_size");
 	assert_int_equal(dbfile_identify(f->path, &id, &cause), 0);
 	assert_int_equal(id.kind, DBFILE_UNMARKED);
 	assert_int_equal(open_store(f, &cause), 0);
@@ -324,6 +325,9 @@ static void test_vigil_marked_and_unmarked(void **state)
 	assert_int_equal(query_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info('outbox') "
 	                                    "WHERE name = 'idempotency_key'"),
+	                 1);
+	assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info("
+	                                    "'tail_positions') WHERE name = 'file_size'"),
 	                 1);
 	assert_int_equal(query_int(f->path, "SELECT count(*) FROM observations"), 100);
 }
