@@ -58,6 +58,10 @@ function(vigil_sh_tests dir label timeout)
 endfunction()
 
 vigil_c_tests(unit unit 120)
+# Eight seeded weeks of seven series through the judge and the refresh:
+# about 60 s of CPU under AddressSanitizer, so 120 s is too tight beside
+# another test on two cores.
+set_tests_properties(unit/test_baseline_budget PROPERTIES TIMEOUT 600)
 vigil_c_tests(integration integration 300)
 vigil_sh_tests(integration integration 300)
 vigil_sh_tests(e2e e2e 600)

@@ -256,10 +256,20 @@ static enum dbaccess_problem identify(const char *path, char **cause)
 	if (hrc != 0)
 		return hrc == VG_ECORRUPT ? DBACCESS_NOT_VIGIL : DBACCESS_DENIED;
 	sqlite3 *db = NULL;
-	int rc = dbaccess_open_ro(path, 0, &db, NULL, cause);
+	char *oc = NULL;
+	int rc = dbaccess_open_ro(path, 0, &db, NULL, &oc);
 	sqlite3_close(db);
-	if (rc != SQLITE_OK)
-		return dbfile_is_corrupt(rc) ? DBACCESS_OK : DBACCESS_DENIED;
+	if (rc != SQLITE_OK) {
+		if (dbfile_is_corrupt(rc)) {
+			free(oc); /* damage is the command's to report */
+			return DBACCESS_OK;
+		}
+		if (cause)
+			*cause = oc;
+		else
+			free(oc);
+		return DBACCESS_DENIED;
+	}
 	struct dbfile_id id;
 	char *why = NULL;
 	rc = dbfile_identify(path, &id, &why);
