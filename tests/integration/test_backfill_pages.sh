@@ -14,50 +14,16 @@
 #   E. the same with `vigil ingest --follow`, which ticks too.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../support/common.bash"
 fail() {
 	echo "FAIL: $*"
 	tail -5 "$T"/run-*.log 2>/dev/null || true
 	exit 1
 }
-wait_for() { # description command...
-	local what=$1
-	shift
-	for _ in $(seq 1 400); do
-		if "$@"; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for: $what"
-}
+WAIT_TRIES=400
 
-cat >"$T/recv.py" <<'PY'
-import http.server, json, socketserver, sys
-out = open(sys.argv[1], "a")
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("content-length", "0"))
-        body = json.loads(self.rfile.read(n))
-        out.write(json.dumps({"path": self.path, "body": body}, sort_keys=True) + "\n")
-        out.flush()
-        answer = b'{"status":"success","message":"Event processed"}'
-        self.send_response(202)
-        self.send_header("content-length", str(len(answer))); self.end_headers()
-        self.wfile.write(answer)
-    def log_message(self, *a): pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-s = S(("127.0.0.1", 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()
-PY
 : >"$T/recv.jsonl"
-python3 "$T/recv.py" "$T/recv.jsonl" >"$T/recv.port" 2>"$T/recv.log" &
+python3 "$(dirname "$0")/../support/sink_recv.py" "$T/recv.jsonl" >"$T/recv.port" 2>"$T/recv.log" &
 PIDS+=($!)
 for _ in $(seq 1 100); do [[ -s "$T/recv.port" ]] && break; sleep 0.05; done
 RECV=$(cat "$T/recv.port")

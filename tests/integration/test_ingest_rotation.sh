@@ -7,13 +7,7 @@
 # Every line written must be stored exactly once.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../support/common.bash"
 
 cat >"$T/writer.py" <<'PY'
 import json, os, shutil, sys, time, random

@@ -14,13 +14,7 @@
 # Lines lost and lines stored twice are counted for each case (both must be 0).
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../support/common.bash"
 fail() {
 	echo "FAIL: $*"
 	exit 1

@@ -7,13 +7,7 @@
 # exit 1; started again on the damaged file it refuses to start, with the same advice.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../support/common.bash"
 fail() {
 	echo "FAIL: $*"
 	for f in "$T"/run*.log "$T/hook.jsonl"; do [[ -e $f ]] && { echo "--- $f"; cat "$f"; }; done
@@ -68,15 +62,6 @@ events:
   - path: $T/ev.jsonl
 EOF
 q() { sqlite3 -cmd ".timeout 5000" "$T/vigil.db" "$1" 2>/dev/null || echo ""; }
-wait_for() { # description command...
-	local what=$1
-	shift
-	for _ in $(seq 1 300); do
-		if "$@"; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for: $what"
-}
 log_has() { grep -q "$2" "$1"; }
 count_is() { [[ "$(q "SELECT count(*) FROM observations")" == "$1" ]]; }
 

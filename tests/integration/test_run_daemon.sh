@@ -21,13 +21,7 @@
 #      none of them, nor in the database.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../support/common.bash"
 fail() {
 	echo "FAIL: $*"
 	for f in "$T"/run*.log; do echo "--- $f"; cat "$f"; done
@@ -107,15 +101,6 @@ mkdir -p "$T/ev"
 config >"$T/vigil.yaml"
 
 q() { sqlite3 -cmd ".timeout 5000" "$T/vigil.db" "$1" 2>/dev/null || echo ""; }
-wait_for() { # description command...
-	local what=$1
-	shift
-	for _ in $(seq 1 300); do
-		if "$@"; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for: $what"
-}
 q_is() { [[ "$(q "$1")" == "$2" ]]; } # sql value (evaluated on every try)
 count_is() { q_is "SELECT count(*) FROM observations" "$1"; }
 log_has() { grep -q "$2" "$1"; }

@@ -8,13 +8,7 @@
 # probe spend, the key is never logged, and SIGTERM exits 0.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../support/common.bash"
 fail() {
 	echo "FAIL: $*"
 	echo "--- run.log"
@@ -52,15 +46,6 @@ export VIGIL_TEST_SIM_KEY="sk-SENTINEL-run-probes-91c3"
 
 q() { sqlite3 -cmd ".timeout 5000" "$T/vigil.db" "$1" 2>/dev/null || echo ""; }
 q_ge() { local v; v=$(q "$1"); [[ -n "$v" && "$v" -ge "$2" ]]; }
-wait_for() { # description command...
-	local what=$1
-	shift
-	for _ in $(seq 1 300); do
-		if "$@"; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for: $what"
-}
 
 "$VIGIL" run --config "$T/vigil.yaml" 2>"$T/run.log" &
 VPID=$!
