@@ -2,7 +2,9 @@
  * backfill.c: holding back the notifications of a backfill (see
  * backfill.h). The incidents whose opening was held back are remembered
  * (at most HELD_MAX, the oldest forgotten first) so that their later
- * changes are held back too.
+ * changes are held back too; so are their dedup keys (a hash), so that
+ * the resolve of an episode's page, which a later incident of the episode
+ * sends, is held back as well while no trigger of that key went out.
  */
 #include "app/backfill.h"
 
@@ -17,8 +19,9 @@
 struct backfill {
 	int64_t quiet_ms;
 	int64_t held;
-	int64_t *ids; /* incidents opened in the past, oldest first */
-	size_t n_ids, cap_ids;
+	int64_t *ids;   /* incidents opened in the past, oldest first */
+	uint64_t *keys; /* their dedup keys' hashes (0: unknown, or paged since) */
+	size_t n_ids, cap_ids, cap_keys;
 	struct notification *keep; /* the notifications that go out */
 	size_t cap_keep;
 };
@@ -38,6 +41,7 @@ void backfill_free(struct backfill *bf)
 	if (!bf)
 		return;
 	free(bf->ids);
+	free(bf->keys);
 	free(bf->keep);
 	free(bf);
 }
@@ -45,6 +49,15 @@ void backfill_free(struct backfill *bf)
 int64_t backfill_held(const struct backfill *bf)
 {
 	return bf ? bf->held : 0;
+}
+
+/* FNV-1a of a dedup key; never 0 (0 marks no key). */
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+		h = (h ^ *c) * UINT64_C(1099511628211);
+	return h ? h : 1;
 }
 
 static bool is_past(const struct backfill *bf, int64_t id)
@@ -56,16 +69,37 @@ static bool is_past(const struct backfill *bf, int64_t id)
 	return false;
 }
 
-static void remember(struct backfill *bf, int64_t id)
+static bool key_held(const struct backfill *bf, uint64_t key)
+{
+	for (size_t i = 0; key && i < bf->n_ids; i++) {
+		if (bf->keys[i] == key)
+			return true;
+	}
+	return false;
+}
+
+/* A trigger of key went out: its later notifications go out too. */
+static void key_paged(struct backfill *bf, uint64_t key)
+{
+	for (size_t i = 0; i < bf->n_ids; i++) {
+		if (bf->keys[i] == key)
+			bf->keys[i] = 0;
+	}
+}
+
+static void remember(struct backfill *bf, int64_t id, uint64_t key)
 {
 	if (is_past(bf, id))
 		return;
 	if (bf->n_ids == HELD_MAX) {
 		memmove(bf->ids, bf->ids + 1, (bf->n_ids - 1) * sizeof(*bf->ids));
+		memmove(bf->keys, bf->keys + 1, (bf->n_ids - 1) * sizeof(*bf->keys));
 		bf->n_ids--;
 	}
-	if (vg_grow((void **)&bf->ids, &bf->cap_ids, bf->n_ids + 1, sizeof(*bf->ids), 64) != 0)
+	if (vg_grow((void **)&bf->ids, &bf->cap_ids, bf->n_ids + 1, sizeof(*bf->ids), 64) != 0 ||
+	    vg_grow((void **)&bf->keys, &bf->cap_keys, bf->n_ids + 1, sizeof(*bf->keys), 64) != 0)
 		return; /* out of memory: its later changes may notify */
+	bf->keys[bf->n_ids] = key;
 	bf->ids[bf->n_ids++] = id;
 }
 
@@ -77,7 +111,7 @@ void backfill_restored(struct backfill *bf, const struct store_answer *a, int64_
 		for (size_t k = 0; k < a->n_incidents; k++) {
 			const struct store_incident *inc = &a->incidents[k];
 			if (inc->id == a->unnotified[i] && inc->last_ms < wall_ms - bf->quiet_ms)
-				remember(bf, inc->id);
+				remember(bf, inc->id, 0);
 		}
 	}
 }
@@ -87,14 +121,17 @@ static bool hold(struct backfill *bf, const struct notification *n, int64_t even
                  int64_t wall_ms)
 {
 	int64_t cut = wall_ms - bf->quiet_ms;
-	if (is_past(bf, n->incident_id))
-		return true;
+	uint64_t key = key_hash(n->dedup_key);
 	bool opens = n->op == NOTIFY_TRIGGER || n->op == NOTIFY_TICKET;
+	if (is_past(bf, n->incident_id) || (!opens && key_held(bf, key)))
+		return true;
 	if ((event_ms != VG_NONE && event_ms < cut) || (opens && n->time_ms < cut)) {
 		if (opens || n->op == NOTIFY_CHANGE)
-			remember(bf, n->incident_id);
+			remember(bf, n->incident_id, key);
 		return true;
 	}
+	if (n->op == NOTIFY_TRIGGER)
+		key_paged(bf, key);
 	return false;
 }
 

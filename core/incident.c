@@ -515,12 +515,23 @@ static int link_related(struct incidents *t, struct incident *inc, int64_t now)
 	return 0;
 }
 
+/* An event at time_ms is from before inc began, by more than group_gap
+ * and episode_gap (a backfill read after a newer day): it neither joins inc
+ * nor continues its episode. A late event within them still does. */
+static bool before_start(const struct incidents *t, const struct incident *inc, int64_t time_ms)
+{
+	int64_t gap =
+	        t->s.episode_gap_ms > t->s.group_gap_ms ? t->s.episode_gap_ms : t->s.group_gap_ms;
+	return time_ms < inc->first_ms - gap;
+}
+
 static struct incident *find_open(struct incidents *t, const char *key, int64_t time_ms)
 {
 	/* Newest first: the incident an event would join is the latest of its key. */
 	for (size_t i = t->n; i-- > 0;) {
 		struct incident *inc = t->v[i];
-		if (inc->state == INC_RESOLVED || strcmp(inc->key, key) != 0)
+		if (inc->state == INC_RESOLVED || strcmp(inc->key, key) != 0 ||
+		    before_start(t, inc, time_ms))
 			continue;
 		if (time_ms - inc->last_ms <= t->s.group_gap_ms)
 			return inc;
@@ -538,7 +549,7 @@ static struct incident *episode_of(struct incidents *t, const char *key, int64_t
 		return NULL;
 	for (size_t i = t->n; i-- > 0;) {
 		struct incident *inc = t->v[i];
-		if (strcmp(inc->key, key) != 0)
+		if (strcmp(inc->key, key) != 0 || before_start(t, inc, time_ms))
 			continue;
 		if (time_ms - inc->last_ms > t->s.episode_gap_ms || inc->episode_ended_ms ||
 		    (inc->state == INC_RESOLVED && !inc->auto_resolved))

@@ -344,8 +344,9 @@ int incidents_restore(struct incidents *t, json_t *obj, char **cause)
 	t->evict_at = t->tick_at = INT64_MIN;
 	if (inc->id >= t->next_id)
 		t->next_id = inc->id + 1;
-	int64_t latest = inc->resolved_ms > inc->last_ms ? inc->resolved_ms : inc->last_ms;
-	if (latest > t->now)
-		t->now = latest;
+	/* The clock stays where it was: the next event or tick sets it. Moved to
+	 * the restored incident's last event, an older file read after a newer
+	 * one (a backfill) would find every incident it opens long quiet, and
+	 * each of its events would open one that auto-resolves at once. */
 	return 0;
 }

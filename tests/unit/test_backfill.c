@@ -4,7 +4,9 @@
  * the later changes of the incident it opened; a live event notifies; a
  * tick holds back an old trigger but lets the resolve of a paged incident
  * go out; a restored incident never notified and quiet for longer than the
- * quiet period is held back, a notified one is not.
+ * quiet period is held back, a notified one is not; the resolve of an
+ * episode's page sent by a later incident of the episode is held back while
+ * no trigger of its dedup key went out.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include "app/backfill.h"
 #include "core/model.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define MINUTE (60 * 1000LL)
@@ -23,7 +26,8 @@
 
 static struct notification nv[4];
 
-/* Effects holding n notifications: incident ids[i], op ops[i], at times[i]. */
+/* Effects holding n notifications: incident ids[i], op ops[i], at times[i],
+ * dedup key "vigil/k/<id>" (set another with nv[i].dedup_key). */
 static struct effects fx_of(size_t n, const int64_t *ids, const enum notify_op *ops,
                             const int64_t *times)
 {
@@ -35,6 +39,8 @@ static struct effects fx_of(size_t n, const int64_t *ids, const enum notify_op *
 		nv[i].op = ops[i];
 		nv[i].time_ms = times[i];
 		strcpy(nv[i].sink, "pd");
+		snprintf(nv[i].dedup_key, sizeof(nv[i].dedup_key), "vigil/k/%lld",
+		         (long long)ids[i]);
 	}
 	fx.notifications = nv;
 	fx.n_notifications = n;
@@ -124,11 +130,49 @@ static void test_restored(void **state)
 	backfill_free(bf);
 }
 
+/* Incident 2 continues incident 1's episode: it borrowed 1's page (1's
+ * dedup key) and sends its resolve when the episode ends. */
+static void test_episode(void **state)
+{
+	(void)state;
+	struct backfill *bf;
+	assert_int_equal(backfill_new(&bf, QUIET), 0);
+	struct effects out;
+	int64_t old = NOW - 24 * 60 * MINUTE;
+	struct effects fx = fx_of(1, (int64_t[]){ 1 }, (enum notify_op[]){ NOTIFY_TRIGGER },
+	                          (int64_t[]){ old });
+	assert_int_equal(backfill_filter(bf, &fx, old, NOW, &out), 1);
+
+	/* at a tick (no event time) the episode ends: 2 resolves 1's page */
+	fx = fx_of(1, (int64_t[]){ 2 }, (enum notify_op[]){ NOTIFY_RESOLVE },
+	           (int64_t[]){ old + 40 * MINUTE });
+	strcpy(nv[0].dedup_key, "vigil/k/1");
+	assert_int_equal(backfill_filter(bf, &fx, VG_NONE, NOW, &out), 1);
+	assert_int_equal(out.n_notifications, 0);
+	/* another key's old resolve is not known to be from the past: it goes out */
+	fx = fx_of(1, (int64_t[]){ 5 }, (enum notify_op[]){ NOTIFY_RESOLVE },
+	           (int64_t[]){ old + 40 * MINUTE });
+	assert_int_equal(backfill_filter(bf, &fx, VG_NONE, NOW, &out), 0);
+
+	/* a live incident 3 of the same key pages: from then on the key's
+	 * resolve goes out */
+	fx = fx_of(1, (int64_t[]){ 3 }, (enum notify_op[]){ NOTIFY_TRIGGER }, (int64_t[]){ NOW });
+	strcpy(nv[0].dedup_key, "vigil/k/1");
+	assert_int_equal(backfill_filter(bf, &fx, NOW, NOW, &out), 0);
+	fx = fx_of(1, (int64_t[]){ 3 }, (enum notify_op[]){ NOTIFY_RESOLVE }, (int64_t[]){ NOW });
+	strcpy(nv[0].dedup_key, "vigil/k/1");
+	assert_int_equal(backfill_filter(bf, &fx, VG_NONE, NOW, &out), 0);
+	assert_int_equal(out.n_notifications, 1);
+	assert_int_equal(backfill_held(bf), 2);
+	backfill_free(bf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_old_event_held_with_its_incident),
 		cmocka_unit_test(test_restored),
+		cmocka_unit_test(test_episode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -575,6 +575,61 @@ static void test_regions_apart(void **state)
 	assert_string_equal(buf, "cost/openai/token_inflation");
 }
 
+/* An older day fed after a newer day's open incident was restored (a
+ * backfill on the same database): the restored incident neither moves the
+ * clock (each older event would then open an incident resolved at once)
+ * nor takes the older events in; the older day makes what it makes in a
+ * fresh tracker. */
+static void test_older_day_after_restore(void **state)
+{
+	(void)state;
+	struct incident_settings s;
+	incident_settings_defaults(&s);
+	const int64_t day = 24 * 60 * MIN;
+	struct incidents *newer = incidents_new(&s, 1);
+	for (int i = 0; i < 5; i++) {
+		struct failure_event ev = ev_at(T0 + day + i * MIN, SUB_SERVER_ERROR, SEV_HIGH);
+		assert_int_equal(incidents_add(newer, &ev, ev.time_ms), 0);
+	}
+	json_t *j = incident_to_json(incidents_get(newer, 1));
+	struct incidents *t = incidents_new(&s, 1), *fresh = incidents_new(&s, 1);
+	assert_int_equal(incidents_restore(t, j, NULL), 0);
+	json_decref(j);
+	for (int i = 0; i < 20; i++) { /* 20 older events, 30 s apart */
+		struct failure_event ev = ev_at(T0 + i * 30000, SUB_SERVER_ERROR, SEV_HIGH);
+		assert_int_equal(incidents_add(t, &ev, ev.time_ms), 0);
+		assert_int_equal(incidents_add(fresh, &ev, ev.time_ms), 0);
+	}
+	size_t n, nf;
+	const struct incident *const *v = incidents_list(t, &n);
+	incidents_list(fresh, &nf);
+	assert_int_equal(nf, 1);
+	assert_int_equal(n, 2); /* the restored one and one for the older day */
+	assert_int_equal(v[0]->count, 5);
+	assert_int_equal(v[0]->state, INC_OPEN);
+	assert_int_equal(v[1]->count, 20);
+	assert_int_equal(v[1]->state, INC_OPEN);
+	assert_int_equal(v[1]->first_ms, T0);
+	assert_int_equal(v[1]->episode_of, 0); /* not the newer incident's episode */
+	assert_string_not_equal(v[1]->dedup_key, v[0]->dedup_key);
+	/* time then passes to the newer day: the older incident resolved in the past */
+	int64_t id = v[1]->id;
+	incidents_begin(t);
+	assert_int_equal(incidents_tick(t, T0 + day + 30 * MIN), 0);
+	const struct incident_change *ch = incidents_changes(t, &n);
+	size_t resolved = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].incident_id == id && ch[i].kind == INCC_AUTO_RESOLVED) {
+			resolved++;
+			assert_int_equal(ch[i].time_ms, T0 + 19 * 30000 + s.quiet_period_ms);
+		}
+	}
+	assert_int_equal(resolved, 1);
+	incidents_free(newer);
+	incidents_free(t);
+	incidents_free(fresh);
+}
+
 /* The same events give the same dedup keys whatever the trackers' ids (two
  * daemons of an HA pair, each with its own database). */
 static void test_dedup_keys_from_events(void **state)
@@ -657,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_invalid_event),
 		cmocka_unit_test(test_deterministic_and_restore),
+		cmocka_unit_test(test_older_day_after_restore),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_regions_apart),
