@@ -561,6 +561,7 @@ int daemon_start(struct daemon *d, char **cause)
 		.hour_rollup_retention_ms = d->cfg->baselines.hour_retention_ms,
 		.on_space = on_space,
 		.on_corrupt = daemon__on_store_corrupt,
+		.full_retry_ms = 1000, /* a full disk waits: the daemon stays up */
 		.data = d,
 		.redact = d->ps.redact,
 		.group = d->cfg->store.group,

@@ -122,6 +122,8 @@ static bool is_full(struct store *s, int rc)
  * batches, rows and all, at the head of the retry list. */
 static void became_full(struct store *s)
 {
+	if (!s->stats.unwritable) /* read on this thread only; written under mu */
+		fprintf(stderr, "vigil: store: disk full, will retry: %s\n", sqlite3_errmsg(s->db));
 	exec(s, "ROLLBACK");
 	s->txn_open = false;
 	s->txn_rows = 0;
@@ -187,7 +189,6 @@ static void txn_commit(struct store *s)
 		rc = exec(s, "COMMIT");
 	int err = 0;
 	if (rc != SQLITE_OK && is_full(s, rc)) {
-		fprintf(stderr, "vigil: store: disk full, will retry: %s\n", sqlite3_errmsg(s->db));
 		became_full(s);
 		return;
 	}
@@ -248,7 +249,6 @@ static void apply_batch(struct store *s, struct store_batch *b)
 		s->clock_ms = b->clock_ms;
 	txn_append(s, b);
 	if (rc != SQLITE_OK && is_full(s, rc)) {
-		fprintf(stderr, "vigil: store: disk full, will retry: %s\n", sqlite3_errmsg(s->db));
 		became_full(s);
 		return;
 	}

@@ -285,6 +285,12 @@ int store_batch_add_health(struct store_batch *b, const struct store_health *h);
 int store_batch_add_effects(struct store_batch *b, const struct effects *e,
                             int64_t *next_outbox_id);
 
+/* One notification as an outbox row (what store_batch_add_effects() adds
+ * for each): id (0: the database assigns it), state and delivered_ms as
+ * given. 0 or VG_ENOMEM. */
+int store_batch_add_notification(struct store_batch *b, const struct notification *nt, int64_t id,
+                                 enum outbox_state state, int64_t delivered_ms);
+
 /*
  * Baselines, one row each (store_batch_add_effects() adds a pipeline call's
  * rollups, models and review items itself): a closed minute or hour rollup
