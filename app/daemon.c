@@ -379,7 +379,11 @@ static void perform(struct daemon *d, enum dfsm_action a)
 		if (d->opt.on_ready)
 			d->opt.on_ready(d->opt.data, d);
 		break;
-	case DA_LOG_STOPPING: daemon__log(d, "info", "stopping", NULL); break;
+	case DA_LOG_STOPPING:
+		daemon__log(d, "info", "stopping", NULL);
+		if (d->store) /* a full disk: what waits is read again at the next start */
+			store_give_up_full(d->store);
+		break;
 	case DA_STOP_TICK: uv_timer_stop(d->tick); break;
 	case DA_STOP_CANARIES: daemon__stop_canaries(d); break;
 	case DA_STOP_INGEST: ingest_stop(d->ing); break; /* -> on_ingest_done */

@@ -70,7 +70,7 @@ struct store {
 	int64_t pruned;
 	int64_t clock_ms; /* the events' clock: the latest event time written */
 	/* the disk was full (under mu): the batches to apply again, and when */
-	bool full;
+	bool full, give_up; /* give_up: store_give_up_full() was called */
 	struct store_batch *retry_head, *retry_tail;
 	uint64_t retry_ns;
 };
@@ -302,7 +302,10 @@ static void fail_retry(struct store *s)
 	s->txn_head = s->retry_head;
 	s->txn_tail = s->retry_tail;
 	s->retry_head = s->retry_tail = NULL;
-	finish_txn(s, VG_EDB);
+	uv_mutex_lock(&s->mu);
+	s->full = false;
+	uv_mutex_unlock(&s->mu);
+	finish_txn(s, VG_EDB); /* the store has failed: what follows fails too */
 }
 
 /* ---- queries and retention (store thread) ------------------------------------------ */
@@ -363,7 +366,7 @@ static void store_thread(void *arg)
 		bool do_commit = false, do_prune = false, stopping = false, do_retry = false;
 		uv_mutex_lock(&s->mu);
 		for (;;) {
-			if (s->full && !s->stop) {
+			if (s->full && !s->stop && !s->give_up) {
 				uint64_t now = uv_hrtime();
 				if (now >= s->retry_ns) {
 					do_retry = true;
@@ -372,7 +375,7 @@ static void store_thread(void *arg)
 				uv_cond_timedwait(&s->cv, &s->mu, s->retry_ns - now);
 				continue;
 			}
-			if (s->full && s->stop) {
+			if (s->full) { /* stopping or giving up */
 				stopping = true;
 				break;
 			}
@@ -530,6 +533,14 @@ static int submit_special(struct store *s, struct store_batch *b)
 	if (err)
 		store_batch_free(b);
 	return err;
+}
+
+void store_give_up_full(struct store *s)
+{
+	uv_mutex_lock(&s->mu);
+	s->give_up = true;
+	uv_cond_signal(&s->cv);
+	uv_mutex_unlock(&s->mu);
 }
 
 int store_flush(struct store *s, store_commit_cb cb, void *data)

@@ -331,6 +331,12 @@ int store_submit(struct store *s, struct store_batch *b);
 void store_once_commit(void *data, const struct store_commit *c);
 int store_write_once(const char *path, struct store_batch *b, const int *err, char **cause);
 
+/* A stop that cannot wait for space: from now on a full disk is a failure
+ * (once more tried; then what waits and what follows fails with VG_EDB,
+ * the tail positions unstored: the lines are read again at the next start).
+ * Does nothing to a store that can write. */
+void store_give_up_full(struct store *s);
+
 /* Commit the open transaction now (without waiting for N rows or T ms); `cb`
  * runs on the loop thread once it has committed. Returns 0, VG_ENOMEM or VG_EDB. */
 int store_flush(struct store *s, store_commit_cb cb, void *data);

@@ -6,6 +6,8 @@
 # incident store_unwritable, and still page an outage (100 x 503, read after the disk filled)
 # to a loopback PagerDuty stand-in; the filler deleted, every event line is stored exactly once
 # and no page was sent twice. Before: the daemon exited at the first SQLITE_FULL.
+# Then a stop while the disk is full: the daemon exits promptly (1) with nothing stored past
+# what was stored; started again with space, every line is stored exactly once.
 # unshare missing or refused FAILS this test (never skipped).
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
@@ -135,4 +137,41 @@ assert not twice, twice
 trig = [k for k in seen if k[1] == "trigger"]
 assert len(trig) >= 2, seen
 PY
-echo "ok: a full disk under a running daemon: stayed up, paged store_unwritable and the outage, 500 rows once, no page twice"
+# a stop while the disk is full, then a start with space
+sed -i "s#$T/db/vigil.db#$T/db/stop.db#; s#$T/ev.jsonl#$T/ev2.jsonl#; s#url: .*#url: http://127.0.0.1:9/none#" "$T/vigil.yaml"
+: >"$T/ev2.jsonl"
+cat >"$T/stop.sh" <<'SH3'
+set -euo pipefail
+T=$1 VIGIL=$2
+mount -t tmpfs -o size=2m tmpfs "$T/db"
+fail() { echo "FAIL(stop): $*"; exit 1; }
+q() { sqlite3 -cmd ".timeout 5000" "$T/db/stop.db" "$1" 2>/dev/null || echo ""; }
+"$VIGIL" run --config "$T/vigil.yaml" 2>"$T/run.log" &
+VPID=$!
+for _ in $(seq 1 100); do grep -q '"msg":"running"' "$T/run.log" && break; sleep 0.1; done
+python3 "$T/gen.py" "$T/ev2.jsonl" a 100 200
+for _ in $(seq 1 100); do [[ "$(q "SELECT count(*) FROM observations")" == 100 ]] && break; sleep 0.1; done
+dd if=/dev/zero of="$T/db/filler" bs=64k 2>/dev/null || true
+python3 "$T/gen.py" "$T/ev2.jsonl" b 300 200
+for _ in $(seq 1 200); do grep -q '"msg":"store unwritable' "$T/run.log" && break; sleep 0.1; done
+grep -q '"msg":"store unwritable' "$T/run.log" || fail "not unwritable"
+kill -TERM "$VPID"
+for _ in $(seq 1 100); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$VPID" 2>/dev/null && fail "still running 10 s after SIGTERM on a full disk"
+rc=0
+wait "$VPID" || rc=$?
+[[ $rc == 1 ]] || fail "exit $rc on a stop while full, want 1"
+[[ "$(q "SELECT count(*) FROM observations")" == 100 ]] || fail "rows changed while full"
+rm "$T/db/filler"
+"$VIGIL" run --config "$T/vigil.yaml" 2>"$T/run.log" &
+VPID=$!
+for _ in $(seq 1 300); do [[ "$(q "SELECT count(*) FROM observations")" == 400 ]] && break; sleep 0.1; done
+kill -TERM "$VPID"
+wait "$VPID" || fail "second run exited $?"
+[[ "$(q "SELECT count(*) || '/' || count(DISTINCT request_id) FROM observations")" == 400/400 ]] ||
+	fail "after the restart: $(q "SELECT count(*) || '/' || count(DISTINCT request_id) FROM observations"), want 400/400"
+echo stop-ok
+SH3
+unshare -r -m bash "$T/stop.sh" "$T" "$VIGIL" >"$T/inner.out" 2>&1 || fail "stop while full"
+grep -q stop-ok "$T/inner.out" || fail "stop script did not finish"
+echo "ok: a full disk under a running daemon: stayed up, paged store_unwritable and the outage, 500 rows once, no page twice; a stop while full exits 1 at once and the restart stores the 400 lines once"
