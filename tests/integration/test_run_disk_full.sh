@@ -124,6 +124,10 @@ kill -TERM "$VPID"
 wait "$VPID" || fail "vigil run exited $?"
 [[ "$(q "SELECT count(DISTINCT request_id) FROM observations")" == 500 ]] || fail "distinct rows"
 [[ "$(q "SELECT count(*) FROM outbox WHERE state = 'pending'")" == 0 ]] || fail "pages still pending"
+ev=$(q "SELECT count(*) || '/' || count(DISTINCT request_id) FROM failure_events WHERE request_id LIKE 'down-%'")
+[[ $ev == 100/100 ]] || fail "failure events of the 100 x 503: $ev, want 100/100"
+[[ "$(q "SELECT count(*) FROM outbox WHERE dedup_key LIKE '%store_unwritable%' AND state = 'delivered'")" -ge 1 ]] ||
+	fail "the store_unwritable page sent from memory is not stored as delivered"
 echo inner-ok
 SH2
 unshare -r -m bash "$T/inner.sh" "$T" "$VIGIL" >"$T/inner.out" 2>&1 || fail "inside the namespace"
