@@ -135,6 +135,7 @@ grep -q inner-ok "$T/inner.out" || fail "inner script did not finish"
 python3 - "$T/recv.jsonl" <<'PY' || fail "a page sent twice"
 import json, sys, collections
 rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [r for r in rows if r["path"] == "/pd"]
 seen = collections.Counter((r["body"].get("dedup_key"), r["body"].get("event_action")) for r in rows)
 twice = {k: n for k, n in seen.items() if n > 1}
 assert not twice, twice
@@ -142,7 +143,7 @@ trig = [k for k in seen if k[1] == "trigger"]
 assert len(trig) >= 2, seen
 PY
 # a stop while the disk is full, then a start with space
-sed -i "s#$T/db/vigil.db#$T/db/stop.db#; s#$T/ev.jsonl#$T/ev2.jsonl#; s#url: .*#url: http://127.0.0.1:9/none#" "$T/vigil.yaml"
+sed -i "s#$T/db/vigil.db#$T/db/stop.db#; s#$T/ev.jsonl#$T/ev2.jsonl#; s#/pd\$#/pd2#" "$T/vigil.yaml"
 : >"$T/ev2.jsonl"
 cat >"$T/stop.sh" <<'SH3'
 set -euo pipefail
