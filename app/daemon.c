@@ -379,7 +379,11 @@ static void perform(struct daemon *d, enum dfsm_action a)
 		if (d->opt.on_ready)
 			d->opt.on_ready(d->opt.data, d);
 		break;
-	case DA_LOG_STOPPING: daemon__log(d, "info", "stopping", NULL); break;
+	case DA_LOG_STOPPING:
+		daemon__log(d, "info", "stopping", NULL);
+		if (d->store) /* a full disk: what waits is read again at the next start */
+			store_give_up_full(d->store);
+		break;
 	case DA_STOP_TICK: uv_timer_stop(d->tick); break;
 	case DA_STOP_CANARIES: daemon__stop_canaries(d); break;
 	case DA_STOP_INGEST: ingest_stop(d->ing); break; /* -> on_ingest_done */
@@ -561,6 +565,7 @@ int daemon_start(struct daemon *d, char **cause)
 		.hour_rollup_retention_ms = d->cfg->baselines.hour_retention_ms,
 		.on_space = on_space,
 		.on_corrupt = daemon__on_store_corrupt,
+		.full_retry_ms = 1000, /* a full disk waits: the daemon stays up */
 		.data = d,
 		.redact = d->ps.redact,
 		.group = d->cfg->store.group,

@@ -141,6 +141,7 @@ struct daemon_stats {
 	int64_t notifications_held; /* from events older than the quiet period (app/backfill) */
 	int64_t baseline_refreshes; /* weekly refreshes applied */
 	int64_t clamped;            /* observations ending over 1 s ahead of the clock, fed at it */
+	int64_t sent_from_memory;   /* pages sent while the disk was full (store_unwritable) */
 	bool baseline_refreshing;   /* one is due or running on the worker */
 	bool running;
 };

@@ -60,7 +60,7 @@ static void apply_action(struct daemon *d, const struct store_operator_action *a
 	/* taken either way (an action that does not apply never will), with
 	 * its outcome for the console that wrote it */
 	daemon__account(d, &fx);
-	if (store_batch_add_effects(b, &fx, &d->next_outbox_id) != 0 ||
+	if (daemon__add_effects(d, b, &fx) != 0 ||
 	    store_batch_mark_action_applied(b, a->id, outcome) != 0)
 		daemon__log(d, "error", "out of memory applying an operator action", NULL);
 }

@@ -10,6 +10,7 @@
 
 #include "core/incident.h"
 #include "core/vgerr.h"
+#include "data/outbox.h"
 
 #include <stdio.h>
 
@@ -58,6 +59,35 @@ void daemon__account(struct daemon *d, const struct effects *fx)
 }
 
 /* ---- the waiting batch ----------------------------------------------------------- */
+
+/* fx into batch b. While the store's disk is full (store_unwritable) nothing
+ * commits, so nothing reaches the outbox table: up to DAEMON_VOLATILE_MAX
+ * notifications at once go to the sinks from memory (outbox_send_volatile())
+ * and are stored as delivered, so that once space returns they are history,
+ * never sent again; past that bound they wait in the batch as usual. */
+#define DAEMON_VOLATILE_MAX 64
+int daemon__add_effects(struct daemon *d, struct store_batch *b, const struct effects *fx)
+{
+	struct store_stats ss = { 0 };
+	if (fx->n_notifications && d->store && d->ob)
+		store_stats(d->store, &ss);
+	if (!ss.unwritable)
+		return store_batch_add_effects(b, fx, &d->next_outbox_id);
+	struct effects rest = *fx;
+	rest.n_notifications = 0;
+	int rc = store_batch_add_effects(b, &rest, &d->next_outbox_id);
+	for (size_t i = 0; i < fx->n_notifications && rc == 0; i++) {
+		const struct notification *nt = &fx->notifications[i];
+		bool sent = outbox_volatile_pending(d->ob) < DAEMON_VOLATILE_MAX &&
+		            outbox_send_volatile(d->ob, nt) == 0;
+		if (sent)
+			d->st.sent_from_memory++;
+		rc = store_batch_add_notification(b, nt, d->next_outbox_id++,
+		                                  sent ? OUTBOX_DELIVERED : OUTBOX_PENDING,
+		                                  sent ? daemon__now(d) : 0);
+	}
+	return rc;
+}
 
 static void on_batch_commit(void *data, const struct store_commit *c)
 {
@@ -115,7 +145,7 @@ static int keep_effects_at(struct daemon *d, const struct effects *all, int64_t 
 	    fx->n_reviews == 0)
 		return 0;
 	struct store_batch *b = daemon__waiting_batch(d);
-	if (!b || store_batch_add_effects(b, fx, &d->next_outbox_id) != 0) {
+	if (!b || daemon__add_effects(d, b, fx) != 0) {
 		daemon__log(d, "error", "out of memory keeping effects", NULL);
 		return VG_ENOMEM;
 	}
@@ -139,7 +169,7 @@ void daemon__on_semantic_effects(void *data, const struct effects *fx)
 		daemon__account(d, fx);
 		struct effects live;
 		live_effects(d, fx, VG_NONE, &live);
-		if (store_batch_add_effects(d->feed_batch, &live, &d->next_outbox_id) != 0)
+		if (daemon__add_effects(d, d->feed_batch, &live) != 0)
 			daemon__log(d, "error", "out of memory keeping effects", NULL);
 		return;
 	}
@@ -211,7 +241,7 @@ int daemon__observe_file(void *data, const struct observation *obs, struct store
 	metrics_std_observation(&d->vm, obs);
 	daemon__account(d, &fx);
 	live_effects(d, &fx, t, &live);
-	rc = store_batch_add_effects(b, &live, &d->next_outbox_id);
+	rc = daemon__add_effects(d, b, &live);
 	if (rc == 0)
 		offer_semantic(d, obs, &fx, b, now);
 	return rc;

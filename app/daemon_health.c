@@ -73,7 +73,20 @@ void daemon__watch_store_queue(struct daemon *d)
 	struct store_stats ss;
 	store_stats(d->store, &ss);
 	int cap = d->cfg->store.queue_batches > 0 ? d->cfg->store.queue_batches : 8;
-	bool full = d->waiting != NULL || ss.queued >= cap;
+	if (ss.unwritable != d->unwritable) {
+		d->unwritable = ss.unwritable;
+		char detail[128];
+		snprintf(detail, sizeof(detail), "the disk is full (SQLITE_FULL %lld times): %s",
+		         (long long)ss.full_errors, d->db_path);
+		daemon__log(d, ss.unwritable ? "error" : "info",
+		            ss.unwritable ? "store unwritable, tailer paused"
+		                          : "store writable again",
+		            json_pack("{s:s}", "detail", detail));
+		if (ss.unwritable)
+			daemon__monitor(d, SUB_STORE_UNWRITABLE, "store", detail);
+	}
+	/* a full disk is its own incident: the queue is full because of it */
+	bool full = !ss.unwritable && (d->waiting != NULL || ss.queued >= cap);
 	uint64_t now = uv_now(d->loop);
 	if (!full) {
 		if (d->full_reported)

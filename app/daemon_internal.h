@@ -77,6 +77,7 @@ struct daemon {
 	int64_t health_ms, last_health_ms; /* health rollups every health_ms (2 s) */
 	uint64_t full_since;   /* loop time the queue was first seen full, 0 = not full */
 	bool full_reported;    /* the monitor incident for this episode is raised */
+	bool unwritable;       /* the store said its disk is full (store_unwritable raised) */
 	bool corrupt;          /* the store met damage: stopping after its page went out */
 	uint64_t linger_until; /* loop time the close waits for such a page until */
 	int64_t lines_seen, quarantined_seen; /* for the ingest counters */
@@ -106,6 +107,9 @@ void daemon__account(struct daemon *d, const struct effects *fx);
 struct store_batch *daemon__waiting_batch(struct daemon *d);
 /* Effects of a call outside the tailer, into the waiting batch. */
 int daemon__keep_effects(struct daemon *d, const struct effects *fx);
+/* fx into b (the waiting, feed or actions batch); while the disk is full a
+ * bounded few notifications go out from memory. 0 or VG_ENOMEM. */
+int daemon__add_effects(struct daemon *d, struct store_batch *b, const struct effects *fx);
 /* Submit the waiting batch: 0 (submitted, or nothing waited), VG_EFULL (it
  * waits for space), or an error (the batch is dropped; DE_FAILED is sent). */
 int daemon__submit_waiting(struct daemon *d);

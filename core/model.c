@@ -56,6 +56,7 @@ static const struct {
 	[SUB_TAIL_FILE_GONE] = { "tail_file_gone", CAT_MONITOR, false, false },
 	[SUB_STORE_CORRUPT] = { "store_corrupt", CAT_MONITOR, false, false },
 	[SUB_GATEWAY_QUIET] = { "gateway_quiet", CAT_MONITOR, false, false },
+	[SUB_STORE_UNWRITABLE] = { "store_unwritable", CAT_MONITOR, false, false },
 };
 _Static_assert(COUNT(subtypes) == SUB__COUNT, "subtype table");
 

@@ -8,10 +8,19 @@
  * data/store_internal.h.
  *
  * Queue items are struct store_batch of four kinds (rows, flush, query,
- * stop), applied strictly in order. After a batch is applied its rows are
- * freed at once; the header waits in the open transaction until the commit
- * and then goes to the done list, which the loop drains in its async
- * callback (running the batch's callback and freeing it there).
+ * stop), applied strictly in order. A batch, rows included, waits in the
+ * open transaction until the commit and then goes to the done list, which
+ * the loop drains in its async callback (running the batch's callback and
+ * freeing it there).
+ *
+ * A full disk (SQLITE_FULL while writing or committing) is not a failure:
+ * the transaction is rolled back, its batches (rows kept) wait in the retry
+ * list, the store is "unwritable" (store_stats) and takes nothing more from
+ * the queue, which fills, so store_submit() refuses (VG_EFULL) and the
+ * tailer pauses (with full_retry_ms > 0: the daemon; else a full disk
+ * fails the store like any error). Every full_retry_ms the retry list is applied again in a
+ * fresh transaction; once it commits, the queue moves on: nothing lost,
+ * nothing written twice.
  *
  * Damage (SQLITE_CORRUPT, SQLITE_NOTADB) met by any statement goes through
  * fault(): the store fails for good (nothing more is written), the message
@@ -60,6 +69,10 @@ struct store {
 	struct store_batch *txn_head, *txn_tail; /* applied, waiting for the commit */
 	int64_t pruned;
 	int64_t clock_ms; /* the events' clock: the latest event time written */
+	/* the disk was full (under mu): the batches to apply again, and when */
+	bool full, give_up; /* give_up: store_give_up_full() was called */
+	struct store_batch *retry_head, *retry_tail;
+	uint64_t retry_ns;
 };
 
 /* ---- transactions (store thread) ------------------------------------------------------ */
@@ -96,6 +109,41 @@ static int fault(struct store *s, int rc, const char *what)
 	return VG_ECORRUPT;
 }
 
+/* Whether SQLite's failure `rc` is a full disk (or the database's page cap). */
+static bool is_full(struct store *s, int rc)
+{
+	if (s->opt.full_retry_ms <= 0)
+		return false;
+	return (rc & 0xff) == SQLITE_FULL ||
+	       (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL;
+}
+
+/* The disk is full (store thread): roll back and keep the transaction's
+ * batches, rows and all, at the head of the retry list. */
+static void became_full(struct store *s)
+{
+	if (!s->stats.unwritable) /* read on this thread only; written under mu */
+		fprintf(stderr, "vigil: store: disk full, will retry: %s\n", sqlite3_errmsg(s->db));
+	exec(s, "ROLLBACK");
+	s->txn_open = false;
+	s->txn_rows = 0;
+	store__writer_discard(s->writer);
+	if (s->txn_head) {
+		s->txn_tail->next = s->retry_head;
+		if (!s->retry_head)
+			s->retry_tail = s->txn_tail;
+		s->retry_head = s->txn_head;
+		s->txn_head = s->txn_tail = NULL;
+	}
+	s->retry_ns = uv_hrtime() + (uint64_t)s->opt.full_retry_ms * 1000000u;
+	uv_mutex_lock(&s->mu);
+	s->full = true;
+	s->stats.unwritable = true;
+	s->stats.full_errors++;
+	uv_mutex_unlock(&s->mu);
+	uv_async_send(&s->async);
+}
+
 static void push_done(struct store *s, struct store_batch *b)
 {
 	b->next = NULL;
@@ -123,9 +171,10 @@ static void finish_txn(struct store *s, int err)
 		b = next;
 	}
 	s->txn_head = s->txn_tail = NULL;
-	if (err == 0)
+	if (err == 0) {
 		s->stats.transactions++;
-	else
+		s->stats.unwritable = s->full;
+	} else
 		s->failed = s->stats.failed = true;
 	uv_mutex_unlock(&s->mu);
 	uv_async_send(&s->async);
@@ -139,6 +188,10 @@ static void txn_commit(struct store *s)
 	if (rc == SQLITE_OK)
 		rc = exec(s, "COMMIT");
 	int err = 0;
+	if (rc != SQLITE_OK && is_full(s, rc)) {
+		became_full(s);
+		return;
+	}
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "vigil: store: commit failed: %s\n", sqlite3_errmsg(s->db));
 		err = fault(s, rc, "committing a transaction");
@@ -190,11 +243,15 @@ static void apply_batch(struct store *s, struct store_batch *b)
 		return;
 	}
 	store__batch_redact(b, s->opt.redact);
+	b->result.inserted = b->result.duplicates = 0;
 	int rc = store__writer_apply(s->writer, b);
 	if (b->clock_ms > s->clock_ms)
 		s->clock_ms = b->clock_ms;
-	store__batch_free_rows(b);
 	txn_append(s, b);
+	if (rc != SQLITE_OK && is_full(s, rc)) {
+		became_full(s);
+		return;
+	}
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "vigil: store: write failed: %s\n", sqlite3_errmsg(s->db));
 		err = fault(s, rc, "writing a batch");
@@ -207,6 +264,48 @@ static void apply_batch(struct store *s, struct store_batch *b)
 	s->txn_rows += b->result.rows;
 	if (s->txn_rows >= s->opt.batch_rows)
 		txn_commit(s);
+}
+
+/* Apply the retry list again in a fresh transaction and commit it (store
+ * thread). A full disk again puts what is left back in the list. */
+static void retry_full(struct store *s)
+{
+	struct store_batch *list = s->retry_head;
+	s->retry_head = s->retry_tail = NULL;
+	uv_mutex_lock(&s->mu);
+	s->full = false;
+	uv_mutex_unlock(&s->mu);
+	while (list) {
+		struct store_batch *next = list->next;
+		if (s->full) {
+			list->next = NULL;
+			if (s->retry_tail)
+				s->retry_tail->next = list;
+			else
+				s->retry_head = list;
+			s->retry_tail = list;
+		} else if (list->kind == STORE__ROWS) {
+			apply_batch(s, list);
+		} else {
+			txn_append(s, list); /* a flush: answered with the commit */
+		}
+		list = next;
+	}
+	if (!s->full)
+		txn_commit(s);
+}
+
+/* Stopping while the disk is still full: what waits fails with VG_EDB
+ * (the tail positions were not stored either: the lines are read again). */
+static void fail_retry(struct store *s)
+{
+	s->txn_head = s->retry_head;
+	s->txn_tail = s->retry_tail;
+	s->retry_head = s->retry_tail = NULL;
+	uv_mutex_lock(&s->mu);
+	s->full = false;
+	uv_mutex_unlock(&s->mu);
+	finish_txn(s, VG_EDB); /* the store has failed: what follows fails too */
 }
 
 /* ---- queries and retention (store thread) ------------------------------------------ */
@@ -264,9 +363,22 @@ static void store_thread(void *arg)
 	struct store *s = arg;
 	for (;;) {
 		struct store_batch *item = NULL;
-		bool do_commit = false, do_prune = false, stopping = false;
+		bool do_commit = false, do_prune = false, stopping = false, do_retry = false;
 		uv_mutex_lock(&s->mu);
 		for (;;) {
+			if (s->full && !s->stop && !s->give_up) {
+				uint64_t now = uv_hrtime();
+				if (now >= s->retry_ns) {
+					do_retry = true;
+					break;
+				}
+				uv_cond_timedwait(&s->cv, &s->mu, s->retry_ns - now);
+				continue;
+			}
+			if (s->full) { /* stopping or giving up */
+				stopping = true;
+				break;
+			}
 			if (s->q_head) {
 				item = s->q_head;
 				s->q_head = item->next;
@@ -303,8 +415,18 @@ static void store_thread(void *arg)
 			uv_async_send(&s->async);
 
 		if (stopping) {
+			if (s->full) {
+				retry_full(s);
+				if (s->full)
+					fail_retry(s);
+				continue; /* then the queue, if space came back */
+			}
 			txn_commit(s);
 			break;
+		}
+		if (do_retry) {
+			retry_full(s);
+			continue;
 		}
 		if (do_commit) {
 			txn_commit(s);
@@ -411,6 +533,14 @@ static int submit_special(struct store *s, struct store_batch *b)
 	if (err)
 		store_batch_free(b);
 	return err;
+}
+
+void store_give_up_full(struct store *s)
+{
+	uv_mutex_lock(&s->mu);
+	s->give_up = true;
+	uv_cond_signal(&s->cv);
+	uv_mutex_unlock(&s->mu);
 }
 
 int store_flush(struct store *s, store_commit_cb cb, void *data)

@@ -14,7 +14,9 @@
  *
  * The queue is bounded: store_submit() refuses a batch (VG_EFULL) when
  * `queue_batches` are waiting, and on_space() runs once there is room again;
- * the tailer pauses in between (back-pressure, nothing dropped).
+ * the tailer pauses in between (back-pressure, nothing dropped). With
+ * full_retry_ms, a full disk (SQLITE_FULL) is such a wait, not a failure: the batches are kept
+ * and tried again every full_retry_ms, store_stats() says `unwritable`.
  *
  * Reads the loop needs (tail positions at startup, undelivered outbox rows,
  * unapplied operator actions, open incidents, the highest ids) are requests
@@ -210,8 +212,10 @@ struct store_options {
 	int64_t hour_rollup_retention_ms;   /* prune hour rollups older; 0 keeps them */
 	int prune_chunk;                    /* rows deleted per short transaction (default 1000) */
 	int prune_interval_ms;              /* how often pruning runs when idle (default 10000) */
-	store_space_cb on_space;            /* queue has room again after a VG_EFULL; may be NULL */
-	store_corrupt_cb on_corrupt;        /* damage met, writing stopped (once); may be NULL */
+	int full_retry_ms;           /* the disk full: how often the waiting batches are tried again
+	                    * (default 1000) */
+	store_space_cb on_space;     /* queue has room again after a VG_EFULL; may be NULL */
+	store_corrupt_cb on_corrupt; /* damage met, writing stopped (once); may be NULL */
 	void *data;
 	/* API keys to mask in every text written (core/redact), on the store
 	 * thread before each batch is applied; borrowed, read-only while the
@@ -281,6 +285,12 @@ int store_batch_add_health(struct store_batch *b, const struct store_health *h);
 int store_batch_add_effects(struct store_batch *b, const struct effects *e,
                             int64_t *next_outbox_id);
 
+/* One notification as an outbox row (what store_batch_add_effects() adds
+ * for each): id (0: the database assigns it), state and delivered_ms as
+ * given. 0 or VG_ENOMEM. */
+int store_batch_add_notification(struct store_batch *b, const struct notification *nt, int64_t id,
+                                 enum outbox_state state, int64_t delivered_ms);
+
 /*
  * Baselines, one row each (store_batch_add_effects() adds a pipeline call's
  * rollups, models and review items itself): a closed minute or hour rollup
@@ -320,6 +330,12 @@ int store_submit(struct store *s, struct store_batch *b);
  */
 void store_once_commit(void *data, const struct store_commit *c);
 int store_write_once(const char *path, struct store_batch *b, const int *err, char **cause);
+
+/* A stop that cannot wait for space: from now on a full disk is a failure
+ * (once more tried; then what waits and what follows fails with VG_EDB,
+ * the tail positions unstored: the lines are read again at the next start).
+ * Does nothing to a store that can write. */
+void store_give_up_full(struct store *s);
 
 /* Commit the open transaction now (without waiting for N rows or T ms); `cb`
  * runs on the loop thread once it has committed. Returns 0, VG_ENOMEM or VG_EDB. */
@@ -405,6 +421,10 @@ struct store_stats {
 	int queued; /* batches waiting */
 	bool failed;
 	bool corrupt; /* failed because the database is damaged (on_corrupt ran) */
+	/* the disk is full (SQLITE_FULL): nothing commits, the batches wait and
+	 * are tried again every full_retry_ms; false again after a commit */
+	bool unwritable;
+	int64_t full_errors; /* SQLITE_FULL met so far */
 };
 void store_stats(struct store *s, struct store_stats *out);
 

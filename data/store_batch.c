@@ -279,6 +279,26 @@ static int add_incident_change(struct store_batch *b, const struct incident_chan
 	return 0;
 }
 
+int store_batch_add_notification(struct store_batch *b, const struct notification *nt, int64_t id,
+                                 enum outbox_state state, int64_t delivered_ms)
+{
+	struct store_outbox o;
+	memset(&o, 0, sizeof(o));
+	o.id = id;
+	model_copy_str(o.sink, sizeof(o.sink), nt->sink, (size_t)-1);
+	model_copy_str(o.dedup_key, sizeof(o.dedup_key), nt->dedup_key, (size_t)-1);
+	model_copy_str(o.idem_key, sizeof(o.idem_key), nt->idem_key, (size_t)-1);
+	model_copy_str(o.op, sizeof(o.op), route_op_name(nt->op), (size_t)-1);
+	o.incident_id = nt->incident_id;
+	o.sequence = nt->time_ms;
+	o.payload_json = nt->payload ? nt->payload : "{}";
+	o.state = state;
+	o.next_attempt_ms = nt->time_ms;
+	o.created_ms = nt->time_ms;
+	o.delivered_ms = delivered_ms;
+	return store_batch_add_outbox(b, &o);
+}
+
 int store_batch_add_effects(struct store_batch *b, const struct effects *e, int64_t *next_outbox_id)
 {
 	int rc = 0;
@@ -288,23 +308,10 @@ int store_batch_add_effects(struct store_batch *b, const struct effects *e, int6
 		rc = store_batch_add_transition(b, &e->transitions[i]);
 	for (size_t i = 0; i < e->n_incident_changes && rc == 0; i++)
 		rc = add_incident_change(b, &e->incident_changes[i]);
-	for (size_t i = 0; i < e->n_notifications && rc == 0; i++) {
-		const struct notification *nt = &e->notifications[i];
-		struct store_outbox o;
-		memset(&o, 0, sizeof(o));
-		o.id = next_outbox_id ? (*next_outbox_id)++ : 0;
-		model_copy_str(o.sink, sizeof(o.sink), nt->sink, (size_t)-1);
-		model_copy_str(o.dedup_key, sizeof(o.dedup_key), nt->dedup_key, (size_t)-1);
-		model_copy_str(o.idem_key, sizeof(o.idem_key), nt->idem_key, (size_t)-1);
-		model_copy_str(o.op, sizeof(o.op), route_op_name(nt->op), (size_t)-1);
-		o.incident_id = nt->incident_id;
-		o.sequence = nt->time_ms;
-		o.payload_json = nt->payload ? nt->payload : "{}";
-		o.state = OUTBOX_PENDING;
-		o.next_attempt_ms = nt->time_ms;
-		o.created_ms = nt->time_ms;
-		rc = store_batch_add_outbox(b, &o);
-	}
+	for (size_t i = 0; i < e->n_notifications && rc == 0; i++)
+		rc = store_batch_add_notification(b, &e->notifications[i],
+		                                  next_outbox_id ? (*next_outbox_id)++ : 0,
+		                                  OUTBOX_PENDING, 0);
 	if (rc == 0)
 		rc = store__batch_add_baselines(b, e);
 	return rc;
