@@ -11,13 +11,7 @@
 # unshare missing or refused FAILS this test (never skipped).
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?}
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$T" 2>/dev/null || true
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../support/common.bash"
 fail() {
 	echo "FAIL: $*"
 	for f in "$T/run.log" "$T/inner.out" "$T/recv.jsonl"; do [[ -e $f ]] && { echo "--- $f"; tail -30 "$f"; }; done
@@ -27,28 +21,8 @@ command -v unshare >/dev/null || fail "unshare is not installed (util-linux): th
 unshare -r -m sh -c "mount -t tmpfs -o size=1m tmpfs '$T'" ||
 	fail "unshare -r -m with a tmpfs mount is refused here: this test needs user namespaces"
 
-cat >"$T/recv.py" <<'PY'
-import http.server, json, socketserver, sys
-out = open(sys.argv[1], "a")
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("content-length", "0"))
-        body = json.loads(self.rfile.read(n))
-        out.write(json.dumps({"path": self.path, "body": body}, sort_keys=True) + "\n")
-        out.flush()
-        answer = b'{"status":"success","message":"Event processed"}'
-        self.send_response(202)
-        self.send_header("content-length", str(len(answer))); self.end_headers()
-        self.wfile.write(answer)
-    def log_message(self, *a): pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-s = S(("127.0.0.1", 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()
-PY
 : >"$T/recv.jsonl"
-python3 "$T/recv.py" "$T/recv.jsonl" >"$T/recv.port" 2>"$T/recv.log" &
+python3 "$(dirname "$0")/../support/sink_recv.py" "$T/recv.jsonl" >"$T/recv.port" 2>"$T/recv.log" &
 PIDS+=($!)
 for _ in $(seq 1 100); do [[ -s "$T/recv.port" ]] && break; sleep 0.05; done
 RECV=$(cat "$T/recv.port")
