@@ -12,9 +12,11 @@
  * review items, and the models (decoded for their warmth and the size of a
  * waiting review's step only when one changed: the Q_BL_MODELS fingerprint).
  * The Q_BL_* statements exist from schema version 4 on; an older database
- * shows no baselines.
+ * shows no baselines. The incident's detail is read in console_detail.c, the
+ * baselines in console_baselines.c (console_read_internal.h).
  */
 #include "data/console_read.h"
+#include "data/console_read_internal.h"
 
 #include "data/console_evidence.h"
 
@@ -30,39 +32,10 @@
 #include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-enum q {
-	Q_BEGIN,
-	Q_COMMIT,
-	Q_HEALTH,
-	Q_SPARK,
-	Q_TRANS_MAX,
-	Q_TRANS,
-	Q_TAXONOMY,
-	Q_TAXONOMY_RANGE,
-	Q_OBS_EVIDENCE,
-	Q_EVT_EVIDENCE,
-	Q_SCOPE_OBS,
-	Q_SCOPE_EVT,
-	Q_SCOPE_FALLBACK,
-	Q_SCOPE_MODELS,
-	Q_SCOPE_BL_EVT,
-	Q_BASELINE,
-	Q_INC_OPEN,
-	Q_INC_RESOLVED,
-	Q_INC_HISTORY,
-	Q_INC_DETAIL,
-	Q_PENDING,
-	Q_BL_MODELS, /* first of the baseline statements (schema 4) */
-	Q_BL_HOURLY,
-	Q_BL_PENDING,
-	Q__COUNT
-};
 
 static const char *const sql[Q__COUNT] = {
 	[Q_BEGIN] = "BEGIN",
@@ -144,39 +117,6 @@ static const char *const sql[Q__COUNT] = {
 	                "GROUP BY provider, alias, source",
 	[Q_BL_PENDING] = "SELECT review_id FROM operator_actions WHERE applied = 0 AND "
 	                 "review_id IS NOT NULL",
-};
-
-/* Notes the daemon records for a wizard path start with this. */
-#define TRIAGE_NOTE_PREFIX "triage: "
-
-/* The 24 h taxonomy counts of the minutes that are settled (older than
- * TAX_SETTLED_MS): kept between builds and moved along a minute at a time
- * (add the minutes that entered, subtract those that left), so a refresh
- * reads a few minutes of event_minute instead of a day of it; summed whole
- * again once a minute. */
-#define TAX_SETTLED_MS (3 * 60000LL)
-
-struct console_read {
-	sqlite3 *db;
-	sqlite3_stmt *st[Q__COUNT];
-	char path[200];
-	bool immutable; /* opened without WAL (no writer, no write access) */
-	bool tax_valid;
-	int64_t tax_from, tax_upto; /* [from, upto) minutes summed in tax */
-	int64_t tax_full_ms;        /* when it was last summed whole */
-	int64_t tax[CAT__COUNT][SEV__COUNT];
-	/* baselines (NULL before schema 4) */
-	struct baseline_db *bl;
-	struct baseline_settings bls;
-	bool bl_valid;       /* the cache below matches bl_print */
-	int64_t bl_print[4]; /* Q_BL_MODELS' row when the cache was filled */
-	struct baseline_db_warmth *warmth;
-	size_t n_warmth;
-	struct bl_step {
-		int64_t id;
-		double before, after;
-	} steps[SNAP_MAX_REVIEWS]; /* waiting reviews' values, by id */
-	int n_steps;
 };
 
 const char *const *console_read_queries(size_t *n)
@@ -330,7 +270,7 @@ static void reconnect_if_written(struct console_read *db)
 
 /* ---- reading columns ---- */
 
-static void col_str(sqlite3_stmt *st, int i, char *dst, size_t size)
+void console_read__col_str(sqlite3_stmt *st, int i, char *dst, size_t size)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	int n = sqlite3_column_bytes(st, i);
@@ -340,17 +280,17 @@ static void col_str(sqlite3_stmt *st, int i, char *dst, size_t size)
 		dst[0] = '\0';
 }
 
-static double col_d(sqlite3_stmt *st, int i)
+double console_read__col_d(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? VG_NONE_D : sqlite3_column_double(st, i);
 }
 
-static int64_t col_i(sqlite3_stmt *st, int i)
+int64_t console_read__col_i(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? VG_NONE : sqlite3_column_int64(st, i);
 }
 
-static int col_enum(sqlite3_stmt *st, int i, int (*parse)(const char *, size_t), int dflt)
+int console_read__col_enum(sqlite3_stmt *st, int i, int (*parse)(const char *, size_t), int dflt)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	if (!t)
@@ -382,33 +322,33 @@ static int read_health(struct console_read *db, struct snapshot *s)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && s->n_providers < SNAP_MAX_PROVIDERS) {
 		struct snap_provider *p = &s->providers[s->n_providers++];
 		snapshot_provider_init(p);
-		col_str(st, 0, p->provider, sizeof(p->provider));
-		col_str(st, 1, p->model, sizeof(p->model));
+		console_read__col_str(st, 0, p->provider, sizeof(p->provider));
+		console_read__col_str(st, 1, p->model, sizeof(p->model));
 		p->fallback = sqlite3_column_int(st, 2) != 0;
-		p->requests = col_i(st, 3);
-		p->availability = col_d(st, 4);
-		p->p50_ms = col_d(st, 5);
-		p->p95_ms = col_d(st, 6);
-		p->p99_ms = col_d(st, 7);
+		p->requests = console_read__col_i(st, 3);
+		p->availability = console_read__col_d(st, 4);
+		p->p50_ms = console_read__col_d(st, 5);
+		p->p95_ms = console_read__col_d(st, 6);
+		p->p99_ms = console_read__col_d(st, 7);
 		for (int e = 0; e < SNAP_ERR__COUNT; e++)
-			p->err_rate[e] = col_d(st, 8 + e);
-		p->tokens_per_s = col_d(st, 13);
-		p->quality = col_d(st, 14);
-		p->cost_efficiency = col_d(st, 15);
-		p->rl_headroom = col_d(st, 16);
-		p->probe_spend_usd = col_d(st, 17);
-		p->probe_budget_usd = col_d(st, 18);
+			p->err_rate[e] = console_read__col_d(st, 8 + e);
+		p->tokens_per_s = console_read__col_d(st, 13);
+		p->quality = console_read__col_d(st, 14);
+		p->cost_efficiency = console_read__col_d(st, 15);
+		p->rl_headroom = console_read__col_d(st, 16);
+		p->probe_spend_usd = console_read__col_d(st, 17);
+		p->probe_budget_usd = console_read__col_d(st, 18);
 		p->has_breaker = sqlite3_column_type(st, 19) != SQLITE_NULL;
-		p->breaker =
-		        (enum breaker_state)col_enum(st, 19, model_breaker_state_parse, BRK_CLOSED);
-		p->breaker_since_ms = col_i(st, 20);
+		p->breaker = (enum breaker_state)console_read__col_enum(
+		        st, 19, model_breaker_state_parse, BRK_CLOSED);
+		p->breaker_since_ms = console_read__col_i(st, 20);
 		p->oscillating = sqlite3_column_int(st, 21) != 0;
-		double thr = col_d(st, 22);
+		double thr = console_read__col_d(st, 22);
 		p->latency_threshold_ms = thr;
-		int64_t upd = col_i(st, 23);
+		int64_t upd = console_read__col_i(st, 23);
 		if (vg_has(upd) && (!vg_has(s->last_data_ms) || upd > s->last_data_ms))
 			s->last_data_ms = upd;
-		int64_t gw = col_i(st, 24);
+		int64_t gw = console_read__col_i(st, 24);
 		if (vg_has(gw) && (!vg_has(s->last_gateway_ms) || gw > s->last_gateway_ms))
 			s->last_gateway_ms = gw;
 		p->spark_step_ms = 60000;
@@ -432,8 +372,8 @@ static int read_spark(struct console_read *db, struct snapshot *s, int64_t now)
 	int rc;
 	char prov[VG_NAME_MAX], model[VG_MODEL_MAX];
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		col_str(st, 0, prov, sizeof(prov));
-		col_str(st, 1, model, sizeof(model));
+		console_read__col_str(st, 0, prov, sizeof(prov));
+		console_read__col_str(st, 1, model, sizeof(model));
 		int i = find_row(s, prov, model);
 		if (i < 0)
 			continue;
@@ -445,7 +385,7 @@ static int read_spark(struct console_read *db, struct snapshot *s, int64_t now)
 		while (p->n_spark < slot)
 			p->spark[p->n_spark++] = NAN;
 		if (p->n_spark == slot)
-			p->spark[p->n_spark++] = (float)col_d(st, 3);
+			p->spark[p->n_spark++] = (float)console_read__col_d(st, 3);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : rc;
@@ -465,12 +405,13 @@ static int read_transitions(struct console_read *db, struct snapshot *s)
 		struct breaker_transition *t = &s->transitions[s->n_transitions++];
 		memset(t, 0, sizeof(*t));
 		t->time_ms = sqlite3_column_int64(st, 0);
-		col_str(st, 1, t->provider, sizeof(t->provider));
-		col_str(st, 2, t->model, sizeof(t->model));
-		t->from =
-		        (enum breaker_state)col_enum(st, 3, model_breaker_state_parse, BRK_CLOSED);
-		t->to = (enum breaker_state)col_enum(st, 4, model_breaker_state_parse, BRK_CLOSED);
-		col_str(st, 5, t->reason, sizeof(t->reason));
+		console_read__col_str(st, 1, t->provider, sizeof(t->provider));
+		console_read__col_str(st, 2, t->model, sizeof(t->model));
+		t->from = (enum breaker_state)console_read__col_enum(
+		        st, 3, model_breaker_state_parse, BRK_CLOSED);
+		t->to = (enum breaker_state)console_read__col_enum(st, 4, model_breaker_state_parse,
+		                                                   BRK_CLOSED);
+		console_read__col_str(st, 5, t->reason, sizeof(t->reason));
 		t->opens_in_window = (int32_t)sqlite3_column_int(st, 6);
 		t->oscillating = sqlite3_column_int(st, 7) != 0;
 	}
@@ -489,8 +430,8 @@ static int taxonomy_range(struct console_read *db, int64_t from, int64_t upto, i
 	sqlite3_bind_int64(st, 2, upto);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int c = col_enum(st, 0, model_category_parse, -1);
-		int v = col_enum(st, 1, model_severity_parse, -1);
+		int c = console_read__col_enum(st, 0, model_category_parse, -1);
+		int v = console_read__col_enum(st, 1, model_severity_parse, -1);
 		if (c >= 0 && v >= 0)
 			out[c][v] += sign * sqlite3_column_int64(st, 2);
 	}
@@ -527,8 +468,8 @@ static int taxonomy_day(struct console_read *db, struct snapshot *s, int64_t fro
 	sqlite3_stmt *st = db->st[Q_TAXONOMY];
 	sqlite3_bind_int64(st, 1, upto > from ? upto : from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int c = col_enum(st, 0, model_category_parse, -1);
-		int v = col_enum(st, 1, model_severity_parse, -1);
+		int c = console_read__col_enum(st, 0, model_category_parse, -1);
+		int v = console_read__col_enum(st, 1, model_severity_parse, -1);
 		if (c >= 0 && v >= 0)
 			s->taxonomy[SNAP_W_24H][c][v] += sqlite3_column_int64(st, 2);
 	}
@@ -551,8 +492,8 @@ static int read_taxonomy(struct console_read *db, struct snapshot *s, int64_t no
 		sqlite3_bind_int64(st, 1, from);
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int c = col_enum(st, 0, model_category_parse, -1);
-			int v = col_enum(st, 1, model_severity_parse, -1);
+			int c = console_read__col_enum(st, 0, model_category_parse, -1);
+			int v = console_read__col_enum(st, 1, model_severity_parse, -1);
 			if (c >= 0 && v >= 0)
 				s->taxonomy[w][c][v] += sqlite3_column_int64(st, 2);
 		}
@@ -563,7 +504,7 @@ static int read_taxonomy(struct console_read *db, struct snapshot *s, int64_t no
 	return 0;
 }
 
-static struct console_evidence_q evidence_q(struct console_read *db)
+struct console_evidence_q console_read__evidence_q(struct console_read *db)
 {
 	struct console_evidence_q q = {
 		.obs = db->st[Q_OBS_EVIDENCE],
@@ -580,7 +521,7 @@ static struct console_evidence_q evidence_q(struct console_read *db)
 
 static int read_evidence(struct console_read *db, struct snapshot *s, int64_t now)
 {
-	struct console_evidence_q q = evidence_q(db);
+	struct console_evidence_q q = console_read__evidence_q(db);
 	return console_evidence_live(&q, s, now);
 }
 
@@ -599,12 +540,15 @@ static void read_incident_row(sqlite3_stmt *st, struct snap_incident *inc)
 {
 	memset(inc, 0, sizeof(*inc));
 	inc->id = sqlite3_column_int64(st, 0);
-	inc->category = (enum category)col_enum(st, 1, model_category_parse, CAT_PROVIDER);
-	inc->subtype = (enum subtype)col_enum(st, 2, model_subtype_parse, SUB_PROVIDER_OTHER);
-	col_str(st, 3, inc->provider, sizeof(inc->provider));
-	col_str(st, 4, inc->model, sizeof(inc->model));
-	inc->severity = (enum severity)col_enum(st, 5, model_severity_parse, SEV_LOW);
-	inc->state = (enum snap_inc_state)col_enum(st, 6, inc_state_parse, SNAP_INC_OPEN);
+	inc->category =
+	        (enum category)console_read__col_enum(st, 1, model_category_parse, CAT_PROVIDER);
+	inc->subtype = (enum subtype)console_read__col_enum(st, 2, model_subtype_parse,
+	                                                    SUB_PROVIDER_OTHER);
+	console_read__col_str(st, 3, inc->provider, sizeof(inc->provider));
+	console_read__col_str(st, 4, inc->model, sizeof(inc->model));
+	inc->severity = (enum severity)console_read__col_enum(st, 5, model_severity_parse, SEV_LOW);
+	inc->state =
+	        (enum snap_inc_state)console_read__col_enum(st, 6, inc_state_parse, SNAP_INC_OPEN);
 	inc->count = sqlite3_column_int64(st, 7);
 	inc->first_ms = sqlite3_column_int64(st, 8);
 	inc->last_ms = sqlite3_column_int64(st, 9);
@@ -619,14 +563,14 @@ static int read_history_marks(struct console_read *db, struct snap_incident *inc
 	int rc;
 	char what[32];
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		col_str(st, 1, what, sizeof(what));
+		console_read__col_str(st, 1, what, sizeof(what));
 		if (strcmp(what, "acknowledged") == 0) {
-			col_str(st, 6, inc->acked_by, sizeof(inc->acked_by));
+			console_read__col_str(st, 6, inc->acked_by, sizeof(inc->acked_by));
 			inc->state_ms = sqlite3_column_int64(st, 0);
 		} else if (strcmp(what, "resolved") == 0 || strcmp(what, "auto_resolved") == 0) {
 			inc->state_ms = sqlite3_column_int64(st, 0);
 		} else if (strcmp(what, "related") == 0) {
-			int64_t rel = col_i(st, 5);
+			int64_t rel = console_read__col_i(st, 5);
 			bool seen = false;
 			for (int i = 0; i < inc->n_related; i++)
 				seen |= inc->related[i] == rel;
@@ -698,443 +642,6 @@ static int read_incidents(struct console_read *db, struct snapshot *s, int64_t n
 	return 0;
 }
 
-/* ---- the open incident's detail ---- */
-
-static void add(char *buf, size_t size, size_t *n, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-static void add(char *buf, size_t size, size_t *n, const char *fmt, ...)
-{
-	if (*n + 1 >= size)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + *n, size - *n, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		*n += (size_t)w < size - *n ? (size_t)w : size - *n - 1;
-}
-
-/* The causal signals of one sampled event, in one line. */
-static void causal_line(json_t *ev, char *buf, size_t size)
-{
-	json_t *c = json_object_get(ev, "causal");
-	const char *sub = json_string_value(json_object_get(ev, "subtype"));
-	bool latency = sub && strcmp(sub, "latency") == 0;
-	size_t n = 0;
-	buf[0] = '\0';
-#define NUM(k) json_number_value(json_object_get(c, k))
-#define HAS(k) (json_object_get(c, k) != NULL)
-#define STR(k) json_string_value(json_object_get(c, k))
-	if (HAS("http_status"))
-		add(buf, size, &n, "status %lld ",
-		    (long long)json_integer_value(json_object_get(c, "http_status")));
-	if (HAS("transport"))
-		add(buf, size, &n, "transport %s ", STR("transport"));
-	if (HAS("error_type"))
-		add(buf, size, &n, "%s ", STR("error_type"));
-	if (HAS("error_code"))
-		add(buf, size, &n, "(%s) ", STR("error_code"));
-	if (HAS("finish_reason"))
-		add(buf, size, &n, "finish %s ", STR("finish_reason"));
-	if (HAS("latency_ms")) {
-		long long pct =
-		        (long long)json_integer_value(json_object_get(c, "latency_percentile"));
-		if (pct)
-			add(buf, size, &n, "p%lld ", pct);
-		add(buf, size, &n, "latency %.0f ms ", NUM("latency_ms"));
-		if (HAS("threshold") && latency)
-			add(buf, size, &n, "> %.0f ms ", NUM("threshold"));
-	}
-	/* Other thresholds are in their own signal's unit (a headroom share,
-	 * a similarity): shown beside the value they judged. */
-	if (HAS("threshold") && HAS("value") && !latency)
-		add(buf, size, &n, "value %.3g (threshold %.3g) ", NUM("value"), NUM("threshold"));
-	if (HAS("error_rate")) {
-		add(buf, size, &n, "error rate %.0f%% ", NUM("error_rate") * 100.0);
-		if (HAS("window_count"))
-			add(buf, size, &n, "of %lld ",
-			    (long long)json_integer_value(json_object_get(c, "window_count")));
-	}
-	if (HAS("retry_after_ms"))
-		add(buf, size, &n, "retry-after %.1fs ", NUM("retry_after_ms") / 1000.0);
-	if (HAS("ratelimit_remaining"))
-		add(buf, size, &n, "rate-limit remaining %lld ",
-		    (long long)json_integer_value(json_object_get(c, "ratelimit_remaining")));
-	if (HAS("token_delta_pct"))
-		add(buf, size, &n, "tokens %+.0f%% ", NUM("token_delta_pct"));
-	long long in = (long long)json_integer_value(json_object_get(c, "input_tokens"));
-	long long pred =
-	        (long long)json_integer_value(json_object_get(c, "predicted_input_tokens"));
-	if (HAS("input_tokens") && HAS("predicted_input_tokens") && in != pred)
-		add(buf, size, &n, "(%lld tokens vs %lld predicted) ", in, pred);
-	long long retries = (long long)json_integer_value(json_object_get(c, "retry_count"));
-	if (retries > 0)
-		add(buf, size, &n, "retries %lld ", retries);
-	if (HAS("similarity"))
-		add(buf, size, &n, "similarity %.2f ", NUM("similarity"));
-	if (HAS("doc_age_s"))
-		add(buf, size, &n, "doc age %.0fh ", NUM("doc_age_s") / 3600.0);
-	if (HAS("detail"))
-		add(buf, size, &n, "\"%s\" ", STR("detail"));
-#undef NUM
-#undef HAS
-#undef STR
-	while (n > 0 && buf[n - 1] == ' ')
-		buf[--n] = '\0';
-	if (n == 0)
-		snprintf(buf, size, "(no causal signal recorded)");
-}
-
-/* The summary, sanitised; when it does not fit, cut after a whole word with
- * " ..." rather than inside one ("latency 213 m"). */
-static void fit_summary(char *dst, size_t size, const char *text)
-{
-	char clean[SNAP_TEXT_MAX * 4];
-	sanitize_str(clean, sizeof(clean), text, 0);
-	size_t n = strlen(clean);
-	if (n < size) {
-		memcpy(dst, clean, n + 1);
-		return;
-	}
-	size_t cut = size - 5; /* room for " ..." and the NUL */
-	while (cut > 0 && clean[cut] != ' ')
-		cut--;
-	snprintf(dst, size, "%.*s ...", (int)(cut ? cut : size - 5), clean);
-}
-
-static void read_samples(struct snap_detail *d, struct snap_incident *inc, const char *json)
-{
-	json_t *o = json_loads(json, 0, NULL);
-	if (!o)
-		return;
-	static const char *const which[] = { "first", "worst", "latest" };
-	json_t *samples = json_object_get(o, "samples");
-	for (int k = 0; k < 3 && d->n_samples < SNAP_MAX_SAMPLES; k++) {
-		json_t *ev = json_object_get(samples, which[k]);
-		if (!json_is_object(ev))
-			continue;
-		struct snap_sample *sm = &d->samples[d->n_samples++];
-		snprintf(sm->label, sizeof(sm->label), "%s", which[k]);
-		sm->time_ms = (int64_t)json_integer_value(json_object_get(ev, "time_ms"));
-		char raw[SNAP_TEXT_MAX * 2];
-		causal_line(ev, raw, sizeof(raw));
-		sanitize_str(sm->text, sizeof(sm->text), raw, 0);
-		if (k == 2 && inc) {
-			char sum[SNAP_TEXT_MAX * 2];
-			snprintf(sum, sizeof(sum), "%s on %s%s%s: %s",
-			         model_subtype_name(inc->subtype), inc->provider,
-			         inc->model[0] ? "/" : "", inc->model, raw);
-			fit_summary(inc->summary, sizeof(inc->summary), sum);
-		}
-	}
-	json_decref(o);
-}
-
-static enum snap_tl_kind tl_kind(const char *what)
-{
-	static const struct {
-		const char *what;
-		enum snap_tl_kind kind;
-	} map[] = {
-		{ "opened", SNAP_TL_OPENED },
-		{ "escalated", SNAP_TL_ESCALATED },
-		{ "acknowledged", SNAP_TL_ACK },
-		{ "resolved", SNAP_TL_RESOLVED },
-		{ "auto_resolved", SNAP_TL_RESOLVED },
-		{ "ticketed", SNAP_TL_NOTIFIED },
-		{ "note", SNAP_TL_NOTE },
-		{ "related", SNAP_TL_EVENT },
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].what, what) == 0)
-			return map[i].kind;
-	return SNAP_TL_EVENT;
-}
-
-static int read_detail(struct console_read *db, struct snapshot *s, int64_t id)
-{
-	struct snap_detail *d = &s->detail;
-	struct snap_incident *inc = NULL;
-	for (int i = 0; i < s->n_incidents; i++)
-		if (s->incidents[i].id == id)
-			inc = &s->incidents[i];
-	sqlite3_stmt *st = db->st[Q_INC_DETAIL];
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	struct console_scope sc = { .category = CAT_PROVIDER };
-	bool scoped = false;
-	if (rc == SQLITE_ROW) {
-		const unsigned char *j = sqlite3_column_text(st, 0);
-		if (j)
-			read_samples(d, inc, (const char *)j);
-		sc.category = (enum category)col_enum(st, 1, model_category_parse, CAT_PROVIDER);
-		col_str(st, 2, sc.provider, sizeof(sc.provider));
-		sc.first_ms = sqlite3_column_int64(st, 3);
-		sc.last_ms = sqlite3_column_int64(st, 4);
-		scoped = sc.category != CAT_MONITOR;
-		if (scoped)
-			console_scope_from_detail(&sc, (const char *)j);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE && scoped) {
-		struct console_evidence_q q = evidence_q(db);
-		rc = console_evidence_incident(&q, &sc, &d->evidence);
-		d->has_evidence = rc == 0;
-		rc = rc == 0 ? SQLITE_DONE : rc;
-	}
-	console_scope_free(&sc);
-	if (rc != SQLITE_DONE)
-		return rc;
-	d->incident_id = id;
-	st = db->st[Q_INC_HISTORY];
-	sqlite3_bind_int64(st, 1, id);
-	/* Keep the newest SNAP_MAX_TIMELINE entries: shift when full. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char what[32], actor[64], state[24], sev[16];
-		char note[INCIDENT_NOTE_MAX];
-		col_str(st, 1, what, sizeof(what));
-		col_str(st, 2, state, sizeof(state));
-		col_str(st, 3, sev, sizeof(sev));
-		col_str(st, 6, actor, sizeof(actor));
-		col_str(st, 7, note, sizeof(note));
-		bool triage = strcmp(what, "note") == 0 &&
-		              strncmp(note, TRIAGE_NOTE_PREFIX, strlen(TRIAGE_NOTE_PREFIX)) == 0;
-		if (triage) {
-			/* Readable steps, one a line, whatever console recorded it. */
-			char steps[sizeof(d->triage_path)];
-			triage_note_readable(note + strlen(TRIAGE_NOTE_PREFIX), steps,
-			                     sizeof(steps));
-			snprintf(d->triage_path, sizeof(d->triage_path), "%s%s%s",
-			         actor[0] ? "by " : "", actor, actor[0] ? ":\n" : "");
-			size_t at = strlen(d->triage_path);
-			snprintf(d->triage_path + at, sizeof(d->triage_path) - at, "%s", steps);
-		}
-		if (d->n_timeline == SNAP_MAX_TIMELINE) {
-			memmove(&d->timeline[0], &d->timeline[1],
-			        (SNAP_MAX_TIMELINE - 1) * sizeof(d->timeline[0]));
-			d->n_timeline--;
-		}
-		struct snap_timeline *t = &d->timeline[d->n_timeline++];
-		t->time_ms = sqlite3_column_int64(st, 0);
-		t->kind = tl_kind(what);
-		if (strcmp(what, "related") == 0)
-			snprintf(t->text, sizeof(t->text), "related to #%lld",
-			         (long long)sqlite3_column_int64(st, 5));
-		else if (strcmp(what, "escalated") == 0 || strcmp(what, "opened") == 0)
-			snprintf(t->text, sizeof(t->text), "%s, %lld event(s)", sev,
-			         (long long)sqlite3_column_int64(st, 4));
-		else if (triage)
-			snprintf(t->text, sizeof(t->text), "%s%striage path recorded (below)",
-			         actor, actor[0] ? ": " : "");
-		else if (actor[0] || note[0])
-			snprintf(t->text, sizeof(t->text), "%s%s%s", actor,
-			         actor[0] && note[0] ? ": " : "", note);
-		else
-			snprintf(t->text, sizeof(t->text), "%s (%s)", what, state);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : rc;
-}
-
-/* ---- baselines ---- */
-
-static int bl_rc(int vg)
-{
-	return vg == 0 ? SQLITE_OK : vg == VG_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-}
-
-/* Whether health row p shows series (provider, alias): its provider's row
- * shows the aggregate (alias ""), a model's row its alias series. */
-static bool row_shows(const struct snap_provider *p, const char *provider, const char *alias)
-{
-	if (strcmp(p->provider, provider) != 0)
-		return false;
-	if (!p->model[0] || !alias[0])
-		return !p->model[0] && !alias[0];
-	size_t n = semantic_model_alias_len(p->model);
-	return strlen(alias) == n && strncmp(p->model, alias, n) == 0;
-}
-
-/* The model's values of each waiting review, and the warmth of every series:
- * decoded again only when a model changed (or a new review waits). */
-static int fill_cache(struct console_read *db, const struct baseline_db_review *r, size_t n)
-{
-	free(db->warmth);
-	db->warmth = NULL;
-	db->n_warmth = 0;
-	db->n_steps = 0;
-	int e = baseline_db_warmth(db->bl, &db->bls, &db->warmth, &db->n_warmth);
-	if (e)
-		return bl_rc(e);
-	struct baseline_model *m = malloc(sizeof(*m));
-	struct baseline_ctx *c = malloc(sizeof(*c));
-	/* the static bars and the budget do not move a usual value: any will do */
-	struct baseline_static bars = { 10000, 95, 0.1 };
-	if (!m || !c) {
-		free(m);
-		free(c);
-		return SQLITE_NOMEM;
-	}
-	/* settings it refuses (none a config passes) leave the values unknown */
-	bool ctx = baseline_ctx_init(c, &db->bls, &bars, 1, 0) == 0;
-	for (size_t i = 0; i < n && db->n_steps < SNAP_MAX_REVIEWS; i++) {
-		if (r[i].state != PRV_WAITING)
-			continue;
-		struct bl_step *st = &db->steps[db->n_steps++];
-		st->id = r[i].id;
-		st->before = st->after = VG_NONE_D;
-		/* a model that is gone or does not decode shows no values */
-		if (ctx && baseline_db_model(db->bl, &r[i].key, m, NULL, NULL) == 0)
-			baseline_db_review_values(m, c, &r[i], &st->before, &st->after);
-	}
-	free(m);
-	free(c);
-	return SQLITE_OK;
-}
-
-static void review_to_snap(const struct baseline_db_review *r, struct snap_review *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->id = r->id;
-	sanitize_str(o->provider, sizeof(o->provider), r->key.provider, 0);
-	sanitize_str(o->alias, sizeof(o->alias), r->key.alias, 0);
-	o->probe = r->key.source == OBS_PROBE;
-	sanitize_str(o->metric, sizeof(o->metric), r->metric, 0);
-	o->before = o->after = VG_NONE_D;
-	o->delta = r->delta;
-	o->z = r->z;
-	o->near_marker = r->near_marker;
-	sanitize_str(o->model, sizeof(o->model), r->model, 0);
-	sanitize_str(o->detail, sizeof(o->detail), r->detail, 0);
-	o->at_ms = r->at_ms;
-	o->created_ms = r->created_ms;
-	o->state = r->state == PRV_ACCEPTED   ? SNAP_REV_ACCEPTED
-	           : r->state == PRV_REJECTED ? SNAP_REV_REJECTED
-	                                      : SNAP_REV_WAITING;
-	sanitize_str(o->actor, sizeof(o->actor), r->actor, 0);
-	o->decided_ms = r->decided_ms;
-}
-
-/* Decided items shown under the waiting ones: the outcome of the latest. */
-#define DECIDED_SHOWN 8
-
-static int read_reviews(struct console_read *db, struct snapshot *s,
-                        const struct baseline_db_review *r, size_t n)
-{
-	int decided = 0;
-	/* every waiting item counts, listed or not */
-	for (size_t i = 0; i < n; i++)
-		s->n_reviews_waiting += r[i].state == PRV_WAITING;
-	for (size_t i = 0; i < n && s->n_reviews < SNAP_MAX_REVIEWS; i++) {
-		if (r[i].state != PRV_WAITING && decided++ >= DECIDED_SHOWN)
-			continue;
-		struct snap_review *o = &s->reviews[s->n_reviews++];
-		review_to_snap(&r[i], o);
-		for (int k = 0; k < db->n_steps; k++)
-			if (db->steps[k].id == o->id) {
-				o->before = db->steps[k].before;
-				o->after = db->steps[k].after;
-			}
-	}
-	sqlite3_stmt *st = db->st[Q_BL_PENDING];
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		for (int i = 0; i < s->n_reviews; i++)
-			s->reviews[i].pending |= s->reviews[i].id == id;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int read_learning(struct console_read *db, struct snapshot *s)
-{
-	struct snap_learning *l = &s->learning;
-	double sum[2] = { 0, 0 };
-	for (size_t i = 0; i < db->n_warmth; i++) {
-		const struct baseline_db_warmth *w = &db->warmth[i];
-		int src = w->key.source == OBS_PROBE;
-		l->series[src]++;
-		sum[src] += w->overall;
-		for (int k = 0; k < s->n_providers; k++)
-			if (row_shows(&s->providers[k], w->key.provider, w->key.alias))
-				s->providers[k].warm[src] = w->overall;
-	}
-	double hourly[2] = { 0, 0 };
-	int aggregates[2] = { 0, 0 };
-	sqlite3_stmt *st = db->st[Q_BL_HOURLY];
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *prov = sqlite3_column_text(st, 0);
-		const unsigned char *alias = sqlite3_column_text(st, 1);
-		const unsigned char *source = sqlite3_column_text(st, 2);
-		int64_t hours = sqlite3_column_int64(st, 4);
-		if (!prov || !alias || !source || hours <= 0)
-			continue;
-		int src = strcmp((const char *)source, "probe") == 0;
-		double per_hour = sqlite3_column_double(st, 3) / (double)hours;
-		for (int k = 0; k < s->n_providers; k++)
-			if (row_shows(&s->providers[k], (const char *)prov, (const char *)alias))
-				s->providers[k].per_hour[src] = per_hour;
-		/* a source's rate is its providers' aggregates' */
-		if (!alias[0]) {
-			hourly[src] += per_hour;
-			aggregates[src]++;
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return rc;
-	for (int src = 0; src < 2; src++) {
-		if (l->series[src])
-			l->warm[src] = sum[src] / l->series[src];
-		if (aggregates[src]) {
-			l->per_hour[src] = hourly[src] / aggregates[src];
-			l->weeks_to_warm[src] = baseline_weeks_to_warm(&db->bls, l->per_hour[src]);
-		}
-	}
-	return SQLITE_OK;
-}
-
-static int read_baselines(struct console_read *db, struct snapshot *s)
-{
-	if (!db->bl)
-		return SQLITE_OK;
-	sqlite3_stmt *st = db->st[Q_BL_MODELS];
-	int64_t print[4];
-	int rc = sqlite3_step(st);
-	for (int i = 0; i < 4; i++)
-		print[i] = rc == SQLITE_ROW ? col_i(st, i) : VG_NONE;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return rc;
-	struct baseline_db_review *r = NULL;
-	size_t n = 0;
-	rc = bl_rc(baseline_db_reviews(db->bl, true, &r, &n));
-	bool stale = !db->bl_valid || memcmp(print, db->bl_print, sizeof(print)) != 0;
-	for (size_t i = 0; rc == SQLITE_OK && !stale && i < n; i++) {
-		bool known = r[i].state != PRV_WAITING;
-		for (int k = 0; !known && k < db->n_steps; k++)
-			known = db->steps[k].id == r[i].id;
-		stale = !known;
-	}
-	if (rc == SQLITE_OK && stale) {
-		db->bl_valid = false;
-		rc = fill_cache(db, r, n);
-		if (rc == SQLITE_OK) {
-			memcpy(db->bl_print, print, sizeof(print));
-			db->bl_valid = true;
-		}
-	}
-	if (rc == SQLITE_OK)
-		rc = read_reviews(db, s, r, n);
-	free(r);
-	if (rc == SQLITE_OK)
-		rc = read_learning(db, s);
-	return rc;
-}
-
 int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_ms,
                        int64_t detail_id, char **cause)
 {
@@ -1150,8 +657,8 @@ int console_read_build(struct console_read *db, struct snapshot *s, int64_t now_
 	if ((rc = read_health(db, s)) || (rc = read_spark(db, s, now_ms)) ||
 	    (rc = read_transitions(db, s)) || (rc = read_taxonomy(db, s, now_ms)) ||
 	    (rc = read_evidence(db, s, now_ms)) || (rc = read_incidents(db, s, now_ms)) ||
-	    (rc = read_baselines(db, s)) ||
-	    (detail_id > 0 && (rc = read_detail(db, s, detail_id)))) {
+	    (rc = console_read__baselines(db, s)) ||
+	    (detail_id > 0 && (rc = console_read__detail(db, s, detail_id)))) {
 		snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db->db));
 		sqlite3_step(db->st[Q_COMMIT]);
 		sqlite3_reset(db->st[Q_COMMIT]);
