@@ -18,6 +18,7 @@
 #include "core/vgerr.h"
 #include "tests/support/consoledb.h"
 #include "tests/support/testutil.h"
+#include "tests/support/tu_sql.h"
 #include "tui/console.h"
 #include "tui/console_reader.h"
 #include "data/console_act.h"
@@ -68,20 +69,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int64_t sql_int(const char *path, const char *q)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void test_build(void **state)
 {
 	struct fx *f = *state;
@@ -92,7 +79,7 @@ static void test_build(void **state)
 	assert_int_equal(console_read_build(db, s, END_MS + 1000, f->r.outage_incident, &cause), 0);
 
 	/* Health: one row per provider and provider/model; the primary is failing. */
-	assert_int_equal(s->n_providers, sql_int(f->path, "SELECT count(*) FROM health"));
+	assert_int_equal(s->n_providers, tu_sql_int(f->path, "SELECT count(*) FROM health"));
 	const struct snap_provider *openai = NULL;
 	for (int i = 0; i < s->n_providers; i++)
 		if (!strcmp(s->providers[i].provider, "openai") && !s->providers[i].model[0])
@@ -104,7 +91,7 @@ static void test_build(void **state)
 	assert_int_equal(s->last_data_ms, END_MS);
 
 	/* Transitions: the newest first, as many as the table holds (up to the cap). */
-	int64_t nt = sql_int(f->path, "SELECT count(*) FROM breaker_transitions");
+	int64_t nt = tu_sql_int(f->path, "SELECT count(*) FROM breaker_transitions");
 	assert_int_equal(s->n_transitions, nt < SNAP_MAX_TRANSITIONS ? nt : SNAP_MAX_TRANSITIONS);
 	for (int i = 1; i < s->n_transitions; i++)
 		assert_true(s->transitions[i - 1].time_ms >= s->transitions[i].time_ms);
@@ -114,13 +101,13 @@ static void test_build(void **state)
 	for (int c = 0; c < CAT__COUNT; c++)
 		for (int v = 0; v < SEV__COUNT; v++)
 			total += s->taxonomy[SNAP_W_24H][c][v];
-	assert_int_equal(total, sql_int(f->path, "SELECT count(*) FROM failure_events"));
+	assert_int_equal(total, tu_sql_int(f->path, "SELECT count(*) FROM failure_events"));
 	int64_t prov5 = 0;
 	for (int v = 0; v < SEV__COUNT; v++)
 		prov5 += s->taxonomy[SNAP_W_5M][CAT_PROVIDER][v];
 	assert_int_equal(prov5,
-	                 sql_int(f->path, "SELECT count(*) FROM failure_events WHERE "
-	                                  "category = 'provider' AND time_ms >= 1795773360000"));
+	                 tu_sql_int(f->path, "SELECT count(*) FROM failure_events WHERE "
+	                                     "category = 'provider' AND time_ms >= 1795773360000"));
 
 	/* Incidents: unresolved first; the outage is there with its detail. */
 	assert_true(s->n_incidents > 0);
@@ -129,9 +116,9 @@ static void test_build(void **state)
 	assert_int_equal(out->category, CAT_PROVIDER);
 	assert_string_equal(out->provider, "openai");
 	assert_int_equal(out->count,
-	                 sql_int(f->path, "SELECT count FROM incidents WHERE id = (SELECT "
-	                                  "max(id) FROM incidents WHERE key LIKE "
-	                                  "'provider/openai/outage%')"));
+	                 tu_sql_int(f->path, "SELECT count FROM incidents WHERE id = (SELECT "
+	                                     "max(id) FROM incidents WHERE key LIKE "
+	                                     "'provider/openai/outage%')"));
 	assert_int_equal(s->detail.incident_id, f->r.outage_incident);
 	assert_int_equal(s->detail.n_samples, 3);
 	/* The outage's samples are 5xx (the first may be a background 504). */
@@ -167,10 +154,12 @@ static void test_build(void **state)
 	/* Evidence: the primary's non-2xx share matches the rollup. */
 	const struct triage_evidence *ev = snapshot_evidence_for(s, "openai");
 	assert_string_equal(ev->scope, "openai");
-	double req = (double)sql_int(f->path, "SELECT sum(requests) FROM obs_minute WHERE provider "
-	                                      "= 'openai' AND minute_ms >= 1795773360000");
-	double err = (double)sql_int(f->path, "SELECT sum(errors) FROM obs_minute WHERE provider "
-	                                      "= 'openai' AND minute_ms >= 1795773360000");
+	double req =
+	        (double)tu_sql_int(f->path, "SELECT sum(requests) FROM obs_minute WHERE provider "
+	                                    "= 'openai' AND minute_ms >= 1795773360000");
+	double err =
+	        (double)tu_sql_int(f->path, "SELECT sum(errors) FROM obs_minute WHERE provider "
+	                                    "= 'openai' AND minute_ms >= 1795773360000");
 	assert_true(fabs(ev->v[TM_NON2XX_RATE] - err / req) < 1e-9);
 	assert_true(ev->v[TM_NON2XX_RATE] > 0.2);
 	assert_true(ev->v[TM_HARD_FAIL_RATE] > 0.1);
@@ -238,7 +227,7 @@ static void test_act_only_inserts_actions(void **state)
 	struct console_act *w = NULL;
 	char *cause = NULL;
 	assert_int_equal(console_act_open(f->path, &w, &cause), 0);
-	int64_t before = sql_int(f->path, "SELECT count(*) FROM operator_actions");
+	int64_t before = tu_sql_int(f->path, "SELECT count(*) FROM operator_actions");
 	struct store_operator_action a = {
 		.id = 999, /* ignored: the database assigns it */
 		.incident_id = f->r.outage_incident,
@@ -249,16 +238,17 @@ static void test_act_only_inserts_actions(void **state)
 	};
 	snprintf(a.actor, sizeof(a.actor), "carol");
 	assert_int_equal(console_act_write(w, &a, NULL, &cause), 0);
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
-	                                  "'carol' AND action = 'ack' AND applied = 0 AND note = "
-	                                  "'on it' AND id != 999"),
+	assert_int_equal(tu_sql_int(f->path,
+	                            "SELECT count(*) FROM operator_actions WHERE actor = "
+	                            "'carol' AND action = 'ack' AND applied = 0 AND note = "
+	                            "'on it' AND id != 999"),
 	                 1);
 	/* A note-less action stores NULL. */
 	a.action = ACTION_RESOLVE;
 	a.note = NULL;
 	assert_int_equal(console_act_write(w, &a, NULL, &cause), 0);
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE action = "
-	                                  "'resolve' AND note IS NULL"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE action = "
+	                                     "'resolve' AND note IS NULL"),
 	                 1);
 	/* Anything else is refused by the authorizer. */
 	static const char *const bad[] = {
@@ -281,7 +271,7 @@ static void test_act_only_inserts_actions(void **state)
 			fail_msg("allowed: %s", bad[i]);
 		sqlite3_free(err);
 	}
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions"), before + 2);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM operator_actions"), before + 2);
 	console_act_close(w);
 }
 
@@ -340,12 +330,12 @@ static void test_reader_writes_actions(void **state)
 	console_reader_stop(r);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
-	                                  "'dave' AND action = 'ack' AND note = 'looking'"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
+	                                     "'dave' AND action = 'ack' AND note = 'looking'"),
 	                 1);
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
-	                                  "'dave' AND action = 'triage' AND note = "
-	                                  "'{\"summary\":\"x\"}'"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE actor = "
+	                                     "'dave' AND action = 'triage' AND note = "
+	                                     "'{\"summary\":\"x\"}'"),
 	                 1);
 	/* A console opened without its writer refuses to write. */
 	o.writer = false;
@@ -437,8 +427,8 @@ static void test_reader_reports_outcomes(void **state)
 	struct op_action a = { .kind = ACTION_ACK, .incident_id = f->r.outage_incident };
 	snprintf(a.by, sizeof(a.by), "frank");
 	assert_int_equal(console_reader_write(r, &a, END_MS), 0);
-	for (int i = 0; i < 100000 && sql_int(f->path, "SELECT count(*) FROM operator_actions "
-	                                               "WHERE actor = 'frank'") == 0;
+	for (int i = 0; i < 100000 && tu_sql_int(f->path, "SELECT count(*) FROM operator_actions "
+	                                                  "WHERE actor = 'frank'") == 0;
 	     i++)
 		uv_run(&loop, UV_RUN_NOWAIT);
 	console_reader_request(r, END_MS, 0);
@@ -446,7 +436,7 @@ static void test_reader_reports_outcomes(void **state)
 		uv_run(&loop, UV_RUN_NOWAIT);
 	assert_int_equal(seen.n, 0);
 	int64_t mine =
-	        sql_int(f->path, "SELECT max(id) FROM operator_actions WHERE actor = 'frank'");
+	        tu_sql_int(f->path, "SELECT max(id) FROM operator_actions WHERE actor = 'frank'");
 	assert_true(mine > id);
 	snprintf(q, sizeof(q),
 	         "UPDATE operator_actions SET applied = 1, outcome = 'refused: incident #%lld is "
@@ -509,7 +499,7 @@ static void test_open_newer_schema(void **state)
 	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", path);
 	assert_int_equal(sqlite3_exec(o, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(o);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(tu_sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 
 	struct console_read *db = NULL;
 	char *cause = NULL;
@@ -557,7 +547,7 @@ static void test_taxonomy_day_moves(void **state)
 		        q, sizeof(q),
 		        "SELECT coalesce(sum(events), 0) FROM event_minute WHERE minute_ms >= %lld",
 		        (long long)from);
-		assert_int_equal(got, sql_int(f->path, q));
+		assert_int_equal(got, tu_sql_int(f->path, q));
 		changed += prev >= 0 && got != prev;
 		prev = got;
 		now += 37000;

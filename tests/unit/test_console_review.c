@@ -28,6 +28,7 @@
 #include "data/console_read.h"
 #include "tests/support/consoledb.h"
 #include "tests/support/testutil.h"
+#include "tests/support/tu_sql.h"
 #include "tui/console.h"
 #include "tui/console_reader.h"
 #include "tui/grid.h"
@@ -75,20 +76,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int64_t sql_int(const char *path, const char *q)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void sql_exec(const char *path, const char *q)
 {
 	sqlite3 *db;
@@ -124,7 +111,8 @@ static void test_read(void **state)
 {
 	struct fx *f = *state;
 	struct snapshot *s = build(f);
-	assert_int_equal(s->n_reviews, sql_int(f->path, "SELECT count(*) FROM baseline_reviews"));
+	assert_int_equal(s->n_reviews,
+	                 tu_sql_int(f->path, "SELECT count(*) FROM baseline_reviews"));
 	assert_int_equal(s->n_reviews_waiting, 2);
 	/* waiting first, by id; then the decided one with its outcome */
 	assert_int_equal(s->reviews[0].id, 1);
@@ -262,10 +250,10 @@ static void test_accept(void **state)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);
 	/* the row `vigil baseline review accept 2` writes for a running daemon */
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE action = "
-	                                  "'accept' AND review_id = 2 AND actor = 'alice' AND "
-	                                  "applied = 0 AND note = 'new snapshot' AND "
-	                                  "coalesce(incident_id, 0) = 0"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM operator_actions WHERE action = "
+	                                     "'accept' AND review_id = 2 AND actor = 'alice' AND "
+	                                     "applied = 0 AND note = 'new snapshot' AND "
+	                                     "coalesce(incident_id, 0) = 0"),
 	                 1);
 
 	/* The next snapshot shows it pending; deciding it again is refused. */

@@ -17,6 +17,7 @@
 #include "data/dbfile.h"
 #include "data/store.h"
 #include "tests/support/testutil.h"
+#include "tests/support/tu_sql.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -187,20 +188,6 @@ static void copy_file(const char *from, const char *to)
 	free(buf);
 }
 
-static int64_t query_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void exec_on(const char *path, const char *sql)
 {
 	sqlite3 *db;
@@ -298,7 +285,7 @@ static void test_vigil_marked_and_unmarked(void **state)
 {
 	struct fixture *f = *state;
 	make_db(f, 100);
-	assert_int_equal(query_int(f->path, "PRAGMA application_id"), DBFILE_APPLICATION_ID);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA application_id"), DBFILE_APPLICATION_ID);
 	struct dbfile_id id;
 	char *cause = NULL;
 	assert_int_equal(dbfile_identify(f->path, &id, &cause), 0);
@@ -321,15 +308,15 @@ static void test_vigil_marked_and_unmarked(void **state)
 	assert_int_equal(id.kind, DBFILE_UNMARKED);
 	assert_int_equal(open_store(f, &cause), 0);
 	close_store(f);
-	assert_int_equal(query_int(f->path, "PRAGMA application_id"), DBFILE_APPLICATION_ID);
-	assert_int_equal(query_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info('outbox') "
-	                                    "WHERE name = 'idempotency_key'"),
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA application_id"), DBFILE_APPLICATION_ID);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM pragma_table_info('outbox') "
+	                                     "WHERE name = 'idempotency_key'"),
 	                 1);
-	assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info("
-	                                    "'tail_positions') WHERE name = 'file_size'"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM pragma_table_info("
+	                                     "'tail_positions') WHERE name = 'file_size'"),
 	                 1);
-	assert_int_equal(query_int(f->path, "SELECT count(*) FROM observations"), 100);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM observations"), 100);
 }
 
 /* ---- integrity ---------------------------------------------------------------- */
@@ -434,7 +421,7 @@ static void test_salvage_keeps_what_reads(void **state)
 			obs = &rep.t[i];
 	assert_non_null(obs);
 	assert_true(obs->gaps > 0);
-	int64_t saved = query_int(f->out, "SELECT count(*) FROM observations");
+	int64_t saved = tu_sql_int(f->out, "SELECT count(*) FROM observations");
 	assert_int_equal(saved, obs->copied);
 	/* at most the rows of the 30 pages (and their neighbours' gaps) are lost:
 	 * far more than half survive, and none is invented */
@@ -463,7 +450,7 @@ static void test_salvage_keeps_what_reads(void **state)
 	assert_memory_equal(before, after, len0);
 	free(before);
 	free(after);
-	assert_int_equal(query_int(f->out, "PRAGMA application_id"), DBFILE_APPLICATION_ID);
+	assert_int_equal(tu_sql_int(f->out, "PRAGMA application_id"), DBFILE_APPLICATION_ID);
 	struct stat sb;
 	assert_int_equal(stat(f->out, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
@@ -488,8 +475,8 @@ static void test_salvage_whole_and_refusals(void **state)
 	assert_int_equal(dbfile_salvage(f->path, f->out, &rep, &cause), 0);
 	assert_false(rep.damaged);
 	assert_true(rep.result_ok);
-	assert_int_equal(query_int(f->out, "SELECT count(*) FROM observations"), 500);
-	assert_int_equal(query_int(f->out, "SELECT sum(requests) FROM obs_minute"), 500);
+	assert_int_equal(tu_sql_int(f->out, "SELECT count(*) FROM observations"), 500);
+	assert_int_equal(tu_sql_int(f->out, "SELECT sum(requests) FROM obs_minute"), 500);
 
 	exec_on(f->copy, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
 	unlink(f->out);

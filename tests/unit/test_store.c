@@ -13,6 +13,7 @@
 #include "core/vgerr.h"
 #include "data/store.h"
 #include "tests/support/testutil.h"
+#include "tests/support/tu_sql.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -95,20 +96,6 @@ static struct observation obs_at(const char *id, int attempt, int64_t ts)
 	return o;
 }
 
-static int64_t count(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t n = -1;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
-}
-
 struct fixture {
 	char *dir;
 	char path[512];
@@ -186,7 +173,7 @@ static void test_schema_and_mode(void **state)
 	struct stat sb;
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(count(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	static const char *const tables[] = {
 		"observations",     "failure_events", "breaker_transitions", "incidents",
 		"incident_history", "outbox",         "operator_actions",    "quarantine",
@@ -197,15 +184,15 @@ static void test_schema_and_mode(void **state)
 		snprintf(sql, sizeof(sql),
 		         "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'",
 		         tables[i]);
-		assert_int_equal(count(f->path, sql), 1);
+		assert_int_equal(tu_sql_int(f->path, sql), 1);
 	}
-	assert_int_equal(count(f->path, "SELECT count(*) FROM pragma_journal_mode "
-	                                "WHERE journal_mode = 'wal'"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM pragma_journal_mode "
+	                                     "WHERE journal_mode = 'wal'"),
 	                 1);
 	/* reopening an up-to-date database runs no migration and keeps the rows */
 	open_store(f, NULL);
 	close_store(f);
-	assert_int_equal(count(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
 static void test_every_row_kind(void **state)
@@ -337,30 +324,32 @@ static void test_every_row_kind(void **state)
 	close_store(f);
 
 	/* what a console sees with its own read-only connection */
-	assert_int_equal(count(f->path,
-	                       "SELECT count(*) FROM observations WHERE request_id='req-1' "
-	                       "AND attempt=1 AND http_status=200 AND error_class='ok' "
-	                       "AND cost_usd IS NULL"),
+	assert_int_equal(tu_sql_int(f->path,
+	                            "SELECT count(*) FROM observations WHERE request_id='req-1' "
+	                            "AND attempt=1 AND http_status=200 AND error_class='ok' "
+	                            "AND cost_usd IS NULL"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM failure_events WHERE event_id=41 AND "
-	                                "category='provider' AND subtype='server_error' AND "
-	                                "severity='high' AND detail LIKE '%503%'"),
+	assert_int_equal(tu_sql_int(f->path,
+	                            "SELECT count(*) FROM failure_events WHERE event_id=41 AND "
+	                            "category='provider' AND subtype='server_error' AND "
+	                            "severity='high' AND detail LIKE '%503%'"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM breaker_transitions WHERE "
-	                                "from_state='closed' AND to_state='open'"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM breaker_transitions WHERE "
+	                                     "from_state='closed' AND to_state='open'"),
 	                 1);
 	assert_int_equal(
-	        count(f->path, "SELECT count(*) FROM incident_history WHERE what='opened'"), 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE id=100 AND "
-	                                "state='delivered' AND delivered_ms=9"),
+	        tu_sql_int(f->path, "SELECT count(*) FROM incident_history WHERE what='opened'"),
+	        1);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM outbox WHERE id=100 AND "
+	                                     "state='delivered' AND delivered_ms=9"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM quarantine WHERE line_no=3 AND "
-	                                "byte_offset=120 AND head=CAST('not json' AS BLOB)"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM quarantine WHERE line_no=3 AND "
+	                                     "byte_offset=120 AND head=CAST('not json' AS BLOB)"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT requests FROM obs_minute WHERE provider='openai'"),
-	                 1);
-	assert_int_equal(count(f->path, "SELECT events FROM event_minute WHERE severity='high'"),
-	                 1);
+	assert_int_equal(
+	        tu_sql_int(f->path, "SELECT requests FROM obs_minute WHERE provider='openai'"), 1);
+	assert_int_equal(
+	        tu_sql_int(f->path, "SELECT events FROM event_minute WHERE severity='high'"), 1);
 }
 
 /* A real pipeline's effects: an outage of 503s becomes one incident whose
@@ -381,8 +370,9 @@ static void test_action_names(void **state)
 	assert_int_equal(store_batch_add_action(b, &a), 0);
 	assert_int_equal(store_submit(f->s, b), 0);
 	flush(f);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM operator_actions WHERE id = 1 AND "
-	                                "action = 'triage'"),
+	assert_int_equal(tu_sql_int(f->path,
+	                            "SELECT count(*) FROM operator_actions WHERE id = 1 AND "
+	                            "action = 'triage'"),
 	                 1);
 
 	/* rows from elsewhere (an older console, or by hand) */
@@ -455,19 +445,21 @@ static void test_effects_from_pipeline(void **state)
 	pipeline_free(p);
 
 	char sql[256];
-	assert_int_equal(count(f->path, "SELECT count(*) FROM incidents"), (int64_t)n_inc);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM incidents"), (int64_t)n_inc);
 	snprintf(sql, sizeof(sql),
 	         "SELECT count(*) FROM incidents WHERE id = %lld AND count = %lld AND "
 	         "json_extract(detail, '$.count') = count",
 	         (long long)id0, (long long)count0);
-	assert_int_equal(count(f->path, sql), 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM incident_history WHERE what = "
-	                                "'opened'"),
+	assert_int_equal(tu_sql_int(f->path, sql), 1);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM incident_history WHERE what = "
+	                                     "'opened'"),
 	                 (int64_t)n_inc);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE state = 'pending' AND "
-	                                "sink = 'hook' AND json_valid(payload)"),
+	assert_int_equal(tu_sql_int(f->path,
+	                            "SELECT count(*) FROM outbox WHERE state = 'pending' AND "
+	                            "sink = 'hook' AND json_valid(payload)"),
 	                 (int64_t)notifications);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM failure_events"), (int64_t)events);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM failure_events"),
+	                 (int64_t)events);
 }
 
 /* Every field of the rows the daemon reads back (outbox, actions,
@@ -655,14 +647,16 @@ static void test_rows_read_back_whole(void **state)
 	close_store(f);
 
 	/* NULL where the schema says "none": what a console's SQL sees. */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE id = 6 AND op IS NULL "
-	                                "AND incident_id IS NULL"),
+	assert_int_equal(tu_sql_int(f->path,
+	                            "SELECT count(*) FROM outbox WHERE id = 6 AND op IS NULL "
+	                            "AND incident_id IS NULL"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM outbox WHERE id = 5 AND "
-	                                "delivered_ms IS NULL"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM outbox WHERE id = 5 AND "
+	                                     "delivered_ms IS NULL"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM operator_actions WHERE id = 2 AND "
-	                                "note IS NULL"),
+	assert_int_equal(tu_sql_int(f->path,
+	                            "SELECT count(*) FROM operator_actions WHERE id = 2 AND "
+	                            "note IS NULL"),
 	                 1);
 }
 
@@ -687,9 +681,9 @@ static void test_dedupe(void **state)
 	assert_int_equal(f->w.inserted, 50);
 	assert_int_equal(f->w.duplicates, 52);
 	close_store(f);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM observations"), 50);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM observations"), 50);
 	/* the rollup counts stored rows only */
-	assert_int_equal(count(f->path, "SELECT sum(requests) FROM obs_minute"), 50);
+	assert_int_equal(tu_sql_int(f->path, "SELECT sum(requests) FROM obs_minute"), 50);
 }
 
 static void test_back_pressure(void **state)
@@ -724,7 +718,7 @@ static void test_back_pressure(void **state)
 	assert_true(refused > 0);
 	assert_int_equal(f->w.inserted, 40 * 200);
 	close_store(f);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM observations"), 40 * 200);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM observations"), 40 * 200);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -779,7 +773,7 @@ static void test_retention(void **state)
 	int64_t left = -1;
 	struct store_stats st;
 	for (int i = 0; i < 4000; i++) {
-		left = count(f->path, "SELECT count(*) FROM observations");
+		left = tu_sql_int(f->path, "SELECT count(*) FROM observations");
 		store_stats(f->s, &st);
 		if (left == 1 && st.pruned >= 450)
 			break;
@@ -788,9 +782,9 @@ static void test_retention(void **state)
 	assert_int_equal(left, 1);
 	assert_true(st.pruned >= 450);
 	close_store(f);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM observations"), 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM observations WHERE request_id = "
-	                                "'recent'"),
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM observations"), 1);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM observations WHERE request_id = "
+	                                     "'recent'"),
 	                 1);
 }
 
